@@ -1,0 +1,71 @@
+"""Looking around and getting help: look, help."""
+
+from __future__ import annotations
+
+from mud.commands.registry import COMMANDS, Context, command
+from mud.engine import actions
+from mud.engine.events import HelpText
+
+FAMILIES = ("movement", "info", "talk", "items", "account")
+
+TOPICS: dict[str, str] = {
+    "start": (
+        "Getting started\n\n"
+        "Type 'look' to see where you are and 'exits' for the ways out. Walk with directions "
+        "(north or n, up or u, northeast or ne) or by an exit's name (gate). "
+        "'say hello' talks to the room, 'who' shows who is online, 'i' lists what you carry. "
+        "'help <command>' explains any command."
+    ),
+}
+
+
+@command("look", "l", "examine", "x", family="info")
+def look(ctx: Context, args: str) -> None:
+    """look [thing]   (or: l)
+
+    Without a word: describe the room, its exits, who and what is here.
+    With one: look closely at an item, a person, or an exit. Example: look lantern
+    """
+    if args.strip():
+        word = args.strip()
+        if word.lower().startswith("at "):
+            word = word[3:]
+        actions.look_at(ctx.world, ctx.actor, word)
+    else:
+        actions.look(ctx.world, ctx.actor)
+
+
+@command("help", "?", family="info")
+def help_(ctx: Context, args: str) -> None:
+    """help [topic]   (or: ?)
+
+    Without a topic: list every command. With one: explain that command or topic.
+    Example: help give
+    """
+    topic = args.strip().lower()
+    if not topic:
+        lines = ["Commands (type 'help <command>' for more):"]
+        for family in FAMILIES:
+            cmds = sorted((c for c in COMMANDS.commands.values()
+                           if c.family == family and len(c.name) > 2 and
+                           c.name not in _DIRECTIONS), key=lambda c: c.name)
+            if family == "movement":
+                lines.append("  movement: n s e w u d ne nw se sw, or an exit's name")
+            for cmd in cmds:
+                lines.append(f"  {cmd.summary}")
+        lines.append("Topics: " + ", ".join(sorted(TOPICS)))
+        names = tuple(sorted(COMMANDS.commands)) + tuple(sorted(TOPICS))
+        ctx.send(HelpText("", "\n".join(lines), names))
+        return
+    if topic in TOPICS:
+        ctx.send(HelpText(topic, TOPICS[topic]))
+        return
+    cmd = COMMANDS.lookup(topic)
+    if cmd is None:
+        raise actions.Refusal(f"There is no help on '{topic[:30]}'. Type 'help' for the list "
+                              "of commands.")
+    ctx.send(HelpText(cmd.name, cmd.help))
+
+
+_DIRECTIONS = {"north", "south", "east", "west", "up", "down",
+               "northeast", "northwest", "southeast", "southwest"}

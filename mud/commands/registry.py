@@ -1,0 +1,125 @@
+"""The command table: registration, lookup by name/alias/prefix, and dispatch of one line.
+
+A command is a function ``(ctx, args) -> None`` whose docstring is its help text. The first
+docstring line is the usage summary shown in the help index.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mud.engine import actions
+from mud.engine.actions import Refusal
+from mud.engine.events import Error, Event
+from mud.engine.model import Character
+from mud.engine.world import World
+
+
+class AccountHooks(Protocol):
+    """What commands may ask of the connection/account layer, which owns I/O and threads."""
+
+    def quit(self) -> None: ...
+
+    def change_password(self, old: str, new: str) -> None: ...
+
+
+@dataclass
+class Context:
+    """Everything one command run needs: the world, who is acting, and account hooks."""
+
+    world: World
+    actor: Character
+    account: AccountHooks
+
+    def send(self, event: Event) -> None:
+        self.actor.send(event)
+
+
+Handler = Callable[[Context, str], None]
+
+
+@dataclass
+class Command:
+    name: str
+    handler: Handler
+    family: str
+    aliases: tuple[str, ...] = ()
+    help: str = field(default="")
+
+    @property
+    def summary(self) -> str:
+        return self.help.splitlines()[0] if self.help else self.name
+
+
+class CommandTable:
+    """Commands by name and alias. One shared instance, ``COMMANDS``, holds the game's."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self.by_word: dict[str, Command] = {}
+        # One-character prefixes that need no space: "'hello", ":waves".
+        self.punctuation: dict[str, Command] = {}
+
+    def register(self, name: str, *aliases: str, family: str) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            text = inspect.cleandoc(handler.__doc__ or "")
+            cmd = Command(name, handler, family, aliases, text)
+            self.commands[name] = cmd
+            for word in (name, *aliases):
+                if word in self.by_word:
+                    raise ValueError(f"command word {word!r} registered twice")
+                self.by_word[word] = cmd
+                if len(word) == 1 and not word.isalnum():
+                    self.punctuation[word] = cmd
+            return handler
+        return decorate
+
+    def lookup(self, word: str) -> Command | None:
+        """Exact name or alias, else a unique prefix of a command name."""
+        word = word.lower()
+        if word in self.by_word:
+            return self.by_word[word]
+        hits = [c for n, c in self.commands.items() if n.startswith(word)]
+        return hits[0] if len(hits) == 1 else None
+
+    def split(self, line: str) -> tuple[str, str]:
+        """``"say hi there"`` -> ("say", "hi there"); ``"'hi"`` -> ("'", "hi")."""
+        line = line.strip()
+        if line[:1] in self.punctuation:
+            return line[0], line[1:].strip()
+        word, _, rest = line.partition(" ")
+        return word.lower(), rest.strip()
+
+    def dispatch(self, ctx: Context, line: str) -> None:
+        """Run one line of player input. Refusals become error events, never exceptions."""
+        if not line.strip():
+            return
+        word, args = self.split(line)
+        ctx.world.touch(ctx.actor)
+        try:
+            cmd = self.by_word.get(word)
+            if cmd is None and ctx.actor.room is not None and \
+                    actions.find_exit(ctx.actor.room, word) is not None and not args:
+                actions.go(ctx.world, ctx.actor, word)
+                return
+            cmd = cmd or self.lookup(word)
+            if cmd is None:
+                ctx.send(Error(self.unknown_message(word)))
+                return
+            cmd.handler(ctx, args)
+        except Refusal as refusal:
+            ctx.send(Error(refusal.message))
+
+    def unknown_message(self, word: str) -> str:
+        shown = word if len(word) <= 30 else word[:30] + "..."
+        close = difflib.get_close_matches(word, list(self.by_word), n=1, cutoff=0.75)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        return f"Unknown command '{shown}'.{hint} Type 'help' for a list of commands."
+
+
+COMMANDS = CommandTable()
+command = COMMANDS.register

@@ -1,0 +1,121 @@
+"""Server settings: defaults, a YAML config file, MUD_* environment variables, command line.
+
+Later sources win: defaults < config file < environment < command line. Every value is
+checked here, so a bad setting stops start-up with one message naming where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mud.errors import StartupError
+
+ENV_PREFIX = "MUD_"
+
+
+def bundled_world() -> str:
+    """The world shipped with the server: the checkout's worlds/, else the installed copy."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "worlds" / "emberfall",
+                      package / "bundled_worlds" / "emberfall"):
+        if (candidate / "world.yaml").is_file():
+            return str(candidate)
+    return str(package.parent / "worlds" / "emberfall")
+
+
+@dataclass(frozen=True)
+class Settings:
+    telnet: tuple[str, ...] = ("tcp:4000",)
+    web: tuple[str, ...] = ("tcp:4080",)
+    world: str = field(default_factory=bundled_world)
+    data: str = "./var"
+    autosave: float = 60.0
+    max_line: int = 4096
+
+    def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
+        """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
+        checked = {key: _check(key, value, source) for key, value in values.items()
+                   if value is not None}
+        return replace(self, **checked)
+
+
+KEYS = {f.name for f in fields(Settings)}
+LISTS = {"telnet", "web"}
+
+
+def _check(key: str, value: Any, source: str) -> Any:
+    if key not in KEYS:
+        raise StartupError(f"{source}: unknown setting {key!r} (known: {', '.join(sorted(KEYS))})")
+    if key in LISTS:
+        items = value if isinstance(value, list | tuple) else [value]
+        if not items or not all(isinstance(v, str) and v.strip() for v in items):
+            raise StartupError(f"{source}: {key!r} must be an endpoint string such as "
+                               "'tcp:4000', or a list of them")
+        return tuple(v.strip() for v in items)
+    if key in ("autosave", "max_line"):
+        try:
+            number = float(value) if key == "autosave" else int(value)
+        except (TypeError, ValueError):
+            raise StartupError(f"{source}: {key!r} must be a number, not {value!r}") from None
+        low = 1 if key == "autosave" else 256
+        if number < low:
+            raise StartupError(f"{source}: {key!r} must be at least {low}, not {value!r}")
+        return number
+    if not isinstance(value, str) or not value.strip():
+        raise StartupError(f"{source}: {key!r} must be a path, not {value!r}")
+    return value
+
+
+def read_config_file(path: str) -> dict[str, Any]:
+    """The settings in a YAML config file; relative paths in it are relative to the file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as exc:
+        raise StartupError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise StartupError(f"{path}:{where}: not valid YAML: "
+                           f"{getattr(exc, 'problem', None) or exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise StartupError(f"{path}: must be a mapping of setting names to values")
+    base = os.path.dirname(os.path.abspath(path))
+    for key in ("world", "data"):
+        value = data.get(key)
+        if isinstance(value, str) and value and not os.path.isabs(value):
+            data[key] = os.path.join(base, value)
+    return data
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``MUD_TELNET``, ``MUD_WORLD``... Endpoint lists may be comma- or space-separated."""
+    values: dict[str, Any] = {}
+    for key in KEYS:
+        raw = environ.get(ENV_PREFIX + key.upper())
+        if raw is None or not raw.strip():
+            continue
+        values[key] = raw.replace(",", " ").split() if key in LISTS else raw.strip()
+    return values
+
+
+def load_settings(config_file: str | None = None, environ: Mapping[str, str] | None = None,
+                  command_line: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from every source, later ones winning."""
+    environ = os.environ if environ is None else environ
+    settings = Settings()
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG") or None
+    if config_file:
+        settings = settings.with_values(read_config_file(config_file), config_file)
+    settings = settings.with_values(from_environment(environ), "environment")
+    if command_line:
+        settings = settings.with_values(command_line, "command line")
+    return settings

@@ -1,0 +1,228 @@
+"""What characters can do, as game rules: each action changes the world and emits events.
+
+Actions raise ``Refusal`` with a player-facing explanation when something cannot be done;
+the command layer turns that into an error event. Commands parse; actions decide.
+"""
+
+from __future__ import annotations
+
+from mud.engine import directions, matching
+from mud.engine.events import (
+    Arrive,
+    Depart,
+    Emote,
+    Examine,
+    ExitList,
+    Inventory,
+    ItemAction,
+    RoomView,
+    Say,
+    Tell,
+    WhoList,
+)
+from mud.engine.model import Character, Exit, Item, Room
+from mud.engine.world import World
+
+MAX_SPEECH = 2000
+
+
+class Refusal(Exception):
+    """An action that cannot be done; the message tells the player why and what to try."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+def _speech(text: str, what: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise Refusal(f"{what} what? Type the words after the command, for example: say hello")
+    if len(text) > MAX_SPEECH:
+        raise Refusal(f"That is too long to {what.lower()} at once ({MAX_SPEECH} characters "
+                      "at most). Break it up.")
+    return text
+
+
+def _room(actor: Character) -> Room:
+    if actor.room is None:
+        raise Refusal("You are nowhere at all.")
+    return actor.room
+
+
+# -- looking ----------------------------------------------------------------------------------
+
+def room_view(world: World, actor: Character) -> RoomView:
+    room = _room(actor)
+    exits = tuple(sorted(room.exits, key=directions.sort_key))
+    others = tuple(c.name for c in room.characters if c is not actor)
+    return RoomView(room.id, room.area, room.name, room.description, exits, others,
+                    tuple(n.name for n in room.npcs), tuple(i.name for i in room.items))
+
+
+def look(world: World, actor: Character) -> None:
+    actor.send(room_view(world, actor))
+
+
+def look_at(world: World, actor: Character, query: str) -> None:
+    """Look at something: carried item, item here, NPC, player or exit, in that order."""
+    room = _room(actor)
+    query = query.strip()
+    if query.lower() in ("me", "self", "myself"):
+        actor.send(Examine("character", actor.name, actor.description or
+                           "You look much as you always do."))
+        return
+    item = matching.find(query, actor.inventory) or matching.find(query, room.items)
+    if item is not None:
+        actor.send(Examine("item", item.name, item.description))
+        return
+    npc = matching.find(query, room.npcs)
+    if npc is not None:
+        actor.send(Examine("npc", npc.name, npc.description))
+        return
+    other = matching.find(query, room.characters)
+    if other is not None:
+        actor.send(Examine("character", other.name, other.description or
+                           f"{other.name} looks back at you."))
+        return
+    exit_ = find_exit(room, query)
+    if exit_ is not None:
+        text = exit_.description or f"The way {exit_.name} leads to {exit_.target.name}."
+        actor.send(Examine("exit", exit_.name, text))
+        return
+    raise Refusal(f"You see no '{query}' here. Type 'look' to see what is around you.")
+
+
+def list_exits(world: World, actor: Character) -> None:
+    room = _room(actor)
+    names = sorted(room.exits, key=directions.sort_key)
+    actor.send(ExitList(tuple((n, room.exits[n].target.name) for n in names)))
+
+
+# -- moving -----------------------------------------------------------------------------------
+
+def find_exit(room: Room, word: str) -> Exit | None:
+    """The exit called ``word``: a direction, its abbreviation, or a named exit (or prefix)."""
+    word = word.strip().lower()
+    if not word:
+        return None
+    direction = directions.canonical(word)
+    if direction is not None:
+        return room.exits.get(direction)
+    if word in room.exits:
+        return room.exits[word]
+    named = [e for name, e in room.exits.items() if name.startswith(word)
+             and name not in directions.OPPOSITES]
+    return named[0] if len(named) == 1 else None
+
+
+def go(world: World, actor: Character, word: str) -> None:
+    room = _room(actor)
+    exit_ = find_exit(room, word)
+    if exit_ is None:
+        raise Refusal(f"You cannot go '{word}' from here. Type 'exits' to see the ways out.")
+    leaving = f"leaves {exit_.name}" if exit_.name in directions.OPPOSITES else \
+        f"leaves through the {exit_.name}"
+    world.tell_room(room, Depart(actor.name, leaving), exclude=actor)
+    world.move(actor, exit_.target)
+    world.tell_room(exit_.target, Arrive(actor.name, directions.arrival_phrase(exit_.name)),
+                    exclude=actor)
+    look(world, actor)
+
+
+def announce_arrival(world: World, actor: Character, phrase: str = "has entered the game") -> None:
+    world.tell_room(_room(actor), Arrive(actor.name, phrase), exclude=actor)
+
+
+def announce_departure(world: World, actor: Character, phrase: str = "has left the game") -> None:
+    world.tell_room(_room(actor), Depart(actor.name, phrase), exclude=actor)
+
+
+# -- talking ----------------------------------------------------------------------------------
+
+def say(world: World, actor: Character, text: str) -> None:
+    text = _speech(text, "Say")
+    actor.send(Say(actor.name, text, own=True))
+    world.tell_room(_room(actor), Say(actor.name, text), exclude=actor)
+
+
+def emote(world: World, actor: Character, text: str) -> None:
+    text = _speech(text, "Emote")
+    event = Emote(actor.name, text)
+    actor.send(event)
+    world.tell_room(_room(actor), event, exclude=actor)
+
+
+def tell(world: World, actor: Character, name: str, text: str) -> None:
+    text = _speech(text, "Tell")
+    target = world.find_online(name)
+    if target is None:
+        raise Refusal(f"Nobody called '{name}' is online. Type 'who' to see who is.")
+    if target is actor:
+        raise Refusal("Talking to yourself? Try 'say' instead.")
+    target.send(Tell(actor.name, target.name, text))
+    actor.send(Tell(actor.name, target.name, text, own=True))
+
+
+def who(world: World, actor: Character) -> None:
+    now = world.clock.seconds()
+    players = sorted(world.online.values(), key=lambda c: c.key)
+    actor.send(WhoList(tuple((c.name, int(max(0.0, now - c.last_active)), c.via)
+                             for c in players)))
+
+
+# -- items ------------------------------------------------------------------------------------
+
+def inventory(world: World, actor: Character) -> None:
+    actor.send(Inventory(tuple(i.name for i in actor.inventory)))
+
+
+def _pick(query: str, pool: list[Item], where: str) -> list[Item]:
+    if not query.strip():
+        raise Refusal(f"Which item? Name it, for example: {where} lantern (or: {where} all)")
+    found = matching.find_all(query, pool)
+    if not found:
+        raise Refusal(f"You see no '{query.strip()}' "
+                      f"{'on you' if where != 'get' else 'here'}.")
+    return found
+
+
+def get(world: World, actor: Character, query: str) -> None:
+    room = _room(actor)
+    items = _pick(query, room.items, "get")
+    takeable = [i for i in items if not i.template.fixed]
+    if not takeable:
+        raise Refusal(f"You cannot take {items[0].name}: it is fixed in place.")
+    for item in takeable:
+        world.transfer(item, actor)
+        actor.send(ItemAction(actor.name, "get", item.name, own=True))
+        world.tell_room(room, ItemAction(actor.name, "get", item.name), exclude=actor)
+
+
+def drop(world: World, actor: Character, query: str) -> None:
+    room = _room(actor)
+    if not actor.inventory:
+        raise Refusal("You are not carrying anything.")
+    for item in _pick(query, actor.inventory, "drop"):
+        world.transfer(item, room)
+        actor.send(ItemAction(actor.name, "drop", item.name, own=True))
+        world.tell_room(room, ItemAction(actor.name, "drop", item.name), exclude=actor)
+
+
+def give(world: World, actor: Character, query: str, name: str) -> None:
+    room = _room(actor)
+    target = matching.find(name, [c for c in room.characters if c is not actor])
+    if target is None:
+        if matching.find(name, room.npcs) is not None:
+            raise Refusal("They do not want it.")
+        raise Refusal(f"There is nobody called '{name}' here to give it to.")
+    if not actor.inventory:
+        raise Refusal("You are not carrying anything.")
+    for item in _pick(query, actor.inventory, "give"):
+        world.transfer(item, target)
+        actor.send(ItemAction(actor.name, "give", item.name, target.name, own=True))
+        target.send(ItemAction(actor.name, "give", item.name, "you"))
+        shared = ItemAction(actor.name, "give", item.name, target.name)
+        for other in room.characters:
+            if other is not actor and other is not target:
+                other.send(shared)

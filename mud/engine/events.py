@@ -1,0 +1,231 @@
+"""Events: everything the engine says, as data.
+
+The engine emits one event object per thing that happened and hands the *same* object to
+every listener that should see it. Protocols render it (ANSI text, plain text, JSON) and
+may cache the rendering on the event itself in ``wire``, keyed by their output style, so a
+say in a room of fifty is rendered once per style rather than fifty times.
+
+Events that read differently to the actor ("You say", "Ann says") are emitted twice: once
+with ``own=True`` for the actor, once shared by everyone else.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class Event:
+    """Base of all events. ``kind`` names the event on the wire (JSON ``type``)."""
+
+    __slots__ = ("wire",)
+    kind: ClassVar[str] = "event"
+
+    def __init__(self) -> None:
+        # Renderings cached by protocols, keyed by output style.
+        self.wire: dict[object, object] | None = None
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields())
+        return f"{type(self).__name__}({fields})"
+
+    @classmethod
+    def _fields(cls) -> list[str]:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            for name in getattr(klass, "__slots__", ()):
+                if name not in ("wire", "__weakref__"):
+                    names.append(name)
+        return names
+
+    def fields(self) -> dict[str, object]:
+        """The event's data as a plain dict (for renderers and tests)."""
+        return {name: getattr(self, name) for name in self._fields()}
+
+
+class Message(Event):
+    """A plain line from the game: confirmations, notices, anything without more structure."""
+
+    __slots__ = ("text",)
+    kind = "system"
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class Error(Message):
+    """A command could not be done; ``text`` says why and what to do instead."""
+
+    __slots__ = ()
+    kind = "error"
+
+
+class Prompt(Event):
+    """Ask for input. ``secret`` hides what the player types (passwords)."""
+
+    __slots__ = ("secret", "text")
+    kind = "prompt"
+
+    def __init__(self, text: str, secret: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.secret = secret
+
+
+class RoomView(Event):
+    """What a character sees on entering or looking: the room and who and what is in it."""
+
+    __slots__ = ("area", "characters", "description", "exits", "id", "items", "name", "npcs")
+    kind = "room"
+
+    def __init__(self, room_id: str, area: str, name: str, description: str,
+                 exits: tuple[str, ...], characters: tuple[str, ...], npcs: tuple[str, ...],
+                 items: tuple[str, ...]) -> None:
+        super().__init__()
+        self.id = room_id
+        self.area = area
+        self.name = name
+        self.description = description
+        self.exits = exits
+        self.characters = characters
+        self.npcs = npcs
+        self.items = items
+
+
+class Examine(Event):
+    """A close look at one thing: an item, an NPC, a character or an exit."""
+
+    __slots__ = ("description", "name", "what")
+    kind = "examine"
+
+    def __init__(self, what: str, name: str, description: str) -> None:
+        super().__init__()
+        self.what = what
+        self.name = name
+        self.description = description
+
+
+class ExitList(Event):
+    """The exits of the current room with where each leads."""
+
+    __slots__ = ("exits",)
+    kind = "exits"
+
+    def __init__(self, exits: tuple[tuple[str, str], ...]) -> None:
+        super().__init__()
+        self.exits = exits
+
+
+class Say(Event):
+    __slots__ = ("own", "speaker", "text")
+    kind = "say"
+
+    def __init__(self, speaker: str, text: str, own: bool = False) -> None:
+        super().__init__()
+        self.speaker = speaker
+        self.text = text
+        self.own = own
+
+
+class Emote(Event):
+    __slots__ = ("actor", "text")
+    kind = "emote"
+
+    def __init__(self, actor: str, text: str) -> None:
+        super().__init__()
+        self.actor = actor
+        self.text = text
+
+
+class Tell(Event):
+    """A private message. ``own`` is the sender's copy."""
+
+    __slots__ = ("own", "recipient", "sender", "text")
+    kind = "tell"
+
+    def __init__(self, sender: str, recipient: str, text: str, own: bool = False) -> None:
+        super().__init__()
+        self.sender = sender
+        self.recipient = recipient
+        self.text = text
+        self.own = own
+
+
+class Arrive(Event):
+    """Someone came into the room. ``phrase`` is how ("arrives from the south")."""
+
+    __slots__ = ("name", "phrase")
+    kind = "arrive"
+
+    def __init__(self, name: str, phrase: str) -> None:
+        super().__init__()
+        self.name = name
+        self.phrase = phrase
+
+
+class Depart(Event):
+    """Someone left the room. ``phrase`` is how ("leaves north", "has left the game")."""
+
+    __slots__ = ("name", "phrase")
+    kind = "depart"
+
+    def __init__(self, name: str, phrase: str) -> None:
+        super().__init__()
+        self.name = name
+        self.phrase = phrase
+
+
+class ItemAction(Event):
+    """Someone picked up, dropped or handed over an item. ``verb``: get, drop or give."""
+
+    __slots__ = ("actor", "item", "own", "target", "verb")
+    kind = "item"
+
+    def __init__(self, actor: str, verb: str, item: str, target: str = "",
+                 own: bool = False) -> None:
+        super().__init__()
+        self.actor = actor
+        self.verb = verb
+        self.item = item
+        self.target = target
+        self.own = own
+
+
+class WhoList(Event):
+    """Everyone online: (name, idle seconds, how connected) per player."""
+
+    __slots__ = ("players",)
+    kind = "who"
+
+    def __init__(self, players: tuple[tuple[str, int, str], ...]) -> None:
+        super().__init__()
+        self.players = players
+
+
+class Inventory(Event):
+    __slots__ = ("items",)
+    kind = "inventory"
+
+    def __init__(self, items: tuple[str, ...]) -> None:
+        super().__init__()
+        self.items = items
+
+
+class HelpText(Event):
+    """Help on one topic, or the index when ``topic`` is empty (``topics`` lists them)."""
+
+    __slots__ = ("text", "topic", "topics")
+    kind = "help"
+
+    def __init__(self, topic: str, text: str, topics: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.topic = topic
+        self.text = text
+        self.topics = topics
+
+
+class Goodbye(Message):
+    """The last thing a connection is told before it closes (quit, takeover, shutdown)."""
+
+    __slots__ = ()
+    kind = "goodbye"

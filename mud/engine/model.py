@@ -1,0 +1,144 @@
+"""The world's nouns: rooms, exits, item templates and instances, NPCs and characters.
+
+Plain slotted classes: a world holds tens of thousands of these, and 10,000 logged-in
+characters must fit in a modest memory budget.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from mud.engine.events import Event
+
+
+class Listener(Protocol):
+    """Whatever receives a character's events: a session, a test probe, nothing at all."""
+
+    def send(self, event: Event) -> None: ...
+
+
+class Exit:
+    """A way out of a room: a direction (``north``) or a named exit (``gate``)."""
+
+    __slots__ = ("description", "name", "target")
+
+    def __init__(self, name: str, target: Room, description: str = "") -> None:
+        self.name = name
+        self.target = target
+        self.description = description
+
+
+class Room:
+    """A place. ``characters`` is insertion-ordered so room listings are stable."""
+
+    __slots__ = (
+        "area", "characters", "description", "environment", "exits", "id", "items", "name", "npcs",
+    )
+
+    def __init__(self, room_id: str, area: str, name: str, description: str,
+                 environment: str = "") -> None:
+        self.id = room_id
+        self.area = area
+        self.name = name
+        self.description = description
+        self.environment = environment
+        self.exits: dict[str, Exit] = {}
+        self.items: list[Item] = []
+        self.npcs: list[NPC] = []
+        self.characters: dict[Character, None] = {}
+
+    def __repr__(self) -> str:
+        return f"<Room {self.id}>"
+
+
+class ItemTemplate:
+    """What every copy of an item shares: name, keywords, description, whether it is fixed."""
+
+    __slots__ = ("description", "fixed", "id", "keywords", "name")
+
+    def __init__(self, template_id: str, name: str, keywords: tuple[str, ...],
+                 description: str, fixed: bool = False) -> None:
+        self.id = template_id
+        self.name = name
+        self.keywords = keywords
+        self.description = description
+        self.fixed = fixed
+
+
+class Item:
+    """One item in the world. ``id`` is stable across restarts, so saves can find it again."""
+
+    __slots__ = ("id", "location", "template")
+
+    def __init__(self, item_id: str, template: ItemTemplate) -> None:
+        self.id = item_id
+        self.template = template
+        self.location: Room | Character | None = None
+
+    @property
+    def name(self) -> str:
+        return self.template.name
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.template.keywords
+
+    @property
+    def description(self) -> str:
+        return self.template.description
+
+    def __repr__(self) -> str:
+        return f"<Item {self.id}>"
+
+
+class NPC:
+    """A non-player character. Behaviours come later; for now they can be looked at."""
+
+    __slots__ = ("description", "id", "keywords", "name", "room")
+
+    def __init__(self, npc_id: str, name: str, keywords: tuple[str, ...], description: str) -> None:
+        self.id = npc_id
+        self.name = name
+        self.keywords = keywords
+        self.description = description
+        self.room: Room | None = None
+
+
+class _Nobody:
+    """The listener of a character nobody is connected to: events go nowhere."""
+
+    __slots__ = ()
+
+    def send(self, event: Event) -> None:
+        pass
+
+
+NOBODY: Listener = _Nobody()
+
+
+class Character:
+    """A player's body in the world. ``link`` is the listener currently driving it."""
+
+    __slots__ = ("description", "inventory", "key", "last_active", "link", "name", "room",
+                 "via", "__weakref__")
+
+    def __init__(self, name: str, room: Room | None = None) -> None:
+        self.name = name
+        self.key = name.lower()
+        self.room = room
+        self.inventory: list[Item] = []
+        self.link: Listener = NOBODY
+        self.last_active = 0.0
+        self.description = ""
+        # How the player is connected ("telnet", "web"), for `who`.
+        self.via = ""
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return (self.key,)
+
+    def send(self, event: Event) -> None:
+        self.link.send(event)
+
+    def __repr__(self) -> str:
+        return f"<Character {self.name}>"

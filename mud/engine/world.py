@@ -1,0 +1,209 @@
+"""The World: every room, item and NPC, who is online, and where everything is.
+
+It moves things and characters, fans events out to a room, and remembers what changed
+since the last save so autosave writes only that. Time comes from an injected clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mud.engine.events import Event
+from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
+
+
+class Clock(Protocol):
+    def seconds(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class CharacterRecord:
+    """A character as saved: where it stands. Its inventory is saved through item locations."""
+
+    key: str
+    name: str
+    room: str
+    description: str = ""
+
+
+@dataclass
+class Snapshot:
+    """What changed since the last save, copied out on the game thread so a worker can write it."""
+
+    characters: list[CharacterRecord] = field(default_factory=list)
+    # (item id, "room" or "char", room id or character key)
+    items: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.characters or self.items)
+
+    def merge(self, newer: Snapshot) -> Snapshot:
+        """This snapshot with ``newer`` written over it (used to retry a failed save)."""
+        chars = {c.key: c for c in self.characters}
+        chars.update((c.key, c) for c in newer.characters)
+        items = {i[0]: i for i in self.items}
+        items.update((i[0], i) for i in newer.items)
+        return Snapshot(list(chars.values()), list(items.values()))
+
+
+class World:
+    """All of the game's state that lives in memory."""
+
+    def __init__(self, name: str, rooms: dict[str, Room], start: Room, clock: Clock,
+                 description: str = "", welcome: str = "",
+                 templates: dict[str, ItemTemplate] | None = None,
+                 npcs: Iterable[NPC] = ()) -> None:
+        self.name = name
+        self.description = description
+        self.welcome = welcome
+        self.rooms = rooms
+        self.start = start
+        self.clock = clock
+        self.templates = templates or {}
+        self.npcs = list(npcs)
+        self.items: dict[str, Item] = {}
+        # Logged-in characters by lower-case name.
+        self.online: dict[str, Character] = {}
+        # Items carried by characters who are not logged in, by character key.
+        self.stored: dict[str, list[Item]] = {}
+        self._dirty_items: set[Item] = set()
+        self._dirty_characters: set[Character] = set()
+
+    # -- building -------------------------------------------------------------------------
+
+    def add_item(self, item: Item, room: Room) -> None:
+        """Place a new item at world start (not a change that needs saving)."""
+        self.items[item.id] = item
+        item.location = room
+        room.items.append(item)
+
+    def restore_item(self, item_id: str, kind: str, place: str) -> bool:
+        """Put an item where a save says it was. Returns False if the save no longer fits."""
+        item = self.items.get(item_id)
+        if item is None:
+            return False
+        if kind == "room":
+            room = self.rooms.get(place)
+            if room is None:
+                return False
+            self._detach(item)
+            item.location = room
+            room.items.append(item)
+            return True
+        if kind == "char":
+            self._detach(item)
+            self.stored.setdefault(place, []).append(item)
+            return True
+        return False
+
+    # -- characters -----------------------------------------------------------------------
+
+    def enter(self, character: Character) -> None:
+        """Bring a character into the game at ``character.room`` with its stored items."""
+        room = character.room if character.room is not None else self.start
+        character.room = room
+        self.online[character.key] = character
+        character.last_active = self.clock.seconds()
+        for item in self.stored.pop(character.key, ()):
+            item.location = character
+            character.inventory.append(item)
+        room.characters[character] = None
+
+    def leave(self, character: Character) -> None:
+        """Take a character out of the game; its items go into storage until it returns."""
+        if self.online.get(character.key) is character:
+            del self.online[character.key]
+        if character.room is not None:
+            character.room.characters.pop(character, None)
+        if character.inventory:
+            self.stored[character.key] = list(character.inventory)
+            for item in character.inventory:
+                item.location = None
+            character.inventory.clear()
+        self._dirty_characters.discard(character)
+
+    def move(self, character: Character, destination: Room) -> None:
+        """Move a character to another room (no messages; see actions.go)."""
+        if character.room is not None:
+            character.room.characters.pop(character, None)
+        character.room = destination
+        destination.characters[character] = None
+        self._dirty_characters.add(character)
+
+    def find_online(self, name: str) -> Character | None:
+        return self.online.get(name.lower())
+
+    # -- items ------------------------------------------------------------------------------
+
+    def _detach(self, item: Item) -> None:
+        where = item.location
+        if isinstance(where, Room):
+            where.items.remove(item)
+        elif isinstance(where, Character):
+            where.inventory.remove(item)
+        item.location = None
+
+    def transfer(self, item: Item, destination: Room | Character) -> None:
+        """Move an item into a room or a character's hands, and remember to save that."""
+        self._detach(item)
+        item.location = destination
+        if isinstance(destination, Room):
+            destination.items.append(item)
+        else:
+            destination.inventory.append(item)
+        self._dirty_items.add(item)
+
+    # -- events ---------------------------------------------------------------------------
+
+    def tell_room(self, room: Room, event: Event, exclude: Character | None = None) -> None:
+        """Hand one event object to everyone in ``room`` except ``exclude``."""
+        for character in room.characters:
+            if character is not exclude:
+                character.link.send(event)
+
+    def touch(self, character: Character) -> None:
+        """Note that the player did something (for idle times)."""
+        character.last_active = self.clock.seconds()
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def record(self, character: Character) -> CharacterRecord:
+        room = character.room.id if character.room is not None else self.start.id
+        return CharacterRecord(character.key, character.name, room, character.description)
+
+    def item_places(self, items: Iterable[Item], owner: str | None = None) -> list[tuple[str, str, str]]:
+        """Save rows for items; ``owner`` names the character key for items in storage."""
+        rows = []
+        for item in items:
+            where = item.location
+            if isinstance(where, Room):
+                rows.append((item.id, "room", where.id))
+            elif isinstance(where, Character):
+                rows.append((item.id, "char", where.key))
+            elif owner is not None:
+                rows.append((item.id, "char", owner))
+        return rows
+
+    def snapshot_dirty(self) -> Snapshot:
+        """Copy out what changed since the last call and forget it (re-merge if the save fails)."""
+        characters = [self.record(c) for c in self._dirty_characters]
+        items = self.item_places(self._dirty_items)
+        self._dirty_characters.clear()
+        self._dirty_items.clear()
+        return Snapshot(characters, items)
+
+    def snapshot_character(self, character: Character) -> Snapshot:
+        """Everything about one character, for saving at quit."""
+        self._dirty_characters.discard(character)
+        owned = set(character.inventory)
+        self._dirty_items -= owned
+        return Snapshot([self.record(character)], self.item_places(character.inventory))
+
+    def snapshot_everything(self) -> Snapshot:
+        """Every online character and every item that ever moved, for shutdown."""
+        snap = self.snapshot_dirty()
+        online = [self.record(c) for c in self.online.values()]
+        items = [i for c in self.online.values() for i in c.inventory]
+        return snap.merge(Snapshot(online, self.item_places(items)))

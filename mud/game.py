@@ -1,0 +1,162 @@
+"""The running game: the world plus who is connected, logging in and out, and saving.
+
+Sits between sessions and the engine. Owns the rules that involve I/O: entering the game
+loads a character from the store, leaving saves it, takeover hands a body to a new
+connection, autosave writes what changed. Saves are serialised (one in flight) and a failed
+save keeps its data for the next attempt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred, DeferredLock, succeed
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from mud.accounts import Accounts
+from mud.engine import actions
+from mud.engine.events import Goodbye, Message
+from mud.engine.model import NOBODY, Character
+from mud.engine.world import CharacterRecord, Snapshot, World
+from mud.persistence.store import Store
+
+if TYPE_CHECKING:
+    from mud.session import Session
+
+log = Logger()
+
+SHUTDOWN_NOTICE = "The server is shutting down for now. Your character is being saved."
+SHUTDOWN_GOODBYE = "Your character is saved. The server is going down; come back soon!"
+TAKEOVER_NOTICE = ("Someone has logged in as your character from another connection, "
+                   "so this connection is being closed.")
+
+
+class Game:
+    def __init__(self, world: World, store: Store, accounts: Accounts) -> None:
+        self.world = world
+        self.store = store
+        self.accounts = accounts
+        self.sessions: set[Session] = set()
+        self._pending = Snapshot()
+        self._save_lock = DeferredLock()
+        self.saves_failed = 0
+        self.shutting_down = False
+
+    # -- connections --------------------------------------------------------------------------
+
+    def connect(self, session: Session) -> None:
+        self.sessions.add(session)
+
+    def disconnect(self, session: Session) -> None:
+        """A connection is gone: its character (if any) is saved and leaves the world."""
+        self.sessions.discard(session)
+        if session.character is not None and session.character.link is session:
+            self.leave(session)
+
+    # -- entering and leaving -----------------------------------------------------------------
+
+    def enter(self, session: Session, key: str) -> Deferred[None]:
+        """Put the session in control of character ``key``: take it over or load it."""
+        existing = self.world.online.get(key)
+        if existing is not None:
+            self._take_over(session, existing)
+            return succeed(None)
+
+        def loaded(record: CharacterRecord | None) -> None:
+            if not session.connected:
+                return
+            if record is None:
+                raise LookupError(f"account {key!r} has no character row")
+            # Another connection may have finished logging in meanwhile.
+            again = self.world.online.get(key)
+            if again is not None:
+                self._take_over(session, again)
+                return
+            room = self.world.rooms.get(record.room, self.world.start)
+            character = Character(record.name, room)
+            character.description = record.description
+            character.link = session
+            character.via = session.via
+            session.character = character
+            self.world.enter(character)
+            actions.announce_arrival(self.world, character)
+            actions.look(self.world, character)
+        return self.store.get_character(key).addCallback(loaded)
+
+    def _take_over(self, session: Session, character: Character) -> None:
+        old = character.link
+        character.link = session
+        character.via = session.via
+        session.character = character
+        self.world.touch(character)
+        if old is not NOBODY and old is not session:
+            old_session: Any = old
+            old_session.taken_over()
+        session.send(Message("You take over your body where you left it."))
+        actions.look(self.world, character)
+
+    def leave(self, session: Session) -> Deferred[None]:
+        """Save the session's character and take it out of the world."""
+        character = session.character
+        session.character = None
+        if character is None or character.key not in self.world.online:
+            return succeed(None)
+        actions.announce_departure(self.world, character)
+        snapshot = self.world.snapshot_character(character)
+        self.world.leave(character)
+        character.link = NOBODY
+        return self.save(snapshot)
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save(self, snapshot: Snapshot) -> Deferred[None]:
+        """Queue ``snapshot`` for writing; fires when it (and anything queued) is written."""
+        self._pending = self._pending.merge(snapshot)
+        return self._save_lock.run(self._flush)
+
+    def autosave(self) -> Deferred[None]:
+        return self.save(self.world.snapshot_dirty())
+
+    def save_everything(self) -> Deferred[None]:
+        return self.save(self.world.snapshot_everything())
+
+    def _flush(self) -> Deferred[None]:
+        snapshot, self._pending = self._pending, Snapshot()
+        if not snapshot:
+            return succeed(None)
+
+        def failed(failure: Failure) -> None:
+            self.saves_failed += 1
+            # Keep what did not land; anything newer queued meanwhile wins.
+            self._pending = snapshot.merge(self._pending)
+            log.failure("SAVE FAILED ({n} characters, {m} items kept for the next attempt)",
+                        failure, n=len(snapshot.characters), m=len(snapshot.items))
+
+        def done(_: object) -> None:
+            self.saves_failed = 0
+        return self.store.save(snapshot).addCallbacks(done, failed)
+
+    @property
+    def unsaved(self) -> bool:
+        return bool(self._pending)
+
+    # -- shutdown -----------------------------------------------------------------------------
+
+    def shutdown(self) -> Deferred[None]:
+        """Tell everyone, save everything, then close every connection."""
+        self.shutting_down = True
+        for session in list(self.sessions):
+            if session.character is not None:
+                session.send(Message(SHUTDOWN_NOTICE))
+
+        def close_all(_: object) -> None:
+            for session in list(self.sessions):
+                character = session.character
+                if character is not None and character.link is session:
+                    # Already written by save_everything: leave without another save.
+                    self.world.leave(character)
+                    character.link = NOBODY
+                session.character = None
+                session.close(Goodbye(SHUTDOWN_GOODBYE))
+        return self.save_everything().addCallback(close_all)

@@ -1,0 +1,177 @@
+"""The login screen as a state machine, one line of input at a time.
+
+Two ways in, both at the first prompt:
+- one line: ``create NAME PASSWORD`` or ``connect NAME PASSWORD``;
+- the classic flow MUD clients auto-login with: a name, then its password; for a new name,
+  a confirmation and the password twice.
+Password prompts are ``Prompt(secret=True)`` so the protocol can hide what is typed.
+``handle`` returns a Deferred while it waits on the store or on hashing; the session holds
+further input until it fires.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred
+
+from mud.accounts import display_name, name_problem, password_problem
+from mud.engine.events import Error, Goodbye, Message, Prompt
+
+if TYPE_CHECKING:
+    from mud.game import Game
+    from mud.session import Session
+
+NAME_PROMPT = "What name do you go by? "
+INSTRUCTIONS = ("Type your character's name to log in or to make a new one, or: "
+                "create <name> <password>, connect <name> <password>. 'quit' leaves.")
+MAX_FAILURES = 3
+
+
+class LoginFlow:
+    def __init__(self, session: Session, game: Game) -> None:
+        self.session = session
+        self.game = game
+        self.state = "name"
+        self.name = ""
+        self.password = ""
+        self.failures = 0
+
+    # -- output helpers -------------------------------------------------------------------------
+
+    def greet(self) -> None:
+        welcome = self.game.world.welcome
+        if welcome:
+            self.session.send(Message(welcome))
+        self.session.send(Message(INSTRUCTIONS))
+        self.ask_name()
+
+    def ask_name(self) -> None:
+        self.state = "name"
+        self.name = self.password = ""
+        self.session.send(Prompt(NAME_PROMPT))
+
+    def ask_secret(self, state: str, text: str) -> None:
+        self.state = state
+        self.session.send(Prompt(text, secret=True))
+
+    def refuse(self, text: str) -> None:
+        self.session.send(Error(text))
+        self.ask_name()
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def handle(self, line: str) -> Deferred[Any] | None:
+        handler = getattr(self, f"_on_{self.state}")
+        result: Deferred[Any] | None = handler(line)
+        return result
+
+    def _on_name(self, line: str) -> Deferred[Any] | None:
+        words = line.split()
+        if not words:
+            self.session.send(Prompt(NAME_PROMPT))
+            return None
+        verb = words[0].lower()
+        if verb == "quit" and len(words) == 1:
+            self.session.close(Goodbye("Farewell."))
+            return None
+        if verb in ("create", "connect"):
+            if len(words) != 3:
+                self.refuse(f"Type: {verb} <name> <password> (the password may not contain "
+                            "spaces).")
+                return None
+            _, name, password = words
+            return self._create(name, password) if verb == "create" else \
+                self._connect(name, password)
+        if len(words) > 1:
+            self.refuse("A name is a single word. " + INSTRUCTIONS)
+            return None
+        name = words[0]
+        problem = name_problem(name)
+        if problem:
+            self.refuse(problem)
+            return None
+        self.name = display_name(name)
+        return self.game.accounts.exists(name).addCallback(self._name_known)
+
+    def _name_known(self, exists: bool) -> None:
+        if exists:
+            self.ask_secret("password", "Password: ")
+        else:
+            self.state = "confirm"
+            self.session.send(Prompt(f"There is nobody called {self.name} yet. "
+                                     f"Create {self.name}? (yes/no) "))
+
+    def _on_password(self, line: str) -> Deferred[Any]:
+        return self._connect(self.name, line.strip())
+
+    def _on_confirm(self, line: str) -> None:
+        answer = line.strip().lower()
+        if answer in ("y", "yes"):
+            self.ask_secret("new_password", f"Choose a password for {self.name} "
+                            "(6 or more characters): ")
+        elif answer in ("n", "no"):
+            self.ask_name()
+        else:
+            self.session.send(Prompt(f"Please answer yes or no. Create {self.name}? "))
+
+    def _on_new_password(self, line: str) -> None:
+        password = line.strip()
+        problem = password_problem(password)
+        if problem:
+            self.session.send(Error(problem))
+            self.ask_secret("new_password", "Choose a password: ")
+            return
+        self.password = password
+        self.ask_secret("repeat_password", "Type the password again: ")
+
+    def _on_repeat_password(self, line: str) -> Deferred[Any] | None:
+        if line.strip() != self.password:
+            self.session.send(Error("The passwords did not match. Let's try again."))
+            self.ask_secret("new_password", "Choose a password: ")
+            return None
+        return self._create(self.name, self.password)
+
+    # -- account operations ---------------------------------------------------------------------
+
+    def _create(self, name: str, password: str) -> Deferred[Any] | None:
+        problem = name_problem(name) or password_problem(password)
+        if problem:
+            self.refuse(problem)
+            return None
+        self.state = "waiting"
+        name = display_name(name)
+
+        def created(ok: bool) -> Deferred[Any] | None:
+            if not ok:
+                self.refuse(f"The name {name} is taken. Log in with it, or choose another.")
+                return None
+            self.session.send(Message(f"Welcome to {self.game.world.name}, {name}!"))
+            return self._enter(name.lower())
+        return self.game.accounts.create(name, password, self.game.world.start.id) \
+            .addCallback(created)
+
+    def _connect(self, name: str, password: str) -> Deferred[Any]:
+        self.state = "waiting"
+
+        def checked(key: str | None) -> Deferred[Any] | None:
+            if key is None:
+                self.failures += 1
+                if self.failures >= MAX_FAILURES:
+                    self.session.close(Goodbye("Too many failed logins. Goodbye."))
+                    return None
+                self.refuse("That name and password do not match. Check the spelling, or "
+                            "type a new name to create a character.")
+                return None
+            return self._enter(key)
+        return self.game.accounts.authenticate(name, password).addCallback(checked)
+
+    def _enter(self, key: str) -> Deferred[Any]:
+        self.state = "done"
+        return self.game.enter(self.session, key)
+
+    def _on_waiting(self, line: str) -> None:
+        """Input that arrives while a check is running is held by the session, not here."""
+
+    def _on_done(self, line: str) -> None:
+        """After login the session dispatches commands instead."""

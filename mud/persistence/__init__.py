@@ -1,0 +1,1 @@
+"""Keeping state on disk: accounts, characters and moved items, in SQLite, off the reactor."""

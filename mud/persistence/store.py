@@ -1,0 +1,158 @@
+"""The SQLite store: accounts, character state and item locations.
+
+At start-up (before the reactor runs) ``prepare`` creates the schema and reads item
+locations synchronously, so a broken data directory stops the server with a clear message.
+While running, every call goes through an adbapi pool of one connection: it runs in a
+worker thread, returns a Deferred, and writes are serialised in submission order.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from twisted.enterprise import adbapi
+from twisted.internet.defer import Deferred
+
+from mud.engine.world import CharacterRecord, Snapshot
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    password TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS characters (
+    key TEXT PRIMARY KEY REFERENCES accounts(key),
+    room TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS item_places (
+    item TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    place TEXT NOT NULL
+);
+"""
+
+
+class StoreError(Exception):
+    """The data directory or database cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    key: str
+    name: str
+    password: str
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=5000")
+
+
+class Store:
+    """All persistent state of one server, in ``<data>/mud.sqlite3``."""
+
+    def __init__(self, data_dir: str) -> None:
+        self.data_dir = data_dir
+        self.path = os.path.join(data_dir, "mud.sqlite3")
+        self._pool: adbapi.ConnectionPool | None = None
+        self._closed = False
+
+    # -- start-up (synchronous: the reactor is not running yet) ---------------------------
+
+    def prepare(self) -> list[tuple[str, str, str]]:
+        """Create the data directory and schema; return saved item locations."""
+        try:
+            os.makedirs(self.data_dir, exist_ok=True)
+            conn = sqlite3.connect(self.path)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{self.data_dir}: cannot use the data directory ({exc})") from None
+        try:
+            _configure(conn)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: written by a newer server (schema {version}, "
+                                 f"this one knows {SCHEMA_VERSION}); upgrade the server")
+            with conn:
+                conn.executescript(SCHEMA)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            rows = conn.execute("SELECT item, kind, place FROM item_places").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the database ({exc})") from None
+        finally:
+            conn.close()
+        return [tuple(r) for r in rows]
+
+    # -- running ----------------------------------------------------------------------------
+
+    @property
+    def pool(self) -> adbapi.ConnectionPool:
+        if self._closed:
+            raise StoreError(f"{self.path}: the store is closed")
+        if self._pool is None:
+            self._pool = adbapi.ConnectionPool(
+                "sqlite3", self.path, check_same_thread=False, cp_min=1, cp_max=1,
+                cp_openfun=_configure, cp_noisy=False)
+        return self._pool
+
+    def close(self) -> None:
+        self._closed = True
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def get_account(self, key: str) -> Deferred[AccountRow | None]:
+        def found(rows: list[Any]) -> AccountRow | None:
+            return AccountRow(*rows[0]) if rows else None
+        d = self.pool.runQuery("SELECT key, name, password FROM accounts WHERE key = ?", (key,))
+        return d.addCallback(found)
+
+    def get_character(self, key: str) -> Deferred[CharacterRecord | None]:
+        def found(rows: list[Any]) -> CharacterRecord | None:
+            if not rows:
+                return None
+            name, room, description = rows[0]
+            return CharacterRecord(key, name, room, description)
+        return self.pool.runQuery(
+            "SELECT a.name, c.room, c.description FROM characters c JOIN accounts a "
+            "ON a.key = c.key WHERE c.key = ?", (key,)).addCallback(found)
+
+    def create_account(self, name: str, password_hash: str, record: CharacterRecord,
+                       now: float) -> Deferred[bool]:
+        """Add an account and its character; fires False if the name is taken."""
+        def create(txn: Any) -> bool:
+            try:
+                txn.execute("INSERT INTO accounts (key, name, password, created) "
+                            "VALUES (?, ?, ?, ?)", (record.key, name, password_hash, now))
+            except sqlite3.IntegrityError:
+                return False
+            txn.execute("INSERT INTO characters (key, room, description) VALUES (?, ?, ?)",
+                        (record.key, record.room, record.description))
+            return True
+        return self.pool.runInteraction(create)
+
+    def set_password(self, key: str, password_hash: str) -> Deferred[None]:
+        return self.pool.runOperation("UPDATE accounts SET password = ? WHERE key = ?",
+                                      (password_hash, key))
+
+    def save(self, snapshot: Snapshot) -> Deferred[None]:
+        """Write a snapshot in one transaction: all of it lands, or none of it."""
+        chars = [(c.room, c.description, c.key) for c in snapshot.characters]
+        items = list(snapshot.items)
+
+        def write(txn: Any) -> None:
+            txn.executemany("UPDATE characters SET room = ?, description = ? WHERE key = ?",
+                            chars)
+            txn.executemany("INSERT INTO item_places (item, kind, place) VALUES (?, ?, ?) "
+                            "ON CONFLICT(item) DO UPDATE SET kind = excluded.kind, "
+                            "place = excluded.place", items)
+        return self.pool.runInteraction(write)

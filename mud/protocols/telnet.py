@@ -1,0 +1,187 @@
+"""The telnet line protocol: bytes in, lines to a Session; engine events out as ANSI text.
+
+Runs inside ``FastTelnetTransport``. Lines may end in CR LF, LF, CR or CR NUL; input is
+UTF-8 (invalid bytes become U+FFFD) with control characters removed; a line longer than
+``max_line`` bytes is discarded with a message, and the buffer never grows past that even
+when no newline ever comes. Output is rendered once per text style and the bytes are
+cached on the event, so a broadcast costs one render per style, not one per player.
+Passwords are hidden with ``IAC WILL ECHO``; a client that never answers negotiation
+(netcat) still works, it simply sees its own typing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from twisted.conch.telnet import ECHO, SGA, TelnetProtocol
+from twisted.internet.protocol import ServerFactory
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from mud.engine.events import Error, Event, Prompt
+from mud.protocols.telnet_transport import FastTelnetTransport
+from mud.render.text import ANSI, TextStyle, render
+from mud.session import Session
+
+if TYPE_CHECKING:
+    from mud.game import Game
+
+log = Logger()
+
+DEFAULT_MAX_LINE = 4096
+_LINE_END = re.compile(rb"\r\n|\r\x00|\r|\n")
+# C0 controls and DEL, except tab (kept as a space); backspace is applied before this.
+_CONTROLS = {c: None for c in (*range(0, 9), *range(10, 32), 127)} | {9: " "}
+
+
+def clean_line(raw: bytes) -> str:
+    """Decode one line of player input: UTF-8, backspaces applied, controls removed."""
+    text = raw.decode("utf-8", errors="replace")
+    if "\b" in text or "\x7f" in text:
+        kept: list[str] = []
+        for ch in text:
+            if ch in "\b\x7f":
+                if kept:
+                    kept.pop()
+            else:
+                kept.append(ch)
+        text = "".join(kept)
+    return text.translate(_CONTROLS)
+
+
+def encode(text: str) -> bytes:
+    # UTF-8 never produces byte 0xFF, so no IAC needs doubling.
+    return text.replace("\n", "\r\n").encode("utf-8")
+
+
+class MudTelnetProtocol(TelnetProtocol):
+    via = "telnet"
+
+    def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE) -> None:
+        self.game = game
+        self.max_line = max_line
+        self.style: TextStyle = ANSI
+        self.session: Session | None = None
+        self._partial = b""
+        self._overflow = False
+        self._after_cr = False
+        self._at_prompt = False
+        self._hiding_input = False
+
+    # -- connection -----------------------------------------------------------------------------
+
+    def connectionMade(self) -> None:
+        self._raw = self.transport.transport  # the TCP/TLS transport under TelnetTransport
+        self._offer(SGA)
+        self.session = Session(self.game, self)
+        self.session.start()
+
+    def connectionLost(self, reason: Failure) -> None:
+        if self.session is not None:
+            session, self.session = self.session, None
+            session.connection_lost()
+
+    def _offer(self, option: bytes) -> None:
+        self.transport.will(option).addErrback(lambda _: None)
+
+    # -- Connection interface for the Session ---------------------------------------------------
+
+    def send(self, event: Event) -> None:
+        wire = event.wire
+        if wire is None:
+            wire = event.wire = {}
+        data = wire.get(self.style)
+        if data is None:
+            text = render(event, self.style)
+            data = wire[self.style] = encode(text if type(event) is Prompt else text + "\n")
+        if self._at_prompt and type(event) is not Prompt:
+            self._raw.write(b"\r\n")
+        self._raw.write(data)
+        if type(event) is Prompt:
+            self._at_prompt = True
+            if event.secret:  # type: ignore[attr-defined]
+                self._hide_input()
+        else:
+            self._at_prompt = False
+
+    def close(self) -> None:
+        self.transport.loseConnection()
+
+    # -- echo (hidden passwords) ----------------------------------------------------------------
+
+    def _hide_input(self) -> None:
+        if self._hiding_input:
+            return
+        self._hiding_input = True
+        state = self.transport.getOptionState(ECHO)
+        if state.us.state == "no" and not state.us.negotiating:
+            self._offer(ECHO)
+
+    def _show_input(self) -> None:
+        self._hiding_input = False
+        state = self.transport.getOptionState(ECHO)
+        if state.us.state == "yes" and not state.us.negotiating:
+            self.transport.wont(ECHO).addErrback(lambda _: None)
+            # The client echoed nothing, not even the newline.
+            self._raw.write(b"\r\n")
+
+    def enableLocal(self, option: bytes) -> bool:
+        return option == SGA or (option == ECHO and self._hiding_input)
+
+    def enableRemote(self, option: bytes) -> bool:
+        return False
+
+    def disableLocal(self, option: bytes) -> None:
+        pass
+
+    def disableRemote(self, option: bytes) -> None:
+        pass
+
+    # -- input ------------------------------------------------------------------------------------
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._after_cr:
+            self._after_cr = False
+            if data[:1] in (b"\n", b"\x00"):
+                data = data[1:]
+        pos = 0
+        for match in _LINE_END.finditer(data):
+            self._line_end(data[pos:match.start()])
+            pos = match.end()
+            if self.session is None:
+                return
+        self._after_cr = data.endswith(b"\r")
+        rest = data[pos:]
+        if rest:
+            if self._overflow or len(self._partial) + len(rest) > self.max_line:
+                self._overflow = True
+                self._partial = b""
+            else:
+                self._partial += rest
+
+    def _line_end(self, tail: bytes) -> None:
+        raw, self._partial = self._partial + tail, b""
+        overflow, self._overflow = self._overflow, False
+        self._at_prompt = False
+        if self._hiding_input:
+            self._show_input()
+        if overflow or len(raw) > self.max_line:
+            self.send(Error(f"That line was too long ({self.max_line} bytes at most) and was "
+                            "ignored."))
+            return
+        if self.session is not None:
+            self.session.line_received(clean_line(raw))
+
+
+class TelnetFactory(ServerFactory):
+    """Builds a FastTelnetTransport wrapping a MudTelnetProtocol for each connection."""
+
+    def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE) -> None:
+        self.game = game
+        self.max_line = max_line
+
+    def buildProtocol(self, addr: object) -> FastTelnetTransport:
+        transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line)
+        transport.factory = self
+        return transport

@@ -1,0 +1,157 @@
+"""One Session per connection, whatever the transport: login, then command dispatch.
+
+A protocol feeds it decoded lines and gives it a ``Connection`` to speak through; the
+session never touches a socket. It is also the character's listener (``send``) and the
+account hooks commands use (``quit``, ``change_password``). Input that arrives while a
+login check is running waits in a small bounded queue, so auto-login clients that send
+name and password together work.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, Protocol
+
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from mud.accounts import password_problem
+from mud.commands import COMMANDS, Context
+from mud.engine.events import Error, Event, Goodbye, Message, Prompt
+from mud.engine.model import Character
+from mud.login import LoginFlow
+
+if TYPE_CHECKING:
+    from mud.game import Game
+
+log = Logger()
+
+PROMPT = Prompt("> ")
+MAX_QUEUED_LINES = 32
+
+
+class Connection(Protocol):
+    """What a protocol offers a session."""
+
+    via: str
+
+    def send(self, event: Event) -> None: ...
+
+    def close(self) -> None:
+        """Close after what was sent has been written."""
+
+
+class Session:
+    def __init__(self, game: Game, connection: Connection) -> None:
+        self.game = game
+        self.connection = connection
+        self.via = connection.via
+        self.character: Character | None = None
+        self.connected = True
+        self.login = LoginFlow(self, game)
+        self._queue: deque[str] = deque()
+        self._busy = False
+        game.connect(self)
+
+    def start(self) -> None:
+        self.login.greet()
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def send(self, event: Event) -> None:
+        if self.connected:
+            self.connection.send(event)
+
+    def close(self, goodbye: Event | None = None) -> None:
+        """Say ``goodbye`` and close; the character is dealt with when the connection ends."""
+        if not self.connected:
+            return
+        if goodbye is not None:
+            self.connection.send(goodbye)
+        self.connected = False
+        self.connection.close()
+
+    def taken_over(self) -> None:
+        """Another connection took our character: let go of it and close."""
+        self.character = None
+        self.close(Goodbye(_takeover_text()))
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def line_received(self, line: str) -> None:
+        if not self.connected:
+            return
+        if len(self._queue) >= MAX_QUEUED_LINES:
+            self.send(Error("You are typing faster than the game can keep up; "
+                            "that line was dropped."))
+            return
+        self._queue.append(line)
+        self._pump()
+
+    def _pump(self) -> None:
+        while self._queue and not self._busy and self.connected:
+            line = self._queue.popleft()
+            try:
+                waiting = self._run(line)
+            except Exception:
+                log.failure("command {line!r} failed", line=line[:80])
+                self.send(Error("Something went wrong running that command; it has been "
+                                "logged. Please try something else."))
+                waiting = None
+            if waiting is not None:
+                self._busy = True
+                waiting.addErrback(self._failed).addBoth(self._resume)
+            elif self.character is not None:
+                self.send(PROMPT)
+
+    def _run(self, line: str) -> Any:
+        if self.character is None:
+            return self.login.handle(line)
+        COMMANDS.dispatch(Context(self.game.world, self.character, self), line)
+        return None
+
+    def _failed(self, failure: Failure) -> None:
+        log.failure("session operation failed", failure)
+        self.send(Error("Something went wrong on the server; please try again."))
+        if self.character is None and self.connected:
+            self.login.ask_name()
+
+    def _resume(self, _: object) -> None:
+        self._busy = False
+        if self.character is not None and self.connected:
+            self.send(PROMPT)
+        self._pump()
+
+    def connection_lost(self) -> None:
+        self.connected = False
+        self._queue.clear()
+        self.game.disconnect(self)
+
+    # -- account hooks for commands ---------------------------------------------------------------
+
+    def quit(self) -> None:
+        self.game.leave(self)
+        self.close(Goodbye("Your character is saved. Farewell, and come back soon!"))
+
+    def change_password(self, old: str, new: str) -> None:
+        problem = password_problem(new)
+        if problem:
+            self.send(Error(problem))
+            return
+        character = self.character
+        if character is None:
+            return
+        self._busy = True
+
+        def changed(ok: bool) -> None:
+            if ok:
+                self.send(Message("Your password has been changed."))
+            else:
+                self.send(Error("Your old password was not right; nothing was changed."))
+        d = self.game.accounts.change_password(character.key, old, new)
+        d.addCallback(changed).addErrback(self._failed).addBoth(self._resume)
+
+
+def _takeover_text() -> str:
+    from mud.game import TAKEOVER_NOTICE
+    return TAKEOVER_NOTICE

@@ -1,0 +1,98 @@
+"""The twistd entry point: ``Options`` and ``makeService``, shared by the plugin and mud.tac.
+
+``build_service`` does the work and takes its dependencies (reactor, password cost,
+thread runner) as arguments so tests can build a whole server without patching;
+``makeService`` turns start-up errors into one clean line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from twisted.python import usage
+
+from mud import passwords
+from mud.accounts import Accounts
+from mud.config import Settings, load_settings
+from mud.errors import StartupError
+from mud.game import Game
+from mud.persistence.store import Store, StoreError
+from mud.protocols.telnet import TelnetFactory
+from mud.service import MudService
+from mud.world_loader import WorldError, load_world
+
+
+class Options(usage.Options):
+    synopsis = "[options]"
+    longdesc = ("Run the MUD: telnet players (and, later, web players) in one YAML world. "
+                "Settings come from defaults, then --config, then MUD_* environment "
+                "variables, then these options.")
+    optParameters = [
+        ["world", "w", None, "World folder to serve (default: the bundled Emberfall)."],
+        ["data", "d", None, "Directory where accounts and game state are kept "
+                            "(default: ./var)."],
+        ["autosave", None, None, "Seconds between autosaves (default: 60)."],
+        ["config", "c", None, "YAML file with the same settings (command line wins)."],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["telnet"] = []
+        self["web"] = []
+
+    def opt_telnet(self, endpoint: str) -> None:
+        """Telnet listener: a Twisted endpoint such as tcp:4000 or ssl:4443:privateKey=key.pem:certKey=cert.pem (default tcp:4000; repeatable)."""
+        self["telnet"].append(endpoint)
+
+    def opt_web(self, endpoint: str) -> None:
+        """Web listener endpoint (default tcp:4080; repeatable; reserved: not served yet)."""
+        self["web"].append(endpoint)
+
+    def postOptions(self) -> None:
+        given = {key: self[key] for key in ("world", "data", "autosave")}
+        given["telnet"] = self["telnet"] or None
+        given["web"] = self["web"] or None
+        try:
+            self.settings = load_settings(self["config"], command_line=given)
+        except StartupError as exc:
+            raise usage.UsageError(str(exc)) from None
+
+
+def build_service(settings: Settings, reactor: Any = None,
+                  run_in_thread: Callable[..., Any] | None = None,
+                  password_cost: passwords.Cost = passwords.DEFAULT) -> MudService:
+    """Load the world and the store and assemble the service. Raises StartupError."""
+    if reactor is None:
+        from twisted.internet import reactor as default_reactor
+        reactor = default_reactor
+    try:
+        world = load_world(settings.world, reactor)
+    except WorldError as exc:
+        raise StartupError(str(exc)) from None
+    store = Store(settings.data)
+    try:
+        for item_id, kind, place in store.prepare():
+            world.restore_item(item_id, kind, place)
+    except StoreError as exc:
+        raise StartupError(str(exc)) from None
+    thread_kwargs = {"run_in_thread": run_in_thread} if run_in_thread else {}
+    accounts = Accounts(store, cost=password_cost, clock_seconds=reactor.seconds,
+                        **thread_kwargs)
+    game = Game(world, store, accounts)
+    service = MudService(game, reactor, settings.autosave)
+    factory = TelnetFactory(game, settings.max_line)
+    for endpoint in settings.telnet:
+        service.listen(reactor, endpoint, factory, "telnet")
+    return service
+
+
+def makeService(options: Options | dict[str, Any]) -> MudService:
+    """Build the server from parsed options; a bad setup exits with one clear line."""
+    settings = getattr(options, "settings", None) or load_settings(None)
+    try:
+        return build_service(settings)
+    except StartupError as exc:
+        print(f"mud: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,277 @@
+"""Load a world folder of YAML files into engine objects, checking everything on the way.
+
+Every fault is reported as a ``WorldError`` whose message names the file, the entry and
+what is wrong, e.g. ``worlds/x/village/rooms.yaml: room "village:square": exit "north"
+leads to unknown room "village:nowhere"``. The format is documented in worlds/README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mud.engine import directions
+from mud.engine.matching import keywords_from_name
+from mud.engine.model import NPC, Exit, Item, ItemTemplate, Room
+from mud.engine.world import Clock, World
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+EXIT_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+
+WORLD_KEYS = {"name": True, "description": True, "start": True, "welcome": False, "areas": False}
+AREA_KEYS = {"name": True, "description": False, "environment": False}
+ROOM_KEYS = {"name": True, "description": True, "environment": False, "exits": False,
+             "items": False, "npcs": False}
+EXIT_KEYS = {"to": True, "description": False}
+ITEM_KEYS = {"name": True, "keywords": False, "description": True, "fixed": False}
+NPC_KEYS = {"name": True, "keywords": False, "description": True}
+
+
+class WorldError(Exception):
+    """A world that cannot be loaded; the message is meant for the person who wrote it."""
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path, required: bool = True) -> Any:
+    where = _display(path)
+    if not path.exists():
+        if required:
+            raise WorldError(f"{where}: file is missing")
+        return None
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise WorldError(f"{where}: file is larger than {MAX_FILE_BYTES // 1048576} MiB")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise WorldError(f"{where}: not valid UTF-8 text ({exc.reason} at byte {exc.start})")
+    except OSError as exc:
+        raise WorldError(f"{where}: cannot read it ({exc.strerror})") from None
+    try:
+        return yaml.load(text, Loader=Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise WorldError(f"{where}:{line}: not valid YAML: {problem}") from None
+
+
+class _Context:
+    """Where we are while checking: the file, and the entry inside it."""
+
+    def __init__(self, path: Path, entry: str = "") -> None:
+        self.path = path
+        self.entry = entry
+
+    def at(self, entry: str) -> _Context:
+        return _Context(self.path, entry)
+
+    def fail(self, message: str) -> WorldError:
+        prefix = _display(self.path)
+        if self.entry:
+            prefix += f": {self.entry}"
+        return WorldError(f"{prefix}: {message}")
+
+    def check_keys(self, data: Any, allowed: dict[str, bool], what: str) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(f"{what} must be a mapping of keys to values, not {_kind(data)}")
+        for key in data:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise self.fail(f"unknown key {key!r} (allowed: {known})")
+        for key, required in allowed.items():
+            if required and key not in data:
+                raise self.fail(f"missing required key {key!r}")
+        return data
+
+    def text(self, data: dict[str, Any], key: str, default: str = "") -> str:
+        value = data.get(key, default)
+        if value is None:
+            value = default
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise self.fail(f"{key!r} must be text, not {_kind(value)}")
+        value = str(value)
+        if key in ("name",) and not value.strip():
+            raise self.fail(f"{key!r} must not be empty")
+        return value
+
+    def word_list(self, data: dict[str, Any], key: str) -> list[str]:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{key!r} must be a list of words")
+        return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
+            type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _full_id(ctx: _Context, area: str, ref: Any, what: str) -> str:
+    if not isinstance(ref, str):
+        raise ctx.fail(f"{what} reference must be text, not {_kind(ref)}")
+    ref = ref.strip()
+    if ":" in ref:
+        ref_area, _, local = ref.partition(":")
+    else:
+        ref_area, local = area, ref
+    if not ID_RE.match(ref_area) or not ID_RE.match(local):
+        raise ctx.fail(f"{what} {ref!r} is not a valid id (lowercase letters, digits, _ and -, "
+                       "optionally area:id)")
+    return f"{ref_area}:{local}"
+
+
+def _entries(path: Path, what: str, required: bool) -> tuple[_Context, dict[str, Any]]:
+    ctx = _Context(path)
+    data = _read_yaml(path, required)
+    if data is None:
+        return ctx, {}
+    if not isinstance(data, dict):
+        raise ctx.fail(f"must be a mapping of {what} ids to {what}s, not {_kind(data)}")
+    for key in data:
+        if not isinstance(key, str) or not ID_RE.match(key):
+            raise ctx.fail(f"{what} id {key!r} is not valid (lowercase letters, digits, _ and -)")
+    return ctx, data
+
+
+def _discover_areas(root: Path, world_ctx: _Context, listed: list[str] | None) -> list[str]:
+    if listed is not None:
+        for name in listed:
+            if not ID_RE.match(name):
+                raise world_ctx.fail(f"area name {name!r} is not valid")
+            if not (root / name / "area.yaml").exists():
+                raise world_ctx.fail(f"area {name!r} has no folder {name}/ with an area.yaml")
+        return listed
+    return sorted(p.name for p in root.iterdir() if (p / "area.yaml").is_file())
+
+
+def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
+    """Read and check the world folder at ``path``; raise WorldError on any fault."""
+    root = Path(path)
+    if not root.is_dir():
+        raise WorldError(f"{_display(root)}: no such world folder (expected a folder "
+                         "holding world.yaml)")
+    world_ctx = _Context(root / "world.yaml")
+    meta = world_ctx.check_keys(_read_yaml(root / "world.yaml"), WORLD_KEYS, "world.yaml")
+    listed = world_ctx.word_list(meta, "areas") if "areas" in meta else None
+    areas = _discover_areas(root, world_ctx, listed)
+    if not areas:
+        raise world_ctx.fail("the world has no areas (sub-folders holding an area.yaml)")
+
+    templates: dict[str, ItemTemplate] = {}
+    npc_defs: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    rooms: dict[str, Room] = {}
+    # (room, ctx, raw exits, item refs, npc refs) waiting for every id to be known.
+    pending: list[tuple[Room, _Context, Any, list[str], list[str]]] = []
+
+    for area in areas:
+        folder = root / area
+        area_ctx = _Context(folder / "area.yaml")
+        area_meta = area_ctx.check_keys(_read_yaml(folder / "area.yaml"), AREA_KEYS, "area.yaml")
+        area_env = area_ctx.text(area_meta, "environment")
+
+        ctx, raw = _entries(folder / "items.yaml", "item", required=False)
+        for local, data in raw.items():
+            tid = f"{area}:{local}"
+            ictx = ctx.at(f'item "{tid}"')
+            ictx.check_keys(data, ITEM_KEYS, "an item")
+            name = ictx.text(data, "name")
+            kws = tuple(k.lower() for k in ictx.word_list(data, "keywords")) or \
+                keywords_from_name(name)
+            fixed = data.get("fixed", False)
+            if not isinstance(fixed, bool):
+                raise ictx.fail(f"'fixed' must be true or false, not {_kind(fixed)}")
+            templates[tid] = ItemTemplate(tid, name, kws, ictx.text(data, "description"), fixed)
+
+        ctx, raw = _entries(folder / "npcs.yaml", "npc", required=False)
+        for local, data in raw.items():
+            nid = f"{area}:{local}"
+            nctx = ctx.at(f'npc "{nid}"')
+            nctx.check_keys(data, NPC_KEYS, "an npc")
+            name = nctx.text(data, "name")
+            kws = tuple(k.lower() for k in nctx.word_list(data, "keywords")) or \
+                keywords_from_name(name)
+            npc_defs[nid] = (name, nctx.text(data, "description"), kws)
+
+        ctx, raw = _entries(folder / "rooms.yaml", "room", required=True)
+        if not raw:
+            raise ctx.fail("the area has no rooms")
+        for local, data in raw.items():
+            rid = f"{area}:{local}"
+            rctx = ctx.at(f'room "{rid}"')
+            rctx.check_keys(data, ROOM_KEYS, "a room")
+            env = rctx.text(data, "environment", area_env)
+            room = Room(rid, area, rctx.text(data, "name"),
+                        rctx.text(data, "description").strip(), env)
+            rooms[rid] = room
+            items = [_full_id(rctx, area, r, "item") for r in rctx.word_list(data, "items")]
+            npcs = [_full_id(rctx, area, r, "npc") for r in rctx.word_list(data, "npcs")]
+            pending.append((room, rctx, data.get("exits"), items, npcs))
+
+    world = World(meta_text(world_ctx, meta, "name"), rooms, rooms[next(iter(rooms))], clock,
+                  description=meta_text(world_ctx, meta, "description"),
+                  welcome=world_ctx.text(meta, "welcome").rstrip(), templates=templates)
+    for room, rctx, raw_exits, item_refs, npc_refs in pending:
+        _link_exits(room, rctx, raw_exits, rooms)
+        counts: dict[str, int] = {}
+        for ref in item_refs:
+            template = templates.get(ref)
+            if template is None:
+                raise rctx.fail(f"places unknown item {ref!r}")
+            counts[ref] = counts.get(ref, 0) + 1
+            world.add_item(Item(f"{room.id}/{ref}#{counts[ref]}", template), room)
+        for ref in npc_refs:
+            if ref not in npc_defs:
+                raise rctx.fail(f"places unknown npc {ref!r}")
+            name, description, kws = npc_defs[ref]
+            npc = NPC(ref, name, kws, description)
+            npc.room = room
+            room.npcs.append(npc)
+            world.npcs.append(npc)
+
+    start = meta["start"]
+    if not isinstance(start, str) or start.strip() not in rooms:
+        raise world_ctx.fail(f"start room {start!r} is not a known room (write it as area:id)")
+    world.start = rooms[start.strip()]
+    return world
+
+
+def meta_text(ctx: _Context, meta: dict[str, Any], key: str) -> str:
+    return ctx.text(meta, key).strip()
+
+
+def _link_exits(room: Room, ctx: _Context, raw: Any, rooms: dict[str, Room]) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        raise ctx.fail(f"'exits' must be a mapping of exit names to rooms, not {_kind(raw)}")
+    for name, spec in raw.items():
+        if not isinstance(name, str) or not EXIT_RE.match(name.lower()):
+            raise ctx.fail(f"exit name {name!r} is not valid (a direction or one lowercase word)")
+        canonical = directions.canonical(name) or name.lower()
+        if canonical in room.exits:
+            raise ctx.fail(f'exit "{canonical}" is given twice')
+        description = ""
+        if isinstance(spec, dict):
+            ectx = ctx.at(f'{ctx.entry}: exit "{canonical}"')
+            ectx.check_keys(spec, EXIT_KEYS, "an exit")
+            description = ectx.text(spec, "description").strip()
+            spec = spec["to"]
+        target_id = _full_id(ctx, room.area, spec, f'exit "{canonical}" target')
+        target = rooms.get(target_id)
+        if target is None:
+            raise ctx.fail(f'exit "{canonical}" leads to unknown room "{target_id}"')
+        room.exits[canonical] = Exit(canonical, target, description)
+
