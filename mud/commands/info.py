@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from mud.commands.registry import COMMANDS, Context, command
 from mud.engine import actions
+from mud.engine.directions import DIRECTIONS
 from mud.engine.events import HelpText
 
-FAMILIES = ("movement", "info", "talk", "items", "account")
+FAMILIES = {"movement": "Moving", "info": "Looking", "talk": "Talking", "items": "Things",
+            "account": "Your account"}
 
 TOPICS: dict[str, str] = {
     "start": (
@@ -45,14 +47,14 @@ def help_(ctx: Context, args: str) -> None:
     topic = args.strip().lower()
     if not topic:
         lines = ["Commands (type 'help <command>' for more):"]
-        for family in FAMILIES:
-            cmds = sorted((c for c in COMMANDS.commands.values()
-                           if c.family == family and len(c.name) > 2 and
-                           c.name not in _DIRECTIONS), key=lambda c: c.name)
+        for family, title in FAMILIES.items():
+            lines.append(f"{title}:")
             if family == "movement":
-                lines.append("  movement: n s e w u d ne nw se sw, or an exit's name")
-            for cmd in cmds:
-                lines.append(f"  {cmd.summary}")
+                lines.append("  n s e w u d ne nw se sw, or an exit's name (gate)")
+            cmds = sorted((c for c in COMMANDS.commands.values()
+                           if c.family == family and c.name not in DIRECTIONS),
+                          key=lambda c: c.name)
+            lines.extend(f"  {cmd.summary}" for cmd in cmds)
         lines.append("Topics: " + ", ".join(sorted(TOPICS)))
         names = tuple(sorted(COMMANDS.commands)) + tuple(sorted(TOPICS))
         ctx.send(HelpText("", "\n".join(lines), names))
@@ -66,6 +68,3 @@ def help_(ctx: Context, args: str) -> None:
                               "of commands.")
     ctx.send(HelpText(cmd.name, cmd.help))
 
-
-_DIRECTIONS = {"north", "south", "east", "west", "up", "down",
-               "northeast", "northwest", "southeast", "southwest"}

@@ -68,6 +68,9 @@ class MudTelnetProtocol(TelnetProtocol):
         self._after_cr = False
         self._at_prompt = False
         self._hiding_input = False
+        # Echo goes back on with the next output that is not another secret prompt, so
+        # "password" then "again" stays hidden throughout.
+        self._echo_release_pending = False
 
     # -- connection -----------------------------------------------------------------------------
 
@@ -95,12 +98,15 @@ class MudTelnetProtocol(TelnetProtocol):
         if data is None:
             text = render(event, self.style)
             data = wire[self.style] = encode(text if type(event) is Prompt else text + "\n")
+        secret = type(event) is Prompt and event.secret  # type: ignore[attr-defined]
+        if self._echo_release_pending and not secret:
+            self._show_input()
         if self._at_prompt and type(event) is not Prompt:
             self._raw.write(b"\r\n")
         self._raw.write(data)
         if type(event) is Prompt:
             self._at_prompt = True
-            if event.secret:  # type: ignore[attr-defined]
+            if secret:
                 self._hide_input()
         else:
             self._at_prompt = False
@@ -111,20 +117,26 @@ class MudTelnetProtocol(TelnetProtocol):
     # -- echo (hidden passwords) ----------------------------------------------------------------
 
     def _hide_input(self) -> None:
-        if self._hiding_input:
-            return
         self._hiding_input = True
+        if self._echo_release_pending:
+            self._echo_release_pending = False
+            return
         state = self.transport.getOptionState(ECHO)
         if state.us.state == "no" and not state.us.negotiating:
             self._offer(ECHO)
 
-    def _show_input(self) -> None:
+    def _secret_line_done(self) -> None:
         self._hiding_input = False
+        self._echo_release_pending = True
+        if self.transport.getOptionState(ECHO).us.state == "yes":
+            # The client echoed nothing, not even the newline.
+            self._raw.write(b"\r\n")
+
+    def _show_input(self) -> None:
+        self._echo_release_pending = False
         state = self.transport.getOptionState(ECHO)
         if state.us.state == "yes" and not state.us.negotiating:
             self.transport.wont(ECHO).addErrback(lambda _: None)
-            # The client echoed nothing, not even the newline.
-            self._raw.write(b"\r\n")
 
     def enableLocal(self, option: bytes) -> bool:
         return option == SGA or (option == ECHO and self._hiding_input)
@@ -165,7 +177,7 @@ class MudTelnetProtocol(TelnetProtocol):
         overflow, self._overflow = self._overflow, False
         self._at_prompt = False
         if self._hiding_input:
-            self._show_input()
+            self._secret_line_done()
         if overflow or len(raw) > self.max_line:
             self.send(Error(f"That line was too long ({self.max_line} bytes at most) and was "
                             "ignored."))

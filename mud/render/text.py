@@ -6,6 +6,7 @@ rendering can be shared by every client of the same style.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,19 +52,34 @@ class _Painter:
             return text
         return f"{COLOURS[role]}{text}{RESET}"
 
-    def wrap(self, text: str, indent: str = "") -> str:
-        paragraphs = text.split("\n\n")
+    def wrap(self, text: str) -> str:
+        """Reflow prose to the width; keep list items and short lines (signs, verse) apart."""
         out = []
-        for para in paragraphs:
-            lines = para.splitlines() or [""]
-            # Keep deliberately short lines (verse, signs) as written; reflow prose.
-            if all(len(line) <= self.width for line in lines) and len(lines) > 1 and \
-                    all(len(line) < self.width * 0.7 for line in lines):
+        for para in text.split("\n\n"):
+            lines = [line.rstrip() for line in para.splitlines()] or [""]
+            if len(lines) > 1 and all(len(line) < self.width * 0.7 for line in lines):
                 out.append("\n".join(lines))
-            else:
-                out.append(textwrap.fill(" ".join(para.split()), self.width,
-                                         initial_indent=indent, subsequent_indent=""))
+                continue
+            blocks: list[list[str]] = []
+            for line in lines:
+                if not blocks or _LIST_ITEM.match(line):
+                    blocks.append([line])
+                else:
+                    blocks[-1].append(line)
+            out.append("\n".join(self._fill(" ".join(b)) for b in blocks))
         return "\n\n".join(out)
+
+    def _fill(self, text: str) -> str:
+        words = " ".join(text.split())
+        if len(words) <= self.width:
+            return words
+        marker = _LIST_ITEM.match(words)
+        hang = " " * len(marker.group(0)) if marker else ""
+        return textwrap.fill(words, self.width, subsequent_indent=hang,
+                             break_on_hyphens=False)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[*-]|\d+[.)])\s+")
 
 
 def _join(names: tuple[str, ...]) -> str:

@@ -1,0 +1,137 @@
+"""Shared test helpers: a whole game without sockets, and a player on the telnet wire.
+
+``MemoryStore`` answers like the SQLite store but synchronously (fired Deferreds), so login,
+session and protocol tests run without a reactor. The real store has its own tests.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from twisted.internet import task
+from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
+from twisted.internet.testing import StringTransport
+
+from mud import passwords
+from mud.accounts import Accounts
+from mud.engine.world import CharacterRecord, Snapshot
+from mud.game import Game
+from mud.persistence.store import AccountRow
+from mud.protocols.telnet import TelnetFactory
+from mud.world_loader import load_world
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_WORLD = ROOT / "worlds" / "emberfall"
+CHEAP = passwords.Cost(n=2**8, r=8, p=1)
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_IAC = re.compile(rb"\xff[\xfb-\xfe].|\xff\xfa.*?\xff\xf0|\xff[\xf0-\xfa]", re.S)
+
+
+def run_now(fn: Any, *args: Any, **kwargs: Any) -> Deferred[Any]:
+    """A stand-in for deferToThread that runs at once (tests only)."""
+    return maybeDeferred(fn, *args, **kwargs)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.accounts: dict[str, AccountRow] = {}
+        self.characters: dict[str, CharacterRecord] = {}
+        self.items: dict[str, tuple[str, str, str]] = {}
+        self.saves: list[Snapshot] = []
+        self.fail_saves = 0
+        self.closed = False
+
+    def get_account(self, key: str) -> Deferred[AccountRow | None]:
+        return succeed(self.accounts.get(key))
+
+    def get_character(self, key: str) -> Deferred[CharacterRecord | None]:
+        return succeed(self.characters.get(key))
+
+    def create_account(self, name: str, password_hash: str, record: CharacterRecord,
+                       now: float) -> Deferred[bool]:
+        if record.key in self.accounts:
+            return succeed(False)
+        self.accounts[record.key] = AccountRow(record.key, name, password_hash)
+        self.characters[record.key] = record
+        return succeed(True)
+
+    def set_password(self, key: str, password_hash: str) -> Deferred[None]:
+        row = self.accounts[key]
+        self.accounts[key] = AccountRow(row.key, row.name, password_hash)
+        return succeed(None)
+
+    def save(self, snapshot: Snapshot) -> Deferred[None]:
+        if self.fail_saves:
+            self.fail_saves -= 1
+            return fail(OSError(28, "No space left on device"))
+        self.saves.append(snapshot)
+        for record in snapshot.characters:
+            self.characters[record.key] = record
+        for row in snapshot.items:
+            self.items[row[0]] = row
+        return succeed(None)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def make_game(world_path: Path = BUNDLED_WORLD, clock: task.Clock | None = None,
+              store: Any = None) -> Game:
+    clock = clock or task.Clock()
+    world = load_world(world_path, clock)
+    store = store or MemoryStore()
+    accounts = Accounts(store, run_in_thread=run_now, cost=CHEAP, clock_seconds=clock.seconds)
+    return Game(world, store, accounts)
+
+
+def plain(data: bytes) -> str:
+    """Wire bytes as readable text: telnet commands and ANSI colour removed, CRLF -> LF."""
+    text = _IAC.sub(b"", data).decode("utf-8", errors="replace")
+    return _ANSI.sub("", text).replace("\r\n", "\n")
+
+
+class WirePlayer:
+    """A telnet client on a StringTransport: type lines in, read what came out."""
+
+    def __init__(self, game: Game, peer: str = "127.0.0.1") -> None:
+        self.game = game
+        self.wire = StringTransport()
+        self.telnet = TelnetFactory(game).buildProtocol(None)
+        self.telnet.makeConnection(self.wire)
+
+    @property
+    def protocol(self) -> Any:
+        return self.telnet.protocol
+
+    def send_bytes(self, data: bytes) -> None:
+        self.telnet.dataReceived(data)
+
+    def type(self, line: str) -> str:
+        """Send one line and return (and consume) everything output since the last read."""
+        self.send_bytes(line.encode("utf-8") + b"\r\n")
+        return self.read()
+
+    def read_bytes(self) -> bytes:
+        data = self.wire.value()
+        self.wire.clear()
+        return data
+
+    def read(self) -> str:
+        return plain(self.read_bytes())
+
+    @property
+    def closed(self) -> bool:
+        return self.wire.disconnecting
+
+    def drop(self) -> None:
+        """The connection dies (as if the network went away)."""
+        from twisted.internet.error import ConnectionLost
+        from twisted.python.failure import Failure
+        self.telnet.connectionLost(Failure(ConnectionLost()))
+
+    def create(self, name: str, password: str = "secret1") -> str:
+        self.read()
+        return self.type(f"create {name} {password}")

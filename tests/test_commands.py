@@ -1,0 +1,491 @@
+"""Player commands: the registry's parsing and lookup, and every command family."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from twisted.internet.task import Clock
+
+from mud.commands import COMMANDS, CommandTable, Context
+from mud.commands.info import TOPICS
+from mud.engine import actions
+from mud.engine.events import (
+    Arrive,
+    Emote,
+    Error,
+    Examine,
+    ExitList,
+    HelpText,
+    Inventory,
+    ItemAction,
+    RoomView,
+    Say,
+    Tell,
+    WhoList,
+)
+from mud.engine.model import Character
+from mud.world_loader import load_world
+
+TINY = Path(__file__).resolve().parent / "worlds" / "tiny"
+
+
+class Probe:
+    def __init__(self) -> None:
+        self.events: list = []
+
+    def send(self, event) -> None:
+        self.events.append(event)
+
+    def take(self) -> list:
+        events, self.events = self.events, []
+        return events
+
+
+class Hooks:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def quit(self) -> None:
+        self.calls.append(("quit",))
+
+    def change_password(self, old: str, new: str) -> None:
+        self.calls.append(("password", old, new))
+
+
+class Player:
+    """A character in the tiny world that types commands."""
+
+    def __init__(self, world, name: str, room_id: str = "home:hall") -> None:
+        self.character = Character(name, world.rooms[room_id])
+        self.character.link = Probe()
+        world.enter(self.character)
+        self.hooks = Hooks()
+        self.ctx = Context(world, self.character, self.hooks)
+
+    def type(self, line: str) -> list:
+        COMMANDS.dispatch(self.ctx, line)
+        return self.character.link.take()
+
+    def one(self, line: str):
+        events = self.type(line)
+        assert len(events) == 1, events
+        return events[0]
+
+    def error(self, line: str) -> str:
+        event = self.one(line)
+        assert isinstance(event, Error), event
+        return event.text
+
+    @property
+    def room(self) -> str:
+        return self.character.room.id
+
+    @property
+    def carrying(self) -> list[str]:
+        return [i.id for i in self.character.inventory]
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def world(clock):
+    return load_world(TINY, clock)
+
+
+@pytest.fixture
+def ann(world):
+    return Player(world, "Ann")
+
+
+@pytest.fixture
+def bob(world):
+    return Player(world, "Bob")
+
+
+APPLE1, APPLE2 = "home:hall/home:apple#1", "home:hall/home:apple#2"
+
+
+# -- registry --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("say hi there", ("say", "hi there")),
+    ("  SAY   hi there  ", ("say", "hi there")),
+    ("'hi", ("'", "hi")),
+    ("' hi", ("'", "hi")),
+    (":waves", (":", "waves")),
+    ("look", ("look", "")),
+])
+def test_split(line, expected):
+    assert COMMANDS.split(line) == expected
+
+
+@pytest.mark.parametrize(("word", "name"), [
+    ("say", "say"), ("'", "say"), (":", "emote"), ("l", "look"), ("x", "look"),
+    ("i", "inventory"), ("inv", "inventory"), ("take", "get"), ("?", "help"),
+    ("n", "north"), ("sw", "southwest"), ("walk", "go"),
+    ("inve", "inventory"), ("pass", "password"), ("ex", "exits"), ("LOOK", "look"),
+])
+def test_lookup_by_name_alias_or_unique_prefix(word, name):
+    assert COMMANDS.lookup(word).name == name
+
+
+@pytest.mark.parametrize("word", ["g", "nor", "zzz", "southx"])
+def test_lookup_ambiguous_or_unknown_prefix_is_none(word):
+    assert COMMANDS.lookup(word) is None
+
+
+def test_registering_a_word_twice_is_an_error():
+    table = CommandTable()
+
+    @table.register("wave", "w", family="talk")
+    def wave(ctx, args):
+        """wave
+
+        Wave."""
+
+    assert table.lookup("w").help == "wave\n\nWave."
+    assert table.lookup("w").summary == "wave"
+    with pytest.raises(ValueError, match="'w' registered twice"):
+        table.register("walk", "w", family="movement")(wave)
+
+
+def test_every_command_has_help_with_a_usage_line():
+    for cmd in COMMANDS.commands.values():
+        assert cmd.help, cmd.name
+        assert cmd.summary.split()[0] == cmd.name, cmd.name
+
+
+def test_blank_line_does_nothing(ann, clock):
+    clock.advance(5)
+    assert ann.type("   ") == []
+    assert ann.character.last_active == 0
+
+
+def test_any_command_counts_as_activity(ann, clock):
+    clock.advance(7)
+    ann.type("nonsense")
+    assert ann.character.last_active == 7
+
+
+def test_apostrophe_and_colon_prefixes(ann, bob):
+    said = ann.one("'hello all")
+    assert isinstance(said, Say)
+    assert said.text == "hello all"
+    bob.character.link.take()
+    emote = bob.one(":grins")
+    assert isinstance(emote, Emote)
+    assert emote.text == "grins"
+
+
+def test_unique_prefix_runs_the_command(ann):
+    assert isinstance(ann.one("inve"), Inventory)
+    assert isinstance(ann.one("ex"), ExitList)
+
+
+def test_unknown_command_with_suggestion(ann):
+    assert ann.error("lok") == (
+        "Unknown command 'lok'. Did you mean 'look'? Type 'help' for a list of commands.")
+
+
+def test_unknown_command_without_suggestion_and_cut_short(ann):
+    text = ann.error("q" * 40 + "z")
+    assert text.startswith("Unknown command '" + "q" * 30 + "...'.")
+    assert "Did you mean" not in text
+    assert ann.error("xyzzy") == "Unknown command 'xyzzy'. Type 'help' for a list of commands."
+
+
+def test_refusals_become_error_events(ann):
+    text = ann.error("west")
+    assert text == "You cannot go 'west' from here. Type 'exits' to see the ways out."
+
+
+def test_named_exit_typed_bare(world):
+    gardener = Player(world, "Gardener", "yard:garden")
+    view = gardener.one("gate")
+    assert isinstance(view, RoomView)
+    assert gardener.room == "yard:shed"
+    gardener.type("GA")
+    assert gardener.room == "yard:garden"
+
+
+def test_named_exit_with_words_after_it_is_not_a_move(world):
+    gardener = Player(world, "Gardener", "yard:garden")
+    assert gardener.error("gate please").startswith("Unknown command 'gate'")
+    assert gardener.room == "yard:garden"
+
+
+def test_named_exit_typed_where_there_is_none(ann):
+    assert ann.error("gate").startswith("Unknown command 'gate'")
+
+
+# -- movement --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "room"), [
+    ("north", "home:kitchen"), ("n", "home:kitchen"), ("N", "home:kitchen"),
+    ("go north", "home:kitchen"), ("walk n", "home:kitchen"), ("u", "home:loft"),
+    ("up", "home:loft"), ("e", "yard:garden"), ("go east", "yard:garden"),
+])
+def test_moving(ann, line, room):
+    view = ann.one(line)
+    assert isinstance(view, RoomView)
+    assert view.id == room
+    assert ann.room == room
+
+
+def test_go_through_a_named_exit(world):
+    gardener = Player(world, "Gardener", "yard:garden")
+    gardener.type("go gate")
+    assert gardener.room == "yard:shed"
+
+
+def test_go_without_a_direction(ann):
+    assert ann.error("go").startswith("Go where?")
+
+
+def test_moving_the_wrong_way(ann):
+    assert "cannot go 'down'" in ann.error("d")
+    assert ann.room == "home:hall"
+
+
+def test_others_see_you_come_and_go(world, ann, bob):
+    cook = Player(world, "Cook", "home:kitchen")
+    ann.type("n")
+    assert [e.phrase for e in bob.character.link.take()] == ["leaves north"]
+    arrive = cook.character.link.take()
+    assert len(arrive) == 1
+    assert isinstance(arrive[0], Arrive)
+    assert arrive[0].phrase == "arrives from the south"
+
+
+def test_exits_command(ann):
+    event = ann.one("exits")
+    assert event.exits == (("north", "The Kitchen"), ("east", "The Garden"), ("up", "The Loft"))
+
+
+# -- talk ------------------------------------------------------------------------------------
+
+def test_say(ann, bob):
+    mine = ann.one("say Well met!")
+    assert (mine.text, mine.own) == ("Well met!", True)
+    theirs = bob.character.link.take()
+    assert [(e.speaker, e.own) for e in theirs] == [("Ann", False)]
+
+
+def test_say_nothing(ann):
+    assert ann.error("say").startswith("Say what?")
+
+
+def test_emote(ann, bob):
+    ann.type("emote waves cheerfully")
+    assert [e.text for e in bob.character.link.take()] == ["waves cheerfully"]
+
+
+def test_tell(world, ann):
+    far = Player(world, "Far", "yard:shed")
+    sent = ann.one("tell far meet me at the inn")
+    assert isinstance(sent, Tell)
+    assert (sent.recipient, sent.text, sent.own) == ("Far", "meet me at the inn", True)
+    got = far.character.link.take()
+    assert [(e.sender, e.text) for e in got] == [("Ann", "meet me at the inn")]
+
+
+@pytest.mark.parametrize(("line", "start"), [
+    ("tell", "Tell whom what?"),
+    ("tell zed hi", "Nobody called 'zed' is online."),
+    ("tell ann hi", "Talking to yourself?"),
+])
+def test_tell_refusals(ann, line, start):
+    assert ann.error(line).startswith(start)
+
+
+def test_who(world, ann, bob):
+    event = ann.one("who")
+    assert isinstance(event, WhoList)
+    assert [p[0] for p in event.players] == ["Ann", "Bob"]
+
+
+# -- items -----------------------------------------------------------------------------------
+
+def test_get_and_take(ann):
+    event = ann.one("get apple")
+    assert isinstance(event, ItemAction)
+    assert ann.carrying == [APPLE1]
+    ann.type("take apple")
+    assert ann.carrying == [APPLE1, APPLE2]
+
+
+def test_get_numbered(ann):
+    ann.type("get 2.apple")
+    assert ann.carrying == [APPLE2]
+
+
+def test_get_all(world, ann):
+    events = ann.type("get all")
+    assert [e.verb for e in events] == ["get", "get"]
+    assert ann.carrying == [APPLE1, APPLE2]
+    assert [i.name for i in world.rooms["home:hall"].items] == ["an oak table"]
+
+
+def test_get_fixed_item(world):
+    cook = Player(world, "Cook", "home:kitchen")
+    assert cook.error("get stove") == "You cannot take a black iron stove: it is fixed in place."
+    assert cook.carrying == []
+
+
+def test_get_nothing_or_something_absent(ann):
+    assert ann.error("get").startswith("Which item?")
+    assert ann.error("get pear") == "You see no 'pear' here."
+
+
+def test_drop_and_drop_all(world, ann):
+    ann.type("get all")
+    ann.type("go up")
+    assert ann.one("drop apple").verb == "drop"
+    assert ann.carrying == [APPLE2]
+    ann.type("drop all")
+    assert ann.carrying == []
+    assert [i.id for i in world.rooms["home:loft"].items] == [APPLE1, APPLE2]
+
+
+def test_inventory_aliases(ann):
+    ann.type("get apple")
+    for line in ("inventory", "i", "inv"):
+        assert ann.one(line).items == ("a red apple",)
+
+
+def test_give_item_to_name(ann, bob):
+    ann.type("get all")
+    bob.character.link.take()
+    event = ann.one("give 2.apple to Bob")
+    assert (event.verb, event.target, event.own) == ("give", "Bob", True)
+    assert bob.carrying == [APPLE2]
+    assert ann.carrying == [APPLE1]
+    assert [(e.target, e.own) for e in bob.character.link.take()] == [("you", False)]
+
+
+def test_give_with_a_multi_word_item(ann, bob):
+    ann.type("get apple")
+    ann.type("give red apple TO bob")
+    assert bob.carrying == [APPLE1]
+
+
+@pytest.mark.parametrize(("line", "start"), [
+    ("give", "Give what to whom?"),
+    ("give apple", "Give what to whom?"),
+    ("give apple to", "Give what to whom?"),
+    ("give apple to zed", "There is nobody called 'zed' here"),
+    ("give apple to bob", "You are not carrying anything."),
+])
+def test_give_refusals(ann, bob, line, start):
+    assert ann.error(line).startswith(start)
+
+
+def test_give_to_npc(world):
+    cook = Player(world, "Cook", "home:kitchen")
+    assert cook.error("give apple to cat") == "They do not want it."
+
+
+# -- info ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line", ["look", "l", "LOOK"])
+def test_look(ann, line):
+    view = ann.one(line)
+    assert isinstance(view, RoomView)
+    assert view.id == "home:hall"
+
+
+@pytest.mark.parametrize(("line", "what", "name"), [
+    ("look apple", "item", "a red apple"),
+    ("look at table", "item", "an oak table"),
+    ("examine apple", "item", "a red apple"),
+    ("x bob", "character", "Bob"),
+    ("look at bob", "character", "Bob"),
+    ("look north", "exit", "north"),
+    ("l up", "exit", "up"),
+    ("look me", "character", "Ann"),
+    ("look at me", "character", "Ann"),
+])
+def test_look_at(ann, bob, line, what, name):
+    event = ann.one(line)
+    assert isinstance(event, Examine)
+    assert (event.what, event.name) == (what, name)
+
+
+def test_look_at_npc_and_named_exit(world):
+    cook = Player(world, "Cook", "home:kitchen")
+    assert cook.one("look mouser").what == "npc"
+    gardener = Player(world, "Gardener", "yard:garden")
+    event = gardener.one("look gate")
+    assert (event.what, event.description) == ("exit", "A wooden gate, hanging from one hinge.")
+
+
+def test_look_at_nothing(ann):
+    assert ann.error("look at dragon").startswith("You see no 'dragon' here.")
+
+
+def test_help_index(ann):
+    event = ann.one("help")
+    assert isinstance(event, HelpText)
+    assert event.topic == ""
+    for name in ("say", "give", "look", "quit", "password", "start"):
+        assert name in event.topics
+    for usage in ("give <item> to <name>", "say <words>", "exits"):
+        assert f"  {usage}" in event.text
+    # Directions are summed up on one line rather than listed one by one.
+    assert "north (n)" not in event.text
+    assert "n s e w u d ne nw se sw" in event.text
+
+
+def test_help_on_a_command(ann):
+    event = ann.one("help give")
+    assert event.topic == "give"
+    assert event.text.startswith("give <item> to <name>")
+    assert "Example: give lantern to Bram" in event.text
+
+
+@pytest.mark.parametrize(("line", "topic"), [
+    ("? say", "say"), ("help '", "say"), ("help i", "inventory"), ("help n", "north"),
+    ("help GIVE", "give"), ("help inve", "inventory"),
+])
+def test_help_by_alias_or_prefix(ann, line, topic):
+    assert ann.one(line).topic == topic
+
+
+def test_help_on_a_topic(ann):
+    event = ann.one("help start")
+    assert (event.topic, event.text) == ("start", TOPICS["start"])
+
+
+def test_help_nonsense(ann):
+    assert ann.error("help nonsense") == (
+        "There is no help on 'nonsense'. Type 'help' for the list of commands.")
+
+
+# -- account ---------------------------------------------------------------------------------
+
+def test_quit_calls_the_hook(ann):
+    assert ann.type("quit") == []
+    assert ann.hooks.calls == [("quit",)]
+
+
+def test_password_calls_the_hook(ann):
+    assert ann.type("password old-secret new-secret") == []
+    assert ann.hooks.calls == [("password", "old-secret", "new-secret")]
+
+
+@pytest.mark.parametrize("line", ["password", "password onlyone", "password a b c"])
+def test_password_needs_exactly_two_words(ann, line):
+    assert ann.error(line).startswith("Type: password <old password> <new password>")
+    assert ann.hooks.calls == []
+
+
+def test_a_hook_refusal_becomes_an_error(ann):
+    def refuse(old, new):
+        raise actions.Refusal("That is not your current password.")
+
+    ann.hooks.change_password = refuse
+    assert ann.error("password wrong newpass") == "That is not your current password."

@@ -1,0 +1,189 @@
+"""The telnet line protocol on a StringTransport: line endings, UTF-8, limits, echo, output."""
+
+from __future__ import annotations
+
+from twisted.conch.telnet import DO, DONT, ECHO, IAC, SGA, WILL, WONT
+
+from mud.engine.events import Say
+from mud.protocols.telnet import clean_line
+from tests.support import WirePlayer, make_game
+
+
+def logged_in(game, name="Ann"):
+    player = WirePlayer(game)
+    player.create(name)
+    player.read()
+    return player
+
+
+def test_offers_sga_at_connect_and_greets_with_name_prompt():
+    player = WirePlayer(make_game())
+    raw = player.wire.value()
+    assert IAC + WILL + SGA in raw
+    text = player.read()
+    assert "E M B E R F A L L" in text
+    assert text.rstrip().endswith("What name do you go by?")
+
+
+def test_every_line_ending_works():
+    game = make_game()
+    player = logged_in(game)
+    for ending in (b"\r\n", b"\n", b"\r", b"\r\x00"):
+        player.send_bytes(b"say ending" + ending)
+        assert 'You say, "ending"' in player.read(), ending
+    # A CR at the end of one packet and its LF at the start of the next make one line.
+    player.send_bytes(b"say split\r")
+    player.send_bytes(b"\nsay second\n")
+    out = player.read()
+    assert out.count('You say, "split"') == 1
+    assert 'You say, "second"' in out
+    assert "Unknown command" not in out
+
+
+def test_several_lines_in_one_packet_and_one_line_over_many_packets():
+    player = logged_in(make_game())
+    player.send_bytes(b"say one\r\nsay two\r\nsa")
+    player.send_bytes(b"y thr")
+    player.send_bytes(b"ee\r\n")
+    out = player.read()
+    assert out.index('"one"') < out.index('"two"') < out.index('"three"')
+
+
+def test_utf8_in_and_out_and_invalid_bytes_replaced():
+    game = make_game()
+    ann, bob = logged_in(game, "Ann"), logged_in(game, "Bob")
+    ann.read()
+    bob.send_bytes("say héllo wörld ✓\r\n".encode())
+    assert 'Bob says, "héllo wörld ✓"' in ann.read()
+    bob.send_bytes(b"say bad \xc3\x28 bytes\r\n")
+    heard = ann.read()
+    assert "Bob says" in heard and "bytes" in heard
+    assert "\ufffd" in heard
+
+
+def test_controls_removed_and_backspace_applied():
+    assert clean_line(b"say hi\x07\x1b[31m there") == "say hi[31m there"
+    assert clean_line(b"lookx\x08") == "look"
+    assert clean_line(b"a\tb") == "a b"
+
+
+def test_too_long_line_is_refused_and_buffer_stays_bounded():
+    game = make_game()
+    player = logged_in(game)
+    limit = player.protocol.max_line
+    # No newline at all: the partial buffer must not grow past the limit.
+    for _ in range(50):
+        player.send_bytes(b"x" * 1000)
+        assert len(player.protocol._partial) <= limit
+    player.send_bytes(b"\r\n")
+    assert "too long" in player.read()
+    # The connection is fine afterwards.
+    assert 'You say, "ok"' in player.type("say ok")
+
+
+def test_a_long_line_in_one_packet_is_refused():
+    player = logged_in(make_game())
+    out = player.type("say " + "y" * 5000)
+    assert "too long" in out and "You say" not in out
+
+
+def test_password_prompt_hides_input_with_will_echo_then_wont_echo():
+    game = make_game()
+    player = WirePlayer(game)
+    player.read_bytes()
+    player.send_bytes(b"Cora\r\n")
+    player.send_bytes(b"yes\r\n")
+    raw = player.read_bytes()
+    assert raw.endswith(IAC + WILL + ECHO)
+    player.send_bytes(IAC + DO + ECHO)  # the client agrees to let us echo
+    player.send_bytes(b"secret1\r\n")
+    raw = player.read_bytes()
+    # Still hidden for the second password prompt: no WONT ECHO in between.
+    assert IAC + WONT + ECHO not in raw
+    assert raw.startswith(b"\r\n")  # the newline the client did not echo
+    assert b"Type the password again" in raw
+    player.send_bytes(b"secret1\r\n")
+    raw = player.read_bytes()
+    assert raw.index(IAC + WONT + ECHO) < raw.index(b"Welcome to Emberfall, Cora!")
+    player.send_bytes(IAC + DONT + ECHO)
+    assert 'You say, "hi"' in player.type("say hi")
+
+
+def test_silent_client_that_never_answers_negotiation_can_log_in():
+    game = make_game()
+    player = WirePlayer(game)
+    player.type("Dora")
+    player.type("y")
+    player.type("secret1")
+    out = player.type("secret1")
+    assert "Welcome to Emberfall, Dora!" in out
+    assert "Village Square" in out
+    assert 'You say, "made it"' in player.type("say made it")
+    # And logs in again the classic way later.
+    player.type("quit")
+    again = WirePlayer(game)
+    again.type("Dora")
+    assert "Village Square" in again.type("secret1")
+
+
+def test_unknown_iac_command_does_not_drop_the_connection():
+    player = logged_in(make_game())
+    player.send_bytes(IAC + b"\xec" + b"say still here\r\n")
+    assert 'You say, "still here"' in player.read()
+    assert not player.closed
+
+
+def test_iac_iac_is_a_literal_byte_and_stays_inside_the_line():
+    player = logged_in(make_game())
+    player.send_bytes(b"say a" + IAC + IAC + b"b\r\n")
+    out = player.read()
+    assert "You say" in out and "\ufffd" in out
+
+
+def test_overlong_subnegotiation_drops_the_peer():
+    player = logged_in(make_game())
+    player.send_bytes(IAC + b"\xfa\x18" + b"A" * 5000)
+    assert player.closed
+
+
+def test_prompt_after_each_command_and_ansi_colour():
+    player = logged_in(make_game())
+    player.send_bytes(b"look\r\n")
+    data = player.read_bytes()
+    assert b"\x1b[1;36mVillage Square\x1b[0m" in data
+    assert data.endswith(b"\x1b[1m> \x1b[0m")
+    assert b"\r\n" in data and b"\n\n" not in data.replace(b"\r\n", b"")
+
+
+def test_event_from_someone_else_starts_on_a_fresh_line_after_a_prompt():
+    game = make_game()
+    ann, bob = logged_in(game, "Ann"), logged_in(game, "Bob")
+    ann.type("look")  # ends at a prompt
+    bob.type("say hello")
+    data = ann.read_bytes()
+    assert data.startswith(b"\r\n")
+
+
+def test_one_rendering_per_style_is_shared_by_every_listener():
+    game = make_game()
+    players = [logged_in(game, name) for name in ("Ann", "Bob", "Cid", "Dee")]
+    for p in players:
+        p.read()
+    event = Say("Eve", "shared")
+    for p in players:
+        p.protocol.send(event)
+    assert event.wire is not None and len(event.wire) == 1
+    (cached,) = event.wire.values()
+    assert b'Eve says, "shared"' in cached
+    for p in players:
+        assert p.read_bytes().endswith(cached)
+
+
+def test_connection_lost_removes_the_character_and_tells_the_room():
+    game = make_game()
+    ann, bob = logged_in(game, "Ann"), logged_in(game, "Bob")
+    ann.read()
+    bob.drop()
+    assert "Bob has left the game." in ann.read()
+    assert "bob" not in game.world.online
+    assert game.store.characters["bob"].room == "village:square"

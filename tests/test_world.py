@@ -1,0 +1,259 @@
+"""The World: entering and leaving, moving, item transfers, fan-out, and save snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from twisted.internet.task import Clock
+
+from mud.engine.events import Message
+from mud.engine.model import NOBODY, Character
+from mud.engine.world import CharacterRecord, Snapshot
+from mud.world_loader import load_world
+
+TINY = Path(__file__).resolve().parent / "worlds" / "tiny"
+
+
+class Probe:
+    def __init__(self) -> None:
+        self.events: list = []
+
+    def send(self, event) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def world(clock):
+    return load_world(TINY, clock)
+
+
+def join(world, name, room_id=None):
+    character = Character(name, world.rooms[room_id] if room_id else None)
+    character.link = Probe()
+    world.enter(character)
+    return character
+
+
+def apples(world):
+    return [world.items[f"home:hall/home:apple#{n}"] for n in (1, 2)]
+
+
+def test_enter_without_a_room_puts_the_character_in_the_start_room(world):
+    ann = join(world, "Ann")
+    assert ann.room is world.start
+    assert ann in world.start.characters
+    assert world.online == {"ann": ann}
+
+
+def test_enter_at_a_room_and_record_the_time(world, clock):
+    clock.advance(42)
+    ann = join(world, "Ann", "yard:shed")
+    assert ann.room.id == "yard:shed"
+    assert ann.last_active == 42
+
+
+def test_find_online_ignores_case(world):
+    ann = join(world, "Ann")
+    assert world.find_online("ANN") is ann
+    assert world.find_online("bob") is None
+
+
+def test_leave_removes_the_character_from_room_and_online(world):
+    ann = join(world, "Ann")
+    world.leave(ann)
+    assert world.online == {}
+    assert ann not in world.start.characters
+
+
+def test_leave_does_not_remove_a_newer_character_with_the_same_name(world):
+    old = join(world, "Ann")
+    new = Character("Ann", world.start)
+    world.online["ann"] = new
+    world.leave(old)
+    assert world.online["ann"] is new
+
+
+def test_items_carried_when_leaving_come_back_on_entering(world):
+    ann = join(world, "Ann")
+    first, second = apples(world)
+    world.transfer(first, ann)
+    world.transfer(second, ann)
+    world.leave(ann)
+    assert ann.inventory == []
+    assert first.location is None
+    assert world.stored["ann"] == [first, second]
+
+    again = Character("Ann", world.start)
+    world.enter(again)
+    assert again.inventory == [first, second]
+    assert first.location is again
+    assert "ann" not in world.stored
+
+
+def test_move_changes_rooms(world):
+    ann = join(world, "Ann")
+    kitchen = world.rooms["home:kitchen"]
+    world.move(ann, kitchen)
+    assert ann.room is kitchen
+    assert ann in kitchen.characters
+    assert ann not in world.start.characters
+
+
+def test_room_characters_keep_arrival_order(world):
+    names = ["Cy", "Ann", "Bob"]
+    for name in names:
+        join(world, name)
+    assert [c.name for c in world.start.characters] == names
+
+
+def test_transfer_between_room_and_character(world):
+    ann = join(world, "Ann")
+    apple, _ = apples(world)
+    world.transfer(apple, ann)
+    assert apple.location is ann
+    assert apple in ann.inventory
+    assert apple not in world.start.items
+    shed = world.rooms["yard:shed"]
+    world.transfer(apple, shed)
+    assert apple.location is shed
+    assert shed.items[-1] is apple
+    assert ann.inventory == []
+
+
+def test_transfer_between_characters(world):
+    ann, bob = join(world, "Ann"), join(world, "Bob")
+    apple, _ = apples(world)
+    world.transfer(apple, ann)
+    world.transfer(apple, bob)
+    assert ann.inventory == []
+    assert bob.inventory == [apple]
+
+
+def test_tell_room_reaches_everyone_there_except_the_excluded(world):
+    ann, bob, cy = join(world, "Ann"), join(world, "Bob"), join(world, "Cy")
+    elsewhere = join(world, "Dee", "yard:shed")
+    event = Message("hello")
+    world.tell_room(world.start, event, exclude=ann)
+    assert ann.link.events == []
+    assert bob.link.events == [event]
+    assert cy.link.events[0] is event
+    assert elsewhere.link.events == []
+
+
+def test_a_character_without_a_link_hears_nothing_and_does_not_break(world):
+    lost = Character("Lost", world.start)
+    world.enter(lost)
+    assert lost.link is NOBODY
+    world.tell_room(world.start, Message("anyone?"))
+
+
+def test_touch_updates_idle_time(world, clock):
+    ann = join(world, "Ann")
+    clock.advance(10)
+    world.touch(ann)
+    assert ann.last_active == 10
+
+
+def test_restore_item_into_a_room(world):
+    apple, _ = apples(world)
+    assert world.restore_item(apple.id, "room", "yard:shed")
+    shed = world.rooms["yard:shed"]
+    assert apple.location is shed
+    assert apple in shed.items
+    assert apple not in world.start.items
+
+
+def test_restore_item_to_a_character_stores_it_until_they_enter(world):
+    apple, _ = apples(world)
+    assert world.restore_item(apple.id, "char", "ann")
+    assert apple not in world.start.items
+    ann = join(world, "Ann")
+    assert ann.inventory == [apple]
+
+
+@pytest.mark.parametrize(("item_id", "kind", "place"), [
+    ("home:hall/home:pear#1", "room", "home:hall"),
+    ("home:hall/home:apple#1", "room", "home:nowhere"),
+    ("home:hall/home:apple#1", "sky", "home:hall"),
+])
+def test_restore_item_refuses_what_no_longer_fits(world, item_id, kind, place):
+    assert world.restore_item(item_id, kind, place) is False
+    assert len(world.start.items) == 3
+
+
+def test_snapshot_dirty_has_moves_and_transfers_once(world):
+    ann = join(world, "Ann")
+    assert not world.snapshot_dirty()
+    apple, _ = apples(world)
+    world.transfer(apple, ann)
+    world.move(ann, world.rooms["home:kitchen"])
+    snap = world.snapshot_dirty()
+    assert snap.characters == [CharacterRecord("ann", "Ann", "home:kitchen", "")]
+    assert snap.items == [(apple.id, "char", "ann")]
+    assert not world.snapshot_dirty()
+
+
+def test_snapshot_dirty_records_items_dropped_in_rooms(world):
+    ann = join(world, "Ann")
+    apple, _ = apples(world)
+    world.transfer(apple, ann)
+    world.transfer(apple, world.rooms["yard:shed"])
+    assert world.snapshot_dirty().items == [(apple.id, "room", "yard:shed")]
+
+
+def test_snapshot_character_takes_its_items_out_of_the_dirty_set(world):
+    ann, bob = join(world, "Ann"), join(world, "Bob")
+    first, second = apples(world)
+    world.transfer(first, ann)
+    world.transfer(second, bob)
+    ann.description = "Tall."
+    snap = world.snapshot_character(ann)
+    assert snap.characters == [CharacterRecord("ann", "Ann", "home:hall", "Tall.")]
+    assert snap.items == [(first.id, "char", "ann")]
+    assert world.snapshot_dirty().items == [(second.id, "char", "bob")]
+
+
+def test_snapshot_everything_includes_every_online_character(world):
+    ann = join(world, "Ann")
+    bob = join(world, "Bob", "yard:garden")
+    first, _ = apples(world)
+    world.transfer(first, bob)
+    snap = world.snapshot_everything()
+    assert sorted((c.key, c.room) for c in snap.characters) == [
+        ("ann", "home:hall"), ("bob", "yard:garden")]
+    assert snap.items == [(first.id, "char", "bob")]
+    assert ann.room is world.start
+
+
+def test_item_places_with_owner_covers_stored_items(world):
+    ann = join(world, "Ann")
+    apple, _ = apples(world)
+    world.transfer(apple, ann)
+    world.leave(ann)
+    assert world.item_places(world.stored["ann"]) == []
+    assert world.item_places(world.stored["ann"], owner="ann") == [(apple.id, "char", "ann")]
+
+
+def test_snapshot_truth_and_merge():
+    assert not Snapshot()
+    old = Snapshot([CharacterRecord("ann", "Ann", "a:x")], [("i#1", "room", "a:x")])
+    new = Snapshot([CharacterRecord("ann", "Ann", "a:y"), CharacterRecord("bob", "Bob", "a:z")],
+                   [("i#2", "char", "bob")])
+    merged = old.merge(new)
+    assert merged
+    assert {c.key: c.room for c in merged.characters} == {"ann": "a:y", "bob": "a:z"}
+    assert sorted(merged.items) == [("i#1", "room", "a:x"), ("i#2", "char", "bob")]
+    # Neither input is changed.
+    assert old.characters[0].room == "a:x"
+    assert len(new.items) == 1
+
+
+def test_record_of_a_character_nowhere_uses_the_start_room(world):
+    ghost = Character("Ghost")
+    assert world.record(ghost).room == world.start.id
