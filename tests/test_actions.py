@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -145,8 +146,23 @@ def test_carried_items_are_found_before_items_in_the_room(world, ann):
 
 
 def test_look_at_nothing_there_is_refused(world, ann):
-    with pytest.raises(Refusal, match="You see no 'dragon' here"):
+    with pytest.raises(Refusal, match=re.escape("You see no 'dragon' here")):
         actions.look_at(world, ann, "dragon")
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: 'look s' finds an item keyword starting with s "
+                   "(the stove) before the exit south")
+def test_look_at_a_direction_abbreviation_prefers_the_exit(world):
+    cook = join(world, "Cook", "home:kitchen")
+    actions.look_at(world, cook, "s")
+    event = only(cook)
+    assert (event.what, event.name) == ("exit", "south")
+
+
+def test_look_at_a_full_direction_name_finds_the_exit(world):
+    cook = join(world, "Cook", "home:kitchen")
+    actions.look_at(world, cook, "south")
+    assert only(cook).what == "exit"
 
 
 def test_list_exits_names_where_each_leads(world, ann):
@@ -159,7 +175,7 @@ def test_list_exits_names_where_each_leads(world, ann):
 
 def test_nowhere_is_refused(world):
     lost = Character("Lost")
-    with pytest.raises(Refusal, match="nowhere"):
+    with pytest.raises(Refusal, match=re.escape("nowhere")):
         actions.look(world, lost)
 
 
@@ -210,7 +226,7 @@ def test_go_through_a_named_exit(world):
 
 
 def test_go_nowhere_is_refused_and_nothing_moves(world, ann, bob):
-    with pytest.raises(Refusal, match="You cannot go 'west' from here"):
+    with pytest.raises(Refusal, match=re.escape("You cannot go 'west' from here")):
         actions.go(world, ann, "west")
     assert ann.room is world.start
     assert bob.link.events == []
@@ -238,12 +254,25 @@ def test_say_gives_the_speaker_an_own_copy(world, ann, bob):
 
 @pytest.mark.parametrize("fn", [actions.say, actions.emote])
 def test_empty_speech_is_refused(world, ann, fn):
-    with pytest.raises(Refusal, match="what?"):
+    with pytest.raises(Refusal, match=re.escape("what?")):
         fn(world, ann, "   ")
 
 
+@pytest.mark.xfail(strict=True, reason="BUG: emote/tell refusals give 'say hello' as the example")
+@pytest.mark.parametrize(("fn", "args", "example"), [
+    (actions.emote, ("",), "emote "),
+    (actions.tell, ("bob", ""), "tell "),
+])
+def test_empty_speech_refusal_gives_an_example_of_the_right_command(world, ann, bob, fn, args,
+                                                                    example):
+    with pytest.raises(Refusal) as caught:
+        fn(world, ann, *args)
+    assert example in caught.value.message
+    assert "say hello" not in caught.value.message
+
+
 def test_overlong_speech_is_refused(world, ann, bob):
-    with pytest.raises(Refusal, match="too long"):
+    with pytest.raises(Refusal, match=re.escape("too long")):
         actions.say(world, ann, "x" * (actions.MAX_SPEECH + 1))
     actions.say(world, ann, "x" * actions.MAX_SPEECH)
     assert len(only(bob).text) == actions.MAX_SPEECH
@@ -269,9 +298,9 @@ def test_tell_reaches_anyone_online_anywhere(world, ann):
 
 
 def test_tell_to_nobody_or_to_yourself_is_refused(world, ann):
-    with pytest.raises(Refusal, match="Nobody called 'zed' is online"):
+    with pytest.raises(Refusal, match=re.escape("Nobody called 'zed' is online")):
         actions.tell(world, ann, "zed", "hi")
-    with pytest.raises(Refusal, match="yourself"):
+    with pytest.raises(Refusal, match=re.escape("yourself")):
         actions.tell(world, ann, "ann", "hi")
 
 
@@ -321,7 +350,7 @@ def test_get_all_leaves_fixed_things(world, ann):
 
 
 def test_get_a_fixed_thing_is_refused(world, ann):
-    with pytest.raises(Refusal, match="You cannot take an oak table: it is fixed"):
+    with pytest.raises(Refusal, match=re.escape("You cannot take an oak table: it is fixed")):
         actions.get(world, ann, "table")
     assert ann.inventory == []
 
@@ -331,7 +360,7 @@ def test_get_a_fixed_thing_is_refused(world, ann):
     ("sword", "You see no 'sword' here."),
 ])
 def test_get_refusals(world, ann, query, message):
-    with pytest.raises(Refusal, match=message):
+    with pytest.raises(Refusal, match=re.escape(message)):
         actions.get(world, ann, query)
 
 
@@ -351,10 +380,10 @@ def test_drop_puts_it_in_the_room(world, ann, bob):
 
 
 def test_drop_refusals(world, ann):
-    with pytest.raises(Refusal, match="not carrying anything"):
+    with pytest.raises(Refusal, match=re.escape("not carrying anything")):
         actions.drop(world, ann, "apple")
     actions.get(world, ann, "apple")
-    with pytest.raises(Refusal, match="You see no 'pear' on you."):
+    with pytest.raises(Refusal, match=re.escape("You see no 'pear' on you.")):
         actions.drop(world, ann, "pear")
 
 
@@ -374,14 +403,14 @@ def test_give_hands_it_over_with_three_perspectives(world, ann, bob):
 
 def test_give_to_an_npc_or_to_nobody_is_refused(world):
     cook = join(world, "Cook", "home:kitchen")
-    with pytest.raises(Refusal, match="They do not want it"):
+    with pytest.raises(Refusal, match=re.escape("They do not want it")):
         actions.give(world, cook, "apple", "cat")
-    with pytest.raises(Refusal, match="nobody called 'cook' here"):
+    with pytest.raises(Refusal, match=re.escape("nobody called 'cook' here")):
         actions.give(world, cook, "apple", "cook")
 
 
 def test_give_with_empty_hands_is_refused(world, ann, bob):
-    with pytest.raises(Refusal, match="not carrying anything"):
+    with pytest.raises(Refusal, match=re.escape("not carrying anything")):
         actions.give(world, ann, "apple", "bob")
 
 

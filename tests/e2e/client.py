@@ -1,0 +1,70 @@
+"""A scripted telnet player over a real TCP connection, for end-to-end tests."""
+
+from __future__ import annotations
+
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.protocol import Protocol
+
+from tests.support import plain
+
+TIMEOUT = 10.0
+
+
+class TelnetPlayer(Protocol):
+    def __init__(self) -> None:
+        self.received = b""
+        self.mark = 0
+        self.closed: Deferred[None] = Deferred()
+        self._waiting: list[tuple[str, Deferred[str]]] = []
+
+    def dataReceived(self, data: bytes) -> None:
+        self.received += data
+        self._check()
+
+    def connectionLost(self, reason: object) -> None:
+        self.closed.callback(None)
+        for text, d in self._waiting:
+            d.errback(AssertionError(f"connection closed before {text!r} arrived; got "
+                                     f"{self.text()[-400:]!r}"))
+        self._waiting = []
+
+    def text(self) -> str:
+        return plain(self.received)
+
+    def _check(self) -> None:
+        current = self.text()
+        for entry in list(self._waiting):
+            text, d = entry
+            at = current.find(text, self.mark)
+            if at >= 0:
+                self._waiting.remove(entry)
+                self.mark = at + len(text)
+                d.callback(current)
+
+    def wait_for(self, text: str, timeout: float = TIMEOUT) -> Deferred[str]:
+        """Fires with all text so far once ``text`` appears after the last thing waited for."""
+        d: Deferred[str] = Deferred()
+        self._waiting.append((text, d))
+        timer = reactor.callLater(timeout, self._timeout, text, d)
+        d.addBoth(lambda result: (timer.active() and timer.cancel(), result)[1])
+        self._check()
+        return d
+
+    def _timeout(self, text: str, d: Deferred[str]) -> None:
+        if (text, d) in self._waiting:
+            self._waiting.remove((text, d))
+            d.errback(AssertionError(f"timed out waiting for {text!r}; got "
+                                     f"{self.text()[-400:]!r}"))
+
+    def send(self, line: str) -> None:
+        self.transport.write(line.encode("utf-8") + b"\r\n")
+
+    def ask(self, line: str, expect: str) -> Deferred[str]:
+        self.send(line)
+        return self.wait_for(expect)
+
+
+def connect(port: int) -> Deferred[TelnetPlayer]:
+    return connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", port), TelnetPlayer())

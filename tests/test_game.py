@@ -1,0 +1,165 @@
+"""The running game: two players together, takeover, quitting, saving, retries, shutdown."""
+
+from __future__ import annotations
+
+from tests.support import WirePlayer, make_game
+
+
+def pair():
+    game = make_game()
+    ann, bob = WirePlayer(game), WirePlayer(game)
+    ann.create("Ann")
+    bob.create("Bob")
+    ann.read()
+    return game, ann, bob
+
+
+def test_players_see_each_other_arrive_talk_emote_and_leave():
+    game, ann, bob = pair()
+    bob.type("say well met")
+    assert 'Bob says, "well met"' in ann.read()
+    bob.type(":bows deeply")
+    assert "Bob bows deeply." in ann.read()
+    bob.type("n")
+    assert "Bob leaves north." in ann.read()
+    ann.type("north")
+    assert "Ann arrives from the south." in bob.read()
+    assert "Bob is here." in ann.type("look")
+
+
+def test_look_shows_other_players_and_tell_reaches_anywhere():
+    game, ann, bob = pair()
+    assert "Bob is here." in ann.type("look")
+    bob.type("n")
+    ann.read()
+    assert 'You tell Bob, "psst"' in ann.type("tell bob psst")
+    assert 'Ann tells you, "psst"' in bob.read()
+    assert "Nobody called 'zed'" in ann.type("tell zed hi")
+
+
+def test_who_lists_everyone_online_with_idle_time():
+    game, ann, bob = pair()
+    game.world.clock.advance(600)
+    ann.type("say I am awake")
+    out = ann.type("who")
+    assert "Players online: 2" in out
+    assert "Ann" in out and "Bob" in out and "idle 10m" in out
+    assert out.count("telnet") == 2
+
+
+def test_get_drop_give_are_seen_by_the_room():
+    game, ann, bob = pair()
+    ann.type("w")  # the inn
+    bob.type("w")
+    ann.read()
+    room = game.world.online["ann"].room
+    takeable = [i for i in room.items if not i.template.fixed]
+    assert takeable, "the inn should hold something to take"
+    word = takeable[0].keywords[0]
+    ann.type(f"get {word}")
+    assert f"Ann picks up {takeable[0].name}." in bob.read()
+    ann.type(f"give {word} to bob")
+    assert f"Ann gives {takeable[0].name} to you." in bob.read()
+    assert takeable[0] in game.world.online["bob"].inventory
+    bob.type(f"drop {word}")
+    assert f"Bob drops {takeable[0].name}." in ann.read()
+
+
+def test_takeover_moves_the_body_to_the_new_connection():
+    game, ann, bob = pair()
+    ann.type("n")
+    bob.read()
+    before = game.world.online["ann"]
+    ann2 = WirePlayer(game)
+    out = ann2.type("connect Ann secret1")
+    assert "take over your body" in out
+    assert "High Street" in out  # where the body stood
+    old_out = ann.read()
+    assert "logged in as your character from another connection" in old_out
+    assert ann.closed
+    ann.drop()  # the old connection's loss must not remove the body
+    assert game.world.online["ann"] is before
+    assert before.link is ann2.protocol.session
+    assert list(before.room.characters).count(before) == 1
+    assert "Players online: 2" in ann2.type("who")
+    assert 'You say, "back"' in ann2.type("say back")
+
+
+def test_quit_saves_position_and_inventory_and_restores_them():
+    game, ann, bob = pair()
+    ann.type("w")
+    room = game.world.online["ann"].room
+    item = next(i for i in room.items if not i.template.fixed)
+    ann.type(f"get {item.keywords[0]}")
+    ann.type("quit")
+    assert ann.closed
+    assert "Ann leaves west." in bob.read()
+    assert game.store.characters["ann"].room == room.id
+    assert game.store.items[item.id] == (item.id, "char", "ann")
+    assert item not in room.items
+    again = WirePlayer(game)
+    out = again.type("connect Ann secret1")
+    assert room.name in out
+    assert item.name in again.type("i")
+
+
+def test_autosave_writes_only_what_changed():
+    game, ann, bob = pair()
+    game.store.saves.clear()
+    game.autosave()
+    assert game.store.saves == []
+    ann.type("n")
+    game.autosave()
+    (snap,) = game.store.saves
+    assert [c.key for c in snap.characters] == ["ann"]
+    assert snap.characters[0].room == "village:high_street"
+
+
+def test_a_failed_save_is_kept_and_written_by_the_next_attempt():
+    game, ann, bob = pair()
+    ann.type("n")
+    game.store.fail_saves = 1
+    game.autosave()
+    assert game.unsaved and game.saves_failed == 1
+    assert "ann" not in {c.key for s in game.store.saves for c in s.characters}
+    bob.type("e")
+    game.autosave()
+    assert not game.unsaved
+    rooms = {c.key: c.room for c in game.store.saves[-1].characters}
+    assert rooms["ann"] == game.world.online["ann"].room.id
+    assert rooms["bob"] == game.world.online["bob"].room.id
+
+
+def test_shutdown_tells_players_saves_and_closes_everyone():
+    game, ann, bob = pair()
+    ann.type("n")
+    lurker = WirePlayer(game)  # still at the login prompt
+    game.shutdown()
+    out = ann.read()
+    assert "shutting down" in out and "saved" in out
+    assert ann.closed and bob.closed and lurker.closed
+    assert game.store.characters["ann"].room == "village:high_street"
+    assert game.world.online == {}
+
+
+def test_password_command_changes_the_password():
+    game, ann, bob = pair()
+    assert "at least 6" in ann.type("password secret1 abc")
+    assert "old password was not right" in ann.type("password nope123 newpass1")
+    assert "has been changed" in ann.type("password secret1 newpass1")
+    ann.type("quit")
+    assert "do not match" in WirePlayer(game).type("connect Ann secret1")
+    assert "Village Square" in WirePlayer(game).type("connect Ann newpass1")
+
+
+def test_a_crashing_command_is_reported_not_fatal(monkeypatch):
+    from mud.commands import COMMANDS
+
+    game, ann, bob = pair()
+
+    def boom(ctx, args):
+        raise RuntimeError("bug")
+    monkeypatch.setattr(COMMANDS.by_word["who"], "handler", boom)
+    out = ann.type("who")
+    assert "Something went wrong" in out and "RuntimeError" not in out
+    assert 'You say, "fine"' in ann.type("say fine")

@@ -1,0 +1,224 @@
+"""Rendering events as text: ANSI vs plain, wrapping, lists, and each event's wording."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mud.engine import events as ev
+from mud.render.text import ANSI, PLAIN, TextStyle, render
+
+ESC = "\x1b"
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+LONG = ("Cobbles worn smooth by centuries of boots slope gently up toward the north gate, "
+        "and a stone fountain murmurs at the heart of the square. Lamplight spills from the "
+        "inn to the west, and market awnings crowd close on the east.")
+
+
+def strip(text: str) -> str:
+    return _COLOUR.sub("", text)
+
+
+def room(**changes) -> ev.RoomView:
+    fields = dict(room_id="village:square", area="village", name="Village Square",
+                  description="A square.", exits=("north", "east", "up", "gate"),
+                  characters=(), npcs=(), items=())
+    fields.update(changes)
+    return ev.RoomView(**fields)
+
+
+SAMPLES = [
+    room(characters=("Bob",), npcs=("a grey cat",), items=("a lantern",)),
+    ev.ExitList((("north", "High Street"), ("gate", "Edge of the Wood"))),
+    ev.Say("Ann", "hello", own=True),
+    ev.Say("Ann", "hello"),
+    ev.Tell("Ann", "Bob", "psst", own=True),
+    ev.Tell("Ann", "Bob", "psst"),
+    ev.Emote("Ann", "waves"),
+    ev.ItemAction("Ann", "get", "a lantern", own=True),
+    ev.WhoList((("Ann", 0, "telnet"), ("Bob", 300, "web"))),
+    ev.Inventory(("a lantern",)),
+    ev.Inventory(()),
+    ev.Arrive("Ann", "arrives from the south"),
+    ev.Depart("Ann", "leaves north"),
+    ev.Examine("item", "a lantern", "A brass lantern."),
+    ev.HelpText("say", "say <words>\n\nSay something."),
+    ev.Error("You cannot go that way."),
+    ev.Goodbye("Come back soon!"),
+    ev.Message("Your password is changed."),
+    ev.Prompt("Password: ", secret=True),
+]
+IDS = [f"{type(e).__name__}-{n}" for n, e in enumerate(SAMPLES)]
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=IDS)
+def test_plain_has_no_escape_bytes_and_matches_ansi_without_colour(event):
+    plain = render(event, PLAIN)
+    assert plain.strip()
+    assert ESC not in plain
+    assert not plain.endswith("\n")
+    assert strip(render(event, ANSI)) == plain
+
+
+@pytest.mark.parametrize("event", [
+    room(), ev.Say("Ann", "hi"), ev.Tell("Ann", "Bob", "hi"), ev.Emote("Ann", "waves"),
+    ev.Error("No."), ev.Goodbye("Bye."), ev.Prompt("Name? "), ev.WhoList(()),
+    ev.ExitList((("north", "There"),)),
+], ids=lambda e: type(e).__name__)
+def test_ansi_colours_and_resets(event):
+    text = render(event, ANSI)
+    assert ESC in text
+    assert text.count("\x1b[0m") == len(_COLOUR.findall(text)) // 2
+
+
+def test_plain_room_layout():
+    text = render(room(characters=("Bob", "Cy"), npcs=("a grey cat",),
+                       items=("a lantern", "an apple", "a key")), PLAIN)
+    assert text.splitlines() == [
+        "Village Square",
+        "A square.",
+        "[Exits: n e u gate]",
+        "A grey cat is here.",
+        "Bob and Cy are here.",
+        "You see a lantern, an apple and a key here.",
+    ]
+
+
+def test_room_with_one_person_and_no_exits():
+    text = render(room(exits=(), characters=("Bob",)), PLAIN)
+    assert "[Exits: none]" in text
+    assert "Bob is here." in text
+    assert "You see" not in text
+
+
+def test_long_text_wraps_to_the_width():
+    style = TextStyle(colour=False, width=40)
+    text = render(room(description=LONG), style)
+    lines = text.splitlines()[1:-1]
+    assert len(lines) >= 5
+    assert all(len(line) <= 39 for line in lines), lines
+    assert " ".join(lines) == LONG
+
+
+def test_ansi_wrapping_never_exceeds_the_width():
+    text = render(ev.Say("Ann", LONG), TextStyle(colour=True, width=50))
+    lines = strip(text).splitlines()
+    assert len(lines) > 2
+    assert all(len(line) < 50 for line in lines)
+
+
+def test_width_has_a_sane_minimum():
+    text = render(ev.Message(LONG), TextStyle(colour=False, width=5))
+    lines = text.splitlines()
+    assert len(lines) > 5
+    assert all(len(line) <= 19 for line in lines)
+
+
+def test_prose_with_line_breaks_is_reflowed():
+    text = render(ev.Message("one two three\nfour five six seven eight nine ten eleven twelve "
+                             "thirteen fourteen fifteen sixteen seventeen"), PLAIN)
+    assert text.startswith("one two three four five")
+
+
+def test_short_lines_are_kept_as_written():
+    verse = "Roses are red,\nviolets are blue,\n  this line is indented."
+    assert render(ev.Message(verse), PLAIN) == verse
+
+
+def test_paragraphs_stay_apart():
+    text = render(ev.Examine("item", "a book", f"{LONG}\n\nThe end."), PLAIN)
+    assert text.endswith("\n\nThe end.")
+
+
+def test_bullet_lists_keep_each_item_on_its_own_line():
+    description = (
+        "A slab of grey planking under a little shingle roof, pocked with old nail holes. "
+        "Several notices are pinned to it:\n\n"
+        "  * By order of the Reeve: the Hollowhill mine is CLOSED.\n"
+        "    Keep out. Nobody goes down there. -- A. Cobb, Reeve\n"
+        "  * The north gate is shut at dusk. No exceptions. -- C. Pell\n"
+        "  - Wanted: fresh emberleaf.\n"
+        "  1. First numbered notice.\n"
+        "  2) Second numbered notice.\n"
+    )
+    text = render(ev.Examine("item", "a notice board", description), TextStyle(False, 60))
+    lines = text.splitlines()
+    assert lines[0] == "A notice board"
+    starts = [line for line in lines if re.match(r"^(\*|-|\d+[.)]) ", line)]
+    assert starts == [
+        "* By order of the Reeve: the Hollowhill mine is CLOSED.",
+        "* The north gate is shut at dusk. No exceptions. -- C. Pell",
+        "- Wanted: fresh emberleaf.",
+        "1. First numbered notice.",
+        "2) Second numbered notice.",
+    ]
+    # Continuation lines hang under the item's text, not under the bullet.
+    after = lines[lines.index(starts[0]) + 1]
+    assert after == "  Keep out. Nobody goes down there. -- A. Cobb, Reeve"
+    assert all(len(line) <= 59 for line in lines)
+
+
+def test_examine_capitalises_the_name():
+    assert render(ev.Examine("npc", "a grey cat", "  Purrs.  "), PLAIN) == "A grey cat\nPurrs."
+
+
+def test_exit_list():
+    text = render(ev.ExitList((("north", "High Street"), ("gate", "Edge"))), PLAIN)
+    assert text.splitlines() == ["Ways out:", "  north      - High Street", "  gate       - Edge"]
+    assert render(ev.ExitList(()), PLAIN) == "There is no obvious way out."
+
+
+@pytest.mark.parametrize(("event", "expected"), [
+    (ev.Say("Ann", "hello", own=True), 'You say, "hello"'),
+    (ev.Say("Ann", "hello"), 'Ann says, "hello"'),
+    (ev.Tell("Ann", "Bob", "psst", own=True), 'You tell Bob, "psst"'),
+    (ev.Tell("Ann", "Bob", "psst"), 'Ann tells you, "psst"'),
+    (ev.Emote("Ann", "waves"), "Ann waves."),
+    (ev.Emote("Ann", "shouts!"), "Ann shouts!"),
+    (ev.Emote("Ann", 'says "hi"'), 'Ann says "hi"'),
+    (ev.ItemAction("Ann", "get", "a lantern", own=True), "You pick up a lantern."),
+    (ev.ItemAction("Ann", "get", "a lantern"), "Ann picks up a lantern."),
+    (ev.ItemAction("Ann", "drop", "a lantern", own=True), "You drop a lantern."),
+    (ev.ItemAction("Ann", "drop", "a lantern"), "Ann drops a lantern."),
+    (ev.ItemAction("Ann", "give", "a lantern", "Bob", own=True), "You give a lantern to Bob."),
+    (ev.ItemAction("Ann", "give", "a lantern", "you"), "Ann gives a lantern to you."),
+    (ev.ItemAction("Ann", "give", "a lantern", "Bob"), "Ann gives a lantern to Bob."),
+    (ev.Arrive("Ann", "arrives from below"), "Ann arrives from below."),
+    (ev.Depart("Ann", "has left the game"), "Ann has left the game."),
+    (ev.Inventory(()), "You are carrying nothing."),
+    (ev.Inventory(("a lantern", "an apple")), "You are carrying:\n  a lantern\n  an apple"),
+    (ev.HelpText("", "line one\n\nline two"), "line one\n\nline two"),
+    (ev.Error("No such thing."), "No such thing."),
+    (ev.Goodbye("Bye."), "Bye."),
+    (ev.Message("Saved."), "Saved."),
+    (ev.Prompt("Password: ", secret=True), "Password: "),
+], ids=lambda v: v if isinstance(v, str) else type(v).__name__)
+def test_wording(event, expected):
+    assert render(event, PLAIN) == expected
+
+
+def test_who_list():
+    text = render(ev.WhoList((("Ann", 59, "telnet"), ("Bob", 185, "web"))), PLAIN)
+    lines = text.splitlines()
+    assert lines[0] == "Players online: 2"
+    assert lines[1] == "  " + "Ann".ljust(20) + " telnet"
+    assert lines[2] == "  " + "Bob".ljust(20) + " web  idle 3m"
+
+
+def test_one_rendering_per_style_is_stable():
+    event = ev.Say("Ann", "hello")
+    assert render(event, PLAIN) == render(event, TextStyle(colour=False, width=80))
+    assert render(event, ANSI) != render(event, PLAIN)
+
+
+def test_unknown_event_types_fall_back_to_their_text():
+    class Notice(ev.Message):
+        __slots__ = ()
+
+    class Blank(ev.Event):
+        __slots__ = ()
+
+    assert render(Notice("Look out."), PLAIN) == "Look out."
+    assert render(Blank(), ANSI) == ""

@@ -1,0 +1,91 @@
+"""The SQLite store, for real: schema, accounts, saves, item places, broken data dirs."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from mud.engine.world import CharacterRecord, Snapshot
+from mud.persistence.store import Store, StoreError
+
+
+class StoreTests(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = self.mktemp()
+        self.store = Store(self.dir)
+        self.assertEqual(self.store.prepare(), [])
+        self.addCleanup(self.store.close)
+
+    @defer.inlineCallbacks
+    def test_create_account_then_read_it_back(self):
+        record = CharacterRecord("ann", "Ann", "village:square")
+        ok = yield self.store.create_account("Ann", "scrypt$x", record, 12.5)
+        self.assertTrue(ok)
+        row = yield self.store.get_account("ann")
+        self.assertEqual((row.key, row.name, row.password), ("ann", "Ann", "scrypt$x"))
+        char = yield self.store.get_character("ann")
+        self.assertEqual(char, record)
+        self.assertIsNone((yield self.store.get_account("bob")))
+        self.assertIsNone((yield self.store.get_character("bob")))
+
+    @defer.inlineCallbacks
+    def test_a_taken_name_is_refused_and_leaves_the_first_intact(self):
+        record = CharacterRecord("ann", "Ann", "village:square")
+        yield self.store.create_account("Ann", "h1", record, 0)
+        ok = yield self.store.create_account("ANN", "h2", record, 0)
+        self.assertFalse(ok)
+        self.assertEqual((yield self.store.get_account("ann")).password, "h1")
+
+    @defer.inlineCallbacks
+    def test_save_writes_characters_and_item_places_and_survives_reopening(self):
+        yield self.store.create_account("Ann", "h", CharacterRecord("ann", "Ann", "a:b"), 0)
+        snap = Snapshot([CharacterRecord("ann", "Ann", "woods:edge", "tall")],
+                        [("a:b/a:lamp#1", "char", "ann"), ("a:c/a:rope#1", "room", "a:d")])
+        yield self.store.save(snap)
+        yield self.store.save(Snapshot([], [("a:c/a:rope#1", "room", "a:e")]))
+        self.store.close()
+        reopened = Store(self.dir)
+        places = sorted(reopened.prepare())
+        self.assertEqual(places, [("a:b/a:lamp#1", "char", "ann"), ("a:c/a:rope#1", "room", "a:e")])
+        char = yield reopened.get_character("ann")
+        reopened.close()
+        self.assertEqual((char.room, char.description), ("woods:edge", "tall"))
+
+    @defer.inlineCallbacks
+    def test_set_password(self):
+        yield self.store.create_account("Ann", "old", CharacterRecord("ann", "Ann", "a:b"), 0)
+        yield self.store.set_password("ann", "new")
+        self.assertEqual((yield self.store.get_account("ann")).password, "new")
+
+    def test_a_closed_store_refuses_instead_of_reopening(self):
+        self.store.close()
+        self.assertRaises(StoreError, lambda: self.store.pool)
+
+
+class BrokenDataDirTests(unittest.TestCase):
+    def test_a_file_where_the_directory_should_be(self):
+        path = self.mktemp()
+        with open(path, "w") as handle:
+            handle.write("not a dir")
+        error = self.assertRaises(StoreError, Store(path).prepare)
+        self.assertIn("cannot use the data directory", str(error))
+
+    def test_a_database_that_is_not_sqlite(self):
+        path = self.mktemp()
+        os.makedirs(path)
+        with open(os.path.join(path, "mud.sqlite3"), "wb") as handle:
+            handle.write(b"garbage" * 1000)
+        error = self.assertRaises(StoreError, Store(path).prepare)
+        self.assertIn("cannot open the database", str(error))
+
+    def test_a_database_from_a_newer_server(self):
+        path = self.mktemp()
+        os.makedirs(path)
+        conn = sqlite3.connect(os.path.join(path, "mud.sqlite3"))
+        conn.execute("PRAGMA user_version=99")
+        conn.close()
+        error = self.assertRaises(StoreError, Store(path).prepare)
+        self.assertIn("newer server", str(error))
