@@ -43,7 +43,7 @@ class Options(usage.Options):
         self["web"] = []
 
     def opt_telnet(self, endpoint: str) -> None:
-        """Telnet listener: a Twisted endpoint such as tcp:4000 or ssl:4443:privateKey=key.pem:certKey=cert.pem (default tcp:4000; repeatable)."""
+        """Telnet listener endpoint: tcp:4000, ssl:4443:privateKey=k.pem... (repeatable)."""
         self["telnet"].append(endpoint)
 
     def opt_web(self, endpoint: str) -> None:

@@ -75,7 +75,8 @@ def _read_yaml(path: Path, required: bool = True) -> Any:
             raise WorldError(f"{where}: file is larger than {MAX_FILE_BYTES // 1048576} MiB")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise WorldError(f"{where}: not valid UTF-8 text ({exc.reason} at byte {exc.start})")
+        raise WorldError(f"{where}: not valid UTF-8 text ({exc.reason} at byte "
+                         f"{exc.start})") from None
     except OSError as exc:
         raise WorldError(f"{where}: cannot read it ({exc.strerror})") from None
     try:

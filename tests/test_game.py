@@ -15,7 +15,7 @@ def pair():
 
 
 def test_players_see_each_other_arrive_talk_emote_and_leave():
-    game, ann, bob = pair()
+    _game, ann, bob = pair()
     bob.type("say well met")
     assert 'Bob says, "well met"' in ann.read()
     bob.type(":bows deeply")
@@ -28,7 +28,7 @@ def test_players_see_each_other_arrive_talk_emote_and_leave():
 
 
 def test_look_shows_other_players_and_tell_reaches_anywhere():
-    game, ann, bob = pair()
+    _game, ann, bob = pair()
     assert "Bob is here." in ann.type("look")
     bob.type("n")
     ann.read()
@@ -38,7 +38,7 @@ def test_look_shows_other_players_and_tell_reaches_anywhere():
 
 
 def test_who_lists_everyone_online_with_idle_time():
-    game, ann, bob = pair()
+    game, ann, _bob = pair()
     game.world.clock.advance(600)
     ann.type("say I am awake")
     out = ann.type("who")
@@ -104,7 +104,7 @@ def test_quit_saves_position_and_inventory_and_restores_them():
 
 
 def test_autosave_writes_only_what_changed():
-    game, ann, bob = pair()
+    game, ann, _bob = pair()
     game.store.saves.clear()
     game.autosave()
     assert game.store.saves == []
@@ -143,7 +143,7 @@ def test_shutdown_tells_players_saves_and_closes_everyone():
 
 
 def test_password_command_changes_the_password():
-    game, ann, bob = pair()
+    game, ann, _bob = pair()
     assert "at least 6" in ann.type("password secret1 abc")
     assert "old password was not right" in ann.type("password nope123 newpass1")
     assert "has been changed" in ann.type("password secret1 newpass1")
@@ -155,7 +155,7 @@ def test_password_command_changes_the_password():
 def test_a_crashing_command_is_reported_not_fatal(monkeypatch):
     from mud.commands import COMMANDS
 
-    game, ann, bob = pair()
+    _game, ann, _bob = pair()
 
     def boom(ctx, args):
         raise RuntimeError("bug")

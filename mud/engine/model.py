@@ -119,8 +119,17 @@ NOBODY: Listener = _Nobody()
 class Character:
     """A player's body in the world. ``link`` is the listener currently driving it."""
 
-    __slots__ = ("description", "inventory", "key", "last_active", "link", "name", "room",
-                 "via", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "description",
+        "inventory",
+        "key",
+        "last_active",
+        "link",
+        "name",
+        "room",
+        "via",
+    )
 
     def __init__(self, name: str, room: Room | None = None) -> None:
         self.name = name

@@ -173,8 +173,8 @@ class World:
         room = character.room.id if character.room is not None else self.start.id
         return CharacterRecord(character.key, character.name, room, character.description)
 
-    def item_places(self, items: Iterable[Item], owner: str | None = None) -> list[tuple[str, str, str]]:
-        """Save rows for items; ``owner`` names the character key for items in storage."""
+    def item_places(self, items: Iterable[Item]) -> list[tuple[str, str, str]]:
+        """Save rows for items in rooms or in characters' hands."""
         rows = []
         for item in items:
             where = item.location
@@ -182,8 +182,6 @@ class World:
                 rows.append((item.id, "room", where.id))
             elif isinstance(where, Character):
                 rows.append((item.id, "char", where.key))
-            elif owner is not None:
-                rows.append((item.id, "char", owner))
         return rows
 
     def snapshot_dirty(self) -> Snapshot:

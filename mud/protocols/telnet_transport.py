@@ -14,7 +14,23 @@ issue 5381). This subclass keeps Twisted's option negotiation (RFC 1143 state ma
 from __future__ import annotations
 
 from twisted.conch.telnet import (
-    AO, AYT, BRK, DM, DO, DONT, EC, EL, EOR, GA, IAC, IP, NOP, SB, SE, WILL, WONT,
+    AO,
+    AYT,
+    BRK,
+    DM,
+    DO,
+    DONT,
+    EC,
+    EL,
+    EOR,
+    GA,
+    IAC,
+    IP,
+    NOP,
+    SB,
+    SE,
+    WILL,
+    WONT,
     TelnetTransport,
 )
 from twisted.logger import Logger
