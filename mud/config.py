@@ -6,6 +6,7 @@ checked here, so a bad setting stops start-up with one message naming where it c
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -60,9 +61,14 @@ def _check(key: str, value: Any, source: str) -> Any:
         return tuple(v.strip() for v in items)
     if key in ("autosave", "max_line"):
         try:
-            number = float(value) if key == "autosave" else int(value)
+            if isinstance(value, bool):
+                raise ValueError(value)
+            number = float(value) if key == "autosave" else _whole(value)
         except (TypeError, ValueError):
-            raise StartupError(f"{source}: {key!r} must be a number, not {value!r}") from None
+            kind = "a number" if key == "autosave" else "a whole number"
+            raise StartupError(f"{source}: {key!r} must be {kind}, not {value!r}") from None
+        if not math.isfinite(number):
+            raise StartupError(f"{source}: {key!r} must be a finite number, not {value!r}")
         low = 1 if key == "autosave" else 256
         if number < low:
             raise StartupError(f"{source}: {key!r} must be at least {low}, not {value!r}")
@@ -70,6 +76,14 @@ def _check(key: str, value: Any, source: str) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise StartupError(f"{source}: {key!r} must be a path, not {value!r}")
     return value
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+    if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
+        raise ValueError(value)
+    return int(value)
 
 
 def read_config_file(path: str) -> dict[str, Any]:

@@ -128,7 +128,9 @@ class _Context:
         return value
 
     def word_list(self, data: dict[str, Any], key: str) -> list[str]:
-        value = data.get(key) or []
+        value = data.get(key)
+        if value is None:
+            return []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(f"{key!r} must be a list of words")
         return value
@@ -160,6 +162,9 @@ def _entries(path: Path, what: str, required: bool) -> tuple[_Context, dict[str,
         return ctx, {}
     if not isinstance(data, dict):
         raise ctx.fail(f"must be a mapping of {what} ids to {what}s, not {_kind(data)}")
+    # YAML reads a bare 42: as a number; it is still an id.
+    data = {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v
+            for k, v in data.items()}
     for key in data:
         if not isinstance(key, str) or not ID_RE.match(key):
             raise ctx.fail(f"{what} id {key!r} is not valid (lowercase letters, digits, _ and -)")
@@ -168,6 +173,9 @@ def _entries(path: Path, what: str, required: bool) -> tuple[_Context, dict[str,
 
 def _discover_areas(root: Path, world_ctx: _Context, listed: list[str] | None) -> list[str]:
     if listed is not None:
+        if len(set(listed)) != len(listed):
+            twice = sorted({n for n in listed if listed.count(n) > 1})
+            raise world_ctx.fail(f"area {twice[0]!r} is listed twice in 'areas'")
         for name in listed:
             if not ID_RE.match(name):
                 raise world_ctx.fail(f"area name {name!r} is not valid")

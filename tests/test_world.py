@@ -231,13 +231,14 @@ def test_snapshot_everything_includes_every_online_character(world):
     assert ann.room is world.start
 
 
-def test_item_places_with_owner_covers_stored_items(world):
+def test_item_places_rows_for_rooms_and_hands_but_not_storage(world):
     ann = join(world, "Ann")
-    apple, _ = apples(world)
-    world.transfer(apple, ann)
+    first, second = apples(world)
+    world.transfer(first, ann)
+    assert world.item_places([first, second]) == [
+        (first.id, "char", "ann"), (second.id, "room", "home:hall")]
     world.leave(ann)
     assert world.item_places(world.stored["ann"]) == []
-    assert world.item_places(world.stored["ann"], owner="ann") == [(apple.id, "char", "ann")]
 
 
 def test_snapshot_truth_and_merge():

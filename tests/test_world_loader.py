@@ -324,15 +324,27 @@ def test_not_utf8(tmp_path, monkeypatch):
     assert error(root).startswith("w/village/items.yaml: not valid UTF-8 text")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an area listed twice in 'areas' is loaded twice")
 def test_area_listed_twice(tmp_path, monkeypatch):
     root = build(tmp_path, monkeypatch, world=WORLD + "areas: [village, village]\n")
     assert "village" in error(root)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a falsy non-list (items: '') passes as no items")
 @pytest.mark.parametrize("value", ["''", "{}", "false", "0"])
 def test_falsy_wrong_type_for_a_list(tmp_path, monkeypatch, value):
     rooms = rooms_with(f"  items: {value}\n")
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)) == (
         "w/village/rooms.yaml: room \"village:square\": 'items' must be a list of words")
+
+
+def test_a_bare_number_is_a_valid_room_id(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    world = tmp_path / "nums"
+    (world / "zone").mkdir(parents=True)
+    (world / "world.yaml").write_text("name: N\ndescription: d\nstart: zone:42\n")
+    (world / "zone" / "area.yaml").write_text("name: Zone\n")
+    (world / "zone" / "rooms.yaml").write_text(
+        "42:\n  name: Room 42\n  description: d\n  exits: {north: '7'}\n"
+        "7:\n  name: Room 7\n  description: d\n  exits: {south: '42'}\n")
+    loaded = load_world(world, Clock())
+    assert loaded.start.id == "zone:42"
+    assert loaded.start.exits["north"].target.id == "zone:7"

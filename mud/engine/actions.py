@@ -34,10 +34,10 @@ class Refusal(Exception):
         return str(self.args[0])
 
 
-def _speech(text: str, what: str) -> str:
+def _speech(text: str, what: str, example: str) -> str:
     text = " ".join(text.split())
     if not text:
-        raise Refusal(f"{what} what? Type the words after the command, for example: say hello")
+        raise Refusal(f"{what} what? Type it after the command, for example: {example}")
     if len(text) > MAX_SPEECH:
         raise Refusal(f"That is too long to {what.lower()} at once ({MAX_SPEECH} characters "
                       "at most). Break it up.")
@@ -72,6 +72,11 @@ def look_at(world: World, actor: Character, query: str) -> None:
         actor.send(Examine("character", actor.name, actor.description or
                            "You look much as you always do."))
         return
+    # A direction ("n", "west") means the exit, not an item whose keyword starts with it.
+    direction = directions.canonical(query)
+    if direction is not None and direction in room.exits:
+        _examine_exit(actor, room.exits[direction])
+        return
     item = matching.find(query, actor.inventory) or matching.find(query, room.items)
     if item is not None:
         actor.send(Examine("item", item.name, item.description))
@@ -87,10 +92,14 @@ def look_at(world: World, actor: Character, query: str) -> None:
         return
     exit_ = find_exit(room, query)
     if exit_ is not None:
-        text = exit_.description or f"The way {exit_.name} leads to {exit_.target.name}."
-        actor.send(Examine("exit", exit_.name, text))
+        _examine_exit(actor, exit_)
         return
     raise Refusal(f"You see no '{query}' here. Type 'look' to see what is around you.")
+
+
+def _examine_exit(actor: Character, exit_: Exit) -> None:
+    text = exit_.description or f"The way {exit_.name} leads to {exit_.target.name}."
+    actor.send(Examine("exit", exit_.name, text))
 
 
 def list_exits(world: World, actor: Character) -> None:
@@ -141,20 +150,20 @@ def announce_departure(world: World, actor: Character, phrase: str = "has left t
 # -- talking ----------------------------------------------------------------------------------
 
 def say(world: World, actor: Character, text: str) -> None:
-    text = _speech(text, "Say")
+    text = _speech(text, "Say", "say hello")
     actor.send(Say(actor.name, text, own=True))
     world.tell_room(_room(actor), Say(actor.name, text), exclude=actor)
 
 
 def emote(world: World, actor: Character, text: str) -> None:
-    text = _speech(text, "Emote")
+    text = _speech(text, "Emote", "emote waves")
     event = Emote(actor.name, text)
     actor.send(event)
     world.tell_room(_room(actor), event, exclude=actor)
 
 
 def tell(world: World, actor: Character, name: str, text: str) -> None:
-    text = _speech(text, "Tell")
+    text = _speech(text, "Tell", f"tell {name} hello")
     target = world.find_online(name)
     if target is None:
         raise Refusal(f"Nobody called '{name}' is online. Type 'who' to see who is.")

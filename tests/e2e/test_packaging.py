@@ -24,7 +24,8 @@ def test_wheel_installs_a_server_that_finds_its_bundled_world(tmp_path):
     probe = ("import sys; sys.path.insert(0, sys.argv[1]);"
              "from twisted.internet.task import Clock;"
              "from mud.config import bundled_world; from mud.world_loader import load_world;"
-             "w = load_world(bundled_world(), Clock()); print(bundled_world()); print(len(w.rooms))")
+             "w = load_world(bundled_world(), Clock());"
+             "print(bundled_world()); print(len(w.rooms))")
     out = subprocess.run([sys.executable, "-c", probe, str(site)], check=True,
                          capture_output=True, text=True, cwd=tmp_path).stdout.split()
     assert out[0].startswith(str(site / "mud" / "bundled_worlds"))

@@ -1,0 +1,61 @@
+"""A `say` in a room of 50 logged-in telnet players, through the whole server-side path:
+line bytes in -> telnet parse -> session -> command -> engine fan-out -> render -> bytes out.
+Transports only count bytes, so this measures our code, not the kernel."""
+
+from __future__ import annotations
+
+import time
+
+from tests.support import WirePlayer, make_game
+
+ROOM_SIZE = 50
+SAYS = 5000
+
+
+class CountingTransport:
+    """Stands in for the TCP transport under telnet: counts what would be sent."""
+
+    disconnecting = False
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def write(self, data: bytes) -> None:
+        self.bytes += len(data)
+
+    def writeSequence(self, seq: list[bytes]) -> None:
+        self.bytes += sum(map(len, seq))
+
+
+def main() -> None:
+    game = make_game()
+    players = []
+    for i in range(ROOM_SIZE):
+        p = WirePlayer(game)
+        p.create("P" + "".join(chr(97 + int(d)) for d in f"{i:03d}"))
+        players.append(p)
+    counters = []
+    for p in players:
+        counter = CountingTransport()
+        p.telnet.transport = counter  # swap the StringTransport for a counter
+        p.protocol._raw = counter
+        counters.append(counter)
+    speaker = players[0]
+    line = b"say The lamps of Emberfall burn late tonight, friends.\r\n"
+    for _ in range(200):  # warm up
+        speaker.send_bytes(line)
+    start = time.perf_counter()
+    for _ in range(SAYS):
+        speaker.send_bytes(line)
+    elapsed = time.perf_counter() - start
+    per_say = elapsed / SAYS
+    per_recipient = per_say / (ROOM_SIZE - 1)
+    sent = sum(c.bytes for c in counters)
+    print(f"room of {ROOM_SIZE}: {SAYS} says in {elapsed:.3f}s")
+    print(f"  {1 / per_say:,.0f} says/s  ({per_say * 1e6:.1f} us per say, "
+          f"{per_recipient * 1e6:.2f} us per recipient)")
+    print(f"  {sent / 1e6:.1f} MB rendered to clients")
+
+
+if __name__ == "__main__":
+    main()
