@@ -163,3 +163,24 @@ def test_a_crashing_command_is_reported_not_fatal(monkeypatch):
     out = ann.type("who")
     assert "Something went wrong" in out and "RuntimeError" not in out
     assert 'You say, "fine"' in ann.type("say fine")
+
+
+def test_input_queued_during_a_slow_check_is_bounded():
+    from twisted.internet.defer import Deferred
+
+    from mud.session import MAX_QUEUED_LINES
+
+    game = make_game()
+    WirePlayer(game).create("Ann")
+    game.leave(next(iter(game.sessions)))
+    pending = Deferred()
+    game.accounts.authenticate = lambda name, password: pending
+    player = WirePlayer(game)
+    player.read()
+    player.send_bytes(b"connect Ann secret1\r\n" + b"say queued\r\n" * (MAX_QUEUED_LINES + 5))
+    out = player.read()
+    assert out.count("typing faster than the game can keep up") == 5
+    session = player.protocol.session
+    assert len(session._queue) == MAX_QUEUED_LINES
+    pending.callback("ann")
+    assert player.read().count('You say, "queued"') == MAX_QUEUED_LINES

@@ -1,0 +1,80 @@
+"""twistd options and service assembly."""
+
+from __future__ import annotations
+
+import pytest
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python import usage
+
+from mud.config import Settings
+from mud.errors import StartupError
+from mud.tap import Options, build_service, makeService
+from tests.support import BUNDLED_WORLD, CHEAP
+
+
+def parse(*args: str) -> Options:
+    options = Options()
+    options.parseOptions(list(args))
+    return options
+
+
+def test_defaults(monkeypatch):
+    for key in ("MUD_CONFIG", "MUD_TELNET", "MUD_DATA", "MUD_WORLD", "MUD_AUTOSAVE"):
+        monkeypatch.delenv(key, raising=False)
+    settings = parse().settings
+    assert settings.telnet == ("tcp:4000",) and settings.web == ("tcp:4080",)
+    assert settings.data == "./var" and settings.autosave == 60
+    assert settings.world.endswith("emberfall")
+
+
+def test_telnet_is_repeatable_and_command_line_beats_config_and_env(tmp_path, monkeypatch):
+    config = tmp_path / "c.yaml"
+    config.write_text("telnet: tcp:1\nautosave: 30\ndata: d\n")
+    monkeypatch.setenv("MUD_AUTOSAVE", "45")
+    settings = parse("--config", str(config), "--telnet", "tcp:5", "--telnet",
+                     "tcp:6:interface=127.0.0.1").settings
+    assert settings.telnet == ("tcp:5", "tcp:6:interface=127.0.0.1")
+    assert settings.autosave == 45
+    assert settings.data == str(tmp_path / "d")
+    assert parse("--config", str(config), "--autosave", "9").settings.autosave == 9
+
+
+def test_a_bad_setting_is_a_usage_error_naming_it(tmp_path):
+    with pytest.raises(usage.UsageError, match="'autosave' must be a number"):
+        parse("--autosave", "often")
+    with pytest.raises(usage.UsageError, match="cannot read the config file"):
+        parse("--config", str(tmp_path / "missing.yaml"))
+
+
+def test_build_service_assembles_listeners_and_autosave(tmp_path):
+    settings = Settings(telnet=("tcp:0", "tcp:0:interface=127.0.0.1"),
+                        world=str(BUNDLED_WORLD), data=str(tmp_path / "var"), autosave=5)
+    reactor = MemoryReactorClock()
+    service = build_service(settings, reactor=reactor, password_cost=CHEAP)
+    assert [listener.description for listener in service.listeners] == list(settings.telnet)
+    assert service.getServiceNamed("autosave").step == 5
+    assert (tmp_path / "var" / "mud.sqlite3").exists()
+    service.privilegedStartService()
+    assert len(reactor.tcpServers) == 2
+    assert reactor.tcpServers[1][3] == "127.0.0.1"
+
+
+def test_build_service_reports_a_broken_world_and_data_dir(tmp_path):
+    with pytest.raises(StartupError, match="no such world folder"):
+        build_service(Settings(world=str(tmp_path / "nope"), data=str(tmp_path)),
+                      reactor=MemoryReactorClock())
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StartupError, match="cannot use the data directory"):
+        build_service(Settings(world=str(BUNDLED_WORLD), data=str(blocker)),
+                      reactor=MemoryReactorClock())
+
+
+def test_make_service_exits_with_one_line_on_a_startup_error(tmp_path, capsys):
+    options = parse("--world", str(tmp_path / "nope"))
+    with pytest.raises(SystemExit) as exit_info:
+        makeService(options)
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mud: ") and "no such world folder" in err
+    assert len(err.strip().splitlines()) == 1
