@@ -8,8 +8,6 @@ save keeps its data for the next attempt.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -20,16 +18,12 @@ from mud.engine.events import Goodbye, Message
 from mud.engine.model import NOBODY, Character
 from mud.engine.world import CharacterRecord, Snapshot, World
 from mud.persistence.store import Store
-
-if TYPE_CHECKING:
-    from mud.session import Session
+from mud.session import Session
 
 log = Logger()
 
 SHUTDOWN_NOTICE = "The server is shutting down for now. Your character is being saved."
 SHUTDOWN_GOODBYE = "Your character is saved. The server is going down; come back soon!"
-TAKEOVER_NOTICE = ("Someone has logged in as your character from another connection, "
-                   "so this connection is being closed.")
 
 
 class Game:
@@ -90,9 +84,8 @@ class Game:
         character.via = session.via
         session.character = character
         self.world.touch(character)
-        if old is not NOBODY and old is not session:
-            old_session: Any = old
-            old_session.taken_over()
+        if isinstance(old, Session) and old is not session:
+            old.taken_over()
         session.send(Message("You take over your body where you left it."))
         actions.look(self.world, character)
 

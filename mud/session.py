@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 log = Logger()
 
 PROMPT = Prompt("> ")
+TAKEOVER_NOTICE = ("Someone has logged in as your character from another connection, "
+                   "so this connection is being closed.")
 MAX_QUEUED_LINES = 32
 
 
@@ -74,7 +76,7 @@ class Session:
     def taken_over(self) -> None:
         """Another connection took our character: let go of it and close."""
         self.character = None
-        self.close(Goodbye(_takeover_text()))
+        self.close(Goodbye(TAKEOVER_NOTICE))
 
     # -- input ----------------------------------------------------------------------------------
 
@@ -101,7 +103,8 @@ class Session:
             if waiting is not None:
                 self._busy = True
                 waiting.addErrback(self._failed).addBoth(self._resume)
-            elif self.character is not None:
+            elif self.character is not None and not self._busy:
+                # A command that started its own wait (password) prompts when done.
                 self.send(PROMPT)
 
     def _run(self, line: str) -> Any:
@@ -150,8 +153,3 @@ class Session:
                 self.send(Error("Your old password was not right; nothing was changed."))
         d = self.game.accounts.change_password(character.key, old, new)
         d.addCallback(changed).addErrback(self._failed).addBoth(self._resume)
-
-
-def _takeover_text() -> str:
-    from mud.game import TAKEOVER_NOTICE
-    return TAKEOVER_NOTICE

@@ -146,7 +146,9 @@ def test_password_command_changes_the_password():
     game, ann, _bob = pair()
     assert "at least 6" in ann.type("password secret1 abc")
     assert "old password was not right" in ann.type("password nope123 newpass1")
-    assert "has been changed" in ann.type("password secret1 newpass1")
+    changed = ann.type("password secret1 newpass1")
+    assert "has been changed" in changed
+    assert changed.count("> ") == 1  # one prompt, after the answer
     ann.type("quit")
     assert "do not match" in WirePlayer(game).type("connect Ann secret1")
     assert "Village Square" in WirePlayer(game).type("connect Ann newpass1")
