@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -53,6 +54,7 @@ class Session:
         self.login = LoginFlow(self, game)
         self._queue: deque[str] = deque()
         self._busy = False
+        self._started: Deferred[Any] | None = None
         game.connect(self)
 
     def start(self) -> None:
@@ -103,15 +105,16 @@ class Session:
             if waiting is not None:
                 self._busy = True
                 waiting.addErrback(self._failed).addBoth(self._resume)
-            elif self.character is not None and not self._busy:
-                # A command that started its own wait (password) prompts when done.
+            elif self.character is not None:
                 self.send(PROMPT)
 
     def _run(self, line: str) -> Any:
         if self.character is None:
             return self.login.handle(line)
         COMMANDS.dispatch(Context(self.game.world, self.character, self), line)
-        return None
+        # A command that started slow work (a password hash) left it here to wait on.
+        waiting, self._started = self._started, None
+        return waiting
 
     def _failed(self, failure: Failure) -> None:
         log.failure("session operation failed", failure)
@@ -144,12 +147,11 @@ class Session:
         character = self.character
         if character is None:
             return
-        self._busy = True
 
         def changed(ok: bool) -> None:
             if ok:
                 self.send(Message("Your password has been changed."))
             else:
                 self.send(Error("Your old password was not right; nothing was changed."))
-        d = self.game.accounts.change_password(character.key, old, new)
-        d.addCallback(changed).addErrback(self._failed).addBoth(self._resume)
+        self._started = self.game.accounts.change_password(character.key, old, new) \
+            .addCallback(changed)
