@@ -135,3 +135,19 @@ class WirePlayer:
     def create(self, name: str, password: str = "secret1") -> str:
         self.read()
         return self.type(f"create {name} {password}")
+
+TINY = ROOT / "tests" / "worlds" / "tiny"
+
+
+class Probe:
+    """A listener that keeps the events it is sent."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def send(self, event: Any) -> None:
+        self.events.append(event)
+
+    def take(self) -> list[Any]:
+        events, self.events = self.events, []
+        return events

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from twisted.internet.task import Clock
 
 from mud.engine import actions
 from mud.engine.actions import Refusal
@@ -24,31 +22,7 @@ from mud.engine.events import (
     WhoList,
 )
 from mud.engine.model import Character
-from mud.world_loader import load_world
-
-TINY = Path(__file__).resolve().parent / "worlds" / "tiny"
-
-
-class Probe:
-    def __init__(self) -> None:
-        self.events: list = []
-
-    def send(self, event) -> None:
-        self.events.append(event)
-
-    def take(self) -> list:
-        events, self.events = self.events, []
-        return events
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def world(clock):
-    return load_world(TINY, clock)
+from tests.support import Probe
 
 
 def join(world, name, room_id="home:hall"):

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from twisted.internet.task import Clock
 
 from mud.commands import COMMANDS, CommandTable, Context
 from mud.commands.info import TOPICS
 from mud.engine import actions
 from mud.engine import events as ev
 from mud.engine.model import Character
-from mud.world_loader import load_world
-
-TINY = Path(__file__).resolve().parent / "worlds" / "tiny"
 
 
 class Hooks:
@@ -69,14 +63,6 @@ class Player:
         return [i.id for i in self.character.inventory]
 
 
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def world(clock):
-    return load_world(TINY, clock)
 
 
 @pytest.fixture

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from twisted.internet.task import Clock
 
 from mud.engine.events import Message
 from mud.engine.model import NOBODY, Character
 from mud.engine.world import CharacterRecord, Snapshot
-from mud.world_loader import load_world
-
-TINY = Path(__file__).resolve().parent / "worlds" / "tiny"
-
-
-class Probe:
-    def __init__(self) -> None:
-        self.events: list = []
-
-    def send(self, event) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def world(clock):
-    return load_world(TINY, clock)
+from tests.support import Probe
 
 
 def join(world, name, room_id=None):

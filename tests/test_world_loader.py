@@ -9,10 +9,10 @@ import pytest
 from twisted.internet.task import Clock
 
 from mud.world_loader import WorldError, load_world
+from tests.support import TINY
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "worlds" / "emberfall"
-TINY = Path(__file__).resolve().parent / "worlds" / "tiny"
 
 WORLD = """\
 name: Test
