@@ -108,8 +108,7 @@ def _room(e: ev.RoomView, p: _Painter) -> str:
 def _exits(e: ev.ExitList, p: _Painter) -> str:
     if not e.exits:
         return "There is no obvious way out."
-    rows = [f"  {p('exits', name):<10} - {where}" if not p.colour else
-            f"  {p('exits', name.ljust(10))} - {where}" for name, where in e.exits]
+    rows = [f"  {p('exits', name.ljust(10))} - {where}" for name, where in e.exits]
     return "Ways out:\n" + "\n".join(rows)
 
 
@@ -143,8 +142,7 @@ def _who(e: ev.WhoList, p: _Painter) -> str:
     lines = [p("notice", f"Players online: {len(e.players)}")]
     for name, idle, via in e.players:
         idle_text = "" if idle < 60 else f"  idle {idle // 60}m"
-        lines.append(f"  {p('people', name.ljust(20)) if p.colour else name.ljust(20)}"
-                     f" {via}{idle_text}".rstrip())
+        lines.append(f"  {p('people', name.ljust(20))} {via}{idle_text}".rstrip())
     return "\n".join(lines)
 
 
