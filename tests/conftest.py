@@ -18,3 +18,9 @@ def clock() -> Clock:
 @pytest.fixture
 def world(clock: Clock) -> World:
     return load_world(TINY, clock)
+
+
+@pytest.fixture(autouse=True)
+def _run_in_tmp(tmp_path, monkeypatch) -> None:
+    # trial's mktemp() and relative paths land in the working directory: keep it a temp one.
+    monkeypatch.chdir(tmp_path)
