@@ -8,6 +8,8 @@ save keeps its data for the next attempt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -36,6 +38,15 @@ class Game:
         self._save_lock = DeferredLock()
         self.saves_failed = 0
         self.shutting_down = False
+        # Told ("join"|"leave", name, via) as characters enter and leave the world.
+        self.presence: list[Callable[[str, str, str], None]] = []
+
+    def _announce(self, what: str, character: Character) -> None:
+        for observer in list(self.presence):
+            try:
+                observer(what, character.name, character.via)
+            except Exception:
+                log.failure("presence observer failed")
 
     # -- connections --------------------------------------------------------------------------
 
@@ -74,8 +85,10 @@ class Game:
             character.via = session.via
             session.character = character
             self.world.enter(character)
+            session.entered(character)
             actions.announce_arrival(self.world, character)
             actions.look(self.world, character)
+            self._announce("join", character)
         return self.store.get_character(key).addCallback(loaded)
 
     def _take_over(self, session: Session, character: Character) -> None:
@@ -86,6 +99,7 @@ class Game:
         self.world.touch(character)
         if isinstance(old, Session) and old is not session:
             old.taken_over()
+        session.entered(character)
         session.send(Message("You take over your body where you left it."))
         actions.look(self.world, character)
 
@@ -99,6 +113,7 @@ class Game:
         snapshot = self.world.snapshot_character(character)
         self.world.leave(character)
         character.link = NOBODY
+        self._announce("leave", character)
         return self.save(snapshot)
 
     # -- saving -------------------------------------------------------------------------------
@@ -150,6 +165,7 @@ class Game:
                     # Already written by save_everything: leave without another save.
                     self.world.leave(character)
                     character.link = NOBODY
+                    self._announce("leave", character)
                 session.character = None
                 session.close(Goodbye(SHUTDOWN_GOODBYE))
         return self.save_everything().addCallback(close_all)

@@ -43,6 +43,9 @@ class Connection(Protocol):
     def close(self) -> None:
         """Close after what was sent has been written."""
 
+    def entered(self, name: str) -> None:
+        """The session now controls character ``name`` (before its first room view)."""
+
 
 class Session:
     def __init__(self, game: Game, connection: Connection) -> None:
@@ -74,6 +77,9 @@ class Session:
             self.connection.send(goodbye)
         self.connected = False
         self.connection.close()
+
+    def entered(self, character: Character) -> None:
+        self.connection.entered(character.name)
 
     def taken_over(self) -> None:
         """Another connection took our character: let go of it and close."""

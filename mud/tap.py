@@ -20,13 +20,15 @@ from mud.errors import StartupError
 from mud.game import Game
 from mud.persistence.store import Store, StoreError
 from mud.protocols.telnet import TelnetFactory
+from mud.protocols.web import make_site
 from mud.service import MudService
+from mud.tokens import TokenSigner, load_or_create_secret
 from mud.world_loader import WorldError, load_world
 
 
 class Options(usage.Options):
     synopsis = "[options]"
-    longdesc = ("Run the MUD: telnet players (and, later, web players) in one YAML world. "
+    longdesc = ("Run the MUD: telnet and web players in one YAML world. "
                 "Settings come from defaults, then --config, then MUD_* environment "
                 "variables, then these options.")
     optParameters = [
@@ -47,7 +49,7 @@ class Options(usage.Options):
         self["telnet"].append(endpoint)
 
     def opt_web(self, endpoint: str) -> None:
-        """Web listener endpoint (default tcp:4080; repeatable; reserved: not served yet)."""
+        """Web listener endpoint: the browser client, /ws, /api/who (tcp:4080; repeatable)."""
         self["web"].append(endpoint)
 
     def postOptions(self) -> None:
@@ -85,6 +87,10 @@ def build_service(settings: Settings, reactor: Any = None,
     factory = TelnetFactory(game, settings.max_line)
     for endpoint in settings.telnet:
         service.listen(reactor, endpoint, factory, "telnet")
+    signer = TokenSigner(load_or_create_secret(settings.data))
+    site = make_site(game, signer, reactor.seconds)
+    for endpoint in settings.web:
+        service.listen(reactor, endpoint, site, "web")
     return service
 
 

@@ -47,15 +47,16 @@ def test_a_bad_setting_is_a_usage_error_naming_it(tmp_path):
 
 
 def test_build_service_assembles_listeners_and_autosave(tmp_path):
-    settings = Settings(telnet=("tcp:0", "tcp:0:interface=127.0.0.1"),
+    settings = Settings(telnet=("tcp:0", "tcp:0:interface=127.0.0.1"), web=("tcp:0",),
                         world=str(BUNDLED_WORLD), data=str(tmp_path / "var"), autosave=5)
     reactor = MemoryReactorClock()
     service = build_service(settings, reactor=reactor, password_cost=CHEAP)
-    assert [listener.description for listener in service.listeners] == list(settings.telnet)
+    assert [(listener.what, listener.description) for listener in service.listeners] == [
+        ("telnet", "tcp:0"), ("telnet", "tcp:0:interface=127.0.0.1"), ("web", "tcp:0")]
     assert service.getServiceNamed("autosave").step == 5
     assert (tmp_path / "var" / "mud.sqlite3").exists()
     service.privilegedStartService()
-    assert len(reactor.tcpServers) == 2
+    assert len(reactor.tcpServers) == 3
     assert reactor.tcpServers[1][3] == "127.0.0.1"
 
 

@@ -114,6 +114,9 @@ class MudTelnetProtocol(TelnetProtocol):
     def close(self) -> None:
         self.transport.loseConnection()
 
+    def entered(self, name: str) -> None:
+        """Nothing to do: telnet players see the room view that follows."""
+
     # -- echo (hidden passwords) ----------------------------------------------------------------
 
     def _hide_input(self) -> None:

@@ -22,7 +22,8 @@ class TelnetPlayTests(unittest.TestCase):
         self.services = []
 
     def start(self):
-        settings = Settings(telnet=("tcp:0:interface=127.0.0.1",), world=str(BUNDLED_WORLD),
+        settings = Settings(telnet=("tcp:0:interface=127.0.0.1",),
+                            web=("tcp:0:interface=127.0.0.1",), world=str(BUNDLED_WORLD),
                             data=self.data, autosave=3600)
         service = build_service(settings, reactor=reactor, password_cost=CHEAP)
         service.privilegedStartService()

@@ -22,6 +22,13 @@ CLEAN_EXIT = (0, -signal.SIGTERM)
 LISTENING = re.compile(r"telnet listening on 127\.0\.0\.1:(\d+)")
 
 
+def _web_on_free_port(args: list[str]) -> list[str]:
+    """Tests never take the default web port 4080: the plugin gets --web tcp:0."""
+    if args and args[0] == "mud" and "--web" not in args:
+        return [*args, "--web", "tcp:0:interface=127.0.0.1"]
+    return args
+
+
 class Server:
     def __init__(self, args: list[str], tmp: Path, env: dict[str, str] | None = None,
                  cwd: Path | None = None) -> None:
@@ -29,7 +36,8 @@ class Server:
         environ = {k: v for k, v in os.environ.items() if not k.startswith("MUD_")}
         environ.update(env or {})
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([TWISTD, "--nodaemon", "--pidfile=", *args],
+            command = [TWISTD, "--nodaemon", "--pidfile=", *_web_on_free_port(args)]
+            self.proc = subprocess.Popen(command,
                                          stdout=out, stderr=subprocess.STDOUT, env=environ,
                                          cwd=str(cwd or tmp))
 
@@ -129,7 +137,8 @@ def test_plugin_serves_players_and_sigterm_saves_everything(tmp_path, servers):
 
 
 def test_mud_tac_reads_environment_and_runs_from_any_directory(tmp_path, servers):
-    env = {"MUD_TELNET": "tcp:0:interface=127.0.0.1", "MUD_DATA": str(tmp_path / "tacdata"),
+    env = {"MUD_TELNET": "tcp:0:interface=127.0.0.1", "MUD_WEB": "tcp:0:interface=127.0.0.1",
+           "MUD_DATA": str(tmp_path / "tacdata"),
            "MUD_AUTOSAVE": "5"}
     server = Server(["-y", str(ROOT / "mud.tac")], tmp_path, env=env)
     servers.append(server)
@@ -169,7 +178,7 @@ def test_broken_world_stops_startup_with_one_clear_message(tmp_path, how):
         server = Server(["mud", "--world", str(world), "--telnet", "tcp:0"], tmp_path)
     else:
         server = Server(["-y", str(ROOT / "mud.tac")], tmp_path,
-                        env={"MUD_WORLD": str(world), "MUD_TELNET": "tcp:0"})
+                        env={"MUD_WORLD": str(world), "MUD_TELNET": "tcp:0", "MUD_WEB": "tcp:0"})
     assert server.finish() != 0
     out = server.output()
     assert 'room "village:square": exit "north" leads to unknown room "village:nowhere"' in out

@@ -1,0 +1,213 @@
+"""The game WebSocket (``/ws``): JSON frames in, Session input; engine events out as JSON.
+
+Grammar (full in docs/protocol.md). Every frame is one JSON object with a string ``type``.
+  client -> server: register{name,password} | login{name,password} | resume{token}
+                    | command{text} | ping
+  server -> client: hello{world,welcome,text} | login_ok{name,token,text}
+                    | error{code,message,text} | pong | one frame per game event,
+                    each with ``type``, a plain ``text`` rendering and structured fields.
+Bad input (not JSON, not an object, unknown type, wrong field types, a command before
+login) gets an ``error`` frame and the connection lives on. Oversized frames are refused
+by Autobahn (maxMessagePayloadSize). One Session per connection, as for telnet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from autobahn.exception import Disconnected
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from mud.accounts import display_name, name_problem, password_problem
+from mud.engine.events import Event, Prompt
+from mud.render.json_events import error_frame, frame, render_json
+from mud.session import Session
+from mud.tokens import TokenSigner
+
+if TYPE_CHECKING:
+    from mud.game import Game
+
+log = Logger()
+
+MAX_FRAME = 64 * 1024
+MAX_COMMAND = 4096
+
+
+class BadFrame(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _text_field(message: dict[str, Any], key: str, limit: int = 1024) -> str:
+    value = message.get(key)
+    if not isinstance(value, str):
+        raise BadFrame("bad_field", f"'{key}' must be a string")
+    if len(value) > limit:
+        raise BadFrame("bad_field", f"'{key}' is too long ({limit} characters at most)")
+    return value
+
+
+class GameWebSocket(WebSocketServerProtocol):
+    via = "web"
+    factory: GameWebSocketFactory
+
+    def onOpen(self) -> None:
+        self.game = self.factory.game
+        self.session = Session(self.game, self)
+        self._checking = False
+        world = self.game.world
+        self._send_raw(frame("hello", world=world.name, welcome=world.welcome,
+                             text=f"Welcome to {world.name}. Log in or create a character."))
+
+    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        session = getattr(self, "session", None)
+        if session is not None:
+            self.session = None  # type: ignore[assignment]
+            session.connection_lost()
+
+    # -- Connection interface for the Session --------------------------------------------------
+
+    def send(self, event: Event) -> None:
+        if type(event) is Prompt:
+            return  # the web client has its own input line
+        self._send_raw(render_json(event))
+
+    def close(self) -> None:
+        self.sendClose(code=1000)
+
+    def entered(self, name: str) -> None:
+        token = self.factory.signer.issue(name.lower(), self.factory.clock())
+        self._send_raw(frame("login_ok", name=name, token=token,
+                             text=f"You are {name}. Welcome to {self.game.world.name}."))
+
+    def _send_raw(self, data: bytes) -> None:
+        with contextlib.suppress(Disconnected):
+            self.sendMessage(data, isBinary=False)
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        if self.session is None:
+            return
+        try:
+            self._handle(self._parse(payload, isBinary))
+        except BadFrame as bad:
+            self._send_raw(error_frame(bad.code, bad.message))
+        except Exception:
+            log.failure("web frame failed")
+            self._send_raw(error_frame("server_error", "Something went wrong on the server; "
+                                       "it has been logged. Please try again."))
+
+    @staticmethod
+    def _parse(payload: bytes, is_binary: bool) -> dict[str, Any]:
+        if is_binary:
+            raise BadFrame("bad_json", "Send text frames holding JSON, not binary frames.")
+        try:
+            message = json.loads(payload.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise BadFrame("bad_json", "That frame is not valid JSON.") from None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise BadFrame("bad_frame", 'Each frame must be a JSON object with a string "type".')
+        return message
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        handler = self.HANDLERS.get(message["type"])
+        if handler is None:
+            shown = message["type"][:40]
+            raise BadFrame("unknown_type", f"Unknown frame type '{shown}'; expected one of: "
+                           + ", ".join(sorted(self.HANDLERS)) + ".")
+        handler(self, message)
+
+    def _on_ping(self, message: dict[str, Any]) -> None:
+        self._send_raw(frame("pong"))
+
+    def _on_command(self, message: dict[str, Any]) -> None:
+        text = _text_field(message, "text", MAX_COMMAND)
+        if self.session.character is None:
+            raise BadFrame("not_logged_in", "Log in (or register) before sending commands.")
+        self.session.line_received(" ".join(text.splitlines()))
+
+    def _logging_in(self) -> None:
+        if self.session.character is not None:
+            raise BadFrame("already_logged_in", "You are already logged in.")
+        if self._checking:
+            raise BadFrame("busy", "Still checking your last login; one moment.")
+
+    def _on_login(self, message: dict[str, Any]) -> None:
+        name = _text_field(message, "name", 64)
+        password = _text_field(message, "password", 1024)
+        self._logging_in()
+
+        def checked(key: str | None) -> Deferred[None] | None:
+            if key is None:
+                self._send_raw(error_frame("bad_credentials",
+                                           "That name and password do not match."))
+                return None
+            return self.game.enter(self.session, key)
+        self._check(self.game.accounts.authenticate(name, password).addCallback(checked))
+
+    def _on_register(self, message: dict[str, Any]) -> None:
+        name = _text_field(message, "name", 64)
+        password = _text_field(message, "password", 1024)
+        self._logging_in()
+        problem = name_problem(name)
+        if problem:
+            raise BadFrame("invalid_name", problem)
+        problem = password_problem(password)
+        if problem:
+            raise BadFrame("invalid_password", problem)
+        shown = display_name(name)
+
+        def created(ok: bool) -> Deferred[None] | None:
+            if not ok:
+                self._send_raw(error_frame("name_taken", f"The name {shown} is taken."))
+                return None
+            return self.game.enter(self.session, shown.lower())
+        start = self.game.world.start.id
+        self._check(self.game.accounts.create(name, password, start).addCallback(created))
+
+    def _on_resume(self, message: dict[str, Any]) -> None:
+        token = _text_field(message, "token", 1024)
+        self._logging_in()
+        key = self.factory.signer.check(token, self.factory.clock())
+        if key is None:
+            raise BadFrame("bad_token", "That session has expired; please log in again.")
+        self._check(self.game.enter(self.session, key))
+
+    def _check(self, d: Deferred[Any]) -> None:
+        self._checking = True
+
+        def failed(failure: Failure) -> None:
+            log.failure("web login failed", failure)
+            self._send_raw(error_frame("server_error", "Something went wrong on the server; "
+                                       "please try again."))
+
+        def done(_: object) -> None:
+            self._checking = False
+        d.addErrback(failed).addBoth(done)
+
+    HANDLERS: dict[str, Callable[[GameWebSocket, dict[str, Any]], None]] = {
+        "ping": _on_ping, "command": _on_command, "login": _on_login,
+        "register": _on_register, "resume": _on_resume,
+    }
+
+
+class GameWebSocketFactory(WebSocketServerFactory):
+    protocol = GameWebSocket
+
+    def __init__(self, game: Game, signer: TokenSigner, clock: Callable[[], float],
+                 ping_interval: float = 30, ping_timeout: float = 20) -> None:
+        super().__init__()
+        self.game = game
+        self.signer = signer
+        self.clock = clock
+        self.setProtocolOptions(maxMessagePayloadSize=MAX_FRAME, maxFramePayloadSize=MAX_FRAME,
+                                autoPingInterval=ping_interval, autoPingTimeout=ping_timeout)

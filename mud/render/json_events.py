@@ -1,0 +1,68 @@
+"""Render engine events as JSON frames for web clients (grammar: docs/protocol.md).
+
+Each frame carries ``type``, a plain-text ``text`` rendering that simple clients can print,
+and the event's structured fields. The encoded bytes are cached on the event, so a
+broadcast is JSON-encoded once no matter how many web players receive it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from mud.engine import events as ev
+from mud.render.text import PLAIN, render
+
+_STYLE = "json"
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _room(e: ev.RoomView) -> dict[str, Any]:
+    return {"id": e.id, "name": e.name, "area": e.area, "description": e.description,
+            "exits": list(e.exits), "characters": list(e.characters), "npcs": list(e.npcs),
+            "items": list(e.items)}
+
+
+FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
+    ev.RoomView: _room,
+    ev.Say: lambda e: {"from": e.speaker, "message": e.text, "own": e.own},
+    ev.Emote: lambda e: {"from": e.actor, "message": e.text},
+    ev.Tell: lambda e: {"from": e.sender, "to": e.recipient, "message": e.text, "own": e.own},
+    ev.Arrive: lambda e: {"name": e.name, "phrase": e.phrase},
+    ev.Depart: lambda e: {"name": e.name, "phrase": e.phrase},
+    ev.ItemAction: lambda e: {"actor": e.actor, "verb": e.verb, "item": e.item,
+                              "target": e.target, "own": e.own},
+    ev.WhoList: lambda e: {"players": [{"name": n, "idle": i, "via": v}
+                                       for n, i, v in e.players]},
+    ev.Inventory: lambda e: {"items": list(e.items)},
+    ev.Examine: lambda e: {"what": e.what, "name": e.name, "description": e.description},
+    ev.ExitList: lambda e: {"exits": [{"name": n, "to": t} for n, t in e.exits]},
+    ev.HelpText: lambda e: {"topic": e.topic, "topics": list(e.topics)},
+    ev.Error: lambda e: {"code": "refused", "message": e.text},
+}
+
+
+def frame(kind: str, **fields: Any) -> bytes:
+    """A protocol frame that is not a game event (``login_ok``, ``error``, ``pong``...)."""
+    return _encode({"type": kind, **fields}).encode("utf-8")
+
+
+def error_frame(code: str, message: str) -> bytes:
+    return frame("error", code=code, message=message, text=message)
+
+
+def render_json(event: ev.Event) -> bytes:
+    """The event as one UTF-8 JSON frame, encoded once and cached on the event."""
+    wire = event.wire
+    if wire is None:
+        wire = event.wire = {}
+    data = wire.get(_STYLE)
+    if data is None:
+        fields = FIELDS.get(type(event))
+        body: dict[str, Any] = {"type": event.kind}
+        if fields is not None:
+            body.update(fields(event))
+        body["text"] = render(event, PLAIN)
+        data = wire[_STYLE] = _encode(body).encode("utf-8")
+    return data  # type: ignore[return-value]
