@@ -7,6 +7,7 @@ stops listening and autosaving, tells the players, saves everything, closes conn
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.application.internet import TimerService
@@ -32,6 +33,8 @@ class MudService(MultiService):
         self.game = game
         self.clock = clock
         self.listeners: list[ListenerService] = []
+        # Run after the game has saved and closed its sessions (e.g. closing feeds).
+        self.closers: list[Callable[[], object]] = []
         timer = TimerService(autosave, self._autosave)
         timer.clock = clock
         timer.setName("autosave")
@@ -68,9 +71,17 @@ class MudService(MultiService):
         d: Deferred[Any] = maybeDeferred(super().stopService)
         d.addCallback(lambda _: self.game.shutdown())
         d.addErrback(lambda f: log.failure("final save failed", f))
+        d.addCallback(lambda _: self._run_closers())
         d.addCallback(lambda _: self._wait_for_connections(self.clock.seconds()))
         d.addBoth(self._close_store)
         return d
+
+    def _run_closers(self) -> None:
+        for close in self.closers:
+            try:
+                close()
+            except Exception:
+                log.failure("closing at shutdown failed")
 
     def _wait_for_connections(self, started: float) -> Deferred[None]:
         if not self.game.sessions or self.clock.seconds() - started > CLOSE_GRACE_SECONDS:

@@ -91,6 +91,7 @@ def build_service(settings: Settings, reactor: Any = None,
     site = make_site(game, signer, reactor.seconds)
     for endpoint in settings.web:
         service.listen(reactor, endpoint, site, "web")
+    service.closers.append(site.presence.close_all)
     return service
 
 

@@ -100,6 +100,12 @@ class PresenceFactory(WebSocketServerFactory):
                                 autoPingInterval=30, autoPingTimeout=20)
         game.presence.append(self.changed)
 
+    def close_all(self) -> None:
+        """At shutdown: close every presence feed cleanly."""
+        for listener in list(self.listeners):
+            listener.sendClose(code=1000, reason="server shutting down")
+        self.listeners.clear()
+
     def changed(self, what: str, name: str, via: str) -> None:
         body = {"type": what, "name": name}
         if what == "join":
@@ -112,8 +118,14 @@ class PresenceFactory(WebSocketServerFactory):
                 self.listeners.discard(listener)
 
 
+class GameSite(Site):
+    """The Site, holding the presence feed so shutdown can close it."""
+
+    presence: PresenceFactory
+
+
 def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
-              ping_interval: float = 30, ping_timeout: float = 20) -> Site:
+              ping_interval: float = 30, ping_timeout: float = 20) -> GameSite:
     root = StaticClient(str(STATIC))
     root.indexNames = ["index.html"]
     game_ws = GameWebSocketFactory(game, signer, clock, ping_interval, ping_timeout)
@@ -121,5 +133,8 @@ def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
     api = Resource()
     api.putChild(b"who", WhoResource(game))
     root.putChild(b"api", api)
-    root.putChild(b"presence", WebSocketResource(PresenceFactory(game)))
-    return Site(root)
+    presence = PresenceFactory(game)
+    root.putChild(b"presence", WebSocketResource(presence))
+    site = GameSite(root)
+    site.presence = presence
+    return site

@@ -209,5 +209,7 @@ class GameWebSocketFactory(WebSocketServerFactory):
         self.game = game
         self.signer = signer
         self.clock = clock
+        # UTF-8 is checked in _parse, so a bad frame gets an error rather than a close.
         self.setProtocolOptions(maxMessagePayloadSize=MAX_FRAME, maxFramePayloadSize=MAX_FRAME,
-                                autoPingInterval=ping_interval, autoPingTimeout=ping_timeout)
+                                autoPingInterval=ping_interval, autoPingTimeout=ping_timeout,
+                                utf8validateIncoming=False)

@@ -6,41 +6,17 @@ service starts on the same data, and both characters are where they were with th
 
 from __future__ import annotations
 
-from twisted.internet import reactor
 from twisted.internet.defer import inlineCallbacks
-from twisted.trial import unittest
 
-from mud.config import Settings
-from mud.tap import build_service
 from tests.e2e.client import connect
-from tests.support import BUNDLED_WORLD, CHEAP
+from tests.e2e.server import ServerTestCase
 
 
-class TelnetPlayTests(unittest.TestCase):
-    def setUp(self) -> None:
-        self.data = self.mktemp()
-        self.services = []
-
-    def start(self):
-        settings = Settings(telnet=("tcp:0:interface=127.0.0.1",),
-                            web=("tcp:0:interface=127.0.0.1",), world=str(BUNDLED_WORLD),
-                            data=self.data, autosave=3600)
-        service = build_service(settings, reactor=reactor, password_cost=CHEAP)
-        service.privilegedStartService()
-        service.startService()
-        self.services.append(service)
-        (port,) = service.ports("telnet")
-        return service, port
-
-    @inlineCallbacks
-    def tearDown(self):
-        for service in self.services:
-            if service.running:
-                yield service.stopService()
-
+class TelnetPlayTests(ServerTestCase):
     @inlineCallbacks
     def test_two_players_play_then_everything_survives_a_restart(self):
-        service, port = self.start()
+        service = self.start()
+        port = self.telnet_port
         ann = yield connect(port)
         bob = yield connect(port)
         yield ann.wait_for("What name do you go by?")
@@ -77,7 +53,8 @@ class TelnetPlayTests(unittest.TestCase):
         yield ann.closed
         yield bob.closed
 
-        service2, port2 = self.start()
+        service2 = self.start()
+        port2 = self.telnet_port
         inn2 = service2.game.world.rooms[inn.id]
         self.assertNotIn(item.id, [i.id for i in inn2.items])
         ann2 = yield connect(port2)

@@ -1,0 +1,37 @@
+"""A real MudService on loopback ports for in-process end-to-end tests (trial)."""
+
+from __future__ import annotations
+
+from twisted.internet import reactor
+from twisted.internet.defer import inlineCallbacks
+from twisted.trial import unittest
+
+from mud.config import Settings
+from mud.service import MudService
+from mud.tap import build_service
+from tests.support import BUNDLED_WORLD, CHEAP
+
+LOOPBACK = "tcp:0:interface=127.0.0.1"
+
+
+class ServerTestCase(unittest.TestCase):
+    def setUp(self) -> None:
+        self.data = self.mktemp()
+        self.services: list[MudService] = []
+
+    def start(self) -> MudService:
+        settings = Settings(telnet=(LOOPBACK,), web=(LOOPBACK,), world=str(BUNDLED_WORLD),
+                            data=self.data, autosave=3600)
+        service = build_service(settings, reactor=reactor, password_cost=CHEAP)
+        service.privilegedStartService()
+        service.startService()
+        self.services.append(service)
+        self.telnet_port = service.ports("telnet")[0]
+        self.web_port = service.ports("web")[0]
+        return service
+
+    @inlineCallbacks
+    def tearDown(self):
+        for service in self.services:
+            if service.running:
+                yield service.stopService()

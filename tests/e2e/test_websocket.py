@@ -1,0 +1,203 @@
+"""The game WebSocket over a real loopback port: every message type, every kind of bad input,
+resume, presence, /api/who, and a telnet player and a web player in one room."""
+
+from __future__ import annotations
+
+import json
+
+from twisted.internet import reactor
+from twisted.internet.defer import inlineCallbacks
+from twisted.internet.task import deferLater
+from twisted.web.client import Agent, readBody
+
+from tests.e2e.client import connect
+from tests.e2e.server import ServerTestCase
+from tests.e2e.wsclient import connect_web
+
+
+@inlineCallbacks
+def eventually(condition, timeout=5.0):
+    waited = 0.0
+    while not condition():
+        if waited > timeout:
+            raise AssertionError("condition never became true")
+        yield deferLater(reactor, 0.02, lambda: None)
+        waited += 0.02
+
+
+class WebSocketTests(ServerTestCase):
+    @inlineCallbacks
+    def registered(self, name="Wren", password="secret1"):
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        web.send(type="register", name=name, password=password)
+        yield web.wait("login_ok", name=name)
+        yield web.wait("room", name="Village Square")
+        return web
+
+    @inlineCallbacks
+    def test_hello_register_and_play(self):
+        self.start()
+        web = yield connect_web(self.web_port)
+        hello = yield web.wait("hello")
+        self.assertEqual(hello["world"], "Emberfall")
+        self.assertIn("E M B E R F A L L", hello["welcome"])
+        web.send(type="register", name="wren", password="secret1")
+        ok = yield web.wait("login_ok")
+        self.assertEqual(ok["name"], "Wren")
+        self.assertIsInstance(ok["token"], str)
+        room = yield web.wait("room")
+        # login_ok comes before the first room view.
+        self.assertLess(web.frames.index(ok), web.frames.index(room))
+        self.assertEqual(room["id"], "village:square")
+        self.assertIn("north", room["exits"])
+        self.assertIn("a notice board", room["items"])
+        self.assertIn("Village Square", room["text"])
+        self.assertNotIn("\x1b", room["text"])
+        web.command("say hello there")
+        say = yield web.wait("say")
+        self.assertEqual((say["from"], say["message"], say["own"]), ("Wren", "hello there", True))
+        self.assertEqual(say["text"], 'You say, "hello there"')
+        web.command("n")
+        room = yield web.wait("room")
+        self.assertEqual(room["id"], "village:high_street")
+        web.command("fly")
+        refused = yield web.wait("error", code="refused")
+        self.assertIn("Unknown command", refused["message"])
+        web.command("who")
+        who = yield web.wait("who")
+        self.assertEqual(who["players"][0]["name"], "Wren")
+        self.assertEqual(who["players"][0]["via"], "web")
+        web.command("i")
+        inv = yield web.wait("inventory")
+        self.assertEqual(inv["items"], [])
+        web.send(type="ping")
+        yield web.wait("pong")
+        web.command("quit")
+        yield web.wait("goodbye")
+        yield web.closed
+
+    @inlineCallbacks
+    def test_every_kind_of_bad_input_gets_an_error_and_the_connection_lives(self):
+        self.start()
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        cases = [
+            (b"not json", False, "bad_json"),
+            (b"\xff\xfe", False, "bad_json"),
+            (b'{"type": "ping"}', True, "bad_json"),
+            (b"[1, 2]", False, "bad_frame"),
+            (b'{"no": "type"}', False, "bad_frame"),
+            (b'{"type": 5}', False, "bad_frame"),
+            (b'{"type": "dance"}', False, "unknown_type"),
+            (b'{"type": "command", "text": 5}', False, "bad_field"),
+            (b'{"type": "login", "name": "x"}', False, "bad_field"),
+            (b'{"type": "command", "text": "look"}', False, "not_logged_in"),
+            (b'{"type": "resume", "token": "forged.token"}', False, "bad_token"),
+            (b'{"type": "register", "name": "R2D2", "password": "secret1"}', False,
+             "invalid_name"),
+            (b'{"type": "register", "name": "Wren", "password": "abc"}', False,
+             "invalid_password"),
+            (b'{"type": "login", "name": "Nobody", "password": "secret1"}', False,
+             "bad_credentials"),
+        ]
+        for payload, binary, code in cases:
+            web.send_raw(payload, binary)
+            error = yield web.wait("error", code=code)
+            self.assertEqual(error["text"], error["message"])
+            web.send(type="ping")
+            yield web.wait("pong")
+        web.send(type="register", name="Wren", password="secret1")
+        yield web.wait("login_ok")
+        web.send(type="login", name="Wren", password="secret1")
+        yield web.wait("error", code="already_logged_in")
+        other = yield connect_web(self.web_port)
+        other.send(type="register", name="WREN", password="secret2")
+        yield other.wait("error", code="name_taken")
+        # A frame over the size cap closes only that connection (1009), nobody else's.
+        other.send(type="command", text="x" * 70000)
+        code = yield other.closed
+        # The server fails the connection with 1009; the client may see it as 1006 (dropped).
+        self.assertIn(code, (1009, 1006))
+        web.command("say still here")
+        yield web.wait("say", message="still here")
+
+    @inlineCallbacks
+    def test_resume_after_a_dropped_connection_needs_no_password(self):
+        service = self.start()
+        web = yield self.registered()
+        token = web.frames[[f["type"] for f in web.frames].index("login_ok")]["token"]
+        web.command("n")
+        yield web.wait("room", id="village:high_street")
+        web.transport.abortConnection()
+        yield web.closed
+        yield eventually(lambda: "wren" not in service.game.world.online)
+        again = yield connect_web(self.web_port)
+        again.send(type="resume", token=token)
+        ok = yield again.wait("login_ok", name="Wren")
+        self.assertNotEqual(ok["token"], "")
+        yield again.wait("room", id="village:high_street")
+        # A token with a changed character key is refused.
+        forged = token.replace(token[2], "A" if token[2] != "A" else "B", 1)
+        third = yield connect_web(self.web_port)
+        third.send(type="resume", token=forged)
+        yield third.wait("error", code="bad_token")
+
+    @inlineCallbacks
+    def test_telnet_and_web_players_share_one_world(self):
+        self.start()
+        web = yield self.registered("Wren")
+        tel = yield connect(self.telnet_port)
+        yield tel.ask("create Bram secret1", "Wren is here.")
+        yield web.wait("arrive", name="Bram")
+        tel.send("say hello web")
+        yield web.wait("say", **{"from": "Bram", "message": "hello web", "own": False})
+        web.command("say hello telnet")
+        yield tel.wait_for('Wren says, "hello telnet"')
+        web.command("tell bram psst")
+        yield tel.wait_for('Wren tells you, "psst"')
+        tel.send("tell wren ok")
+        yield web.wait("tell", **{"from": "Bram", "message": "ok"})
+        web.command("w")
+        yield tel.wait_for("Wren leaves west.")
+        yield tel.ask("w", "Wren is here.")
+        yield web.wait("arrive", name="Bram")
+        web.command("get bread")
+        got = yield web.wait("item", verb="get", own=True)
+        yield tel.wait_for(f"Wren picks up {got['item']}.")
+        web.command("give bread to bram")
+        yield tel.wait_for(f"Wren gives {got['item']} to you.")
+        out = yield tel.ask("who", "Players online: 2")
+        self.assertIn("web", out)
+        web.command("who")
+        who = yield web.wait("who")
+        self.assertEqual({(p["name"], p["via"]) for p in who["players"]},
+                         {("Bram", "telnet"), ("Wren", "web")})
+        tel.transport.loseConnection()
+        yield web.wait("depart", name="Bram")
+
+    @inlineCallbacks
+    def test_who_api_and_presence_feed(self):
+        self.start()
+        presence = yield connect_web(self.web_port, "/presence")
+        snapshot = yield presence.wait("snapshot")
+        self.assertEqual(snapshot["players"], [])
+        web = yield self.registered("Wren")
+        joined = yield presence.wait("join", name="Wren")
+        self.assertEqual(joined["via"], "web")
+        response = yield Agent(reactor).request(
+            b"GET", f"http://127.0.0.1:{self.web_port}/api/who".encode())
+        self.assertEqual(response.code, 200)
+        body = json.loads((yield readBody(response)))
+        self.assertEqual([(p["name"], p["via"]) for p in body], [("Wren", "web")])
+        self.assertIsInstance(body[0]["idle"], int)
+        presence.send(type="command", text="look")  # ignored, read-only
+        web.command("quit")
+        yield presence.wait("leave", name="Wren")
+        late = yield connect_web(self.web_port, "/presence")
+        snapshot = yield late.wait("snapshot")
+        self.assertEqual(snapshot["players"], [])
+        # A graceful stop closes the feeds too.
+        yield self.services[0].stopService()
+        self.assertEqual((yield late.closed), 1000)
+        self.assertEqual((yield presence.closed), 1000)
