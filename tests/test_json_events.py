@@ -60,3 +60,9 @@ def test_protocol_frames():
     assert json.loads(frame("pong")) == {"type": "pong"}
     assert json.loads(error_frame("bad_json", "nope")) == {
         "type": "error", "code": "bad_json", "message": "nope", "text": "nope"}
+
+
+def test_text_for_browsers_is_not_hard_wrapped():
+    description = "word " * 60
+    room = json.loads(render_json(ev.RoomView("a:b", "a", "Hall", description, (), (), (), ())))
+    assert description.strip() in room["text"]

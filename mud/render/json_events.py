@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from mud.engine import events as ev
-from mud.render.text import PLAIN, render
+from mud.render.text import TextStyle, render
 
 _STYLE = "json"
+# Browsers wrap to their own width: send paragraphs unwrapped, without colour.
+UNWRAPPED = TextStyle(colour=False, width=1_000_000)
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -63,6 +65,6 @@ def render_json(event: ev.Event) -> bytes:
         body: dict[str, Any] = {"type": event.kind}
         if fields is not None:
             body.update(fields(event))
-        body["text"] = render(event, PLAIN)
+        body["text"] = render(event, UNWRAPPED)
         data = wire[_STYLE] = _encode(body).encode("utf-8")
     return data  # type: ignore[return-value]

@@ -19,6 +19,8 @@ def test_wheel_installs_a_server_that_finds_its_bundled_world(tmp_path):
     assert "twisted/__init__.py" not in names and "twisted/plugins/__init__.py" not in names
     assert "mud/protocols/__init__.py" in names
     assert "mud/bundled_worlds/emberfall/village/rooms.yaml" in names
+    for static in ("index.html", "client.js", "client.css"):
+        assert f"mud/web/static/{static}" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = ("import sys; sys.path.insert(0, sys.argv[1]);"

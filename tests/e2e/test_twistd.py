@@ -2,104 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import BUNDLED_WORLD, ROOT, plain
-
-TWISTD = str(Path(sys.executable).parent / "twistd")
-# twistd stops cleanly on SIGTERM, then re-raises the signal on itself so the parent sees it.
-CLEAN_EXIT = (0, -signal.SIGTERM)
-LISTENING = re.compile(r"telnet listening on 127\.0\.0\.1:(\d+)")
-
-
-def _web_on_free_port(args: list[str]) -> list[str]:
-    """Tests never take the default web port 4080: the plugin gets --web tcp:0."""
-    if args and args[0] == "mud" and "--web" not in args:
-        return [*args, "--web", "tcp:0:interface=127.0.0.1"]
-    return args
-
-
-class Server:
-    def __init__(self, args: list[str], tmp: Path, env: dict[str, str] | None = None,
-                 cwd: Path | None = None) -> None:
-        self.log = tmp / f"twistd-{time.monotonic_ns()}.log"
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("MUD_")}
-        environ.update(env or {})
-        with open(self.log, "wb") as out:
-            command = [TWISTD, "--nodaemon", "--pidfile=", *_web_on_free_port(args)]
-            self.proc = subprocess.Popen(command,
-                                         stdout=out, stderr=subprocess.STDOUT, env=environ,
-                                         cwd=str(cwd or tmp))
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def port(self, timeout: float = 20.0) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = LISTENING.search(self.output())
-            if found:
-                return int(found.group(1))
-            if self.proc.poll() is not None:
-                raise AssertionError(f"twistd exited early:\n{self.output()}")
-            time.sleep(0.05)
-        raise AssertionError(f"twistd never listened:\n{self.output()}")
-
-    def finish(self, timeout: float = 20.0) -> int:
-        return self.proc.wait(timeout=timeout)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
-class Player:
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buffer = b""
-        self.mark = 0
-
-    def wait_for(self, text: str, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            current = plain(self.buffer)
-            at = current.find(text, self.mark)
-            if at >= 0:
-                self.mark = at + len(text)
-                return current
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {text!r} in {current[-500:]!r}")
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                chunk = self.sock.recv(65536)
-            except TimeoutError:
-                continue
-            if not chunk:
-                raise AssertionError(f"closed before {text!r}; got {current[-500:]!r}")
-            self.buffer += chunk
-
-    def ask(self, line: str, expect: str) -> str:
-        self.sock.sendall(line.encode() + b"\r\n")
-        return self.wait_for(expect)
-
-    def closed_by_server(self, timeout: float = 10.0) -> bool:
-        self.sock.settimeout(timeout)
-        while True:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                return True
-            self.buffer += chunk
+from tests.e2e.processes import CLEAN_EXIT, Player, Server
+from tests.support import BUNDLED_WORLD, ROOT
 
 
 @pytest.fixture

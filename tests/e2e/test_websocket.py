@@ -177,6 +177,25 @@ class WebSocketTests(ServerTestCase):
         yield web.wait("depart", name="Bram")
 
     @inlineCallbacks
+    def test_the_client_page_is_served_with_headers_that_stop_injected_script(self):
+        self.start()
+        agent = Agent(reactor)
+        response = yield agent.request(b"GET", f"http://127.0.0.1:{self.web_port}/".encode())
+        body = yield readBody(response)
+        self.assertEqual(response.code, 200)
+        self.assertIn(b'id="output"', body)
+        csp = response.headers.getRawHeaders(b"content-security-policy")[0]
+        self.assertIn(b"default-src 'self'", csp)
+        self.assertNotIn(b"unsafe-inline", csp)
+        script = yield agent.request(b"GET",
+                                     f"http://127.0.0.1:{self.web_port}/client.js".encode())
+        self.assertIn(b"javascript", script.headers.getRawHeaders(b"content-type")[0])
+        yield readBody(script)
+        missing = yield agent.request(b"GET", f"http://127.0.0.1:{self.web_port}/nope".encode())
+        self.assertEqual(missing.code, 404)
+        yield readBody(missing)
+
+    @inlineCallbacks
     def test_who_api_and_presence_feed(self):
         self.start()
         presence = yield connect_web(self.web_port, "/presence")

@@ -1,0 +1,126 @@
+"""The web client in a real headless Chromium (Debian's, driven by Playwright) against the real
+twistd: register, see the room, click an exit, see a telnet player's say; nothing a player
+types can inject HTML; usable at phone width."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.e2e.processes import Player, Server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--web",
+                     "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var")], tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_register_walk_and_hear_a_telnet_player(server, browser, tmp_path):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"http://127.0.0.1:{server.port('web')}/")
+    expect(page.locator("#status")).to_have_attribute("data-state", "connected")
+
+    page.fill("#name", "Wren")
+    page.fill("#password", "abc")
+    page.click("#register-button")
+    expect(page.locator("#login-error")).to_contain_text("at least 6")
+    page.fill("#password", "secret1")
+    page.click("#register-button")
+    expect(page.locator("#room-name")).to_have_text("Village Square")
+    expect(page.locator("#room-description")).to_contain_text("fountain")
+    expect(page.locator("#who")).to_contain_text("Wren")
+
+    # A telnet player joins the square and speaks, trying to inject markup.
+    telnet = Player(server.port("telnet"))
+    telnet.ask("create Bram secret1", "Wren is here.")
+    expect(page.locator("#output [data-type=arrive]").last).to_contain_text("Bram")
+    expect(page.locator("#who")).to_contain_text("Bram")  # without waiting for a poll
+    telnet.ask("say hello <img src=x onerror=alert(1)><b>web</b>", "You say")
+    said = page.locator("#output [data-type=say]").last
+    expect(said).to_contain_text('Bram says, "hello <img src=x onerror=alert(1)><b>web</b>"')
+    assert page.locator("#output img, #output b, #output script").count() == 0
+
+    # Typing a command works and keeps focus; clicking an exit walks.
+    page.fill("#command", "say hi from the web")
+    page.press("#command", "Enter")
+    telnet.wait_for('Wren says, "hi from the web"')
+    expect(page.locator("#command")).to_be_focused()
+    page.click("#exits button.exit[data-exit=north]")
+    expect(page.locator("#room-name")).to_have_text("High Street")
+    telnet.wait_for("Wren leaves north.")
+    expect(page.locator("#command")).to_be_focused()
+
+    # History: up arrow brings back the last command typed.
+    page.press("#command", "ArrowUp")
+    expect(page.locator("#command")).to_have_value("say hi from the web")
+    page.screenshot(path=str(tmp_path / "desktop.png"))
+    assert errors == []
+
+
+def test_phone_width_and_reconnect_with_resume(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    # Every game socket goes through a route we can cut, like a flaky network would.
+    routes: list = []
+    sent: list[str] = []
+
+    def route(ws):
+        upstream = ws.connect_to_server()
+
+        def forward(message):
+            sent.append(json.loads(message).get("type", "?"))
+            upstream.send(message)
+        ws.on_message(forward)
+        upstream.on_message(lambda message: ws.send(message))
+        routes.append((ws, upstream))
+    page.route_web_socket(re.compile(r".*/ws$"), route)
+
+    page.goto(f"http://127.0.0.1:{server.port('web')}/")
+    page.fill("#name", "Pip")
+    page.fill("#password", "secret1")
+    page.click("#register-button")
+    expect(page.locator("#room-name")).to_have_text("Village Square")
+    # Nothing wider than the screen: no sideways scrolling at phone width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.locator("#command").is_visible()
+    expect(page.locator("#exits button.exit[data-exit=north]")).to_be_in_viewport()
+    page.screenshot(path=str(tmp_path / "phone.png"))
+    page.fill("#command", "n")
+    page.press("#command", "Enter")
+    expect(page.locator("#room-name")).to_have_text("High Street")
+
+    page_side, upstream = routes[-1]
+    upstream.close()
+    page_side.close(code=4000, reason="network went away")
+    expect(page.locator("#status")).to_have_attribute("data-state", "reconnecting")
+    expect(page.locator("#status")).to_have_attribute("data-state", "connected", timeout=15000)
+    assert len(routes) == 2
+    assert sent.count("resume") == 1 and "login" not in sent
+    # Resumed where it stood, without a password.
+    page.fill("#command", "look")
+    page.press("#command", "Enter")
+    expect(page.locator("#output [data-type=room]").last).to_contain_text("High Street")
+    telnet = Player(server.port("telnet"))
+    telnet.ask("create Tam secret1", "Village Square")
+    telnet.ask("who", "Pip")
