@@ -9,7 +9,8 @@ from typing import Any
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
-from twisted.internet.endpoints import TCP4ClientEndpoint
+from twisted.internet.endpoints import SSL4ClientEndpoint, TCP4ClientEndpoint
+from twisted.internet.ssl import CertificateOptions
 
 TIMEOUT = 10.0
 Match = Callable[[dict[str, Any]], bool]
@@ -79,8 +80,13 @@ class WebPlayer(WebSocketClientProtocol):
         self.send(type="command", text=text)
 
 
-def connect_web(port: int, path: str = "/ws") -> Deferred[WebPlayer]:
-    factory = WebSocketClientFactory(f"ws://127.0.0.1:{port}{path}")
+def connect_web(port: int, path: str = "/ws", tls: bool = False) -> Deferred[WebPlayer]:
+    """Connect over ws:// (or wss:// with ``tls``, trusting any certificate: tests only)."""
+    factory = WebSocketClientFactory(f"{'wss' if tls else 'ws'}://127.0.0.1:{port}{path}")
     factory.protocol = WebPlayer
-    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+    if tls:
+        endpoint = SSL4ClientEndpoint(reactor, "127.0.0.1", port,
+                                      CertificateOptions(verify=False))
+    else:
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
     return endpoint.connect(factory).addCallback(lambda proto: proto.opened)
