@@ -196,6 +196,25 @@ class WebSocketTests(ServerTestCase):
         yield readBody(missing)
 
     @inlineCallbacks
+    def test_a_web_login_takes_over_a_telnet_body(self):
+        service = self.start()
+        tel = yield connect(self.telnet_port)
+        yield tel.ask("create Bram secret1", "Village Square")
+        yield tel.ask("n", "High Street")
+        body = service.game.world.online["bram"]
+        web = yield connect_web(self.web_port)
+        web.send(type="login", name="bram", password="secret1")
+        yield web.wait("login_ok", name="Bram")
+        yield web.wait("room", id="village:high_street")
+        yield tel.wait_for("logged in as your character from another connection")
+        yield tel.closed
+        self.assertIs(service.game.world.online["bram"], body)
+        self.assertEqual(body.via, "web")
+        web.command("who")
+        who = yield web.wait("who")
+        self.assertEqual(who["players"], [{"name": "Bram", "idle": 0, "via": "web"}])
+
+    @inlineCallbacks
     def test_who_api_and_presence_feed(self):
         self.start()
         presence = yield connect_web(self.web_port, "/presence")
