@@ -167,5 +167,5 @@ class Game:
                     character.link = NOBODY
                     self._announce("leave", character)
                 session.character = None
-                session.close(Goodbye(SHUTDOWN_GOODBYE))
+                session.close(Goodbye(SHUTDOWN_GOODBYE, "shutdown"))
         return self.save_everything().addCallback(close_all)

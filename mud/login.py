@@ -73,7 +73,7 @@ class LoginFlow:
             return None
         verb = words[0].lower()
         if verb == "quit" and len(words) == 1:
-            self.session.close(Goodbye("Farewell."))
+            self.session.close(Goodbye("Farewell.", "quit"))
             return None
         if verb in ("create", "connect"):
             if len(words) != 3:
@@ -158,7 +158,7 @@ class LoginFlow:
             if key is None:
                 self.failures += 1
                 if self.failures >= MAX_FAILURES:
-                    self.session.close(Goodbye("Too many failed logins. Goodbye."))
+                    self.session.close(Goodbye("Too many failed logins. Goodbye.", "login_failed"))
                     return None
                 self.refuse("That name and password do not match. Check the spelling, or "
                             "type a new name to create a character.")

@@ -84,7 +84,7 @@ class Session:
     def taken_over(self) -> None:
         """Another connection took our character: let go of it and close."""
         self.character = None
-        self.close(Goodbye(TAKEOVER_NOTICE))
+        self.close(Goodbye(TAKEOVER_NOTICE, "takeover"))
 
     # -- input ----------------------------------------------------------------------------------
 
@@ -143,7 +143,7 @@ class Session:
 
     def quit(self) -> None:
         self.game.leave(self)
-        self.close(Goodbye("Your character is saved. Farewell, and come back soon!"))
+        self.close(Goodbye("Your character is saved. Farewell, and come back soon!", "quit"))
 
     def change_password(self, old: str, new: str) -> None:
         problem = password_problem(new)

@@ -19,7 +19,7 @@ def test_every_event_has_type_and_plain_text():
         ev.ItemAction("Ann", "get", "a lamp"), ev.WhoList((("Ann", 3, "web"),)),
         ev.Inventory(("a lamp",)), ev.Examine("item", "a lamp", "Brass."),
         ev.ExitList((("north", "Street"),)), ev.HelpText("say", "say <words>"),
-        ev.Goodbye("bye"),
+        ev.Goodbye("bye", "quit"),
         ev.RoomView("a:b", "a", "Hall", "Big.", ("north",), ("Bob",), ("a cat",), ("a lamp",)),
     ]
     for event in samples:

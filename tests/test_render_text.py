@@ -46,7 +46,7 @@ SAMPLES = [
     ev.Examine("item", "a lantern", "A brass lantern."),
     ev.HelpText("say", "say <words>\n\nSay something."),
     ev.Error("You cannot go that way."),
-    ev.Goodbye("Come back soon!"),
+    ev.Goodbye("Come back soon!", "quit"),
     ev.Message("Your password is changed."),
     ev.Prompt("Password: ", secret=True),
 ]
@@ -64,7 +64,7 @@ def test_plain_has_no_escape_bytes_and_matches_ansi_without_colour(event):
 
 @pytest.mark.parametrize("event", [
     room(), ev.Say("Ann", "hi"), ev.Tell("Ann", "Bob", "hi"), ev.Emote("Ann", "waves"),
-    ev.Error("No."), ev.Goodbye("Bye."), ev.Prompt("Name? "), ev.WhoList(()),
+    ev.Error("No."), ev.Goodbye("Bye.", "quit"), ev.Prompt("Name? "), ev.WhoList(()),
     ev.ExitList((("north", "There"),)),
 ], ids=lambda e: type(e).__name__)
 def test_ansi_colours_and_resets(event):
@@ -191,7 +191,7 @@ def test_exit_list():
     (ev.Inventory(("a lantern", "an apple")), "You are carrying:\n  a lantern\n  an apple"),
     (ev.HelpText("", "line one\n\nline two"), "line one\n\nline two"),
     (ev.Error("No such thing."), "No such thing."),
-    (ev.Goodbye("Bye."), "Bye."),
+    (ev.Goodbye("Bye.", "quit"), "Bye."),
     (ev.Message("Saved."), "Saved."),
     (ev.Prompt("Password: ", secret=True), "Password: "),
 ], ids=lambda v: v if isinstance(v, str) else type(v).__name__)

@@ -225,7 +225,12 @@ class HelpText(Event):
 
 
 class Goodbye(Message):
-    """The last thing a connection is told before it closes (quit, takeover, shutdown)."""
+    """The last thing a connection is told before it closes. ``reason`` says why, for
+    clients that react differently: quit, takeover, shutdown or login_failed."""
 
-    __slots__ = ()
+    __slots__ = ("reason",)
     kind = "goodbye"
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(text)
+        self.reason = reason

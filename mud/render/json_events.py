@@ -42,6 +42,7 @@ FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
     ev.ExitList: lambda e: {"exits": [{"name": n, "to": t} for n, t in e.exits]},
     ev.HelpText: lambda e: {"topic": e.topic, "topics": list(e.topics)},
     ev.Error: lambda e: {"code": "refused", "message": e.text},
+    ev.Goodbye: lambda e: {"reason": e.reason},
 }
 
 

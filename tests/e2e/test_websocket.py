@@ -74,7 +74,7 @@ class WebSocketTests(ServerTestCase):
         web.send(type="ping")
         yield web.wait("pong")
         web.command("quit")
-        yield web.wait("goodbye")
+        yield web.wait("goodbye", reason="quit")
         yield web.closed
 
     @inlineCallbacks
@@ -213,6 +213,12 @@ class WebSocketTests(ServerTestCase):
         web.command("who")
         who = yield web.wait("who")
         self.assertEqual(who["players"], [{"name": "Bram", "idle": 0, "via": "web"}])
+        # A second browser takes it from the first, which is told why (and must not retry).
+        other = yield connect_web(self.web_port)
+        other.send(type="login", name="Bram", password="secret1")
+        yield other.wait("login_ok", name="Bram")
+        yield web.wait("goodbye", reason="takeover")
+        yield web.closed
 
     @inlineCallbacks
     def test_who_api_and_presence_feed(self):

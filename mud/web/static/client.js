@@ -371,7 +371,7 @@
         if (Array.isArray(msg.players)) renderWho(msg.players);
         break;
       case 'goodbye':
-        onGoodbye(text);
+        onGoodbye(text, str(msg.reason));
         break;
       case 'arrive':
       case 'depart':
@@ -448,8 +448,11 @@
     return false;
   }
 
-  function onGoodbye(text) {
-    if (quitAt && Date.now() - quitAt < QUIT_WINDOW) goodbyeKind = 'quit';
+  function onGoodbye(text, reason) {
+    // The server says why; older servers did not, so fall back to what we know.
+    if (reason === 'quit' || reason === 'takeover') goodbyeKind = reason;
+    else if (reason) goodbyeKind = 'server';
+    else if (quitAt && Date.now() - quitAt < QUIT_WINDOW) goodbyeKind = 'quit';
     else if (TAKEOVER_RE.test(text)) goodbyeKind = 'takeover';
     else goodbyeKind = 'server';   // shutdown (or anything else): come back with backoff
     if (goodbyeKind === 'quit' && text) {
