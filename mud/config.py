@@ -38,6 +38,8 @@ class Settings:
     data: str = "./var"
     autosave: float = 60.0
     max_line: int = 4096
+    # Bytes of output a connection may leave unread before it is dropped.
+    output_buffer: int = 256 * 1024
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -48,6 +50,8 @@ class Settings:
 
 KEYS = {f.name for f in fields(Settings)}
 LISTS = {"telnet", "web"}
+# Numeric settings and their smallest allowed value.
+NUMBERS = {"autosave": 1, "max_line": 256, "output_buffer": 4096}
 
 
 def _check(key: str, value: Any, source: str) -> Any:
@@ -59,7 +63,7 @@ def _check(key: str, value: Any, source: str) -> Any:
             raise StartupError(f"{source}: {key!r} must be an endpoint string such as "
                                "'tcp:4000', or a list of them")
         return tuple(v.strip() for v in items)
-    if key in ("autosave", "max_line"):
+    if key in NUMBERS:
         try:
             if isinstance(value, bool):
                 raise ValueError(value)
@@ -69,7 +73,7 @@ def _check(key: str, value: Any, source: str) -> Any:
             raise StartupError(f"{source}: {key!r} must be {kind}, not {value!r}") from None
         if not math.isfinite(number):
             raise StartupError(f"{source}: {key!r} must be a finite number, not {value!r}")
-        low = 1 if key == "autosave" else 256
+        low = NUMBERS[key]
         if number < low:
             raise StartupError(f"{source}: {key!r} must be at least {low}, not {value!r}")
         return number

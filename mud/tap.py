@@ -37,6 +37,8 @@ class Options(usage.Options):
                             "(default: ./var)."],
         ["autosave", None, None, "Seconds between autosaves (default: 60)."],
         ["config", "c", None, "YAML file with the same settings (command line wins)."],
+        ["output-buffer", None, None, "Bytes of unread output a connection may pile up "
+                                      "before it is dropped (default: 262144)."],
     ]
 
     def __init__(self) -> None:
@@ -54,6 +56,7 @@ class Options(usage.Options):
 
     def postOptions(self) -> None:
         given = {key: self[key] for key in ("world", "data", "autosave")}
+        given["output_buffer"] = self["output-buffer"]
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
         try:
@@ -84,11 +87,11 @@ def build_service(settings: Settings, reactor: Any = None,
                         **thread_kwargs)
     game = Game(world, store, accounts)
     service = MudService(game, reactor, settings.autosave)
-    factory = TelnetFactory(game, settings.max_line)
+    factory = TelnetFactory(game, settings.max_line, settings.output_buffer)
     for endpoint in settings.telnet:
         service.listen(reactor, endpoint, factory, "telnet")
     signer = TokenSigner(load_or_create_secret(settings.data))
-    site = make_site(game, signer, reactor.seconds)
+    site = make_site(game, signer, reactor.seconds, output_cap=settings.output_buffer)
     for endpoint in settings.web:
         service.listen(reactor, endpoint, site, "web")
     service.closers.append(site.presence.close_all)

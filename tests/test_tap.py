@@ -37,6 +37,9 @@ def test_telnet_is_repeatable_and_command_line_beats_config_and_env(tmp_path, mo
     assert settings.autosave == 45
     assert settings.data == str(tmp_path / "d")
     assert parse("--config", str(config), "--autosave", "9").settings.autosave == 9
+    assert parse("--output-buffer", "65536").settings.output_buffer == 65536
+    with pytest.raises(usage.UsageError, match="'output_buffer' must be at least 4096"):
+        parse("--output-buffer", "10")
 
 
 def test_a_bad_setting_is_a_usage_error_naming_it(tmp_path):
@@ -57,6 +60,8 @@ def test_build_service_assembles_listeners_and_autosave(tmp_path):
     assert (tmp_path / "var" / "mud.sqlite3").exists()
     service.privilegedStartService()
     assert len(reactor.tcpServers) == 3
+    telnet_factory = reactor.tcpServers[0][1]
+    assert telnet_factory.output_cap == settings.output_buffer
     assert reactor.tcpServers[1][3] == "127.0.0.1"
 
 

@@ -20,6 +20,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.engine.events import Error, Event, Prompt
+from mud.protocols.output_buffer import DEFAULT_CAP
 from mud.protocols.telnet_transport import FastTelnetTransport
 from mud.render.text import ANSI, TextStyle, render
 from mud.session import Session
@@ -75,7 +76,8 @@ class MudTelnetProtocol(TelnetProtocol):
     # -- connection -----------------------------------------------------------------------------
 
     def connectionMade(self) -> None:
-        self._raw = self.transport.transport  # the TCP/TLS transport under TelnetTransport
+        # Writes go through the transport's bounded, backpressure-aware output buffer.
+        self._raw = self.transport.output
         self._offer(SGA)
         self.session = Session(self.game, self)
         self.session.start()
@@ -192,11 +194,14 @@ class MudTelnetProtocol(TelnetProtocol):
 class TelnetFactory(ServerFactory):
     """Builds a FastTelnetTransport wrapping a MudTelnetProtocol for each connection."""
 
-    def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE) -> None:
+    def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
+                 output_cap: int = DEFAULT_CAP) -> None:
         self.game = game
         self.max_line = max_line
+        self.output_cap = output_cap
 
     def buildProtocol(self, addr: object) -> FastTelnetTransport:
         transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line)
         transport.factory = self
+        transport.output_cap = self.output_cap
         return transport

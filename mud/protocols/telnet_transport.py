@@ -8,7 +8,8 @@ issue 5381). This subclass keeps Twisted's option negotiation (RFC 1143 state ma
 - hands runs of plain data to the application in one slice (``bytes.find`` for IAC);
 - leaves CR handling to the line protocol, which accepts CR LF, LF, CR and CR NUL;
 - ignores unknown IAC commands;
-- bounds a subnegotiation at ``_MAX_SUBNEGOTIATION_LENGTH`` bytes and drops the peer past it.
+- bounds a subnegotiation at ``_MAX_SUBNEGOTIATION_LENGTH`` bytes and drops the peer past it;
+- sends everything through a bounded OutputBuffer (see output_buffer.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from twisted.conch.telnet import (
 )
 from twisted.logger import Logger
 
+from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
+
 log = Logger()
 
 _SIMPLE_COMMANDS = frozenset((EOR, NOP, DM, BRK, IP, AO, AYT, EC, EL, GA))
@@ -43,6 +46,24 @@ _OPTION_COMMANDS = frozenset((WILL, WONT, DO, DONT))
 
 class FastTelnetTransport(TelnetTransport):
     _sb: bytearray | None = None
+    output_cap = DEFAULT_CAP
+    output: OutputBuffer
+
+    def connectionMade(self) -> None:
+        # Everything we send, option negotiation included, goes through one bounded buffer.
+        self.output = OutputBuffer(self.transport, self.transport.write, self.output_cap,
+                                   peer=str(self.transport.getPeer()))
+        super().connectionMade()
+
+    def _write(self, data: bytes) -> None:
+        self.output.write(data)
+
+    def loseConnection(self) -> None:
+        self.output.close()
+
+    def connectionLost(self, reason: object) -> None:
+        self.output.stopProducing()
+        super().connectionLost(reason)
 
     def dataReceived(self, data: bytes) -> None:
         if self.state == "data" and IAC not in data:
@@ -115,7 +136,8 @@ class FastTelnetTransport(TelnetTransport):
             self.state = "closed"
             log.warn("telnet subnegotiation longer than {n} bytes from {peer}; dropping it",
                      n=self._MAX_SUBNEGOTIATION_LENGTH, peer=self.transport.getPeer())
-            self.transport.loseConnection()
+            self.output.stopProducing()
+            self.transport.abortConnection()
             return False
         sb += chunk
         self._sb = sb

@@ -125,10 +125,12 @@ class GameSite(Site):
 
 
 def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
-              ping_interval: float = 30, ping_timeout: float = 20) -> GameSite:
+              ping_interval: float = 30, ping_timeout: float = 20,
+              output_cap: int = 256 * 1024) -> GameSite:
     root = StaticClient(str(STATIC))
     root.indexNames = ["index.html"]
-    game_ws = GameWebSocketFactory(game, signer, clock, ping_interval, ping_timeout)
+    game_ws = GameWebSocketFactory(game, signer, clock, ping_interval, ping_timeout,
+                                   output_cap)
     root.putChild(b"ws", WebSocketResource(game_ws))
     api = Resource()
     api.putChild(b"who", WhoResource(game))

@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from mud.accounts import display_name, name_problem, password_problem
 from mud.engine.events import Event, Prompt
+from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
 from mud.render.json_events import error_frame, frame, render_json
 from mud.session import Session
 from mud.tokens import TokenSigner
@@ -60,6 +61,10 @@ class GameWebSocket(WebSocketServerProtocol):
     factory: GameWebSocketFactory
 
     def onOpen(self) -> None:
+        # twisted.web's HTTPChannel is still the transport's producer: replace it with ours.
+        self.transport.unregisterProducer()
+        self.output = OutputBuffer(self.transport, self._sink, self.factory.output_cap,
+                                   peer=str(self.transport.getPeer()))
         self.game = self.factory.game
         self.session = Session(self.game, self)
         self._checking = False
@@ -67,7 +72,18 @@ class GameWebSocket(WebSocketServerProtocol):
         self._send_raw(frame("hello", world=world.name, welcome=world.welcome,
                              text=f"Welcome to {world.name}. Log in or create a character."))
 
+    def _closeConnection(self, abort: bool = False) -> None:
+        # Our producer must go before a TLS transport will finish closing.
+        output = getattr(self, "output", None)
+        if output is not None and not output.closed:
+            output.stopProducing()
+            self.transport.unregisterProducer()
+        super()._closeConnection(abort)
+
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        output = getattr(self, "output", None)
+        if output is not None:
+            output.stopProducing()
         session = getattr(self, "session", None)
         if session is not None:
             self.session = None  # type: ignore[assignment]
@@ -89,6 +105,9 @@ class GameWebSocket(WebSocketServerProtocol):
                              text=f"You are {name}. Welcome to {self.game.world.name}."))
 
     def _send_raw(self, data: bytes) -> None:
+        self.output.write(data)
+
+    def _sink(self, data: bytes) -> None:
         with contextlib.suppress(Disconnected):
             self.sendMessage(data, isBinary=False)
 
@@ -204,9 +223,11 @@ class GameWebSocketFactory(WebSocketServerFactory):
     protocol = GameWebSocket
 
     def __init__(self, game: Game, signer: TokenSigner, clock: Callable[[], float],
-                 ping_interval: float = 30, ping_timeout: float = 20) -> None:
+                 ping_interval: float = 30, ping_timeout: float = 20,
+                 output_cap: int = DEFAULT_CAP) -> None:
         super().__init__()
         self.game = game
+        self.output_cap = output_cap
         self.signer = signer
         self.clock = clock
         # UTF-8 is checked in _parse, so a bad frame gets an error rather than a close.
