@@ -54,3 +54,31 @@ class SlowReaderTests(ServerTestCase):
         slow.transport.resumeProducing()
         yield slow.closed
         yield deferLater(reactor, 0, lambda: None)
+
+    @inlineCallbacks
+    def test_a_stalled_web_reader_is_dropped_at_the_cap_too(self):
+        from tests.e2e.wsclient import connect_web
+
+        service = self.start()
+        game = service.game
+        slow = yield connect_web(self.web_port)
+        slow.transport.getHandle().setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.send(type="register", name="Webby", password="secret1")
+        yield slow.wait("room")
+        ann = yield connect(self.telnet_port)
+        yield ann.ask("create Ann secret1", "Webby is here.")
+        buffer = game.world.online["webby"].link.connection.output
+        slow.transport.pauseProducing()
+
+        worst_queued = 0
+        says = 0
+        while "webby" in game.world.online and says < MAX_SAYS:
+            for _ in range(50):
+                ann.send(f"say {SPEECH}")
+            says += 50
+            yield ann.ask(f"say marker {says}", f'You say, "marker {says}"')
+            worst_queued = max(worst_queued, buffer.queued)
+        self.assertNotIn("webby", game.world.online, f"not dropped after {says} says")
+        self.assertLessEqual(worst_queued, buffer.cap + len(SPEECH) * 2)
+        slow.transport.resumeProducing()
+        yield slow.closed
