@@ -40,6 +40,9 @@ class Settings:
     max_line: int = 4096
     # Bytes of output a connection may leave unread before it is dropped.
     output_buffer: int = 256 * 1024
+    # Commands a second per connection, and how many may come at once.
+    command_rate: float = 10.0
+    command_burst: int = 30
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -51,7 +54,9 @@ class Settings:
 KEYS = {f.name for f in fields(Settings)}
 LISTS = {"telnet", "web"}
 # Numeric settings and their smallest allowed value.
-NUMBERS = {"autosave": 1, "max_line": 256, "output_buffer": 4096}
+NUMBERS = {"autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
+           "command_burst": 1}
+FRACTIONAL = {"autosave", "command_rate"}
 
 
 def _check(key: str, value: Any, source: str) -> Any:
@@ -67,9 +72,9 @@ def _check(key: str, value: Any, source: str) -> Any:
         try:
             if isinstance(value, bool):
                 raise ValueError(value)
-            number = float(value) if key == "autosave" else _whole(value)
+            number = float(value) if key in FRACTIONAL else _whole(value)
         except (TypeError, ValueError):
-            kind = "a number" if key == "autosave" else "a whole number"
+            kind = "a number" if key in FRACTIONAL else "a whole number"
             raise StartupError(f"{source}: {key!r} must be {kind}, not {value!r}") from None
         if not math.isfinite(number):
             raise StartupError(f"{source}: {key!r} must be a finite number, not {value!r}")

@@ -29,8 +29,12 @@ SHUTDOWN_GOODBYE = "Your character is saved. The server is going down; come back
 
 
 class Game:
-    def __init__(self, world: World, store: Store, accounts: Accounts) -> None:
+    def __init__(self, world: World, store: Store, accounts: Accounts,
+                 command_rate: float = 10.0, command_burst: int = 30) -> None:
         self.world = world
+        # Each connection may run command_rate commands a second, in bursts of command_burst.
+        self.command_rate = command_rate
+        self.command_burst = command_burst
         self.store = store
         self.accounts = accounts
         self.sessions: set[Session] = set()

@@ -21,6 +21,7 @@ from mud.commands import COMMANDS, Context
 from mud.engine.events import Error, Event, Goodbye, Message, Prompt
 from mud.engine.model import Character
 from mud.login import LoginFlow
+from mud.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
     from mud.game import Game
@@ -58,6 +59,10 @@ class Session:
         self._queue: deque[str] = deque()
         self._busy = False
         self._started: Deferred[Any] | None = None
+        self._clock: Any = game.world.clock
+        self._bucket = TokenBucket(game.command_rate, game.command_burst, self._clock.seconds())
+        self._later: Any = None
+        self._dropping = False
         game.connect(self)
 
     def start(self) -> None:
@@ -92,15 +97,26 @@ class Session:
         if not self.connected:
             return
         if len(self._queue) >= MAX_QUEUED_LINES:
-            self.send(Error("You are typing faster than the game can keep up; "
-                            "that line was dropped."))
+            # One notice per flood, not one per dropped line.
+            if not self._dropping:
+                self._dropping = True
+                self.send(Error("Slow down: you are sending commands faster than the game "
+                                "takes them, so some were dropped."))
             return
         self._queue.append(line)
         self._pump()
 
     def _pump(self) -> None:
         while self._queue and not self._busy and self.connected:
+            now = self._clock.seconds()
+            if not self._bucket.take(now):
+                # Over the rate: the rest waits its turn (bounded by MAX_QUEUED_LINES).
+                if self._later is None:
+                    self._later = self._clock.callLater(self._bucket.wait(now), self._tick)
+                return
             line = self._queue.popleft()
+            if not self._queue:
+                self._dropping = False
             try:
                 waiting = self._run(line)
             except Exception:
@@ -113,6 +129,10 @@ class Session:
                 waiting.addErrback(self._failed).addBoth(self._resume)
             elif self.character is not None:
                 self.send(PROMPT)
+
+    def _tick(self) -> None:
+        self._later = None
+        self._pump()
 
     def _run(self, line: str) -> Any:
         if self.character is None:
@@ -137,6 +157,9 @@ class Session:
     def connection_lost(self) -> None:
         self.connected = False
         self._queue.clear()
+        if self._later is not None and self._later.active():
+            self._later.cancel()
+        self._later = None
         self.game.disconnect(self)
 
     # -- account hooks for commands ---------------------------------------------------------------

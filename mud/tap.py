@@ -37,6 +37,10 @@ class Options(usage.Options):
                             "(default: ./var)."],
         ["autosave", None, None, "Seconds between autosaves (default: 60)."],
         ["config", "c", None, "YAML file with the same settings (command line wins)."],
+        ["command-rate", None, None, "Commands a second each connection may send "
+                                     "(default: 10)."],
+        ["command-burst", None, None, "Commands a connection may send at once before the "
+                                      "rate applies (default: 30)."],
         ["output-buffer", None, None, "Bytes of unread output a connection may pile up "
                                       "before it is dropped (default: 262144)."],
     ]
@@ -56,7 +60,8 @@ class Options(usage.Options):
 
     def postOptions(self) -> None:
         given = {key: self[key] for key in ("world", "data", "autosave")}
-        given["output_buffer"] = self["output-buffer"]
+        for option in ("output-buffer", "command-rate", "command-burst"):
+            given[option.replace("-", "_")] = self[option]
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
         try:
@@ -85,7 +90,7 @@ def build_service(settings: Settings, reactor: Any = None,
     thread_kwargs = {"run_in_thread": run_in_thread} if run_in_thread else {}
     accounts = Accounts(store, cost=password_cost, clock_seconds=reactor.seconds,
                         **thread_kwargs)
-    game = Game(world, store, accounts)
+    game = Game(world, store, accounts, settings.command_rate, settings.command_burst)
     service = MudService(game, reactor, settings.autosave)
     factory = TelnetFactory(game, settings.max_line, settings.output_buffer)
     for endpoint in settings.telnet:

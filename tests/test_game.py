@@ -181,8 +181,34 @@ def test_input_queued_during_a_slow_check_is_bounded():
     player.read()
     player.send_bytes(b"connect Ann secret1\r\n" + b"say queued\r\n" * (MAX_QUEUED_LINES + 5))
     out = player.read()
-    assert out.count("typing faster than the game can keep up") == 5
+    assert out.count("Slow down") == 1  # one notice for the whole flood
     session = player.protocol.session
     assert len(session._queue) == MAX_QUEUED_LINES
     pending.callback("ann")
-    assert player.read().count('You say, "queued"') == MAX_QUEUED_LINES
+    heard = player.read().count('You say, "queued"')
+    game.world.clock.advance(10)
+    heard += player.read().count('You say, "queued"')
+    assert heard == MAX_QUEUED_LINES
+
+
+def test_a_pasted_flood_runs_at_the_command_rate_and_others_are_not_held_up():
+    from mud.session import MAX_QUEUED_LINES
+
+    game, ann, bob = pair()
+    clock = game.world.clock
+    clock.advance(60)  # a full bucket
+    ann.send_bytes(b"".join(b"say flood %d\r\n" % i for i in range(200)))
+    first = ann.read()
+    burst = game.command_burst
+    assert first.count("You say") == burst
+    assert first.count("Slow down") == 1
+    # Bob is not held up by Ann's flood.
+    assert 'You say, "me too"' in bob.type("say me too")
+    clock.advance(1.0)
+    assert ann.read().count("You say") == int(game.command_rate)
+    clock.pump([0.1] * 100)
+    total = first.count("You say") + int(game.command_rate)
+    rest = ann.read().count("You say")
+    # Everything queued ran, the overflow beyond the queue was dropped.
+    assert total + rest == burst + MAX_QUEUED_LINES
+    assert 'You say, "after"' in ann.type("say after")

@@ -38,6 +38,8 @@ def test_telnet_is_repeatable_and_command_line_beats_config_and_env(tmp_path, mo
     assert settings.data == str(tmp_path / "d")
     assert parse("--config", str(config), "--autosave", "9").settings.autosave == 9
     assert parse("--output-buffer", "65536").settings.output_buffer == 65536
+    flood = parse("--command-rate", "2.5", "--command-burst", "5").settings
+    assert (flood.command_rate, flood.command_burst) == (2.5, 5)
     with pytest.raises(usage.UsageError, match="'output_buffer' must be at least 4096"):
         parse("--output-buffer", "10")
 
@@ -62,6 +64,7 @@ def test_build_service_assembles_listeners_and_autosave(tmp_path):
     assert len(reactor.tcpServers) == 3
     telnet_factory = reactor.tcpServers[0][1]
     assert telnet_factory.output_cap == settings.output_buffer
+    assert (service.game.command_rate, service.game.command_burst) == (10.0, 30)
     assert reactor.tcpServers[1][3] == "127.0.0.1"
 
 

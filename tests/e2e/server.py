@@ -19,9 +19,9 @@ class ServerTestCase(unittest.TestCase):
         self.data = self.mktemp()
         self.services: list[MudService] = []
 
-    def start(self) -> MudService:
+    def start(self, **overrides: object) -> MudService:
         settings = Settings(telnet=(LOOPBACK,), web=(LOOPBACK,), world=str(BUNDLED_WORLD),
-                            data=self.data, autosave=3600)
+                            data=self.data, autosave=3600).with_values(overrides, "test")
         service = build_service(settings, reactor=reactor, password_cost=CHEAP)
         service.privilegedStartService()
         service.startService()
