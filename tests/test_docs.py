@@ -1,0 +1,37 @@
+"""docs/limits.md states the limits the code enforces: a changed default fails here."""
+
+from __future__ import annotations
+
+from mud import accounts, login, tokens, world_loader
+from mud.config import Settings
+from mud.engine import actions
+from mud.protocols import websocket
+from mud.session import MAX_QUEUED_LINES
+from tests.support import ROOT
+
+LIMITS = (ROOT / "docs" / "limits.md").read_text()
+
+
+def row(name: str) -> str:
+    lines = [line for line in LIMITS.splitlines() if line.startswith(f"| {name}")]
+    assert lines, f"no row for {name!r} in docs/limits.md"
+    return lines[0]
+
+
+def test_per_connection_limits_match_the_defaults():
+    defaults = Settings()
+    assert f"{defaults.output_buffer // 1024} KiB" in row("unread output")
+    assert f"{defaults.max_line} bytes" in row("a line of telnet input")
+    assert f"| {defaults.command_rate:g} |" in row("commands a second")
+    assert f"| {defaults.command_burst} |" in row("commands at once")
+    assert f"{MAX_QUEUED_LINES} lines" in row("commands waiting")
+    assert f"{websocket.MAX_FRAME // 1024} KiB" in row("a WebSocket frame")
+    assert f"{websocket.MAX_COMMAND} characters" in row("a `command` frame")
+
+
+def test_account_and_world_limits_match_the_code():
+    assert f"{accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters" in row("passwords")
+    assert f"| {login.MAX_FAILURES} |" in row("wrong passwords")
+    assert f"{int(tokens.DEFAULT_LIFETIME // 3600)} hours" in row("resume tokens")
+    assert f"{world_loader.MAX_FILE_BYTES // 1048576} MiB" in row("a YAML file")
+    assert f"{actions.MAX_SPEECH} characters" in row("speech")
