@@ -43,6 +43,8 @@ class Settings:
     # Commands a second per connection, and how many may come at once.
     command_rate: float = 10.0
     command_burst: int = 30
+    # Seconds a character whose connection died waits in the world for its player (0: none).
+    linkdead: float = 600.0
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -55,8 +57,8 @@ KEYS = {f.name for f in fields(Settings)}
 LISTS = {"telnet", "web"}
 # Numeric settings and their smallest allowed value.
 NUMBERS = {"autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
-           "command_burst": 1}
-FRACTIONAL = {"autosave", "command_rate"}
+           "command_burst": 1, "linkdead": 0}
+FRACTIONAL = {"autosave", "command_rate", "linkdead"}
 
 
 def _check(key: str, value: Any, source: str) -> Any:

@@ -9,6 +9,7 @@ save keeps its data for the next attempt.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
@@ -30,8 +31,12 @@ SHUTDOWN_GOODBYE = "Your character is saved. The server is going down; come back
 
 class Game:
     def __init__(self, world: World, store: Store, accounts: Accounts,
-                 command_rate: float = 10.0, command_burst: int = 30) -> None:
+                 command_rate: float = 10.0, command_burst: int = 30,
+                 linkdead: float = 600.0) -> None:
         self.world = world
+        # Seconds a character whose connection died stays in the world, waiting for its player.
+        self.linkdead = linkdead
+        self._linkdead_timers: dict[str, Any] = {}
         # Each connection may run command_rate commands a second, in bursts of command_burst.
         self.command_rate = command_rate
         self.command_burst = command_burst
@@ -58,10 +63,35 @@ class Game:
         self.sessions.add(session)
 
     def disconnect(self, session: Session) -> None:
-        """A connection is gone: its character (if any) is saved and leaves the world."""
+        """A connection is gone: its character goes link-dead, staying where it stands (and
+        saved) until its player comes back or ``linkdead`` seconds pass."""
         self.sessions.discard(session)
-        if session.character is not None and session.character.link is session:
-            self.leave(session)
+        character = session.character
+        if character is None or character.link is not session:
+            return
+        session.character = None
+        character.link = NOBODY
+        if self.shutting_down or self.linkdead <= 0:
+            self._remove(character)
+            return
+        room = character.room
+        if room is not None:
+            self.world.tell_room(room, Message(f"{character.name} has lost the connection "
+                                               "and stands very still."), exclude=character)
+        self.save(self.world.snapshot_character(character))
+        clock: Any = self.world.clock
+        self._linkdead_timers[character.key] = clock.callLater(
+            self.linkdead, self._linkdead_expired, character)
+
+    def _linkdead_expired(self, character: Character) -> None:
+        self._linkdead_timers.pop(character.key, None)
+        if character.link is NOBODY and self.world.online.get(character.key) is character:
+            self._remove(character)
+
+    def _cancel_linkdead(self, key: str) -> None:
+        timer = self._linkdead_timers.pop(key, None)
+        if timer is not None and timer.active():
+            timer.cancel()
 
     # -- entering and leaving -----------------------------------------------------------------
 
@@ -96,6 +126,7 @@ class Game:
         return self.store.get_character(key).addCallback(loaded)
 
     def _take_over(self, session: Session, character: Character) -> None:
+        self._cancel_linkdead(character.key)
         old = character.link
         character.link = session
         character.via = session.via
@@ -113,6 +144,11 @@ class Game:
         session.character = None
         if character is None or character.key not in self.world.online:
             return succeed(None)
+        return self._remove(character)
+
+    def _remove(self, character: Character) -> Deferred[None]:
+        """Save a character and take it out of the world, telling the room."""
+        self._cancel_linkdead(character.key)
         actions.announce_departure(self.world, character)
         snapshot = self.world.snapshot_character(character)
         self.world.leave(character)
@@ -158,6 +194,8 @@ class Game:
     def shutdown(self) -> Deferred[None]:
         """Tell everyone, save everything, then close every connection."""
         self.shutting_down = True
+        for key in list(self._linkdead_timers):
+            self._cancel_linkdead(key)
         for session in list(self.sessions):
             if session.character is not None:
                 session.send(Message(SHUTDOWN_NOTICE))
@@ -172,4 +210,7 @@ class Game:
                     self._announce("leave", character)
                 session.character = None
                 session.close(Goodbye(SHUTDOWN_GOODBYE, "shutdown"))
+            for character in list(self.world.online.values()):
+                # Link-dead bodies: saved above; take them out too.
+                self.world.leave(character)
         return self.save_everything().addCallback(close_all)

@@ -41,6 +41,8 @@ class Options(usage.Options):
                                      "(default: 10)."],
         ["command-burst", None, None, "Commands a connection may send at once before the "
                                       "rate applies (default: 30)."],
+        ["linkdead", None, None, "Seconds a character whose connection died stays in the "
+                                 "world for its player to come back (default: 600; 0: none)."],
         ["output-buffer", None, None, "Bytes of unread output a connection may pile up "
                                       "before it is dropped (default: 262144)."],
     ]
@@ -60,7 +62,7 @@ class Options(usage.Options):
 
     def postOptions(self) -> None:
         given = {key: self[key] for key in ("world", "data", "autosave")}
-        for option in ("output-buffer", "command-rate", "command-burst"):
+        for option in ("output-buffer", "command-rate", "command-burst", "linkdead"):
             given[option.replace("-", "_")] = self[option]
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
@@ -90,7 +92,8 @@ def build_service(settings: Settings, reactor: Any = None,
     thread_kwargs = {"run_in_thread": run_in_thread} if run_in_thread else {}
     accounts = Accounts(store, cost=password_cost, clock_seconds=reactor.seconds,
                         **thread_kwargs)
-    game = Game(world, store, accounts, settings.command_rate, settings.command_burst)
+    game = Game(world, store, accounts, settings.command_rate, settings.command_burst,
+                settings.linkdead)
     service = MudService(game, reactor, settings.autosave)
     factory = TelnetFactory(game, settings.max_line, settings.output_buffer)
     for endpoint in settings.telnet:

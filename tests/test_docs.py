@@ -25,6 +25,7 @@ def test_per_connection_limits_match_the_defaults():
     assert f"| {defaults.command_rate:g} |" in row("commands a second")
     assert f"| {defaults.command_burst} |" in row("commands at once")
     assert f"{MAX_QUEUED_LINES} lines" in row("commands waiting")
+    assert f"{defaults.linkdead:g} s" in row("a link-dead body")
     assert f"{websocket.MAX_FRAME // 1024} KiB" in row("a WebSocket frame")
     assert f"{websocket.MAX_COMMAND} characters" in row("a `command` frame")
 

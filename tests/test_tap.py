@@ -65,6 +65,8 @@ def test_build_service_assembles_listeners_and_autosave(tmp_path):
     telnet_factory = reactor.tcpServers[0][1]
     assert telnet_factory.output_cap == settings.output_buffer
     assert (service.game.command_rate, service.game.command_burst) == (10.0, 30)
+    assert service.game.linkdead == 600
+    assert parse("--linkdead", "0").settings.linkdead == 0
     assert reactor.tcpServers[1][3] == "127.0.0.1"
 
 

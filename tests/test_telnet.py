@@ -179,11 +179,32 @@ def test_one_rendering_per_style_is_shared_by_every_listener():
         assert p.read_bytes().endswith(cached)
 
 
-def test_connection_lost_removes_the_character_and_tells_the_room():
+def test_a_dropped_connection_leaves_a_link_dead_body_until_the_timeout():
+    game = make_game()
+    ann, bob = logged_in(game, "Ann"), logged_in(game, "Bob")
+    bob.type("n")
+    ann.read()
+    bob.drop()
+    assert "Bob has lost the connection" not in ann.read()  # Bob is north, not here
+    assert "Bob (link-dead) is here." in ann.type("n")
+    assert "link-dead" in ann.type("who")
+    assert game.store.characters["bob"].room == "village:high_street"
+    game.world.clock.advance(game.linkdead - 1)
+    assert "bob" in game.world.online
+    game.world.clock.advance(1)
+    assert "Bob has left the game." in ann.read()
+    assert "bob" not in game.world.online
+
+
+def test_logging_back_in_takes_over_the_link_dead_body():
     game = make_game()
     ann, bob = logged_in(game, "Ann"), logged_in(game, "Bob")
     ann.read()
     bob.drop()
-    assert "Bob has left the game." in ann.read()
-    assert "bob" not in game.world.online
-    assert game.store.characters["bob"].room == "village:square"
+    assert "Bob has lost the connection" in ann.read()
+    again = WirePlayer(game)
+    out = again.type("connect Bob secret1")
+    assert "take over your body" in out
+    game.world.clock.advance(game.linkdead * 2)  # the timer was cancelled
+    assert "bob" in game.world.online
+    assert "Bob (link-dead)" not in ann.type("look")

@@ -20,7 +20,7 @@ from mud.engine.events import (
     Tell,
     WhoList,
 )
-from mud.engine.model import Character, Exit, Item, Room
+from mud.engine.model import NOBODY, Character, Exit, Item, Room
 from mud.engine.world import World
 
 MAX_SPEECH = 2000
@@ -55,7 +55,8 @@ def _room(actor: Character) -> Room:
 def room_view(world: World, actor: Character) -> RoomView:
     room = _room(actor)
     exits = tuple(sorted(room.exits, key=directions.sort_key))
-    others = tuple(c.name for c in room.characters if c is not actor)
+    others = tuple(c.name if c.link is not NOBODY else f"{c.name} (link-dead)"
+                   for c in room.characters if c is not actor)
     return RoomView(room.id, room.area, room.name, room.description, exits, others,
                     tuple(n.name for n in room.npcs), tuple(i.name for i in room.items))
 
@@ -176,7 +177,8 @@ def tell(world: World, actor: Character, name: str, text: str) -> None:
 def who(world: World, actor: Character) -> None:
     now = world.clock.seconds()
     players = sorted(world.online.values(), key=lambda c: c.key)
-    actor.send(WhoList(tuple((c.name, int(max(0.0, now - c.last_active)), c.via)
+    actor.send(WhoList(tuple((c.name, int(max(0.0, now - c.last_active)),
+                              c.via if c.link is not NOBODY else "link-dead")
                              for c in players)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twisted.internet import reactor
 from twisted.internet.defer import inlineCallbacks
+from twisted.internet.task import deferLater
 from twisted.trial import unittest
 
 from mud.config import Settings
@@ -35,3 +36,13 @@ class ServerTestCase(unittest.TestCase):
         for service in self.services:
             if service.running:
                 yield service.stopService()
+
+
+@inlineCallbacks
+def eventually(condition, timeout=5.0):
+    waited = 0.0
+    while not condition():
+        if waited > timeout:
+            raise AssertionError("condition never became true")
+        yield deferLater(reactor, 0.02, lambda: None)
+        waited += 0.02

@@ -7,22 +7,12 @@ import json
 
 from twisted.internet import reactor
 from twisted.internet.defer import inlineCallbacks
-from twisted.internet.task import deferLater
 from twisted.web.client import Agent, readBody
 
+from mud.engine.model import NOBODY
 from tests.e2e.client import connect
-from tests.e2e.server import ServerTestCase
+from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import connect_web
-
-
-@inlineCallbacks
-def eventually(condition, timeout=5.0):
-    waited = 0.0
-    while not condition():
-        if waited > timeout:
-            raise AssertionError("condition never became true")
-        yield deferLater(reactor, 0.02, lambda: None)
-        waited += 0.02
 
 
 class WebSocketTests(ServerTestCase):
@@ -131,17 +121,35 @@ class WebSocketTests(ServerTestCase):
         yield web.wait("room", id="village:high_street")
         web.transport.abortConnection()
         yield web.closed
-        yield eventually(lambda: "wren" not in service.game.world.online)
+        # The body stays, link-dead, where it stood.
+        body = service.game.world.online["wren"]
+        yield eventually(lambda: body.link is NOBODY)
         again = yield connect_web(self.web_port)
         again.send(type="resume", token=token)
         ok = yield again.wait("login_ok", name="Wren")
         self.assertNotEqual(ok["token"], "")
         yield again.wait("room", id="village:high_street")
+        self.assertIs(service.game.world.online["wren"], body)
         # A token with a changed character key is refused.
         forged = token.replace(token[2], "A" if token[2] != "A" else "B", 1)
         third = yield connect_web(self.web_port)
         third.send(type="resume", token=forged)
         yield third.wait("error", code="bad_token")
+
+    @inlineCallbacks
+    def test_resume_after_the_body_was_saved_and_removed_loads_it_back(self):
+        service = self.start(linkdead=0)
+        web = yield self.registered()
+        token = next(f["token"] for f in web.frames if f["type"] == "login_ok")
+        web.command("e")
+        room = yield web.wait("room")
+        web.transport.abortConnection()
+        yield web.closed
+        yield eventually(lambda: "wren" not in service.game.world.online)
+        again = yield connect_web(self.web_port)
+        again.send(type="resume", token=token)
+        yield again.wait("login_ok", name="Wren")
+        yield again.wait("room", id=room["id"])
 
     @inlineCallbacks
     def test_telnet_and_web_players_share_one_world(self):
@@ -174,7 +182,7 @@ class WebSocketTests(ServerTestCase):
         self.assertEqual({(p["name"], p["via"]) for p in who["players"]},
                          {("Bram", "telnet"), ("Wren", "web")})
         tel.transport.loseConnection()
-        yield web.wait("depart", name="Bram")
+        yield web.wait("system", text="Bram has lost the connection")
 
     @inlineCallbacks
     def test_the_client_page_is_served_with_headers_that_stop_injected_script(self):
