@@ -45,6 +45,9 @@ class Settings:
     command_burst: int = 30
     # Seconds a character whose connection died waits in the world for its player (0: none).
     linkdead: float = 600.0
+    # Connections one address may hold at once, and open in a minute (telnet and web together).
+    connections_per_ip: int = 20
+    new_connections_per_minute: int = 60
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -57,7 +60,8 @@ KEYS = {f.name for f in fields(Settings)}
 LISTS = {"telnet", "web"}
 # Numeric settings and their smallest allowed value.
 NUMBERS = {"autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
-           "command_burst": 1, "linkdead": 0}
+           "command_burst": 1, "linkdead": 0,
+           "connections_per_ip": 1, "new_connections_per_minute": 1}
 FRACTIONAL = {"autosave", "command_rate", "linkdead"}
 
 

@@ -19,6 +19,7 @@ from mud.config import Settings, load_settings
 from mud.errors import StartupError
 from mud.game import Game
 from mud.persistence.store import Store, StoreError
+from mud.protocols.peer_limits import PeerLimits
 from mud.protocols.telnet import TelnetFactory
 from mud.protocols.web import make_site
 from mud.service import MudService
@@ -43,6 +44,10 @@ class Options(usage.Options):
                                       "rate applies (default: 30)."],
         ["linkdead", None, None, "Seconds a character whose connection died stays in the "
                                  "world for its player to come back (default: 600; 0: none)."],
+        ["connections-per-ip", None, None, "Connections one address may hold at once, "
+                                           "telnet and web together (default: 20)."],
+        ["new-connections-per-minute", None, None, "New connections one address may open "
+                                                   "in a minute (default: 60)."],
         ["output-buffer", None, None, "Bytes of unread output a connection may pile up "
                                       "before it is dropped (default: 262144)."],
     ]
@@ -62,7 +67,8 @@ class Options(usage.Options):
 
     def postOptions(self) -> None:
         given = {key: self[key] for key in ("world", "data", "autosave")}
-        for option in ("output-buffer", "command-rate", "command-burst", "linkdead"):
+        for option in ("output-buffer", "command-rate", "command-burst", "linkdead",
+                       "connections-per-ip", "new-connections-per-minute"):
             given[option.replace("-", "_")] = self[option]
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
@@ -95,11 +101,14 @@ def build_service(settings: Settings, reactor: Any = None,
     game = Game(world, store, accounts, settings.command_rate, settings.command_burst,
                 settings.linkdead)
     service = MudService(game, reactor, settings.autosave)
-    factory = TelnetFactory(game, settings.max_line, settings.output_buffer)
+    limits = PeerLimits(reactor, settings.connections_per_ip,
+                        settings.new_connections_per_minute)
+    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, limits)
     for endpoint in settings.telnet:
         service.listen(reactor, endpoint, factory, "telnet")
     signer = TokenSigner(load_or_create_secret(settings.data))
-    site = make_site(game, signer, reactor.seconds, output_cap=settings.output_buffer)
+    site = make_site(game, signer, reactor.seconds, output_cap=settings.output_buffer,
+                     limits=limits)
     for endpoint in settings.web:
         service.listen(reactor, endpoint, site, "web")
     service.closers.append(site.presence.close_all)

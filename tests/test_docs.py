@@ -26,6 +26,8 @@ def test_per_connection_limits_match_the_defaults():
     assert f"| {defaults.command_burst} |" in row("commands at once")
     assert f"{MAX_QUEUED_LINES} lines" in row("commands waiting")
     assert f"{defaults.linkdead:g} s" in row("a link-dead body")
+    assert f"| {defaults.connections_per_ip} |" in row("connections open at once")
+    assert f"| {defaults.new_connections_per_minute} |" in row("new connections in any minute")
     assert f"{websocket.MAX_FRAME // 1024} KiB" in row("a WebSocket frame")
     assert f"{websocket.MAX_COMMAND} characters" in row("a `command` frame")
 

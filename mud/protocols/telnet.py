@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from mud.engine.events import Error, Event, Prompt
 from mud.protocols.output_buffer import DEFAULT_CAP
+from mud.protocols.peer_limits import PeerLimits, Refusal, telnet_refusal
 from mud.protocols.telnet_transport import FastTelnetTransport
 from mud.render.text import ANSI, TextStyle, render
 from mud.session import Session
@@ -195,13 +196,22 @@ class TelnetFactory(ServerFactory):
     """Builds a FastTelnetTransport wrapping a MudTelnetProtocol for each connection."""
 
     def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
-                 output_cap: int = DEFAULT_CAP) -> None:
+                 output_cap: int = DEFAULT_CAP, limits: PeerLimits | None = None) -> None:
         self.game = game
         self.max_line = max_line
         self.output_cap = output_cap
+        self.limits = limits
 
-    def buildProtocol(self, addr: object) -> FastTelnetTransport:
+    def buildProtocol(self, addr: object) -> FastTelnetTransport | Refusal:
+        host = str(getattr(addr, "host", ""))
+        if self.limits is not None:
+            refused = self.limits.admit(host)
+            if refused is not None:
+                return telnet_refusal(refused)
         transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line)
+        if self.limits is not None:
+            limits = self.limits
+            transport.on_lost = lambda: limits.release(host)
         transport.factory = self
         transport.output_cap = self.output_cap
         return transport

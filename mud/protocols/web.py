@@ -22,6 +22,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 from twisted.web.static import File
 
+from mud.protocols.peer_limits import PeerLimits, http_refusal
 from mud.protocols.websocket import GameWebSocketFactory
 from mud.tokens import TokenSigner
 
@@ -119,14 +120,35 @@ class PresenceFactory(WebSocketServerFactory):
 
 
 class GameSite(Site):
-    """The Site, holding the presence feed so shutdown can close it."""
+    """The Site, holding the presence feed so shutdown can close it, and counting
+    connections per address against the shared limits."""
 
     presence: PresenceFactory
+    limits: PeerLimits | None = None
+
+    def buildProtocol(self, addr: Any) -> Any:
+        limits = self.limits
+        if limits is None:
+            return super().buildProtocol(addr)
+        host = str(getattr(addr, "host", ""))
+        refused = limits.admit(host)
+        if refused is not None:
+            return http_refusal(refused)
+        channel = super().buildProtocol(addr)
+        lost = channel.connectionLost
+
+        def counted_lost(reason: Any) -> None:
+            try:
+                lost(reason)
+            finally:
+                limits.release(host)
+        channel.connectionLost = counted_lost
+        return channel
 
 
 def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
               ping_interval: float = 30, ping_timeout: float = 20,
-              output_cap: int = 256 * 1024) -> GameSite:
+              output_cap: int = 256 * 1024, limits: PeerLimits | None = None) -> GameSite:
     root = StaticClient(str(STATIC))
     root.indexNames = ["index.html"]
     game_ws = GameWebSocketFactory(game, signer, clock, ping_interval, ping_timeout,
@@ -139,4 +161,5 @@ def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
     root.putChild(b"presence", WebSocketResource(presence))
     site = GameSite(root)
     site.presence = presence
+    site.limits = limits
     return site
