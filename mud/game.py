@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, DeferredLock, succeed
+from twisted.internet.defer import Deferred, DeferredLock, fail, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -20,10 +20,12 @@ from mud.engine import actions
 from mud.engine.events import Goodbye, Message
 from mud.engine.model import NOBODY, Character
 from mud.engine.world import CharacterRecord, Snapshot, World
+from mud.login_throttle import LoginThrottle, Throttled
 from mud.persistence.store import Store
 from mud.session import Session
 
 log = Logger()
+
 
 SHUTDOWN_NOTICE = "The server is shutting down for now. Your character is being saved."
 SHUTDOWN_GOODBYE = "Your character is saved. The server is going down; come back soon!"
@@ -36,6 +38,7 @@ class Game:
         self.world = world
         # Seconds a character whose connection died stays in the world, waiting for its player.
         self.linkdead = linkdead
+        self.throttle = LoginThrottle(world.clock)
         self._linkdead_timers: dict[str, Any] = {}
         # Each connection may run command_rate commands a second, in bursts of command_burst.
         self.command_rate = command_rate
@@ -58,6 +61,21 @@ class Game:
                 log.failure("presence observer failed")
 
     # -- connections --------------------------------------------------------------------------
+
+    def authenticate(self, address: str, name: str, password: str) -> Deferred[str | None]:
+        """Check a login, throttled per address and per name: fires with the account key,
+        None for a wrong name or password, or fails with Throttled."""
+        wait = self.throttle.wait(address, name)
+        if wait > 0:
+            return fail(Throttled(wait))
+
+        def record(key: str | None) -> str | None:
+            if key is None:
+                self.throttle.failed(address, name)
+            else:
+                self.throttle.succeeded(address, name)
+            return key
+        return self.accounts.authenticate(name, password).addCallback(record)
 
     def connect(self, session: Session) -> None:
         self.sessions.add(session)

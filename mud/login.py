@@ -14,9 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from mud.accounts import display_name, name_problem, password_problem
 from mud.engine.events import Error, Goodbye, Message, Prompt
+from mud.login_throttle import Throttled
 
 if TYPE_CHECKING:
     from mud.game import Game
@@ -164,7 +166,11 @@ class LoginFlow:
                             "type a new name to create a character.")
                 return None
             return self._enter(key)
-        return self.game.accounts.authenticate(name, password).addCallback(checked)
+        def throttled(failure: Failure) -> None:
+            failure.trap(Throttled)
+            self.refuse(failure.value.message)
+        return self.game.authenticate(self.session.peer, name, password) \
+            .addCallbacks(checked, throttled)
 
     def _enter(self, key: str) -> Deferred[Any]:
         self.state = "done"

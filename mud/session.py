@@ -53,6 +53,8 @@ class Session:
         self.game = game
         self.connection = connection
         self.via = connection.via
+        # The client's address, for per-address limits ("" when unknown).
+        self.peer: str = getattr(connection, "peer", "")
         self.character: Character | None = None
         self.connected = True
         self.login = LoginFlow(self, game)

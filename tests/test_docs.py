@@ -5,6 +5,7 @@ from __future__ import annotations
 from mud import accounts, login, tokens, world_loader
 from mud.config import Settings
 from mud.engine import actions
+from mud.login_throttle import LoginThrottle
 from mud.protocols import websocket
 from mud.session import MAX_QUEUED_LINES
 from tests.support import ROOT
@@ -35,6 +36,9 @@ def test_per_connection_limits_match_the_defaults():
 def test_account_and_world_limits_match_the_code():
     assert f"{accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters" in row("passwords")
     assert f"| {login.MAX_FAILURES} |" in row("wrong passwords")
+    throttle = LoginThrottle(None)
+    assert f"| {throttle.free} free |" in row("failed logins")
+    assert f"up to {throttle.max_wait:g} s" in row("failed logins")
     assert f"{int(tokens.DEFAULT_LIFETIME // 3600)} hours" in row("resume tokens")
     assert f"{world_loader.MAX_FILE_BYTES // 1048576} MiB" in row("a YAML file")
     assert f"{actions.MAX_SPEECH} characters" in row("speech")

@@ -124,3 +124,27 @@ def test_absurdly_long_password_is_refused_without_hashing_it():
     WirePlayer(game).create("Ann")
     out = WirePlayer(game).type("connect Ann " + "p" * 3000)
     assert "do not match" in out
+
+
+def test_repeated_failures_across_connections_are_throttled_with_backoff():
+    game = make_game()
+    WirePlayer(game).create("Ann")
+    free = game.throttle.free
+    for _ in range(free):
+        assert "do not match" in WirePlayer(game).type("connect Ann nope123")
+    blocked = WirePlayer(game).type("connect Ann secret1")  # even the right password waits
+    assert "Too many failed logins" in blocked and "Village Square" not in blocked
+    game.world.clock.advance(1)
+    assert "Village Square" in WirePlayer(game).type("connect Ann secret1")
+
+
+def test_a_name_is_throttled_whichever_address_the_guesses_come_from():
+    game = make_game()
+    WirePlayer(game).create("Ann")
+    for i in range(game.throttle.free):
+        player = WirePlayer(game)
+        player.protocol.session.peer = f"10.0.0.{i}"
+        player.type("connect Ann nope123")
+    other = WirePlayer(game)
+    other.protocol.session.peer = "10.9.9.9"
+    assert "Too many failed logins" in other.type("connect Ann secret1")

@@ -77,6 +77,7 @@ class MudTelnetProtocol(TelnetProtocol):
     # -- connection -----------------------------------------------------------------------------
 
     def connectionMade(self) -> None:
+        self.peer = str(getattr(self.transport.getPeer(), "host", ""))
         # Writes go through the transport's bounded, backpressure-aware output buffer.
         self._raw = self.transport.output
         self._offer(SGA)

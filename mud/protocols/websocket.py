@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from mud.accounts import display_name, name_problem, password_problem
 from mud.engine.events import Event, Prompt
+from mud.login_throttle import Throttled
 from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
 from mud.render.json_events import error_frame, frame, render_json
 from mud.session import Session
@@ -65,6 +66,7 @@ class GameWebSocket(WebSocketServerProtocol):
         self.transport.unregisterProducer()
         self.output = OutputBuffer(self.transport, self._sink, self.factory.output_cap,
                                    peer=str(self.transport.getPeer()))
+        self.peer = str(getattr(self.transport.getPeer(), "host", ""))
         self.game = self.factory.game
         self.session = Session(self.game, self)
         self._checking = False
@@ -171,7 +173,12 @@ class GameWebSocket(WebSocketServerProtocol):
                                            "That name and password do not match."))
                 return None
             return self.game.enter(self.session, key)
-        self._check(self.game.accounts.authenticate(name, password).addCallback(checked))
+
+        def throttled(failure: Failure) -> None:
+            failure.trap(Throttled)
+            self._send_raw(error_frame("throttled", failure.value.message))
+        self._check(self.game.authenticate(self.peer, name, password)
+                    .addCallbacks(checked, throttled))
 
     def _on_register(self, message: dict[str, Any]) -> None:
         name = _text_field(message, "name", 64)

@@ -113,6 +113,20 @@ class WebSocketTests(ServerTestCase):
         yield web.wait("say", message="still here")
 
     @inlineCallbacks
+    def test_password_guessing_is_throttled(self):
+        service = self.start()
+        yield self.registered("Wren")
+        guesser = yield connect_web(self.web_port)
+        for _ in range(service.game.throttle.free):
+            guesser.send(type="login", name="Wren", password="guess12")
+            yield guesser.wait("error", code="bad_credentials")
+        guesser.send(type="login", name="Wren", password="secret1")
+        throttled = yield guesser.wait("error", code="throttled")
+        self.assertIn("Wait", throttled["message"])
+        guesser.send(type="ping")
+        yield guesser.wait("pong")
+
+    @inlineCallbacks
     def test_resume_after_a_dropped_connection_needs_no_password(self):
         service = self.start()
         web = yield self.registered()
