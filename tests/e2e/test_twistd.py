@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import signal
 import socket
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,33 @@ def test_busy_port_stops_startup_cleanly(tmp_path):
         assert "Traceback" not in out
     finally:
         blocker.close()
+
+
+def test_kill_9_loses_at_most_the_changes_since_the_last_autosave(tmp_path, servers):
+    data = tmp_path / "var"
+    args = ["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--data", str(data),
+            "--autosave", "1"]
+    server = Server(args, tmp_path)
+    servers.append(server)
+    player = Player(server.port())
+    player.ask("create Kit secret1", "Village Square")
+    player.ask("n", "High Street")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # an autosave has written the move
+        with sqlite3.connect(data / "mud.sqlite3") as db:
+            row = db.execute("SELECT room FROM characters WHERE key = 'kit'").fetchone()
+        if row and row[0] == "village:high_street":
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("autosave never wrote the move")
+    server.proc.send_signal(signal.SIGKILL)
+    assert server.finish() == -signal.SIGKILL
+    with sqlite3.connect(data / "mud.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    again = Server(args, tmp_path)
+    servers.append(again)
+    player = Player(again.port())
+    player.wait_for("What name do you go by?")
+    out = player.ask("connect kit secret1", "[Exits:")
+    assert "High Street" in out
