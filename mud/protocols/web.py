@@ -56,11 +56,6 @@ class StaticClient(File):
             request.setHeader(name, value)
         return super().render_GET(request)
 
-    def createSimilarFile(self, path: str) -> StaticClient:
-        similar = super().createSimilarFile(path)
-        similar.__class__ = StaticClient
-        return similar
-
 
 class WhoResource(Resource):
     isLeaf = True

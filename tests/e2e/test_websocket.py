@@ -212,6 +212,8 @@ class WebSocketTests(ServerTestCase):
         script = yield agent.request(b"GET",
                                      f"http://127.0.0.1:{self.web_port}/client.js".encode())
         self.assertIn(b"javascript", script.headers.getRawHeaders(b"content-type")[0])
+        # Files under / get the same headers as the page (File builds children of our class).
+        self.assertEqual(script.headers.getRawHeaders(b"content-security-policy")[0], csp)
         yield readBody(script)
         missing = yield agent.request(b"GET", f"http://127.0.0.1:{self.web_port}/nope".encode())
         self.assertEqual(missing.code, 404)
