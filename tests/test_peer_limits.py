@@ -45,3 +45,18 @@ def test_bookkeeping_expires_with_the_minute_it_covers():
     clock.advance(61)
     limits.admit("other")
     assert set(limits.recent) == {"other"}
+
+
+def test_build_counts_a_connection_until_it_ends_and_refuses_past_the_cap():
+    from twisted.internet.address import IPv4Address
+    from twisted.internet.protocol import Protocol
+
+    limits = PeerLimits(Clock(), max_open=1, per_minute=10)
+    addr = IPv4Address("TCP", "1.2.3.4", 5000)
+    first = limits.build(addr, Protocol, lambda why: ("refused", why))
+    assert isinstance(first, Protocol) and limits.open == {"1.2.3.4": 1}
+    refused = limits.build(addr, Protocol, lambda why: ("refused", why))
+    assert refused[0] == "refused" and "too many connections" in refused[1]
+    first.connectionLost(None)
+    assert limits.open == {}
+    assert isinstance(limits.build(addr, Protocol, lambda why: None), Protocol)

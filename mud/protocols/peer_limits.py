@@ -9,6 +9,7 @@ connections of the last minute, not every address ever seen.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.protocol import Protocol
@@ -57,6 +58,25 @@ class PeerLimits:
         log.info("refused a connection from {host}: {reason}", host=host, reason=reason)
         self._forget_if_idle(host)
         return reason
+
+    def build(self, addr: Any, build: Callable[[], Protocol],
+              refuse: Callable[[str], Protocol]) -> Protocol:
+        """A factory's buildProtocol, counted: the protocol from ``build`` if the address is
+        within its limits (released again when the connection ends), else ``refuse(why)``."""
+        host = str(getattr(addr, "host", ""))
+        refused = self.admit(host)
+        if refused is not None:
+            return refuse(refused)
+        protocol = build()
+        lost = protocol.connectionLost
+
+        def counted_lost(reason: Any) -> None:
+            try:
+                lost(reason)
+            finally:
+                self.release(host)
+        protocol.connectionLost = counted_lost  # type: ignore[method-assign]
+        return protocol
 
     def release(self, host: str) -> None:
         count = self.open.get(host, 0) - 1

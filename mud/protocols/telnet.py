@@ -15,13 +15,13 @@ import re
 from typing import TYPE_CHECKING
 
 from twisted.conch.telnet import ECHO, SGA, TelnetProtocol
-from twisted.internet.protocol import ServerFactory
+from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.engine.events import Error, Event, Prompt
 from mud.protocols.output_buffer import DEFAULT_CAP
-from mud.protocols.peer_limits import PeerLimits, Refusal, telnet_refusal
+from mud.protocols.peer_limits import PeerLimits, telnet_refusal
 from mud.protocols.telnet_transport import FastTelnetTransport
 from mud.render.text import ANSI, TextStyle, render
 from mud.session import Session
@@ -203,16 +203,13 @@ class TelnetFactory(ServerFactory):
         self.output_cap = output_cap
         self.limits = limits
 
-    def buildProtocol(self, addr: object) -> FastTelnetTransport | Refusal:
-        host = str(getattr(addr, "host", ""))
-        if self.limits is not None:
-            refused = self.limits.admit(host)
-            if refused is not None:
-                return telnet_refusal(refused)
+    def buildProtocol(self, addr: object) -> Protocol:
+        if self.limits is None:
+            return self._telnet()
+        return self.limits.build(addr, self._telnet, telnet_refusal)
+
+    def _telnet(self) -> FastTelnetTransport:
         transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line)
-        if self.limits is not None:
-            limits = self.limits
-            transport.on_lost = lambda: limits.release(host)
         transport.factory = self
         transport.output_cap = self.output_cap
         return transport

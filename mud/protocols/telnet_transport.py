@@ -14,8 +14,6 @@ issue 5381). This subclass keeps Twisted's option negotiation (RFC 1143 state ma
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from twisted.conch.telnet import (
     AO,
     AYT,
@@ -50,8 +48,6 @@ class FastTelnetTransport(TelnetTransport):
     _sb: bytearray | None = None
     output_cap = DEFAULT_CAP
     output: OutputBuffer
-    # Called once when the connection ends (the per-address connection count).
-    on_lost: Callable[[], object] | None = None
 
     def connectionMade(self) -> None:
         # Everything we send, option negotiation included, goes through one bounded buffer.
@@ -67,12 +63,7 @@ class FastTelnetTransport(TelnetTransport):
 
     def connectionLost(self, reason: object) -> None:
         self.output.stopProducing()
-        on_lost, self.on_lost = self.on_lost, None
-        try:
-            super().connectionLost(reason)
-        finally:
-            if on_lost is not None:
-                on_lost()
+        super().connectionLost(reason)
 
     def dataReceived(self, data: bytes) -> None:
         if self.state == "data" and IAC not in data:

@@ -122,23 +122,10 @@ class GameSite(Site):
     limits: PeerLimits | None = None
 
     def buildProtocol(self, addr: Any) -> Any:
-        limits = self.limits
-        if limits is None:
+        if self.limits is None:
             return super().buildProtocol(addr)
-        host = str(getattr(addr, "host", ""))
-        refused = limits.admit(host)
-        if refused is not None:
-            return http_refusal(refused)
-        channel = super().buildProtocol(addr)
-        lost = channel.connectionLost
-
-        def counted_lost(reason: Any) -> None:
-            try:
-                lost(reason)
-            finally:
-                limits.release(host)
-        channel.connectionLost = counted_lost
-        return channel
+        return self.limits.build(addr, lambda: super(GameSite, self).buildProtocol(addr),
+                                 http_refusal)
 
 
 def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
