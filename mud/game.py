@@ -36,13 +36,13 @@ class Game:
                  command_rate: float = 10.0, command_burst: int = 30,
                  linkdead: float = 600.0) -> None:
         self.world = world
-        # Seconds a character whose connection died stays in the world, waiting for its player.
-        self.linkdead = linkdead
-        self.throttle = LoginThrottle(world.clock)
-        self._linkdead_timers: dict[str, Any] = {}
         # Each connection may run command_rate commands a second, in bursts of command_burst.
         self.command_rate = command_rate
         self.command_burst = command_burst
+        # Seconds a character whose connection died stays in the world, waiting for its player.
+        self.linkdead = linkdead
+        self._linkdead_timers: dict[str, Any] = {}
+        self.throttle = LoginThrottle(world.clock)
         self.store = store
         self.accounts = accounts
         self.sessions: set[Session] = set()
@@ -219,16 +219,13 @@ class Game:
                 session.send(Message(SHUTDOWN_NOTICE))
 
         def close_all(_: object) -> None:
+            # Everyone, connected or link-dead, was written by save_everything: take them
+            # out without another save, then close every connection.
+            for character in list(self.world.online.values()):
+                self.world.leave(character)
+                character.link = NOBODY
+                self._announce("leave", character)
             for session in list(self.sessions):
-                character = session.character
-                if character is not None and character.link is session:
-                    # Already written by save_everything: leave without another save.
-                    self.world.leave(character)
-                    character.link = NOBODY
-                    self._announce("leave", character)
                 session.character = None
                 session.close(Goodbye(SHUTDOWN_GOODBYE, "shutdown"))
-            for character in list(self.world.online.values()):
-                # Link-dead bodies: saved above; take them out too.
-                self.world.leave(character)
         return self.save_everything().addCallback(close_all)

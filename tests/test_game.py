@@ -212,3 +212,15 @@ def test_a_pasted_flood_runs_at_the_command_rate_and_others_are_not_held_up():
     # Everything queued ran, the overflow beyond the queue was dropped.
     assert total + rest == burst + MAX_QUEUED_LINES
     assert 'You say, "after"' in ann.type("say after")
+
+
+def test_shutdown_takes_link_dead_bodies_out_and_tells_presence():
+    game, _ann, bob = pair()
+    left = []
+    game.presence.append(lambda what, name, via: left.append(name) if what == "leave" else None)
+    bob.drop()  # Bob goes link-dead
+    assert "bob" in game.world.online
+    game.shutdown()
+    assert game.world.online == {}
+    assert sorted(left) == ["Ann", "Bob"]
+    assert game.store.characters["bob"].room == "village:square"
