@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Root installs system packages directly; anyone else goes through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint clean browser
+.PHONY: run test lint clean system-packages
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,13 +19,24 @@ $(STAMP): setup.cfg pyproject.toml
 run: $(STAMP)
 	$(BIN)/twistd --nodaemon --pidfile= mud
 
-# The browser end-to-end tests drive Debian's chromium (Playwright never downloads one).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  $(SUDO) apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium; }
+# Debian packages the end-to-end tests drive, as package:command. chromium for the browser
+# tests (Playwright never downloads one); iproute2 for the network namespaces that make a
+# half-open connection.
+SYSTEM_PACKAGES := chromium:chromium iproute2:ip
 
-test: $(STAMP) browser
+system-packages:
+	@missing=""; \
+	for pair in $(SYSTEM_PACKAGES); do \
+	  command -v "$${pair#*:}" >/dev/null 2>&1 || [ -x "/usr/sbin/$${pair#*:}" ] || \
+	    [ -x "/usr/games/$${pair#*:}" ] || missing="$$missing $${pair%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -48,6 +48,14 @@ class Settings:
     # Connections one address may hold at once, and open in a minute (telnet and web together).
     connections_per_ip: int = 20
     new_connections_per_minute: int = 60
+    # Dead peers: ping (WebSocket ping, telnet IAC NOP and TCP keepalive) every ping_interval
+    # seconds; a peer that leaves it unanswered for ping_timeout seconds is dropped.
+    ping_interval: float = 30.0
+    ping_timeout: float = 20.0
+    # Seconds without input before a connection is closed: at the login screen, and in the
+    # game (0: never).
+    login_timeout: float = 120.0
+    idle_timeout: float = 0.0
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -61,8 +69,10 @@ LISTS = {"telnet", "web"}
 # Numeric settings and their smallest allowed value.
 NUMBERS = {"autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
            "command_burst": 1, "linkdead": 0,
-           "connections_per_ip": 1, "new_connections_per_minute": 1}
-FRACTIONAL = {"autosave", "command_rate", "linkdead"}
+           "connections_per_ip": 1, "new_connections_per_minute": 1,
+           "ping_interval": 1, "ping_timeout": 1, "login_timeout": 0, "idle_timeout": 0}
+FRACTIONAL = {"autosave", "command_rate", "linkdead", "ping_interval", "ping_timeout",
+              "login_timeout", "idle_timeout"}
 
 
 def _check(key: str, value: Any, source: str) -> Any:

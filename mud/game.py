@@ -34,7 +34,8 @@ SHUTDOWN_GOODBYE = "Your character is saved. The server is going down; come back
 class Game:
     def __init__(self, world: World, store: Store, accounts: Accounts,
                  command_rate: float = 10.0, command_burst: int = 30,
-                 linkdead: float = 600.0) -> None:
+                 linkdead: float = 600.0, login_timeout: float = 120.0,
+                 idle_timeout: float = 0.0) -> None:
         self.world = world
         # Each connection may run command_rate commands a second, in bursts of command_burst.
         self.command_rate = command_rate
@@ -42,6 +43,10 @@ class Game:
         # Seconds a character whose connection died stays in the world, waiting for its player.
         self.linkdead = linkdead
         self._linkdead_timers: dict[str, Any] = {}
+        # Seconds without input before a connection is closed: at the login screen, and in
+        # the game (0: never).
+        self.login_timeout = login_timeout
+        self.idle_timeout = idle_timeout
         self.throttle = LoginThrottle(world.clock)
         self.store = store
         self.accounts = accounts

@@ -4,7 +4,9 @@ A protocol feeds it decoded lines and gives it a ``Connection`` to speak through
 session never touches a socket. It is also the character's listener (``send``) and the
 account hooks commands use (``quit``, ``change_password``). Input that arrives while a
 login check is running waits in a small bounded queue, so auto-login clients that send
-name and password together work.
+name and password together work. A connection that sends nothing for ``login_timeout``
+seconds at the login screen, or ``idle_timeout`` seconds in the game, is closed (an idle
+player's character is saved and leaves, as with ``quit``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ PROMPT = Prompt("> ")
 TAKEOVER_NOTICE = ("Someone has logged in as your character from another connection, "
                    "so this connection is being closed.")
 MAX_QUEUED_LINES = 32
+LOGIN_TIMEOUT_NOTICE = ("You took too long to log in, so this connection is being closed. "
+                        "Connect again when you are ready.")
+
+
+def idle_notice(seconds: float) -> str:
+    spell = f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} seconds"
+    return (f"You have been idle for {spell}, so you are being disconnected. "
+            "Your character is saved; log in again to play.")
 
 
 class Connection(Protocol):
@@ -65,10 +75,14 @@ class Session:
         self._bucket = TokenBucket(game.command_rate, game.command_burst, self._clock.seconds())
         self._later: Any = None
         self._dropping = False
+        self._last_input: float = self._clock.seconds()
+        self._idle_call: Any = None
         game.connect(self)
 
     def start(self) -> None:
+        """Greet at the login screen (telnet), and start the login screen's timeout."""
         self.login.greet()
+        self.watch_idle()
 
     # -- output ---------------------------------------------------------------------------------
 
@@ -87,6 +101,8 @@ class Session:
 
     def entered(self, character: Character) -> None:
         self.connection.entered(character.name)
+        # From the login screen's timeout to the game's.
+        self.watch_idle()
 
     def taken_over(self) -> None:
         """Another connection took our character: let go of it and close."""
@@ -98,6 +114,7 @@ class Session:
     def line_received(self, line: str) -> None:
         if not self.connected:
             return
+        self._last_input = self._clock.seconds()
         if len(self._queue) >= MAX_QUEUED_LINES:
             # One notice per flood, not one per dropped line.
             if not self._dropping:
@@ -159,10 +176,49 @@ class Session:
     def connection_lost(self) -> None:
         self.connected = False
         self._queue.clear()
-        if self._later is not None and self._later.active():
-            self._later.cancel()
-        self._later = None
+        for call in (self._later, self._idle_call):
+            if call is not None and call.active():
+                call.cancel()
+        self._later = self._idle_call = None
         self.game.disconnect(self)
+
+    # -- idle timeouts --------------------------------------------------------------------------
+
+    def note_input(self) -> None:
+        """The player did something that is not a line (a web login frame)."""
+        self._last_input = self._clock.seconds()
+
+    def watch_idle(self) -> None:
+        """(Re)start the idle timeout for the state the session is in."""
+        if self._idle_call is not None and self._idle_call.active():
+            self._idle_call.cancel()
+        self._check_idle()
+
+    def _check_idle(self) -> None:
+        # Input does not reset a timer (that would cost a reschedule per line): the timer
+        # looks at the time of the last input when it fires, and waits again if need be.
+        self._idle_call = None
+        if not self.connected:
+            return
+        limit = self.game.idle_timeout if self.character is not None \
+            else self.game.login_timeout
+        if limit <= 0:
+            return
+        now = self._clock.seconds()
+        due = self._last_input + limit
+        if now < due:
+            self._idle_call = self._clock.callLater(due - now, self._check_idle)
+            return
+        character = self.character
+        if character is None:
+            log.info("closing a {via} connection from {peer}: nothing sent at the login "
+                     "screen for {limit:g} s", via=self.via, peer=self.peer or "?", limit=limit)
+            self.close(Goodbye(LOGIN_TIMEOUT_NOTICE, "login_timeout"))
+            return
+        log.info("{name} was idle for {limit:g} s; saving and disconnecting",
+                 name=character.name, limit=limit)
+        self.game.leave(self)
+        self.close(Goodbye(idle_notice(limit), "idle"))
 
     # -- account hooks for commands ---------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from mud.config import Settings, load_settings
 from mud.errors import StartupError
 from mud.game import Game
 from mud.persistence.store import Store, StoreError
+from mud.protocols.keepalive import Keepalive
 from mud.protocols.peer_limits import PeerLimits
 from mud.protocols.telnet import TelnetFactory
 from mud.protocols.web import make_site
@@ -50,6 +51,14 @@ class Options(usage.Options):
                                                    "in a minute (default: 60)."],
         ["output-buffer", None, None, "Bytes of unread output a connection may pile up "
                                       "before it is dropped (default: 262144)."],
+        ["ping-interval", None, None, "Seconds between keepalive pings: WebSocket ping, "
+                                      "telnet IAC NOP, TCP keepalive (default: 30)."],
+        ["ping-timeout", None, None, "Seconds a peer has to answer a ping or acknowledge "
+                                     "data before it is taken for dead (default: 20)."],
+        ["login-timeout", None, None, "Seconds a connection may sit at the login screen "
+                                      "without sending anything (default: 120; 0: forever)."],
+        ["idle-timeout", None, None, "Seconds a player in the game may send nothing before "
+                                     "being saved and disconnected (default: 0: never)."],
     ]
 
     def __init__(self) -> None:
@@ -68,7 +77,8 @@ class Options(usage.Options):
     def postOptions(self) -> None:
         given = {key: self[key] for key in ("world", "data", "autosave")}
         for option in ("output-buffer", "command-rate", "command-burst", "linkdead",
-                       "connections-per-ip", "new-connections-per-minute"):
+                       "connections-per-ip", "new-connections-per-minute", "ping-interval",
+                       "ping-timeout", "login-timeout", "idle-timeout"):
             given[option.replace("-", "_")] = self[option]
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
@@ -99,16 +109,17 @@ def build_service(settings: Settings, reactor: Any = None,
     accounts = Accounts(store, cost=password_cost, clock_seconds=reactor.seconds,
                         **thread_kwargs)
     game = Game(world, store, accounts, settings.command_rate, settings.command_burst,
-                settings.linkdead)
+                settings.linkdead, settings.login_timeout, settings.idle_timeout)
     service = MudService(game, reactor, settings.autosave)
     limits = PeerLimits(reactor, settings.connections_per_ip,
                         settings.new_connections_per_minute)
-    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, limits)
+    keepalive = Keepalive(settings.ping_interval, settings.ping_timeout)
+    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, limits, keepalive)
     for endpoint in settings.telnet:
         service.listen(reactor, endpoint, factory, "telnet")
     signer = TokenSigner(load_or_create_secret(settings.data))
-    site = make_site(game, signer, reactor.seconds, output_cap=settings.output_buffer,
-                     limits=limits)
+    site = make_site(game, signer, reactor.seconds, keepalive,
+                     output_cap=settings.output_buffer, limits=limits)
     for endpoint in settings.web:
         service.listen(reactor, endpoint, site, "web")
     service.closers.append(site.presence.close_all)

@@ -213,3 +213,24 @@ def test_values_that_only_look_like_numbers_are_refused(key, value):
 def test_whole_number_strings_and_floats_are_accepted_for_max_line():
     assert Settings().with_values({"max_line": "8192"}, "env").max_line == 8192
     assert Settings().with_values({"max_line": 8192.0}, "file").max_line == 8192
+
+
+def test_the_example_config_loads_and_shows_every_setting():
+    example = Path(__file__).resolve().parent.parent / "docs" / "mud.example.yaml"
+    settings = load_settings(str(example), environ={})
+    assert settings.ping_interval == 30 and settings.idle_timeout == 0
+    text = example.read_text()
+    missing = [key for key in Settings.__dataclass_fields__
+               if f"\n{key}:" not in text and f"\n# {key}:" not in text]
+    assert missing == []
+
+
+def test_dead_peer_and_idle_settings_from_the_environment():
+    settings = load_settings(environ={"MUD_PING_INTERVAL": "2.5", "MUD_PING_TIMEOUT": "4",
+                                      "MUD_LOGIN_TIMEOUT": "0", "MUD_IDLE_TIMEOUT": "1800"})
+    assert (settings.ping_interval, settings.ping_timeout) == (2.5, 4)
+    assert (settings.login_timeout, settings.idle_timeout) == (0, 1800)
+    with pytest.raises(StartupError, match="'ping_interval' must be at least 1"):
+        load_settings(environ={"MUD_PING_INTERVAL": "0.5"})
+    with pytest.raises(StartupError, match="'idle_timeout' must be at least 0"):
+        load_settings(environ={"MUD_IDLE_TIMEOUT": "-1"})

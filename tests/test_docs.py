@@ -30,6 +30,12 @@ def test_per_connection_limits_match_the_defaults():
     assert f"| {defaults.connections_per_ip} |" in row("connections open at once")
     assert f"| {defaults.new_connections_per_minute} |" in row("new connections in any minute")
     assert f"{websocket.MAX_FRAME // 1024} KiB" in row("a WebSocket frame")
+    assert f"every {defaults.ping_interval:g} s" in row("keepalive ping")
+    assert f"| {defaults.ping_timeout:g} s |" in row("time to answer a ping")
+    assert f"{defaults.ping_interval + defaults.ping_timeout:g} s by default" in \
+        row("time to answer a ping")
+    assert f"| {defaults.login_timeout:g} s |" in row("silence at the login screen")
+    assert defaults.idle_timeout == 0 and "| never (0) |" in row("silence in the game")
     assert f"{websocket.MAX_COMMAND} characters" in row("a `command` frame")
 
 

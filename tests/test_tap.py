@@ -68,6 +68,25 @@ def test_build_service_assembles_listeners_and_autosave(tmp_path):
     assert service.game.linkdead == 600
     assert parse("--linkdead", "0").settings.linkdead == 0
     assert reactor.tcpServers[1][3] == "127.0.0.1"
+    assert telnet_factory.keepalive.interval == 30 and telnet_factory.keepalive.timeout == 20
+    assert (service.game.login_timeout, service.game.idle_timeout) == (120, 0)
+
+
+def test_dead_peer_and_idle_options_reach_the_listeners_and_the_game(tmp_path):
+    options = parse("--ping-interval", "5", "--ping-timeout", "2.5", "--login-timeout", "0",
+                    "--idle-timeout", "900", "--data", str(tmp_path / "var"),
+                    "--world", str(BUNDLED_WORLD), "--telnet", "tcp:0", "--web", "tcp:0")
+    reactor = MemoryReactorClock()
+    service = build_service(options.settings, reactor=reactor, password_cost=CHEAP)
+    service.privilegedStartService()
+    telnet_factory, site = reactor.tcpServers[0][1], reactor.tcpServers[1][1]
+    assert (telnet_factory.keepalive.interval, telnet_factory.keepalive.timeout) == (5, 2.5)
+    game_ws = site.resource.children[b"ws"]._factory
+    assert (game_ws.autoPingInterval, game_ws.autoPingTimeout) == (5, 2.5)
+    assert (site.presence.autoPingInterval, site.presence.autoPingTimeout) == (5, 2.5)
+    assert (service.game.login_timeout, service.game.idle_timeout) == (0, 900)
+    with pytest.raises(usage.UsageError, match="'ping_timeout' must be at least 1"):
+        parse("--ping-timeout", "0")
 
 
 def test_build_service_reports_a_broken_world_and_data_dir(tmp_path):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from twisted.conch.telnet import DO, DONT, ECHO, IAC, SGA, WILL, WONT
+from twisted.conch.telnet import DO, DONT, ECHO, IAC, NOP, SGA, WILL, WONT
+from twisted.internet.testing import StringTransport
 
 from mud.engine.events import Say
-from mud.protocols.telnet import clean_line
+from mud.protocols.telnet import TelnetFactory, clean_line
 from tests.support import WirePlayer, make_game
 
 
@@ -208,3 +209,31 @@ def test_logging_back_in_takes_over_the_link_dead_body():
     game.world.clock.advance(game.linkdead * 2)  # the timer was cancelled
     assert "bob" in game.world.online
     assert "Bob (link-dead)" not in ann.type("look")
+
+
+def test_iac_nop_every_ping_interval_and_none_after_the_connection_ends():
+    game = make_game()
+    player = logged_in(game)
+    player.read_bytes()
+    interval = player.protocol.keepalive.interval
+    game.world.clock.advance(interval - 0.5)
+    assert player.read_bytes() == b""
+    game.world.clock.advance(0.5)
+    assert player.read_bytes() == IAC + NOP
+    game.world.clock.pump([interval] * 3)
+    assert player.read_bytes() == (IAC + NOP) * 3
+    heartbeat = player.protocol._heartbeat
+    player.drop()
+    game.world.clock.advance(interval * 3)
+    assert player.read_bytes() == b""
+    assert not heartbeat.running
+
+
+def test_no_heartbeat_when_keepalive_is_off():
+    game = make_game()
+    wire = StringTransport()
+    telnet = TelnetFactory(game, keepalive=None).buildProtocol(None)
+    telnet.makeConnection(wire)
+    wire.clear()
+    game.world.clock.advance(3600)
+    assert IAC + NOP not in wire.value()

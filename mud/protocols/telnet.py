@@ -6,7 +6,8 @@ UTF-8 (invalid bytes become U+FFFD) with control characters removed; a line long
 when no newline ever comes. Output is rendered once per text style and the bytes are
 cached on the event, so a broadcast costs one render per style, not one per player.
 Passwords are hidden with ``IAC WILL ECHO``; a client that never answers negotiation
-(netcat) still works, it simply sees its own typing.
+(netcat) still works, it simply sees its own typing. A vanished peer is noticed through
+``Keepalive`` (TCP keepalive, TCP_USER_TIMEOUT and an ``IAC NOP`` every interval).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from twisted.conch.telnet import ECHO, SGA, TelnetProtocol
+from twisted.conch.telnet import ECHO, IAC, NOP, SGA, TelnetProtocol
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.engine.events import Error, Event, Prompt
+from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
 from mud.protocols.output_buffer import DEFAULT_CAP
 from mud.protocols.peer_limits import PeerLimits, telnet_refusal
 from mud.protocols.telnet_transport import FastTelnetTransport
@@ -60,9 +62,12 @@ def encode(text: str) -> bytes:
 class MudTelnetProtocol(TelnetProtocol):
     via = "telnet"
 
-    def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE) -> None:
+    def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
+                 keepalive: Keepalive | None = None) -> None:
         self.game = game
         self.max_line = max_line
+        self.keepalive = keepalive
+        self._heartbeat: Heartbeat | None = None
         self.style: TextStyle = ANSI
         self.session: Session | None = None
         self._partial = b""
@@ -80,14 +85,25 @@ class MudTelnetProtocol(TelnetProtocol):
         self.peer = str(getattr(self.transport.getPeer(), "host", ""))
         # Writes go through the transport's bounded, backpressure-aware output buffer.
         self._raw = self.transport.output
+        if self.keepalive is not None:
+            self.keepalive.tune(self.transport)
+            self._heartbeat = Heartbeat(self.game.world.clock, self.keepalive.interval,
+                                        self._nop)
+            self._heartbeat.start()
         self._offer(SGA)
         self.session = Session(self.game, self)
         self.session.start()
 
     def connectionLost(self, reason: Failure) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
         if self.session is not None:
             session, self.session = self.session, None
             session.connection_lost()
+
+    def _nop(self) -> None:
+        # Something for the peer to acknowledge, so a vanished one times out (see keepalive).
+        self._raw.write(IAC + NOP)
 
     def _offer(self, option: bytes) -> None:
         self.transport.will(option).addErrback(lambda _: None)
@@ -197,11 +213,13 @@ class TelnetFactory(ServerFactory):
     """Builds a FastTelnetTransport wrapping a MudTelnetProtocol for each connection."""
 
     def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
-                 output_cap: int = DEFAULT_CAP, limits: PeerLimits | None = None) -> None:
+                 output_cap: int = DEFAULT_CAP, limits: PeerLimits | None = None,
+                 keepalive: Keepalive | None = DEFAULT_KEEPALIVE) -> None:
         self.game = game
         self.max_line = max_line
         self.output_cap = output_cap
         self.limits = limits
+        self.keepalive = keepalive
 
     def buildProtocol(self, addr: object) -> Protocol:
         if self.limits is None:
@@ -209,7 +227,8 @@ class TelnetFactory(ServerFactory):
         return self.limits.build(addr, self._telnet, telnet_refusal)
 
     def _telnet(self) -> FastTelnetTransport:
-        transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line)
+        transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line,
+                                        self.keepalive)
         transport.factory = self
         transport.output_cap = self.output_cap
         return transport

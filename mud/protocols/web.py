@@ -22,6 +22,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 from twisted.web.static import File
 
+from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.peer_limits import PeerLimits, http_refusal
 from mud.protocols.websocket import GameWebSocketFactory
 from mud.tokens import TokenSigner
@@ -74,6 +75,7 @@ class PresenceProtocol(WebSocketServerProtocol):
     factory: PresenceFactory
 
     def onOpen(self) -> None:
+        self.factory.keepalive.tune(self.transport)
         players = [{"name": p["name"], "via": p["via"]} for p in who_online(self.factory.game)]
         self.sendMessage(_encode({"type": "snapshot", "players": players}))
         self.factory.listeners.add(self)
@@ -88,12 +90,14 @@ class PresenceProtocol(WebSocketServerProtocol):
 class PresenceFactory(WebSocketServerFactory):
     protocol = PresenceProtocol
 
-    def __init__(self, game: Game) -> None:
+    def __init__(self, game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE) -> None:
         super().__init__()
         self.game = game
+        self.keepalive = keepalive
         self.listeners: set[PresenceProtocol] = set()
         self.setProtocolOptions(maxMessagePayloadSize=4096, maxFramePayloadSize=4096,
-                                autoPingInterval=30, autoPingTimeout=20)
+                                autoPingInterval=keepalive.interval,
+                                autoPingTimeout=keepalive.timeout)
         game.presence.append(self.changed)
 
     def close_all(self) -> None:
@@ -129,17 +133,16 @@ class GameSite(Site):
 
 
 def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
-              ping_interval: float = 30, ping_timeout: float = 20,
-              output_cap: int = 256 * 1024, limits: PeerLimits | None = None) -> GameSite:
+              keepalive: Keepalive = DEFAULT_KEEPALIVE, output_cap: int = 256 * 1024,
+              limits: PeerLimits | None = None) -> GameSite:
     root = StaticClient(str(STATIC))
     root.indexNames = ["index.html"]
-    game_ws = GameWebSocketFactory(game, signer, clock, ping_interval, ping_timeout,
-                                   output_cap)
+    game_ws = GameWebSocketFactory(game, signer, clock, keepalive, output_cap)
     root.putChild(b"ws", WebSocketResource(game_ws))
     api = Resource()
     api.putChild(b"who", WhoResource(game))
     root.putChild(b"api", api)
-    presence = PresenceFactory(game)
+    presence = PresenceFactory(game, keepalive)
     root.putChild(b"presence", WebSocketResource(presence))
     site = GameSite(root)
     site.presence = presence

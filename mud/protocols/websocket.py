@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 from mud.accounts import display_name, name_problem, password_problem
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
+from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
 from mud.render.json_events import error_frame, frame, render_json
 from mud.session import Session
@@ -64,11 +65,13 @@ class GameWebSocket(WebSocketServerProtocol):
     def onOpen(self) -> None:
         # twisted.web's HTTPChannel is still the transport's producer: replace it with ours.
         self.transport.unregisterProducer()
+        self.factory.keepalive.tune(self.transport)
         self.output = OutputBuffer(self.transport, self._sink, self.factory.output_cap,
                                    peer=str(self.transport.getPeer()))
         self.peer = str(getattr(self.transport.getPeer(), "host", ""))
         self.game = self.factory.game
         self.session = Session(self.game, self)
+        self.session.watch_idle()
         self._checking = False
         world = self.game.world
         self._send_raw(frame("hello", world=world.name, welcome=world.welcome,
@@ -145,6 +148,9 @@ class GameWebSocket(WebSocketServerProtocol):
             shown = message["type"][:40]
             raise BadFrame("unknown_type", f"Unknown frame type '{shown}'; expected one of: "
                            + ", ".join(sorted(self.HANDLERS)) + ".")
+        if handler is not GameWebSocket._on_ping:
+            # The client's own keepalive pings are not the player doing something.
+            self.session.note_input()
         handler(self, message)
 
     def _on_ping(self, message: dict[str, Any]) -> None:
@@ -230,14 +236,15 @@ class GameWebSocketFactory(WebSocketServerFactory):
     protocol = GameWebSocket
 
     def __init__(self, game: Game, signer: TokenSigner, clock: Callable[[], float],
-                 ping_interval: float = 30, ping_timeout: float = 20,
-                 output_cap: int = DEFAULT_CAP) -> None:
+                 keepalive: Keepalive = DEFAULT_KEEPALIVE, output_cap: int = DEFAULT_CAP) -> None:
         super().__init__()
         self.game = game
         self.output_cap = output_cap
         self.signer = signer
         self.clock = clock
+        self.keepalive = keepalive
         # UTF-8 is checked in _parse, so a bad frame gets an error rather than a close.
         self.setProtocolOptions(maxMessagePayloadSize=MAX_FRAME, maxFramePayloadSize=MAX_FRAME,
-                                autoPingInterval=ping_interval, autoPingTimeout=ping_timeout,
+                                autoPingInterval=keepalive.interval,
+                                autoPingTimeout=keepalive.timeout,
                                 utf8validateIncoming=False)

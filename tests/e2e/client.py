@@ -66,5 +66,5 @@ class TelnetPlayer(Protocol):
         return self.wait_for(expect)
 
 
-def connect(port: int) -> Deferred[TelnetPlayer]:
-    return connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", port), TelnetPlayer())
+def connect(port: int, host: str = "127.0.0.1") -> Deferred[TelnetPlayer]:
+    return connectProtocol(TCP4ClientEndpoint(reactor, host, port), TelnetPlayer())

@@ -80,13 +80,13 @@ class WebPlayer(WebSocketClientProtocol):
         self.send(type="command", text=text)
 
 
-def connect_web(port: int, path: str = "/ws", tls: bool = False) -> Deferred[WebPlayer]:
+def connect_web(port: int, path: str = "/ws", tls: bool = False,
+                host: str = "127.0.0.1") -> Deferred[WebPlayer]:
     """Connect over ws:// (or wss:// with ``tls``, trusting any certificate: tests only)."""
-    factory = WebSocketClientFactory(f"{'wss' if tls else 'ws'}://127.0.0.1:{port}{path}")
+    factory = WebSocketClientFactory(f"{'wss' if tls else 'ws'}://{host}:{port}{path}")
     factory.protocol = WebPlayer
     if tls:
-        endpoint = SSL4ClientEndpoint(reactor, "127.0.0.1", port,
-                                      CertificateOptions(verify=False))
+        endpoint = SSL4ClientEndpoint(reactor, host, port, CertificateOptions(verify=False))
     else:
-        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+        endpoint = TCP4ClientEndpoint(reactor, host, port)
     return endpoint.connect(factory).addCallback(lambda proto: proto.opened)

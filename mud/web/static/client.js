@@ -92,7 +92,7 @@
   let pendingAuth = null;    // a login/register frame to send once the socket is open
   let authInFlight = false;  // login/register/resume sent, no answer yet
   let authed = false;        // login_ok seen on the current socket
-  let goodbyeKind = null;    // 'quit' | 'takeover' | 'server': why the server is closing us
+  let goodbyeKind = null;    // 'quit' | 'takeover' | 'idle' | 'login_timeout' | 'server'
   let quitAt = 0;            // when the player last sent quit (or a prefix of it)
   let held = [];             // commands typed while a resume is in flight
   let gameShown = false;
@@ -278,6 +278,12 @@
       setStatus('disconnected');
       return;
     }
+    if (why === 'idle' || why === 'login_timeout') {
+      // Coming straight back would defeat the server's timeout. The Reconnect button (which
+      // resumes the saved session) or the next login brings the player back.
+      setStatus('disconnected');
+      return;
+    }
     if (lostLogin && !gameShown) showLoginError('The connection was lost. Please try again.');
     scheduleReconnect();
   }
@@ -450,7 +456,7 @@
 
   function onGoodbye(text, reason) {
     // The server says why; older servers did not, so fall back to what we know.
-    if (reason === 'quit' || reason === 'takeover') goodbyeKind = reason;
+    if (['quit', 'takeover', 'idle', 'login_timeout'].includes(reason)) goodbyeKind = reason;
     else if (reason) goodbyeKind = 'server';
     else if (quitAt && Date.now() - quitAt < QUIT_WINDOW) goodbyeKind = 'quit';
     else if (TAKEOVER_RE.test(text)) goodbyeKind = 'takeover';
