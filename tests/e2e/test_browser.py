@@ -124,3 +124,31 @@ def test_phone_width_and_reconnect_with_resume(server, browser, tmp_path):
     telnet = Player(server.port("telnet"))
     telnet.ask("create Tam secret1", "Village Square")
     telnet.ask("who", "Pip")
+
+
+def test_an_idle_player_is_let_go_and_the_page_waits_for_the_reconnect_button(browser,
+                                                                             tmp_path):
+    server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--web",
+                     "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var"),
+                     "--idle-timeout", "2"], tmp_path)
+    try:
+        page = browser.new_page()
+        sockets: list[str] = []
+        page.on("websocket", lambda ws: sockets.append(ws.url))
+        page.goto(f"http://127.0.0.1:{server.port('web')}/")
+        page.fill("#name", "Dozy")
+        page.fill("#password", "secret1")
+        page.click("#register-button")
+        expect(page.locator("#room-name")).to_have_text("Village Square")
+        expect(page.locator("#output [data-type=goodbye]").last).to_contain_text(
+            "idle for 2 seconds", timeout=8000)
+        expect(page.locator("#status")).to_have_attribute("data-state", "disconnected")
+        # It does not come straight back by itself (that would defeat the timeout)...
+        page.wait_for_timeout(3000)
+        assert len([url for url in sockets if url.endswith("/ws")]) == 1
+        # ...but the Reconnect button resumes the saved character without a password.
+        page.click("#reconnect")
+        expect(page.locator("#status")).to_have_attribute("data-state", "connected")
+        expect(page.locator("#output [data-type=room]").last).to_contain_text("Village Square")
+    finally:
+        server.stop()
