@@ -21,7 +21,7 @@ from mud.engine.events import Goodbye, Message
 from mud.engine.model import NOBODY, Character
 from mud.engine.world import CharacterRecord, Snapshot, World
 from mud.login_throttle import LoginThrottle, Throttled
-from mud.persistence.store import Store
+from mud.persistence.store import Store, StoreUnavailable
 from mud.session import Session
 
 log = Logger()
@@ -128,6 +128,8 @@ class Game:
         def loaded(record: CharacterRecord | None) -> None:
             if not session.connected:
                 return
+            # A save that failed (disk full, read-only) still holds the newest record.
+            record = self._pending.character(key) or record
             if record is None:
                 raise LookupError(f"account {key!r} has no character row")
             # Another connection may have finished logging in meanwhile.
@@ -201,10 +203,22 @@ class Game:
             self.saves_failed += 1
             # Keep what did not land; anything newer queued meanwhile wins.
             self._pending = snapshot.merge(self._pending)
-            log.failure("SAVE FAILED ({n} characters, {m} items kept for the next attempt)",
-                        failure, n=len(snapshot.characters), m=len(snapshot.items))
+            if failure.check(StoreUnavailable):
+                # The storage is failing, not our code: one line per attempt, no traceback.
+                log.critical("SAVE FAILED (attempt {attempt}): {why}. {n} characters and {m} "
+                             "item places are kept in memory and retried at every save; "
+                             "fix the data directory (space, permissions) and they are "
+                             "written.", attempt=self.saves_failed, why=failure.value,
+                             n=len(self._pending.characters), m=len(self._pending.items))
+            else:
+                log.failure("SAVE FAILED ({n} characters, {m} items kept for the next "
+                            "attempt)", failure, n=len(snapshot.characters),
+                            m=len(snapshot.items))
 
         def done(_: object) -> None:
+            if self.saves_failed:
+                log.warn("Saving works again after {n} failed attempts; everything kept "
+                         "meanwhile is now written.", n=self.saves_failed)
             self.saves_failed = 0
         return self.store.save(snapshot).addCallbacks(done, failed)
 

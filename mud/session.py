@@ -23,6 +23,7 @@ from mud.commands import COMMANDS, Context
 from mud.engine.events import Error, Event, Goodbye, Message, Prompt
 from mud.engine.model import Character
 from mud.login import LoginFlow
+from mud.persistence.store import UNAVAILABLE_NOTICE, StoreUnavailable
 from mud.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
@@ -162,8 +163,12 @@ class Session:
         return waiting
 
     def _failed(self, failure: Failure) -> None:
-        log.failure("session operation failed", failure)
-        self.send(Error("Something went wrong on the server; please try again."))
+        if failure.check(StoreUnavailable):
+            log.error("a {via} request failed: {why}", via=self.via, why=failure.value)
+            self.send(Error(UNAVAILABLE_NOTICE))
+        else:
+            log.failure("session operation failed", failure)
+            self.send(Error("Something went wrong on the server; please try again."))
         if self.character is None and self.connected:
             self.login.ask_name()
 

@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 
+from mud.atomic_file import write_atomically
 from mud.errors import StartupError
 
 SECRET_FILE = "secret.key"
@@ -36,11 +37,10 @@ def load_or_create_secret(data_dir: str) -> bytes:
     except FileNotFoundError:
         secret = os.urandom(32)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secret)
-                handle.flush()
-                os.fsync(handle.fileno())
+            # A crash mid-write must not leave a short key behind; a server that made the
+            # file first wins.
+            if not write_atomically(path, secret, 0o600, replace=False):
+                return load_or_create_secret(data_dir)
         except OSError as exc:
             raise StartupError(f"{path}: cannot create the server secret ({exc})") from None
     except OSError as exc:

@@ -18,7 +18,7 @@ from mud import passwords
 from mud.accounts import Accounts
 from mud.engine.world import CharacterRecord, Snapshot
 from mud.game import Game
-from mud.persistence.store import AccountRow
+from mud.persistence.store import AccountRow, StoreUnavailable
 from mud.protocols.telnet import TelnetFactory
 from mud.world_loader import load_world
 
@@ -66,7 +66,7 @@ class MemoryStore:
     def save(self, snapshot: Snapshot) -> Deferred[None]:
         if self.fail_saves:
             self.fail_saves -= 1
-            return fail(OSError(28, "No space left on device"))
+            return fail(StoreUnavailable("memory: database or disk is full"))
         self.saves.append(snapshot)
         for record in snapshot.characters:
             self.characters[record.key] = record

@@ -48,3 +48,7 @@ def test_account_and_world_limits_match_the_code():
     assert f"{int(tokens.DEFAULT_LIFETIME // 3600)} hours" in row("resume tokens")
     assert f"{world_loader.MAX_FILE_BYTES // 1048576} MiB" in row("a YAML file")
     assert f"{actions.MAX_SPEECH} characters" in row("speech")
+
+
+def test_saving_limits_match_the_defaults():
+    assert f"every {Settings().autosave:g} s" in row("changes lost to a `kill -9`")

@@ -130,6 +130,23 @@ def test_a_failed_save_is_kept_and_written_by_the_next_attempt():
     assert rooms["bob"] == game.world.online["bob"].room.id
 
 
+def test_logging_back_in_while_saves_fail_finds_the_unsaved_position():
+    game, ann, _bob = pair()
+    ann.type("n")
+    game.store.fail_saves = 3  # the disk is full for a while
+    ann.type("quit")
+    assert game.unsaved and game.store.characters["ann"].room == "village:square"
+    again = WirePlayer(game)
+    assert "High Street" in again.type("connect Ann secret1")
+    again.type("n")
+    game.autosave()
+    game.autosave()  # the third failure
+    game.autosave()  # the disk has room again
+    assert not game.unsaved and game.saves_failed == 0
+    assert game.store.characters["ann"].room == game.world.online["ann"].room.id != \
+        "village:high_street"
+
+
 def test_shutdown_tells_players_saves_and_closes_everyone():
     game, ann, bob = pair()
     ann.type("n")

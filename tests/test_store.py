@@ -9,7 +9,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from mud.engine.world import CharacterRecord, Snapshot
-from mud.persistence.store import Store, StoreError
+from mud.persistence.store import Store, StoreError, StoreUnavailable
 
 
 class StoreTests(unittest.TestCase):
@@ -59,6 +59,23 @@ class StoreTests(unittest.TestCase):
         yield self.store.create_account("Ann", "old", CharacterRecord("ann", "Ann", "a:b"), 0)
         yield self.store.set_password("ann", "new")
         self.assertEqual((yield self.store.get_account("ann")).password, "new")
+
+    @defer.inlineCallbacks
+    def test_a_failing_save_writes_nothing_and_says_the_store_is_unavailable(self):
+        yield self.store.create_account("Ann", "h", CharacterRecord("ann", "Ann", "a:b"), 0)
+        with sqlite3.connect(self.store.path) as db:  # the item rows hit a failing disk
+            db.execute("CREATE TRIGGER full BEFORE INSERT ON item_places "
+                       "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        snap = Snapshot([CharacterRecord("ann", "Ann", "woods:edge")],
+                        [("a:b/a:lamp#1", "char", "ann")])
+        error = yield self.assertFailure(self.store.save(snap), StoreUnavailable)
+        self.assertIn("disk is full", str(error))
+        # One transaction: the character row written before the failure was rolled back.
+        self.assertEqual((yield self.store.get_character("ann")).room, "a:b")
+        with sqlite3.connect(self.store.path) as db:
+            db.execute("DROP TRIGGER full")
+        yield self.store.save(snap)
+        self.assertEqual((yield self.store.get_character("ann")).room, "woods:edge")
 
     def test_a_closed_store_refuses_instead_of_reopening(self):
         self.store.close()

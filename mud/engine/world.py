@@ -39,6 +39,13 @@ class Snapshot:
     def __bool__(self) -> bool:
         return bool(self.characters or self.items)
 
+    def character(self, key: str) -> CharacterRecord | None:
+        """The record for ``key`` in this snapshot, if it holds one."""
+        for record in self.characters:
+            if record.key == key:
+                return record
+        return None
+
     def merge(self, newer: Snapshot) -> Snapshot:
         """This snapshot with ``newer`` written over it (used to retry a failed save)."""
         chars = {c.key: c for c in self.characters}

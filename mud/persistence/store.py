@@ -15,6 +15,7 @@ from typing import Any
 
 from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from mud.engine.world import CharacterRecord, Snapshot
 
@@ -42,6 +43,18 @@ CREATE TABLE IF NOT EXISTS item_places (
 
 class StoreError(Exception):
     """The data directory or database cannot be used; the message says why."""
+
+
+class StoreUnavailable(StoreError):
+    """A read or write failed at the storage level (disk full, read-only, I/O error).
+
+    Nothing was written by the failed call (each is one transaction); trying again later
+    may work."""
+
+# Said to a player whose request needed the store while it is failing.
+UNAVAILABLE_NOTICE = ("The server cannot write to its storage just now, so that could not "
+                      "be done; the admins can see why in the log. Please try again in a "
+                      "while.")
 
 
 @dataclass(frozen=True)
@@ -110,11 +123,15 @@ class Store:
             self._pool.close()
             self._pool = None
 
+    def _unavailable(self, failure: Failure) -> None:
+        failure.trap(sqlite3.Error, OSError)
+        raise StoreUnavailable(f"{self.path}: {failure.value}")
+
     def get_account(self, key: str) -> Deferred[AccountRow | None]:
         def found(rows: list[Any]) -> AccountRow | None:
             return AccountRow(*rows[0]) if rows else None
         d = self.pool.runQuery("SELECT key, name, password FROM accounts WHERE key = ?", (key,))
-        return d.addCallback(found)
+        return d.addCallbacks(found, self._unavailable)
 
     def get_character(self, key: str) -> Deferred[CharacterRecord | None]:
         def found(rows: list[Any]) -> CharacterRecord | None:
@@ -124,7 +141,7 @@ class Store:
             return CharacterRecord(key, name, room, description)
         return self.pool.runQuery(
             "SELECT a.name, c.room, c.description FROM characters c JOIN accounts a "
-            "ON a.key = c.key WHERE c.key = ?", (key,)).addCallback(found)
+            "ON a.key = c.key WHERE c.key = ?", (key,)).addCallbacks(found, self._unavailable)
 
     def create_account(self, name: str, password_hash: str, record: CharacterRecord,
                        now: float) -> Deferred[bool]:
@@ -138,11 +155,11 @@ class Store:
             txn.execute("INSERT INTO characters (key, room, description) VALUES (?, ?, ?)",
                         (record.key, record.room, record.description))
             return True
-        return self.pool.runInteraction(create)
+        return self.pool.runInteraction(create).addErrback(self._unavailable)
 
     def set_password(self, key: str, password_hash: str) -> Deferred[None]:
         return self.pool.runOperation("UPDATE accounts SET password = ? WHERE key = ?",
-                                      (password_hash, key))
+                                      (password_hash, key)).addErrback(self._unavailable)
 
     def save(self, snapshot: Snapshot) -> Deferred[None]:
         """Write a snapshot in one transaction: all of it lands, or none of it."""
@@ -155,4 +172,4 @@ class Store:
             txn.executemany("INSERT INTO item_places (item, kind, place) VALUES (?, ?, ?) "
                             "ON CONFLICT(item) DO UPDATE SET kind = excluded.kind, "
                             "place = excluded.place", items)
-        return self.pool.runInteraction(write)
+        return self.pool.runInteraction(write).addErrback(self._unavailable)

@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 from mud.accounts import display_name, name_problem, password_problem
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
+from mud.persistence.store import UNAVAILABLE_NOTICE, StoreUnavailable
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
 from mud.render.json_events import error_frame, frame, render_json
@@ -218,6 +219,10 @@ class GameWebSocket(WebSocketServerProtocol):
         self._checking = True
 
         def failed(failure: Failure) -> None:
+            if failure.check(StoreUnavailable):
+                log.error("a web login failed: {why}", why=failure.value)
+                self._send_raw(error_frame("unavailable", UNAVAILABLE_NOTICE))
+                return
             log.failure("web login failed", failure)
             self._send_raw(error_frame("server_error", "Something went wrong on the server; "
                                        "please try again."))
