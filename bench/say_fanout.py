@@ -29,6 +29,8 @@ class CountingTransport:
 
 def main() -> None:
     game = make_game()
+    # The per-connection command rate limit would drop most of a tight loop of says.
+    game.command_rate, game.command_burst = 1e12, 10**12
     players = []
     for i in range(ROOM_SIZE):
         p = WirePlayer(game)
@@ -51,6 +53,9 @@ def main() -> None:
     per_say = elapsed / SAYS
     per_recipient = per_say / (ROOM_SIZE - 1)
     sent = sum(c.bytes for c in counters)
+    heard = (ROOM_SIZE - 1) * (SAYS + 200)
+    if sent < heard * 40:
+        raise SystemExit(f"only {sent} bytes went out for {heard} deliveries: says were lost")
     print(f"room of {ROOM_SIZE}: {SAYS} says in {elapsed:.3f}s")
     print(f"  {1 / per_say:,.0f} says/s  ({per_say * 1e6:.1f} us per say, "
           f"{per_recipient * 1e6:.2f} us per recipient)")

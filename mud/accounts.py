@@ -26,6 +26,15 @@ RESERVED = {"new", "create", "connect", "quit", "who", "help", "admin", "guest",
 RunInThread = Callable[..., "Deferred[Any]"]
 
 
+class Refused(Exception):
+    """An account could not be made: ``code`` for programs, ``message`` for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a character name, or None if it can."""
     if not NAME_RE.match(name):

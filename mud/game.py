@@ -15,7 +15,7 @@ from twisted.internet.defer import Deferred, DeferredLock, fail, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from mud.accounts import Accounts
+from mud.accounts import Accounts, Refused, display_name, name_problem, password_problem
 from mud.engine import actions
 from mud.engine.events import Goodbye, Message
 from mud.engine.model import NOBODY, Character
@@ -81,6 +81,23 @@ class Game:
                 self.throttle.succeeded(address, name)
             return key
         return self.accounts.authenticate(name, password).addCallback(record)
+
+    def register(self, name: str, password: str) -> Deferred[str]:
+        """Make an account and its character in the start room: fires with its key, or
+        fails with Refused (``invalid_name``, ``invalid_password`` or ``name_taken``)."""
+        problem = name_problem(name)
+        if problem:
+            return fail(Refused("invalid_name", problem))
+        problem = password_problem(password)
+        if problem:
+            return fail(Refused("invalid_password", problem))
+        shown = display_name(name)
+
+        def created(ok: bool) -> str:
+            if not ok:
+                raise Refused("name_taken", f"The name {shown} is taken.")
+            return shown.lower()
+        return self.accounts.create(name, password, self.world.start.id).addCallback(created)
 
     def connect(self, session: Session) -> None:
         self.sessions.add(session)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from mud.accounts import display_name, name_problem, password_problem
+from mud.accounts import Refused, display_name, name_problem, password_problem
 from mud.engine.events import Error, Goodbye, Message, Prompt
 from mud.login_throttle import Throttled
 
@@ -136,22 +136,20 @@ class LoginFlow:
 
     # -- account operations ---------------------------------------------------------------------
 
-    def _create(self, name: str, password: str) -> Deferred[Any] | None:
-        problem = name_problem(name) or password_problem(password)
-        if problem:
-            self.refuse(problem)
-            return None
+    def _create(self, name: str, password: str) -> Deferred[Any]:
         self.state = "waiting"
-        name = display_name(name)
 
-        def created(ok: bool) -> Deferred[Any] | None:
-            if not ok:
-                self.refuse(f"The name {name} is taken. Log in with it, or choose another.")
-                return None
-            self.session.send(Message(f"Welcome to {self.game.world.name}, {name}!"))
-            return self._enter(name.lower())
-        return self.game.accounts.create(name, password, self.game.world.start.id) \
-            .addCallback(created)
+        def created(key: str) -> Deferred[Any]:
+            self.session.send(Message(f"Welcome to {self.game.world.name}, "
+                                      f"{display_name(name)}!"))
+            return self._enter(key)
+
+        def refused(failure: Failure) -> None:
+            failure.trap(Refused)
+            extra = " Log in with it, or choose another." if failure.value.code == "name_taken" \
+                else ""
+            self.refuse(failure.value.message + extra)
+        return self.game.register(name, password).addCallbacks(created, refused)
 
     def _connect(self, name: str, password: str) -> Deferred[Any]:
         self.state = "waiting"

@@ -241,3 +241,17 @@ def test_shutdown_takes_link_dead_bodies_out_and_tells_presence():
     assert game.world.online == {}
     assert sorted(left) == ["Ann", "Bob"]
     assert game.store.characters["bob"].room == "village:square"
+
+
+def test_register_makes_an_account_or_says_why_not_with_a_code():
+    game = make_game()
+    keys, codes = [], []
+
+    def refused(failure):
+        codes.append(failure.value.code)
+    for name, password in [("Wren", "secret1"), ("wREN", "secret2"), ("W1", "secret1"),
+                           ("Nell", "abc")]:
+        game.register(name, password).addCallbacks(keys.append, refused)
+    assert keys == ["wren"]
+    assert codes == ["name_taken", "invalid_name", "invalid_password"]
+    assert game.store.characters["wren"].room == game.world.start.id

@@ -13,18 +13,18 @@ by Autobahn (maxMessagePayloadSize). One Session per connection, as for telnet.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from autobahn.exception import Disconnected
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.websocket.protocol import WebSocketProtocol
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from mud.accounts import display_name, name_problem, password_problem
+from mud.accounts import Refused
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
 from mud.persistence.store import UNAVAILABLE_NOTICE, StoreUnavailable
@@ -41,6 +41,21 @@ log = Logger()
 
 MAX_FRAME = 64 * 1024
 MAX_COMMAND = 4096
+
+
+_FRAMED = "ws-frame"
+
+
+def text_frame(payload: bytes) -> bytes:
+    """``payload`` as one unmasked, unfragmented RFC 6455 text frame (server to client)."""
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 65536:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
 
 
 class BadFrame(Exception):
@@ -100,7 +115,14 @@ class GameWebSocket(WebSocketServerProtocol):
     def send(self, event: Event) -> None:
         if type(event) is Prompt:
             return  # the web client has its own input line
-        self._send_raw(render_json(event))
+        # Server frames are unmasked, so one event's frame is the same bytes for every web
+        # recipient: build it once and cache it on the event beside its JSON.
+        wire = event.wire
+        data = wire.get(_FRAMED) if wire is not None else None
+        if data is None:
+            data = text_frame(render_json(event))
+            event.wire[_FRAMED] = data  # type: ignore[index]
+        self.output.write(data)
 
     def close(self) -> None:
         self.sendClose(code=1000)
@@ -111,11 +133,13 @@ class GameWebSocket(WebSocketServerProtocol):
                              text=f"You are {name}. Welcome to {self.game.world.name}."))
 
     def _send_raw(self, data: bytes) -> None:
-        self.output.write(data)
+        self.output.write(text_frame(data))
 
     def _sink(self, data: bytes) -> None:
-        with contextlib.suppress(Disconnected):
-            self.sendMessage(data, isBinary=False)
+        # Whole frames, written past Autobahn's sendMessage (whose per-call overhead was
+        # most of a broadcast's cost). No data frames once the closing handshake began.
+        if self.state == WebSocketProtocol.STATE_OPEN:
+            self.transport.write(data)
 
     # -- input ----------------------------------------------------------------------------------
 
@@ -191,21 +215,12 @@ class GameWebSocket(WebSocketServerProtocol):
         name = _text_field(message, "name", 64)
         password = _text_field(message, "password", 1024)
         self._logging_in()
-        problem = name_problem(name)
-        if problem:
-            raise BadFrame("invalid_name", problem)
-        problem = password_problem(password)
-        if problem:
-            raise BadFrame("invalid_password", problem)
-        shown = display_name(name)
 
-        def created(ok: bool) -> Deferred[None] | None:
-            if not ok:
-                self._send_raw(error_frame("name_taken", f"The name {shown} is taken."))
-                return None
-            return self.game.enter(self.session, shown.lower())
-        start = self.game.world.start.id
-        self._check(self.game.accounts.create(name, password, start).addCallback(created))
+        def refused(failure: Failure) -> None:
+            failure.trap(Refused)
+            self._send_raw(error_frame(failure.value.code, failure.value.message))
+        self._check(self.game.register(name, password)
+                    .addCallbacks(lambda key: self.game.enter(self.session, key), refused))
 
     def _on_resume(self, message: dict[str, Any]) -> None:
         token = _text_field(message, "token", 1024)
@@ -252,4 +267,6 @@ class GameWebSocketFactory(WebSocketServerFactory):
         self.setProtocolOptions(maxMessagePayloadSize=MAX_FRAME, maxFramePayloadSize=MAX_FRAME,
                                 autoPingInterval=keepalive.interval,
                                 autoPingTimeout=keepalive.timeout,
-                                utf8validateIncoming=False)
+                                utf8validateIncoming=False,
+                                # Frames are pre-built uncompressed and shared (see send).
+                                perMessageCompressionAccept=lambda offers: None)
