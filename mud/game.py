@@ -157,6 +157,7 @@ class Game:
             room = self.world.rooms.get(record.room, self.world.start)
             character = Character(record.name, room)
             character.description = record.description
+            character.colour = record.colour
             character.link = session
             character.via = session.via
             session.character = character

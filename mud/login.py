@@ -17,7 +17,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from mud.accounts import Refused, display_name, name_problem, password_problem
-from mud.engine.events import Error, Goodbye, Message, Prompt
+from mud.engine.events import Banner, Error, Goodbye, Message, Prompt
 from mud.login_throttle import Throttled
 
 if TYPE_CHECKING:
@@ -42,9 +42,10 @@ class LoginFlow:
     # -- output helpers -------------------------------------------------------------------------
 
     def greet(self) -> None:
-        welcome = self.game.world.welcome
-        if welcome:
-            self.session.send(Message(welcome))
+        world = self.game.world
+        if world.welcome:
+            self.session.send(Banner(world.welcome, f"Welcome to {world.name}. "
+                                                    f"{world.description}".strip()))
         self.session.send(Message(INSTRUCTIONS))
         self.ask_name()
 

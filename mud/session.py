@@ -58,6 +58,9 @@ class Connection(Protocol):
     def entered(self, name: str) -> None:
         """The session now controls character ``name`` (before its first room view)."""
 
+    def set_colour(self, preference: str) -> None:
+        """The player's colour choice: auto, off, on, 256 or truecolor."""
+
 
 class Session:
     def __init__(self, game: Game, connection: Connection) -> None:
@@ -102,6 +105,7 @@ class Session:
 
     def entered(self, character: Character) -> None:
         self.connection.entered(character.name)
+        self.connection.set_colour(character.colour)
         # From the login screen's timeout to the game's.
         self.watch_idle()
 
@@ -230,6 +234,12 @@ class Session:
     def quit(self) -> None:
         self.game.leave(self)
         self.close(Goodbye("Your character is saved. Farewell, and come back soon!", "quit"))
+
+    def set_colour(self, preference: str) -> None:
+        if self.character is not None:
+            self.character.colour = preference
+            self.game.world.changed(self.character)
+        self.connection.set_colour(preference)
 
     def change_password(self, old: str, new: str) -> None:
         problem = password_problem(new)

@@ -204,11 +204,13 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
     # (room, ctx, raw exits, item refs, npc refs) waiting for every id to be known.
     pending: list[tuple[Room, _Context, Any, list[str], list[str]]] = []
 
+    area_names: dict[str, str] = {}
     for area in areas:
         folder = root / area
         area_ctx = _Context(folder / "area.yaml")
         area_meta = area_ctx.check_keys(_read_yaml(folder / "area.yaml"), AREA_KEYS, "area.yaml")
         area_env = area_ctx.text(area_meta, "environment")
+        area_names[area] = area_ctx.text(area_meta, "name")
 
         ctx, raw = _entries(folder / "items.yaml", "item", required=False)
         for local, data in raw.items():
@@ -251,6 +253,7 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
     world = World(meta_text(world_ctx, meta, "name"), rooms, rooms[next(iter(rooms))], clock,
                   description=meta_text(world_ctx, meta, "description"),
                   welcome=world_ctx.text(meta, "welcome").rstrip(), templates=templates)
+    world.area_names = area_names
     for room, rctx, raw_exits, item_refs, npc_refs in pending:
         _link_exits(room, rctx, raw_exits, rooms)
         counts: dict[str, int] = {}

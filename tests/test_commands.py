@@ -21,6 +21,9 @@ class Hooks:
     def change_password(self, old: str, new: str) -> None:
         self.calls.append(("password", old, new))
 
+    def set_colour(self, preference: str) -> None:
+        self.calls.append(("colour", preference))
+
 
 class Player:
     """A character in the tiny world that types commands; it is its own link."""
@@ -408,3 +411,13 @@ def test_a_hook_refusal_becomes_an_error(ann):
 
     ann.hooks.change_password = refuse
     assert ann.error("password wrong newpass") == "That is not your current password."
+
+
+def test_colour_shows_sets_and_refuses_with_the_choices(ann):
+    assert "Colour is auto" in ann.one("colour").text
+    assert ann.one("colour 256").text == "Colour is now 256."
+    assert ann.one("color OFF").text == "Colour is now off."
+    assert ann.one("colour none").text == "Colour is now off."
+    assert ann.hooks.calls == [("colour", "256"), ("colour", "off"), ("colour", "off")]
+    assert "auto, off, on, 256 or truecolor" in ann.error("colour rainbow")
+    assert len(ann.hooks.calls) == 3

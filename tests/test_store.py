@@ -82,6 +82,33 @@ class StoreTests(unittest.TestCase):
         self.assertRaises(StoreError, lambda: self.store.pool)
 
 
+class MigrationTests(unittest.TestCase):
+    @defer.inlineCallbacks
+    def test_a_version_1_database_gains_the_colour_column_and_keeps_its_rows(self):
+        path = self.mktemp()
+        os.makedirs(path)
+        with sqlite3.connect(os.path.join(path, "mud.sqlite3")) as db:
+            db.executescript(
+                "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                "password TEXT NOT NULL, created REAL NOT NULL);"
+                "CREATE TABLE characters (key TEXT PRIMARY KEY REFERENCES accounts(key), "
+                "room TEXT NOT NULL, description TEXT NOT NULL DEFAULT '');"
+                "CREATE TABLE item_places (item TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+                "place TEXT NOT NULL);"
+                "INSERT INTO accounts VALUES ('ann', 'Ann', 'h', 0);"
+                "INSERT INTO characters VALUES ('ann', 'woods:edge', 'tall');"
+                "PRAGMA user_version=1;")
+        store = Store(path)
+        store.prepare()
+        self.addCleanup(store.close)
+        record = yield store.get_character("ann")
+        self.assertEqual(record, CharacterRecord("ann", "Ann", "woods:edge", "tall", "auto"))
+        yield store.save(Snapshot([CharacterRecord("ann", "Ann", "woods:edge", "tall", "256")]))
+        self.assertEqual((yield store.get_character("ann")).colour, "256")
+        with sqlite3.connect(store.path) as db:
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 2)
+
+
 class BrokenDataDirTests(unittest.TestCase):
     def test_a_file_where_the_directory_should_be(self):
         path = self.mktemp()

@@ -237,3 +237,25 @@ def test_no_heartbeat_when_keepalive_is_off():
     wire.clear()
     game.world.clock.advance(3600)
     assert IAC + NOP not in wire.value()
+
+
+def test_colour_command_changes_the_rendering_and_is_saved():
+    game = make_game()
+    ann = logged_in(game)
+    raw = ann.read_bytes
+    ann.send_bytes(b"look\r\n")
+    assert b"\x1b[1;36m" in raw()  # 16 colours by default
+    ann.send_bytes(b"colour 256\r\n")
+    raw()
+    ann.send_bytes(b"look\r\n")
+    assert b"\x1b[38;5;51m" in raw()
+    ann.send_bytes(b"colour off\r\n")
+    raw()
+    ann.send_bytes(b"look\r\n")
+    assert b"\x1b[" not in raw()
+    ann.type("quit")
+    assert game.store.characters["ann"].colour == "off"
+    again = WirePlayer(game)
+    again.read_bytes()
+    again.send_bytes(b"connect Ann secret1\r\n")
+    assert b"\x1b[" not in again.read_bytes()

@@ -1,9 +1,10 @@
-"""Account commands: password, quit."""
+"""Account commands: password, quit, colour."""
 
 from __future__ import annotations
 
 from mud.commands.registry import Context, command
 from mud.engine import actions
+from mud.engine.events import Message
 
 
 @command("password", family="account")
@@ -26,3 +27,28 @@ def quit_(ctx: Context, args: str) -> None:
     Save your character and leave the game. You will come back where you left off.
     """
     ctx.account.quit()
+
+
+COLOUR_CHOICES = ("auto", "off", "on", "256", "truecolor")
+
+
+@command("colour", "color", family="account")
+def colour(ctx: Context, args: str) -> None:
+    """colour [auto|off|on|256|truecolor]
+
+    Choose how text is coloured: off for none, on for the 16 basic colours, 256 or
+    truecolor for richer ones, auto to follow what your client says it can show. Your
+    choice is saved. With no argument, shows the current choice.
+    """
+    choice = args.strip().lower()
+    if not choice:
+        ctx.send(Message(f"Colour is {ctx.actor.colour}. Type: colour auto, off, on, 256 "
+                         "or truecolor."))
+        return
+    if choice == "none":
+        choice = "off"
+    if choice not in COLOUR_CHOICES:
+        raise actions.Refusal(f"'{choice[:20]}' is not a colour setting. Type: colour auto, "
+                              "off, on, 256 or truecolor.")
+    ctx.account.set_colour(choice)
+    ctx.send(Message(f"Colour is now {choice}."))

@@ -26,6 +26,8 @@ class AccountHooks(Protocol):
 
     def change_password(self, old: str, new: str) -> None: ...
 
+    def set_colour(self, preference: str) -> None: ...
+
 
 @dataclass
 class Context:

@@ -58,7 +58,9 @@ def room_view(world: World, actor: Character) -> RoomView:
     others = tuple(c.name if c.link is not NOBODY else f"{c.name} (link-dead)"
                    for c in room.characters if c is not actor)
     return RoomView(room.id, room.area, room.name, room.description, exits, others,
-                    tuple(n.name for n in room.npcs), tuple(i.name for i in room.items))
+                    tuple(n.name for n in room.npcs), tuple(i.name for i in room.items),
+                    room.num, room.environment, world.area_names.get(room.area, room.area),
+                    tuple(room.exits[x].target.num for x in exits))
 
 
 def look(world: World, actor: Character) -> None:

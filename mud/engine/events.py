@@ -53,6 +53,17 @@ class Message(Event):
         self.text = text
 
 
+class Banner(Message):
+    """Decorative text (the world's welcome art), with ``plain`` words for screen readers."""
+
+    __slots__ = ("plain",)
+    kind = "system"
+
+    def __init__(self, text: str, plain: str) -> None:
+        super().__init__(text)
+        self.plain = plain
+
+
 class Error(Message):
     """A command could not be done; ``text`` says why and what to do instead."""
 
@@ -73,14 +84,19 @@ class Prompt(Event):
 
 
 class RoomView(Event):
-    """What a character sees on entering or looking: the room and who and what is in it."""
+    """What a character sees on entering or looking: the room and who and what is in it.
 
-    __slots__ = ("area", "characters", "description", "exits", "id", "items", "name", "npcs")
+    ``num`` is the room's stable number and ``exit_nums`` the numbers of the rooms the
+    exits lead to, in the order of ``exits`` (for clients' mappers)."""
+
+    __slots__ = ("area", "area_name", "characters", "description", "environment", "exit_nums",
+                 "exits", "id", "items", "name", "npcs", "num")
     kind = "room"
 
     def __init__(self, room_id: str, area: str, name: str, description: str,
                  exits: tuple[str, ...], characters: tuple[str, ...], npcs: tuple[str, ...],
-                 items: tuple[str, ...]) -> None:
+                 items: tuple[str, ...], num: int = 0, environment: str = "",
+                 area_name: str = "", exit_nums: tuple[int, ...] = ()) -> None:
         super().__init__()
         self.id = room_id
         self.area = area
@@ -90,6 +106,10 @@ class RoomView(Event):
         self.characters = characters
         self.npcs = npcs
         self.items = items
+        self.num = num
+        self.environment = environment
+        self.area_name = area_name or area
+        self.exit_nums = exit_nums
 
 
 class Examine(Event):

@@ -33,6 +33,7 @@ class Room:
 
     __slots__ = (
         "area", "characters", "description", "environment", "exits", "id", "items", "name", "npcs",
+        "num",
     )
 
     def __init__(self, room_id: str, area: str, name: str, description: str,
@@ -42,6 +43,8 @@ class Room:
         self.name = name
         self.description = description
         self.environment = environment
+        # A stable positive integer for clients' mappers (GMCP Room.Info), set by the World.
+        self.num = 0
         self.exits: dict[str, Exit] = {}
         self.items: list[Item] = []
         self.npcs: list[NPC] = []
@@ -121,6 +124,7 @@ class Character:
 
     __slots__ = (
         "__weakref__",
+        "colour",
         "description",
         "inventory",
         "key",
@@ -139,6 +143,7 @@ class Character:
         self.link: Listener = NOBODY
         self.last_active = 0.0
         self.description = ""
+        self.colour = "auto"
         # How the player is connected ("telnet", "web"), for `who`.
         self.via = ""
 

@@ -6,6 +6,7 @@ since the last save so autosave writes only that. Time comes from an injected cl
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -26,6 +27,8 @@ class CharacterRecord:
     name: str
     room: str
     description: str = ""
+    # The player's colour choice (`colour` command): auto, off, on, 256 or truecolor.
+    colour: str = "auto"
 
 
 @dataclass
@@ -55,6 +58,18 @@ class Snapshot:
         return Snapshot(list(chars.values()), list(items.values()))
 
 
+def number_rooms(rooms: Iterable[Room]) -> None:
+    """Give each room a stable number: a hash of its id, so numbers survive restarts and
+    added rooms (clients' maps are keyed by them); the rare clash is settled in id order."""
+    taken: set[int] = set()
+    for room in sorted(rooms, key=lambda r: r.id):
+        num = zlib.crc32(room.id.encode("utf-8")) % 2_000_000_000 + 1
+        while num in taken:
+            num = num % 2_000_000_000 + 1
+        taken.add(num)
+        room.num = num
+
+
 class World:
     """All of the game's state that lives in memory."""
 
@@ -66,6 +81,9 @@ class World:
         self.description = description
         self.welcome = welcome
         self.rooms = rooms
+        number_rooms(rooms.values())
+        # Area ids to their display names (filled by the loader).
+        self.area_names: dict[str, str] = {}
         self.start = start
         self.clock = clock
         self.templates = templates or {}
@@ -139,6 +157,10 @@ class World:
         destination.characters[character] = None
         self._dirty_characters.add(character)
 
+    def changed(self, character: Character) -> None:
+        """Note that a character's saved state changed (for autosave)."""
+        self._dirty_characters.add(character)
+
     def find_online(self, name: str) -> Character | None:
         return self.online.get(name.lower())
 
@@ -178,7 +200,8 @@ class World:
 
     def record(self, character: Character) -> CharacterRecord:
         room = character.room.id if character.room is not None else self.start.id
-        return CharacterRecord(character.key, character.name, room, character.description)
+        return CharacterRecord(character.key, character.name, room, character.description,
+                               character.colour)
 
     def item_places(self, items: Iterable[Item]) -> list[tuple[str, str, str]]:
         """Save rows for items in rooms or in characters' hands."""

@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 
 from mud.engine.world import CharacterRecord, Snapshot
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS accounts (
 CREATE TABLE IF NOT EXISTS characters (
     key TEXT PRIMARY KEY REFERENCES accounts(key),
     room TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT ''
+    description TEXT NOT NULL DEFAULT '',
+    colour TEXT NOT NULL DEFAULT 'auto'
 );
 CREATE TABLE IF NOT EXISTS item_places (
     item TEXT PRIMARY KEY,
@@ -97,6 +98,10 @@ class Store:
                                  f"this one knows {SCHEMA_VERSION}); upgrade the server")
             with conn:
                 conn.executescript(SCHEMA)
+                if version == 1:
+                    # Version 2 added the colour choice.
+                    conn.execute("ALTER TABLE characters ADD COLUMN colour TEXT NOT NULL "
+                                 "DEFAULT 'auto'")
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             rows = conn.execute("SELECT item, kind, place FROM item_places").fetchall()
         except sqlite3.DatabaseError as exc:
@@ -137,10 +142,10 @@ class Store:
         def found(rows: list[Any]) -> CharacterRecord | None:
             if not rows:
                 return None
-            name, room, description = rows[0]
-            return CharacterRecord(key, name, room, description)
+            name, room, description, colour = rows[0]
+            return CharacterRecord(key, name, room, description, colour)
         return self.pool.runQuery(
-            "SELECT a.name, c.room, c.description FROM characters c JOIN accounts a "
+            "SELECT a.name, c.room, c.description, c.colour FROM characters c JOIN accounts a "
             "ON a.key = c.key WHERE c.key = ?", (key,)).addCallbacks(found, self._unavailable)
 
     def create_account(self, name: str, password_hash: str, record: CharacterRecord,
@@ -152,8 +157,9 @@ class Store:
                             "VALUES (?, ?, ?, ?)", (record.key, name, password_hash, now))
             except sqlite3.IntegrityError:
                 return False
-            txn.execute("INSERT INTO characters (key, room, description) VALUES (?, ?, ?)",
-                        (record.key, record.room, record.description))
+            txn.execute("INSERT INTO characters (key, room, description, colour) "
+                        "VALUES (?, ?, ?, ?)",
+                        (record.key, record.room, record.description, record.colour))
             return True
         return self.pool.runInteraction(create).addErrback(self._unavailable)
 
@@ -163,12 +169,12 @@ class Store:
 
     def save(self, snapshot: Snapshot) -> Deferred[None]:
         """Write a snapshot in one transaction: all of it lands, or none of it."""
-        chars = [(c.room, c.description, c.key) for c in snapshot.characters]
+        chars = [(c.room, c.description, c.colour, c.key) for c in snapshot.characters]
         items = list(snapshot.items)
 
         def write(txn: Any) -> None:
-            txn.executemany("UPDATE characters SET room = ?, description = ? WHERE key = ?",
-                            chars)
+            txn.executemany("UPDATE characters SET room = ?, description = ?, colour = ? "
+                            "WHERE key = ?", chars)
             txn.executemany("INSERT INTO item_places (item, kind, place) VALUES (?, ?, ?) "
                             "ON CONFLICT(item) DO UPDATE SET kind = excluded.kind, "
                             "place = excluded.place", items)

@@ -25,8 +25,8 @@ DEFAULT_CAP = 256 * 1024
 
 @implementer(IPushProducer)
 class OutputBuffer:
-    __slots__ = ("_closing", "_queue", "cap", "closed", "paused", "peer", "queued", "sink",
-                 "transport")
+    __slots__ = ("_closing", "_queue", "cap", "closed", "encode", "paused", "peer", "queued",
+                 "sink", "transport")
 
     def __init__(self, transport: Any, sink: Callable[[bytes], object],
                  cap: int = DEFAULT_CAP, peer: str = "") -> None:
@@ -39,6 +39,8 @@ class OutputBuffer:
         self.queued = 0
         self._closing = False
         self._queue: deque[bytes] = deque()
+        # Applied to every write, in order (MCCP compression); None for none.
+        self.encode: Callable[[bytes], bytes] | None = None
         transport.registerProducer(self, True)
 
     def close(self) -> None:
@@ -58,6 +60,8 @@ class OutputBuffer:
     def write(self, data: bytes) -> None:
         if self.closed:
             return
+        if self.encode is not None:
+            data = self.encode(data)
         if not self.paused:
             self.sink(data)
             return

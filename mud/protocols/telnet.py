@@ -13,6 +13,7 @@ Passwords are hidden with ``IAC WILL ECHO``; a client that never answers negotia
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twisted.conch.telnet import ECHO, IAC, NOP, SGA, TelnetProtocol
@@ -22,10 +23,12 @@ from twisted.python.failure import Failure
 
 from mud.engine.events import Error, Event, Prompt
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
+from mud.protocols.options import gmcp, mssp
+from mud.protocols.options.negotiator import TelnetOptions
 from mud.protocols.output_buffer import DEFAULT_CAP
 from mud.protocols.peer_limits import PeerLimits, telnet_refusal
 from mud.protocols.telnet_transport import FastTelnetTransport
-from mud.render.text import ANSI, TextStyle, render
+from mud.render.text import ANSI, TextStyle, ascii_safe, render
 from mud.session import Session
 
 if TYPE_CHECKING:
@@ -54,8 +57,10 @@ def clean_line(raw: bytes) -> str:
     return text.translate(_CONTROLS)
 
 
-def encode(text: str) -> bytes:
+def encode(text: str, style: TextStyle = ANSI) -> bytes:
     # UTF-8 never produces byte 0xFF, so no IAC needs doubling.
+    if style.ascii:
+        text = ascii_safe(text)
     return text.replace("\n", "\r\n").encode("utf-8")
 
 
@@ -63,10 +68,13 @@ class MudTelnetProtocol(TelnetProtocol):
     via = "telnet"
 
     def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
-                 keepalive: Keepalive | None = None) -> None:
+                 keepalive: Keepalive | None = None,
+                 listing: Callable[[], mssp.Variables] | None = None) -> None:
         self.game = game
         self.max_line = max_line
         self.keepalive = keepalive
+        self.listing = listing
+        self.options: TelnetOptions | None = None
         self._heartbeat: Heartbeat | None = None
         self.style: TextStyle = ANSI
         self.session: Session | None = None
@@ -91,12 +99,17 @@ class MudTelnetProtocol(TelnetProtocol):
                                         self._nop)
             self._heartbeat.start()
         self._offer(SGA)
+        self.options = TelnetOptions(self.transport, self.game.world.clock, self._restyle,
+                                     self.listing)
+        self.options.start()
         self.session = Session(self.game, self)
         self.session.start()
 
     def connectionLost(self, reason: Failure) -> None:
         if self._heartbeat is not None:
             self._heartbeat.stop()
+        if self.options is not None:
+            self.options.stop()
         if self.session is not None:
             session, self.session = self.session, None
             session.connection_lost()
@@ -114,10 +127,11 @@ class MudTelnetProtocol(TelnetProtocol):
         wire = event.wire
         if wire is None:
             wire = event.wire = {}
-        data = wire.get(self.style)
+        style = self.style
+        data = wire.get(style)
         if data is None:
-            text = render(event, self.style)
-            data = wire[self.style] = encode(text if type(event) is Prompt else text + "\n")
+            text = render(event, style)
+            data = wire[style] = encode(text if type(event) is Prompt else text + "\n", style)
         secret = type(event) is Prompt and event.secret  # type: ignore[attr-defined]
         if self._echo_release_pending and not secret:
             self._show_input()
@@ -126,16 +140,39 @@ class MudTelnetProtocol(TelnetProtocol):
         self._raw.write(data)
         if type(event) is Prompt:
             self._at_prompt = True
+            end = self.options.prompt_end() if self.options is not None else b""
+            if end:
+                self._raw.write(end)
             if secret:
                 self._hide_input()
         else:
             self._at_prompt = False
+            options = self.options
+            if options is not None and options.gmcp is not None:
+                wants = options.gmcp.wants
+                for package, message in gmcp.for_event(event):
+                    if wants(package):
+                        self._raw.write(message)
 
     def close(self) -> None:
+        if self.options is not None:
+            self.options.end_compression()
         self.transport.loseConnection()
 
     def entered(self, name: str) -> None:
-        """Nothing to do: telnet players see the room view that follows."""
+        """Tell a GMCP client who it is; the room view follows."""
+        if self.options is not None:
+            self.options.character = name
+            self.options.send_character()
+
+    def set_colour(self, preference: str) -> None:
+        if self.options is not None:
+            self.options.colour_preference = preference
+            self._restyle()
+
+    def _restyle(self) -> None:
+        if self.options is not None:
+            self.style = self.options.style()
 
     # -- echo (hidden passwords) ----------------------------------------------------------------
 
@@ -162,16 +199,20 @@ class MudTelnetProtocol(TelnetProtocol):
             self.transport.wont(ECHO).addErrback(lambda _: None)
 
     def enableLocal(self, option: bytes) -> bool:
-        return option == SGA or (option == ECHO and self._hiding_input)
+        if option == SGA or (option == ECHO and self._hiding_input):
+            return True
+        return self.options is not None and self.options.enable_local(option)
 
     def enableRemote(self, option: bytes) -> bool:
-        return False
+        return self.options is not None and self.options.enable_remote(option)
 
     def disableLocal(self, option: bytes) -> None:
-        pass
+        if self.options is not None:
+            self.options.disable_local(option)
 
     def disableRemote(self, option: bytes) -> None:
-        pass
+        if self.options is not None:
+            self.options.disable_remote(option)
 
     # -- input ------------------------------------------------------------------------------------
 
@@ -205,8 +246,15 @@ class MudTelnetProtocol(TelnetProtocol):
             self.send(Error(f"That line was too long ({self.max_line} bytes at most) and was "
                             "ignored."))
             return
-        if self.session is not None:
-            self.session.line_received(clean_line(raw))
+        if self.session is None:
+            return
+        line = clean_line(raw)
+        if (self.session.character is None and self.listing is not None
+                and line.strip().upper() == mssp.REQUEST):
+            # A listing site's crawler, in plain text; it never becomes a player.
+            self._raw.write(encode(mssp.plain(self.listing()) + "\n"))
+            return
+        self.session.line_received(line)
 
 
 class TelnetFactory(ServerFactory):
@@ -214,12 +262,14 @@ class TelnetFactory(ServerFactory):
 
     def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
                  output_cap: int = DEFAULT_CAP, limits: PeerLimits | None = None,
-                 keepalive: Keepalive | None = DEFAULT_KEEPALIVE) -> None:
+                 keepalive: Keepalive | None = DEFAULT_KEEPALIVE,
+                 listing: Callable[[], mssp.Variables] | None = None) -> None:
         self.game = game
         self.max_line = max_line
         self.output_cap = output_cap
         self.limits = limits
         self.keepalive = keepalive
+        self.listing = listing
 
     def buildProtocol(self, addr: object) -> Protocol:
         if self.limits is None:
@@ -228,7 +278,7 @@ class TelnetFactory(ServerFactory):
 
     def _telnet(self) -> FastTelnetTransport:
         transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line,
-                                        self.keepalive)
+                                        self.keepalive, self.listing)
         transport.factory = self
         transport.output_cap = self.output_cap
         return transport

@@ -132,6 +132,9 @@ class GameWebSocket(WebSocketServerProtocol):
         self._send_raw(frame("login_ok", name=name, token=token,
                              text=f"You are {name}. Welcome to {self.game.world.name}."))
 
+    def set_colour(self, preference: str) -> None:
+        """The browser client styles text itself."""
+
     def _send_raw(self, data: bytes) -> None:
         self.output.write(text_frame(data))
 

@@ -21,9 +21,11 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _room(e: ev.RoomView) -> dict[str, Any]:
-    return {"id": e.id, "name": e.name, "area": e.area, "description": e.description,
-            "exits": list(e.exits), "characters": list(e.characters), "npcs": list(e.npcs),
-            "items": list(e.items)}
+    return {"id": e.id, "num": e.num, "name": e.name, "area": e.area,
+            "area_name": e.area_name, "environment": e.environment,
+            "description": e.description, "exits": list(e.exits),
+            "exit_nums": dict(zip(e.exits, e.exit_nums, strict=False)),
+            "characters": list(e.characters), "npcs": list(e.npcs), "items": list(e.items)}
 
 
 FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {

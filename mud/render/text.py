@@ -6,8 +6,10 @@ rendering can be shared by every client of the same style.
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,42 +17,64 @@ from mud.engine import events as ev
 from mud.engine.directions import SHORT
 
 RESET = "\x1b[0m"
-COLOURS = {
-    "room": "\x1b[1;36m",     # bold cyan
-    "exits": "\x1b[32m",      # green
-    "say": "\x1b[33m",        # yellow
-    "tell": "\x1b[35m",       # magenta
-    "emote": "\x1b[36m",      # cyan
-    "error": "\x1b[31m",      # red
-    "people": "\x1b[1;37m",   # bold white
-    "npc": "\x1b[1;33m",      # bold yellow
-    "item": "\x1b[37m",       # white
-    "notice": "\x1b[1;32m",   # bold green
-    "prompt": "\x1b[1m",      # bold
+# Each role's colour at each depth: (16-colour SGR, xterm-256 index, truecolor RGB).
+PALETTE = {
+    "room": ("1;36", 51, (95, 215, 255)),
+    "exits": ("32", 71, (95, 175, 95)),
+    "say": ("33", 221, (255, 215, 95)),
+    "tell": ("35", 177, (215, 135, 255)),
+    "emote": ("36", 80, (95, 215, 215)),
+    "error": ("31", 203, (255, 95, 95)),
+    "people": ("1;37", 231, (255, 255, 255)),
+    "npc": ("1;33", 214, (255, 175, 0)),
+    "item": ("37", 252, (208, 208, 208)),
+    "notice": ("1;32", 120, (135, 255, 135)),
+    "prompt": ("1", 255, (238, 238, 238)),
 }
+TRUECOLOR = 1 << 24
+COLOURS = {role: f"\x1b[{sgr}m" for role, (sgr, _, _) in PALETTE.items()}
+COLOURS_256 = {role: f"\x1b[38;5;{index}m" for role, (_, index, _) in PALETTE.items()}
+COLOURS_TRUE = {role: f"\x1b[38;2;{r};{g};{b}m" for role, (_, _, (r, g, b)) in PALETTE.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TextStyle:
-    colour: bool = True
+    """How a client wants text: colour depth (0 none, 16, 256 or TRUECOLOR), width, and
+    whether it reads only ASCII or through a screen reader (plain, no decorative art).
+    Compared by identity: protocols get shared instances from ``text_style``, so a cache
+    keyed by style is one dictionary lookup."""
+
+    colour: int = 16
     width: int = 80
+    ascii: bool = False
+    screen_reader: bool = False
 
 
-PLAIN = TextStyle(colour=False)
-ANSI = TextStyle(colour=True)
+@functools.lru_cache(maxsize=4096)
+def text_style(colour: int = 16, width: int = 80, ascii: bool = False,
+               screen_reader: bool = False) -> TextStyle:
+    """The shared TextStyle for these settings (screen readers get no colour)."""
+    return TextStyle(0 if screen_reader else colour, width, ascii, screen_reader)
+
+
+PLAIN = text_style(colour=0)
+ANSI = text_style(colour=16)
 
 
 class _Painter:
-    __slots__ = ("colour", "width")
+    __slots__ = ("codes", "plain", "width")
 
     def __init__(self, style: TextStyle) -> None:
-        self.colour = style.colour
+        depth = style.colour
+        self.codes = None if not depth else COLOURS_TRUE if depth >= TRUECOLOR \
+            else COLOURS_256 if depth >= 256 else COLOURS
+        self.plain = style.screen_reader
         self.width = max(20, style.width) - 1
 
     def __call__(self, role: str, text: str) -> str:
-        if not self.colour or not text:
+        if self.codes is None or not text:
             return text
-        return f"{COLOURS[role]}{text}{RESET}"
+        return f"{self.codes[role]}{text}{RESET}"
 
     def wrap(self, text: str) -> str:
         """Reflow prose to the width; keep list items and short lines (signs, verse) apart."""
@@ -90,7 +114,10 @@ def _join(names: tuple[str, ...]) -> str:
 
 def _room(e: ev.RoomView, p: _Painter) -> str:
     lines = [p("room", e.name), p.wrap(e.description)]
-    if e.exits:
+    if p.plain:
+        # Screen readers: words, not bracketed abbreviations.
+        lines.append(p.wrap(f"Exits: {_join(e.exits)}." if e.exits else "No exits."))
+    elif e.exits:
         shown = " ".join(SHORT.get(x, x) for x in e.exits)
         lines.append(p("exits", f"[Exits: {shown}]"))
     else:
@@ -168,6 +195,7 @@ RENDERERS: dict[type, Callable[..., str]] = {
     ev.HelpText: lambda e, p: e.text,
     ev.Error: lambda e, p: p.wrap(p("error", e.text)),
     ev.Goodbye: lambda e, p: p.wrap(p("notice", e.text)),
+    ev.Banner: lambda e, p: p.wrap(e.plain) if p.plain else e.text,
     ev.Message: lambda e, p: p.wrap(e.text),
     ev.Prompt: lambda e, p: p("prompt", e.text),
 }
@@ -180,3 +208,19 @@ def render(event: ev.Event, style: TextStyle) -> str:
         text = getattr(event, "text", None)
         return str(text) if text is not None else ""
     return fn(event, _Painter(style))
+
+
+# Typography that has a plain ASCII spelling; anything else non-ASCII is decomposed
+# (accents dropped) or becomes "?".
+_ASCII = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                        "\u2013": "-", "\u2014": "--", "\u2026": "...", "\u00a0": " ",
+                        "\u2022": "*", "\u00ab": "<<", "\u00bb": ">>", "\ufffd": "?"})
+
+
+def ascii_safe(text: str) -> str:
+    """``text`` in ASCII for clients that refused UTF-8."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_ASCII))
+    return "".join(ch if ch.isascii() else "" if unicodedata.combining(ch) else "?"
+                   for ch in text)

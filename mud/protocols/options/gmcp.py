@@ -1,0 +1,120 @@
+"""GMCP: JSON messages over telnet (``IAC SB 201 Package.Name {json} IAC SE``).
+
+Clients announce the packages they want with ``Core.Supports.Set/Add/Remove`` (names in
+any case, each with a version); only those are sent. Game messages are made from the same
+engine events the WebSocket's JSON comes from, encoded once per event and shared by every
+GMCP client that wants them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from mud.engine import events as ev
+from mud.protocols.options.codes import GMCP, subnegotiation
+from mud.render.text import PLAIN, render
+
+MAX_PACKAGES = 64
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_CACHE = "gmcp"
+
+
+def parse(payload: bytes) -> tuple[str, Any] | None:
+    """(package, data) from a GMCP subnegotiation, or None when it is not one. Bad JSON
+    gives data None; the package name is kept as sent."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    package, _, body = text.strip().partition(" ")
+    if not package:
+        return None
+    if not body.strip():
+        return package, None
+    try:
+        return package, json.loads(body)
+    except ValueError:
+        return package, None
+
+
+def message(package: str, data: Any) -> bytes:
+    """One GMCP message, ready for the wire."""
+    return subnegotiation(GMCP, f"{package} {_encode(data)}".encode())
+
+
+class Supports:
+    """The packages one client asked for (lower-case name -> version)."""
+
+    __slots__ = ("modules",)
+
+    def __init__(self) -> None:
+        self.modules: dict[str, int] = {}
+
+    def handle(self, package: str, data: Any) -> bool:
+        """Apply a ``Core.Supports.*`` message; False if ``package`` is not one."""
+        verb = package.lower()
+        if verb not in ("core.supports.set", "core.supports.add", "core.supports.remove"):
+            return False
+        if verb == "core.supports.set":
+            self.modules = {}
+        for entry in data if isinstance(data, list) else []:
+            if not isinstance(entry, str):
+                continue
+            name, _, version = entry.strip().partition(" ")
+            name = name.lower()
+            if not name:
+                continue
+            if verb == "core.supports.remove":
+                self.modules.pop(name, None)
+            elif len(self.modules) < MAX_PACKAGES or name in self.modules:
+                self.modules[name] = int(version) if version.strip().isdigit() else 1
+        return True
+
+    def wants(self, package: str) -> bool:
+        """Whether the client asked for ``package`` or a package above it."""
+        name = package.lower()
+        while name:
+            if name in self.modules:
+                return True
+            name = name.rpartition(".")[0]
+        return False
+
+
+def _room(e: ev.RoomView) -> list[tuple[str, Any]]:
+    return [
+        ("Room.Info", {"num": e.num, "name": e.name, "area": e.area_name,
+                       "environment": e.environment,
+                       "exits": dict(zip(e.exits, e.exit_nums, strict=False))}),
+        ("Room.Players", [{"name": n, "fullname": n} for n in e.characters]),
+    ]
+
+
+def _channel(channel: str, talker: Callable[[Any], str]) -> Callable[[Any], list[Any]]:
+    return lambda e: [("Comm.Channel.Text", {"channel": channel, "talker": talker(e),
+                                             "text": render(e, PLAIN)})]
+
+
+MESSAGES: dict[type, Callable[[Any], list[tuple[str, Any]]]] = {
+    ev.RoomView: _room,
+    ev.Arrive: lambda e: [("Room.AddPlayer", {"name": e.name, "fullname": e.name})],
+    ev.Depart: lambda e: [("Room.RemovePlayer", e.name)],
+    ev.Say: _channel("say", lambda e: e.speaker),
+    ev.Emote: _channel("emote", lambda e: e.actor),
+    ev.Tell: _channel("tell", lambda e: e.sender),
+}
+
+
+def for_event(event: ev.Event) -> list[tuple[str, bytes]]:
+    """The GMCP messages an event makes, as (package, wire bytes), built once per event."""
+    if type(event) not in MESSAGES:
+        return []
+    wire = event.wire
+    if wire is None:
+        wire = event.wire = {}
+    cached = wire.get(_CACHE)
+    if cached is None:
+        cached = wire[_CACHE] = [(package, message(package, data))
+                                 for package, data in MESSAGES[type(event)](event)]
+    return cached  # type: ignore[return-value]

@@ -1,0 +1,236 @@
+"""Offers the MUD telnet options at connect and keeps what each client turned out to be.
+
+Everything is offered at once and nothing waits for an answer, so netcat (which answers
+nothing) logs in as before. Twisted's RFC 1143 state machine (``will``/``do``) keeps a
+repeated request from starting another exchange. What the client says (window size,
+terminal type, MTTS, charset, GMCP packages) ends up in ``style()`` and ``gmcp``; the
+line protocol asks for them when it renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.conch.telnet import OptionRefused
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from mud.protocols.options import charset, gmcp, mssp
+from mud.protocols.options.codes import (
+    CHARSET,
+    EOR,
+    EOR_MARK,
+    GA,
+    GMCP,
+    IAC,
+    MCCP2,
+    MSSP,
+    NAWS,
+    SEND,
+    TTYPE,
+    subnegotiation,
+)
+from mud.protocols.options.mccp import Compressor
+from mud.protocols.options.naws import parse_naws
+from mud.protocols.options.ttype import TerminalType
+from mud.render.text import TRUECOLOR, TextStyle, text_style
+
+log = Logger()
+
+# Seconds to wait for the terminal type before starting compression anyway.
+TTYPE_WAIT = 5.0
+COLOUR_PREFERENCES = {"off": 0, "on": 16, "16": 16, "256": 256, "truecolor": TRUECOLOR}
+
+LOCAL = (EOR, GMCP, MSSP, MCCP2)     # options we offer to do (WILL)
+REMOTE = (NAWS, TTYPE, CHARSET)      # options we ask the client to do (DO)
+
+
+class TelnetOptions:
+    def __init__(self, transport: Any, clock: Any, restyle: Callable[[], None],
+                 listing: Callable[[], mssp.Variables] | None = None) -> None:
+        self.transport = transport
+        self.clock = clock
+        self.restyle = restyle
+        self.listing = listing
+        self.width = 80
+        self.height = 24
+        self.ttype = TerminalType()
+        self.utf8: bool | None = None
+        self.colour_preference = "auto"
+        self.eor = False
+        self.ga = False
+        self.gmcp: gmcp.Supports | None = None
+        self.client = ""
+        self.character = ""
+        self._mccp: Compressor | None = None
+        self._mccp_wanted = False
+        self._ttype_timer: Any = None
+
+    # -- connect -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        t = self.transport
+        t.negotiationMap[NAWS] = self._on_naws
+        t.negotiationMap[TTYPE] = self._on_ttype
+        t.negotiationMap[CHARSET] = self._on_charset
+        t.negotiationMap[GMCP] = self._on_gmcp
+        t.will(EOR).addErrback(self._refused_eor)
+        for option in (GMCP, MSSP, MCCP2):
+            t.will(option).addErrback(_ignore)
+        t.do(NAWS).addErrback(_ignore)
+        t.do(TTYPE).addCallbacks(lambda _: self._send_ttype(), self._ttype_refused)
+        t.do(CHARSET).addCallbacks(lambda _: self._send(CHARSET, charset.OFFER), _ignore)
+        self._ttype_timer = self.clock.callLater(TTYPE_WAIT, self._ttype_settled)
+
+    def stop(self) -> None:
+        if self._ttype_timer is not None and self._ttype_timer.active():
+            self._ttype_timer.cancel()
+        self._ttype_timer = None
+
+    def end_compression(self) -> None:
+        """Finish the MCCP stream, so what follows (or a close) is plain again."""
+        compressor, self._mccp = self._mccp, None
+        if compressor is not None:
+            output = self.transport.output
+            output.encode = None
+            output.write(compressor.finish())
+
+    # -- what the client can do ----------------------------------------------------------------
+
+    def style(self) -> TextStyle:
+        depth = COLOUR_PREFERENCES.get(self.colour_preference)
+        if depth is None:
+            depth = self.ttype.colour_depth()
+            depth = 16 if depth is None else depth
+        utf8 = self.utf8 if self.utf8 is not None else self.ttype.utf8()
+        return text_style(depth, self.width, ascii=utf8 is False,
+                          screen_reader=self.ttype.screen_reader())
+
+    def prompt_end(self) -> bytes:
+        """What marks the end of a prompt: IAC EOR, IAC GA, or nothing for a client that
+        never spoke telnet (raw bytes would be noise to netcat)."""
+        if self.eor:
+            return IAC + EOR_MARK
+        return IAC + GA if self.ga else b""
+
+    # -- the transport asks: accept or note options ------------------------------------------
+
+    def enable_local(self, option: bytes) -> bool:
+        if option not in LOCAL:
+            return False
+        if option == EOR:
+            self.eor, self.ga = True, False
+        elif option == GMCP and self.gmcp is None:
+            self.gmcp = gmcp.Supports()
+        elif option == MSSP and self.listing is not None:
+            self.transport.output.write(mssp.telnet(self.listing()))
+        elif option == MCCP2:
+            self._mccp_wanted = True
+            self._start_mccp()
+        return True
+
+    def disable_local(self, option: bytes) -> None:
+        if option == EOR:
+            self.eor, self.ga = False, True
+        elif option == GMCP:
+            self.gmcp = None
+        elif option == MCCP2:
+            # A client that says DONT mid-stream gets the end of the stream, then plain bytes.
+            self._mccp_wanted = False
+            self.end_compression()
+
+    def enable_remote(self, option: bytes) -> bool:
+        return option in REMOTE
+
+    def disable_remote(self, option: bytes) -> None:
+        if option == TTYPE:
+            self._ttype_settled()
+
+    # -- subnegotiations -----------------------------------------------------------------------
+
+    def _refused_eor(self, failure: Failure) -> None:
+        if failure.check(OptionRefused):
+            self.ga = True  # a telnet client without EOR: mark prompts with GA instead
+
+    def _send(self, option: bytes, payload: bytes) -> None:
+        self.transport.output.write(subnegotiation(option, payload))
+
+    def _on_naws(self, data: list[bytes]) -> None:
+        size = parse_naws(b"".join(data))
+        if size is not None and size != (self.width, self.height):
+            self.width, self.height = size
+            self.restyle()
+
+    def _send_ttype(self) -> None:
+        self._send(TTYPE, bytes([SEND]))
+
+    def _on_ttype(self, data: list[bytes]) -> None:
+        if self.ttype.answer(b"".join(data)):
+            self._send_ttype()
+        elif self.ttype.done:
+            self._ttype_settled()
+
+    def _ttype_refused(self, failure: Failure) -> None:
+        self._ttype_settled()
+
+    def _ttype_settled(self) -> None:
+        self.stop()
+        self.ttype.done = True
+        if not self.client:
+            self.client = self.ttype.client
+        self.restyle()
+        self._start_mccp()
+
+    def _start_mccp(self) -> None:
+        # Mudlet garbles a stream that starts before its terminal type is settled.
+        if not self._mccp_wanted or self._mccp is not None or not self.ttype.done:
+            return
+        output = self.transport.output
+        output.write(subnegotiation(MCCP2, b""))
+        self._mccp = Compressor()
+        output.encode = self._mccp.compress
+
+    def _on_charset(self, data: list[bytes]) -> None:
+        payload = b"".join(data)
+        answer = charset.answer_request(payload)
+        if answer is not None:
+            reply, utf8 = answer
+            self._send(CHARSET, reply)
+        else:
+            utf8 = charset.parse_reply(payload)
+            if utf8 is None:
+                return
+        self.utf8 = utf8
+        self.restyle()
+
+    def _on_gmcp(self, data: list[bytes]) -> None:
+        parsed = gmcp.parse(b"".join(data))
+        if parsed is None or self.gmcp is None:
+            return
+        package, body = parsed
+        name = package.lower()
+        if name == "core.hello" and isinstance(body, dict):
+            self.client = str(body.get("client", ""))[:64] or self.client
+        elif name == "core.ping":
+            self.transport.output.write(gmcp.message("Core.Ping", None))
+        elif self.gmcp.handle(package, body) and self.character:
+            self.send_character()
+
+    def send_character(self) -> None:
+        """Char.Name, Char.Status and Char.Vitals, to a GMCP client that wants them."""
+        supports = self.gmcp
+        if supports is None or not self.character:
+            return
+        name = self.character
+        for package, body in (("Char.Name", {"name": name, "fullname": name}),
+                              ("Char.Status", {"name": name}),
+                              # No vitals exist in this game yet: an honest empty object.
+                              ("Char.Vitals", {})):
+            if supports.wants(package):
+                self.transport.output.write(gmcp.message(package, body))
+
+
+def _ignore(failure: Failure) -> None:
+    """A refused or unanswered offer is normal: the option simply stays off."""
+
