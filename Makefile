@@ -21,8 +21,8 @@ run: $(STAMP)
 
 # Debian packages the end-to-end tests drive, as package:command. chromium for the browser
 # tests (Playwright never downloads one); iproute2 for the network namespaces that make a
-# half-open connection.
-SYSTEM_PACKAGES := chromium:chromium iproute2:ip
+# half-open connection; tintin++ (tt++), a real MUD client for the telnet option tests.
+SYSTEM_PACKAGES := chromium:chromium iproute2:ip tintin++:tt++
 
 system-packages:
 	@missing=""; \

@@ -56,6 +56,8 @@ class Settings:
     # game (0: never).
     login_timeout: float = 120.0
     idle_timeout: float = 0.0
+    # MSSP variables for MUD listing sites (CONTACT, WEBSITE, HOSTNAME...): config file only.
+    mssp: tuple[tuple[str, object], ...] = ()
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -78,6 +80,8 @@ FRACTIONAL = {"autosave", "command_rate", "linkdead", "ping_interval", "ping_tim
 def _check(key: str, value: Any, source: str) -> Any:
     if key not in KEYS:
         raise StartupError(f"{source}: unknown setting {key!r} (known: {', '.join(sorted(KEYS))})")
+    if key == "mssp":
+        return _check_mssp(value, source)
     if key in LISTS:
         items = value if isinstance(value, list | tuple) else [value]
         if not items or not all(isinstance(v, str) and v.strip() for v in items):
@@ -101,6 +105,24 @@ def _check(key: str, value: Any, source: str) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise StartupError(f"{source}: {key!r} must be a path, not {value!r}")
     return value
+
+
+def _check_mssp(value: Any, source: str) -> tuple[tuple[str, object], ...]:
+    if not isinstance(value, dict):
+        raise StartupError(f"{source}: 'mssp' must be a mapping of MSSP variable names to "
+                           "values, such as CONTACT: admin@example.org")
+    checked = []
+    for name, item in value.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > 64:
+            raise StartupError(f"{source}: mssp: {name!r} is not a variable name")
+        items = item if isinstance(item, list) else [item]
+        if not items or not all(isinstance(v, str | int | float) for v in items):
+            raise StartupError(f"{source}: mssp: {name} must be a string, a number or a "
+                               "list of them")
+        if any(isinstance(v, str) and len(v) > 1024 for v in items):
+            raise StartupError(f"{source}: mssp: {name} is too long (1024 characters at most)")
+        checked.append((name.strip().upper(), item))
+    return tuple(checked)
 
 
 def _whole(value: Any) -> int:
@@ -139,6 +161,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """``MUD_TELNET``, ``MUD_WORLD``... Endpoint lists may be comma- or space-separated."""
     values: dict[str, Any] = {}
     for key in KEYS:
+        if key == "mssp":
+            continue  # a mapping: config file only
         raw = environ.get(ENV_PREFIX + key.upper())
         if raw is None or not raw.strip():
             continue

@@ -18,6 +18,7 @@ from mud.accounts import Accounts
 from mud.config import Settings, load_settings
 from mud.errors import StartupError
 from mud.game import Game
+from mud.listing import Listing
 from mud.persistence.store import Store, StoreError
 from mud.protocols.keepalive import Keepalive
 from mud.protocols.peer_limits import PeerLimits
@@ -114,7 +115,9 @@ def build_service(settings: Settings, reactor: Any = None,
     limits = PeerLimits(reactor, settings.connections_per_ip,
                         settings.new_connections_per_minute)
     keepalive = Keepalive(settings.ping_interval, settings.ping_timeout)
-    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, limits, keepalive)
+    listing = Listing(game, dict(settings.mssp), reactor.seconds(), service.ports)
+    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, limits, keepalive,
+                            listing)
     for endpoint in settings.telnet:
         service.listen(reactor, endpoint, factory, "telnet")
     signer = TokenSigner(load_or_create_secret(settings.data))

@@ -32,7 +32,9 @@ def variables(fixed: Mapping[str, object], live: Callable[[], Mapping[str, objec
         if key.upper() in ("PLAYERS", "UPTIME"):
             continue  # always measured, never configured
         merged[key.upper()] = value
-    return [(key, _values(value)) for key, value in merged.items()]
+    # An empty value tells a listing site nothing: leave the variable out.
+    return [(key, values) for key, value in merged.items()
+            if (values := [v for v in _values(value) if v != ""])]
 
 
 def telnet(vars: Variables) -> bytes:

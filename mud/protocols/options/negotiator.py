@@ -47,6 +47,10 @@ REMOTE = (NAWS, TTYPE, CHARSET)      # options we ask the client to do (DO)
 
 
 class TelnetOptions:
+    __slots__ = ("_mccp", "_mccp_wanted", "_ttype_timer", "character", "client", "clock",
+                 "colour_preference", "eor", "ga", "gmcp", "height", "listing", "restyle",
+                 "transport", "ttype", "utf8", "width")
+
     def __init__(self, transport: Any, clock: Any, restyle: Callable[[], None],
                  listing: Callable[[], mssp.Variables] | None = None) -> None:
         self.transport = transport
@@ -214,8 +218,10 @@ class TelnetOptions:
             self.client = str(body.get("client", ""))[:64] or self.client
         elif name == "core.ping":
             self.transport.output.write(gmcp.message("Core.Ping", None))
-        elif self.gmcp.handle(package, body) and self.character:
-            self.send_character()
+        else:
+            wanted = self.gmcp.wants("Char")
+            if self.gmcp.handle(package, body) and not wanted and self.gmcp.wants("Char"):
+                self.send_character()  # asked for after logging in
 
     def send_character(self) -> None:
         """Char.Name, Char.Status and Char.Vitals, to a GMCP client that wants them."""

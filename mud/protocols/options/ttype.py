@@ -7,8 +7,6 @@ then ``MTTS <bits>``. A repeated answer ends the list; so does an MTTS answer, o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mud.render.text import TRUECOLOR
 
 MAX_ROUNDS = 4
@@ -26,11 +24,8 @@ _KNOWN_256 = ("MUDLET", "TINTIN", "MUSHCLIENT", "CMUD", "ZMUD", "BLOWTORCH", "MU
               "ATLANTIS", "POTATO", "BEIP", "KILDCLIENT", "AXMUD")
 
 
-@dataclass
 class TerminalType:
-    names: list[str]
-    mtts: int | None = None
-    done: bool = False
+    __slots__ = ("done", "mtts", "names")
 
     def __init__(self) -> None:
         self.names = []

@@ -1,0 +1,290 @@
+"""Telnet option negotiation, byte by byte, through the real telnet protocol on a
+StringTransport: what is offered at connect, and what each answer changes."""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+
+from twisted.internet.testing import StringTransport
+
+from mud.listing import Listing
+from mud.protocols.options.codes import (
+    CHARSET,
+    EOR,
+    EOR_MARK,
+    GA,
+    GMCP,
+    IAC,
+    MCCP2,
+    MSSP,
+    NAWS,
+    SB,
+    SE,
+    TTYPE,
+)
+from mud.protocols.options.negotiator import TTYPE_WAIT
+from mud.protocols.telnet import TelnetFactory
+from tests.support import WirePlayer, make_game, plain
+
+WILL, WONT, DO, DONT = bytes([251]), bytes([252]), bytes([253]), bytes([254])
+_SUB = re.compile(rb"\xff\xfa(.)(.*?)\xff\xf0", re.S)
+
+
+def subs(data: bytes, option: bytes) -> list[bytes]:
+    return [body for opt, body in _SUB.findall(data) if opt == option]
+
+
+def sb(option: bytes, payload: bytes) -> bytes:
+    return IAC + SB + option + payload + IAC + SE
+
+
+def gmcp_messages(data: bytes) -> list[tuple[str, object]]:
+    out = []
+    for body in subs(data, GMCP):
+        package, _, text = body.decode().partition(" ")
+        out.append((package, json.loads(text) if text else None))
+    return out
+
+
+def test_everything_is_offered_at_connect_without_waiting():
+    player = WirePlayer(make_game())
+    data = player.read_bytes()
+    for offer in (WILL + EOR, WILL + GMCP, WILL + MSSP, WILL + MCCP2, DO + NAWS, DO + TTYPE,
+                  DO + CHARSET, WILL + bytes([3])):
+        assert IAC + offer in data, offer
+    assert "What name do you go by?" in plain(data)
+
+
+def test_a_client_that_answers_nothing_gets_no_prompt_marks():
+    player = WirePlayer(make_game())
+    player.read_bytes()
+    player.send_bytes(b"create Ann secret1\r\n")
+    data = player.read_bytes()
+    assert IAC + GA not in data and IAC + EOR_MARK not in data
+    assert "Village Square" in plain(data)
+
+
+def test_prompts_end_with_eor_or_with_ga_when_eor_is_refused():
+    player = WirePlayer(make_game())
+    player.send_bytes(IAC + DO + EOR)
+    player.read_bytes()
+    player.send_bytes(b"create Ann secret1\r\nlook\r\n")
+    assert player.read_bytes().endswith(b"> \x1b[0m" + IAC + EOR_MARK)
+    other = WirePlayer(player.game)
+    other.send_bytes(IAC + DONT + EOR)
+    other.read_bytes()
+    other.send_bytes(b"create Bob secret1\r\n")
+    data = other.read_bytes()
+    assert data.endswith(b"> \x1b[0m" + IAC + GA) and IAC + EOR_MARK not in data
+
+
+def test_repeated_requests_cause_no_repeated_answers():
+    player = WirePlayer(make_game())
+    player.read_bytes()
+    player.send_bytes(IAC + DO + EOR + IAC + DO + EOR + IAC + DO + GMCP + IAC + DO + GMCP)
+    data = player.read_bytes()
+    assert IAC + WILL + EOR not in data and IAC + WILL + GMCP not in data
+    player.send_bytes(IAC + WILL + NAWS + IAC + WILL + NAWS)
+    assert IAC + DO + NAWS not in player.read_bytes()
+
+
+def test_naws_wraps_to_the_window_and_follows_resizes():
+    player = WirePlayer(make_game())
+    player.send_bytes(IAC + WILL + NAWS + sb(NAWS, bytes([0, 40, 0, 24])))
+    player.create("Ann")
+    player.read()
+    narrow = player.type("look")
+    assert max(len(line) for line in narrow.splitlines()) < 40
+    player.send_bytes(sb(NAWS, bytes([0, 200, 0, 50])))
+    wide = player.type("look")
+    assert max(len(line) for line in wide.splitlines()) > 80
+
+
+def cycle_ttype(player: WirePlayer, *answers: str) -> list[bytes]:
+    """Answer each SEND with the next name; returns every SEND the server made."""
+    player.send_bytes(IAC + WILL + TTYPE)
+    sends = subs(player.read_bytes(), TTYPE)
+    for answer in answers:
+        player.send_bytes(sb(TTYPE, b"\x00" + answer.encode()))
+        sends += subs(player.read_bytes(), TTYPE)
+    return sends
+
+
+def test_ttype_cycles_to_mtts_and_picks_256_colours_and_utf8():
+    player = WirePlayer(make_game())
+    assert cycle_ttype(player, "MUDLET", "ANSI-256COLOR", "MTTS 13") == [b"\x01"] * 3
+    player.create("Ann")
+    player.read_bytes()
+    player.send_bytes(b"look\r\n")
+    assert b"\x1b[38;5;51mVillage Square" in player.read_bytes()
+
+
+def test_a_repeated_terminal_type_ends_the_cycle():
+    player = WirePlayer(make_game())
+    assert len(cycle_ttype(player, "XTERM", "XTERM")) == 2
+    player.send_bytes(sb(TTYPE, b"\x00XTERM"))  # an unasked answer changes nothing
+    assert subs(player.read_bytes(), TTYPE) == []
+
+
+def test_mtts_screen_reader_gets_plain_words_and_no_art():
+    game = make_game()
+    player = WirePlayer(game)
+    cycle_ttype(player, "TINTIN++", "VT100", "MTTS 69")  # ANSI + UTF-8 + screen reader
+    player.create("Ann")
+    player.read_bytes()
+    player.send_bytes(b"look\r\n")
+    data = player.read_bytes()
+    assert b"\x1b[" not in data and b"[Exits:" not in data
+    assert "Exits: north, south, east, west, northeast and northwest." in plain(data)
+    again = WirePlayer(game)
+    cycle_ttype(again, "X", "Y", "MTTS 69")
+    again.read_bytes()
+    again.protocol.session.login.greet()
+    banner = plain(again.read_bytes())
+    assert "E M B E R F A L L" not in banner and "Welcome to Emberfall." in banner
+
+
+def test_charset_offers_utf8_and_a_refusal_gets_ascii_safe_text():
+    game = make_game()
+    player = WirePlayer(game)
+    player.send_bytes(IAC + WILL + CHARSET)
+    assert subs(player.read_bytes(), CHARSET) == [b"\x01;UTF-8"]
+    player.send_bytes(sb(CHARSET, b"\x03"))  # REJECTED
+    player.create("Ann")
+    bob = WirePlayer(game)
+    bob.create("Bob")
+    player.read_bytes()
+    bob.type("say caf\u00e9 \u2014 \u201cyes\u201d")
+    heard = player.read_bytes()
+    assert heard.isascii() and b'cafe -- "yes"' in heard
+    other = WirePlayer(game)
+    other.send_bytes(IAC + WILL + CHARSET + sb(CHARSET, b"\x02UTF-8"))
+    other.create("Cat")
+    other.read_bytes()
+    bob.type("say caf\u00e9")
+    assert "caf\u00e9".encode() in other.read_bytes()
+
+
+def test_a_client_charset_request_is_answered():
+    player = WirePlayer(make_game())
+    player.send_bytes(IAC + WILL + CHARSET)
+    player.read_bytes()
+    player.send_bytes(sb(CHARSET, b"\x01;ISO-8859-1;UTF-8"))
+    assert subs(player.read_bytes(), CHARSET) == [b"\x02UTF-8"]
+
+
+def test_mccp2_starts_after_ttype_and_the_stream_decompresses():
+    player = WirePlayer(make_game())
+    player.send_bytes(IAC + DO + MCCP2)
+    assert subs(player.read_bytes(), MCCP2) == []  # not before the terminal type is known
+    player.send_bytes(IAC + WONT + TTYPE)
+    data = player.read_bytes()
+    start = data.index(sb(MCCP2, b"")) + 5
+    stream = zlib.decompressobj()
+    text = stream.decompress(data[start:])
+    player.send_bytes(b"create Ann secret1\r\n")
+    text += stream.decompress(player.read_bytes())
+    assert "Village Square" in plain(text)
+    # The client turns compression off mid-stream: the stream ends, plain bytes follow.
+    player.send_bytes(IAC + DONT + MCCP2)
+    data = player.read_bytes()
+    stream.decompress(data)
+    assert stream.eof
+    assert stream.unused_data.startswith(IAC + WONT + MCCP2)
+    player.send_bytes(b"look\r\n")
+    assert "Village Square" in plain(player.read_bytes())
+
+
+def test_mccp2_starts_anyway_when_ttype_is_never_answered():
+    game = make_game()
+    player = WirePlayer(game)
+    player.send_bytes(IAC + DO + MCCP2)
+    player.read_bytes()
+    game.world.clock.advance(TTYPE_WAIT)
+    assert sb(MCCP2, b"") in player.read_bytes()
+
+
+def test_gmcp_sends_only_what_was_asked_for_from_the_game_events():
+    game = make_game()
+    ann = WirePlayer(game)
+    ann.send_bytes(IAC + DO + GMCP)
+    ann.send_bytes(sb(GMCP, b'Core.Hello {"client":"Mudlet","version":"4.17"}'))
+    ann.send_bytes(sb(GMCP, b'core.supports.set ["room 1", "Char 1", "Comm.Channel 1"]'))
+    ann.read_bytes()
+    ann.send_bytes(b"create Ann secret1\r\n")
+    messages = dict(gmcp_messages(ann.read_bytes()))
+    assert messages["Char.Name"] == {"name": "Ann", "fullname": "Ann"}
+    assert "Char.Vitals" in messages and "Char.Status" in messages
+    info = messages["Room.Info"]
+    square = game.world.rooms["village:square"]
+    assert info["num"] == square.num and info["name"] == "Village Square"
+    assert info["area"] == "Emberfall Village" and info["environment"] == "town"
+    assert info["exits"]["north"] == game.world.rooms["village:high_street"].num
+    assert ann.protocol.options.client == "Mudlet"
+    bob = WirePlayer(game)
+    bob.create("Bob")
+    arrived = gmcp_messages(ann.read_bytes())
+    assert ("Room.AddPlayer", {"name": "Bob", "fullname": "Bob"}) in arrived
+    bob.type("say hello there")
+    said = dict(gmcp_messages(ann.read_bytes()))["Comm.Channel.Text"]
+    assert said == {"channel": "say", "talker": "Bob", "text": 'Bob says, "hello there"'}
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Remove ["Comm.Channel"]'))
+    bob.type("say again")
+    assert gmcp_messages(ann.read_bytes()) == []
+    bob.type("n")
+    assert ("Room.RemovePlayer", "Bob") in gmcp_messages(ann.read_bytes())
+
+
+def test_gmcp_garbage_and_unknown_packages_are_ignored():
+    player = WirePlayer(make_game())
+    player.send_bytes(IAC + DO + GMCP)
+    player.send_bytes(sb(GMCP, b"Core.Supports.Set [not json") + sb(GMCP, b"\xff\xfe\xfd"))
+    player.send_bytes(sb(GMCP, b'Core.Supports.Set {"a": 1}') + sb(GMCP, b"Core.Ping"))
+    data = player.read_bytes()
+    assert gmcp_messages(data) == [("Core.Ping", None)]
+    player.create("Ann")
+    assert player.protocol is not None and gmcp_messages(player.read_bytes()) == []
+
+
+def listing_player(game):
+    listing = Listing(game, {"CONTACT": "admin@example.org", "GENRE": "Horror"}, 1_700_000_000,
+                      lambda what: [4000])
+    wire = StringTransport()
+    telnet = TelnetFactory(game, listing=listing).buildProtocol(None)
+    telnet.makeConnection(wire)
+    return telnet, wire
+
+
+def mssp_table(body: bytes) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for part in re.split(rb"\x01", body)[1:]:
+        name, *values = part.split(b"\x02")
+        table[name.decode()] = [v.decode() for v in values]
+    return table
+
+
+def test_mssp_over_telnet_counts_players_not_crawlers():
+    game = make_game()
+    WirePlayer(game).create("Ann")
+    crawler, wire = listing_player(game)
+    wire.clear()
+    crawler.dataReceived(IAC + DO + MSSP)
+    (body,) = subs(wire.value(), MSSP)
+    table = mssp_table(body)
+    assert table["NAME"] == ["Emberfall"] and table["PLAYERS"] == ["1"]
+    assert table["UPTIME"] == ["1700000000"] and table["PORT"] == ["4000"]
+    assert table["CONTACT"] == ["admin@example.org"] and table["GENRE"] == ["Horror"]
+    assert table["ROOMS"] == [str(len(game.world.rooms))]
+
+
+def test_mssp_request_in_plain_text_at_the_login_prompt():
+    game = make_game()
+    crawler, wire = listing_player(game)
+    wire.clear()
+    crawler.dataReceived(b"MSSP-REQUEST\r\n")
+    text = plain(wire.value())
+    assert text.startswith("MSSP-REPLY-START\n") and "MSSP-REPLY-END" in text
+    assert "NAME\tEmberfall\n" in text and "PLAYERS\t0\n" in text
+    assert "ann" not in game.world.online and not wire.disconnecting
