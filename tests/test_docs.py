@@ -52,3 +52,11 @@ def test_account_and_world_limits_match_the_code():
 
 def test_saving_limits_match_the_defaults():
     assert f"every {Settings().autosave:g} s" in row("changes lost to a `kill -9`")
+
+
+def test_telnet_option_limits_match_the_code():
+    from mud.protocols.options import gmcp, mccp, naws, ttype
+    assert f"| {ttype.MAX_ROUNDS} |" in row("terminal type answers")
+    assert f"| {gmcp.MAX_PACKAGES} |" in row("GMCP packages")
+    assert f"{naws.MIN_WIDTH} to {naws.MAX_WIDTH} columns" in row("window width")
+    assert f"window 2^{mccp.WINDOW_BITS}, memLevel {mccp.MEM_LEVEL}" in row("MCCP2")

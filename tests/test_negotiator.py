@@ -221,7 +221,8 @@ def test_gmcp_sends_only_what_was_asked_for_from_the_game_events():
     square = game.world.rooms["village:square"]
     assert info["num"] == square.num and info["name"] == "Village Square"
     assert info["area"] == "Emberfall Village" and info["environment"] == "town"
-    assert info["exits"]["north"] == game.world.rooms["village:high_street"].num
+    assert info["exits"]["n"] == game.world.rooms["village:high_street"].num
+    assert set(info["exits"]) == {"n", "s", "e", "w", "ne", "nw"}
     assert ann.protocol.options.client == "Mudlet"
     bob = WirePlayer(game)
     bob.create("Bob")

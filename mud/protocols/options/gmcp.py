@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mud.engine import events as ev
+from mud.engine.directions import SHORT
 from mud.protocols.options.codes import GMCP, subnegotiation
 from mud.render.text import PLAIN, render
 
@@ -86,7 +87,9 @@ def _room(e: ev.RoomView) -> list[tuple[str, Any]]:
     return [
         ("Room.Info", {"num": e.num, "name": e.name, "area": e.area_name,
                        "environment": e.environment,
-                       "exits": dict(zip(e.exits, e.exit_nums, strict=False))}),
+                       # Mappers read short directions (n, ne, u); named exits stay as named.
+                       "exits": {SHORT.get(x, x): n
+                                 for x, n in zip(e.exits, e.exit_nums, strict=False)}}),
         ("Room.Players", [{"name": n, "fullname": n} for n in e.characters]),
     ]
 
