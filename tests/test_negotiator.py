@@ -289,3 +289,22 @@ def test_mssp_request_in_plain_text_at_the_login_prompt():
     assert text.startswith("MSSP-REPLY-START\n") and "MSSP-REPLY-END" in text
     assert "NAME\tEmberfall\n" in text and "PLAYERS\t0\n" in text
     assert "ann" not in game.world.online and not wire.disconnecting
+
+
+def test_random_subnegotiations_for_every_option_never_break_the_connection():
+    import random
+    rng = random.Random(5)
+    game = make_game()
+    player = WirePlayer(game)
+    player.send_bytes(IAC + WILL + NAWS + IAC + WILL + TTYPE + IAC + WILL + CHARSET +
+                      IAC + DO + GMCP + IAC + DO + EOR)
+    specials = [b"\x00MTTS \xc2\xb2", b'Core.Supports.Set ["Room \xc2\xb2"]', b"\x01[TTABLE]",
+                b"\x02", b"Core.Hello []", b"Core.Supports.Add 5", b"\x00" + b"9" * 60]
+    for i in range(3000):
+        option = rng.choice([NAWS, TTYPE, CHARSET, GMCP, MSSP, MCCP2, bytes([rng.randrange(256)])])
+        payload = specials[i] if i < len(specials) else bytes(
+            rng.randrange(256) for _ in range(rng.randrange(12)))
+        player.send_bytes(sb(option, payload.replace(IAC, IAC + IAC)))
+    player.read_bytes()
+    assert not player.closed
+    assert "Village Square" in player.create("Ann")

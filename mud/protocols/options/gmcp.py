@@ -70,7 +70,9 @@ class Supports:
             if verb == "core.supports.remove":
                 self.modules.pop(name, None)
             elif len(self.modules) < MAX_PACKAGES or name in self.modules:
-                self.modules[name] = int(version) if version.strip().isdigit() else 1
+                version = version.strip()
+                ok = version.isascii() and version.isdigit() and len(version) < 10
+                self.modules[name] = int(version) if ok else 1
         return True
 
     def wants(self, package: str) -> bool:

@@ -37,8 +37,9 @@ class TerminalType:
         if self.done or not payload or payload[0] != 0:
             return False
         value = payload[1:1 + MAX_NAME].decode("ascii", errors="replace").strip()
-        if value.upper().startswith("MTTS ") and value[5:].strip().isdigit():
-            self.mtts = int(value[5:].strip())
+        bits = value[5:].strip()
+        if value.upper().startswith("MTTS ") and bits.isascii() and bits.isdigit():
+            self.mtts = int(bits[:9])
             self.done = True
             return False
         if not value or (self.names and value == self.names[-1]):
