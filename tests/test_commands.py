@@ -421,3 +421,5 @@ def test_colour_shows_sets_and_refuses_with_the_choices(ann):
     assert ann.hooks.calls == [("colour", "256"), ("colour", "off"), ("colour", "off")]
     assert "auto, off, on, 256 or truecolor" in ann.error("colour rainbow")
     assert len(ann.hooks.calls) == 3
+    ann.character.via = "web"
+    assert "web client keeps its own colours" in ann.one("colour on").text

@@ -51,4 +51,6 @@ def colour(ctx: Context, args: str) -> None:
         raise actions.Refusal(f"'{choice[:20]}' is not a colour setting. Type: colour auto, "
                               "off, on, 256 or truecolor.")
     ctx.account.set_colour(choice)
-    ctx.send(Message(f"Colour is now {choice}."))
+    note = " The web client keeps its own colours; this applies over telnet." \
+        if ctx.actor.via == "web" else ""
+    ctx.send(Message(f"Colour is now {choice}.{note}"))
