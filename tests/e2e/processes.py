@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -97,3 +98,27 @@ class Player:
             if not chunk:
                 return True
             self.buffer += chunk
+
+
+def until(condition, timeout: float = 15.0, what: str = "condition") -> None:
+    """Poll ``condition`` until it holds, or fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} never happened")
+        time.sleep(0.1)
+
+
+def saved_room(data: Path, key: str) -> str | None:
+    """Where the database under ``data`` has character ``key`` standing."""
+    with sqlite3.connect(data / "mud.sqlite3", timeout=5) as db:
+        row = db.execute("SELECT room FROM characters WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def kill_9(server: Server, data: Path) -> None:
+    """SIGKILL the server, then check the database it leaves is intact."""
+    server.proc.send_signal(signal.SIGKILL)
+    assert server.finish() == -signal.SIGKILL
+    with sqlite3.connect(data / "mud.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

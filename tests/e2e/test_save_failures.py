@@ -8,45 +8,20 @@ read-only after an error would.
 
 from __future__ import annotations
 
-import signal
-import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from twisted.internet.task import Clock
 
 from mud.world_loader import load_world
-from tests.e2e.processes import Player, Server
+from tests.e2e.processes import Player, Server, kill_9, saved_room, until
 from tests.support import BUNDLED_WORLD
 
 
 def chattr(flag: str, directory: Path) -> subprocess.CompletedProcess[str]:
     paths = [str(p) for p in sorted(directory.iterdir())] + [str(directory)]
     return subprocess.run(["chattr", flag, *paths], capture_output=True, text=True)
-
-
-def saved_room(data: Path, key: str) -> str | None:
-    with sqlite3.connect(data / "mud.sqlite3", timeout=5) as db:
-        row = db.execute("SELECT room FROM characters WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def until(condition, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} never happened")
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def servers():
-    running: list[Server] = []
-    yield running
-    for server in running:
-        server.stop()
 
 
 def test_saves_into_a_read_only_data_directory_fail_loudly_and_recover(tmp_path, servers):
@@ -83,10 +58,7 @@ def test_saves_into_a_read_only_data_directory_fail_loudly_and_recover(tmp_path,
     room = saved_room(data, "kit")
     assert room not in (None, "village:high_street")
     # Nothing half-written: kill the server and start it again on the same data.
-    server.proc.send_signal(signal.SIGKILL)
-    assert server.finish() == -signal.SIGKILL
-    with sqlite3.connect(data / "mud.sqlite3") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kill_9(server, data)
     again = Server(args, tmp_path)
     servers.append(again)
     player = Player(again.port())

@@ -5,22 +5,12 @@ from __future__ import annotations
 import shutil
 import signal
 import socket
-import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import CLEAN_EXIT, Player, Server
+from tests.e2e.processes import CLEAN_EXIT, Player, Server, kill_9, saved_room, until
 from tests.support import BUNDLED_WORLD, ROOT
-
-
-@pytest.fixture
-def servers():
-    started: list[Server] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def test_plugin_serves_players_and_sigterm_saves_everything(tmp_path, servers):
@@ -136,19 +126,9 @@ def test_kill_9_loses_at_most_the_changes_since_the_last_autosave(tmp_path, serv
     player = Player(server.port())
     player.ask("create Kit secret1", "Village Square")
     player.ask("n", "High Street")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # an autosave has written the move
-        with sqlite3.connect(data / "mud.sqlite3") as db:
-            row = db.execute("SELECT room FROM characters WHERE key = 'kit'").fetchone()
-        if row and row[0] == "village:high_street":
-            break
-        time.sleep(0.1)
-    else:
-        raise AssertionError("autosave never wrote the move")
-    server.proc.send_signal(signal.SIGKILL)
-    assert server.finish() == -signal.SIGKILL
-    with sqlite3.connect(data / "mud.sqlite3") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    until(lambda: saved_room(data, "kit") == "village:high_street", timeout=10,
+          what="an autosave writing the move")
+    kill_9(server, data)
     again = Server(args, tmp_path)
     servers.append(again)
     player = Player(again.port())
