@@ -45,6 +45,16 @@ def idle_notice(seconds: float) -> str:
             "Your character is saved; log in again to play.")
 
 
+def failure_notice(failure: Failure, via: str) -> tuple[str, str]:
+    """The error code and message for a player whose request failed. Failing storage is
+    news for the admin and logged in one line; anything else is a bug, logged in full."""
+    if failure.check(StoreUnavailable):
+        log.error("a {via} request failed: {why}", via=via, why=failure.value)
+        return "unavailable", UNAVAILABLE_NOTICE
+    log.failure("a {via} request failed", failure, via=via)
+    return "server_error", "Something went wrong on the server; please try again."
+
+
 class Connection(Protocol):
     """What a protocol offers a session."""
 
@@ -167,12 +177,8 @@ class Session:
         return waiting
 
     def _failed(self, failure: Failure) -> None:
-        if failure.check(StoreUnavailable):
-            log.error("a {via} request failed: {why}", via=self.via, why=failure.value)
-            self.send(Error(UNAVAILABLE_NOTICE))
-        else:
-            log.failure("session operation failed", failure)
-            self.send(Error("Something went wrong on the server; please try again."))
+        _, text = failure_notice(failure, self.via)
+        self.send(Error(text))
         if self.character is None and self.connected:
             self.login.ask_name()
 

@@ -30,6 +30,7 @@ def quit_(ctx: Context, args: str) -> None:
 
 
 COLOUR_CHOICES = ("auto", "off", "on", "256", "truecolor")
+COLOUR_USAGE = "Type: colour auto, off, on, 256 or truecolor."
 
 
 @command("colour", "color", family="account")
@@ -42,14 +43,12 @@ def colour(ctx: Context, args: str) -> None:
     """
     choice = args.strip().lower()
     if not choice:
-        ctx.send(Message(f"Colour is {ctx.actor.colour}. Type: colour auto, off, on, 256 "
-                         "or truecolor."))
+        ctx.send(Message(f"Colour is {ctx.actor.colour}. {COLOUR_USAGE}"))
         return
     if choice == "none":
         choice = "off"
     if choice not in COLOUR_CHOICES:
-        raise actions.Refusal(f"'{choice[:20]}' is not a colour setting. Type: colour auto, "
-                              "off, on, 256 or truecolor.")
+        raise actions.Refusal(f"'{choice[:20]}' is not a colour setting. {COLOUR_USAGE}")
     ctx.account.set_colour(choice)
     note = " The web client keeps its own colours; this applies over telnet." \
         if ctx.actor.via == "web" else ""

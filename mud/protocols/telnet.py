@@ -74,7 +74,8 @@ class MudTelnetProtocol(TelnetProtocol):
         self.max_line = max_line
         self.keepalive = keepalive
         self.listing = listing
-        self.options: TelnetOptions | None = None
+        # Made in connectionMade (it needs the transport), before anything can use it.
+        self.options: TelnetOptions
         self._heartbeat: Heartbeat | None = None
         self.style: TextStyle = ANSI
         self.session: Session | None = None
@@ -98,9 +99,9 @@ class MudTelnetProtocol(TelnetProtocol):
             self._heartbeat = Heartbeat(self.game.world.clock, self.keepalive.interval,
                                         self._nop)
             self._heartbeat.start()
-        self._offer(SGA)
         self.options = TelnetOptions(self.transport, self.game.world.clock, self._restyle,
                                      self.listing)
+        self._offer(SGA)
         self.options.start()
         self.session = Session(self.game, self)
         self.session.start()
@@ -108,8 +109,7 @@ class MudTelnetProtocol(TelnetProtocol):
     def connectionLost(self, reason: Failure) -> None:
         if self._heartbeat is not None:
             self._heartbeat.stop()
-        if self.options is not None:
-            self.options.stop()
+        self.options.stop()
         if self.session is not None:
             session, self.session = self.session, None
             session.connection_lost()
@@ -140,39 +140,35 @@ class MudTelnetProtocol(TelnetProtocol):
         self._raw.write(data)
         if type(event) is Prompt:
             self._at_prompt = True
-            end = self.options.prompt_end() if self.options is not None else b""
+            end = self.options.prompt_end()
             if end:
                 self._raw.write(end)
             if secret:
                 self._hide_input()
         else:
             self._at_prompt = False
-            options = self.options
-            if options is not None and options.gmcp is not None:
-                wants = options.gmcp.wants
+            supports = self.options.gmcp
+            if supports is not None:
+                wants = supports.wants
                 for package, message in gmcp.for_event(event):
                     if wants(package):
                         self._raw.write(message)
 
     def close(self) -> None:
-        if self.options is not None:
-            self.options.end_compression()
+        self.options.end_compression()
         self.transport.loseConnection()
 
     def entered(self, name: str) -> None:
         """Tell a GMCP client who it is; the room view follows."""
-        if self.options is not None:
-            self.options.character = name
-            self.options.send_character()
+        self.options.character = name
+        self.options.send_character()
 
     def set_colour(self, preference: str) -> None:
-        if self.options is not None:
-            self.options.colour_preference = preference
-            self._restyle()
+        self.options.colour_preference = preference
+        self._restyle()
 
     def _restyle(self) -> None:
-        if self.options is not None:
-            self.style = self.options.style()
+        self.style = self.options.style()
 
     # -- echo (hidden passwords) ----------------------------------------------------------------
 
@@ -201,18 +197,16 @@ class MudTelnetProtocol(TelnetProtocol):
     def enableLocal(self, option: bytes) -> bool:
         if option == SGA or (option == ECHO and self._hiding_input):
             return True
-        return self.options is not None and self.options.enable_local(option)
+        return self.options.enable_local(option)
 
     def enableRemote(self, option: bytes) -> bool:
-        return self.options is not None and self.options.enable_remote(option)
+        return self.options.enable_remote(option)
 
     def disableLocal(self, option: bytes) -> None:
-        if self.options is not None:
-            self.options.disable_local(option)
+        self.options.disable_local(option)
 
     def disableRemote(self, option: bytes) -> None:
-        if self.options is not None:
-            self.options.disable_remote(option)
+        self.options.disable_remote(option)
 
     # -- input ------------------------------------------------------------------------------------
 

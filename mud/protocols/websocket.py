@@ -27,11 +27,10 @@ from twisted.python.failure import Failure
 from mud.accounts import Refused
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
-from mud.persistence.store import UNAVAILABLE_NOTICE, StoreUnavailable
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
 from mud.render.json_events import error_frame, frame, render_json
-from mud.session import Session
+from mud.session import Session, failure_notice
 from mud.tokens import TokenSigner
 
 if TYPE_CHECKING:
@@ -237,13 +236,7 @@ class GameWebSocket(WebSocketServerProtocol):
         self._checking = True
 
         def failed(failure: Failure) -> None:
-            if failure.check(StoreUnavailable):
-                log.error("a web login failed: {why}", why=failure.value)
-                self._send_raw(error_frame("unavailable", UNAVAILABLE_NOTICE))
-                return
-            log.failure("web login failed", failure)
-            self._send_raw(error_frame("server_error", "Something went wrong on the server; "
-                                       "please try again."))
+            self._send_raw(error_frame(*failure_notice(failure, self.via)))
 
         def done(_: object) -> None:
             self._checking = False

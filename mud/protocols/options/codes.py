@@ -1,22 +1,22 @@
-"""Telnet option numbers and subnegotiation verbs (RFC 854 and the MUD extensions)."""
+"""Telnet option numbers and subnegotiation verbs for the MUD extensions.
+
+The RFC 854 bytes (IAC, SB, SE, GA, NAWS) are Twisted's; re-exported here so the option
+modules take all their codes from one place.
+"""
 
 from __future__ import annotations
 
-ECHO = bytes([1])
-SGA = bytes([3])
+from twisted.conch.telnet import EOR as EOR_MARK  # the IAC command that marks a prompt
+from twisted.conch.telnet import GA, IAC, NAWS, SB, SE
+
+__all__ = ["EOR_MARK", "GA", "IAC", "NAWS", "SB", "SE"]
+
 TTYPE = bytes([24])
-EOR = bytes([25])        # the option; the IAC command that marks a prompt is EOR_MARK
-NAWS = bytes([31])
+EOR = bytes([25])        # the option, as opposed to EOR_MARK
 CHARSET = bytes([42])
 MSSP = bytes([70])
 MCCP2 = bytes([86])
 GMCP = bytes([201])
-
-IAC = bytes([255])
-SB = bytes([250])
-SE = bytes([240])
-GA = bytes([249])
-EOR_MARK = bytes([239])
 
 # TTYPE
 IS, SEND = 0, 1

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from twisted.conch.telnet import OptionRefused
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.protocols.options import charset, gmcp, mssp
@@ -36,11 +35,10 @@ from mud.protocols.options.naws import parse_naws
 from mud.protocols.options.ttype import TerminalType
 from mud.render.text import TRUECOLOR, TextStyle, text_style
 
-log = Logger()
-
 # Seconds to wait for the terminal type before starting compression anyway.
 TTYPE_WAIT = 5.0
-COLOUR_PREFERENCES = {"off": 0, "on": 16, "16": 16, "256": 256, "truecolor": TRUECOLOR}
+# The `colour` command's choices; "auto" (absent here) follows what the client said.
+COLOUR_PREFERENCES = {"off": 0, "on": 16, "256": 256, "truecolor": TRUECOLOR}
 
 LOCAL = (EOR, GMCP, MSSP, MCCP2)     # options we offer to do (WILL)
 REMOTE = (NAWS, TTYPE, CHARSET)      # options we ask the client to do (DO)

@@ -7,6 +7,7 @@ then ``MTTS <bits>``. A repeated answer ends the list; so does an MTTS answer, o
 
 from __future__ import annotations
 
+from mud.protocols.options.codes import IS
 from mud.render.text import TRUECOLOR
 
 MAX_ROUNDS = 4
@@ -34,7 +35,7 @@ class TerminalType:
 
     def answer(self, payload: bytes) -> bool:
         """Record one ``IS`` reply; True when another ``SEND`` should follow."""
-        if self.done or not payload or payload[0] != 0:
+        if self.done or not payload or payload[0] != IS:
             return False
         value = payload[1:1 + MAX_NAME].decode("ascii", errors="replace").strip()
         bits = value[5:].strip()
