@@ -7,6 +7,7 @@ session and protocol tests run without a reactor. The real store has its own tes
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,21 @@ class MemoryStore:
 
     def set_password(self, key: str, password_hash: str) -> Deferred[None]:
         row = self.accounts[key]
-        self.accounts[key] = AccountRow(row.key, row.name, password_hash)
+        self.accounts[key] = replace(row, password=password_hash,
+                                     token_generation=row.token_generation + 1)
+        return succeed(None)
+
+    def revoke_tokens(self, key: str) -> Deferred[int | None]:
+        row = self.accounts.get(key)
+        if row is None:
+            return succeed(None)
+        self.accounts[key] = replace(row, token_generation=row.token_generation + 1)
+        return succeed(row.token_generation + 1)
+
+    def set_login_addresses(self, key: str, addresses: tuple[str, ...]) -> Deferred[None]:
+        row = self.accounts.get(key)
+        if row is not None:
+            self.accounts[key] = replace(row, login_addresses=tuple(addresses))
         return succeed(None)
 
     def save(self, snapshot: Snapshot) -> Deferred[None]:

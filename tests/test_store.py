@@ -61,6 +61,24 @@ class StoreTests(unittest.TestCase):
         self.assertEqual((yield self.store.get_account("ann")).password, "new")
 
     @defer.inlineCallbacks
+    def test_a_password_change_and_a_revocation_each_bump_the_token_generation(self):
+        yield self.store.create_account("Ann", "old", CharacterRecord("ann", "Ann", "a:b"), 0)
+        self.assertEqual((yield self.store.get_account("ann")).token_generation, 0)
+        yield self.store.set_password("ann", "new")
+        self.assertEqual((yield self.store.get_account("ann")).token_generation, 1)
+        self.assertEqual((yield self.store.revoke_tokens("ann")), 2)
+        self.assertEqual((yield self.store.get_account("ann")).token_generation, 2)
+        self.assertIsNone((yield self.store.revoke_tokens("nobody")))
+
+    @defer.inlineCallbacks
+    def test_login_addresses_are_kept_in_order(self):
+        yield self.store.create_account("Ann", "h", CharacterRecord("ann", "Ann", "a:b"), 0)
+        self.assertEqual((yield self.store.get_account("ann")).login_addresses, ())
+        yield self.store.set_login_addresses("ann", ("10.0.0.2", "::1"))
+        self.assertEqual((yield self.store.get_account("ann")).login_addresses,
+                         ("10.0.0.2", "::1"))
+
+    @defer.inlineCallbacks
     def test_a_failing_save_writes_nothing_and_says_the_store_is_unavailable(self):
         yield self.store.create_account("Ann", "h", CharacterRecord("ann", "Ann", "a:b"), 0)
         with sqlite3.connect(self.store.path) as db:  # the item rows hit a failing disk
@@ -105,8 +123,36 @@ class MigrationTests(unittest.TestCase):
         self.assertEqual(record, CharacterRecord("ann", "Ann", "woods:edge", "tall", "auto"))
         yield store.save(Snapshot([CharacterRecord("ann", "Ann", "woods:edge", "tall", "256")]))
         self.assertEqual((yield store.get_character("ann")).colour, "256")
+        account = yield store.get_account("ann")
+        self.assertEqual((account.token_generation, account.login_addresses), (0, ()))
         with sqlite3.connect(store.path) as db:
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 2)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 3)
+
+    @defer.inlineCallbacks
+    def test_a_version_2_database_gains_token_generations_and_keeps_its_rows(self):
+        path = self.mktemp()
+        os.makedirs(path)
+        with sqlite3.connect(os.path.join(path, "mud.sqlite3")) as db:
+            db.executescript(
+                "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                "password TEXT NOT NULL, created REAL NOT NULL);"
+                "CREATE TABLE characters (key TEXT PRIMARY KEY REFERENCES accounts(key), "
+                "room TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', "
+                "colour TEXT NOT NULL DEFAULT 'auto');"
+                "CREATE TABLE item_places (item TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+                "place TEXT NOT NULL);"
+                "INSERT INTO accounts VALUES ('ann', 'Ann', 'h', 0);"
+                "INSERT INTO characters VALUES ('ann', 'woods:edge', 'tall', '256');"
+                "PRAGMA user_version=2;")
+        store = Store(path)
+        store.prepare()
+        self.addCleanup(store.close)
+        account = yield store.get_account("ann")
+        self.assertEqual((account.password, account.token_generation), ("h", 0))
+        self.assertEqual((yield store.get_character("ann")).colour, "256")
+        self.assertEqual((yield store.revoke_tokens("ann")), 1)
+        with sqlite3.connect(store.path) as db:
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 3)
 
 
 class BrokenDataDirTests(unittest.TestCase):

@@ -19,14 +19,19 @@ from twisted.python.failure import Failure
 
 from mud.engine.world import CharacterRecord, Snapshot
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
     key TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     password TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    -- Resume tokens carry the generation they were issued in; bumping it revokes them all.
+    token_generation INTEGER NOT NULL DEFAULT 0,
+    -- Recent addresses that logged in with the right password, most recent first,
+    -- space-separated (the login throttle does not hold these back for this name).
+    login_addresses TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS characters (
     key TEXT PRIMARY KEY REFERENCES accounts(key),
@@ -63,6 +68,8 @@ class AccountRow:
     key: str
     name: str
     password: str
+    token_generation: int = 0
+    login_addresses: tuple[str, ...] = ()
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -102,6 +109,12 @@ class Store:
                     # Version 2 added the colour choice.
                     conn.execute("ALTER TABLE characters ADD COLUMN colour TEXT NOT NULL "
                                  "DEFAULT 'auto'")
+                if 1 <= version <= 2:
+                    # Version 3 added token revocation and the addresses known to be good.
+                    conn.execute("ALTER TABLE accounts ADD COLUMN token_generation INTEGER "
+                                 "NOT NULL DEFAULT 0")
+                    conn.execute("ALTER TABLE accounts ADD COLUMN login_addresses TEXT "
+                                 "NOT NULL DEFAULT ''")
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             rows = conn.execute("SELECT item, kind, place FROM item_places").fetchall()
         except sqlite3.DatabaseError as exc:
@@ -134,8 +147,12 @@ class Store:
 
     def get_account(self, key: str) -> Deferred[AccountRow | None]:
         def found(rows: list[Any]) -> AccountRow | None:
-            return AccountRow(*rows[0]) if rows else None
-        d = self.pool.runQuery("SELECT key, name, password FROM accounts WHERE key = ?", (key,))
+            if not rows:
+                return None
+            key_, name, password, generation, addresses = rows[0]
+            return AccountRow(key_, name, password, generation, tuple(addresses.split()))
+        d = self.pool.runQuery("SELECT key, name, password, token_generation, login_addresses "
+                               "FROM accounts WHERE key = ?", (key,))
         return d.addCallbacks(found, self._unavailable)
 
     def get_character(self, key: str) -> Deferred[CharacterRecord | None]:
@@ -164,8 +181,26 @@ class Store:
         return self.pool.runInteraction(create).addErrback(self._unavailable)
 
     def set_password(self, key: str, password_hash: str) -> Deferred[None]:
-        return self.pool.runOperation("UPDATE accounts SET password = ? WHERE key = ?",
-                                      (password_hash, key)).addErrback(self._unavailable)
+        """Change the password and, in the same transaction, revoke every resume token."""
+        return self.pool.runOperation(
+            "UPDATE accounts SET password = ?, token_generation = token_generation + 1 "
+            "WHERE key = ?", (password_hash, key)).addErrback(self._unavailable)
+
+    def revoke_tokens(self, key: str) -> Deferred[int | None]:
+        """Bump the account's token generation; fires with the new one (None: no account)."""
+        def bump(txn: Any) -> int | None:
+            txn.execute("UPDATE accounts SET token_generation = token_generation + 1 "
+                        "WHERE key = ?", (key,))
+            txn.execute("SELECT token_generation FROM accounts WHERE key = ?", (key,))
+            row = txn.fetchone()
+            return row[0] if row else None
+        return self.pool.runInteraction(bump).addErrback(self._unavailable)
+
+    def set_login_addresses(self, key: str, addresses: tuple[str, ...]) -> Deferred[None]:
+        """Remember the addresses that recently logged in to ``key`` with its password."""
+        return self.pool.runOperation(
+            "UPDATE accounts SET login_addresses = ? WHERE key = ?",
+            (" ".join(addresses), key)).addErrback(self._unavailable)
 
     def save(self, snapshot: Snapshot) -> Deferred[None]:
         """Write a snapshot in one transaction: all of it lands, or none of it."""
