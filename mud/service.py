@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from mud.errors import StartupError
 from mud.game import Game
 from mud.listener import ListenerService
+from mud.protocols.peer_limits import PeerLimits
 
 log = Logger()
 
@@ -33,6 +34,8 @@ class MudService(MultiService):
         self.game = game
         self.clock = clock
         self.listeners: list[ListenerService] = []
+        # Per-address connection limits shared by the listeners (set by build_service).
+        self.peer_limits: PeerLimits | None = None
         # Run after the game has saved and closed its sessions (e.g. closing feeds).
         self.closers: list[Callable[[], object]] = []
         timer = TimerService(autosave, self._autosave)

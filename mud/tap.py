@@ -21,7 +21,7 @@ from mud.game import Game
 from mud.listing import Listing
 from mud.persistence.store import Store, StoreError
 from mud.protocols.keepalive import Keepalive
-from mud.protocols.peer_limits import PeerLimits
+from mud.protocols.peer_limits import PeerLimits, http_refusal, telnet_refusal
 from mud.protocols.telnet import TelnetFactory
 from mud.protocols.web import make_site
 from mud.service import MudService
@@ -116,15 +116,15 @@ def build_service(settings: Settings, reactor: Any = None,
                         settings.new_connections_per_minute)
     keepalive = Keepalive(settings.ping_interval, settings.ping_timeout)
     listing = Listing(game, dict(settings.mssp), reactor.seconds(), service.ports)
-    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, limits, keepalive,
-                            listing)
+    service.peer_limits = limits
+    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, keepalive, listing)
     for endpoint in settings.telnet:
-        service.listen(reactor, endpoint, factory, "telnet")
+        service.listen(limits.reactor(reactor, telnet_refusal), endpoint, factory, "telnet")
     signer = TokenSigner(load_or_create_secret(settings.data))
     site = make_site(game, signer, reactor.seconds, keepalive,
-                     output_cap=settings.output_buffer, limits=limits)
+                     output_cap=settings.output_buffer)
     for endpoint in settings.web:
-        service.listen(reactor, endpoint, site, "web")
+        service.listen(limits.reactor(reactor, http_refusal), endpoint, site, "web")
     service.closers.append(site.presence.close_all)
     return service
 

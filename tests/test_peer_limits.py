@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.internet.task import Clock
 
-from mud.protocols.peer_limits import PeerLimits
+from mud.protocols.peer_limits import CountingFactory, PeerLimits
 
 
 def test_at_most_max_open_at_once_per_address():
@@ -47,16 +47,36 @@ def test_bookkeeping_expires_with_the_minute_it_covers():
     assert set(limits.recent) == {"other"}
 
 
-def test_build_counts_a_connection_until_it_ends_and_refuses_past_the_cap():
+def test_the_counting_factory_counts_a_connection_until_it_ends_however_it_is_handed_on():
     from twisted.internet.address import IPv4Address
-    from twisted.internet.protocol import Protocol
+    from twisted.internet.protocol import Factory, Protocol
+    from twisted.internet.testing import StringTransport
 
     limits = PeerLimits(Clock(), max_open=1, per_minute=10)
+    factory = CountingFactory(Factory.forProtocol(Protocol), limits, lambda why: ("refused", why))
     addr = IPv4Address("TCP", "1.2.3.4", 5000)
-    first = limits.build(addr, Protocol, lambda why: ("refused", why))
-    assert isinstance(first, Protocol) and limits.open == {"1.2.3.4": 1}
-    refused = limits.build(addr, Protocol, lambda why: ("refused", why))
+    first = factory.buildProtocol(addr)
+    first.makeConnection(StringTransport())
+    assert limits.open == {"1.2.3.4": 1}
+    refused = factory.buildProtocol(addr)
     assert refused[0] == "refused" and "too many connections" in refused[1]
+    # Another protocol takes the connection over (as Autobahn does from twisted.web's
+    # channel); the first never hears the end, the count still does.
+    first.wrappedProtocol = Protocol()
     first.connectionLost(None)
+    assert limits.open == {} and factory.protocols == {}
+    assert not isinstance(factory.buildProtocol(addr), tuple)
+
+
+def test_a_protocol_the_inner_factory_will_not_build_gives_its_slot_back():
+    from twisted.internet.address import IPv4Address
+    from twisted.internet.protocol import Factory
+
+    class Nothing(Factory):
+        def buildProtocol(self, addr):
+            return None
+
+    limits = PeerLimits(Clock(), max_open=1, per_minute=10)
+    factory = CountingFactory(Nothing(), limits, lambda why: why)
+    assert factory.buildProtocol(IPv4Address("TCP", "1.2.3.4", 1)) is None
     assert limits.open == {}
-    assert isinstance(limits.build(addr, Protocol, lambda why: None), Protocol)

@@ -8,6 +8,7 @@ from twisted.python import usage
 
 from mud.config import Settings
 from mud.errors import StartupError
+from mud.protocols.peer_limits import CountingFactory
 from mud.tap import Options, build_service, makeService
 from tests.support import BUNDLED_WORLD, CHEAP
 
@@ -62,7 +63,10 @@ def test_build_service_assembles_listeners_and_autosave(tmp_path):
     assert (tmp_path / "var" / "mud.sqlite3").exists()
     service.privilegedStartService()
     assert len(reactor.tcpServers) == 3
-    telnet_factory = reactor.tcpServers[0][1]
+    # Every listener counts its connections against the per-address limits.
+    assert all(isinstance(server[1], CountingFactory) for server in reactor.tcpServers)
+    assert {server[1].limits for server in reactor.tcpServers} == {service.peer_limits}
+    telnet_factory = reactor.tcpServers[0][1].wrappedFactory
     assert telnet_factory.output_cap == settings.output_buffer
     assert (service.game.command_rate, service.game.command_burst) == (10.0, 30)
     assert service.game.linkdead == 600
@@ -79,7 +83,7 @@ def test_dead_peer_and_idle_options_reach_the_listeners_and_the_game(tmp_path):
     reactor = MemoryReactorClock()
     service = build_service(options.settings, reactor=reactor, password_cost=CHEAP)
     service.privilegedStartService()
-    telnet_factory, site = reactor.tcpServers[0][1], reactor.tcpServers[1][1]
+    telnet_factory, site = (server[1].wrappedFactory for server in reactor.tcpServers)
     assert (telnet_factory.keepalive.interval, telnet_factory.keepalive.timeout) == (5, 2.5)
     game_ws = site.resource.children[b"ws"]._factory
     assert (game_ws.autoPingInterval, game_ws.autoPingTimeout) == (5, 2.5)

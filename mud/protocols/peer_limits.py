@@ -4,6 +4,14 @@ An address may hold ``max_open`` connections at once and open ``per_minute`` new
 any sixty seconds. A refused telnet client is told why in one line; a refused web client
 gets a 503. Bookkeeping expires with the minute it covers, so memory follows the
 connections of the last minute, not every address ever seen.
+
+Connections are counted by ``CountingFactory``, a wrapping factory whose protocol sits right
+on the TCP connection, under TLS and under whatever protocol runs the connection. So it sees
+every connection end, however it ends: a WebSocket upgrade hands the transport from
+twisted.web's channel to Autobahn's protocol, and the channel never hears the close, but the
+wrapper below both always does. ``CountingReactor`` is what a listener is built on to put it
+there: its listenTCP wraps the factory, and its listenSSL adds TLS above the wrapper, as the
+reactor's own listenSSL would (an ``ssl:`` endpoint offers no other way in).
 """
 
 from __future__ import annotations
@@ -12,8 +20,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from twisted.internet.interfaces import IProtocol, IProtocolFactory
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
+from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
+from twisted.protocols.tls import TLSMemoryBIOFactory
 
 log = Logger()
 
@@ -59,24 +70,10 @@ class PeerLimits:
         self._forget_if_idle(host)
         return reason
 
-    def build(self, addr: Any, build: Callable[[], Protocol],
-              refuse: Callable[[str], Protocol]) -> Protocol:
-        """A factory's buildProtocol, counted: the protocol from ``build`` if the address is
-        within its limits (released again when the connection ends), else ``refuse(why)``."""
-        host = str(getattr(addr, "host", ""))
-        refused = self.admit(host)
-        if refused is not None:
-            return refuse(refused)
-        protocol = build()
-        lost = protocol.connectionLost
-
-        def counted_lost(reason: Any) -> None:
-            try:
-                lost(reason)
-            finally:
-                self.release(host)
-        protocol.connectionLost = counted_lost  # type: ignore[method-assign]
-        return protocol
+    def reactor(self, reactor: Any, refuse: Callable[[str], Protocol]) -> CountingReactor:
+        """``reactor`` for building listeners whose connections count against these limits;
+        a refused connection gets ``refuse(why)`` instead."""
+        return CountingReactor(reactor, self, refuse)
 
     def release(self, host: str) -> None:
         count = self.open.get(host, 0) - 1
@@ -89,6 +86,81 @@ class PeerLimits:
     def _forget_if_idle(self, host: str) -> None:
         if host not in self.open and not self.recent.get(host, True):
             del self.recent[host]
+
+
+class CountedConnection(ProtocolWrapper):
+    """One admitted connection: relays everything, and gives its slot back when it ends."""
+
+    host = ""
+
+    def makeConnection(self, transport: Any) -> None:
+        # Output goes straight to the transport: ProtocolWrapper.write would only forward it,
+        # and a broadcast writes once per listener.
+        self.write = transport.write  # type: ignore[method-assign]
+        super().makeConnection(transport)
+
+
+class CountingFactory(WrappingFactory):
+    """Wraps a listener's factory: admits each connection against the per-address limits
+    (or answers with ``refuse(why)``), and releases it when the connection is lost."""
+
+    protocol = CountedConnection
+
+    def __init__(self, wrapped: IProtocolFactory, limits: PeerLimits,
+                 refuse: Callable[[str], Protocol]) -> None:
+        super().__init__(wrapped)
+        self.limits = limits
+        self.refuse = refuse
+
+    def buildProtocol(self, addr: Any) -> IProtocol | None:
+        host = str(getattr(addr, "host", ""))
+        refused = self.limits.admit(host)
+        if refused is not None:
+            return self.refuse(refused)
+        inner = self.wrappedFactory.buildProtocol(addr)
+        if inner is None:
+            self.limits.release(host)
+            return None
+        connection = CountedConnection(self, inner)
+        connection.host = host
+        return connection
+
+    def unregisterProtocol(self, p: Any) -> None:
+        super().unregisterProtocol(p)
+        self.limits.release(p.host)
+
+
+class CountingReactor:
+    """Stands in for the reactor when an endpoint listens: every listener it makes counts
+    its connections (see the module docstring). Everything else goes to the reactor."""
+
+    def __init__(self, reactor: Any, limits: PeerLimits,
+                 refuse: Callable[[str], Protocol]) -> None:
+        self._reactor = reactor
+        self.limits = limits
+        self.refuse = refuse
+
+    def _counting(self, factory: IProtocolFactory) -> CountingFactory:
+        return CountingFactory(factory, self.limits, self.refuse)
+
+    def listenTCP(self, port: int, factory: IProtocolFactory, backlog: int = 50,
+                  interface: str = "") -> Any:
+        return self._reactor.listenTCP(port, self._counting(factory), backlog, interface)
+
+    def listenSSL(self, port: int, factory: IProtocolFactory, contextFactory: Any,
+                  backlog: int = 50, interface: str = "") -> Any:
+        tls = TLSMemoryBIOFactory(contextFactory, False, factory)
+        return self.listenTCP(port, tls, backlog, interface)
+
+    def listenUNIX(self, address: str, factory: IProtocolFactory, *args: Any,
+                   **kwargs: Any) -> Any:
+        return self._reactor.listenUNIX(address, self._counting(factory), *args, **kwargs)
+
+    def adoptStreamPort(self, fd: int, family: Any, factory: IProtocolFactory) -> Any:
+        return self._reactor.adoptStreamPort(fd, family, self._counting(factory))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reactor, name)
 
 
 class Refusal(Protocol):

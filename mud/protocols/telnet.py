@@ -26,7 +26,6 @@ from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
 from mud.protocols.options import gmcp, mssp
 from mud.protocols.options.negotiator import TelnetOptions
 from mud.protocols.output_buffer import DEFAULT_CAP
-from mud.protocols.peer_limits import PeerLimits, telnet_refusal
 from mud.protocols.telnet_transport import FastTelnetTransport
 from mud.render.text import ANSI, TextStyle, ascii_safe, render
 from mud.session import Session
@@ -255,22 +254,16 @@ class TelnetFactory(ServerFactory):
     """Builds a FastTelnetTransport wrapping a MudTelnetProtocol for each connection."""
 
     def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
-                 output_cap: int = DEFAULT_CAP, limits: PeerLimits | None = None,
+                 output_cap: int = DEFAULT_CAP,
                  keepalive: Keepalive | None = DEFAULT_KEEPALIVE,
                  listing: Callable[[], mssp.Variables] | None = None) -> None:
         self.game = game
         self.max_line = max_line
         self.output_cap = output_cap
-        self.limits = limits
         self.keepalive = keepalive
         self.listing = listing
 
     def buildProtocol(self, addr: object) -> Protocol:
-        if self.limits is None:
-            return self._telnet()
-        return self.limits.build(addr, self._telnet, telnet_refusal)
-
-    def _telnet(self) -> FastTelnetTransport:
         transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line,
                                         self.keepalive, self.listing)
         transport.factory = self

@@ -23,7 +23,6 @@ from twisted.web.server import Request, Site
 from twisted.web.static import File
 
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
-from mud.protocols.peer_limits import PeerLimits, http_refusal
 from mud.protocols.websocket import GameWebSocketFactory
 from mud.tokens import TokenSigner
 
@@ -119,22 +118,14 @@ class PresenceFactory(WebSocketServerFactory):
 
 
 class GameSite(Site):
-    """The Site, holding the presence feed so shutdown can close it, and counting
-    connections per address against the shared limits."""
+    """The Site, holding the presence feed so shutdown can close it."""
 
     presence: PresenceFactory
-    limits: PeerLimits | None = None
-
-    def buildProtocol(self, addr: Any) -> Any:
-        if self.limits is None:
-            return super().buildProtocol(addr)
-        return self.limits.build(addr, lambda: super(GameSite, self).buildProtocol(addr),
-                                 http_refusal)
 
 
 def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
-              keepalive: Keepalive = DEFAULT_KEEPALIVE, output_cap: int = 256 * 1024,
-              limits: PeerLimits | None = None) -> GameSite:
+              keepalive: Keepalive = DEFAULT_KEEPALIVE,
+              output_cap: int = 256 * 1024) -> GameSite:
     root = StaticClient(str(STATIC))
     root.indexNames = ["index.html"]
     game_ws = GameWebSocketFactory(game, signer, clock, keepalive, output_cap)
@@ -146,5 +137,4 @@ def make_site(game: Game, signer: TokenSigner, clock: Callable[[], float],
     root.putChild(b"presence", WebSocketResource(presence))
     site = GameSite(root)
     site.presence = presence
-    site.limits = limits
     return site

@@ -18,6 +18,7 @@ from twisted.trial import unittest
 
 from mud.config import Settings
 from mud.tap import build_service
+from tests.e2e.server import eventually
 from tests.e2e.wsclient import connect_web
 from tests.support import BUNDLED_WORLD, CHEAP, plain
 
@@ -97,3 +98,5 @@ class TLSTests(unittest.TestCase):
         yield player.wait("login_ok", name="Tess")
         player.sendClose()
         yield player.closed
+        # Every one of those TLS connections, the wss one included, gave its slot back.
+        yield eventually(lambda: service.peer_limits.open == {})
