@@ -1,13 +1,16 @@
-"""Fixtures shared by the engine tests: a clock and the tiny test world."""
+"""Fixtures shared by every test: a clock, the tiny test world, a temporary working
+directory, and a guard that fails a test which leaves files behind in the checkout."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from twisted.internet.task import Clock
 
 from mud.engine.world import World
 from mud.world_loader import load_world
-from tests.support import TINY
+from tests.support import ROOT, TINY
 
 
 @pytest.fixture
@@ -24,3 +27,29 @@ def world(clock: Clock) -> World:
 def _run_in_tmp(tmp_path, monkeypatch) -> None:
     # trial's mktemp() and relative paths land in the working directory: keep it a temp one.
     monkeypatch.chdir(tmp_path)
+
+
+# Caches that tools rebuild on their own (twistd rewrites Twisted's plugin cache each time it
+# looks for plugins): not test output.
+_NOT_OUTPUT = {".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache", "dropin.cache"}
+
+
+def _checkout_entries() -> set[str]:
+    found: set[str] = set()
+    for top, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in _NOT_OUTPUT]
+        found.update(os.path.join(top, name) for name in (*dirs, *files)
+                     if name not in _NOT_OUTPUT)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _leaves_no_files_in_checkout():
+    # Tests write under temporary directories only; anything new in the checkout (a
+    # mud.sqlite3 from a relative path, a build/ from a wheel) fails the test that made it.
+    before = _checkout_entries()
+    yield
+    left = sorted(os.path.relpath(p, ROOT) for p in _checkout_entries() - before)
+    if left:
+        pytest.fail("the test left files in the checkout (write under a temporary "
+                    "directory instead): " + ", ".join(left[:10]), pytrace=False)

@@ -1,17 +1,35 @@
-"""A real build: the wheel carries the plugin and the bundled world, and an install finds it."""
+"""Real builds and installs, each from a copy of the checkout in a temporary directory (a
+build writes build/ and *.egg-info beside the sources): the wheel carries the plugin, the
+bundled world and the web client; a plain editable install gives a working `twistd mud`."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
+from pathlib import Path
 
 from tests.support import ROOT
 
+# What a checkout holds besides its sources: never copied into the build.
+NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "var", "build", "dist", "*.egg-info",
+                                     "__pycache__", ".ruff_cache", ".pytest_cache", "tests.*",
+                                     "_trial_temp", "dropin.cache", "twistd.*")
+
+
+def copy_of_checkout(tmp_path: Path) -> Path:
+    source = tmp_path / "checkout"
+    # symlinks=True: mud/bundled_worlds stays the link to worlds/ it is in the checkout.
+    shutil.copytree(ROOT, source, symlinks=True, ignore=NOT_SOURCES)
+    return source
+
 
 def test_wheel_installs_a_server_that_finds_its_bundled_world(tmp_path):
+    source = copy_of_checkout(tmp_path)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "-w", str(tmp_path / "dist"), str(ROOT)],
+                    "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source)],
                    check=True, capture_output=True, cwd=tmp_path)
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -21,6 +39,7 @@ def test_wheel_installs_a_server_that_finds_its_bundled_world(tmp_path):
     assert "mud/bundled_worlds/emberfall/village/rooms.yaml" in names
     for static in ("index.html", "client.js", "client.css"):
         assert f"mud/web/static/{static}" in names
+    assert not [n for n in names if n.startswith(("tests/", "bench/", "worlds/"))]
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = ("import sys; sys.path.insert(0, sys.argv[1]);"
@@ -32,3 +51,34 @@ def test_wheel_installs_a_server_that_finds_its_bundled_world(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path).stdout.split()
     assert out[0].startswith(str(site / "mud" / "bundled_worlds"))
     assert int(out[1]) >= 25
+
+
+def test_a_plain_editable_install_gives_twistd_mud(tmp_path):
+    """`pip install -e <checkout>` with no extra settings, in a fresh virtualenv."""
+    source = copy_of_checkout(tmp_path)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # The dependencies (Twisted, Autobahn, setuptools...) come from the running environment
+    # through a .pth line, so nothing is downloaded; only the checkout is installed.
+    purelib = subprocess.run([str(python), "-c", "import sysconfig;"
+                              "print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    Path(purelib, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
+                              "--no-deps", "--no-build-isolation", "--no-index", "-e",
+                              str(source)], capture_output=True, text=True, cwd=tmp_path)
+    assert install.returncode == 0, install.stdout + install.stderr
+    # twistd's own entry point, run from outside the checkout (so the current directory
+    # does not put the checkout on sys.path by accident).
+    twistd = "import sys; sys.argv[0] = 'twistd'; from twisted.scripts.twistd import run; run()"
+    result = subprocess.run([str(python), "-c", twistd, "mud", "--help"], capture_output=True,
+                            text=True, cwd=tmp_path, timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Unknown command" not in output
+    assert "--telnet" in output and "--world" in output
+    # And the editable install serves the checkout's own files.
+    where = subprocess.run([str(python), "-c", "import mud, sys; print(mud.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path, check=True).stdout
+    assert where.strip() == str(source / "mud" / "__init__.py")
