@@ -1,9 +1,14 @@
-"""Hostile telnet input over real sockets, while another player keeps playing."""
+"""Hostile telnet input over real sockets, while another player keeps playing.
+
+What is tested is that the server survives the input and everyone, the sender included, is
+still answered. The input is the same on every run (junk from a seeded generator, in a fixed
+number of lines well under the command burst, so no line is dropped by the rate limit).
+How fast it all goes is measured in bench/ (bench.telnet_parse, bench.bystander), not here.
+"""
 
 from __future__ import annotations
 
-import os
-import time
+import random
 
 from twisted.internet import reactor
 from twisted.internet.defer import inlineCallbacks
@@ -13,6 +18,14 @@ from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase
 
 IAC, SB, SE = b"\xff", b"\xfa", b"\xf0"
+# Every byte but IAC (telnet commands are tested on their own) and CR/LF (the line endings
+# are ours to place): NULs, C0 and C1 controls, ESC, invalid UTF-8 lead and continuation bytes.
+JUNK_BYTES = bytes(b for b in range(256) if b not in (0xFF, 0x0D, 0x0A))
+JUNK_LINES = 16
+
+
+def junk(rng: random.Random, size: int) -> bytes:
+    return bytes(rng.choice(JUNK_BYTES) for _ in range(size))
 
 
 class HostileInputTests(ServerTestCase):
@@ -23,11 +36,9 @@ class HostileInputTests(ServerTestCase):
         return bob
 
     @inlineCallbacks
-    def prompt(self, bob, label: str, limit: float = 0.5):
-        started = time.monotonic()
+    def prompt(self, bob, label: str):
+        """Bob is still answered (the client's usual timeout, not a speed target)."""
         yield bob.ask(f"say {label}", f'You say, "{label}"')
-        elapsed = time.monotonic() - started
-        self.assertLess(elapsed, limit, f"{label}: Bob waited {elapsed:.2f}s")
 
     @inlineCallbacks
     def test_a_64_mib_line_without_a_newline_costs_its_sender_only(self):
@@ -36,18 +47,14 @@ class HostileInputTests(ServerTestCase):
         eve = yield connect(self.telnet_port)
         yield eve.ask("create Eve secret1", "Village Square")
         chunk = b"A" * (1024 * 1024)
-        started = time.monotonic()
         for i in range(64):
             eve.transport.write(chunk)
             if i % 8 == 0:
                 yield self.prompt(bob, f"during {i}")
         eve.transport.write(b"\r\n")
         yield eve.wait_for("too long")
-        seconds = time.monotonic() - started
         session = service.game.world.online["eve"].link
         self.assertLessEqual(len(session.connection._partial), session.connection.max_line)
-        # 64 MiB through the parser in a few seconds at most (Evennia: 25 s, see issue 4).
-        self.assertLess(seconds, 10)
         yield eve.ask("say still here", 'You say, "still here"')
 
     @inlineCallbacks
@@ -56,9 +63,16 @@ class HostileInputTests(ServerTestCase):
         bob = yield self.bystander()
         eve = yield connect(self.telnet_port)
         yield eve.ask("create Eve secret1", "Village Square")
-        junk = os.urandom(256 * 1024).replace(IAC, b"")  # binary junk, no telnet commands
-        eve.transport.write(junk + b"\r\n")
+        rng = random.Random(20261130)
+        # A fixed number of junk lines, each read as one command and answered.
+        lines = [junk(rng, 1000) for _ in range(JUNK_LINES)]
+        eve.transport.write(b"".join(line + b"\r\n" for line in lines))
+        yield eve.ask("say after junk", 'You say, "after junk"')
+        self.assertEqual(eve.text().count("Unknown command"), JUNK_LINES)
         yield self.prompt(bob, "after junk")
+        # 256 KiB of junk with no line end: one line too long, discarded whole.
+        eve.transport.write(junk(rng, 256 * 1024) + b"\r\n")
+        yield eve.wait_for("too long")
         eve.transport.write(b"say a\x00b\xc3\x28c\r\n")
         yield eve.wait_for('You say, "ab\ufffd(c"')
         eve.transport.write((IAC + b"\xec" + IAC + b"\xf1") * 50_000 + b"say iac ok\r\n")
