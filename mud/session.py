@@ -24,6 +24,7 @@ from mud.engine.events import Error, Event, Goodbye, Message, Prompt
 from mud.engine.model import Character
 from mud.login import LoginFlow
 from mud.persistence.store import UNAVAILABLE_NOTICE, StoreUnavailable
+from mud.player_text import clean
 from mud.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
@@ -129,6 +130,9 @@ class Session:
     def line_received(self, line: str) -> None:
         if not self.connected:
             return
+        # Every transport's input passes here: what reaches other players' screens is
+        # cleaned of escape sequences and control characters once, before the engine.
+        line = clean(line)
         self._last_input = self._clock.seconds()
         if len(self._queue) >= MAX_QUEUED_LINES:
             # One notice per flood, not one per dropped line.

@@ -7,7 +7,7 @@ from twisted.internet.testing import StringTransport
 
 from mud.engine.events import Say
 from mud.protocols.telnet import TelnetFactory, clean_line
-from tests.support import WirePlayer, make_game
+from tests.support import WirePlayer, make_game, plain
 
 
 def logged_in(game, name="Ann"):
@@ -63,9 +63,24 @@ def test_utf8_in_and_out_and_invalid_bytes_replaced():
 
 
 def test_controls_removed_and_backspace_applied():
-    assert clean_line(b"say hi\x07\x1b[31m there") == "say hi[31m there"
+    # Whole escape sequences go, not just their ESC (which left "[31m" behind).
+    assert clean_line(b"say hi\x07\x1b[31m there") == "say hi there"
     assert clean_line(b"lookx\x08") == "look"
+    assert clean_line(b"lookx\x7f") == "look"
     assert clean_line(b"a\tb") == "a b"
+    # An arrow key in character mode is dropped whole before backspace edits the line.
+    assert clean_line(b"lookx\x1b[D\x08") == "look"
+    assert clean_line("say \u009b31mred \u202eevil".encode()) == "say red evil"
+
+
+def test_a_telnet_players_colour_codes_reach_others_as_their_text_only():
+    game = make_game()
+    ann, bob = logged_in(game, "Ann"), logged_in(game, "Bob")
+    ann.read()
+    bob.send_bytes(b"say \x1b[31mRED\x1b[0m\r\n")
+    heard = plain(ann.read_bytes())
+    assert 'Bob says, "RED"' in heard
+    assert "[31m" not in heard and "[0m" not in heard
 
 
 def test_too_long_line_is_refused_and_buffer_stays_bounded():

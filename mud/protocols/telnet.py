@@ -22,6 +22,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.engine.events import Error, Event, Prompt
+from mud.player_text import clean
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
 from mud.protocols.options import gmcp, mssp
 from mud.protocols.options.negotiator import TelnetOptions
@@ -37,23 +38,10 @@ log = Logger()
 
 DEFAULT_MAX_LINE = 4096
 _LINE_END = re.compile(rb"\r\n|\r\x00|\r|\n")
-# C0 controls and DEL, except tab (kept as a space); backspace is applied before this.
-_CONTROLS = {c: None for c in (*range(0, 9), *range(10, 32), 127)} | {9: " "}
-
-
 def clean_line(raw: bytes) -> str:
-    """Decode one line of player input: UTF-8, backspaces applied, controls removed."""
-    text = raw.decode("utf-8", errors="replace")
-    if "\b" in text or "\x7f" in text:
-        kept: list[str] = []
-        for ch in text:
-            if ch in "\b\x7f":
-                if kept:
-                    kept.pop()
-            else:
-                kept.append(ch)
-        text = "".join(kept)
-    return text.translate(_CONTROLS)
+    """Decode one line of player input: UTF-8, then backspace editing, with escape sequences
+    and control characters removed by the player-text sanitiser (mud/player_text.py)."""
+    return clean(raw.decode("utf-8", errors="replace"), edit=True)
 
 
 def encode(text: str, style: TextStyle = ANSI) -> bytes:
