@@ -60,3 +60,8 @@ def test_telnet_option_limits_match_the_code():
     assert f"| {gmcp.MAX_PACKAGES} |" in row("GMCP packages")
     assert f"{naws.MIN_WIDTH} to {naws.MAX_WIDTH} columns" in row("window width")
     assert f"window 2^{mccp.WINDOW_BITS}, memLevel {mccp.MEM_LEVEL}" in row("MCCP2")
+
+
+def test_json_nesting_limit_matches_the_code():
+    from mud.protocols import bounded_json
+    assert f"| {bounded_json.MAX_DEPTH} levels" in row("JSON nesting")

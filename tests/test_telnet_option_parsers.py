@@ -5,8 +5,10 @@ from __future__ import annotations
 import zlib
 
 import pytest
+from twisted.logger import formatEvent, globalLogPublisher
 
 from mud.engine import events as ev
+from mud.protocols import bounded_json
 from mud.protocols.options import charset, gmcp, mssp
 from mud.protocols.options.mccp import Compressor
 from mud.protocols.options.naws import parse_naws
@@ -88,6 +90,24 @@ def test_gmcp_parse_and_supports():
     assert not supports.handle("Core.Hello", {})
     supports.handle("Core.Supports.Set", [f"M{i} 1" for i in range(1000)])
     assert len(supports.modules) == gmcp.MAX_PACKAGES
+
+
+def test_gmcp_json_nested_too_deep_is_ignored_with_one_log_line():
+    events: list[dict] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        deep = b"Core.Hello " + b"[" * 1900 + b"]" * 1900
+        assert gmcp.parse(deep) is None
+        # At the bound it is still decoded; brackets inside strings do not count.
+        depth = bounded_json.MAX_DEPTH
+        assert gmcp.parse(b"Core.Hello " + b"[" * depth + b"]" * depth)[0] == "Core.Hello"
+        assert gmcp.parse(b'Core.Hello {"client":"' + b"[" * 3000 + b'"}') == \
+            ("Core.Hello", {"client": "[" * 3000})
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    lines = [formatEvent(e) for e in events if e.get("log_namespace") == gmcp.__name__]
+    assert lines == ["ignored a GMCP 'Core.Hello' message: its JSON nested deeper than 32 "
+                     "levels"]
 
 
 def test_gmcp_messages_are_built_once_per_event():

@@ -13,7 +13,6 @@ by Autobahn (maxMessagePayloadSize). One Session per connection, as for telnet.
 
 from __future__ import annotations
 
-import json
 import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from twisted.python.failure import Failure
 from mud.accounts import Refused
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
+from mud.protocols import bounded_json
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
 from mud.render.json_events import error_frame, frame, render_json
@@ -162,7 +162,11 @@ class GameWebSocket(WebSocketServerProtocol):
         if is_binary:
             raise BadFrame("bad_json", "Send text frames holding JSON, not binary frames.")
         try:
-            message = json.loads(payload.decode("utf-8"))
+            message = bounded_json.loads(payload.decode("utf-8"))
+        except bounded_json.TooDeep as deep:
+            # Refused before decoding: the decoder recurses once per level.
+            raise BadFrame("too_deep", f"That frame's JSON nests deeper than {deep.limit} "
+                           "levels.") from None
         except (UnicodeDecodeError, ValueError):
             raise BadFrame("bad_json", "That frame is not valid JSON.") from None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):

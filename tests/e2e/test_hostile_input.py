@@ -13,11 +13,13 @@ import random
 from twisted.internet import reactor
 from twisted.internet.defer import inlineCallbacks
 from twisted.internet.task import deferLater
+from twisted.logger import formatEvent, globalLogPublisher
 
 from tests.e2e.client import connect
-from tests.e2e.server import ServerTestCase
+from tests.e2e.server import ServerTestCase, eventually
+from tests.e2e.wsclient import connect_web
 
-IAC, SB, SE = b"\xff", b"\xfa", b"\xf0"
+IAC, SB, SE, DO, GMCP = b"\xff", b"\xfa", b"\xf0", b"\xfd", b"\xc9"
 # Every byte but IAC (telnet commands are tested on their own) and CR/LF (the line endings
 # are ours to place): NULs, C0 and C1 controls, ESC, invalid UTF-8 lead and continuation bytes.
 JUNK_BYTES = bytes(b for b in range(256) if b not in (0xFF, 0x0D, 0x0A))
@@ -85,3 +87,42 @@ class HostileInputTests(ServerTestCase):
         yield eve.closed
         yield self.prompt(bob, "after eve")
         yield deferLater(reactor, 0, lambda: None)
+
+    @inlineCallbacks
+    def test_gmcp_json_nested_1900_deep_is_ignored_and_the_connection_lives(self):
+        self.start()
+        logged: list[str] = []
+
+        def observe(event: dict) -> None:
+            logged.append(formatEvent(event))
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
+        gem = yield connect(self.telnet_port)
+        deep = b"Core.Hello " + b"[" * 1900 + b"]" * 1900  # fits the 4096-byte cap
+        gem.transport.write(IAC + DO + GMCP + IAC + SB + GMCP + deep + IAC + SE)
+        yield gem.ask("create Gem secret1", "Village Square")
+        # GMCP still works on that connection.
+        gem.transport.write(IAC + SB + GMCP + b'Core.Supports.Set ["Room 1"]' + IAC + SE)
+        yield gem.ask("look", "Village Square")
+        yield eventually(lambda: b"Room.Info {" in gem.received)
+        refused = [line for line in logged if "ignored a GMCP" in line]
+        self.assertEqual(refused, ["ignored a GMCP 'Core.Hello' message: its JSON nested "
+                                   "deeper than 32 levels"])
+
+    @inlineCallbacks
+    def test_web_json_nested_too_deep_gets_an_error_frame_and_the_connection_lives(self):
+        self.start()
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        for payload in (b'{"type":"ping","x":' + b"[" * 5000 + b"]" * 5000 + b"}",
+                        b"[" * 60_000,  # never closed: the decoder would still recurse
+                        b'{"type":"command","text":' + b'{"a":' * 3000 + b"1" + b"}" * 3001):
+            web.send_raw(payload)
+            error = yield web.wait("error")
+            self.assertEqual(error["code"], "too_deep", error)
+            web.send(type="ping")
+            yield web.wait("pong")
+        web.send(type="register", name="Deepa", password="secret1")
+        yield web.wait("login_ok")
+        web.sendClose()
+        yield web.closed

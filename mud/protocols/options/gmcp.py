@@ -12,10 +12,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from twisted.logger import Logger
+
 from mud.engine import events as ev
 from mud.engine.directions import SHORT
+from mud.protocols import bounded_json
 from mud.protocols.options.codes import GMCP, subnegotiation
 from mud.render.text import PLAIN, render
+
+log = Logger()
 
 MAX_PACKAGES = 64
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -24,7 +29,9 @@ _CACHE = "gmcp"
 
 def parse(payload: bytes) -> tuple[str, Any] | None:
     """(package, data) from a GMCP subnegotiation, or None when it is not one. Bad JSON
-    gives data None; the package name is kept as sent."""
+    gives data None; the package name is kept as sent. JSON nested deeper than
+    ``bounded_json.MAX_DEPTH`` is not decoded at all: the message is ignored (None), with a
+    line in the log, and the connection carries on."""
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:
@@ -35,7 +42,11 @@ def parse(payload: bytes) -> tuple[str, Any] | None:
     if not body.strip():
         return package, None
     try:
-        return package, json.loads(body)
+        return package, bounded_json.loads(body)
+    except bounded_json.TooDeep as deep:
+        log.info("ignored a GMCP {package!r} message: its {why}", package=package[:40],
+                 why=deep)
+        return None
     except ValueError:
         return package, None
 
