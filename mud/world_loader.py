@@ -3,6 +3,10 @@
 Every fault is reported as a ``WorldError`` whose message names the file, the entry and
 what is wrong, e.g. ``worlds/x/village/rooms.yaml: room "village:square": exit "north"
 leads to unknown room "village:nowhere"``. The format is documented in worlds/README.md.
+
+Only files inside the world folder are read: one that resolves elsewhere (a symbolic link
+to /etc/passwd, say) is refused unread. A message quotes at most the one offending value
+from a file, escaped and cut short (``_shown``), never the file's text around it.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int | float | bool) and key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"{key!r} is given twice in the same mapping",
+                    None, None, f"{_shown(key)} is given twice in the same mapping",
                     key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -41,6 +45,8 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                               _StrictLoader.construct_mapping)
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
+# Characters of a value from a world file that an error message quotes.
+MAX_SHOWN = 40
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 EXIT_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
@@ -57,6 +63,24 @@ class WorldError(Exception):
     """A world that cannot be loaded; the message is meant for the person who wrote it."""
 
 
+def _shown(value: Any, limit: int = MAX_SHOWN) -> str:
+    """A value read from a world file, for an error message: quoted, with control
+    characters escaped, and cut short (a start-up error is no way to print a file)."""
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("..." if len(value) > limit else "")
+    text = repr(value) if isinstance(value, int | float | bool) or value is None else \
+        f"a {type(value).__name__}"
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def _problem(text: str, limit: int = 100) -> str:
+    """The first line of a YAML parser's complaint, printable and cut short: some quote
+    the file (a tag, a key)."""
+    line = (text.splitlines() or [""])[0]
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line[:limit])
+    return line + ("..." if len(text) > limit else "")
+
+
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -64,16 +88,28 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_yaml(path: Path, required: bool = True) -> Any:
+def _inside(path: Path, root: Path) -> Path:
+    """``path`` with every link resolved, if that is still inside ``root`` (the world folder,
+    itself resolved: it may be a link); else a WorldError, before anything is read."""
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        raise WorldError(f"{_display(path)}: refused: it resolves to a file outside the world "
+                         f"folder {_display(root)} (a symbolic link?); world files must stay "
+                         "inside it")
+    return real
+
+
+def _read_yaml(path: Path, root: Path, required: bool = True) -> Any:
     where = _display(path)
-    if not path.exists():
+    real = _inside(path, root)
+    if not real.exists():
         if required:
             raise WorldError(f"{where}: file is missing")
         return None
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if real.stat().st_size > MAX_FILE_BYTES:
             raise WorldError(f"{where}: file is larger than {MAX_FILE_BYTES // 1048576} MiB")
-        text = path.read_text(encoding="utf-8")
+        text = real.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise WorldError(f"{where}: not valid UTF-8 text ({exc.reason} at byte "
                          f"{exc.start})") from None
@@ -83,9 +119,12 @@ def _read_yaml(path: Path, required: bool = True) -> Any:
         return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = _problem(getattr(exc, "problem", None) or str(exc))
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise WorldError(f"{where}:{line}: not valid YAML: {problem}") from None
+    except RecursionError:
+        # Mappings nested near libyaml's own depth limit outrun Python's stack.
+        raise WorldError(f"{where}: not valid YAML: nested too deeply") from None
 
 
 class _Context:
@@ -110,7 +149,7 @@ class _Context:
         for key in data:
             if key not in allowed:
                 known = ", ".join(sorted(allowed))
-                raise self.fail(f"unknown key {key!r} (allowed: {known})")
+                raise self.fail(f"unknown key {_shown(key)} (allowed: {known})")
         for key, required in allowed.items():
             if required and key not in data:
                 raise self.fail(f"missing required key {key!r}")
@@ -150,14 +189,16 @@ def _full_id(ctx: _Context, area: str, ref: Any, what: str) -> str:
     else:
         ref_area, local = area, ref
     if not ID_RE.match(ref_area) or not ID_RE.match(local):
-        raise ctx.fail(f"{what} {ref!r} is not a valid id (lowercase letters, digits, _ and -, "
+        raise ctx.fail(f"{what} {_shown(ref)} is not a valid id (lowercase letters, digits, "
+                       "_ and -, "
                        "optionally area:id)")
     return f"{ref_area}:{local}"
 
 
-def _entries(path: Path, what: str, required: bool) -> tuple[_Context, dict[str, Any]]:
+def _entries(path: Path, root: Path, what: str,
+             required: bool) -> tuple[_Context, dict[str, Any]]:
     ctx = _Context(path)
-    data = _read_yaml(path, required)
+    data = _read_yaml(path, root, required)
     if data is None:
         return ctx, {}
     if not isinstance(data, dict):
@@ -167,7 +208,8 @@ def _entries(path: Path, what: str, required: bool) -> tuple[_Context, dict[str,
             for k, v in data.items()}
     for key in data:
         if not isinstance(key, str) or not ID_RE.match(key):
-            raise ctx.fail(f"{what} id {key!r} is not valid (lowercase letters, digits, _ and -)")
+            raise ctx.fail(f"{what} id {_shown(key)} is not valid (lowercase letters, digits, "
+                           "_ and -)")
     return ctx, data
 
 
@@ -175,10 +217,10 @@ def _discover_areas(root: Path, world_ctx: _Context, listed: list[str] | None) -
     if listed is not None:
         if len(set(listed)) != len(listed):
             twice = sorted({n for n in listed if listed.count(n) > 1})
-            raise world_ctx.fail(f"area {twice[0]!r} is listed twice in 'areas'")
+            raise world_ctx.fail(f"area {_shown(twice[0])} is listed twice in 'areas'")
         for name in listed:
             if not ID_RE.match(name):
-                raise world_ctx.fail(f"area name {name!r} is not valid")
+                raise world_ctx.fail(f"area name {_shown(name)} is not valid")
             if not (root / name / "area.yaml").exists():
                 raise world_ctx.fail(f"area {name!r} has no folder {name}/ with an area.yaml")
         return listed
@@ -191,8 +233,10 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
     if not root.is_dir():
         raise WorldError(f"{_display(root)}: no such world folder (expected a folder "
                          "holding world.yaml)")
+    real_root = root.resolve()
     world_ctx = _Context(root / "world.yaml")
-    meta = world_ctx.check_keys(_read_yaml(root / "world.yaml"), WORLD_KEYS, "world.yaml")
+    meta = world_ctx.check_keys(_read_yaml(root / "world.yaml", real_root), WORLD_KEYS,
+                                "world.yaml")
     listed = world_ctx.word_list(meta, "areas") if "areas" in meta else None
     areas = _discover_areas(root, world_ctx, listed)
     if not areas:
@@ -208,11 +252,12 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
     for area in areas:
         folder = root / area
         area_ctx = _Context(folder / "area.yaml")
-        area_meta = area_ctx.check_keys(_read_yaml(folder / "area.yaml"), AREA_KEYS, "area.yaml")
+        area_meta = area_ctx.check_keys(_read_yaml(folder / "area.yaml", real_root), AREA_KEYS,
+                                        "area.yaml")
         area_env = area_ctx.text(area_meta, "environment")
         area_names[area] = area_ctx.text(area_meta, "name")
 
-        ctx, raw = _entries(folder / "items.yaml", "item", required=False)
+        ctx, raw = _entries(folder / "items.yaml", real_root, "item", required=False)
         for local, data in raw.items():
             tid = f"{area}:{local}"
             ictx = ctx.at(f'item "{tid}"')
@@ -225,7 +270,7 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
                 raise ictx.fail(f"'fixed' must be true or false, not {_kind(fixed)}")
             templates[tid] = ItemTemplate(tid, name, kws, ictx.text(data, "description"), fixed)
 
-        ctx, raw = _entries(folder / "npcs.yaml", "npc", required=False)
+        ctx, raw = _entries(folder / "npcs.yaml", real_root, "npc", required=False)
         for local, data in raw.items():
             nid = f"{area}:{local}"
             nctx = ctx.at(f'npc "{nid}"')
@@ -235,7 +280,7 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
                 keywords_from_name(name)
             npc_defs[nid] = (name, nctx.text(data, "description"), kws)
 
-        ctx, raw = _entries(folder / "rooms.yaml", "room", required=True)
+        ctx, raw = _entries(folder / "rooms.yaml", real_root, "room", required=True)
         if not raw:
             raise ctx.fail("the area has no rooms")
         for local, data in raw.items():
@@ -260,12 +305,12 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
         for ref in item_refs:
             template = templates.get(ref)
             if template is None:
-                raise rctx.fail(f"places unknown item {ref!r}")
+                raise rctx.fail(f"places unknown item {_shown(ref)}")
             counts[ref] = counts.get(ref, 0) + 1
             world.add_item(Item(f"{room.id}/{ref}#{counts[ref]}", template), room)
         for ref in npc_refs:
             if ref not in npc_defs:
-                raise rctx.fail(f"places unknown npc {ref!r}")
+                raise rctx.fail(f"places unknown npc {_shown(ref)}")
             name, description, kws = npc_defs[ref]
             npc = NPC(ref, name, kws, description)
             npc.room = room
@@ -274,7 +319,8 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
 
     start = meta["start"]
     if not isinstance(start, str) or start.strip() not in rooms:
-        raise world_ctx.fail(f"start room {start!r} is not a known room (write it as area:id)")
+        raise world_ctx.fail(f"start room {_shown(start)} is not a known room (write it as "
+                             "area:id)")
     world.start = rooms[start.strip()]
     return world
 
@@ -290,7 +336,8 @@ def _link_exits(room: Room, ctx: _Context, raw: Any, rooms: dict[str, Room]) -> 
         raise ctx.fail(f"'exits' must be a mapping of exit names to rooms, not {_kind(raw)}")
     for name, spec in raw.items():
         if not isinstance(name, str) or not EXIT_RE.match(name.lower()):
-            raise ctx.fail(f"exit name {name!r} is not valid (a direction or one lowercase word)")
+            raise ctx.fail(f"exit name {_shown(name)} is not valid (a direction or one "
+                           "lowercase word)")
         canonical = directions.canonical(name) or name.lower()
         if canonical in room.exits:
             raise ctx.fail(f'exit "{canonical}" is given twice')

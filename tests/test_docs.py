@@ -47,6 +47,7 @@ def test_account_and_world_limits_match_the_code():
     assert f"up to {throttle.max_wait:g} s" in row("failed logins")
     assert f"{int(tokens.DEFAULT_LIFETIME // 3600)} hours" in row("resume tokens")
     assert f"{world_loader.MAX_FILE_BYTES // 1048576} MiB" in row("a YAML file")
+    assert f"| {world_loader.MAX_SHOWN} characters |" in row("a value quoted in a world error")
     assert f"{actions.MAX_SPEECH} characters" in row("speech")
 
 

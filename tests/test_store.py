@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 
 from twisted.internet import defer
+from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from mud.engine.world import CharacterRecord, Snapshot
-from mud.persistence.store import Store, StoreError, StoreUnavailable
+from mud.persistence.store import PRIVATE_FILES, Store, StoreError, StoreUnavailable
 
 
 class StoreTests(unittest.TestCase):
@@ -179,3 +181,53 @@ class BrokenDataDirTests(unittest.TestCase):
         conn.close()
         error = self.assertRaises(StoreError, Store(path).prepare)
         self.assertIn("newer server", str(error))
+
+
+def mode(path: str) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+class PermissionTests(unittest.TestCase):
+    """The database holds password hashes: only the server's user may read it."""
+
+    @defer.inlineCallbacks
+    def test_a_new_data_directory_is_0700_and_its_database_files_0600(self):
+        path = self.mktemp()
+        store = Store(path)
+        store.prepare()
+        self.addCleanup(store.close)
+        yield store.create_account("Ann", "scrypt$x", CharacterRecord("ann", "Ann", "a:b"), 0)
+        # The pool's connection is open: the WAL and shared-memory files exist now.
+        names = sorted(os.listdir(path))
+        self.assertEqual(names, ["mud.sqlite3", "mud.sqlite3-shm", "mud.sqlite3-wal"])
+        self.assertEqual(mode(path), 0o700)
+        self.assertEqual({name: mode(os.path.join(path, name)) for name in names},
+                         dict.fromkeys(names, 0o600))
+
+    def test_existing_loose_permissions_are_tightened_with_a_log_line(self):
+        path = self.mktemp()
+        os.makedirs(path)
+        Store(path).prepare()
+        os.chmod(path, 0o755)
+        for name in PRIVATE_FILES:
+            file = os.path.join(path, name)
+            with open(file, "ab"):
+                pass
+            os.chmod(file, 0o644)
+        logged: list[dict] = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+        Store(path).prepare()
+        self.assertEqual(mode(path), 0o700)
+        # (SQLite removed the empty -wal and -shm files when it closed the database.)
+        for name in ("mud.sqlite3", "secret.key"):
+            self.assertEqual(mode(os.path.join(path, name)), 0o600, name)
+        lines = [formatEvent(e) for e in logged if "tightened" in formatEvent(e)]
+        self.assertEqual(len(lines), 1)
+        self.assertIn(f"{path} 0755 -> 0700", lines[0])
+        for name in PRIVATE_FILES:
+            self.assertIn(f"{os.path.join(path, name)} 0644 -> 0600", lines[0])
+        # Already private: nothing to say the next time.
+        logged.clear()
+        Store(path).prepare()
+        self.assertEqual([e for e in logged if "tightened" in formatEvent(e)], [])

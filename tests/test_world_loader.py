@@ -348,3 +348,69 @@ def test_a_bare_number_is_a_valid_room_id(tmp_path, monkeypatch):
     loaded = load_world(world, Clock())
     assert loaded.start.id == "zone:42"
     assert loaded.start.exits["north"].target.id == "zone:7"
+
+
+SECRET = "Hunter2 Secret Line: the system's password file\n"
+
+
+def test_a_file_linked_from_outside_the_world_folder_is_refused_unread(tmp_path, monkeypatch):
+    root = build(tmp_path, monkeypatch)
+    outside = tmp_path / "secret.txt"
+    outside.write_text(SECRET)
+    (root / "village" / "items.yaml").unlink()
+    (root / "village" / "items.yaml").symlink_to(outside)
+    message = error(root)
+    assert message.startswith("w/village/items.yaml: refused: it resolves to a file outside")
+    assert "Hunter2" not in message and "secret.txt" not in message
+
+
+@pytest.mark.parametrize("name", ["world", "village/area", "village/rooms", "village/npcs"])
+def test_every_world_file_is_checked(tmp_path, monkeypatch, name):
+    root = build(tmp_path, monkeypatch)
+    (root / f"{name}.yaml").rename(tmp_path / "elsewhere.yaml")
+    (root / f"{name}.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    assert "refused: it resolves to a file outside" in error(root)
+
+
+def test_an_area_folder_linked_from_outside_is_refused(tmp_path, monkeypatch):
+    root = build(tmp_path, monkeypatch)
+    (root / "village").rename(tmp_path / "village")
+    (root / "village").symlink_to(tmp_path / "village")
+    assert error(root).startswith("w/village/area.yaml: refused")
+
+
+def test_links_inside_the_world_folder_and_a_linked_world_folder_are_fine(tmp_path,
+                                                                          monkeypatch):
+    root = build(tmp_path, monkeypatch)
+    (root / "shared").mkdir()
+    (root / "village" / "items.yaml").rename(root / "shared" / "items.yaml")
+    (root / "village" / "items.yaml").symlink_to(Path("..") / "shared" / "items.yaml")
+    (tmp_path / "linked").symlink_to(root)
+    world = load_world(tmp_path / "linked", Clock())
+    assert "village:apple" in world.templates
+
+
+@pytest.mark.parametrize(("files", "shown"), [
+    # (YAML's implicit keys stop at 1024 characters.)
+    ({"village__items": f"{'X' * 1000}: 1\n"}, "item id 'XXXX"),
+    ({"village__rooms": ROOMS.replace("north: hall", f"north: {'Y' * 5000}")},
+     "exit \"north\" target 'YYYY"),
+    ({"village__rooms": ROOMS.replace("  exits:\n    north", f"  {'k' * 1000}: 1\n  exits:\n"
+                                      "    north")}, "unknown key 'kkkk"),
+    ({"world": WORLD.replace("village:square", "Z" * 5000)}, "start room 'ZZZZ"),
+    ({"village__items": f"{'a' * 1000}: 3\n{'a' * 1000}: 4\n"}, "'aaaa"),
+    ({"village__items": f"apple: !{'t' * 5000} x\n"}, "constructor for the tag '!ttt"),
+    ({"village__rooms": ROOMS.replace("exits:\n    north: hall",
+                                      f"exits:\n    \"N\\u202e{'n' * 1000}\": hall")},
+     "exit name 'N\\u202e"),
+])
+def test_values_from_files_are_quoted_cut_short(tmp_path, monkeypatch, files, shown):
+    message = error(build(tmp_path, monkeypatch, **files))
+    assert shown in message, message
+    assert len(message) < 300, message
+    assert message.isprintable(), message
+
+
+def test_mappings_nested_past_the_stack_are_an_error_not_a_crash(tmp_path, monkeypatch):
+    deep = "\n".join(" " * i + "k:" for i in range(990)) + " 1\n"
+    assert "nested too deeply" in error(build(tmp_path, monkeypatch, village__items=deep))

@@ -8,18 +8,26 @@ worker thread, returns a Deferred, and writes are serialised in submission order
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from typing import Any
 
 from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.engine.world import CharacterRecord, Snapshot
 
+log = Logger()
+
 SCHEMA_VERSION = 3
+# Files in the data directory only the server's user may read: the database holds password
+# hashes (and so do its WAL and shared-memory files), secret.key signs resume tokens.
+PRIVATE_FILES = ("mud.sqlite3", "mud.sqlite3-wal", "mud.sqlite3-shm", "secret.key")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -91,9 +99,16 @@ class Store:
     # -- start-up (synchronous: the reactor is not running yet) ---------------------------
 
     def prepare(self) -> list[tuple[str, str, str]]:
-        """Create the data directory and schema; return saved item locations."""
+        """Create the data directory (0700) and schema (files 0600); return saved item
+        locations. Looser permissions found on existing ones are tightened, with a log line."""
         try:
-            os.makedirs(self.data_dir, exist_ok=True)
+            os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
+            self._make_private()
+            if not os.path.exists(self.path):
+                # SQLite would create the database 0644, and it gives the -wal and -shm files
+                # the database's mode: an empty file made 0600 is a new database they copy.
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             conn = sqlite3.connect(self.path)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.data_dir}: cannot use the data directory ({exc})") from None
@@ -122,6 +137,30 @@ class Store:
         finally:
             conn.close()
         return [tuple(r) for r in rows]
+
+    def _make_private(self) -> None:
+        """Take group and other permissions off the data directory and its private files."""
+        tightened = []
+        paths = [self.data_dir, *(os.path.join(self.data_dir, n) for n in PRIVATE_FILES)]
+        for path in paths:
+            try:
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+            except OSError:
+                continue  # missing (made private below), or unusable: prepare says why
+            if not mode & 0o077:
+                continue
+            try:
+                os.chmod(path, mode & ~0o077)
+                tightened.append(f"{path} {mode:04o} -> {mode & ~0o077:04o}")
+            except OSError as exc:
+                # Not ours to change (another owner, a read-only or immutable directory):
+                # say so and carry on; whether it is usable shows next.
+                log.warn("{path} can be read by other users (mode {mode:04o}) and its "
+                         "permissions could not be tightened: {why}", path=path, mode=mode,
+                         why=exc.strerror)
+        if tightened:
+            log.warn("tightened permissions so other users cannot read password hashes: "
+                     "{changes}", changes=", ".join(tightened))
 
     # -- running ----------------------------------------------------------------------------
 
