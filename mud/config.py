@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from mud.accounts import DEFAULT_RESERVED
 from mud.errors import StartupError
 
 ENV_PREFIX = "MUD_"
@@ -56,6 +57,11 @@ class Settings:
     # game (0: never).
     login_timeout: float = 120.0
     idle_timeout: float = 0.0
+    # New characters one address may create in any hour (telnet and web together).
+    registrations_per_hour: int = 5
+    # Names no new character may take (existing accounts keep theirs); replaces the
+    # default list, and the words the game itself reads (create, me, all...) stay reserved.
+    reserved_names: tuple[str, ...] = DEFAULT_RESERVED
     # MSSP variables for MUD listing sites (CONTACT, WEBSITE, HOSTNAME...): config file only.
     mssp: tuple[tuple[str, object], ...] = ()
 
@@ -67,9 +73,10 @@ class Settings:
 
 
 KEYS = {f.name for f in fields(Settings)}
-LISTS = {"telnet", "web"}
+LISTS = {"telnet", "web", "reserved_names"}
 # Numeric settings and their smallest allowed value.
-NUMBERS = {"autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
+NUMBERS = {"registrations_per_hour": 1,
+           "autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
            "command_burst": 1, "linkdead": 0,
            "connections_per_ip": 1, "new_connections_per_minute": 1,
            "ping_interval": 1, "ping_timeout": 1, "login_timeout": 0, "idle_timeout": 0}
@@ -80,6 +87,8 @@ FRACTIONAL = {"autosave", "command_rate", "linkdead", "ping_interval", "ping_tim
 def _check(key: str, value: Any, source: str) -> Any:
     if key not in KEYS:
         raise StartupError(f"{source}: unknown setting {key!r} (known: {', '.join(sorted(KEYS))})")
+    if key == "reserved_names":
+        return _check_names(value, source)
     if key == "mssp":
         return _check_mssp(value, source)
     if key in LISTS:
@@ -105,6 +114,16 @@ def _check(key: str, value: Any, source: str) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise StartupError(f"{source}: {key!r} must be a path, not {value!r}")
     return value
+
+
+def _check_names(value: Any, source: str) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else [value]
+    for item in items:
+        if not isinstance(item, str) or not item.strip().isascii() \
+                or not item.strip().isalpha():
+            raise StartupError(f"{source}: 'reserved_names' must be a list of names (letters "
+                               f"A to Z), not {item!r}")
+    return tuple(item.strip().lower() for item in items)
 
 
 def _check_mssp(value: Any, source: str) -> tuple[tuple[str, object], ...]:

@@ -8,20 +8,32 @@ save keeps its data for the next attempt.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.internet.defer import Deferred, DeferredLock, fail, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from mud.accounts import Accounts, Refused, display_name, name_problem, password_problem
+from mud.accounts import (
+    DEFAULT_RESERVED,
+    Accounts,
+    NameRules,
+    Refused,
+    display_name,
+    password_problem,
+)
 from mud.engine import actions
 from mud.engine.events import Goodbye, Message
 from mud.engine.model import NOBODY, Character
 from mud.engine.world import CharacterRecord, Snapshot, World
-from mud.login_throttle import LoginThrottle, Throttled
-from mud.persistence.store import Store, StoreUnavailable
+from mud.login_throttle import (
+    LoginThrottle,
+    RegistrationLimit,
+    Throttled,
+    too_many_registrations,
+)
+from mud.persistence.store import AccountRow, Store, StoreUnavailable
 from mud.session import Session
 
 log = Logger()
@@ -35,7 +47,8 @@ class Game:
     def __init__(self, world: World, store: Store, accounts: Accounts,
                  command_rate: float = 10.0, command_burst: int = 30,
                  linkdead: float = 600.0, login_timeout: float = 120.0,
-                 idle_timeout: float = 0.0) -> None:
+                 idle_timeout: float = 0.0, reserved_names: Iterable[str] = DEFAULT_RESERVED,
+                 registrations_per_hour: int = 5) -> None:
         self.world = world
         # Each connection may run command_rate commands a second, in bursts of command_burst.
         self.command_rate = command_rate
@@ -48,6 +61,10 @@ class Game:
         self.login_timeout = login_timeout
         self.idle_timeout = idle_timeout
         self.throttle = LoginThrottle(world.clock)
+        # New characters: names checked against the reserved words and the world's NPCs,
+        # and at most registrations_per_hour of them from one address.
+        self.names = NameRules(reserved_names, world.npcs)
+        self.registrations = RegistrationLimit(world.clock, registrations_per_hour)
         self.store = store
         self.accounts = accounts
         self.sessions: set[Session] = set()
@@ -69,35 +86,70 @@ class Game:
 
     def authenticate(self, address: str, name: str, password: str) -> Deferred[str | None]:
         """Check a login, throttled per address and per name: fires with the account key,
-        None for a wrong name or password, or fails with Throttled."""
-        wait = self.throttle.wait(address, name)
-        if wait > 0:
-            return fail(Throttled(wait))
+        None for a wrong name or password, or fails with Throttled.
 
-        def record(key: str | None) -> str | None:
-            if key is None:
-                self.throttle.failed(address, name)
-            else:
-                self.throttle.succeeded(address, name)
+        The attempt is counted before the password is hashed (a success clears it), so
+        attempts arriving together cannot all pass the check. When only the name's count
+        holds an attempt back, an address that has logged in to that account before still
+        goes ahead: the owner is not locked out by someone guessing elsewhere."""
+        throttle = self.throttle
+        reserved = throttle.reserve(address, name) <= 0
+        if reserved:
+            checked = self.accounts.authenticate(name, password)
+        elif not address or throttle.address_wait(address) > 0:
+            return fail(Throttled(throttle.wait(address, name)))
+        else:
+            def known(row: AccountRow | None) -> Deferred[str | None]:
+                nonlocal reserved
+                # Checked and counted in this one step, now that the row is here.
+                good = row is not None and address in row.login_addresses
+                wait = throttle.reserve(address, name, known_address=good)
+                if wait > 0:
+                    raise Throttled(wait)
+                reserved = True
+                return self.accounts.verify(row, password)
+            checked = self.accounts.lookup(name).addCallback(known)
+
+        def done(key: str | None) -> str | None:
+            if key is not None:
+                throttle.succeeded(address, name)
+                self.accounts.remember_address(key, address)
             return key
-        return self.accounts.authenticate(name, password).addCallback(record)
 
-    def register(self, name: str, password: str) -> Deferred[str]:
+        def trouble(failure: Failure) -> Failure:
+            # The store failed, not the password: the attempt is not charged.
+            if reserved:
+                throttle.release(address, name)
+            return failure
+        return checked.addCallbacks(done, trouble)
+
+    def register(self, name: str, password: str, address: str = "") -> Deferred[str]:
         """Make an account and its character in the start room: fires with its key, or
-        fails with Refused (``invalid_name``, ``invalid_password`` or ``name_taken``)."""
-        problem = name_problem(name)
+        fails with Refused (``invalid_name``, ``invalid_password``, ``name_taken`` or
+        ``too_many_registrations``: at most ``registrations_per_hour`` from one address)."""
+        problem = self.names.problem(name)
         if problem:
             return fail(Refused("invalid_name", problem))
         problem = password_problem(password)
         if problem:
             return fail(Refused("invalid_password", problem))
+        limit = self.registrations
+        wait = limit.reserve(address)
+        if wait > 0:
+            return fail(Refused("too_many_registrations",
+                                too_many_registrations(wait, limit.per_hour)))
         shown = display_name(name)
 
         def created(ok: bool) -> str:
             if not ok:
                 raise Refused("name_taken", f"The name {shown} is taken.")
             return shown.lower()
-        return self.accounts.create(name, password, self.world.start.id).addCallback(created)
+
+        def not_created(failure: Failure) -> Failure:
+            limit.release(address)
+            return failure
+        return self.accounts.create(name, password, self.world.start.id, address) \
+            .addCallback(created).addErrback(not_created)
 
     def connect(self, session: Session) -> None:
         self.sessions.add(session)

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from mud.accounts import Refused, display_name, name_problem, password_problem
+from mud.accounts import Refused, display_name, password_problem, spelling_problem
 from mud.engine.events import Banner, Error, Goodbye, Message, Prompt
-from mud.login_throttle import Throttled
+from mud.login_throttle import Throttled, too_many_registrations
 
 if TYPE_CHECKING:
     from mud.game import Game
@@ -90,7 +90,9 @@ class LoginFlow:
             self.refuse("A name is a single word. " + INSTRUCTIONS)
             return None
         name = words[0]
-        problem = name_problem(name)
+        # Spelling only: an existing account whose name has since become reserved (or an
+        # NPC's) still logs in. New names get the full check below.
+        problem = spelling_problem(name)
         if problem:
             self.refuse(problem)
             return None
@@ -100,10 +102,20 @@ class LoginFlow:
     def _name_known(self, exists: bool) -> None:
         if exists:
             self.ask_secret("password", "Password: ")
-        else:
-            self.state = "confirm"
-            self.session.send(Prompt(f"There is nobody called {self.name} yet. "
-                                     f"Create {self.name}? (yes/no) "))
+            return
+        problem = self.game.names.problem(self.name)
+        if problem:
+            self.refuse(problem)
+            return
+        # Said before the password is chosen, not after it was typed twice.
+        limit = self.game.registrations
+        wait = limit.wait(self.session.peer)
+        if wait > 0:
+            self.refuse(too_many_registrations(wait, limit.per_hour))
+            return
+        self.state = "confirm"
+        self.session.send(Prompt(f"There is nobody called {self.name} yet. "
+                                 f"Create {self.name}? (yes/no) "))
 
     def _on_password(self, line: str) -> Deferred[Any]:
         return self._connect(self.name, line.strip())
@@ -150,7 +162,8 @@ class LoginFlow:
             extra = " Log in with it, or choose another." if failure.value.code == "name_taken" \
                 else ""
             self.refuse(failure.value.message + extra)
-        return self.game.register(name, password).addCallbacks(created, refused)
+        return self.game.register(name, password, self.session.peer) \
+            .addCallbacks(created, refused)
 
     def _connect(self, name: str, password: str) -> Deferred[Any]:
         self.state = "waiting"

@@ -1,13 +1,22 @@
-"""Login brute-force throttling, per address and per character name, with backoff.
+"""Login brute-force throttling per address and per character name, and a per-address
+limit on new characters.
 
-After ``free`` failures a key (an address, or a name) must wait before the next attempt:
-1 s, then 2, 4, ... up to ``max_wait``. A success clears the name and the address. Keys
-forget their failures after ``forget`` quiet seconds, and the table is swept when it grows,
-so an attacker cycling names or addresses cannot grow memory without bound.
+``LoginThrottle``: after ``free`` failures a key (an address, or a name) must wait before
+the next attempt: 1 s, then 2, 4, ... up to ``max_wait``. An attempt is counted as a
+failure when it starts (``reserve``), before any hashing, so attempts sent at the same
+moment cannot all slip past the check; a success clears the name and the address. An
+address that has logged in to an account before (the account remembers a few) is not held
+back by that name's count, so guessing a name from elsewhere cannot lock its owner out;
+guesses from new addresses still wait. Keys forget their failures after ``forget`` quiet
+seconds, and the table is swept when it grows, so an attacker cycling names or addresses
+cannot grow memory without bound.
+
+``RegistrationLimit``: an address may create ``per_hour`` characters in any hour.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 MAX_KEYS = 10_000
@@ -44,18 +53,49 @@ class LoginThrottle:
         delay = min(self.max_wait, 2.0 ** (count - self.free))
         return max(0.0, last + delay - now)
 
-    def wait(self, address: str, name: str) -> float:
-        """Seconds to wait before this address may try this name (0: go ahead)."""
+    def address_wait(self, address: str) -> float:
+        """Seconds before this address may try any name."""
+        return self._wait_for(_ip(address), self.clock.seconds())
+
+    def wait(self, address: str, name: str, known_address: bool = False) -> float:
+        """Seconds to wait before this address may try this name (0: go ahead). A
+        ``known_address`` (one that logged in to this name before) skips the name's count."""
         now = self.clock.seconds()
-        return max(self._wait_for(_ip(address), now), self._wait_for(_name(name), now))
+        wait = self._wait_for(_ip(address), now)
+        if known_address:
+            return wait
+        return max(wait, self._wait_for(_name(name), now))
+
+    def reserve(self, address: str, name: str, known_address: bool = False) -> float:
+        """Start an attempt: if it may go ahead, count it as a failure now (``succeeded``
+        clears it) and return 0; otherwise return the wait and count nothing. Checking and
+        counting in one step is what keeps attempts made at the same moment in line."""
+        wait = self.wait(address, name, known_address)
+        if wait <= 0:
+            self.failed(address, name)
+        return wait
 
     def failed(self, address: str, name: str) -> None:
+        """Count a failure for the address and the name."""
         now = self.clock.seconds()
         if len(self.failures) >= MAX_KEYS:
             self._sweep(now)
         for key in (_ip(address), _name(name)):
             count, _ = self.failures.get(key, (0, now))
             self.failures[key] = (count + 1, now)
+
+    def release(self, address: str, name: str) -> None:
+        """Take back a reserved attempt that neither failed nor succeeded (the store was
+        unavailable): the player is not charged for the server's trouble."""
+        for key in (_ip(address), _name(name)):
+            entry = self.failures.get(key)
+            if entry is None:
+                continue
+            count, last = entry
+            if count <= 1:
+                del self.failures[key]
+            else:
+                self.failures[key] = (count - 1, last)
 
     def succeeded(self, address: str, name: str) -> None:
         self.failures.pop(_ip(address), None)
@@ -80,5 +120,70 @@ class Throttled(Exception):
 
     @property
     def message(self) -> str:
+        seconds = max(1, round(self.seconds))
         return (f"Too many failed logins for that name or from your address. Wait "
-                f"{max(1, round(self.seconds))} seconds and try again.")
+                f"{seconds} second{'s' if seconds != 1 else ''} and try again.")
+
+
+class RegistrationLimit:
+    """At most ``per_hour`` new characters from one address in any hour. Like the login
+    throttle, a creation is counted when it starts (``reserve``) and given back if no
+    character came of it (``release``). Times older than an hour are dropped as addresses
+    are seen, and all of them are swept when the table has doubled, so memory follows the
+    last hour's registrations."""
+
+    WINDOW = 3600.0
+
+    def __init__(self, clock: Any, per_hour: int = 5) -> None:
+        self.clock = clock
+        self.per_hour = per_hour
+        self.recent: dict[str, deque[float]] = {}
+        self._sweep_at = 1024
+
+    def _current(self, address: str, now: float) -> deque[float] | None:
+        times = self.recent.get(address)
+        if times is None:
+            return None
+        while times and times[0] <= now - self.WINDOW:
+            times.popleft()
+        if not times:
+            del self.recent[address]
+            return None
+        return times
+
+    def wait(self, address: str) -> float:
+        """Seconds before ``address`` may create another character (0: it may now)."""
+        now = self.clock.seconds()
+        times = self._current(address, now)
+        if times is None or len(times) < self.per_hour:
+            return 0.0
+        return max(1.0, times[0] + self.WINDOW - now)
+
+    def reserve(self, address: str) -> float:
+        """Count a creation starting now and return 0, or return the wait if over the limit."""
+        wait = self.wait(address)
+        if wait > 0:
+            return wait
+        now = self.clock.seconds()
+        self.recent.setdefault(address, deque()).append(now)
+        if len(self.recent) >= self._sweep_at:
+            for key in list(self.recent):
+                self._current(key, now)
+            self._sweep_at = max(1024, 2 * len(self.recent))
+        return 0.0
+
+    def release(self, address: str) -> None:
+        """Give back the latest reservation: no character came of it."""
+        times = self.recent.get(address)
+        if times:
+            times.pop()
+            if not times:
+                del self.recent[address]
+
+
+def too_many_registrations(seconds: float, per_hour: int) -> str:
+    """What a player over the registration limit is told."""
+    minutes = max(1, round(seconds / 60))
+    return (f"Too many new characters from your address ({per_hour} an hour at most). Try "
+            f"again in {minutes} minute{'s' if minutes != 1 else ''}, or log in to a "
+            "character you have.")

@@ -50,6 +50,9 @@ class Options(usage.Options):
                                            "telnet and web together (default: 20)."],
         ["new-connections-per-minute", None, None, "New connections one address may open "
                                                    "in a minute (default: 60)."],
+        ["registrations-per-hour", None, None, "New characters one address may create in "
+                                               "an hour, telnet and web together "
+                                               "(default: 5)."],
         ["output-buffer", None, None, "Bytes of unread output a connection may pile up "
                                       "before it is dropped (default: 262144)."],
         ["ping-interval", None, None, "Seconds between keepalive pings: WebSocket ping, "
@@ -77,6 +80,7 @@ class Options(usage.Options):
 
     def postOptions(self) -> None:
         given = {key: self[key] for key in ("world", "data", "autosave")}
+        given["registrations_per_hour"] = self["registrations-per-hour"]
         for option in ("output-buffer", "command-rate", "command-burst", "linkdead",
                        "connections-per-ip", "new-connections-per-minute", "ping-interval",
                        "ping-timeout", "login-timeout", "idle-timeout"):
@@ -110,7 +114,9 @@ def build_service(settings: Settings, reactor: Any = None,
     accounts = Accounts(store, cost=password_cost, clock_seconds=reactor.seconds,
                         **thread_kwargs)
     game = Game(world, store, accounts, settings.command_rate, settings.command_burst,
-                settings.linkdead, settings.login_timeout, settings.idle_timeout)
+                settings.linkdead, settings.login_timeout, settings.idle_timeout,
+                reserved_names=settings.reserved_names,
+                registrations_per_hour=settings.registrations_per_hour)
     service = MudService(game, reactor, settings.autosave)
     limits = PeerLimits(reactor, settings.connections_per_ip,
                         settings.new_connections_per_minute)

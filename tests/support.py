@@ -6,12 +6,14 @@ session and protocol tests run without a reactor. The real store has its own tes
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from twisted.internet import task
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
 from twisted.internet.testing import StringTransport
 
@@ -108,12 +110,21 @@ def plain(data: bytes) -> str:
     return _ANSI.sub("", text).replace("\r\n", "\n")
 
 
+_PEERS = itertools.count(1)
+
+
 class WirePlayer:
     """A telnet client on a StringTransport: type lines in, read what came out."""
 
-    def __init__(self, game: Game, peer: str = "127.0.0.1") -> None:
+    def __init__(self, game: Game, peer: str | None = None) -> None:
         self.game = game
-        self.wire = StringTransport()
+        if peer is None:
+            # Each player its own address unless a test says otherwise, as real players
+            # mostly are, so per-address limits (new characters an hour, failed logins)
+            # meet many players only where a test means them to.
+            n = next(_PEERS)
+            peer = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+        self.wire = StringTransport(peerAddress=IPv4Address("TCP", peer, 54321))
         self.telnet = TelnetFactory(game).buildProtocol(None)
         self.telnet.makeConnection(self.wire)
 

@@ -215,6 +215,30 @@ def test_whole_number_strings_and_floats_are_accepted_for_max_line():
     assert Settings().with_values({"max_line": 8192.0}, "file").max_line == 8192
 
 
+def test_registration_and_reserved_name_settings_from_every_source(tmp_path):
+    assert Settings().registrations_per_hour == 5
+    assert {"admin", "sysop", "someone", "you", "guest"} <= set(Settings().reserved_names)
+    path = config(tmp_path, "registrations_per_hour: 2\nreserved_names: [Boss, Chief]\n")
+    settings = load_settings(path, environ={})
+    assert (settings.registrations_per_hour, settings.reserved_names) == (2, ("boss", "chief"))
+    settings = load_settings(environ={"MUD_RESERVED_NAMES": "Boss, Chief Kingpin",
+                                      "MUD_REGISTRATIONS_PER_HOUR": "12"})
+    assert settings.reserved_names == ("boss", "chief", "kingpin")
+    assert settings.registrations_per_hour == 12
+    assert load_settings(command_line={"registrations_per_hour": "3"},
+                         environ={}).registrations_per_hour == 3
+    assert "'reserved_names' must be a list of names" in failure(
+        config_file=config(tmp_path, "reserved_names: [ok, 'not ok']\n"))
+    assert "'reserved_names' must be a list of names" in failure(
+        config_file=config(tmp_path, "reserved_names: [7]\n"))
+    assert "'registrations_per_hour' must be at least 1" in failure(
+        environ={"MUD_REGISTRATIONS_PER_HOUR": "0"})
+    from mud.tap import Options
+    options = Options()
+    options.parseOptions(["--registrations-per-hour", "7"])
+    assert options.settings.registrations_per_hour == 7
+
+
 def test_the_example_config_loads_and_shows_every_setting():
     example = Path(__file__).resolve().parent.parent / "docs" / "mud.example.yaml"
     settings = load_settings(str(example), environ={})

@@ -51,6 +51,22 @@ def test_account_and_world_limits_match_the_code():
     assert f"{actions.MAX_SPEECH} characters" in row("speech")
 
 
+def test_name_registration_and_player_text_limits_match_the_code():
+    from mud.player_text import MAX_STRING_COMMAND
+    assert f"{accounts.MIN_NAME} to {accounts.MAX_NAME} letters" in row("character names")
+    reserved = row("names of new characters")
+    assert all(word in reserved for word in accounts.DEFAULT_RESERVED)
+    assert all(word in reserved.split("stay reserved")[0].split("replaces")[1]
+               for word in accounts.BUILT_IN_RESERVED)
+    assert f"| {Settings().registrations_per_hour} an hour |" in row("new characters per")
+    assert f"| {accounts.KNOWN_ADDRESSES} most recent |" in row("addresses an account")
+    assert f"within {MAX_STRING_COMMAND} characters" in row("escape sequences and control")
+    readme = (ROOT / "README.md").read_text()
+    assert f"| `{Settings().registrations_per_hour}` |" in \
+        next(line for line in readme.splitlines() if "--registrations-per-hour" in line)
+    assert "`too_many_registrations`" in (ROOT / "docs" / "protocol.md").read_text()
+
+
 def test_saving_limits_match_the_defaults():
     assert f"every {Settings().autosave:g} s" in row("changes lost to a `kill -9`")
 

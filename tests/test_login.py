@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.support import WirePlayer, make_game
+from collections import deque
+from typing import Any
+
+from twisted.internet.defer import Deferred, fail
+
+from mud.engine.world import CharacterRecord
+from mud.passwords import hash_password
+from mud.persistence.store import AccountRow, StoreUnavailable
+from tests.support import CHEAP, WirePlayer, make_game
 
 
 def test_create_puts_a_new_character_in_the_start_room():
@@ -148,3 +156,113 @@ def test_a_name_is_throttled_whichever_address_the_guesses_come_from():
     other = WirePlayer(game)
     other.protocol.session.peer = "10.9.9.9"
     assert "Too many failed logins" in other.type("connect Ann secret1")
+
+
+def test_new_names_may_not_be_reserved_words_or_the_worlds_npcs():
+    game = make_game()
+    player = WirePlayer(game)
+    assert "reserved" in player.type("create Sysop secret1")
+    assert "reserved" in player.type("Moderator")                  # the classic flow too
+    assert "Old Ambrose" in player.type("create Ambrose secret1")  # an NPC's name
+    assert "Marta Wren" in player.type("Innkeeper")                # an NPC's keyword
+    out = player.type("create Vi\u0441tim secret1")                # Cyrillic es
+    assert "mixes scripts" in out and "Cyrillic" in out
+    assert "Create Bram?" in player.type("Bram")
+    assert game.store.accounts == {}
+
+
+def test_an_existing_account_whose_name_became_reserved_still_logs_in():
+    game = make_game()
+    assert "reserved" in WirePlayer(game).create("Sysop")
+    # A row made before 'sysop' was reserved.
+    game.store.accounts["sysop"] = AccountRow("sysop", "Sysop", hash_password("secret1", CHEAP))
+    game.store.characters["sysop"] = CharacterRecord("sysop", "Sysop", game.world.start.id)
+    assert "Village Square" in WirePlayer(game).type("connect Sysop secret1")
+    game.leave(next(s for s in game.sessions if s.character is not None))
+    classic = WirePlayer(game)
+    assert "Password:" in classic.type("Sysop")
+    assert "Village Square" in classic.type("secret1")
+
+
+def test_the_sixth_new_character_in_an_hour_from_one_address_is_refused():
+    game = make_game()
+    per_hour = game.registrations.per_hour
+    for i in range(per_hour):
+        player = WirePlayer(game, peer="10.7.7.7")
+        assert "Welcome to Emberfall" in player.create("Abc" + "defgh"[i] * 3)
+    flood = WirePlayer(game, peer="10.7.7.7")
+    out = flood.create("Another")
+    assert "Too many new characters from your address" in out and "60 minutes" in out
+    # The classic flow says so before asking for a password, not after.
+    assert "Too many new characters" in flood.type("Another")
+    assert len(game.store.accounts) == per_hour
+    # A refused creation (a taken name) costs nothing; another address is not affected.
+    game.world.clock.advance(3600)
+    again = WirePlayer(game, peer="10.7.7.7")
+    assert "is taken" in again.create("Abcddd")
+    assert "Welcome" in WirePlayer(game, peer="10.8.8.8").create("Other")
+    assert "Welcome" in again.create("Another")
+
+
+class SlowHashes:
+    """A thread runner whose work finishes only when the test says: attempts overlap."""
+
+    def __init__(self) -> None:
+        self.waiting: deque[tuple[Deferred[Any], Any, tuple[Any, ...]]] = deque()
+
+    def __call__(self, fn: Any, *args: Any) -> Deferred[Any]:
+        d: Deferred[Any] = Deferred()
+        self.waiting.append((d, fn, args))
+        return d
+
+    def finish_all(self) -> None:
+        while self.waiting:
+            d, fn, args = self.waiting.popleft()
+            d.callback(fn(*args))
+
+
+def overlapping_game():
+    game = make_game()
+    slow = SlowHashes()
+    game.accounts.run_in_thread = slow
+    game.store.accounts["ann"] = AccountRow("ann", "Ann", hash_password("secret1", CHEAP),
+                                            login_addresses=("10.1.1.1",))
+    return game, slow
+
+
+def test_attempts_that_overlap_get_only_the_free_checks():
+    game, slow = overlapping_game()
+    answers = []
+    for i in range(15):
+        game.authenticate(f"10.2.0.{i}", "Ann", "wrong12").addCallbacks(
+            answers.append, lambda f: answers.append(type(f.value).__name__))
+    slow.finish_all()
+    slow.finish_all()  # the decoy hash, then the checks
+    assert answers.count(None) == game.throttle.free
+    assert answers.count("Throttled") == 15 - game.throttle.free
+
+
+def test_the_owners_known_address_gets_in_while_the_name_is_under_attack():
+    game, slow = overlapping_game()
+    for i in range(game.throttle.free + 3):
+        game.authenticate(f"10.6.6.{i}", "Ann", "guess12")
+        slow.finish_all()
+    owner, stranger = [], []
+    game.authenticate("10.3.3.3", "Ann", "secret1").addErrback(
+        lambda f: stranger.append(f.value))
+    game.authenticate("10.1.1.1", "Ann", "secret1").addCallback(owner.append)
+    slow.finish_all()
+    assert owner == ["ann"]
+    assert type(stranger[0]).__name__ == "Throttled"
+    # The success cleared the name's count, and the address stays first in the list.
+    assert game.store.accounts["ann"].login_addresses == ("10.1.1.1",)
+
+
+def test_a_failing_store_does_not_charge_the_attempt():
+    game = make_game()
+    game.store.get_account = lambda key: fail(StoreUnavailable("disk on fire"))
+    failures = []
+    for _ in range(10):
+        game.authenticate("10.4.4.4", "Ann", "secret1").addErrback(failures.append)
+    assert len(failures) == 10 and all(f.check(StoreUnavailable) for f in failures)
+    assert game.throttle.failures == {}

@@ -1,10 +1,16 @@
-"""Login throttling: free tries, then doubling waits, per address and per name."""
+"""Login throttling (free tries, then doubling waits, per address and per name; attempts
+reserved up front; known addresses) and the per-address limit on new characters."""
 
 from __future__ import annotations
 
 from twisted.internet.task import Clock
 
-from mud.login_throttle import MAX_KEYS, LoginThrottle
+from mud.login_throttle import (
+    MAX_KEYS,
+    LoginThrottle,
+    RegistrationLimit,
+    too_many_registrations,
+)
 
 
 def test_free_tries_then_doubling_waits_capped():
@@ -52,3 +58,70 @@ def test_memory_stays_bounded_under_a_wide_attack():
     for i in range(MAX_KEYS * 2):
         throttle.failed(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", f"name{i}")
     assert len(throttle.failures) <= MAX_KEYS + 2
+
+
+def test_attempts_are_counted_when_they_start_so_a_burst_gets_only_the_free_ones():
+    throttle = LoginThrottle(Clock(), free=5)
+    # Fifteen attempts at the same moment, none finished yet: only five may go ahead.
+    went = [throttle.reserve(f"10.0.0.{i}", "ann") == 0 for i in range(15)]
+    assert went.count(True) == 5 and went[:5] == [True] * 5
+    # A refused attempt counted nothing: the wait did not grow.
+    assert throttle.failures["name:ann"][0] == 5
+
+
+def test_a_success_clears_a_reserved_attempt_and_release_gives_it_back():
+    throttle = LoginThrottle(Clock(), free=2)
+    assert throttle.reserve("a", "ann") == 0
+    throttle.succeeded("a", "ann")
+    assert throttle.failures == {}
+    assert throttle.reserve("a", "ann") == 0
+    assert throttle.reserve("a", "ann") == 0
+    assert throttle.wait("a", "ann") > 0
+    throttle.release("a", "ann")
+    assert throttle.wait("a", "ann") == 0
+    throttle.release("a", "ann")
+    throttle.release("a", "ann")
+    assert throttle.failures == {}
+
+
+def test_a_known_address_is_not_held_back_by_the_names_count():
+    throttle = LoginThrottle(Clock(), free=2)
+    for _ in range(2):
+        throttle.reserve("6.6.6.6", "ann")
+    assert throttle.wait("9.9.9.9", "ann") > 0                       # a new address waits
+    assert throttle.wait("9.9.9.9", "ann", known_address=True) == 0  # the owner's does not
+    assert throttle.reserve("9.9.9.9", "ann", known_address=True) == 0
+    # ...but its own address's count still applies to it.
+    throttle.reserve("9.9.9.9", "ann", known_address=True)
+    assert throttle.wait("9.9.9.9", "ann", known_address=True) > 0
+    assert throttle.address_wait("9.9.9.9") > 0
+
+
+def test_registrations_per_address_per_hour():
+    clock = Clock()
+    limit = RegistrationLimit(clock, per_hour=5)
+    for _ in range(5):
+        assert limit.reserve("1.1.1.1") == 0
+        clock.advance(60)
+    assert limit.reserve("1.1.1.1") > 0
+    assert limit.reserve("2.2.2.2") == 0           # another address is not affected
+    wait = limit.wait("1.1.1.1")
+    assert wait == 3600 - 5 * 60                   # until the first of the five is an hour old
+    assert "5 an hour" in too_many_registrations(wait, 5)
+    assert "55 minutes" in too_many_registrations(wait, 5)
+    limit.release("2.2.2.2")                       # that one made no character
+    assert "2.2.2.2" not in limit.recent
+    clock.advance(wait)
+    assert limit.reserve("1.1.1.1") == 0
+
+
+def test_registration_memory_follows_the_last_hour():
+    clock = Clock()
+    limit = RegistrationLimit(clock, per_hour=5)
+    for i in range(5000):
+        limit.reserve(f"10.0.{i // 256}.{i % 256}")
+    clock.advance(3601)
+    for i in range(5000):
+        limit.reserve(f"10.1.{i // 256}.{i % 256}")
+    assert len(limit.recent) <= 5000 + 1024
+    assert not any(key.startswith("10.0.") for key in limit.recent)

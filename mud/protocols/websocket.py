@@ -225,7 +225,7 @@ class GameWebSocket(WebSocketServerProtocol):
         def refused(failure: Failure) -> None:
             failure.trap(Refused)
             self._send_raw(error_frame(failure.value.code, failure.value.message))
-        self._check(self.game.register(name, password)
+        self._check(self.game.register(name, password, self.peer)
                     .addCallbacks(lambda key: self.game.enter(self.session, key), refused))
 
     def _on_resume(self, message: dict[str, Any]) -> None:
