@@ -64,6 +64,12 @@ class Settings:
     reserved_names: tuple[str, ...] = DEFAULT_RESERVED
     # MSSP variables for MUD listing sites (CONTACT, WEBSITE, HOSTNAME...): config file only.
     mssp: tuple[tuple[str, object], ...] = ()
+    # Stopping: the longest a stop may take; how long failing saves are retried within it;
+    # where what still could not be saved is written ("": the data directory, else the
+    # working directory, else the temporary directory; see mud/unsaved.py).
+    stop_timeout: float = 10.0
+    save_grace: float = 5.0
+    fallback_dir: str = ""
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -79,9 +85,10 @@ NUMBERS = {"registrations_per_hour": 1,
            "autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
            "command_burst": 1, "linkdead": 0,
            "connections_per_ip": 1, "new_connections_per_minute": 1,
-           "ping_interval": 1, "ping_timeout": 1, "login_timeout": 0, "idle_timeout": 0}
+           "ping_interval": 1, "ping_timeout": 1, "login_timeout": 0, "idle_timeout": 0,
+           "stop_timeout": 1, "save_grace": 0}
 FRACTIONAL = {"autosave", "command_rate", "linkdead", "ping_interval", "ping_timeout",
-              "login_timeout", "idle_timeout"}
+              "login_timeout", "idle_timeout", "stop_timeout", "save_grace"}
 
 
 def _check(key: str, value: Any, source: str) -> Any:
@@ -169,7 +176,7 @@ def read_config_file(path: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise StartupError(f"{path}: must be a mapping of setting names to values")
     base = os.path.dirname(os.path.abspath(path))
-    for key in ("world", "data"):
+    for key in ("world", "data", "fallback_dir"):
         value = data.get(key)
         if isinstance(value, str) and value and not os.path.isabs(value):
             data[key] = os.path.join(base, value)

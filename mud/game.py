@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from twisted.internet.defer import Deferred, DeferredLock, fail, succeed
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -33,7 +33,8 @@ from mud.login_throttle import (
     Throttled,
     too_many_registrations,
 )
-from mud.persistence.store import AccountRow, Store, StoreUnavailable
+from mud.persistence.store import AccountRow, Store
+from mud.saving import SaveQueue
 from mud.session import Session
 
 log = Logger()
@@ -41,6 +42,12 @@ log = Logger()
 
 SHUTDOWN_NOTICE = "The server is shutting down for now. Your character is being saved."
 SHUTDOWN_GOODBYE = "Your character is saved. The server is going down; come back soon!"
+SHUTDOWN_UNSAVED = ("Your character could not be saved: the server cannot write to its "
+                    "storage. What you did since the last save is being kept in a separate "
+                    "file for the admins to restore. The server is going down; come back "
+                    "soon!")
+# Seconds between attempts to save at shutdown while saving fails.
+SAVE_RETRY_INTERVAL = 1.0
 
 
 class Game:
@@ -68,9 +75,7 @@ class Game:
         self.store = store
         self.accounts = accounts
         self.sessions: set[Session] = set()
-        self._pending = Snapshot()
-        self._save_lock = DeferredLock()
-        self.saves_failed = 0
+        self.saves = SaveQueue(store)
         self.shutting_down = False
         # Told ("join"|"leave", name, via) as characters enter and leave the world.
         self.presence: list[Callable[[str, str, str], None]] = []
@@ -197,8 +202,8 @@ class Game:
         def loaded(record: CharacterRecord | None) -> None:
             if not session.connected:
                 return
-            # A save that failed (disk full, read-only) still holds the newest record.
-            record = self._pending.character(key) or record
+            # read_character gave the newest record: one queued or being written (a quick
+            # re-login, or a disk that is failing) wins over the store's row.
             if record is None:
                 raise LookupError(f"account {key!r} has no character row")
             # Another connection may have finished logging in meanwhile.
@@ -218,7 +223,7 @@ class Game:
             actions.announce_arrival(self.world, character)
             actions.look(self.world, character)
             self._announce("join", character)
-        return self.store.get_character(key).addCallback(loaded)
+        return self.saves.read_character(key).addCallback(loaded)
 
     def _take_over(self, session: Session, character: Character) -> None:
         self._cancel_linkdead(character.key)
@@ -233,15 +238,16 @@ class Game:
         session.send(Message("You take over your body where you left it."))
         actions.look(self.world, character)
 
-    def leave(self, session: Session) -> Deferred[None]:
-        """Save the session's character and take it out of the world."""
+    def leave(self, session: Session) -> Deferred[bool]:
+        """Save the session's character and take it out of the world; fires True once it
+        is written, False if the write failed (it is kept and retried)."""
         character = session.character
         session.character = None
         if character is None or character.key not in self.world.online:
-            return succeed(None)
+            return succeed(True)
         return self._remove(character)
 
-    def _remove(self, character: Character) -> Deferred[None]:
+    def _remove(self, character: Character) -> Deferred[bool]:
         """Save a character and take it out of the world, telling the room."""
         self._cancel_linkdead(character.key)
         actions.announce_departure(self.world, character)
@@ -251,70 +257,83 @@ class Game:
         self._announce("leave", character)
         return self.save(snapshot)
 
-    # -- saving -------------------------------------------------------------------------------
+    # -- saving (mud/saving.py) -----------------------------------------------------------------
 
-    def save(self, snapshot: Snapshot) -> Deferred[None]:
-        """Queue ``snapshot`` for writing; fires when it (and anything queued) is written."""
-        self._pending = self._pending.merge(snapshot)
-        return self._save_lock.run(self._flush)
+    def save(self, snapshot: Snapshot) -> Deferred[bool]:
+        """Queue ``snapshot`` for writing; fires True once it (and anything queued with it)
+        is written, False if that write failed (the data is kept for the next attempt)."""
+        return self.saves.save(snapshot)
 
-    def autosave(self) -> Deferred[None]:
+    def autosave(self) -> Deferred[bool]:
         return self.save(self.world.snapshot_dirty())
 
-    def save_everything(self) -> Deferred[None]:
+    def save_everything(self) -> Deferred[bool]:
         return self.save(self.world.snapshot_everything())
-
-    def _flush(self) -> Deferred[None]:
-        snapshot, self._pending = self._pending, Snapshot()
-        if not snapshot:
-            return succeed(None)
-
-        def failed(failure: Failure) -> None:
-            self.saves_failed += 1
-            # Keep what did not land; anything newer queued meanwhile wins.
-            self._pending = snapshot.merge(self._pending)
-            if failure.check(StoreUnavailable):
-                # The storage is failing, not our code: one line per attempt, no traceback.
-                log.critical("SAVE FAILED (attempt {attempt}): {why}. {n} characters and {m} "
-                             "item places are kept in memory and retried at every save; "
-                             "fix the data directory (space, permissions) and they are "
-                             "written.", attempt=self.saves_failed, why=failure.value,
-                             n=len(self._pending.characters), m=len(self._pending.items))
-            else:
-                log.failure("SAVE FAILED ({n} characters, {m} items kept for the next "
-                            "attempt)", failure, n=len(snapshot.characters),
-                            m=len(snapshot.items))
-
-        def done(_: object) -> None:
-            if self.saves_failed:
-                log.warn("Saving works again after {n} failed attempts; everything kept "
-                         "meanwhile is now written.", n=self.saves_failed)
-            self.saves_failed = 0
-        return self.store.save(snapshot).addCallbacks(done, failed)
 
     @property
     def unsaved(self) -> bool:
-        return bool(self._pending)
+        return self.saves.unsaved
+
+    @property
+    def saves_failed(self) -> int:
+        return self.saves.failures
 
     # -- shutdown -----------------------------------------------------------------------------
 
-    def shutdown(self) -> Deferred[None]:
-        """Tell everyone, save everything, then close every connection."""
+    def shutdown(self, retry_for: float = 0.0) -> Deferred[bool]:
+        """Tell everyone, save everything, and close every connection with a goodbye that
+        says whether their character was saved. A failed save is retried every
+        ``SAVE_RETRY_INTERVAL`` seconds for ``retry_for`` seconds (a write that never ends
+        is given up on then too). Fires True when everything is written, False when some
+        of it is not (``saves.unsaved_snapshot()`` holds it)."""
         self.shutting_down = True
         for key in list(self._linkdead_timers):
             self._cancel_linkdead(key)
         for session in list(self.sessions):
             if session.character is not None:
                 session.send(Message(SHUTDOWN_NOTICE))
+        clock: Any = self.world.clock
+        ends = clock.seconds() + max(retry_for, 0.0)
+        finished: Deferred[bool] = Deferred()
 
-        def close_all(_: object) -> None:
-            # Everyone, connected or link-dead, was written by save_everything: take them
-            # out without another save, then close every connection.
+        def close_all(saved: bool) -> None:
+            if not self.world.online and not self.sessions:
+                return
+            # What changed while the save ran is queued too; then everyone, connected or
+            # link-dead, is taken out without another save of their own.
+            self.saves.queue(self.world.snapshot_dirty())
             for character in list(self.world.online.values()):
                 self.world.leave(character)
                 character.link = NOBODY
                 self._announce("leave", character)
+            goodbye = SHUTDOWN_GOODBYE if saved else SHUTDOWN_UNSAVED
             for session in list(self.sessions):
                 session.character = None
-                session.close(Goodbye(SHUTDOWN_GOODBYE, "shutdown"))
-        return self.save_everything().addCallback(close_all)
+                session.close(Goodbye(goodbye, "shutdown"))
+
+        def outcome(ok: bool) -> None:
+            if finished.called:
+                return
+            close_all(ok)
+            if not self.saves.unsaved:
+                finish(True)
+            elif clock.seconds() >= ends:
+                finish(False)
+            elif ok:
+                # Only what changed during the save is left: write it now.
+                self.save(Snapshot()).addCallback(outcome)
+            else:
+                clock.callLater(min(SAVE_RETRY_INTERVAL, ends - clock.seconds()),
+                                lambda: self.save(Snapshot()).addCallback(outcome))
+
+        def finish(ok: bool) -> None:
+            if give_up.active():
+                give_up.cancel()
+            if not finished.called:
+                close_all(ok)
+                finished.callback(ok and not self.saves.unsaved)
+
+        # A write that never ends (a hung disk) must not hold the stop past the window.
+        give_up = clock.callLater(max(retry_for, 0.0), lambda: finish(False))
+        self.save_everything().addCallback(outcome)
+        return finished

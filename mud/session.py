@@ -38,6 +38,14 @@ TAKEOVER_NOTICE = ("Someone has logged in as your character from another connect
 MAX_QUEUED_LINES = 32
 LOGIN_TIMEOUT_NOTICE = ("You took too long to log in, so this connection is being closed. "
                         "Connect again when you are ready.")
+# What `quit` says, once the save's outcome is known (or QUIT_SAVE_WAIT seconds passed).
+QUIT_SAVED = "Your character is saved. Farewell, and come back soon!"
+QUIT_UNSAVED = ("Your character could not be saved just now: the server cannot write to its "
+                "storage. It is kept and saving will be retried; logging in again finds it "
+                "where you left it. Farewell!")
+QUIT_SLOW = ("Saving your character is taking longer than it should; it is kept and will be "
+             "written as soon as the server can. Farewell, and come back soon!")
+QUIT_SAVE_WAIT = 5.0
 
 
 def idle_notice(seconds: float) -> str:
@@ -242,8 +250,28 @@ class Session:
     # -- account hooks for commands ---------------------------------------------------------------
 
     def quit(self) -> None:
-        self.game.leave(self)
-        self.close(Goodbye("Your character is saved. Farewell, and come back soon!", "quit"))
+        saved = self.game.leave(self)
+        # The goodbye says what became of the save, so it waits for the outcome, but never
+        # long: a stuck store must not hold the connection open. Input waits meanwhile.
+        self._started = self._goodbye_when(saved)
+
+    def _goodbye_when(self, saved: Deferred[bool]) -> Deferred[None]:
+        said: Deferred[None] = Deferred()
+
+        def goodbye(outcome: object) -> None:
+            if said.called:
+                return
+            if timer.active():
+                timer.cancel()
+            if isinstance(outcome, Failure):
+                log.failure("saving at quit failed", outcome)
+            text = QUIT_SAVED if outcome is True else \
+                QUIT_SLOW if outcome is None else QUIT_UNSAVED
+            self.close(Goodbye(text, "quit"))
+            said.callback(None)
+        timer = self._clock.callLater(QUIT_SAVE_WAIT, goodbye, None)
+        saved.addBoth(goodbye)
+        return said
 
     def set_colour(self, preference: str) -> None:
         if self.character is not None:

@@ -63,6 +63,15 @@ class Options(usage.Options):
                                       "without sending anything (default: 120; 0: forever)."],
         ["idle-timeout", None, None, "Seconds a player in the game may send nothing before "
                                      "being saved and disconnected (default: 0: never)."],
+        ["stop-timeout", None, None, "Seconds a stop (SIGTERM, SIGINT, SIGHUP) may take in "
+                                     "all; then connections are cut and the process exits "
+                                     "(default: 10)."],
+        ["save-grace", None, None, "Seconds a stop keeps retrying saves that fail, within "
+                                   "the stop timeout, before writing what is unsaved to a "
+                                   "fallback file (default: 5)."],
+        ["fallback-dir", None, None, "Where a stop that cannot save writes what is unsaved, "
+                                     "as JSON (default: the data directory, else the "
+                                     "working directory, else the temporary directory)."],
     ]
 
     def __init__(self) -> None:
@@ -83,7 +92,8 @@ class Options(usage.Options):
         given["registrations_per_hour"] = self["registrations-per-hour"]
         for option in ("output-buffer", "command-rate", "command-burst", "linkdead",
                        "connections-per-ip", "new-connections-per-minute", "ping-interval",
-                       "ping-timeout", "login-timeout", "idle-timeout"):
+                       "ping-timeout", "login-timeout", "idle-timeout",
+                       "stop-timeout", "save-grace", "fallback-dir"):
             given[option.replace("-", "_")] = self[option]
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
@@ -117,7 +127,8 @@ def build_service(settings: Settings, reactor: Any = None,
                 settings.linkdead, settings.login_timeout, settings.idle_timeout,
                 reserved_names=settings.reserved_names,
                 registrations_per_hour=settings.registrations_per_hour)
-    service = MudService(game, reactor, settings.autosave)
+    service = MudService(game, reactor, settings.autosave, settings.stop_timeout,
+                         settings.save_grace, settings.fallback_dir or None)
     limits = PeerLimits(reactor, settings.connections_per_ip,
                         settings.new_connections_per_minute)
     keepalive = Keepalive(settings.ping_interval, settings.ping_timeout)
@@ -139,7 +150,10 @@ def makeService(options: Options | dict[str, Any]) -> MudService:
     """Build the server from parsed options; a bad setup exits with one clear line."""
     settings = getattr(options, "settings", None) or load_settings(None)
     try:
-        return build_service(settings)
+        service = build_service(settings)
     except StartupError as exc:
         print(f"mud: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
+    # twistd runs it: SIGTERM/SIGINT/SIGHUP stop it gracefully, exit 0 (or not: unsaved).
+    service.control_process()
+    return service

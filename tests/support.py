@@ -46,6 +46,8 @@ class MemoryStore:
         self.saves: list[Snapshot] = []
         self.fail_saves = 0
         self.closed = False
+        # Where a stop's fallback file goes first (tests run in a temporary directory).
+        self.data_dir = "."
 
     def get_account(self, key: str) -> Deferred[AccountRow | None]:
         return succeed(self.accounts.get(key))
@@ -93,6 +95,47 @@ class MemoryStore:
 
     def close(self) -> None:
         self.closed = True
+
+
+class LateStore(MemoryStore):
+    """A MemoryStore whose writes (and, with ``hold_reads``, reads) end when a test says.
+
+    A held read answers with the row as it was when the read was asked for, as a store
+    that answered out of order would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold_saves = True
+        self.hold_reads = False
+        self.held_saves: list[tuple[Snapshot, Deferred[None]]] = []
+        self.held_reads: list[tuple[Deferred[CharacterRecord | None], Any]] = []
+
+    def save(self, snapshot: Snapshot) -> Deferred[None]:
+        if not self.hold_saves:
+            return super().save(snapshot)
+        d: Deferred[None] = Deferred()
+        self.held_saves.append((snapshot, d))
+        return d
+
+    def finish_save(self, ok: bool = True) -> None:
+        """End the oldest held write: it lands, or fails as a full disk would."""
+        snapshot, d = self.held_saves.pop(0)
+        if ok:
+            MemoryStore.save(self, snapshot).chainDeferred(d)
+        else:
+            d.errback(StoreUnavailable("late: database or disk is full"))
+
+    def get_character(self, key: str) -> Deferred[CharacterRecord | None]:
+        row = self.characters.get(key)
+        if not self.hold_reads:
+            return succeed(row)
+        d: Deferred[CharacterRecord | None] = Deferred()
+        self.held_reads.append((d, row))
+        return d
+
+    def answer_read(self) -> None:
+        d, row = self.held_reads.pop(0)
+        d.callback(row)
 
 
 def make_game(world_path: Path = BUNDLED_WORLD, clock: task.Clock | None = None,

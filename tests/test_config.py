@@ -258,3 +258,26 @@ def test_dead_peer_and_idle_settings_from_the_environment():
         load_settings(environ={"MUD_PING_INTERVAL": "0.5"})
     with pytest.raises(StartupError, match="'idle_timeout' must be at least 0"):
         load_settings(environ={"MUD_IDLE_TIMEOUT": "-1"})
+
+
+def test_stopping_settings_from_every_source(tmp_path):
+    from mud.tap import Options
+
+    defaults = Settings()
+    assert (defaults.stop_timeout, defaults.save_grace, defaults.fallback_dir) == (10, 5, "")
+    path = config(tmp_path, "stop_timeout: 30\nsave_grace: 12.5\nfallback_dir: unsaved\n")
+    settings = load_settings(path, environ={})
+    assert (settings.stop_timeout, settings.save_grace) == (30, 12.5)
+    # Relative to the config file, as the data directory is.
+    assert settings.fallback_dir == str(tmp_path / "unsaved")
+    settings = load_settings(path, environ={"MUD_STOP_TIMEOUT": "20", "MUD_SAVE_GRACE": "0",
+                                            "MUD_FALLBACK_DIR": "/srv/spill"})
+    assert (settings.stop_timeout, settings.save_grace, settings.fallback_dir) == \
+        (20, 0, "/srv/spill")
+    options = Options()
+    options.parseOptions(["--stop-timeout", "4", "--save-grace", "1", "--fallback-dir", "/x"])
+    assert (options.settings.stop_timeout, options.settings.save_grace,
+            options.settings.fallback_dir) == (4, 1, "/x")
+    assert "'stop_timeout' must be at least 1" in failure(
+        environ={"MUD_STOP_TIMEOUT": "0.5"})
+    assert "'save_grace' must be at least 0" in failure(environ={"MUD_SAVE_GRACE": "-1"})

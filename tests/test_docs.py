@@ -68,7 +68,21 @@ def test_name_registration_and_player_text_limits_match_the_code():
 
 
 def test_saving_limits_match_the_defaults():
-    assert f"every {Settings().autosave:g} s" in row("changes lost to a `kill -9`")
+    from mud import process, service, session
+    defaults = Settings()
+    assert f"every {defaults.autosave:g} s" in row("changes lost to a `kill -9`")
+    assert f"| {session.QUIT_SAVE_WAIT:g} s |" in row("`quit` waiting")
+    assert f"past {session.QUIT_SAVE_WAIT:g} s" in row("`quit` waiting")
+    assert f"| {defaults.stop_timeout:g} s | `--stop-timeout` |" in row("a stop (SIGTERM")
+    assert f"up to {service.CLOSE_GRACE_SECONDS:g} s" in row("a stop (SIGTERM")
+    assert f"| {defaults.save_grace:g} s, within" in row("retrying failed saves")
+    assert f"exits {process.UNSAVED}" in row("retrying failed saves")
+    assert defaults.fallback_dir == "" and "`--fallback-dir`" in row("where the fallback")
+    readme = (ROOT / "README.md").read_text()
+    for option, default in [("stop-timeout", defaults.stop_timeout),
+                            ("save-grace", defaults.save_grace)]:
+        assert f"`--{option} " in readme and f"`{default:g}`" in readme
+    assert f"exits with status {process.UNSAVED}" in readme and "SIGHUP" in readme
 
 
 def test_telnet_option_limits_match_the_code():

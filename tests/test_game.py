@@ -255,3 +255,106 @@ def test_register_makes_an_account_or_says_why_not_with_a_code():
     assert keys == ["wren"]
     assert codes == ["name_taken", "invalid_name", "invalid_password"]
     assert game.store.characters["wren"].room == game.world.start.id
+
+
+# -- quit and shutdown say what became of the save ------------------------------------------------
+
+
+def test_quit_says_saved_only_once_the_save_has_landed_and_holds_input_meanwhile():
+    from tests.support import LateStore
+
+    store = LateStore()
+    store.hold_saves = False
+    game = make_game(store=store)
+    ann = WirePlayer(game)
+    ann.create("Ann")
+    store.hold_saves = True
+    ann.type("n")
+    out = ann.type("quit") + ann.type("look")
+    assert "saved" not in out and "What name" not in out and not ann.closed
+    store.finish_save()
+    out = ann.read()
+    assert "Your character is saved" in out and "What name" not in out
+    assert ann.closed and store.characters["ann"].room == "village:high_street"
+
+
+def test_quit_while_saves_fail_tells_the_truth():
+    from mud.session import QUIT_UNSAVED
+
+    game, ann, _bob = pair()
+    ann.type("n")
+    game.store.fail_saves = 1
+    out = ann.type("quit")
+    assert " ".join(QUIT_UNSAVED.split()[:8]) in " ".join(out.split())
+    assert "Your character is saved" not in out and ann.closed
+    assert game.unsaved
+    game.autosave()  # the retry lands
+    assert game.store.characters["ann"].room == "village:high_street"
+
+
+def test_quit_on_a_store_that_never_answers_still_says_goodbye_after_a_bound():
+    from mud.session import QUIT_SAVE_WAIT
+    from tests.support import LateStore
+
+    store = LateStore()
+    store.hold_saves = False
+    game = make_game(store=store)
+    ann = WirePlayer(game)
+    ann.create("Ann")
+    store.hold_saves = True
+    ann.type("quit")
+    game.world.clock.advance(QUIT_SAVE_WAIT - 0.1)
+    assert not ann.closed
+    game.world.clock.advance(0.1)
+    out = ann.read()
+    assert "taking longer than it should" in out and "is saved" not in out and ann.closed
+    store.finish_save()  # landing late is harmless
+    assert not game.unsaved
+
+
+def test_shutdown_with_saves_failing_retries_for_the_window_then_says_so():
+    from mud.game import SHUTDOWN_UNSAVED
+
+    game, ann, bob = pair()
+    ann.type("n")
+    game.store.fail_saves = 100
+    result = []
+    game.shutdown(retry_for=3).addBoth(result.append)
+    out = ann.read()
+    assert "shutting down" in out and "could not be saved" in out
+    assert ann.closed and bob.closed and game.world.online == {}
+    assert result == [] and game.saves_failed == 1
+    game.world.clock.pump([1, 1, 1])
+    assert result == [False] and game.saves_failed == 4
+    unsaved = game.saves.unsaved_snapshot()
+    assert {c.key: c.room for c in unsaved.characters}["ann"] == "village:high_street"
+    assert "Your character is saved" not in out and SHUTDOWN_UNSAVED.split(":")[0] in out
+
+
+def test_shutdown_ends_well_when_the_disk_recovers_within_the_window():
+    game, ann, _bob = pair()
+    ann.type("n")
+    game.store.fail_saves = 2
+    result = []
+    game.shutdown(retry_for=5).addBoth(result.append)
+    game.world.clock.pump([1, 1])
+    assert result == [True] and not game.unsaved
+    assert game.store.characters["ann"].room == "village:high_street"
+
+
+def test_shutdown_gives_up_on_a_write_that_never_ends():
+    from tests.support import LateStore
+
+    store = LateStore()
+    store.hold_saves = False
+    game = make_game(store=store)
+    ann = WirePlayer(game)
+    ann.create("Ann")
+    store.hold_saves = True
+    result = []
+    game.shutdown(retry_for=2).addBoth(result.append)
+    assert result == [] and not ann.closed  # the goodbye waits for the outcome...
+    game.world.clock.advance(2)
+    assert result == [False] and ann.closed  # ...but not past the window
+    assert "could not be saved" in ann.read()
+    assert [c.key for c in game.saves.unsaved_snapshot().characters] == ["ann"]

@@ -1,0 +1,192 @@
+"""What a stop could not save: a JSON fallback file, and putting it back into the store.
+
+When the store keeps failing at shutdown (disk full, read-only, I/O errors), every record
+not confirmed written (characters, item places) is written as JSON to a fallback file so
+nothing is lost. The data directory is tried first, but it may well be the failing disk,
+so the working directory (where twistd.log is kept by default) and the system's temporary
+directory are tried after it, each with an atomic write. An admin who set ``fallback_dir``
+has it tried before all of them.
+
+Restore with the server stopped (it would write its own state over the restored one)::
+
+    python -m mud.unsaved FILE [--data DIR]
+
+which writes the records into ``DIR/mud.sqlite3`` (by default the data directory the file
+names) in one transaction, as a save would have.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from mud.atomic_file import write_atomically
+from mud.engine.world import CharacterRecord, Snapshot
+
+FORMAT = "emberfall-unsaved"
+VERSION = 1
+ITEM_KINDS = ("room", "char")
+
+
+class BadFallbackFile(Exception):
+    """The file is not a fallback file this server can read; the message says why."""
+
+
+def encode(snapshot: Snapshot, data_dir: str, written: float) -> bytes:
+    """``snapshot`` as the fallback file's JSON."""
+    body = {
+        "format": FORMAT,
+        "version": VERSION,
+        "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(written)),
+        "data": os.path.abspath(data_dir),
+        "characters": [{"key": c.key, "name": c.name, "room": c.room,
+                        "description": c.description, "colour": c.colour}
+                       for c in snapshot.characters],
+        "items": [{"item": item, "kind": kind, "place": place}
+                  for item, kind, place in snapshot.items],
+    }
+    return json.dumps(body, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def decode(data: bytes) -> tuple[Snapshot, str]:
+    """The snapshot in a fallback file, and the data directory it was meant for."""
+    try:
+        body = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadFallbackFile(f"not JSON ({exc})") from None
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        raise BadFallbackFile(f"not a fallback file (no \"format\": \"{FORMAT}\")")
+    if body.get("version") != VERSION:
+        raise BadFallbackFile(f"version {body.get('version')!r}; this server reads "
+                              f"version {VERSION}")
+    try:
+        characters = [CharacterRecord(_text(c, "key"), _text(c, "name"), _text(c, "room"),
+                                      _text(c, "description"), _text(c, "colour"))
+                      for c in _list(body, "characters")]
+        items = [(_text(i, "item"), _text(i, "kind"), _text(i, "place"))
+                 for i in _list(body, "items")]
+    except (TypeError, KeyError) as exc:
+        raise BadFallbackFile(f"a record is malformed ({exc})") from None
+    bad = [item for item, kind, _ in items if kind not in ITEM_KINDS]
+    if bad:
+        raise BadFallbackFile(f"item {bad[0]!r} has an unknown kind of place")
+    data_dir = body.get("data")
+    return Snapshot(characters, items), data_dir if isinstance(data_dir, str) else ""
+
+
+def _list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = body.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError(f"{key!r} must be a list of objects")
+    return value
+
+
+def _text(record: dict[str, Any], key: str) -> str:
+    value = record[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} must be a string")
+    return value
+
+
+def places(fallback_dir: str | None, data_dir: str) -> list[str]:
+    """Directories to try, in order, without repeats."""
+    found: list[str] = []
+    for candidate in (fallback_dir, data_dir, os.getcwd(), tempfile.gettempdir()):
+        if candidate and os.path.realpath(candidate) not in map(os.path.realpath, found):
+            found.append(candidate)
+    return found
+
+
+def write(data: bytes, directories: Iterable[str], written: float) -> str:
+    """Write ``data`` to a new file in the first directory that takes it; its path.
+
+    Blocking (run it in a thread). Raises OSError naming every directory tried."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(written))
+    problems = []
+    for directory in directories:
+        for n in range(100):
+            suffix = f"-{n}" if n else ""
+            path = os.path.abspath(os.path.join(
+                directory, f"mud-unsaved-{stamp}-{os.getpid()}{suffix}.json"))
+            try:
+                if write_atomically(path, data, replace=False):
+                    return path
+            except OSError as exc:
+                problems.append(f"{directory}: {exc.strerror or exc}")
+                break
+    raise OSError("no directory took the fallback file (" + "; ".join(problems) + ")")
+
+
+def restore_command(path: str) -> str:
+    """How an admin puts ``path`` back, as a shell command."""
+    return f"{sys.executable} -m mud.unsaved {path}"
+
+
+# -- restoring ----------------------------------------------------------------------------------
+
+
+def restore(path: str, data_dir: str | None = None) -> tuple[Snapshot, str]:
+    """Write the records in ``path`` into the store; the snapshot and the data directory.
+
+    Raises BadFallbackFile, OSError or StoreError (from mud.persistence.store)."""
+    from twisted.internet.task import react
+
+    from mud.persistence.store import Store
+
+    with open(path, "rb") as handle:
+        snapshot, meant_for = decode(handle.read())
+    data_dir = data_dir or meant_for
+    if not data_dir:
+        raise BadFallbackFile("it names no data directory; give one with --data")
+    if not os.path.isfile(os.path.join(data_dir, "mud.sqlite3")):
+        raise BadFallbackFile(f"{data_dir} holds no mud.sqlite3")
+    store = Store(data_dir)
+    store.prepare()
+    failures: list[BaseException] = []
+
+    def write_it(reactor: Any) -> Any:
+        def done(result: Any) -> None:
+            store.close()
+            if hasattr(result, "value"):
+                failures.append(result.value)
+        return store.save(snapshot).addBoth(done)
+    try:
+        react(write_it)
+    except SystemExit as exit_:
+        if exit_.code:
+            raise
+    if failures:
+        raise failures[0]
+    return snapshot, data_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m mud.unsaved",
+        description="Put what a stopped server could not save (its fallback JSON file) back "
+                    "into the store. Run it with the server stopped.")
+    parser.add_argument("file", help="the fallback file the server's log named")
+    parser.add_argument("--data", help="the data directory (default: the one the file names)")
+    args = parser.parse_args(argv)
+    from mud.persistence.store import StoreError
+    try:
+        snapshot, data_dir = restore(args.file, args.data)
+    except (BadFallbackFile, StoreError) as exc:
+        print(f"mud.unsaved: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"mud.unsaved: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {len(snapshot.characters)} characters and {len(snapshot.items)} item "
+          f"places into {os.path.join(data_dir, 'mud.sqlite3')}; {args.file} can be deleted.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
