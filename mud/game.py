@@ -46,6 +46,7 @@ SHUTDOWN_UNSAVED = ("Your character could not be saved: the server cannot write 
                     "storage. What you did since the last save is being kept in a separate "
                     "file for the admins to restore. The server is going down; come back "
                     "soon!")
+SHUTDOWN_LOGIN_SCREEN = "The server is going down; come back soon!"
 # Seconds between attempts to save at shutdown while saving fails.
 SAVE_RETRY_INTERVAL = 1.0
 
@@ -295,10 +296,13 @@ class Game:
         clock: Any = self.world.clock
         ends = clock.seconds() + max(retry_for, 0.0)
         finished: Deferred[bool] = Deferred()
+        closed = False
 
         def close_all(saved: bool) -> None:
-            if not self.world.online and not self.sessions:
+            nonlocal closed
+            if closed:
                 return
+            closed = True
             # What changed while the save ran is queued too; then everyone, connected or
             # link-dead, is taken out without another save of their own.
             self.saves.queue(self.world.snapshot_dirty())
@@ -308,8 +312,10 @@ class Game:
                 self._announce("leave", character)
             goodbye = SHUTDOWN_GOODBYE if saved else SHUTDOWN_UNSAVED
             for session in list(self.sessions):
+                # Nobody at the login screen has a character to be told about.
+                text = goodbye if session.character is not None else SHUTDOWN_LOGIN_SCREEN
                 session.character = None
-                session.close(Goodbye(goodbye, "shutdown"))
+                session.close(Goodbye(text, "shutdown"))
 
         def outcome(ok: bool) -> None:
             if finished.called:

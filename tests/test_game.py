@@ -151,10 +151,13 @@ def test_shutdown_tells_players_saves_and_closes_everyone():
     game, ann, bob = pair()
     ann.type("n")
     lurker = WirePlayer(game)  # still at the login prompt
+    lurker.read()
     game.shutdown()
     out = ann.read()
     assert "shutting down" in out and "saved" in out
     assert ann.closed and bob.closed and lurker.closed
+    told = lurker.read()
+    assert "going down" in told and "saved" not in told
     assert game.store.characters["ann"].room == "village:high_street"
     assert game.world.online == {}
 
