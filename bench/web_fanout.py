@@ -11,7 +11,6 @@ import time
 from twisted.internet.address import IPv4Address
 
 from mud.protocols.websocket import GameWebSocketFactory
-from mud.tokens import TokenSigner
 from tests.support import WirePlayer, make_game
 
 ROOM_SIZE = 50
@@ -57,7 +56,7 @@ class CountingTransport:
 def main() -> None:
     game = make_game()
     game.command_rate, game.command_burst = 1e12, 10**12
-    factory = GameWebSocketFactory(game, TokenSigner(b"k" * 32), game.world.clock.seconds)
+    factory = GameWebSocketFactory(game)
     listeners = []
     for i in range(ROOM_SIZE - 1):
         web = factory.buildProtocol(None)

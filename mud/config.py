@@ -17,6 +17,7 @@ import yaml
 
 from mud.accounts import DEFAULT_RESERVED
 from mud.errors import StartupError
+from mud.protocols.origins import origin_problem
 
 ENV_PREFIX = "MUD_"
 
@@ -64,6 +65,11 @@ class Settings:
     reserved_names: tuple[str, ...] = DEFAULT_RESERVED
     # MSSP variables for MUD listing sites (CONTACT, WEBSITE, HOSTNAME...): config file only.
     mssp: tuple[tuple[str, object], ...] = ()
+    # Web pages other than our own that may open the WebSockets and frame the client
+    # (https://host[:port] each).
+    allowed_origins: tuple[str, ...] = ()
+    # Seconds after the last password login past which no resume token is renewed.
+    token_max_age: float = 7 * 24 * 3600.0
     # Stopping: the longest a stop may take; how long failing saves are retried within it;
     # where what still could not be saved is written ("": the data directory, else the
     # working directory, else the temporary directory; see mud/unsaved.py).
@@ -86,9 +92,9 @@ NUMBERS = {"registrations_per_hour": 1,
            "command_burst": 1, "linkdead": 0,
            "connections_per_ip": 1, "new_connections_per_minute": 1,
            "ping_interval": 1, "ping_timeout": 1, "login_timeout": 0, "idle_timeout": 0,
-           "stop_timeout": 1, "save_grace": 0}
+           "token_max_age": 60, "stop_timeout": 1, "save_grace": 0}
 FRACTIONAL = {"autosave", "command_rate", "linkdead", "ping_interval", "ping_timeout",
-              "login_timeout", "idle_timeout", "stop_timeout", "save_grace"}
+              "login_timeout", "idle_timeout", "token_max_age", "stop_timeout", "save_grace"}
 
 
 def _check(key: str, value: Any, source: str) -> Any:
@@ -98,6 +104,8 @@ def _check(key: str, value: Any, source: str) -> Any:
         return _check_names(value, source)
     if key == "mssp":
         return _check_mssp(value, source)
+    if key == "allowed_origins":
+        return _check_origins(value, source)
     if key in LISTS:
         items = value if isinstance(value, list | tuple) else [value]
         if not items or not all(isinstance(v, str) and v.strip() for v in items):
@@ -151,6 +159,15 @@ def _check_mssp(value: Any, source: str) -> tuple[tuple[str, object], ...]:
     return tuple(checked)
 
 
+def _check_origins(value: Any, source: str) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else [value]
+    for item in items:
+        problem = origin_problem(item if isinstance(item, str) else repr(item))
+        if problem:
+            raise StartupError(f"{source}: 'allowed_origins': {problem}")
+    return tuple(item.strip() for item in items)
+
+
 def _whole(value: Any) -> int:
     if isinstance(value, float) and not value.is_integer():
         raise ValueError(value)
@@ -192,7 +209,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         raw = environ.get(ENV_PREFIX + key.upper())
         if raw is None or not raw.strip():
             continue
-        values[key] = raw.replace(",", " ").split() if key in LISTS else raw.strip()
+        values[key] = raw.replace(",", " ").split() if key in LISTS | {"allowed_origins"} \
+            else raw.strip()
     return values
 
 

@@ -36,6 +36,7 @@ from mud.login_throttle import (
 from mud.persistence.store import AccountRow, Store
 from mud.saving import SaveQueue
 from mud.session import Session
+from mud.tokens import ResumeTokens
 
 log = Logger()
 
@@ -80,6 +81,8 @@ class Game:
         self.shutting_down = False
         # Told ("join"|"leave", name, via) as characters enter and leave the world.
         self.presence: list[Callable[[str, str, str], None]] = []
+        # Web resume tokens (set by build_service; None where nothing issues them).
+        self.tokens: ResumeTokens | None = None
 
     def _announce(self, what: str, character: Character) -> None:
         for observer in list(self.presence):

@@ -250,6 +250,10 @@ class Session:
     # -- account hooks for commands ---------------------------------------------------------------
 
     def quit(self) -> None:
+        character = self.character
+        if character is not None and self.game.tokens is not None:
+            # Quitting logs out: the web client's resume token must not bring it back.
+            self.game.tokens.revoke(character.key)
         saved = self.game.leave(self)
         # The goodbye says what became of the save, so it waits for the outcome, but never
         # long: a stuck store must not hold the connection open. Input waits meanwhile.

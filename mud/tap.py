@@ -21,11 +21,12 @@ from mud.game import Game
 from mud.listing import Listing
 from mud.persistence.store import Store, StoreError
 from mud.protocols.keepalive import Keepalive
+from mud.protocols.origins import OriginPolicy
 from mud.protocols.peer_limits import PeerLimits, http_refusal, telnet_refusal
 from mud.protocols.telnet import TelnetFactory
 from mud.protocols.web import make_site
 from mud.service import MudService
-from mud.tokens import TokenSigner, load_or_create_secret
+from mud.tokens import ResumeTokens, TokenSigner, load_or_create_secret
 from mud.world_loader import WorldError, load_world
 
 
@@ -63,6 +64,9 @@ class Options(usage.Options):
                                       "without sending anything (default: 120; 0: forever)."],
         ["idle-timeout", None, None, "Seconds a player in the game may send nothing before "
                                      "being saved and disconnected (default: 0: never)."],
+        ["token-max-age", None, None, "Seconds after a web player's last password login "
+                                      "that their resume token stops being renewed "
+                                      "(default: 604800, 7 days)."],
         ["stop-timeout", None, None, "Seconds a stop (SIGTERM, SIGINT, SIGHUP) may take in "
                                      "all; then connections are cut and the process exits "
                                      "(default: 10)."],
@@ -78,6 +82,7 @@ class Options(usage.Options):
         super().__init__()
         self["telnet"] = []
         self["web"] = []
+        self["allowed-origins"] = []
 
     def opt_telnet(self, endpoint: str) -> None:
         """Telnet listener endpoint: tcp:4000, ssl:4443:privateKey=k.pem... (repeatable)."""
@@ -87,16 +92,22 @@ class Options(usage.Options):
         """Web listener endpoint: the browser client, /ws, /api/who (tcp:4080; repeatable)."""
         self["web"].append(endpoint)
 
+    def opt_allowed_origins(self, origins: str) -> None:
+        """Other sites' pages that may use the WebSockets and frame the client:
+        https://host[:port], comma-separated or repeated (default: only this site)."""
+        self["allowed-origins"].extend(origins.replace(",", " ").split())
+
     def postOptions(self) -> None:
         given = {key: self[key] for key in ("world", "data", "autosave")}
         given["registrations_per_hour"] = self["registrations-per-hour"]
         for option in ("output-buffer", "command-rate", "command-burst", "linkdead",
                        "connections-per-ip", "new-connections-per-minute", "ping-interval",
-                       "ping-timeout", "login-timeout", "idle-timeout",
+                       "ping-timeout", "login-timeout", "idle-timeout", "token-max-age",
                        "stop-timeout", "save-grace", "fallback-dir"):
             given[option.replace("-", "_")] = self[option]
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
+        given["allowed_origins"] = self["allowed-origins"] or None
         try:
             self.settings = load_settings(self["config"], command_line=given)
         except StartupError as exc:
@@ -137,9 +148,10 @@ def build_service(settings: Settings, reactor: Any = None,
     factory = TelnetFactory(game, settings.max_line, settings.output_buffer, keepalive, listing)
     for endpoint in settings.telnet:
         service.listen(limits.reactor(reactor, telnet_refusal), endpoint, factory, "telnet")
-    signer = TokenSigner(load_or_create_secret(settings.data))
-    site = make_site(game, signer, reactor.seconds, keepalive,
-                     output_cap=settings.output_buffer)
+    signer = TokenSigner(load_or_create_secret(settings.data), max_age=settings.token_max_age)
+    game.tokens = ResumeTokens(signer, store, reactor.seconds)
+    site = make_site(game, keepalive, settings.output_buffer,
+                     OriginPolicy(settings.allowed_origins))
     for endpoint in settings.web:
         service.listen(limits.reactor(reactor, http_refusal), endpoint, site, "web")
     service.closers.append(site.presence.close_all)

@@ -23,6 +23,7 @@ from mud.engine.world import CharacterRecord, Snapshot
 from mud.game import Game
 from mud.persistence.store import AccountRow, StoreUnavailable
 from mud.protocols.telnet import TelnetFactory
+from mud.tokens import ResumeTokens, TokenSigner
 from mud.world_loader import load_world
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +145,9 @@ def make_game(world_path: Path = BUNDLED_WORLD, clock: task.Clock | None = None,
     world = load_world(world_path, clock)
     store = store or MemoryStore()
     accounts = Accounts(store, run_in_thread=run_now, cost=CHEAP, clock_seconds=clock.seconds)
-    return Game(world, store, accounts)
+    game = Game(world, store, accounts)
+    game.tokens = ResumeTokens(TokenSigner(b"k" * 32), store, clock.seconds)
+    return game
 
 
 def plain(data: bytes) -> str:

@@ -260,6 +260,23 @@ def test_dead_peer_and_idle_settings_from_the_environment():
         load_settings(environ={"MUD_IDLE_TIMEOUT": "-1"})
 
 
+def test_allowed_origins_from_every_source_are_checked():
+    settings = load_settings(environ={"MUD_ALLOWED_ORIGINS": "https://a.example, http://b:8080"})
+    assert settings.allowed_origins == ("https://a.example", "http://b:8080")
+    assert Settings().with_values({"allowed_origins": "https://one.example"},
+                                  "file").allowed_origins == ("https://one.example",)
+    for bad in ("a.example", "https://a.example/play", "null", ["https://ok.example", 5]):
+        with pytest.raises(StartupError, match=r"'allowed_origins'.*https://mud\.example\.org"):
+            Settings().with_values({"allowed_origins": bad}, "test.yaml")
+
+
+def test_the_token_max_age_is_a_number_of_seconds_of_a_minute_or_more():
+    assert Settings().token_max_age == 7 * 24 * 3600
+    assert load_settings(environ={"MUD_TOKEN_MAX_AGE": "86400"}).token_max_age == 86400
+    with pytest.raises(StartupError, match="'token_max_age' must be at least 60"):
+        load_settings(environ={"MUD_TOKEN_MAX_AGE": "5"})
+
+
 def test_stopping_settings_from_every_source(tmp_path):
     from mud.tap import Options
 

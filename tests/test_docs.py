@@ -46,6 +46,7 @@ def test_account_and_world_limits_match_the_code():
     assert f"| {throttle.free} free |" in row("failed logins")
     assert f"up to {throttle.max_wait:g} s" in row("failed logins")
     assert f"{int(tokens.DEFAULT_LIFETIME // 3600)} hours" in row("resume tokens")
+    assert f"up to {int(Settings().token_max_age // 86400)} days" in row("resume tokens")
     assert f"{world_loader.MAX_FILE_BYTES // 1048576} MiB" in row("a YAML file")
     assert f"| {world_loader.MAX_SHOWN} characters |" in row("a value quoted in a world error")
     assert f"{actions.MAX_SPEECH} characters" in row("speech")
@@ -96,3 +97,12 @@ def test_telnet_option_limits_match_the_code():
 def test_json_nesting_limit_matches_the_code():
     from mud.protocols import bounded_json
     assert f"| {bounded_json.MAX_DEPTH} levels" in row("JSON nesting")
+
+
+def test_web_listener_limits_match_the_code():
+    from mud.protocols import http_guard
+    assert f"{http_guard.HEAD_TIMEOUT:g} s from its first byte" in row("time to send a request")
+    assert f"{http_guard.MAX_BODY // 1024} KiB" in row("a request body")
+    from twisted.web.http import HTTPChannel
+    assert f"{HTTPChannel.totalHeadersSize // 1024} KiB" in row("size of a request head")
+    assert Settings().allowed_origins == () and "own origin" in row("pages that may open")

@@ -45,6 +45,16 @@ def test_telnet_is_repeatable_and_command_line_beats_config_and_env(tmp_path, mo
         parse("--output-buffer", "10")
 
 
+def test_allowed_origins_and_token_age_options():
+    options = parse("--allowed-origins", "https://a.example,https://b.example",
+                    "--allowed-origins", "http://c.example:8080", "--token-max-age", "3600")
+    assert options.settings.allowed_origins == ("https://a.example", "https://b.example",
+                                                "http://c.example:8080")
+    assert options.settings.token_max_age == 3600
+    with pytest.raises(usage.UsageError, match="'allowed_origins'"):
+        parse("--allowed-origins", "evil")
+
+
 def test_a_bad_setting_is_a_usage_error_naming_it(tmp_path):
     with pytest.raises(usage.UsageError, match="'autosave' must be a number"):
         parse("--autosave", "often")

@@ -11,7 +11,6 @@ from twisted.internet.testing import StringTransport
 
 from mud.engine.events import Say
 from mud.protocols.websocket import GameWebSocketFactory, text_frame
-from mud.tokens import TokenSigner
 from tests.support import WirePlayer, make_game
 
 HANDSHAKE = (b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
@@ -43,7 +42,7 @@ def test_text_frame_matches_autobahns_own_framing(size):
 
 def test_an_event_is_framed_once_and_the_same_bytes_go_to_every_web_player():
     game = make_game()
-    factory = GameWebSocketFactory(game, TokenSigner(b"k" * 32), game.world.clock.seconds)
+    factory = GameWebSocketFactory(game)
     wires = []
     for name in ("Ann", "Bob"):
         protocol, transport = open_protocol(factory)
@@ -52,11 +51,11 @@ def test_an_event_is_framed_once_and_the_same_bytes_go_to_every_web_player():
         transport.clear()
         wires.append(transport)
     speaker = WirePlayer(game)
-    speaker.create("Cat")
+    speaker.create("Cid")
     for wire in wires:
         wire.clear()
-    event = Say("Cat", "hello", False)
-    game.world.tell_room(game.world.start, event, exclude=game.world.online["cat"])
+    event = Say("Cid", "hello", False)
+    game.world.tell_room(game.world.start, event, exclude=game.world.online["cid"])
     framed = event.wire["ws-frame"]
     assert [w.value() for w in wires] == [framed, framed]
     body = json.loads(framed[2:])
@@ -65,7 +64,7 @@ def test_an_event_is_framed_once_and_the_same_bytes_go_to_every_web_player():
 
 def test_no_data_frames_after_the_closing_handshake_began():
     game = make_game()
-    factory = GameWebSocketFactory(game, TokenSigner(b"k" * 32), game.world.clock.seconds)
+    factory = GameWebSocketFactory(game)
     protocol, transport = open_protocol(factory)
     protocol.sendClose(code=1000)
     transport.clear()

@@ -8,17 +8,16 @@ Grammar (full in docs/protocol.md). Every frame is one JSON object with a string
                     each with ``type``, a plain ``text`` rendering and structured fields.
 Bad input (not JSON, not an object, unknown type, wrong field types, a command before
 login) gets an ``error`` frame and the connection lives on. Oversized frames are refused
-by Autobahn (maxMessagePayloadSize). One Session per connection, as for telnet.
+by Autobahn (maxMessagePayloadSize). One Session per connection, as for telnet. The
+``token`` is a JWT for ``resume`` (see tokens.py); handshakes from other sites' pages are
+refused (see origins.py).
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
-from autobahn.websocket.protocol import WebSocketProtocol
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -27,11 +26,16 @@ from mud.accounts import Refused
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
 from mud.protocols import bounded_json
+from mud.protocols.buffered_websocket import (
+    BufferedWebSocket,
+    BufferedWebSocketFactory,
+    text_frame,
+)
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
-from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
+from mud.protocols.origins import OriginPolicy
+from mud.protocols.output_buffer import DEFAULT_CAP
 from mud.render.json_events import error_frame, frame, render_json
 from mud.session import Session, failure_notice
-from mud.tokens import TokenSigner
 
 if TYPE_CHECKING:
     from mud.game import Game
@@ -43,18 +47,6 @@ MAX_COMMAND = 4096
 
 
 _FRAMED = "ws-frame"
-
-
-def text_frame(payload: bytes) -> bytes:
-    """``payload`` as one unmasked, unfragmented RFC 6455 text frame (server to client)."""
-    size = len(payload)
-    if size < 126:
-        header = bytes((0x81, size))
-    elif size < 65536:
-        header = struct.pack("!BBH", 0x81, 126, size)
-    else:
-        header = struct.pack("!BBQ", 0x81, 127, size)
-    return header + payload
 
 
 class BadFrame(Exception):
@@ -73,17 +65,17 @@ def _text_field(message: dict[str, Any], key: str, limit: int = 1024) -> str:
     return value
 
 
-class GameWebSocket(WebSocketServerProtocol):
+class GameWebSocket(BufferedWebSocket):
     via = "web"
     factory: GameWebSocketFactory
+    session: Session | None = None
 
     def onOpen(self) -> None:
-        # twisted.web's HTTPChannel is still the transport's producer: replace it with ours.
-        self.transport.unregisterProducer()
-        self.factory.keepalive.tune(self.transport)
-        self.output = OutputBuffer(self.transport, self._sink, self.factory.output_cap,
-                                   peer=str(self.transport.getPeer()))
+        super().onOpen()
         self.peer = str(getattr(self.transport.getPeer(), "host", ""))
+        self.tokens = self.factory.game.tokens
+        # The token generation and password time of the login under way (see entered).
+        self._grant: tuple[int, float] = (0, 0.0)
         self.game = self.factory.game
         self.session = Session(self.game, self)
         self.session.watch_idle()
@@ -92,19 +84,9 @@ class GameWebSocket(WebSocketServerProtocol):
         self._send_raw(frame("hello", world=world.name, welcome=world.welcome,
                              text=f"Welcome to {world.name}. Log in or create a character."))
 
-    def _closeConnection(self, abort: bool = False) -> None:
-        # Our producer must go before a TLS transport will finish closing.
-        output = getattr(self, "output", None)
-        if output is not None and not output.closed:
-            output.stopProducing()
-            self.transport.unregisterProducer()
-        super()._closeConnection(abort)
-
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
-        output = getattr(self, "output", None)
-        if output is not None:
-            output.stopProducing()
-        session = getattr(self, "session", None)
+        super().onClose(wasClean, code, reason)
+        session = self.session
         if session is not None:
             self.session = None  # type: ignore[assignment]
             session.connection_lost()
@@ -121,13 +103,14 @@ class GameWebSocket(WebSocketServerProtocol):
         if data is None:
             data = text_frame(render_json(event))
             event.wire[_FRAMED] = data  # type: ignore[index]
-        self.output.write(data)
+        self.send_frame(data)
 
     def close(self) -> None:
         self.sendClose(code=1000)
 
     def entered(self, name: str) -> None:
-        token = self.factory.signer.issue(name.lower(), self.factory.clock())
+        generation, auth_time = self._grant
+        token = self.tokens.issue(name.lower(), generation, auth_time)
         self._send_raw(frame("login_ok", name=name, token=token,
                              text=f"You are {name}. Welcome to {self.game.world.name}."))
 
@@ -135,13 +118,7 @@ class GameWebSocket(WebSocketServerProtocol):
         """The browser client styles text itself."""
 
     def _send_raw(self, data: bytes) -> None:
-        self.output.write(text_frame(data))
-
-    def _sink(self, data: bytes) -> None:
-        # Whole frames, written past Autobahn's sendMessage (whose per-call overhead was
-        # most of a broadcast's cost). No data frames once the closing handshake began.
-        if self.state == WebSocketProtocol.STATE_OPEN:
-            self.transport.write(data)
+        self.send_frame(text_frame(data))
 
     # -- input ----------------------------------------------------------------------------------
 
@@ -209,7 +186,7 @@ class GameWebSocket(WebSocketServerProtocol):
                 self._send_raw(error_frame("bad_credentials",
                                            "That name and password do not match."))
                 return None
-            return self.game.enter(self.session, key)
+            return self._enter(key, auth_time=self.tokens.clock())
 
         def throttled(failure: Failure) -> None:
             failure.trap(Throttled)
@@ -226,15 +203,27 @@ class GameWebSocket(WebSocketServerProtocol):
             failure.trap(Refused)
             self._send_raw(error_frame(failure.value.code, failure.value.message))
         self._check(self.game.register(name, password, self.peer)
-                    .addCallbacks(lambda key: self.game.enter(self.session, key), refused))
+                    .addCallbacks(lambda key: self._enter(key, self.tokens.clock()), refused))
 
     def _on_resume(self, message: dict[str, Any]) -> None:
         token = _text_field(message, "token", 1024)
         self._logging_in()
-        key = self.factory.signer.check(token, self.factory.clock())
-        if key is None:
-            raise BadFrame("bad_token", "That session has expired; please log in again.")
-        self._check(self.game.enter(self.session, key))
+
+        def redeemed(claims: Any) -> Deferred[None] | None:
+            if claims is None:
+                self._send_raw(error_frame("bad_token", "That session has ended or expired; "
+                                           "please log in again."))
+                return None
+            self._grant = (claims.generation, claims.auth_time)
+            return self.game.enter(self.session, claims.key)
+        self._check(self.tokens.redeem(token).addCallback(redeemed))
+
+    def _enter(self, key: str, auth_time: float) -> Deferred[None]:
+        """Enter the game as ``key`` after a password login at ``auth_time``."""
+        def granted(generation: int) -> Deferred[None]:
+            self._grant = (generation, auth_time)
+            return self.game.enter(self.session, key)
+        return self.tokens.generation(key).addCallback(granted)
 
     def _check(self, d: Deferred[Any]) -> None:
         self._checking = True
@@ -252,21 +241,12 @@ class GameWebSocket(WebSocketServerProtocol):
     }
 
 
-class GameWebSocketFactory(WebSocketServerFactory):
+class GameWebSocketFactory(BufferedWebSocketFactory):
     protocol = GameWebSocket
 
-    def __init__(self, game: Game, signer: TokenSigner, clock: Callable[[], float],
-                 keepalive: Keepalive = DEFAULT_KEEPALIVE, output_cap: int = DEFAULT_CAP) -> None:
-        super().__init__()
+    def __init__(self, game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
+                 output_cap: int = DEFAULT_CAP, origins: OriginPolicy | None = None) -> None:
+        super().__init__(keepalive, output_cap, origins, MAX_FRAME)
         self.game = game
-        self.output_cap = output_cap
-        self.signer = signer
-        self.clock = clock
-        self.keepalive = keepalive
         # UTF-8 is checked in _parse, so a bad frame gets an error rather than a close.
-        self.setProtocolOptions(maxMessagePayloadSize=MAX_FRAME, maxFramePayloadSize=MAX_FRAME,
-                                autoPingInterval=keepalive.interval,
-                                autoPingTimeout=keepalive.timeout,
-                                utf8validateIncoming=False,
-                                # Frames are pre-built uncompressed and shared (see send).
-                                perMessageCompressionAccept=lambda offers: None)
+        self.setProtocolOptions(utf8validateIncoming=False)

@@ -64,6 +64,16 @@ class WebPlayer(WebSocketClientProtocol):
         self._check()
         return d
 
+    def wait_any(self, *kinds: str) -> Deferred[dict[str, Any]]:
+        """The next frame (after the last one waited for) whose type is one of ``kinds``."""
+        d: Deferred[dict[str, Any]] = Deferred()
+        match: Match = lambda f: f.get("type") in kinds  # noqa: E731
+        self._waiting.append((match, d))
+        timer = reactor.callLater(TIMEOUT, self._timeout, match, d, "/".join(kinds), {})
+        d.addBoth(lambda r: (timer.active() and timer.cancel(), r)[1])
+        self._check()
+        return d
+
     def _timeout(self, match: Match, d: Deferred[Any], kind: str, fields: Any) -> None:
         if (match, d) in self._waiting:
             self._waiting.remove((match, d))
@@ -81,9 +91,11 @@ class WebPlayer(WebSocketClientProtocol):
 
 
 def connect_web(port: int, path: str = "/ws", tls: bool = False,
-                host: str = "127.0.0.1") -> Deferred[WebPlayer]:
-    """Connect over ws:// (or wss:// with ``tls``, trusting any certificate: tests only)."""
-    factory = WebSocketClientFactory(f"{'wss' if tls else 'ws'}://{host}:{port}{path}")
+                host: str = "127.0.0.1", origin: str | None = None) -> Deferred[WebPlayer]:
+    """Connect over ws:// (or wss:// with ``tls``, trusting any certificate: tests only),
+    sending ``origin`` as a browser would (None: no Origin header, as other programs do)."""
+    factory = WebSocketClientFactory(f"{'wss' if tls else 'ws'}://{host}:{port}{path}",
+                                     origin=origin)
     factory.protocol = WebPlayer
     if tls:
         endpoint = SSL4ClientEndpoint(reactor, host, port, CertificateOptions(verify=False))

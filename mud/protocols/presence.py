@@ -1,0 +1,79 @@
+"""``/presence``: a read-only WebSocket feed of who is online.
+
+On connect a ``snapshot`` of everyone online, then a ``join`` or ``leave`` frame as
+characters enter and leave the world. Each change is encoded and framed once for every
+listener, and written through each listener's bounded output buffer, so a listener that
+stops reading is dropped at its cap instead of piling frames up.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from mud.protocols.buffered_websocket import (
+    BufferedWebSocket,
+    BufferedWebSocketFactory,
+    text_frame,
+)
+from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
+from mud.protocols.origins import OriginPolicy
+from mud.protocols.output_buffer import DEFAULT_CAP
+
+if TYPE_CHECKING:
+    from mud.game import Game
+
+MAX_INCOMING = 4096
+
+
+def encode(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def who_online(game: Game) -> list[dict[str, Any]]:
+    """Everyone in the world: name, idle seconds and how they are connected."""
+    now = game.world.clock.seconds()
+    return [{"name": c.name, "idle": int(max(0.0, now - c.last_active)), "via": c.via}
+            for c in sorted(game.world.online.values(), key=lambda c: c.key)]
+
+
+class PresenceProtocol(BufferedWebSocket):
+    factory: PresenceFactory
+
+    def onOpen(self) -> None:
+        super().onOpen()
+        players = [{"name": p["name"], "via": p["via"]} for p in who_online(self.factory.game)]
+        self.send_frame(text_frame(encode({"type": "snapshot", "players": players})))
+        self.factory.listeners.add(self)
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        """Read-only feed: whatever a client sends is ignored."""
+
+    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        super().onClose(wasClean, code, reason)
+        self.factory.listeners.discard(self)
+
+
+class PresenceFactory(BufferedWebSocketFactory):
+    protocol = PresenceProtocol
+
+    def __init__(self, game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
+                 output_cap: int = DEFAULT_CAP, origins: OriginPolicy | None = None) -> None:
+        super().__init__(keepalive, output_cap, origins, MAX_INCOMING)
+        self.game = game
+        self.listeners: set[PresenceProtocol] = set()
+        game.presence.append(self.changed)
+
+    def close_all(self) -> None:
+        """At shutdown: close every presence feed cleanly."""
+        for listener in list(self.listeners):
+            listener.sendClose(code=1000, reason="server shutting down")
+        self.listeners.clear()
+
+    def changed(self, what: str, name: str, via: str) -> None:
+        body = {"type": what, "name": name}
+        if what == "join":
+            body["via"] = via
+        data = text_frame(encode(body))  # encoded and framed once for every listener
+        for listener in list(self.listeners):
+            listener.send_frame(data)
