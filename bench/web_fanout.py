@@ -25,9 +25,12 @@ class CountingTransport:
 
     disconnecting = False
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.bytes = 0
         self.producer = None
+        # Each listener its own address, as real players are (new characters are limited
+        # per address).
+        self.host = host
 
     def write(self, data: bytes) -> None:
         self.bytes += len(data)
@@ -42,7 +45,7 @@ class CountingTransport:
         self.producer = None
 
     def getPeer(self) -> IPv4Address:
-        return IPv4Address("TCP", "127.0.0.1", 50000)
+        return IPv4Address("TCP", self.host, 50000)
 
     getHost = getPeer
 
@@ -60,7 +63,7 @@ def main() -> None:
     listeners = []
     for i in range(ROOM_SIZE - 1):
         web = factory.buildProtocol(None)
-        transport = CountingTransport()
+        transport = CountingTransport(f"10.0.0.{i + 1}")
         web.makeConnection(transport)
         web.dataReceived(HANDSHAKE)
         who = "W" + "".join(chr(97 + int(d)) for d in f"{i:03d}")
