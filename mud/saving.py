@@ -25,10 +25,11 @@ log = Logger()
 class SaveQueue:
     def __init__(self, store: Store) -> None:
         self.store = store
-        # Queued, not yet handed to the store.
-        self._pending = Snapshot()
+        # Queued, not yet handed to the store, by character key and item id (dicts, so a
+        # burst of thousands of saves costs each its own size, not the queue's).
+        self._pending = _Records()
         # Handed to the store, not yet confirmed (None: no write running).
-        self._in_flight: Snapshot | None = None
+        self._in_flight: _Records | None = None
         # Told when the next write (the one that will carry _pending) ends.
         self._waiting: list[Deferred[bool]] = []
         self._starting = False
@@ -44,7 +45,7 @@ class SaveQueue:
     def save(self, snapshot: Snapshot) -> Deferred[bool]:
         """Queue ``snapshot``; fires True once it (with anything queued alongside) is
         written, False if that write failed (the data is kept and retried by the next)."""
-        self._pending = self._pending.merge(snapshot)
+        self._pending.add(snapshot)
         told: Deferred[bool] = Deferred()
         self._waiting.append(told)
         self._start()
@@ -52,7 +53,7 @@ class SaveQueue:
 
     def queue(self, snapshot: Snapshot) -> None:
         """Add ``snapshot`` to what the next write carries, without asking for one."""
-        self._pending = self._pending.merge(snapshot)
+        self._pending.add(snapshot)
 
     def _start(self) -> None:
         # A loop, never recursion. Twisted's DeferredLock (used here before) hands the lock
@@ -65,13 +66,14 @@ class SaveQueue:
         self._starting = True
         try:
             while self._in_flight is None and self._waiting:
-                snapshot, self._pending = self._pending, Snapshot()
+                records, self._pending = self._pending, _Records()
                 waiting, self._waiting = self._waiting, []
-                if not snapshot:
+                if not records:
                     for told in waiting:
                         told.callback(True)
                     continue
-                self._in_flight = snapshot
+                self._in_flight = records
+                snapshot = records.snapshot()
                 maybeDeferred(self.store.save, snapshot).addBoth(
                     self._written, snapshot, waiting)
         finally:
@@ -101,7 +103,10 @@ class SaveQueue:
     def _failed(self, failure: Failure, snapshot: Snapshot) -> None:
         self.failures += 1
         # Keep what did not land; anything newer queued meanwhile wins.
-        self._pending = snapshot.merge(self._pending)
+        kept = _Records()
+        kept.add(snapshot)
+        kept.add(self._pending.snapshot())
+        self._pending = kept
         if failure.check(StoreUnavailable):
             # The storage is failing, not our code: one line per attempt, no traceback.
             log.critical("SAVE FAILED (attempt {attempt}): {why}. {n} characters and {m} "
@@ -126,15 +131,17 @@ class SaveQueue:
 
     def unsaved_snapshot(self) -> Snapshot:
         """Everything not confirmed written: being written, with anything newer over it."""
-        if self._in_flight is None:
-            return self._pending.merge(Snapshot())
-        return self._in_flight.merge(self._pending)
+        everything = _Records()
+        if self._in_flight is not None:
+            everything.add(self._in_flight.snapshot())
+        everything.add(self._pending.snapshot())
+        return everything.snapshot()
 
     def unsaved_record(self, key: str) -> CharacterRecord | None:
         """The newest record of ``key`` not confirmed written: queued, else being written."""
-        record = self._pending.character(key)
+        record = self._pending.characters.get(key)
         if record is None and self._in_flight is not None:
-            record = self._in_flight.character(key)
+            record = self._in_flight.characters.get(key)
         return record
 
     # -- reading -------------------------------------------------------------------------------
@@ -164,3 +171,24 @@ class SaveQueue:
         if newer is not None:
             return newer
         return result
+
+
+class _Records:
+    """A snapshot kept as dicts: the newest record per character and per item."""
+
+    __slots__ = ("characters", "items")
+
+    def __init__(self) -> None:
+        self.characters: dict[str, CharacterRecord] = {}
+        self.items: dict[str, tuple[str, str, str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.characters or self.items)
+
+    def add(self, snapshot: Snapshot) -> None:
+        """``snapshot`` over what is here (it is the newer)."""
+        self.characters.update((c.key, c) for c in snapshot.characters)
+        self.items.update((row[0], row) for row in snapshot.items)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(list(self.characters.values()), list(self.items.values()))
