@@ -175,3 +175,47 @@ def until_closed(players: list[Player], timeout: float = 10.0) -> int:
             else:
                 selector.unregister(player.sock)
     return sum(1 for p in players if b"Your character is saved" in p.buffer)
+
+
+def test_a_stop_held_up_by_a_hung_write_still_ends_at_the_timeout_with_nothing_lost(tmp_path,
+                                                                                    servers):
+    # Another process holds the database's write lock, so the final save hangs (SQLite waits
+    # out its busy timeout, longer than the stop may take). The stop gives up on it, keeps
+    # the records in a fallback file, and the process ends at --stop-timeout even though
+    # Twisted's own shutdown waits to join the thread stuck in that write.
+    import subprocess
+    import sys
+
+    from mud import unsaved
+    from mud.process import UNSAVED
+    from tests.support import ROOT
+
+    data = tmp_path / "var"
+    seed(data, 1)
+    server = Server([*CROWD, "--stop-timeout", "3", "--data", str(data)], tmp_path)
+    servers.append(server)
+    player = Player(server.port())
+    player.ask(f"connect {name(0)} secret1", "[Exits:")
+    player.ask("n", "High Street")
+    holder = sqlite3.connect(data / "mud.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        status, took = stop_and_time(server)
+        assert "could not be saved" in player.wait_for("The server is going down")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert status == UNSAVED and took < 3 + SLACK
+    log = server.output()
+    assert "did not finish within --stop-timeout (3 s)" in log
+    (path,) = tmp_path.glob("var/mud-unsaved-*.json")
+    assert f"are in {path}" in log
+    with open(path, "rb") as handle:
+        snapshot, _ = unsaved.decode(handle.read())
+    assert [(c.key, c.room) for c in snapshot.characters] == [(name(0).lower(),
+                                                               "village:high_street")]
+    assert saved_room(data, name(0).lower()) == "village:square"
+    done = subprocess.run([sys.executable, "-m", "mud.unsaved", str(path)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert saved_room(data, name(0).lower()) == "village:high_street"
