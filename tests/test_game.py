@@ -252,7 +252,7 @@ def test_register_makes_an_account_or_says_why_not_with_a_code():
 
     def refused(failure):
         codes.append(failure.value.code)
-    # (Not the world's NPCs' names, Wren and Nell: those are refused as names now.)
+    # (Not the world's NPCs' names, Wynn and Nell: those are refused as names now.)
     for name, password in [("Rowan", "secret1"), ("rOWAN", "secret2"), ("W1", "secret1"),
                            ("Tamsin", "abc")]:
         game.register(name, password).addCallbacks(keys.append, refused)

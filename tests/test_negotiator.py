@@ -161,7 +161,7 @@ def test_charset_offers_utf8_and_a_refusal_gets_ascii_safe_text():
     assert heard.isascii() and b'cafe -- "yes"' in heard
     other = WirePlayer(game)
     other.send_bytes(IAC + WILL + CHARSET + sb(CHARSET, b"\x02UTF-8"))
-    other.create("Cat")
+    other.create("Kip")
     other.read_bytes()
     bob.type("say caf\u00e9")
     assert "caf\u00e9".encode() in other.read_bytes()

@@ -42,7 +42,7 @@ def test_register_walk_and_hear_a_telnet_player(server, browser, tmp_path):
     page.goto(f"http://127.0.0.1:{server.port('web')}/")
     expect(page.locator("#status")).to_have_attribute("data-state", "connected")
 
-    page.fill("#name", "Wren")
+    page.fill("#name", "Wynn")
     page.fill("#password", "abc")
     page.click("#register-button")
     expect(page.locator("#login-error")).to_contain_text("at least 6")
@@ -50,11 +50,11 @@ def test_register_walk_and_hear_a_telnet_player(server, browser, tmp_path):
     page.click("#register-button")
     expect(page.locator("#room-name")).to_have_text("Village Square")
     expect(page.locator("#room-description")).to_contain_text("fountain")
-    expect(page.locator("#who")).to_contain_text("Wren")
+    expect(page.locator("#who")).to_contain_text("Wynn")
 
     # A telnet player joins the square and speaks, trying to inject markup.
     telnet = Player(server.port("telnet"))
-    telnet.ask("create Bram secret1", "Wren is here.")
+    telnet.ask("create Bram secret1", "Wynn is here.")
     expect(page.locator("#output [data-type=arrive]").last).to_contain_text("Bram")
     expect(page.locator("#who")).to_contain_text("Bram")  # without waiting for a poll
     telnet.ask("say hello <img src=x onerror=alert(1)><b>web</b>", "You say")
@@ -65,11 +65,11 @@ def test_register_walk_and_hear_a_telnet_player(server, browser, tmp_path):
     # Typing a command works and keeps focus; clicking an exit walks.
     page.fill("#command", "say hi from the web")
     page.press("#command", "Enter")
-    telnet.wait_for('Wren says, "hi from the web"')
+    telnet.wait_for('Wynn says, "hi from the web"')
     expect(page.locator("#command")).to_be_focused()
     page.click("#exits button.exit[data-exit=north]")
     expect(page.locator("#room-name")).to_have_text("High Street")
-    telnet.wait_for("Wren leaves north.")
+    telnet.wait_for("Wynn leaves north.")
     expect(page.locator("#command")).to_be_focused()
 
     # History: up arrow brings back the last command typed.

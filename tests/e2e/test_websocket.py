@@ -17,7 +17,7 @@ from tests.e2e.wsclient import connect_web
 
 class WebSocketTests(ServerTestCase):
     @inlineCallbacks
-    def registered(self, name="Wren", password="secret1"):
+    def registered(self, name="Wynn", password="secret1"):
         web = yield connect_web(self.web_port)
         yield web.wait("hello")
         web.send(type="register", name=name, password=password)
@@ -32,9 +32,9 @@ class WebSocketTests(ServerTestCase):
         hello = yield web.wait("hello")
         self.assertEqual(hello["world"], "Emberfall")
         self.assertIn("E M B E R F A L L", hello["welcome"])
-        web.send(type="register", name="wren", password="secret1")
+        web.send(type="register", name="wynn", password="secret1")
         ok = yield web.wait("login_ok")
-        self.assertEqual(ok["name"], "Wren")
+        self.assertEqual(ok["name"], "Wynn")
         self.assertIsInstance(ok["token"], str)
         room = yield web.wait("room")
         # login_ok comes before the first room view.
@@ -46,7 +46,7 @@ class WebSocketTests(ServerTestCase):
         self.assertNotIn("\x1b", room["text"])
         web.command("say hello there")
         say = yield web.wait("say")
-        self.assertEqual((say["from"], say["message"], say["own"]), ("Wren", "hello there", True))
+        self.assertEqual((say["from"], say["message"], say["own"]), ("Wynn", "hello there", True))
         self.assertEqual(say["text"], 'You say, "hello there"')
         web.command("n")
         room = yield web.wait("room")
@@ -56,7 +56,7 @@ class WebSocketTests(ServerTestCase):
         self.assertIn("Unknown command", refused["message"])
         web.command("who")
         who = yield web.wait("who")
-        self.assertEqual(who["players"][0]["name"], "Wren")
+        self.assertEqual(who["players"][0]["name"], "Wynn")
         self.assertEqual(who["players"][0]["via"], "web")
         web.command("i")
         inv = yield web.wait("inventory")
@@ -86,7 +86,7 @@ class WebSocketTests(ServerTestCase):
             (b'{"type": "resume", "token": "forged.token"}', False, "bad_token"),
             (b'{"type": "register", "name": "R2D2", "password": "secret1"}', False,
              "invalid_name"),
-            (b'{"type": "register", "name": "Wren", "password": "abc"}', False,
+            (b'{"type": "register", "name": "Wynn", "password": "abc"}', False,
              "invalid_password"),
             (b'{"type": "login", "name": "Nobody", "password": "secret1"}', False,
              "bad_credentials"),
@@ -97,12 +97,12 @@ class WebSocketTests(ServerTestCase):
             self.assertEqual(error["text"], error["message"])
             web.send(type="ping")
             yield web.wait("pong")
-        web.send(type="register", name="Wren", password="secret1")
+        web.send(type="register", name="Wynn", password="secret1")
         yield web.wait("login_ok")
-        web.send(type="login", name="Wren", password="secret1")
+        web.send(type="login", name="Wynn", password="secret1")
         yield web.wait("error", code="already_logged_in")
         other = yield connect_web(self.web_port)
-        other.send(type="register", name="WREN", password="secret2")
+        other.send(type="register", name="WYNN", password="secret2")
         yield other.wait("error", code="name_taken")
         # A frame over the size cap closes only that connection (1009), nobody else's.
         other.send(type="command", text="x" * 70000)
@@ -115,12 +115,12 @@ class WebSocketTests(ServerTestCase):
     @inlineCallbacks
     def test_password_guessing_is_throttled(self):
         service = self.start()
-        yield self.registered("Wren")
+        yield self.registered("Wynn")
         guesser = yield connect_web(self.web_port)
         for _ in range(service.game.throttle.free):
-            guesser.send(type="login", name="Wren", password="guess12")
+            guesser.send(type="login", name="Wynn", password="guess12")
             yield guesser.wait("error", code="bad_credentials")
-        guesser.send(type="login", name="Wren", password="secret1")
+        guesser.send(type="login", name="Wynn", password="secret1")
         throttled = yield guesser.wait("error", code="throttled")
         self.assertIn("Wait", throttled["message"])
         guesser.send(type="ping")
@@ -136,14 +136,14 @@ class WebSocketTests(ServerTestCase):
         web.transport.abortConnection()
         yield web.closed
         # The body stays, link-dead, where it stood.
-        body = service.game.world.online["wren"]
+        body = service.game.world.online["wynn"]
         yield eventually(lambda: body.link is NOBODY)
         again = yield connect_web(self.web_port)
         again.send(type="resume", token=token)
-        ok = yield again.wait("login_ok", name="Wren")
+        ok = yield again.wait("login_ok", name="Wynn")
         self.assertNotEqual(ok["token"], "")
         yield again.wait("room", id="village:high_street")
-        self.assertIs(service.game.world.online["wren"], body)
+        self.assertIs(service.game.world.online["wynn"], body)
         # A token with a changed character key is refused.
         forged = token.replace(token[2], "A" if token[2] != "A" else "B", 1)
         third = yield connect_web(self.web_port)
@@ -159,42 +159,42 @@ class WebSocketTests(ServerTestCase):
         room = yield web.wait("room")
         web.transport.abortConnection()
         yield web.closed
-        yield eventually(lambda: "wren" not in service.game.world.online)
+        yield eventually(lambda: "wynn" not in service.game.world.online)
         again = yield connect_web(self.web_port)
         again.send(type="resume", token=token)
-        yield again.wait("login_ok", name="Wren")
+        yield again.wait("login_ok", name="Wynn")
         yield again.wait("room", id=room["id"])
 
     @inlineCallbacks
     def test_telnet_and_web_players_share_one_world(self):
         self.start()
-        web = yield self.registered("Wren")
+        web = yield self.registered("Wynn")
         tel = yield connect(self.telnet_port)
-        yield tel.ask("create Bram secret1", "Wren is here.")
+        yield tel.ask("create Bram secret1", "Wynn is here.")
         yield web.wait("arrive", name="Bram")
         tel.send("say hello web")
         yield web.wait("say", **{"from": "Bram", "message": "hello web", "own": False})
         web.command("say hello telnet")
-        yield tel.wait_for('Wren says, "hello telnet"')
+        yield tel.wait_for('Wynn says, "hello telnet"')
         web.command("tell bram psst")
-        yield tel.wait_for('Wren tells you, "psst"')
-        tel.send("tell wren ok")
+        yield tel.wait_for('Wynn tells you, "psst"')
+        tel.send("tell wynn ok")
         yield web.wait("tell", **{"from": "Bram", "message": "ok"})
         web.command("w")
-        yield tel.wait_for("Wren leaves west.")
-        yield tel.ask("w", "Wren is here.")
+        yield tel.wait_for("Wynn leaves west.")
+        yield tel.ask("w", "Wynn is here.")
         yield web.wait("arrive", name="Bram")
         web.command("get bread")
         got = yield web.wait("item", verb="get", own=True)
-        yield tel.wait_for(f"Wren picks up {got['item']}.")
+        yield tel.wait_for(f"Wynn picks up {got['item']}.")
         web.command("give bread to bram")
-        yield tel.wait_for(f"Wren gives {got['item']} to you.")
+        yield tel.wait_for(f"Wynn gives {got['item']} to you.")
         out = yield tel.ask("who", "Players online: 2")
         self.assertIn("web", out)
         web.command("who")
         who = yield web.wait("who")
         self.assertEqual({(p["name"], p["via"]) for p in who["players"]},
-                         {("Bram", "telnet"), ("Wren", "web")})
+                         {("Bram", "telnet"), ("Wynn", "web")})
         tel.transport.loseConnection()
         yield web.wait("system", text="Bram has lost the connection")
 
@@ -250,18 +250,18 @@ class WebSocketTests(ServerTestCase):
         presence = yield connect_web(self.web_port, "/presence")
         snapshot = yield presence.wait("snapshot")
         self.assertEqual(snapshot["players"], [])
-        web = yield self.registered("Wren")
-        joined = yield presence.wait("join", name="Wren")
+        web = yield self.registered("Wynn")
+        joined = yield presence.wait("join", name="Wynn")
         self.assertEqual(joined["via"], "web")
         response = yield Agent(reactor).request(
             b"GET", f"http://127.0.0.1:{self.web_port}/api/who".encode())
         self.assertEqual(response.code, 200)
         body = json.loads((yield readBody(response)))
-        self.assertEqual([(p["name"], p["via"]) for p in body], [("Wren", "web")])
+        self.assertEqual([(p["name"], p["via"]) for p in body], [("Wynn", "web")])
         self.assertIsInstance(body[0]["idle"], int)
         presence.send(type="command", text="look")  # ignored, read-only
         web.command("quit")
-        yield presence.wait("leave", name="Wren")
+        yield presence.wait("leave", name="Wynn")
         late = yield connect_web(self.web_port, "/presence")
         snapshot = yield late.wait("snapshot")
         self.assertEqual(snapshot["players"], [])
