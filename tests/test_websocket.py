@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import txaio
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from twisted.internet.address import IPv4Address
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
 from mud.engine.events import Say
@@ -16,6 +18,16 @@ from tests.support import WirePlayer, make_game
 HANDSHAKE = (b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
              b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
              b"Sec-WebSocket-Version: 13\r\n\r\n")
+
+
+@pytest.fixture(autouse=True)
+def _autobahn_timers_on_a_test_clock():
+    # Autobahn schedules its pings through txaio's loop: keep them off the real reactor, or
+    # a later real-socket test finds them pending (a dirty reactor).
+    saved = txaio.config.loop
+    txaio.config.loop = Clock()
+    yield
+    txaio.config.loop = saved
 
 
 def open_protocol(factory):
