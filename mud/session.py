@@ -49,9 +49,9 @@ QUIT_SAVE_WAIT = 5.0
 
 
 def idle_notice(seconds: float) -> str:
+    """How an idle player's goodbye begins; what became of the save follows."""
     spell = f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} seconds"
-    return (f"You have been idle for {spell}, so you are being disconnected. "
-            "Your character is saved; log in again to play.")
+    return f"You have been idle for {spell}, so you are being disconnected. "
 
 
 def failure_notice(failure: Failure, via: str) -> tuple[str, str]:
@@ -244,8 +244,7 @@ class Session:
             return
         log.info("{name} was idle for {limit:g} s; saving and disconnecting",
                  name=character.name, limit=limit)
-        self.game.leave(self)
-        self.close(Goodbye(idle_notice(limit), "idle"))
+        self._goodbye_when(self.game.leave(self), "idle", idle_notice(limit))
 
     # -- account hooks for commands ---------------------------------------------------------------
 
@@ -259,7 +258,10 @@ class Session:
         # long: a stuck store must not hold the connection open. Input waits meanwhile.
         self._started = self._goodbye_when(saved)
 
-    def _goodbye_when(self, saved: Deferred[bool]) -> Deferred[None]:
+    def _goodbye_when(self, saved: Deferred[bool], reason: str = "quit",
+                      opening: str = "") -> Deferred[None]:
+        """Say goodbye (``opening``, then what became of the save) once ``saved`` fires
+        with the save's outcome, or after QUIT_SAVE_WAIT seconds, and close."""
         said: Deferred[None] = Deferred()
 
         def goodbye(outcome: object) -> None:
@@ -271,7 +273,7 @@ class Session:
                 log.failure("saving at quit failed", outcome)
             text = QUIT_SAVED if outcome is True else \
                 QUIT_SLOW if outcome is None else QUIT_UNSAVED
-            self.close(Goodbye(text, "quit"))
+            self.close(Goodbye(opening + text, reason))
             said.callback(None)
         timer = self._clock.callLater(QUIT_SAVE_WAIT, goodbye, None)
         saved.addBoth(goodbye)

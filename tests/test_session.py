@@ -67,6 +67,20 @@ def test_an_idle_player_is_saved_and_leaves_after_idle_timeout():
     assert bob.closed and "idle for 10 minutes" in bob.read()
 
 
+def test_an_idle_player_is_told_the_truth_when_saving_fails():
+    game = make_game()
+    game.idle_timeout = 600
+    ann = WirePlayer(game)
+    ann.create("Ann")
+    ann.type("n")
+    game.store.fail_saves = 10
+    game.world.clock.advance(600)
+    out = " ".join(ann.read().split())
+    assert "You have been idle for 10 minutes" in out
+    assert "could not be saved just now" in out and "character is saved" not in out
+    assert ann.closed
+
+
 def test_a_short_idle_timeout_is_spelled_in_seconds():
     game = make_game()
     game.idle_timeout = 90
