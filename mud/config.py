@@ -76,6 +76,8 @@ class Settings:
     stop_timeout: float = 10.0
     save_grace: float = 5.0
     fallback_dir: str = ""
+    # Threads that hash passwords (each scrypt hash works in 16 MiB while it runs).
+    hashing_threads: int = 2
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -92,7 +94,7 @@ NUMBERS = {"registrations_per_hour": 1,
            "command_burst": 1, "linkdead": 0,
            "connections_per_ip": 1, "new_connections_per_minute": 1,
            "ping_interval": 1, "ping_timeout": 1, "login_timeout": 0, "idle_timeout": 0,
-           "token_max_age": 60, "stop_timeout": 1, "save_grace": 0}
+           "token_max_age": 60, "stop_timeout": 1, "save_grace": 0, "hashing_threads": 1}
 FRACTIONAL = {"autosave", "command_rate", "linkdead", "ping_interval", "ping_timeout",
               "login_timeout", "idle_timeout", "token_max_age", "stop_timeout", "save_grace"}
 

@@ -18,6 +18,7 @@ from mud.accounts import Accounts
 from mud.config import Settings, load_settings
 from mud.errors import StartupError
 from mud.game import Game
+from mud.hashing import HashingPool, release_large_allocations
 from mud.listing import Listing
 from mud.persistence.store import Store, StoreError
 from mud.protocols.keepalive import Keepalive
@@ -67,6 +68,8 @@ class Options(usage.Options):
         ["token-max-age", None, None, "Seconds after a web player's last password login "
                                       "that their resume token stops being renewed "
                                       "(default: 604800, 7 days)."],
+        ["hashing-threads", None, None, "Threads that hash passwords at logins; each "
+                                        "works in 16 MiB while it runs (default: 2)."],
         ["stop-timeout", None, None, "Seconds a stop (SIGTERM, SIGINT, SIGHUP) may take in "
                                      "all; then connections are cut and the process exits "
                                      "(default: 10)."],
@@ -100,6 +103,7 @@ class Options(usage.Options):
     def postOptions(self) -> None:
         given = {key: self[key] for key in ("world", "data", "autosave")}
         given["registrations_per_hour"] = self["registrations-per-hour"]
+        given["hashing_threads"] = self["hashing-threads"]
         for option in ("output-buffer", "command-rate", "command-burst", "linkdead",
                        "connections-per-ip", "new-connections-per-minute", "ping-interval",
                        "ping-timeout", "login-timeout", "idle-timeout", "token-max-age",
@@ -131,9 +135,12 @@ def build_service(settings: Settings, reactor: Any = None,
             world.restore_item(item_id, kind, place)
     except StoreError as exc:
         raise StartupError(str(exc)) from None
-    thread_kwargs = {"run_in_thread": run_in_thread} if run_in_thread else {}
-    accounts = Accounts(store, cost=password_cost, clock_seconds=reactor.seconds,
-                        **thread_kwargs)
+    if run_in_thread is None:
+        # Hashing in threads of its own, its memory given back after use (mud/hashing.py).
+        release_large_allocations()
+        run_in_thread = HashingPool(reactor, settings.hashing_threads)
+    accounts = Accounts(store, run_in_thread=run_in_thread, cost=password_cost,
+                        clock_seconds=reactor.seconds)
     game = Game(world, store, accounts, settings.command_rate, settings.command_burst,
                 settings.linkdead, settings.login_timeout, settings.idle_timeout,
                 reserved_names=settings.reserved_names,

@@ -87,6 +87,14 @@ def test_saving_limits_match_the_defaults():
     assert f"exits with status {process.UNSAVED}" in readme and "SIGHUP" in readme
 
 
+def test_hashing_threads_match_the_default():
+    threads = Settings().hashing_threads
+    assert f"in {threads} threads at most | `--hashing-threads` |" in row("password hashing")
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [row for row in readme.splitlines() if row.startswith("| `--hashing-threads ")]
+    assert f"| `{threads}` |" in line
+
+
 def test_telnet_option_limits_match_the_code():
     from mud.protocols.options import gmcp, mccp, naws, ttype
     assert f"| {ttype.MAX_ROUNDS} |" in row("terminal type answers")

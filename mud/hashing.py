@@ -1,0 +1,129 @@
+"""Password hashing off the reactor thread, in a fixed number of threads of its own, with
+the memory each hash needs given back afterwards.
+
+A scrypt check (mud/passwords.py) works in 16 MiB of memory. With hashing on Twisted's
+reactor pool (10 threads) a server kept about 164 MiB more after its first busy logins, for
+good (bench/login_memory.py; figures in bench/README.md). Two things added up:
+
+* glibc gives each thread its own malloc arena, so ten threads hashing at once each grew one
+  to hold a 16 MiB buffer;
+* glibc's dynamic mmap threshold: the very first 16 MiB buffer gets a mapping of its own,
+  unmapped when freed, but freeing it raises the threshold to 16 MiB (and the trim threshold
+  to 32 MiB), so every later buffer comes from an arena, and a free 16 MiB block at the top
+  of a thread's arena is never trimmed: it is under the trim threshold, and malloc_trim()
+  does not trim the top of thread arenas.
+
+So hashing runs in ``threads`` workers (default 2: scrypt is all CPU, and threads past the
+cores only add buffers and contention), and, on glibc, allocations from 4 MiB up always get
+a mapping of their own that ``free`` returns at once (``mallopt(M_MMAP_THRESHOLD)``, which
+also turns the dynamic threshold off). Memory then comes back after every hash, at the cost
+of the kernel handing out fresh pages each time (about 9 ms on a 36 ms hash). Peak use while
+logins come in is ``threads`` x 16 MiB.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+DEFAULT_THREADS = 2
+# A thread with nothing to do for this long ends; the next login starts one again.
+IDLE_SECONDS = 30.0
+# From this size up, allocations get their own mapping, returned to the system when freed.
+LARGE_ALLOCATION = 4 * 1024 * 1024
+_M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
+_released = False
+
+Work = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], Deferred[Any]]
+
+
+def release_large_allocations() -> bool:
+    """On glibc, make allocations of ``LARGE_ALLOCATION`` bytes and more always be mapped
+    on their own, so freeing them gives the memory back. False where that is not glibc."""
+    global _released
+    if _released:
+        return True
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):
+            return False
+        libc = ctypes.CDLL(None)
+        _released = libc.mallopt(_M_MMAP_THRESHOLD, LARGE_ALLOCATION) == 1
+    except (AttributeError, OSError, ValueError):
+        return False
+    return _released
+
+
+class HashingPool:
+    """``pool(fn, *args)`` runs ``fn`` in one of at most ``threads`` threads and returns a
+    Deferred firing on the reactor with its result: the ``run_in_thread`` of Accounts.
+
+    Threads start as work comes (never more than the bound) and end after ``idle_seconds``
+    with nothing to do, so an idle server holds none and nothing needs stopping. They are
+    daemon threads: a hash in progress never holds up the process's exit."""
+
+    def __init__(self, reactor: Any, threads: int = DEFAULT_THREADS,
+                 idle_seconds: float = IDLE_SECONDS) -> None:
+        if threads < 1:
+            raise ValueError("a hashing pool needs at least one thread")
+        self.reactor = reactor
+        self.size = threads
+        self.idle_seconds = idle_seconds
+        # Threads alive now, and the most there ever were; the most hashes run at once.
+        self.alive = 0
+        self.most_threads = 0
+        self.busiest = 0
+        self._idle = 0
+        self._busy = 0
+        self._started = 0
+        self._lock = threading.Lock()
+        self._work: queue.SimpleQueue[Work] = queue.SimpleQueue()
+
+    def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
+        d: Deferred[Any] = Deferred()
+        # Queued first, counted after: a thread about to leave for idleness sees it waiting
+        # and stays, or has left already and a new one starts here.
+        self._work.put((fn, args, kwargs, d))
+        with self._lock:
+            if self.alive < self.size and self._work.qsize() > self._idle:
+                self.alive += 1
+                self.most_threads = max(self.most_threads, self.alive)
+                self._started += 1
+                threading.Thread(target=self._worker, daemon=True,
+                                 name=f"mud-hashing-{self._started}").start()
+        return d
+
+    def _worker(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            try:
+                fn, args, kwargs, d = self._work.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    self._idle -= 1
+                    if self._work.empty():
+                        self.alive -= 1
+                        return
+                continue
+            with self._lock:
+                self._idle -= 1
+                self._busy += 1
+                self.busiest = max(self.busiest, self._busy)
+            try:
+                result: Any = fn(*args, **kwargs)
+                deliver = d.callback
+            except BaseException:
+                result, deliver = Failure(), d.errback
+            finally:
+                with self._lock:
+                    self._busy -= 1
+            self.reactor.callFromThread(deliver, result)
+            # Hold nothing (a password among the arguments) while waiting for more work.
+            del fn, args, kwargs, d, result, deliver
