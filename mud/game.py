@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -48,6 +49,10 @@ SHUTDOWN_UNSAVED = ("Your character could not be saved: the server cannot write 
                     "file for the admins to restore. The server is going down; come back "
                     "soon!")
 SHUTDOWN_LOGIN_SCREEN = "The server is going down; come back soon!"
+# A login held back only by other logins from its address still being checked tries again
+# every CHECKS_RETRY seconds, for up to CHECKS_WAIT seconds.
+CHECKS_RETRY = 0.05
+CHECKS_WAIT = 10.0
 # Seconds between attempts to save at shutdown while saving fails.
 SAVE_RETRY_INTERVAL = 1.0
 
@@ -100,13 +105,30 @@ class Game:
         The attempt is counted before the password is hashed (a success clears it), so
         attempts arriving together cannot all pass the check. When only the name's count
         holds an attempt back, an address that has logged in to that account before still
-        goes ahead: the owner is not locked out by someone guessing elsewhere."""
+        goes ahead: the owner is not locked out by someone guessing elsewhere. An attempt
+        held back only by others still being checked waits for them (up to
+        CHECKS_WAIT seconds) instead of being refused: players behind one address who log
+        in together are not taken for guessers, and a burst of guesses still gets only the
+        free ones checked, because by then the first have failed."""
+        deadline = self.world.clock.seconds() + CHECKS_WAIT
+
+        def held(failure: Failure) -> Deferred[str | None] | Failure:
+            failure.trap(Throttled)
+            if not failure.value.checking or self.world.clock.seconds() >= deadline:
+                return failure
+            clock: Any = self.world.clock
+            again = deferLater(clock, CHECKS_RETRY, self._attempt, address, name, password)
+            return again.addErrback(held)
+        return self._attempt(address, name, password).addErrback(held)
+
+    def _attempt(self, address: str, name: str, password: str) -> Deferred[str | None]:
         throttle = self.throttle
         reserved = throttle.reserve(address, name) <= 0
         if reserved:
             checked = self.accounts.authenticate(name, password)
         elif not address or throttle.address_wait(address) > 0:
-            return fail(Throttled(throttle.wait(address, name)))
+            return fail(Throttled(throttle.wait(address, name),
+                                  throttle.held_by_checks(address, name)))
         else:
             def known(row: AccountRow | None) -> Deferred[str | None]:
                 nonlocal reserved
@@ -114,12 +136,13 @@ class Game:
                 good = row is not None and address in row.login_addresses
                 wait = throttle.reserve(address, name, known_address=good)
                 if wait > 0:
-                    raise Throttled(wait)
+                    raise Throttled(wait, throttle.held_by_checks(address, name, good))
                 reserved = True
                 return self.accounts.verify(row, password)
             checked = self.accounts.lookup(name).addCallback(known)
 
         def done(key: str | None) -> str | None:
+            throttle.settle(address, name)
             if key is not None:
                 throttle.succeeded(address, name)
                 self.accounts.remember_address(key, address)
@@ -128,6 +151,7 @@ class Game:
         def trouble(failure: Failure) -> Failure:
             # The store failed, not the password: the attempt is not charged.
             if reserved:
+                throttle.settle(address, name)
                 throttle.release(address, name)
             return failure
         return checked.addCallbacks(done, trouble)

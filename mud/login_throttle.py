@@ -7,9 +7,12 @@ failure when it starts (``reserve``), before any hashing, so attempts sent at th
 moment cannot all slip past the check; a success clears the name and the address. An
 address that has logged in to an account before (the account remembers a few) is not held
 back by that name's count, so guessing a name from elsewhere cannot lock its owner out;
-guesses from new addresses still wait. Keys forget their failures after ``forget`` quiet
-seconds, and the table is swept when it grows, so an attacker cycling names or addresses
-cannot grow memory without bound.
+guesses from new addresses still wait. Attempts still being checked are tracked too: one
+held back only by those (several players behind one address logging in at the same
+moment, after a restart say) is not a failure to punish, so the game lets it wait for them
+to finish rather than refusing it (``held_by_checks``). Keys forget their failures after
+``forget`` quiet seconds, and the table is swept when it grows, so an attacker cycling
+names or addresses cannot grow memory without bound.
 
 ``RegistrationLimit``: an address may create ``per_hour`` characters in any hour.
 """
@@ -37,10 +40,12 @@ class LoginThrottle:
         self.free = free
         self.max_wait = max_wait
         self.forget = forget
-        # key -> (failures, time of the last failure)
+        # key -> (failures, time of the last failure); reserved attempts count as failures
         self.failures: dict[str, tuple[int, float]] = {}
+        # key -> attempts reserved and still being checked
+        self.checking: dict[str, int] = {}
 
-    def _wait_for(self, key: str, now: float) -> float:
+    def _wait_for(self, key: str, now: float, settled_only: bool = False) -> float:
         entry = self.failures.get(key)
         if entry is None:
             return 0.0
@@ -48,6 +53,8 @@ class LoginThrottle:
         if now - last > self.forget:
             del self.failures[key]
             return 0.0
+        if settled_only:
+            count -= self.checking.get(key, 0)
         if count < self.free:
             return 0.0
         delay = min(self.max_wait, 2.0 ** (count - self.free))
@@ -69,11 +76,31 @@ class LoginThrottle:
     def reserve(self, address: str, name: str, known_address: bool = False) -> float:
         """Start an attempt: if it may go ahead, count it as a failure now (``succeeded``
         clears it) and return 0; otherwise return the wait and count nothing. Checking and
-        counting in one step is what keeps attempts made at the same moment in line."""
+        counting in one step is what keeps attempts made at the same moment in line.
+        Every attempt that went ahead must be ``settle``d when its check ends."""
         wait = self.wait(address, name, known_address)
         if wait <= 0:
             self.failed(address, name)
+            for key in (_ip(address), _name(name)):
+                self.checking[key] = self.checking.get(key, 0) + 1
         return wait
+
+    def settle(self, address: str, name: str) -> None:
+        """An attempt that ``reserve`` let go ahead has been checked (whatever came of it)."""
+        for key in (_ip(address), _name(name)):
+            count = self.checking.get(key, 0) - 1
+            if count > 0:
+                self.checking[key] = count
+            else:
+                self.checking.pop(key, None)
+
+    def held_by_checks(self, address: str, name: str, known_address: bool = False) -> bool:
+        """Whether an attempt is held back only by attempts still being checked (not yet
+        known to have failed): it should wait for them, not be refused."""
+        now = self.clock.seconds()
+        keys = [_ip(address)] if known_address else [_ip(address), _name(name)]
+        return (any(self._wait_for(key, now) > 0 for key in keys)
+                and not any(self._wait_for(key, now, settled_only=True) > 0 for key in keys))
 
     def failed(self, address: str, name: str) -> None:
         """Count a failure for the address and the name."""
@@ -114,9 +141,11 @@ class LoginThrottle:
 class Throttled(Exception):
     """Too many failed logins for this name or from this address: wait ``seconds``."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, checking: bool = False) -> None:
         super().__init__(seconds)
         self.seconds = seconds
+        # Held back only by other attempts still being checked (see held_by_checks).
+        self.checking = checking
 
     @property
     def message(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail
 
 from mud.engine.world import CharacterRecord
+from mud.game import CHECKS_RETRY
 from mud.passwords import hash_password
 from mud.persistence.store import AccountRow, StoreUnavailable
 from tests.support import CHEAP, WirePlayer, make_game
@@ -238,8 +239,30 @@ def test_attempts_that_overlap_get_only_the_free_checks():
             answers.append, lambda f: answers.append(type(f.value).__name__))
     slow.finish_all()
     slow.finish_all()  # the decoy hash, then the checks
-    assert answers.count(None) == game.throttle.free
+    # The rest waited for those checks rather than being refused while they ran; now they
+    # have failed, the rest are throttled, unchecked.
+    assert answers.count(None) == game.throttle.free and len(answers) == game.throttle.free
+    game.world.clock.advance(CHECKS_RETRY)
     assert answers.count("Throttled") == 15 - game.throttle.free
+    assert not slow.waiting
+
+
+def test_players_behind_one_address_logging_in_together_all_get_in():
+    game, slow = overlapping_game()
+    for name in ("Bea", "Cal", "Dot", "Eve", "Fay", "Gus", "Hal"):
+        game.accounts.create(name, "secret1", game.world.start.id)
+        slow.finish_all()
+    answers = []
+    for name in ("Ann", "Bea", "Cal", "Dot", "Eve", "Fay", "Gus", "Hal"):
+        game.authenticate("10.9.9.9", name, "secret1").addCallbacks(
+            answers.append, lambda f: answers.append(type(f.value).__name__))
+    # More logins at once than the free failures: the first are checked, the others wait
+    # for them instead of being told to stop guessing.
+    assert len(slow.waiting) == game.throttle.free
+    while len(answers) < 8:
+        slow.finish_all()
+        game.world.clock.advance(CHECKS_RETRY)
+    assert answers == ["ann", "bea", "cal", "dot", "eve", "fay", "gus", "hal"]
 
 
 def test_the_owners_known_address_gets_in_while_the_name_is_under_attack():

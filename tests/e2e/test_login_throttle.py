@@ -54,6 +54,27 @@ class LoginThrottleTests(ServerTestCase):
             yield player.closed
 
     @inlineCallbacks
+    def test_players_behind_one_address_logging_in_at_once_all_get_in(self):
+        # After a restart, say, every client behind one NAT logs back in at the same moment.
+        self.start()
+        names = ["Ann", "Bea", "Cal", "Dot", "Eve", "Fay", "Gus", "Hal"]
+        for i, name in enumerate(names):
+            player = yield telnet_from(f"127.0.3.{i + 1}", self.telnet_port)
+            yield player.ask(f"create {name} secret1", "Village Square")
+            yield player.ask("quit", "Farewell")
+            yield player.closed
+        players = yield gatherResults([telnet_from("127.0.4.1", self.telnet_port)
+                                       for _ in names])
+        yield gatherResults([p.wait_for("What name do you go by?") for p in players])
+        for player, name in zip(players, names, strict=True):  # in one reactor turn
+            player.send(f"connect {name} secret1")
+        yield gatherResults([p.wait_for("Village Square") for p in players])
+        self.assertFalse(any(THROTTLED in p.text() for p in players))
+        for player in players:
+            player.transport.loseConnection()
+            yield player.closed
+
+    @inlineCallbacks
     def test_the_owner_gets_in_from_a_known_address_while_a_guesser_is_held_back(self):
         service = self.start()
         yield self.owner("127.0.0.1")
