@@ -106,8 +106,8 @@ def test_gmcp_json_nested_too_deep_is_ignored_with_one_log_line():
     finally:
         globalLogPublisher.removeObserver(events.append)
     lines = [formatEvent(e) for e in events if e.get("log_namespace") == gmcp.__name__]
-    assert lines == ["ignored a GMCP 'Core.Hello' message: its JSON nested deeper than 32 "
-                     "levels"]
+    assert lines == ["ignored a GMCP 'Core.Hello' message from ?: its JSON nested deeper "
+                     "than 32 levels"]
 
 
 def test_gmcp_messages_are_built_once_per_event():

@@ -106,8 +106,8 @@ class HostileInputTests(ServerTestCase):
         yield gem.ask("look", "Village Square")
         yield eventually(lambda: b"Room.Info {" in gem.received)
         refused = [line for line in logged if "ignored a GMCP" in line]
-        self.assertEqual(refused, ["ignored a GMCP 'Core.Hello' message: its JSON nested "
-                                   "deeper than 32 levels"])
+        self.assertEqual(refused, ["ignored a GMCP 'Core.Hello' message from 127.0.0.1: its "
+                                   "JSON nested deeper than 32 levels"])
 
     @inlineCallbacks
     def test_web_json_nested_too_deep_gets_an_error_frame_and_the_connection_lives(self):

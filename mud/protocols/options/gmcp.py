@@ -27,7 +27,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CACHE = "gmcp"
 
 
-def parse(payload: bytes) -> tuple[str, Any] | None:
+def parse(payload: bytes, peer: object = "?") -> tuple[str, Any] | None:
     """(package, data) from a GMCP subnegotiation, or None when it is not one. Bad JSON
     gives data None; the package name is kept as sent. JSON nested deeper than
     ``bounded_json.MAX_DEPTH`` is not decoded at all: the message is ignored (None), with a
@@ -44,8 +44,8 @@ def parse(payload: bytes) -> tuple[str, Any] | None:
     try:
         return package, bounded_json.loads(body)
     except bounded_json.TooDeep as deep:
-        log.info("ignored a GMCP {package!r} message: its {why}", package=package[:40],
-                 why=deep)
+        log.info("ignored a GMCP {package!r} message from {peer}: its {why}",
+                 package=package[:40], peer=peer, why=deep)
         return None
     except ValueError:
         return package, None

@@ -207,7 +207,7 @@ class TelnetOptions:
         self.restyle()
 
     def _on_gmcp(self, data: list[bytes]) -> None:
-        parsed = gmcp.parse(b"".join(data))
+        parsed = gmcp.parse(b"".join(data), getattr(self.transport.getPeer(), "host", "?"))
         if parsed is None or self.gmcp is None:
             return
         package, body = parsed
