@@ -47,8 +47,9 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 MAX_FILE_BYTES = 8 * 1024 * 1024
 # Characters of a value from a world file that an error message quotes.
 MAX_SHOWN = 40
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-EXIT_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+# Matched with fullmatch: "$" alone would let a trailing newline through.
+ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+EXIT_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
 WORLD_KEYS = {"name": True, "description": True, "start": True, "welcome": False, "areas": False}
 AREA_KEYS = {"name": True, "description": False, "environment": False}
@@ -188,7 +189,7 @@ def _full_id(ctx: _Context, area: str, ref: Any, what: str) -> str:
         ref_area, _, local = ref.partition(":")
     else:
         ref_area, local = area, ref
-    if not ID_RE.match(ref_area) or not ID_RE.match(local):
+    if not ID_RE.fullmatch(ref_area) or not ID_RE.fullmatch(local):
         raise ctx.fail(f"{what} {_shown(ref)} is not a valid id (lowercase letters, digits, "
                        "_ and -, "
                        "optionally area:id)")
@@ -207,7 +208,7 @@ def _entries(path: Path, root: Path, what: str,
     data = {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v
             for k, v in data.items()}
     for key in data:
-        if not isinstance(key, str) or not ID_RE.match(key):
+        if not isinstance(key, str) or not ID_RE.fullmatch(key):
             raise ctx.fail(f"{what} id {_shown(key)} is not valid (lowercase letters, digits, "
                            "_ and -)")
     return ctx, data
@@ -219,7 +220,7 @@ def _discover_areas(root: Path, world_ctx: _Context, listed: list[str] | None) -
             twice = sorted({n for n in listed if listed.count(n) > 1})
             raise world_ctx.fail(f"area {_shown(twice[0])} is listed twice in 'areas'")
         for name in listed:
-            if not ID_RE.match(name):
+            if not ID_RE.fullmatch(name):
                 raise world_ctx.fail(f"area name {_shown(name)} is not valid")
             if not (root / name / "area.yaml").exists():
                 raise world_ctx.fail(f"area {name!r} has no folder {name}/ with an area.yaml")
@@ -335,7 +336,7 @@ def _link_exits(room: Room, ctx: _Context, raw: Any, rooms: dict[str, Room]) -> 
     if not isinstance(raw, dict):
         raise ctx.fail(f"'exits' must be a mapping of exit names to rooms, not {_kind(raw)}")
     for name, spec in raw.items():
-        if not isinstance(name, str) or not EXIT_RE.match(name.lower()):
+        if not isinstance(name, str) or not EXIT_RE.fullmatch(name.lower()):
             raise ctx.fail(f"exit name {_shown(name)} is not valid (a direction or one "
                            "lowercase word)")
         canonical = directions.canonical(name) or name.lower()

@@ -265,6 +265,11 @@ def test_wrong_types(tmp_path, monkeypatch, files, expected):
      "w/village/rooms.yaml: room \"village:square\": exit \"north\" is given twice"),
     ({"world": WORLD + "areas: [Village]\n"},
      "w/world.yaml: area name 'Village' is not valid"),
+    # A trailing newline (a quoted YAML key) is not part of any id.
+    ({"village__rooms": ROOMS.replace("hall:\n", '"hall\\n":\n')},
+     "w/village/rooms.yaml: room id 'hall\\n' is not valid"),
+    ({"village__rooms": ROOMS.replace("north: hall", '"gate\\n": hall')},
+     "w/village/rooms.yaml: room \"village:square\": exit name 'gate\\n' is not valid"),
 ])
 def test_bad_ids(tmp_path, monkeypatch, files, expected):
     assert error(build(tmp_path, monkeypatch, **files)).startswith(expected)

@@ -23,14 +23,15 @@ class CommandFloodTests(ServerTestCase):
         yield other.ask("create Oto secret1", "Village Square")
         flooder.transport.write(b"".join(b"look\r\n" for _ in range(200)))
         yield flooder.wait_for("Slow down")
-        started = time.monotonic()
         yield other.ask("say still quick", 'You say, "still quick"')
-        self.assertLess(time.monotonic() - started, 0.5)
         # The flooder is throttled, not disconnected: the burst runs at once, the queued
         # lines at the command rate (about 3 s), the rest were dropped.
         # The burst of 30 also paid for the login line; tokens refill a little (10/s) in the
         # moments between the login and the paste, hence a narrow range.
         answered = 30 + MAX_QUEUED_LINES
+        # Oto was answered while the flooder's queued lines were still waiting their turn:
+        # nobody waits for a flood. (How fast is bench.bystander's business.)
+        self.assertLess(flooder.text().count("[Exits:"), answered)
         deadline = time.monotonic() + 10
         while flooder.text().count("[Exits:") < answered and time.monotonic() < deadline:
             yield deferLater(reactor, 0.1, lambda: None)
