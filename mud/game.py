@@ -53,6 +53,8 @@ SHUTDOWN_LOGIN_SCREEN = "The server is going down; come back soon!"
 # every CHECKS_RETRY seconds, for up to CHECKS_WAIT seconds.
 CHECKS_RETRY = 0.05
 CHECKS_WAIT = 10.0
+# Seconds the final save's first write may take, even with no time set aside for retries.
+FIRST_WRITE_WAIT = 1.0
 # Seconds between attempts to save at shutdown while saving fails.
 SAVE_RETRY_INTERVAL = 1.0
 
@@ -366,7 +368,8 @@ class Game:
                 close_all(ok)
                 finished.callback(ok and not self.saves.unsaved)
 
-        # A write that never ends (a hung disk) must not hold the stop past the window.
-        give_up = clock.callLater(max(retry_for, 0.0), lambda: finish(False))
+        # A write that never ends (a hung disk) must not hold the stop past the window; the
+        # first write gets FIRST_WRITE_WAIT however short the retry window is.
+        give_up = clock.callLater(max(retry_for, FIRST_WRITE_WAIT), lambda: finish(False))
         self.save_everything().addCallback(outcome)
         return finished

@@ -42,8 +42,10 @@ class ProcessControl:
         self.stopping = False
         self._exit_now = exit_now
         self._watchdog: threading.Thread | None = None
-        # Said in the log by the watchdog if it has to end the process (what is unsaved).
+        # Said in the log by the watchdog if it has to end the process (what is unsaved),
+        # and whether anything is unsaved then (the exit status says so too).
         self.last_words: Callable[[], str] = lambda: ""
+        self.unsaved: Callable[[], bool] = lambda: False
 
     def install(self) -> None:
         """Take over the stop signals once the reactor runs (after twistd set its own),
@@ -86,11 +88,12 @@ class ProcessControl:
         threading.Event().wait(seconds)
         try:
             words = self.last_words()
+            unsaved = self.unsaved()
         except Exception:
-            words = "(what is unsaved could not be listed)"
+            words, unsaved = "(what is unsaved could not be listed)", True
         log.critical("The stop did not finish within --stop-timeout ({s:g} s); ending the "
                      "process now. {words}", s=seconds, words=words)
-        self._flush_and_exit(self.status)
+        self._flush_and_exit(self.status or (UNSAVED if unsaved else 0))
 
     # -- the exit status --------------------------------------------------------------------------
 

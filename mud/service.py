@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from mud import unsaved
 from mud.errors import StartupError
-from mud.game import Game
+from mud.game import FIRST_WRITE_WAIT, Game
 from mud.listener import ListenerService
 from mud.process import UNSAVED, ProcessControl
 from mud.protocols.peer_limits import PeerLimits
@@ -129,13 +129,14 @@ class MudService(MultiService):
         deadline = began + self.stop_timeout
         if self.process is not None:
             self.process.last_words = self._last_words
+            self.process.unsaved = lambda: self.game.unsaved
             self.process.start_watchdog(self.stop_timeout)
         retry_for = max(0.0, min(self.save_grace, self.stop_timeout - CLOSE_GRACE_SECONDS
                                  - FALLBACK_RESERVE_SECONDS))
         d: Deferred[Any] = self._within(maybeDeferred(super().stopService),
                                         CHILDREN_WAIT_SECONDS)
-        d.addCallback(lambda _: self._within(self.game.shutdown(retry_for), retry_for + 1.0,
-                                             False))
+        d.addCallback(lambda _: self._within(self.game.shutdown(retry_for),
+                                             max(retry_for, FIRST_WRITE_WAIT) + 1.0, False))
         d.addErrback(self._save_crashed)
         d.addCallback(lambda _: self._run_closers())
         d.addCallback(lambda _: self._wait_for_connections(min(

@@ -346,6 +346,26 @@ def test_shutdown_ends_well_when_the_disk_recovers_within_the_window():
     assert game.store.characters["ann"].room == "village:high_street"
 
 
+def test_with_no_retry_window_the_final_write_still_gets_its_time():
+    # save_grace 0 (or a short stop timeout) used to give up on the first write at once,
+    # calling a healthy save a failure.
+    from mud.game import FIRST_WRITE_WAIT
+    from tests.support import LateStore
+
+    store = LateStore()
+    store.hold_saves = False
+    game = make_game(store=store)
+    ann = WirePlayer(game)
+    ann.create("Ann")
+    store.hold_saves = True
+    result = []
+    game.shutdown(retry_for=0).addBoth(result.append)
+    game.world.clock.advance(FIRST_WRITE_WAIT / 2)
+    assert result == []
+    store.finish_save()
+    assert result == [True] and "Your character is saved" in ann.read()
+
+
 def test_shutdown_gives_up_on_a_write_that_never_ends():
     from tests.support import LateStore
 

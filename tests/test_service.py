@@ -279,6 +279,21 @@ def test_the_watchdog_ends_a_stop_that_overstays_with_its_last_words():
     assert any("Not saved: ann" in str(e.get("words")) for e in events)
 
 
+def test_the_watchdog_exits_unsaved_when_the_stop_hung_before_the_fallback_file():
+    import threading
+
+    from mud.process import UNSAVED, ProcessControl
+
+    ended = threading.Event()
+    exits = []
+    control = ProcessControl(FakeReactor(),
+                             exit_now=lambda status: (exits.append(status), ended.set()))
+    control.unsaved = lambda: True  # status still 0: the stop never reached the fallback
+    control.start_watchdog(0.01)
+    assert ended.wait(5)
+    assert exits == [UNSAVED]
+
+
 def test_the_stopping_settings_reach_the_service(tmp_path):
     from twisted.internet.testing import MemoryReactorClock
 
