@@ -24,7 +24,9 @@ from twisted.internet.interfaces import IProtocol, IProtocolFactory
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
-from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
+
+from mud.protocols.http_guard import plain_response
 
 log = Logger()
 
@@ -150,7 +152,12 @@ class CountingReactor:
     def listenSSL(self, port: int, factory: IProtocolFactory, contextFactory: Any,
                   backlog: int = 50, interface: str = "") -> Any:
         tls = TLSMemoryBIOFactory(contextFactory, False, factory)
-        return self.listenTCP(port, tls, backlog, interface)
+
+        def refuse(why: str) -> Protocol:
+            # Said over TLS too: the client expects a handshake, not plain text.
+            return TLSMemoryBIOProtocol(tls, self.refuse(why))
+        counting = CountingFactory(tls, self.limits, refuse)
+        return self._reactor.listenTCP(port, counting, backlog, interface)
 
     def listenUNIX(self, address: str, factory: IProtocolFactory, *args: Any,
                    **kwargs: Any) -> Any:
@@ -179,8 +186,5 @@ def telnet_refusal(reason: str) -> Refusal:
 
 
 def http_refusal(reason: str) -> Refusal:
-    body = f"Sorry: {reason}.\n".encode()
-    head = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            b"Retry-After: 60\r\nConnection: close\r\nContent-Length: "
-            + str(len(body)).encode() + b"\r\n\r\n")
-    return Refusal(head + body)
+    return Refusal(plain_response("503 Service Unavailable", f"Sorry: {reason}.",
+                                  "Retry-After: 60\r\n"))

@@ -58,6 +58,21 @@ def telnet_over_tls(port: int) -> str:
         return plain(data)
 
 
+def refused_over_tls(port: int) -> str:
+    """Hold one TLS connection open, open a second: what the second is told, over TLS."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as first, \
+            client_context().wrap_socket(first):  # in: its handshake is done
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
+                client_context().wrap_socket(raw) as tls:
+            data = b""
+            try:
+                while chunk := tls.recv(65536):
+                    data += chunk
+            except (ssl.SSLEOFError, ConnectionResetError):
+                pass
+            return data.decode("utf-8", "replace")
+
+
 def https_get(port: int, path: str) -> tuple[str, bytes]:
     import http.client
     conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=client_context())
@@ -100,3 +115,22 @@ class TLSTests(unittest.TestCase):
         yield player.closed
         # Every one of those TLS connections, the wss one included, gave its slot back.
         yield eventually(lambda: service.peer_limits.open == {})
+
+    @inlineCallbacks
+    def test_a_refused_tls_client_is_told_why_over_tls(self):
+        folder = Path(self.mktemp())
+        folder.mkdir(parents=True)
+        key, cert = self_signed(folder)
+        endpoint = f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}"
+        settings = Settings(telnet=(endpoint,), web=(endpoint,), world=str(BUNDLED_WORLD),
+                            data=str(folder / "var"), autosave=3600, connections_per_ip=1)
+        service = build_service(settings, reactor=reactor, password_cost=CHEAP)
+        service.privilegedStartService()
+        service.startService()
+        self.addCleanup(service.stopService)
+        for what in ("telnet", "web"):
+            told = yield threads.deferToThread(refused_over_tls, service.ports(what)[0])
+            expected = "503 Service Unavailable" if what == "web" else "Sorry: too many"
+            self.assertIn(expected, told, what)
+            self.assertIn("too many connections from your address", told)
+            yield eventually(lambda: service.peer_limits.open == {})
