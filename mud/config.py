@@ -87,7 +87,7 @@ class Settings:
 
 
 KEYS = {f.name for f in fields(Settings)}
-LISTS = {"telnet", "web", "reserved_names"}
+LISTS = {"telnet", "web", "reserved_names", "allowed_origins"}
 # Numeric settings and their smallest allowed value.
 NUMBERS = {"registrations_per_hour": 1,
            "autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
@@ -211,8 +211,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         raw = environ.get(ENV_PREFIX + key.upper())
         if raw is None or not raw.strip():
             continue
-        values[key] = raw.replace(",", " ").split() if key in LISTS | {"allowed_origins"} \
-            else raw.strip()
+        values[key] = raw.replace(",", " ").split() if key in LISTS else raw.strip()
     return values
 
 

@@ -247,6 +247,8 @@ class GameWebSocketFactory(BufferedWebSocketFactory):
     def __init__(self, game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
                  output_cap: int = DEFAULT_CAP, origins: OriginPolicy | None = None) -> None:
         super().__init__(keepalive, output_cap, origins, MAX_FRAME)
+        if game.tokens is None:
+            raise ValueError("the game WebSocket needs game.tokens to issue resume tokens")
         self.game = game
         # UTF-8 is checked in _parse, so a bad frame gets an error rather than a close.
         self.setProtocolOptions(utf8validateIncoming=False)
