@@ -345,12 +345,9 @@ class Accounts:
                 _address_not_kept, record.key).addCallback(lambda _: ok)
         return d.addCallback(made)
 
-    def change_password(self, key: str, old: str, new: str) -> Deferred[bool]:
-        """Fires True when changed, False when ``old`` was wrong."""
-        def verified(account_key: str | None) -> Deferred[bool] | bool:
-            if account_key is None:
-                return False
-            d = self.run_in_thread(passwords.hash_password, new, self.cost)
-            d.addCallback(lambda hashed: self.store.set_password(key, hashed))
-            return d.addCallback(lambda _: True)
-        return self.authenticate(key, old).addCallback(verified)
+    def set_password(self, key: str, new: str) -> Deferred[None]:
+        """Hash ``new`` and make it ``key``'s password (which also revokes every resume
+        token). Checking the old one is the caller's business (Game.change_password, which
+        throttles it like a login)."""
+        d = self.run_in_thread(passwords.hash_password, new, self.cost)
+        return d.addCallback(lambda hashed: self.store.set_password(key, hashed))

@@ -123,6 +123,18 @@ class Game:
             return again.addErrback(held)
         return self._attempt(address, name, password).addErrback(held)
 
+    def change_password(self, address: str, key: str, old: str,
+                        new: str) -> Deferred[bool]:
+        """Fires True once ``key``'s password is ``new``, False if ``old`` was wrong; fails
+        with Throttled like a login (checking the old password is guessing it too: someone
+        at an unattended keyboard, or holding a stolen resume token, must not get to try
+        it at the command rate)."""
+        def checked(account: str | None) -> Deferred[bool] | bool:
+            if account is None:
+                return False
+            return self.accounts.set_password(key, new).addCallback(lambda _: True)
+        return self.authenticate(address, key, old).addCallback(checked)
+
     def _attempt(self, address: str, name: str, password: str) -> Deferred[str | None]:
         throttle = self.throttle
         reserved = throttle.reserve(address, name) <= 0

@@ -23,6 +23,7 @@ from mud.commands import COMMANDS, Context
 from mud.engine.events import Error, Event, Goodbye, Message, Prompt
 from mud.engine.model import Character
 from mud.login import LoginFlow
+from mud.login_throttle import Throttled
 from mud.persistence.store import UNAVAILABLE_NOTICE, StoreUnavailable
 from mud.player_text import clean
 from mud.ratelimit import TokenBucket
@@ -299,5 +300,9 @@ class Session:
                 self.send(Message("Your password has been changed."))
             else:
                 self.send(Error("Your old password was not right; nothing was changed."))
-        self._started = self.game.accounts.change_password(character.key, old, new) \
-            .addCallback(changed)
+
+        def throttled(failure: Failure) -> None:
+            failure.trap(Throttled)
+            self.send(Error(failure.value.message))
+        self._started = self.game.change_password(self.peer, character.key, old, new) \
+            .addCallbacks(changed, throttled)

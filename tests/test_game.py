@@ -174,6 +174,19 @@ def test_password_command_changes_the_password():
     assert "Village Square" in WirePlayer(game).type("connect Ann newpass1")
 
 
+def test_guessing_the_old_password_with_the_password_command_is_throttled():
+    game, ann, _bob = pair()
+    free = game.throttle.free
+    for _ in range(free):
+        assert "old password was not right" in ann.type("password guess12 newpass1")
+    out = ann.type("password guess13 newpass1")
+    assert "Too many failed logins" in out and "has been changed" not in out
+    # Even the right one waits its turn now; the password is unchanged.
+    assert "Too many failed logins" in ann.type("password secret1 newpass1")
+    game.world.clock.advance(2)
+    assert "has been changed" in ann.type("password secret1 newpass1")
+
+
 def test_a_crashing_command_is_reported_not_fatal(monkeypatch):
     from mud.commands import COMMANDS
 

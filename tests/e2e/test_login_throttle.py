@@ -104,3 +104,21 @@ class LoginThrottleTests(ServerTestCase):
         self.assertIn(THROTTLED, (yield self.answer_to("127.0.0.3", "connect Ann secret1")))
         self.assertIn("Village Square", (yield self.answer_to("127.0.0.1",
                                                               "connect Ann secret1")))
+
+    @inlineCallbacks
+    def test_the_password_command_cannot_be_used_to_guess_the_password(self):
+        # Someone at an unattended keyboard, or resuming with a stolen token, is logged in
+        # but does not know the password: trying it through `password` is throttled too.
+        service = self.start()
+        web = yield web_from("127.0.5.1", self.web_port)
+        web.send(type="register", name="Ann", password="secret1")
+        yield web.wait("room")
+        for i in range(service.game.throttle.free):
+            web.command(f"password guess{i:02d} newpass1")
+            yield web.wait("error", text="old password was not right")
+        web.command("password guess99 newpass1")
+        yield web.wait("error", text=THROTTLED)
+        web.command("password secret1 newpass1")
+        yield web.wait("error", text=THROTTLED)
+        web.sendClose()
+        yield web.closed

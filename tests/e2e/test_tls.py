@@ -60,17 +60,18 @@ def telnet_over_tls(port: int) -> str:
 
 def refused_over_tls(port: int) -> str:
     """Hold one TLS connection open, open a second: what the second is told, over TLS."""
+    # The first is in once its handshake is done; the second is over the limit.
     with socket.create_connection(("127.0.0.1", port), timeout=10) as first, \
-            client_context().wrap_socket(first):  # in: its handshake is done
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
-                client_context().wrap_socket(raw) as tls:
-            data = b""
-            try:
-                while chunk := tls.recv(65536):
-                    data += chunk
-            except (ssl.SSLEOFError, ConnectionResetError):
-                pass
-            return data.decode("utf-8", "replace")
+            client_context().wrap_socket(first), \
+            socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
+            client_context().wrap_socket(raw) as tls:
+        data = b""
+        try:
+            while chunk := tls.recv(65536):
+                data += chunk
+        except (ssl.SSLEOFError, ConnectionResetError):
+            pass
+        return data.decode("utf-8", "replace")
 
 
 def https_get(port: int, path: str) -> tuple[str, bytes]:
