@@ -135,34 +135,14 @@ def restore(path: str, data_dir: str | None = None) -> tuple[Snapshot, str]:
     """Write the records in ``path`` into the store; the snapshot and the data directory.
 
     Raises BadFallbackFile, OSError or StoreError (from mud.persistence.store)."""
-    from twisted.internet.task import react
-
-    from mud.persistence.store import Store
+    from mud.persistence.offline import run_store_call
 
     with open(path, "rb") as handle:
         snapshot, meant_for = decode(handle.read())
     data_dir = data_dir or meant_for
     if not data_dir:
         raise BadFallbackFile("it names no data directory; give one with --data")
-    if not os.path.isfile(os.path.join(data_dir, "mud.sqlite3")):
-        raise BadFallbackFile(f"{data_dir} holds no mud.sqlite3")
-    store = Store(data_dir)
-    store.prepare()
-    failures: list[BaseException] = []
-
-    def write_it(reactor: Any) -> Any:
-        def done(result: Any) -> None:
-            store.close()
-            if hasattr(result, "value"):
-                failures.append(result.value)
-        return store.save(snapshot).addBoth(done)
-    try:
-        react(write_it)
-    except SystemExit as exit_:
-        if exit_.code:
-            raise
-    if failures:
-        raise failures[0]
+    run_store_call(data_dir, lambda store: store.save(snapshot))
     return snapshot, data_dir
 
 

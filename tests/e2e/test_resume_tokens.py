@@ -4,15 +4,18 @@ and never renewed past the maximum age after the last password login."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import jwt
-from twisted.internet import reactor
+from twisted.internet import reactor, threads
 from twisted.internet.defer import inlineCallbacks
 
 from mud.engine.model import NOBODY
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import connect_web
+from tests.support import ROOT
 
 
 class ResumeTokenTests(ServerTestCase):
@@ -128,3 +131,30 @@ class ResumeTokenTests(ServerTestCase):
         self.assertEqual(answer.get("code"), "bad_token")
         again.sendClose()
         yield again.closed
+
+    @inlineCallbacks
+    def test_an_admin_revokes_a_characters_tokens_while_the_server_runs(self):
+        service = self.start()
+        web, token = yield self.logged_in()
+        web.transport.abortConnection()  # link-dead: the token would bring it back
+        yield web.closed
+        yield eventually(lambda: service.game.world.online["tamsin"].link is NOBODY)
+        done = yield threads.deferToThread(
+            subprocess.run, [sys.executable, "-m", "mud.revoke_tokens", "Tamsin", "Nobody",
+                             "--data", os.path.abspath(self.data)], capture_output=True,
+            text=True, cwd=ROOT)
+        self.assertIn("Tamsin: every resume token issued so far is revoked.", done.stdout)
+        self.assertIn("no character called 'Nobody'", done.stderr)
+        self.assertEqual(done.returncode, 1)
+        again, answer = yield self.resume(token)
+        self.assertEqual(answer.get("code"), "bad_token")
+        again.sendClose()
+        yield again.closed
+        # The password still works, and gives a token that resumes.
+        fresh, token = yield self.logged_in("login")
+        fresh.transport.abortConnection()
+        yield fresh.closed
+        last, answer = yield self.resume(token)
+        self.assertEqual(answer["type"], "login_ok")
+        last.sendClose()
+        yield last.closed
