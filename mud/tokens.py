@@ -14,8 +14,9 @@ Every resume renews the token for ``lifetime`` seconds, but never past ``max_age
 used, however often it is renewed. Revoking bumps the account's generation in the store
 (``Store.revoke_tokens``; a password change does it in the same transaction), so every
 token issued before is refused. That happens on ``quit``, on a password change, and
-when an admin runs ``python -m mud.revoke_tokens NAME`` (mud/revoke_tokens.py). If the store cannot record a revocation (a failing
-disk), it is kept in memory for as long as the server runs.
+when an admin runs ``python -m mud.revoke_tokens NAME`` (mud/revoke_tokens.py). If the
+store cannot record a revocation (a failing disk), it is kept in memory for as long as
+the server runs.
 
 PyJWT checks the signature, the algorithm and the claims' presence and types; expiry is
 checked here against the server's injected clock (PyJWT would read the wall clock). The
