@@ -69,8 +69,3 @@ def _apply_backspaces(text: str) -> str:
         else:
             kept.append(ch)
     return "".join(kept)
-
-
-def is_clean(text: str) -> bool:
-    """True when ``clean`` would leave ``text`` as it is."""
-    return text.isprintable() or clean(text) == text

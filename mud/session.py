@@ -139,9 +139,6 @@ class Session:
     def line_received(self, line: str) -> None:
         if not self.connected:
             return
-        # Every transport's input passes here: what reaches other players' screens is
-        # cleaned of escape sequences and control characters once, before the engine.
-        line = clean(line)
         self._last_input = self._clock.seconds()
         if len(self._queue) >= MAX_QUEUED_LINES:
             # One notice per flood, not one per dropped line.
@@ -150,7 +147,10 @@ class Session:
                 self.send(Error("Slow down: you are sending commands faster than the game "
                                 "takes them, so some were dropped."))
             return
-        self._queue.append(line)
+        # Every transport's input passes here: what reaches other players' screens is
+        # cleaned of escape sequences and control characters before the engine sees it
+        # (telnet lines come already cleaned, with backspace editing, and pass at once).
+        self._queue.append(clean(line))
         self._pump()
 
     def _pump(self) -> None:
