@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from twisted.internet import defer
 from twisted.internet.defer import Deferred, fail, succeed
-from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -50,8 +50,7 @@ SHUTDOWN_UNSAVED = ("Your character could not be saved: the server cannot write 
                     "soon!")
 SHUTDOWN_LOGIN_SCREEN = "The server is going down; come back soon!"
 # A login held back only by other logins from its address still being checked tries again
-# every CHECKS_RETRY seconds, for up to CHECKS_WAIT seconds.
-CHECKS_RETRY = 0.05
+# as each of them ends, for up to CHECKS_WAIT seconds.
 CHECKS_WAIT = 10.0
 # Seconds the final save's first write may take, even with no time set aside for retries.
 FIRST_WRITE_WAIT = 1.0
@@ -112,14 +111,21 @@ class Game:
         CHECKS_WAIT seconds) instead of being refused: players behind one address who log
         in together are not taken for guessers, and a burst of guesses still gets only the
         free ones checked, because by then the first have failed."""
-        deadline = self.world.clock.seconds() + CHECKS_WAIT
+        clock: Any = self.world.clock
+        deadline = clock.seconds() + CHECKS_WAIT
 
         def held(failure: Failure) -> Deferred[str | None] | Failure:
             failure.trap(Throttled)
-            if not failure.value.checking or self.world.clock.seconds() >= deadline:
+            left = deadline - clock.seconds()
+            if not failure.value.checking or left <= 0:
                 return failure
-            clock: Any = self.world.clock
-            again = deferLater(clock, CHECKS_RETRY, self._attempt, address, name, password)
+            waited = self.throttle.when_settled(address, name).addTimeout(left, clock)
+
+            def gave_up(timeout: Failure) -> None:
+                timeout.trap(defer.TimeoutError)
+                raise failure.value
+            again = waited.addCallbacks(
+                lambda _: self._attempt(address, name, password), gave_up)
             return again.addErrback(held)
         return self._attempt(address, name, password).addErrback(held)
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from twisted.internet.defer import Deferred
+
 MAX_KEYS = 10_000
 
 
@@ -42,8 +44,9 @@ class LoginThrottle:
         self.forget = forget
         # key -> (failures, time of the last failure); reserved attempts count as failures
         self.failures: dict[str, tuple[int, float]] = {}
-        # key -> attempts reserved and still being checked
+        # key -> attempts reserved and still being checked, and who waits for one to end
         self.checking: dict[str, int] = {}
+        self._waiters: dict[str, list[Deferred[None]]] = {}
 
     def _wait_for(self, key: str, now: float, settled_only: bool = False) -> float:
         entry = self.failures.get(key)
@@ -93,6 +96,20 @@ class LoginThrottle:
                 self.checking[key] = count
             else:
                 self.checking.pop(key, None)
+            for waiter in self._waiters.pop(key, ()):
+                if not waiter.called:
+                    waiter.callback(None)
+
+    def when_settled(self, address: str, name: str) -> Deferred[None]:
+        """Fires when an attempt from ``address`` or for ``name`` next finishes its check
+        (for an attempt ``held_by_checks`` to try again)."""
+        d: Deferred[None] = Deferred()
+        for key in (_ip(address), _name(name)):
+            if self.checking.get(key):
+                self._waiters.setdefault(key, []).append(d)
+        if not any(d in self._waiters.get(key, ()) for key in (_ip(address), _name(name))):
+            d.callback(None)  # nothing is being checked any more
+        return d
 
     def held_by_checks(self, address: str, name: str, known_address: bool = False) -> bool:
         """Whether an attempt is held back only by attempts still being checked (not yet

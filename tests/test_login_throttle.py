@@ -125,3 +125,18 @@ def test_registration_memory_follows_the_last_hour():
         limit.reserve(f"10.1.{i // 256}.{i % 256}")
     assert len(limit.recent) <= 5000 + 1024
     assert not any(key.startswith("10.0.") for key in limit.recent)
+
+
+def test_waiting_for_checks_fires_when_one_ends_or_at_once_when_none_runs():
+    throttle = LoginThrottle(Clock())
+    fired = []
+    throttle.when_settled("1.2.3.4", "ann").addCallback(fired.append)
+    assert fired == [None]  # nothing being checked
+    throttle.reserve("1.2.3.4", "ann")
+    throttle.reserve("5.6.7.8", "ann")
+    waiting = []
+    throttle.when_settled("1.2.3.4", "bob").addCallback(waiting.append)
+    throttle.settle("5.6.7.8", "ann")  # neither its address nor its name
+    assert waiting == []
+    throttle.settle("1.2.3.4", "ann")
+    assert waiting == [None] and throttle.checking == {}
