@@ -26,6 +26,7 @@ from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
 
+from mud.protocols.addresses import peer_key
 from mud.protocols.http_guard import plain_response
 
 log = Logger()
@@ -115,7 +116,7 @@ class CountingFactory(WrappingFactory):
         self.refuse = refuse
 
     def buildProtocol(self, addr: Any) -> IProtocol | None:
-        host = str(getattr(addr, "host", ""))
+        host = peer_key(str(getattr(addr, "host", "")))
         refused = self.limits.admit(host)
         if refused is not None:
             return self.refuse(refused)

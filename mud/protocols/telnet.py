@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 
 from mud.engine.events import Error, Event, Prompt
 from mud.player_text import clean
+from mud.protocols.addresses import peer_key
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
 from mud.protocols.options import gmcp, mssp
 from mud.protocols.options.negotiator import TelnetOptions
@@ -78,7 +79,8 @@ class MudTelnetProtocol(TelnetProtocol):
     # -- connection -----------------------------------------------------------------------------
 
     def connectionMade(self) -> None:
-        self.peer = str(getattr(self.transport.getPeer(), "host", ""))
+        # Where the connection comes from, as the per-address limits count it.
+        self.peer = peer_key(str(getattr(self.transport.getPeer(), "host", "")))
         # Writes go through the transport's bounded, backpressure-aware output buffer.
         self._raw = self.transport.output
         if self.keepalive is not None:

@@ -26,6 +26,7 @@ from mud.accounts import Refused
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
 from mud.protocols import bounded_json
+from mud.protocols.addresses import peer_key
 from mud.protocols.buffered_websocket import (
     BufferedWebSocket,
     BufferedWebSocketFactory,
@@ -72,7 +73,8 @@ class GameWebSocket(BufferedWebSocket):
 
     def onOpen(self) -> None:
         super().onOpen()
-        self.peer = str(getattr(self.transport.getPeer(), "host", ""))
+        # Where the connection comes from, as the per-address limits count it.
+        self.peer = peer_key(str(getattr(self.transport.getPeer(), "host", "")))
         self.tokens = self.factory.game.tokens
         # The token generation and password time of the login under way (see entered).
         self._grant: tuple[int, float] = (0, 0.0)
