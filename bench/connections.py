@@ -59,6 +59,7 @@ class TelnetBot(Protocol):
         self.who = who
         self.tail = b""
         self.entered: defer.Deferred[None] = defer.Deferred()
+        self.gone: defer.Deferred[None] = defer.Deferred()
 
     def connectionMade(self) -> None:
         self.transport.write(f"connect {self.who} secret1\r\n".encode())
@@ -68,6 +69,9 @@ class TelnetBot(Protocol):
             self.tail = self.tail[-16:] + data
             if b"[Exits:" in self.tail:
                 self.entered.callback(None)
+
+    def connectionLost(self, reason: object) -> None:
+        self.gone.callback(None)
 
 
 class WebBot(WebSocketClientProtocol):

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from twisted.internet import defer, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.internet.protocol import Protocol
 
+from bench.connections import TelnetBot
 from mud.passwords import hash_password
 from mud.persistence.store import Store
 
@@ -77,26 +77,6 @@ class Peak(threading.Thread):
             time.sleep(0.02)
 
 
-class Bot(Protocol):
-    def __init__(self, who: str) -> None:
-        self.who = who
-        self.tail = b""
-        self.entered: defer.Deferred[None] = defer.Deferred()
-        self.gone: defer.Deferred[None] = defer.Deferred()
-
-    def connectionMade(self) -> None:
-        self.transport.write(f"connect {self.who} secret1\r\n".encode())
-
-    def dataReceived(self, data: bytes) -> None:
-        if not self.entered.called:
-            self.tail = self.tail[-16:] + data
-            if b"[Exits:" in self.tail:
-                self.entered.callback(None)
-
-    def connectionLost(self, reason: object) -> None:
-        self.gone.callback(None)
-
-
 def mib(kib: int) -> str:
     return f"{kib / 1024:.1f} MiB"
 
@@ -110,7 +90,7 @@ def run(reactor, pid: int, port: int):
     started = time.monotonic()
     bots = []
     for first in range(0, N, AT_ONCE):
-        batch = [Bot(name(i)) for i in range(first, min(first + AT_ONCE, N))]
+        batch = [TelnetBot(name(i)) for i in range(first, min(first + AT_ONCE, N))]
         for i, bot in enumerate(batch, first):
             # From many loopback addresses: the login throttle holds back logins that one
             # address has in flight at once, as it should.

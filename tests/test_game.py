@@ -277,7 +277,9 @@ def test_register_makes_an_account_or_says_why_not_with_a_code():
 # -- quit and shutdown say what became of the save ------------------------------------------------
 
 
-def test_quit_says_saved_only_once_the_save_has_landed_and_holds_input_meanwhile():
+
+def ann_with_late_writes():
+    """A game whose store holds every write from now until the test ends it, and Ann in it."""
     from tests.support import LateStore
 
     store = LateStore()
@@ -286,6 +288,10 @@ def test_quit_says_saved_only_once_the_save_has_landed_and_holds_input_meanwhile
     ann = WirePlayer(game)
     ann.create("Ann")
     store.hold_saves = True
+    return game, store, ann
+
+def test_quit_says_saved_only_once_the_save_has_landed_and_holds_input_meanwhile():
+    _game, store, ann = ann_with_late_writes()
     ann.type("n")
     out = ann.type("quit") + ann.type("look")
     assert "saved" not in out and "What name" not in out and not ann.closed
@@ -311,14 +317,7 @@ def test_quit_while_saves_fail_tells_the_truth():
 
 def test_quit_on_a_store_that_never_answers_still_says_goodbye_after_a_bound():
     from mud.session import QUIT_SAVE_WAIT
-    from tests.support import LateStore
-
-    store = LateStore()
-    store.hold_saves = False
-    game = make_game(store=store)
-    ann = WirePlayer(game)
-    ann.create("Ann")
-    store.hold_saves = True
+    game, store, ann = ann_with_late_writes()
     ann.type("quit")
     game.world.clock.advance(QUIT_SAVE_WAIT - 0.1)
     assert not ann.closed
@@ -363,14 +362,7 @@ def test_with_no_retry_window_the_final_write_still_gets_its_time():
     # save_grace 0 (or a short stop timeout) used to give up on the first write at once,
     # calling a healthy save a failure.
     from mud.game import FIRST_WRITE_WAIT
-    from tests.support import LateStore
-
-    store = LateStore()
-    store.hold_saves = False
-    game = make_game(store=store)
-    ann = WirePlayer(game)
-    ann.create("Ann")
-    store.hold_saves = True
+    game, store, ann = ann_with_late_writes()
     result = []
     game.shutdown(retry_for=0).addBoth(result.append)
     game.world.clock.advance(FIRST_WRITE_WAIT / 2)
@@ -380,14 +372,7 @@ def test_with_no_retry_window_the_final_write_still_gets_its_time():
 
 
 def test_shutdown_gives_up_on_a_write_that_never_ends():
-    from tests.support import LateStore
-
-    store = LateStore()
-    store.hold_saves = False
-    game = make_game(store=store)
-    ann = WirePlayer(game)
-    ann.create("Ann")
-    store.hold_saves = True
+    game, _store, ann = ann_with_late_writes()
     result = []
     game.shutdown(retry_for=2).addBoth(result.append)
     assert result == [] and not ann.closed  # the goodbye waits for the outcome...

@@ -17,6 +17,7 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
 
 from mud.config import Settings
+from mud.service import MudService
 from mud.tap import build_service
 from tests.e2e.server import eventually
 from tests.e2e.wsclient import connect_web
@@ -83,18 +84,24 @@ def https_get(port: int, path: str) -> tuple[str, bytes]:
 
 
 class TLSTests(unittest.TestCase):
-    @inlineCallbacks
-    def test_telnet_over_tls_and_https(self):
+    def tls_server(self, **overrides: object) -> MudService:
+        """A server whose telnet and web listeners both speak TLS, with a fresh certificate."""
         folder = Path(self.mktemp())
         folder.mkdir(parents=True)
         key, cert = self_signed(folder)
         endpoint = f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}"
         settings = Settings(telnet=(endpoint,), web=(endpoint,), world=str(BUNDLED_WORLD),
-                            data=str(folder / "var"), autosave=3600)
+                            data=str(folder / "var"), autosave=3600).with_values(overrides,
+                                                                                 "test")
         service = build_service(settings, reactor=reactor, password_cost=CHEAP)
         service.privilegedStartService()
         service.startService()
         self.addCleanup(service.stopService)
+        return service
+
+    @inlineCallbacks
+    def test_telnet_over_tls_and_https(self):
+        service = self.tls_server()
         telnet_port, web_port = service.ports("telnet")[0], service.ports("web")[0]
 
         seen = yield threads.deferToThread(telnet_over_tls, telnet_port)
@@ -119,16 +126,7 @@ class TLSTests(unittest.TestCase):
 
     @inlineCallbacks
     def test_a_refused_tls_client_is_told_why_over_tls(self):
-        folder = Path(self.mktemp())
-        folder.mkdir(parents=True)
-        key, cert = self_signed(folder)
-        endpoint = f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}"
-        settings = Settings(telnet=(endpoint,), web=(endpoint,), world=str(BUNDLED_WORLD),
-                            data=str(folder / "var"), autosave=3600, connections_per_ip=1)
-        service = build_service(settings, reactor=reactor, password_cost=CHEAP)
-        service.privilegedStartService()
-        service.startService()
-        self.addCleanup(service.stopService)
+        service = self.tls_server(connections_per_ip=1)
         for what in ("telnet", "web"):
             told = yield threads.deferToThread(refused_over_tls, service.ports(what)[0])
             expected = "503 Service Unavailable" if what == "web" else "Sorry: too many"
