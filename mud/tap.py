@@ -101,14 +101,9 @@ class Options(usage.Options):
         self["allowed-origins"].extend(origins.replace(",", " ").split())
 
     def postOptions(self) -> None:
-        given = {key: self[key] for key in ("world", "data", "autosave")}
-        given["registrations_per_hour"] = self["registrations-per-hour"]
-        given["hashing_threads"] = self["hashing-threads"]
-        for option in ("output-buffer", "command-rate", "command-burst", "linkdead",
-                       "connections-per-ip", "new-connections-per-minute", "ping-interval",
-                       "ping-timeout", "login-timeout", "idle-timeout", "token-max-age",
-                       "stop-timeout", "save-grace", "fallback-dir"):
-            given[option.replace("-", "_")] = self[option]
+        # Every declared option is a setting of the same name (with _), but --config.
+        given = {option.replace("-", "_"): self[option]
+                 for option, *_ in self.optParameters if option != "config"}
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
         given["allowed_origins"] = self["allowed-origins"] or None
