@@ -3,7 +3,7 @@
 Grammar (full in docs/protocol.md). Every frame is one JSON object with a string ``type``.
   client -> server: register{name,password} | login{name,password} | resume{token}
                     | command{text} | ping
-  server -> client: hello{world,welcome,text} | login_ok{name,token,text}
+  server -> client: hello{world,welcome,text} | login_ok{name,token,commands,text}
                     | error{code,message,text} | pong | one frame per game event,
                     each with ``type``, a plain ``text`` rendering and structured fields.
 Bad input (not JSON, not an object, unknown type, wrong field types, a command before
@@ -23,6 +23,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.accounts import Refused
+from mud.commands import COMMANDS
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
 from mud.protocols import bounded_json
@@ -48,6 +49,13 @@ MAX_COMMAND = 4096
 
 
 _FRAMED = "ws-frame"
+
+
+def command_words() -> list[str]:
+    """The command words a client may offer to complete: every command's name and its
+    aliases that are whole words (``examine``, ``take``), not ``n``, ``ne`` or ``'``."""
+    aliases = (w for w in COMMANDS.by_word if w.isalpha() and len(w) >= 3)
+    return sorted({*COMMANDS.commands, *aliases})
 
 
 class BadFrame(Exception):
@@ -113,7 +121,7 @@ class GameWebSocket(BufferedWebSocket):
     def entered(self, name: str) -> None:
         generation, auth_time = self._grant
         token = self.tokens.issue(name.lower(), generation, auth_time)
-        self._send_raw(frame("login_ok", name=name, token=token,
+        self._send_raw(frame("login_ok", name=name, token=token, commands=command_words(),
                              text=f"You are {name}. Welcome to {self.game.world.name}."))
 
     def set_colour(self, preference: str) -> None:
