@@ -115,3 +115,9 @@ def test_web_listener_limits_match_the_code():
     from twisted.web.http import HTTPChannel
     assert f"{HTTPChannel.totalHeadersSize // 1024} KiB" in row("size of a request head")
     assert Settings().allowed_origins == () and "own origin" in row("pages that may open")
+
+
+def test_web_command_id_memory_matches_the_code():
+    from mud.protocols import command_ids
+    assert (f"{command_ids.PER_CHARACTER} a character, for {command_ids.CHARACTERS:,} "
+            "characters") in row("web command ids")

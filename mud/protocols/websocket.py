@@ -2,9 +2,10 @@
 
 Grammar (full in docs/protocol.md). Every frame is one JSON object with a string ``type``.
   client -> server: register{name,password} | login{name,password} | resume{token}
-                    | command{text} | ping
+                    | command{text, id?} | ping
   server -> client: hello{world,welcome,text} | login_ok{name,token,commands,text}
-                    | error{code,message,text} | pong | one frame per game event,
+                    | error{code,message,text} | pong | ack{id} (a command with an id
+                    arrived; see command_ids.py) | one frame per game event,
                     each with ``type``, a plain ``text`` rendering and structured fields.
 Bad input (not JSON, not an object, unknown type, wrong field types, a command before
 login) gets an ``error`` frame and the connection lives on. Oversized frames are refused
@@ -33,6 +34,7 @@ from mud.protocols.buffered_websocket import (
     BufferedWebSocketFactory,
     text_frame,
 )
+from mud.protocols.command_ids import MAX_ID, CommandIds
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.origins import OriginPolicy
 from mud.protocols.output_buffer import DEFAULT_CAP
@@ -176,8 +178,18 @@ class GameWebSocket(BufferedWebSocket):
 
     def _on_command(self, message: dict[str, Any]) -> None:
         text = _text_field(message, "text", MAX_COMMAND)
-        if self.session.character is None:
+        ident = message.get("id")
+        if ident is not None and (type(ident) is not int or not 0 <= ident <= MAX_ID):
+            raise BadFrame("bad_field", f"'id' must be a whole number from 0 to {MAX_ID}")
+        character = self.session.character
+        if character is None:
             raise BadFrame("not_logged_in", "Log in (or register) before sending commands.")
+        if ident is not None:
+            # Acknowledged on arrival, before it runs: the client then knows not to send it
+            # again. A resend of one that did arrive (its ack was lost) is not run twice.
+            self._send_raw(frame("ack", id=ident))
+            if not self.factory.command_ids.first_time(character.key, ident):
+                return
         self.session.line_received(" ".join(text.splitlines()))
 
     def _logging_in(self) -> None:
@@ -260,5 +272,6 @@ class GameWebSocketFactory(BufferedWebSocketFactory):
         if game.tokens is None:
             raise ValueError("the game WebSocket needs game.tokens to issue resume tokens")
         self.game = game
+        self.command_ids = CommandIds()
         # UTF-8 is checked in _parse, so a bad frame gets an error rather than a close.
         self.setProtocolOptions(utf8validateIncoming=False)
