@@ -56,7 +56,8 @@ AREA_KEYS = {"name": True, "description": False, "environment": False}
 ROOM_KEYS = {"name": True, "description": True, "environment": False, "exits": False,
              "items": False, "npcs": False}
 EXIT_KEYS = {"to": True, "description": False}
-ITEM_KEYS = {"name": True, "keywords": False, "description": True, "fixed": False}
+ITEM_KEYS = {"name": True, "keywords": False, "description": True, "fixed": False,
+             "plural": False}
 NPC_KEYS = {"name": True, "keywords": False, "description": True}
 
 
@@ -269,7 +270,10 @@ def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
             fixed = data.get("fixed", False)
             if not isinstance(fixed, bool):
                 raise ictx.fail(f"'fixed' must be true or false, not {_kind(fixed)}")
-            templates[tid] = ItemTemplate(tid, name, kws, ictx.text(data, "description"), fixed)
+            # "plural: loaves of bread" when the English rules in grouping.py get it wrong.
+            plural = " ".join(ictx.text(data, "plural").split())
+            templates[tid] = ItemTemplate(tid, name, kws, ictx.text(data, "description"), fixed,
+                                          plural)
 
         ctx, raw = _entries(folder / "npcs.yaml", real_root, "npc", required=False)
         for local, data in raw.items():

@@ -58,7 +58,9 @@ def test_look_shows_the_room_without_the_viewer(world, ann, bob):
     assert view.description.startswith("A narrow hall")
     assert view.exits == ("north", "east", "up")
     assert view.characters == ("Bob",)
-    assert view.items == ("a red apple", "a red apple", "an oak table")
+    # Identical things are grouped, in the order they lie.
+    assert [(g.label, g.count) for g in view.items] == [("two red apples", 2),
+                                                        ("an oak table", 1)]
     assert view.npcs == ()
 
 
@@ -300,7 +302,12 @@ def test_inventory(world, ann):
     actions.inventory(world, ann)
     event = only(ann)
     assert isinstance(event, Inventory)
-    assert event.items == ("a red apple",)
+    assert [g.label for g in event.items] == ["a red apple"]
+    actions.get(world, ann, "apple")
+    ann.link.take()
+    actions.inventory(world, ann)
+    assert [(g.name, g.count, g.label) for g in only(ann).items] == [
+        ("a red apple", 2, "two red apples")]
 
 
 def test_get_takes_one_item_and_tells_the_room(world, ann, bob):

@@ -36,7 +36,8 @@ def test_structured_fields():
     room = decoded(ev.RoomView("a:b", "a", "Hall", "Big.", ("north", "gate"), ("Bob",), (),
                                ("a lamp",)))
     assert room["exits"] == ["north", "gate"] and room["characters"] == ["Bob"]
-    assert room["items"] == ["a lamp"] and room["id"] == "a:b"
+    assert room["items"] == [{"name": "a lamp", "count": 1, "label": "a lamp"}]
+    assert room["id"] == "a:b"
     who = decoded(ev.WhoList((("Ann", 3, "web"), ("Bob", 0, "telnet"))))
     assert who["players"] == [{"name": "Ann", "idle": 3, "via": "web"},
                               {"name": "Bob", "idle": 0, "via": "telnet"}]

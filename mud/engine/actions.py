@@ -20,6 +20,7 @@ from mud.engine.events import (
     Tell,
     WhoList,
 )
+from mud.engine.grouping import group_items
 from mud.engine.model import NOBODY, Character, Exit, Item, Room
 from mud.engine.world import World
 
@@ -58,7 +59,7 @@ def room_view(world: World, actor: Character) -> RoomView:
     others = tuple(c.name if c.link is not NOBODY else f"{c.name} (link-dead)"
                    for c in room.characters if c is not actor)
     return RoomView(room.id, room.area, room.name, room.description, exits, others,
-                    tuple(n.name for n in room.npcs), tuple(i.name for i in room.items),
+                    tuple(n.name for n in room.npcs), group_items(room.items),
                     room.num, room.environment, world.area_names.get(room.area, room.area),
                     tuple(room.exits[x].target.num for x in exits))
 
@@ -187,7 +188,7 @@ def who(world: World, actor: Character) -> None:
 # -- items ------------------------------------------------------------------------------------
 
 def inventory(world: World, actor: Character) -> None:
-    actor.send(Inventory(tuple(i.name for i in actor.inventory)))
+    actor.send(Inventory(group_items(actor.inventory)))
 
 
 def _pick(query: str, pool: list[Item], where: str) -> list[Item]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from mud.engine.grouping import ItemGroup, as_groups
+
 
 class Event:
     """Base of all events. ``kind`` names the event on the wire (JSON ``type``)."""
@@ -95,7 +97,7 @@ class RoomView(Event):
 
     def __init__(self, room_id: str, area: str, name: str, description: str,
                  exits: tuple[str, ...], characters: tuple[str, ...], npcs: tuple[str, ...],
-                 items: tuple[str, ...], num: int = 0, environment: str = "",
+                 items: tuple[ItemGroup | str, ...], num: int = 0, environment: str = "",
                  area_name: str = "", exit_nums: tuple[int, ...] = ()) -> None:
         super().__init__()
         self.id = room_id
@@ -105,7 +107,8 @@ class RoomView(Event):
         self.exits = exits
         self.characters = characters
         self.npcs = npcs
-        self.items = items
+        # Identical things once, with a count; plain names (tests) are grouped too.
+        self.items = as_groups(items)
         self.num = num
         self.environment = environment
         self.area_name = area_name or area
@@ -223,12 +226,14 @@ class WhoList(Event):
 
 
 class Inventory(Event):
+    """What a character carries, identical things grouped as in ``RoomView.items``."""
+
     __slots__ = ("items",)
     kind = "inventory"
 
-    def __init__(self, items: tuple[str, ...]) -> None:
+    def __init__(self, items: tuple[ItemGroup | str, ...]) -> None:
         super().__init__()
-        self.items = items
+        self.items = as_groups(items)
 
 
 class HelpText(Event):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mud.engine.events import Event
+from mud.engine.grouping import pluralise
 
 
 class Listener(Protocol):
@@ -55,17 +56,19 @@ class Room:
 
 
 class ItemTemplate:
-    """What every copy of an item shares: name, keywords, description, whether it is fixed."""
+    """What every copy of an item shares: name, keywords, description, whether it is fixed,
+    and how several are called (``plural``: given by the world, else worked out once here)."""
 
-    __slots__ = ("description", "fixed", "id", "keywords", "name")
+    __slots__ = ("description", "fixed", "id", "keywords", "name", "plural")
 
     def __init__(self, template_id: str, name: str, keywords: tuple[str, ...],
-                 description: str, fixed: bool = False) -> None:
+                 description: str, fixed: bool = False, plural: str = "") -> None:
         self.id = template_id
         self.name = name
         self.keywords = keywords
         self.description = description
         self.fixed = fixed
+        self.plural = plural or pluralise(name)
 
 
 class Item:
@@ -81,6 +84,10 @@ class Item:
     @property
     def name(self) -> str:
         return self.template.name
+
+    @property
+    def plural(self) -> str:
+        return self.template.plural
 
     @property
     def keywords(self) -> tuple[str, ...]:

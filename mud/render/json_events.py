@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mud.engine import events as ev
+from mud.engine.grouping import ItemGroup
 from mud.render.text import TextStyle, render
 
 _STYLE = "json"
@@ -20,12 +21,17 @@ UNWRAPPED = TextStyle(colour=False, width=1_000_000)
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+def _items(groups: tuple[ItemGroup, ...]) -> list[dict[str, Any]]:
+    # Identical things once: the singular name, how many, and how the group reads.
+    return [{"name": g.name, "count": g.count, "label": g.label} for g in groups]
+
+
 def _room(e: ev.RoomView) -> dict[str, Any]:
     return {"id": e.id, "num": e.num, "name": e.name, "area": e.area,
             "area_name": e.area_name, "environment": e.environment,
             "description": e.description, "exits": list(e.exits),
             "exit_nums": dict(zip(e.exits, e.exit_nums, strict=False)),
-            "characters": list(e.characters), "npcs": list(e.npcs), "items": list(e.items)}
+            "characters": list(e.characters), "npcs": list(e.npcs), "items": _items(e.items)}
 
 
 FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
@@ -39,7 +45,7 @@ FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
                               "target": e.target, "own": e.own},
     ev.WhoList: lambda e: {"players": [{"name": n, "idle": i, "via": v}
                                        for n, i, v in e.players]},
-    ev.Inventory: lambda e: {"items": list(e.items)},
+    ev.Inventory: lambda e: {"items": _items(e.items)},
     ev.Examine: lambda e: {"what": e.what, "name": e.name, "description": e.description},
     ev.ExitList: lambda e: {"exits": [{"name": n, "to": t} for n, t in e.exits]},
     ev.HelpText: lambda e: {"topic": e.topic, "topics": list(e.topics)},

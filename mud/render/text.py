@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mud.render.wrapping import RESET, fit, reflow
 from mud.engine import events as ev
 from mud.engine.directions import SHORT
 
@@ -126,7 +127,7 @@ def _room(e: ev.RoomView, p: _Painter) -> str:
         lines.append(p("npc", f"{npc[:1].upper()}{npc[1:]} is here."))
     if e.characters:
         verb = "is" if len(e.characters) == 1 else "are"
-        lines.append(p("people", f"{_join(e.characters)} {verb} here."))
+        lines.append(p("people", f"{_join(_marked(e.characters, e.linkdead))} {verb} here."))
     if e.items:
         lines.append(p.wrap("You see " + _join(e.items) + " here."))
     return "\n".join(lines)

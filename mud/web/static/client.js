@@ -498,7 +498,9 @@
 
     fillList(el.roomCharacters, el.roomCharactersRow, msg.characters);
     fillList(el.roomNpcs, el.roomNpcsRow, msg.npcs);
-    fillList(el.roomItems, el.roomItemsRow, msg.items);
+    // Identical things come once with a count: show how the group reads ("two red apples").
+    fillList(el.roomItems, el.roomItemsRow,
+             list(msg.items).map((item) => (item && typeof item.label === 'string' ? item.label : item)));
   }
 
   function fillList(ul, row, values) {

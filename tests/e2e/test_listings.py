@@ -1,0 +1,56 @@
+"""Listings and commands over real sockets (issue 10, items 6-9): grouped things in rooms and
+inventories (telnet text and web JSON), `quit` needing the whole word, aliases in help, and
+a player's own description seen by others and kept across logins and restarts."""
+
+from __future__ import annotations
+
+from twisted.internet.defer import inlineCallbacks
+
+from tests.e2e.client import connect
+from tests.e2e.server import ServerTestCase
+from tests.e2e.wsclient import connect_web
+
+
+class GroupedItemsTests(ServerTestCase):
+    @inlineCallbacks
+    def test_telnet_room_and_inventory_list_identical_things_once_with_a_count(self):
+        self.start()
+        ann = yield connect(self.telnet_port)
+        yield ann.ask("create Ann secret1", "Village Square")
+        # The market, one step east of the start, has three apples and a lantern.
+        out = yield ann.ask("east", "Market Row")
+        yield ann.wait_for("here.")
+        out = ann.text()
+        self.assertIn("You see a brass lantern and three red apples here.", out)
+        self.assertNotIn("a red apple, a red apple", out)
+        yield ann.ask("get all.apple", "You pick up a red apple.")
+        yield ann.ask("inventory", "You are carrying:")
+        yield ann.wait_for("three red apples")
+        yield ann.ask("drop apple", "You drop a red apple.")
+        out = yield ann.ask("look", "You see a brass lantern and a red apple here.")
+        yield ann.ask("i", "two red apples")
+        ann.transport.loseConnection()
+        yield ann.closed
+
+    @inlineCallbacks
+    def test_web_room_frame_carries_item_counts(self):
+        self.start()
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        web.send(type="register", name="Wynn", password="secret1")
+        yield web.wait("login_ok")
+        yield web.wait("room", name="Village Square")
+        web.command("east")
+        room = yield web.wait("room", name="Market Row")
+        self.assertIn({"name": "a red apple", "count": 3, "label": "three red apples"},
+                      room["items"])
+        self.assertIn({"name": "a brass lantern", "count": 1, "label": "a brass lantern"},
+                      room["items"])
+        self.assertIn("three red apples", room["text"])
+        web.command("get all.apple")
+        web.command("inventory")
+        inventory = yield web.wait("inventory")
+        self.assertEqual(inventory["items"], [{"name": "a red apple", "count": 3,
+                                               "label": "three red apples"}])
+        web.sendClose()
+        yield web.closed
