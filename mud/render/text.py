@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mud.render.wrapping import RESET, fit, reflow
 from mud.engine import events as ev
 from mud.engine.directions import SHORT
 
@@ -127,9 +126,9 @@ def _room(e: ev.RoomView, p: _Painter) -> str:
         lines.append(p("npc", f"{npc[:1].upper()}{npc[1:]} is here."))
     if e.characters:
         verb = "is" if len(e.characters) == 1 else "are"
-        lines.append(p("people", f"{_join(_marked(e.characters, e.linkdead))} {verb} here."))
+        lines.append(p("people", f"{_join(e.characters)} {verb} here."))
     if e.items:
-        lines.append(p.wrap("You see " + _join(e.items) + " here."))
+        lines.append(p.wrap("You see " + _join(tuple(g.label for g in e.items)) + " here."))
     return "\n".join(lines)
 
 
@@ -177,7 +176,7 @@ def _who(e: ev.WhoList, p: _Painter) -> str:
 def _inventory(e: ev.Inventory, p: _Painter) -> str:
     if not e.items:
         return "You are carrying nothing."
-    return "You are carrying:\n" + "\n".join(f"  {name}" for name in e.items)
+    return "You are carrying:\n" + "\n".join(f"  {group.label}" for group in e.items)
 
 
 RENDERERS: dict[type, Callable[..., str]] = {
