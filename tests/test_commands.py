@@ -400,6 +400,38 @@ def test_quit_calls_the_hook(ann):
     assert ann.hooks.calls == [("quit",)]
 
 
+@pytest.mark.parametrize("line", ["q", "qu", "qui", "QUI", "qu now"])
+def test_a_prefix_of_quit_does_not_quit_and_says_to_type_it_in_full(ann, line):
+    message = ann.error(line)
+    assert message.startswith("Type 'quit' in full")
+    assert ann.hooks.calls == []
+    assert COMMANDS.lookup(line.split()[0]) is None
+    assert ann.type("QUIT") == [] and ann.hooks.calls == [("quit",)]
+
+
+def test_a_whole_word_command_answers_to_its_name_and_aliases_only():
+    table = CommandTable()
+    ran: list[str] = []
+
+    @table.register("shutdown", "halt", family="account", whole_word=True)
+    def shutdown(ctx, args):
+        """shutdown"""
+        ran.append("shutdown")
+
+    @table.register("shout", family="talk")
+    def shout(ctx, args):
+        """shout"""
+        ran.append("shout")
+
+    assert table.lookup("shutdown").name == "shutdown"
+    assert table.lookup("halt").name == "shutdown"
+    assert table.lookup("shutd") is None
+    # "sh" was ambiguous between the two; now only shout takes prefixes.
+    assert table.lookup("sh").name == "shout"
+    assert table.cut_short("shutd").name == "shutdown"
+    assert table.unknown_message("shutd").startswith("Type 'shutdown' in full")
+
+
 def test_password_calls_the_hook(ann):
     assert ann.type("password old-secret new-secret") == []
     assert ann.hooks.calls == [("password", "old-secret", "new-secret")]

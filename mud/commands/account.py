@@ -20,7 +20,8 @@ def password(ctx: Context, args: str) -> None:
     ctx.account.change_password(parts[0], parts[1])
 
 
-@command("quit", family="account")
+# Leaving must be meant: "q" or "qui" is not quit (as in Diku MUDs).
+@command("quit", family="account", whole_word=True)
 def quit_(ctx: Context, args: str) -> None:
     """quit
 

@@ -1,7 +1,9 @@
 """The command table: registration, lookup by name/alias/prefix, and dispatch of one line.
 
 A command is a function ``(ctx, args) -> None`` whose docstring is its help text. The first
-docstring line is the usage summary shown in the help index.
+docstring line is the usage summary shown in the help index. A command registered with
+``whole_word=True`` (``quit``) answers only to its full name and aliases, never to a prefix,
+so a stray ``q`` cannot do something that drastic; a prefix of it is told to type it in full.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Command:
     family: str
     aliases: tuple[str, ...] = ()
     help: str = field(default="")
+    # Only the full name (or an alias) runs it: no prefix matching.
+    whole_word: bool = False
 
     @property
     def summary(self) -> str:
@@ -66,10 +70,11 @@ class CommandTable:
         # One-character prefixes that need no space: "'hello", ":waves".
         self.punctuation: dict[str, Command] = {}
 
-    def register(self, name: str, *aliases: str, family: str) -> Callable[[Handler], Handler]:
+    def register(self, name: str, *aliases: str, family: str,
+                 whole_word: bool = False) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
             text = inspect.cleandoc(handler.__doc__ or "")
-            cmd = Command(name, handler, family, aliases, text)
+            cmd = Command(name, handler, family, aliases, text, whole_word)
             self.commands[name] = cmd
             for word in (name, *aliases):
                 if word in self.by_word:
@@ -81,11 +86,18 @@ class CommandTable:
         return decorate
 
     def lookup(self, word: str) -> Command | None:
-        """Exact name or alias, else a unique prefix of a command name."""
+        """Exact name or alias, else a unique prefix of a command name (not of a
+        ``whole_word`` command's)."""
         word = word.lower()
         if word in self.by_word:
             return self.by_word[word]
-        hits = [c for n, c in self.commands.items() if n.startswith(word)]
+        hits = [c for n, c in self.commands.items() if n.startswith(word) and not c.whole_word]
+        return hits[0] if len(hits) == 1 else None
+
+    def cut_short(self, word: str) -> Command | None:
+        """The ``whole_word`` command ``word`` is a prefix of, if any: "qui" -> quit."""
+        word = word.lower()
+        hits = [c for n, c in self.commands.items() if c.whole_word and n.startswith(word)]
         return hits[0] if len(hits) == 1 else None
 
     def split(self, line: str) -> tuple[str, str]:
@@ -117,6 +129,9 @@ class CommandTable:
             ctx.send(Error(refusal.message))
 
     def unknown_message(self, word: str) -> str:
+        whole = self.cut_short(word)
+        if whole is not None:
+            return f"Type '{whole.name}' in full to use it ('{word}' is not enough)."
         shown = word if len(word) <= 30 else word[:30] + "..."
         close = difflib.get_close_matches(word, list(self.by_word), n=1, cutoff=0.75)
         hint = f" Did you mean '{close[0]}'?" if close else ""

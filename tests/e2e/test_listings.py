@@ -54,3 +54,19 @@ class GroupedItemsTests(ServerTestCase):
                                                "label": "three red apples"}])
         web.sendClose()
         yield web.closed
+
+
+class QuitInFullTests(ServerTestCase):
+    @inlineCallbacks
+    def test_a_prefix_of_quit_keeps_the_player_in_and_quit_itself_leaves(self):
+        service = self.start()
+        ann = yield connect(self.telnet_port)
+        yield ann.ask("create Ann secret1", "Village Square")
+        for word in ("q", "qu", "qui"):
+            yield ann.ask(word, f"Type 'quit' in full to use it ('{word}' is not enough).")
+        # Still in the game and answering.
+        yield ann.ask("say still here", 'You say, "still here"')
+        self.assertIn("ann", service.game.world.online)
+        yield ann.ask("quit", "Farewell")
+        yield ann.closed
+        self.assertNotIn("ann", service.game.world.online)

@@ -93,7 +93,7 @@
   let authInFlight = false;  // login/register/resume sent, no answer yet
   let authed = false;        // login_ok seen on the current socket
   let goodbyeKind = null;    // 'quit' | 'takeover' | 'idle' | 'login_timeout' | 'server'
-  let quitAt = 0;            // when the player last sent quit (or a prefix of it)
+  let quitAt = 0;            // when the player last sent quit (the whole word: 'q' is not quit)
   let held = [];             // commands typed while a resume is in flight
   let gameShown = false;
   let whoTimer = 0;
@@ -712,7 +712,7 @@
     }
     addLine('command', shown);
     const word = firstWord(text);
-    quitAt = word && 'quit'.startsWith(word) ? Date.now() : 0;
+    quitAt = word === 'quit' ? Date.now() : 0;
     return true;
   }
 
