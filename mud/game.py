@@ -85,7 +85,9 @@ class Game:
         self.sessions: set[Session] = set()
         self.saves = SaveQueue(store)
         self.shutting_down = False
-        # Told ("join"|"leave", name, via) as characters enter and leave the world.
+        # Told (what, name, via) as characters enter and leave the world ("join", "leave"),
+        # as a connection dies and leaves its body waiting ("linkdead"), and as a body is
+        # taken back or taken over by another connection ("relinked").
         self.presence: list[Callable[[str, str, str], None]] = []
         # Web resume tokens (set by build_service; None where nothing issues them).
         self.tokens: ResumeTokens | None = None
@@ -227,6 +229,7 @@ class Game:
         clock: Any = self.world.clock
         self._linkdead_timers[character.key] = clock.callLater(
             self.linkdead, self._linkdead_expired, character)
+        self._announce("linkdead", character)
 
     def _linkdead_expired(self, character: Character) -> None:
         self._linkdead_timers.pop(character.key, None)
@@ -276,6 +279,7 @@ class Game:
     def _take_over(self, session: Session, character: Character) -> None:
         self._cancel_linkdead(character.key)
         old = character.link
+        was_via = character.via
         character.link = session
         character.via = session.via
         session.character = character
@@ -285,6 +289,9 @@ class Game:
         session.entered(character)
         session.send(Message("You take over your body where you left it."))
         actions.look(self.world, character)
+        # Listeners saw the body go link-dead (or connected another way): tell them it is back.
+        if old is NOBODY or was_via != character.via:
+            self._announce("relinked", character)
 
     def leave(self, session: Session) -> Deferred[bool]:
         """Save the session's character and take it out of the world; fires True once it

@@ -399,3 +399,28 @@ def test_items_moved_by_actions_are_saved(world, ann):
     snap = world.snapshot_dirty()
     assert snap.items == [("home:hall/home:apple#1", "room", "home:loft")]
     assert [c.room for c in snap.characters] == ["home:loft"]
+
+
+# -- link-dead players (issue 10, items 4 and 5) ---------------------------------------------
+
+def test_room_view_keeps_names_bare_and_says_apart_who_is_link_dead(world, ann, bob):
+    from mud.engine.model import NOBODY
+    cora = join(world, "Cora")
+    cora.link = NOBODY  # her connection died: the body waits in the hall
+    view = actions.room_view(world, ann)
+    assert view.characters == ("Bob", "Cora")
+    assert view.linkdead == ("Cora",)
+    assert actions.room_view(world, cora).linkdead == ()
+
+
+def test_who_marks_link_dead_players_and_keeps_how_they_were_connected(world, clock):
+    from mud.engine.model import NOBODY
+    ann = join(world, "Ann")
+    ann.via = "telnet"
+    cora = join(world, "Cora")
+    cora.via = "web"
+    cora.link = NOBODY
+    actions.who(world, ann)
+    event = only(ann)
+    assert event.players == (("Ann", 0, "telnet"), ("Cora", 0, "web"))
+    assert event.linkdead == ("Cora",)

@@ -388,6 +388,27 @@ def test_help_by_alias_or_prefix(ann, line, topic):
     assert ann.one(line).topic == topic
 
 
+@pytest.mark.parametrize("line", ["help look", "help x", "help examine", "help l", "? x"])
+def test_help_on_look_lists_its_aliases(ann, line):
+    event = ann.one(line)
+    assert event.topic == "look"
+    assert event.text.startswith("look [thing]")
+    assert event.text.endswith("Also: l, examine, x")
+
+
+def test_every_alias_shows_in_its_help_and_in_the_index(ann):
+    index = ann.one("help").text
+    for cmd in COMMANDS.commands.values():
+        entry = ann.one(f"help {cmd.name}").text
+        for alias in cmd.aliases:
+            shown = [w for w in cmd.alias_words if w.startswith(alias)]
+            assert shown, (cmd.name, alias)
+            assert f"Also: {', '.join(cmd.alias_words)}" in entry, cmd.name
+        if cmd.aliases and cmd.family != "movement":
+            assert f"  {cmd.summary} ({', '.join(cmd.alias_words)})" in index, cmd.name
+    assert "say <words> ('<words>)" in index and "help [topic] (?)" in index
+
+
 def test_help_on_a_topic(ann):
     event = ann.one("help start")
     assert (event.topic, event.text) == ("start", TOPICS["start"])

@@ -39,8 +39,8 @@ def test_structured_fields():
     assert room["items"] == [{"name": "a lamp", "count": 1, "label": "a lamp"}]
     assert room["id"] == "a:b"
     who = decoded(ev.WhoList((("Ann", 3, "web"), ("Bob", 0, "telnet"))))
-    assert who["players"] == [{"name": "Ann", "idle": 3, "via": "web"},
-                              {"name": "Bob", "idle": 0, "via": "telnet"}]
+    assert who["players"] == [{"name": "Ann", "idle": 3, "via": "web", "linkdead": False},
+                              {"name": "Bob", "idle": 0, "via": "telnet", "linkdead": False}]
     refused = decoded(ev.Error("You cannot."))
     assert (refused["type"], refused["code"], refused["message"]) == ("error", "refused",
                                                                      "You cannot.")
@@ -67,3 +67,14 @@ def test_text_for_browsers_is_not_hard_wrapped():
     description = "word " * 60
     room = json.loads(render_json(ev.RoomView("a:b", "a", "Hall", description, (), (), (), ())))
     assert description.strip() in room["text"]
+
+
+def test_link_dead_status_is_a_field_of_its_own():
+    room = decoded(ev.RoomView("a:b", "a", "Hall", "Big.", (), ("Bob", "Cora"), (), (),
+                               linkdead=("Cora",)))
+    assert room["characters"] == ["Bob", "Cora"]
+    assert room["linkdead"] == ["Cora"]
+    assert room["text"].endswith("Bob and Cora (link-dead) are here.")
+    who = decoded(ev.WhoList((("Ann", 3, "web"), ("Cora", 90, "telnet")), linkdead=("Cora",)))
+    assert who["players"] == [{"name": "Ann", "idle": 3, "via": "web", "linkdead": False},
+                              {"name": "Cora", "idle": 90, "via": "telnet", "linkdead": True}]

@@ -222,3 +222,27 @@ def test_unknown_event_types_fall_back_to_their_text():
 
     assert render(Notice("Look out."), PLAIN) == "Look out."
     assert render(Blank(), ANSI) == ""
+
+
+def test_room_marks_link_dead_people_in_the_sentence():
+    view = ev.RoomView("a:b", "a", "Hall", "Big.", (), ("Cora", "Finn"), (), (),
+                       linkdead=("Cora",))
+    assert render(view, PLAIN).splitlines()[-1] == "Cora (link-dead) and Finn are here."
+
+
+def test_who_counts_only_connected_players_and_lists_link_dead_ones_apart():
+    event = ev.WhoList((("Ann", 0, "telnet"), ("Bob", 185, "web"), ("Cora", 400, "telnet"),
+                        ("Dan", 0, "web")), linkdead=("Cora", "Dan"))
+    lines = render(event, PLAIN).splitlines()
+    assert lines[0] == "Players online: 2"
+    assert [line.split()[0] for line in lines[1:3]] == ["Ann", "Bob"]
+    assert lines[3] == "Link-dead: Cora, Dan"
+    assert len(lines) == 4
+
+
+def test_who_rows_fit_forty_columns_however_long_the_name_or_the_idle_time():
+    for idle, shown in ((59 * 60, "idle 59m"), (23 * 3600, "idle 23h"), (40 * 86400, "idle 40d")):
+        text = render(ev.WhoList((("A" * 20, idle, "telnet"),)), TextStyle(colour=False,
+                                                                           width=40))
+        row = text.splitlines()[1]
+        assert row.endswith(shown) and len(row) <= 39, row

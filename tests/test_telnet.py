@@ -203,7 +203,8 @@ def test_a_dropped_connection_leaves_a_link_dead_body_until_the_timeout():
     bob.drop()
     assert "Bob has lost the connection" not in ann.read()  # Bob is north, not here
     assert "Bob (link-dead) is here." in ann.type("n")
-    assert "link-dead" in ann.type("who")
+    who = ann.type("who")
+    assert "Players online: 1" in who and "Link-dead: Bob" in who
     assert game.store.characters["bob"].room == "village:high_street"
     game.world.clock.advance(game.linkdead - 1)
     assert "bob" in game.world.online

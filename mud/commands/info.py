@@ -23,7 +23,7 @@ TOPICS: dict[str, str] = {
 
 @command("look", "l", "examine", "x", family="info")
 def look(ctx: Context, args: str) -> None:
-    """look [thing]   (or: l)
+    """look [thing]
 
     Without a word: describe the room, its exits, who and what is here.
     With one: look closely at an item, a person, or an exit. Example: look lantern
@@ -39,7 +39,7 @@ def look(ctx: Context, args: str) -> None:
 
 @command("help", "?", family="info")
 def help_(ctx: Context, args: str) -> None:
-    """help [topic]   (or: ?)
+    """help [topic]
 
     Without a topic: list every command. With one: explain that command or topic.
     Example: help give
@@ -54,7 +54,7 @@ def help_(ctx: Context, args: str) -> None:
             cmds = sorted((c for c in COMMANDS.commands.values()
                            if c.family == family and c.name not in DIRECTIONS),
                           key=lambda c: c.name)
-            lines.extend(f"  {cmd.summary}" for cmd in cmds)
+            lines.extend(f"  {cmd.index_line}" for cmd in cmds)
         lines.append("Topics: " + ", ".join(sorted(TOPICS)))
         names = tuple(sorted(COMMANDS.commands)) + tuple(sorted(TOPICS))
         ctx.send(HelpText("", "\n".join(lines), names))
@@ -66,5 +66,5 @@ def help_(ctx: Context, args: str) -> None:
     if cmd is None:
         raise actions.Refusal(f"There is no help on '{topic[:30]}'. Type 'help' for the list "
                               "of commands.")
-    ctx.send(HelpText(cmd.name, cmd.help))
+    ctx.send(HelpText(cmd.name, cmd.full_help))
 

@@ -10,7 +10,7 @@ from mud.engine import actions
 
 @command("get", "take", family="items")
 def get(ctx: Context, args: str) -> None:
-    """get <item>   (or: take <item>)
+    """get <item>
 
     Pick something up from the room. 'get all' takes everything you can carry;
     '2.key' names the second key when there are several.
@@ -45,7 +45,7 @@ def give(ctx: Context, args: str) -> None:
 
 @command("inventory", "i", "inv", family="items")
 def inventory(ctx: Context, args: str) -> None:
-    """inventory   (or: i)
+    """inventory
 
     List what you are carrying.
     """

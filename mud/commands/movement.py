@@ -24,7 +24,7 @@ def _direction_command(direction: str, short: str) -> None:
     def walk(ctx: Context, args: str) -> None:
         actions.go(ctx.world, ctx.actor, direction)
 
-    walk.__doc__ = (f"{direction} ({short})\n\nWalk {direction}, if there is a way. "
+    walk.__doc__ = (f"{direction}\n\nWalk {direction}, if there is a way. "
                     "Type 'exits' to see the ways out of a room.")
     command(direction, short, family="movement")(walk)
 

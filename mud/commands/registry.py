@@ -60,6 +60,27 @@ class Command:
     def summary(self) -> str:
         return self.help.splitlines()[0] if self.help else self.name
 
+    @property
+    def alias_words(self) -> tuple[str, ...]:
+        """The aliases as a player types them: "l", "x"; a punctuation alias that needs
+        words after it with them, as the usage line names them ("'<words>" for say)."""
+        usage = self.summary.split(" ", 1)
+        rest = usage[1].strip() if len(usage) > 1 else ""
+        glue = rest if rest.startswith("<") else ""
+        return tuple(a + glue if len(a) == 1 and not a.isalnum() else a for a in self.aliases)
+
+    @property
+    def index_line(self) -> str:
+        """The help index's line: usage, then the aliases compactly ("look [thing] (l, x)")."""
+        words = self.alias_words
+        return f"{self.summary} ({', '.join(words)})" if words else self.summary
+
+    @property
+    def full_help(self) -> str:
+        """The help entry: the docstring, then every alias ("Also: l, examine, x")."""
+        words = self.alias_words
+        return f"{self.help}\n\nAlso: {', '.join(words)}" if words else self.help
+
 
 class CommandTable:
     """Commands by name and alias. One shared instance, ``COMMANDS``, holds the game's."""

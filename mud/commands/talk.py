@@ -8,7 +8,7 @@ from mud.engine import actions
 
 @command("say", "'", family="talk")
 def say(ctx: Context, args: str) -> None:
-    """say <words>   (or: 'words)
+    """say <words>
 
     Say something aloud to everyone in the room.
     Example: say Well met!   or   'Well met!
@@ -18,7 +18,7 @@ def say(ctx: Context, args: str) -> None:
 
 @command("emote", ":", family="talk")
 def emote(ctx: Context, args: str) -> None:
-    """emote <action>   (or: :action)
+    """emote <action>
 
     Show the room what you do. 'emote waves cheerfully' shows 'Ann waves cheerfully.'
     """

@@ -56,12 +56,14 @@ def _room(actor: Character) -> Room:
 def room_view(world: World, actor: Character) -> RoomView:
     room = _room(actor)
     exits = tuple(sorted(room.exits, key=directions.sort_key))
-    others = tuple(c.name if c.link is not NOBODY else f"{c.name} (link-dead)"
-                   for c in room.characters if c is not actor)
-    return RoomView(room.id, room.area, room.name, room.description, exits, others,
+    people = [c for c in room.characters if c is not actor]
+    # Names stay names; which of them are link-dead is a field of its own, for every renderer.
+    return RoomView(room.id, room.area, room.name, room.description, exits,
+                    tuple(c.name for c in people),
                     tuple(n.name for n in room.npcs), group_items(room.items),
                     room.num, room.environment, world.area_names.get(room.area, room.area),
-                    tuple(room.exits[x].target.num for x in exits))
+                    tuple(room.exits[x].target.num for x in exits),
+                    linkdead=tuple(c.name for c in people if c.link is NOBODY))
 
 
 def look(world: World, actor: Character) -> None:
@@ -180,9 +182,9 @@ def tell(world: World, actor: Character, name: str, text: str) -> None:
 def who(world: World, actor: Character) -> None:
     now = world.clock.seconds()
     players = sorted(world.online.values(), key=lambda c: c.key)
-    actor.send(WhoList(tuple((c.name, int(max(0.0, now - c.last_active)),
-                              c.via if c.link is not NOBODY else "link-dead")
-                             for c in players)))
+    actor.send(WhoList(tuple((c.name, int(max(0.0, now - c.last_active)), c.via)
+                             for c in players),
+                       linkdead=tuple(c.name for c in players if c.link is NOBODY)))
 
 
 # -- items ------------------------------------------------------------------------------------

@@ -89,16 +89,18 @@ class RoomView(Event):
     """What a character sees on entering or looking: the room and who and what is in it.
 
     ``num`` is the room's stable number and ``exit_nums`` the numbers of the rooms the
-    exits lead to, in the order of ``exits`` (for clients' mappers)."""
+    exits lead to, in the order of ``exits`` (for clients' mappers). ``characters`` are
+    names only; ``linkdead`` names those of them whose connection died (their bodies wait)."""
 
     __slots__ = ("area", "area_name", "characters", "description", "environment", "exit_nums",
-                 "exits", "id", "items", "name", "npcs", "num")
+                 "exits", "id", "items", "linkdead", "name", "npcs", "num")
     kind = "room"
 
     def __init__(self, room_id: str, area: str, name: str, description: str,
                  exits: tuple[str, ...], characters: tuple[str, ...], npcs: tuple[str, ...],
                  items: tuple[ItemGroup | str, ...], num: int = 0, environment: str = "",
-                 area_name: str = "", exit_nums: tuple[int, ...] = ()) -> None:
+                 area_name: str = "", exit_nums: tuple[int, ...] = (),
+                 linkdead: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.id = room_id
         self.area = area
@@ -113,6 +115,7 @@ class RoomView(Event):
         self.environment = environment
         self.area_name = area_name or area
         self.exit_nums = exit_nums
+        self.linkdead = linkdead
 
 
 class Examine(Event):
@@ -215,14 +218,18 @@ class ItemAction(Event):
 
 
 class WhoList(Event):
-    """Everyone online: (name, idle seconds, how connected) per player."""
+    """Everyone in the world: (name, idle seconds, how connected) per player. ``linkdead``
+    names the players whose connection died: their bodies wait in the world, but they are
+    not online, and ``via`` stays how they were last connected."""
 
-    __slots__ = ("players",)
+    __slots__ = ("linkdead", "players")
     kind = "who"
 
-    def __init__(self, players: tuple[tuple[str, int, str], ...]) -> None:
+    def __init__(self, players: tuple[tuple[str, int, str], ...],
+                 linkdead: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.players = players
+        self.linkdead = linkdead
 
 
 class Inventory(Event):

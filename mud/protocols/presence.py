@@ -1,9 +1,12 @@
 """``/presence``: a read-only WebSocket feed of who is online.
 
-On connect a ``snapshot`` of everyone online, then a ``join`` or ``leave`` frame as
-characters enter and leave the world. Each change is encoded and framed once for every
-listener, and written through each listener's bounded output buffer, so a listener that
-stops reading is dropped at its cap instead of piling frames up.
+On connect a ``snapshot`` of everyone in the world (each with ``linkdead``), then a
+``join`` or ``leave`` frame as characters enter and leave the world, ``linkdead`` when a
+character's connection dies (the body stays, waiting) and ``relinked`` when its player
+takes it back (or a connection of another kind takes the body over). Each change is
+encoded and framed once for every listener, and written through each listener's bounded
+output buffer, so a listener that stops reading is dropped at its cap instead of piling
+frames up.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from mud.engine.model import NOBODY
 from mud.protocols.buffered_websocket import (
     BufferedWebSocket,
     BufferedWebSocketFactory,
@@ -31,9 +35,11 @@ def encode(body: Any) -> bytes:
 
 
 def who_online(game: Game) -> list[dict[str, Any]]:
-    """Everyone in the world: name, idle seconds and how they are connected."""
+    """Everyone in the world: name, idle seconds, how they are (or were last) connected,
+    and whether their connection died (``linkdead``: the body waits for its player)."""
     now = game.world.clock.seconds()
-    return [{"name": c.name, "idle": int(max(0.0, now - c.last_active)), "via": c.via}
+    return [{"name": c.name, "idle": int(max(0.0, now - c.last_active)), "via": c.via,
+             "linkdead": c.link is NOBODY}
             for c in sorted(game.world.online.values(), key=lambda c: c.key)]
 
 
@@ -42,7 +48,8 @@ class PresenceProtocol(BufferedWebSocket):
 
     def onOpen(self) -> None:
         super().onOpen()
-        players = [{"name": p["name"], "via": p["via"]} for p in who_online(self.factory.game)]
+        players = [{"name": p["name"], "via": p["via"], "linkdead": p["linkdead"]}
+                   for p in who_online(self.factory.game)]
         self.send_frame(text_frame(encode({"type": "snapshot", "players": players})))
         self.factory.listeners.add(self)
 
@@ -71,8 +78,9 @@ class PresenceFactory(BufferedWebSocketFactory):
         self.listeners.clear()
 
     def changed(self, what: str, name: str, via: str) -> None:
+        """``what`` is join, leave, linkdead or relinked (game.Game.presence)."""
         body = {"type": what, "name": name}
-        if what == "join":
+        if what in ("join", "relinked"):
             body["via"] = via
         data = text_frame(encode(body))  # encoded and framed once for every listener
         for listener in list(self.listeners):

@@ -2,8 +2,8 @@
 
     /            the web client (mud/web/static), no build step
     /ws          the game WebSocket (protocols/websocket.py)
-    /api/who     JSON list of who is online
-    /presence    a read-only WebSocket feed: a snapshot, then join/leave events
+    /api/who     JSON list of who is in the world, each marked linkdead or not
+    /presence    a read-only WebSocket feed: a snapshot, then join/leave/linkdead/relinked
 
 This is the only module where the web tree meets the WebSocket factories.
 """

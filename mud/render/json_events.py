@@ -31,7 +31,14 @@ def _room(e: ev.RoomView) -> dict[str, Any]:
             "area_name": e.area_name, "environment": e.environment,
             "description": e.description, "exits": list(e.exits),
             "exit_nums": dict(zip(e.exits, e.exit_nums, strict=False)),
-            "characters": list(e.characters), "npcs": list(e.npcs), "items": _items(e.items)}
+            "characters": list(e.characters), "linkdead": list(e.linkdead),
+            "npcs": list(e.npcs), "items": _items(e.items)}
+
+
+def _who(e: ev.WhoList) -> dict[str, Any]:
+    dead = set(e.linkdead)
+    return {"players": [{"name": n, "idle": i, "via": v, "linkdead": n in dead}
+                        for n, i, v in e.players]}
 
 
 FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
@@ -43,8 +50,7 @@ FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
     ev.Depart: lambda e: {"name": e.name, "phrase": e.phrase},
     ev.ItemAction: lambda e: {"actor": e.actor, "verb": e.verb, "item": e.item,
                               "target": e.target, "own": e.own},
-    ev.WhoList: lambda e: {"players": [{"name": n, "idle": i, "via": v}
-                                       for n, i, v in e.players]},
+    ev.WhoList: _who,
     ev.Inventory: lambda e: {"items": _items(e.items)},
     ev.Examine: lambda e: {"what": e.what, "name": e.name, "description": e.description},
     ev.ExitList: lambda e: {"exits": [{"name": n, "to": t} for n, t in e.exits]},

@@ -126,7 +126,7 @@ def _room(e: ev.RoomView, p: _Painter) -> str:
         lines.append(p("npc", f"{npc[:1].upper()}{npc[1:]} is here."))
     if e.characters:
         verb = "is" if len(e.characters) == 1 else "are"
-        lines.append(p("people", f"{_join(e.characters)} {verb} here."))
+        lines.append(p("people", f"{_join(_marked(e.characters, e.linkdead))} {verb} here."))
     if e.items:
         lines.append(p.wrap("You see " + _join(tuple(g.label for g in e.items)) + " here."))
     return "\n".join(lines)
@@ -165,11 +165,35 @@ def _item(e: ev.ItemAction, p: _Painter) -> str:
     return f"{actor} {'give' if e.own else 'gives'} {e.item} to {e.target}."
 
 
+def _marked(names: tuple[str, ...], linkdead: tuple[str, ...]) -> tuple[str, ...]:
+    """Names as a sentence reads them: "Cora (link-dead)" for a body whose player is gone."""
+    if not linkdead:
+        return names
+    dead = set(linkdead)
+    return tuple(f"{n} (link-dead)" if n in dead else n for n in names)
+
+
+def _idle(seconds: int) -> str:
+    # Minutes, hours, then days: a row stays within 40 columns however long someone idles.
+    if seconds < 60:
+        return ""
+    if seconds < 3600:
+        return f"  idle {seconds // 60}m"
+    if seconds < 86400:
+        return f"  idle {seconds // 3600}h"
+    return f"  idle {seconds // 86400}d"
+
+
 def _who(e: ev.WhoList, p: _Painter) -> str:
-    lines = [p("notice", f"Players online: {len(e.players)}")]
-    for name, idle, via in e.players:
-        idle_text = "" if idle < 60 else f"  idle {idle // 60}m"
-        lines.append(f"  {p('people', name.ljust(20))} {via}{idle_text}".rstrip())
+    # Only players with a live connection are online; link-dead bodies are listed apart.
+    dead = set(e.linkdead)
+    live = [row for row in e.players if row[0] not in dead]
+    lines = [p("notice", f"Players online: {len(live)}")]
+    for name, idle, via in live:
+        lines.append(f"  {p('people', name.ljust(20))} {via}{_idle(idle)}".rstrip())
+    if dead:
+        names = ", ".join(row[0] for row in e.players if row[0] in dead)
+        lines.append(p.wrap(f"{p('notice', 'Link-dead:')} {names}"))
     return "\n".join(lines)
 
 

@@ -70,3 +70,20 @@ class QuitInFullTests(ServerTestCase):
         yield ann.ask("quit", "Farewell")
         yield ann.closed
         self.assertNotIn("ann", service.game.world.online)
+
+
+class HelpAliasesTests(ServerTestCase):
+    @inlineCallbacks
+    def test_help_look_lists_its_aliases_and_help_x_finds_it(self):
+        self.start()
+        ann = yield connect(self.telnet_port)
+        yield ann.ask("create Ann secret1", "Village Square")
+        yield ann.ask("help look", "look [thing]")
+        yield ann.wait_for("Also: l, examine, x")
+        yield ann.ask("help x", "look [thing]")
+        yield ann.wait_for("Also: l, examine, x")
+        yield ann.ask("help examine", "Also: l, examine, x")
+        yield ann.ask("help", "look [thing] (l, examine, x)")
+        yield ann.wait_for("inventory (i, inv)")
+        ann.transport.loseConnection()
+        yield ann.closed

@@ -97,13 +97,16 @@ class Supports:
 
 
 def _room(e: ev.RoomView) -> list[tuple[str, Any]]:
+    dead = set(e.linkdead)
     return [
         ("Room.Info", {"num": e.num, "name": e.name, "area": e.area_name,
                        "environment": e.environment,
                        # Mappers read short directions (n, ne, u); named exits stay as named.
                        "exits": {SHORT.get(x, x): n
                                  for x, n in zip(e.exits, e.exit_nums, strict=False)}}),
-        ("Room.Players", [{"name": n, "fullname": n} for n in e.characters]),
+        # The name stays the bare name (scripts match on it); the status is a field of its own.
+        ("Room.Players", [{"name": n, "fullname": n, "linkdead": n in dead}
+                          for n in e.characters]),
     ]
 
 

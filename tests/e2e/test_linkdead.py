@@ -1,0 +1,151 @@
+"""Link-dead players over real sockets (issue 10, items 4 and 5): a telnet player's socket
+dies while another player is connected, and every view says the same thing. ``who`` over
+telnet counts only the connected and lists the link-dead apart, ``/api/who`` over HTTP marks
+them, a ``/presence`` listener is told when the body goes link-dead and when its player is
+back, and GMCP ``Room.Players`` keeps the bare name with the status in a field of its own
+(read by a telnet client with GMCP on over TCP, and by TinTin++ when it is installed)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from twisted.internet import reactor
+from twisted.internet.defer import inlineCallbacks
+from twisted.internet.utils import getProcessOutputAndValue
+from twisted.trial.unittest import SkipTest
+from twisted.web.client import Agent, readBody
+
+from mud.engine.model import NOBODY
+from tests.e2e.client import connect
+from tests.e2e.server import ServerTestCase, eventually
+from tests.e2e.test_mud_clients import _ESC, TINTIN, environment
+from tests.e2e.wsclient import connect_web
+
+IAC, DO, SB, SE, GMCP = b"\xff", b"\xfd", b"\xfa", b"\xf0", b"\xc9"
+
+
+def gmcp_messages(data: bytes) -> list[tuple[str, object]]:
+    """Every GMCP message in raw telnet bytes, as (package, decoded JSON)."""
+    out = []
+    start = 0
+    while (at := data.find(IAC + SB + GMCP, start)) >= 0:
+        end = data.find(IAC + SE, at)
+        if end < 0:
+            break
+        package, _, body = data[at + 3:end].replace(IAC + IAC, IAC).decode().partition(" ")
+        out.append((package, json.loads(body) if body else None))
+        start = end + 2
+    return out
+
+
+class LinkDeadTests(ServerTestCase):
+    @inlineCallbacks
+    def who_api(self):
+        response = yield Agent(reactor).request(
+            b"GET", f"http://127.0.0.1:{self.web_port}/api/who".encode())
+        self.assertEqual(response.code, 200)
+        return {p["name"]: p for p in json.loads((yield readBody(response)))}
+
+    @inlineCallbacks
+    def test_a_dropped_telnet_player_is_link_dead_in_who_api_and_presence_then_back(self):
+        service = self.start()
+        presence = yield connect_web(self.web_port, "/presence")
+        yield presence.wait("snapshot")
+        ann = yield connect(self.telnet_port)
+        yield ann.ask("create Ann secret1", "Village Square")
+        cora = yield connect(self.telnet_port)
+        yield cora.ask("create Cora secret1", "Village Square")
+        yield presence.wait("join", name="Cora", via="telnet")
+
+        cora.transport.abortConnection()  # the socket dies; the body stays, link-dead
+        yield cora.closed
+        yield ann.wait_for("Cora has lost the connection")
+        dead = yield presence.wait("linkdead", name="Cora")
+        self.assertEqual(dead, {"type": "linkdead", "name": "Cora"})
+        self.assertIs(service.game.world.online["cora"].link, NOBODY)
+
+        ann.send("who")
+        text = yield ann.wait_for("Link-dead: Cora")
+        who = text[text.rindex("Players online"):]
+        self.assertTrue(who.startswith("Players online: 1\n"), who)
+        rows = who.splitlines()[1:who.splitlines().index("Link-dead: Cora")]
+        self.assertEqual([row.split()[0] for row in rows], ["Ann"])
+        self.assertLessEqual(max(len(line) for line in who.splitlines()[:-1]), 40)
+        ann.send("look")
+        yield ann.wait_for("Cora (link-dead) is here.")
+
+        listed = yield self.who_api()
+        self.assertEqual((listed["Cora"]["linkdead"], listed["Cora"]["via"]), (True, "telnet"))
+        self.assertIs(listed["Ann"]["linkdead"], False)
+        late = yield connect_web(self.web_port, "/presence")
+        snapshot = yield late.wait("snapshot")
+        self.assertEqual(snapshot["players"],
+                         [{"name": "Ann", "via": "telnet", "linkdead": False},
+                          {"name": "Cora", "via": "telnet", "linkdead": True}])
+
+        back = yield connect(self.telnet_port)
+        yield back.ask("connect Cora secret1", "take over your body")
+        relinked = yield presence.wait("relinked", name="Cora")
+        self.assertEqual(relinked["via"], "telnet")
+        self.assertEqual((yield late.wait("relinked", name="Cora"))["via"], "telnet")
+        listed = yield self.who_api()
+        self.assertIs(listed["Cora"]["linkdead"], False)
+        ann.send("who")
+        yield ann.wait_for("Players online: 2")
+        # No second join or leave was sent for Cora: the list never showed her twice or gone.
+        kinds = [(f["type"], f.get("name")) for f in presence.frames]
+        self.assertEqual(kinds.count(("join", "Cora")), 1)
+        self.assertNotIn(("leave", "Cora"), kinds)
+        for player in (ann, back):
+            player.transport.loseConnection()
+        presence.sendClose()
+        late.sendClose()
+        yield presence.closed
+        yield late.closed
+
+    @inlineCallbacks
+    def test_gmcp_room_players_has_the_bare_name_and_a_linkdead_field(self):
+        self.start()
+        ann = yield connect(self.telnet_port)
+        ann.transport.write(IAC + DO + GMCP + IAC + SB + GMCP + b'Core.Supports.Set ["Room 1"]'
+                            + IAC + SE)
+        yield ann.ask("create Ann secret1", "Village Square")
+        cora = yield connect(self.telnet_port)
+        yield cora.ask("create Cora secret1", "Village Square")
+        cora.transport.abortConnection()
+        yield ann.wait_for("Cora has lost the connection")
+        seen = len(ann.received)
+        ann.send("look")
+        yield ann.wait_for("Cora (link-dead) is here.")
+        players = [data for package, data in gmcp_messages(ann.received[seen:])
+                   if package == "Room.Players"]
+        self.assertEqual(players, [[{"name": "Cora", "fullname": "Cora", "linkdead": True}]])
+        ann.transport.loseConnection()
+        yield ann.closed
+
+    @inlineCallbacks
+    def test_tintin_reads_room_players_with_the_link_dead_status_apart(self):
+        if not os.path.exists(TINTIN):
+            raise SkipTest("TinTin++ is not installed (make test installs tintin++)")
+        service = self.start()
+        cora = yield connect(self.telnet_port)
+        yield cora.ask("create Cora secret1", "Village Square")
+        cora.transport.abortConnection()
+        yield eventually(lambda: service.game.world.online["cora"].link is NOBODY)
+        script = Path(self.mktemp()).resolve()
+        script.write_text(
+            "#event {IAC WILL GMCP} {#send {\\xFF\\xFD\\xC9\\};"
+            "#send {\\xFF\\xFA\\xC9Core.Supports.Set [\"Room 1\"]\\xFF\\xF0\\}}\n"
+            "#event {IAC SB GMCP} {#showme {GMCP <%0> <%1>}}\n"
+            "#event {SESSION CONNECTED} {#delay {1} {create Tinny secret1}; #delay {2} {quit}}\n"
+            "#event {SESSION DISCONNECTED} {#end}\n"
+            f"#session mud 127.0.0.1 {self.telnet_port}\n")
+        out, _err, code = yield getProcessOutputAndValue(
+            "/bin/sh", ["-c", f'exec timeout 30 "{TINTIN}" -H -G "{script}" </dev/null'],
+            env=environment(), path=str(script.parent))
+        text = _ESC.sub("", out.decode("utf-8", errors="replace"))
+        self.assertEqual(code, 0, text[-2000:])
+        self.assertIn("GMCP <Room.Players> <{1}{{name}{Cora}{fullname}{Cora}{linkdead}{true}}>",
+                      text)
