@@ -236,7 +236,8 @@ class WebSocketTests(ServerTestCase):
         self.assertEqual(body.via, "web")
         web.command("who")
         who = yield web.wait("who")
-        self.assertEqual(who["players"], [{"name": "Bram", "idle": 0, "via": "web", "linkdead": False}])
+        self.assertEqual(who["players"],
+                         [{"name": "Bram", "idle": 0, "via": "web", "linkdead": False}])
         # A second browser takes it from the first, which is told why (and must not retry).
         other = yield connect_web(self.web_port)
         other.send(type="login", name="Bram", password="secret1")
