@@ -246,3 +246,144 @@ def test_who_rows_fit_forty_columns_however_long_the_name_or_the_idle_time():
                                                                            width=40))
         row = text.splitlines()[1]
         assert row.endswith(shown) and len(row) <= 39, row
+
+
+# -- every command's output fits the window -------------------------------------------------
+
+LONG_WORDS = "the lamps of Emberfall burn late and the old forest whispers beyond the gate"
+# Typical arguments per command; a command without an entry gets LONG_WORDS.
+TYPICAL = {
+    "look": ["fountain", "notice board", "Bob", "Cora", "north", "ash", "nothing here"],
+    "go": ["north", "nowhere"], "get": ["all", "lantern"], "drop": ["all", "lantern"],
+    "give": ["lantern to Bob", "rope to Nobody"], "tell": [f"Bob {LONG_WORDS}", "Bob psst"],
+    "say": [LONG_WORDS], "emote": [LONG_WORDS], "colour": ["256", "bogus"],
+    "password": ["wrong secret2"], "quit": [],
+}
+
+
+def _window(width: int) -> bytes:
+    from tests.test_negotiator import IAC, NAWS, WILL, sb
+    return IAC + WILL + NAWS + sb(NAWS, bytes([0, width, 0, 24]))
+
+
+def _over_wide(text: str, width: int) -> list[str]:
+    """Lines wider than the window (less its last column) that have a space to break at."""
+    from mud.render.wrapping import visible_width
+    return [line for line in text.splitlines()
+            if visible_width(line) > width - 1 and " " in line.strip()]
+
+
+@pytest.mark.parametrize("colour", ["truecolor", "on", "off"])
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_every_command_fits_the_window(width, colour):
+    from mud.commands.info import TOPICS
+    from mud.commands.registry import COMMANDS
+    from tests.support import WirePlayer, make_game
+
+    game = make_game()
+    game.command_rate, game.command_burst = 1e12, 10**12   # a script types fast
+    ann, bob, cora = WirePlayer(game), WirePlayer(game), WirePlayer(game)
+    ann.send_bytes(_window(width))
+    for player, name in ((ann, "Ann"), (bob, "Bob"), (cora, "Cora")):
+        player.create(name)
+    cora.drop()   # a link-dead body in the room
+    seen = ann.type(f"colour {colour}")
+    lines = ["look", "who", "inventory", "help", "exits", "unknownthing " + LONG_WORDS]
+    lines += [f"help {name}" for name in (*COMMANDS.commands, *TOPICS, "nosuchtopic")]
+    for name in COMMANDS.commands:
+        if name in ("quit",):
+            continue
+        lines.append(name)
+        lines += [f"{name} {args}" for args in TYPICAL.get(name, [LONG_WORDS])]
+        lines.append("look")
+    # A client's own Enter ends the prompt's line: each answer starts on a line of its own.
+    for line in lines:
+        seen += "\n" + ann.type(line)
+        seen += "\n" + ann.type("go south") if "go north" in line else ""
+    bob.type(f"tell Ann {LONG_WORDS}")
+    bob.type(f"say {LONG_WORDS}")
+    seen += ann.read() + "\n" + ann.type("quit")
+    assert "Your character is saved" in seen
+    assert _over_wide(seen, width) == []
+
+
+def test_a_truecolor_error_breaks_near_the_window_edge_not_at_61_columns():
+    from mud.render.text import TRUECOLOR, text_style
+    from mud.render.wrapping import visible_width
+    text = render(ev.Error("Unknown command 'abcdefghijklmnopqrstuvwxyzabcd...'. Did you mean "
+                           "'look'? Type 'help' for a list of commands."), text_style(TRUECOLOR))
+    lines = text.splitlines()
+    assert len(lines) == 2
+    assert 70 <= visible_width(lines[0]) <= 79, lines
+    # Each line carries its own colour and reset: a wrapped error stays red and never bleeds.
+    assert all(line.startswith("\x1b[38;2;") and line.endswith("\x1b[0m") for line in lines)
+
+
+def test_a_short_coloured_tell_stays_on_one_line_at_forty_columns():
+    from mud.render.text import TRUECOLOR, text_style
+    text = render(ev.Tell("Kai", "Bob", "psst"), text_style(TRUECOLOR, 40))
+    assert strip(text) == 'Kai tells you, "psst"'
+
+
+def test_wide_characters_count_two_columns():
+    from mud.render.wrapping import visible_width
+    text = render(ev.Say("Kai", "日本語のテキスト " * 6), TextStyle(colour=False, width=40))
+    lines = text.splitlines()
+    assert len(lines) >= 3
+    assert all(visible_width(line) <= 39 for line in lines), lines
+
+
+def test_help_keeps_usage_and_example_lines_and_wraps_prose_with_them():
+    from mud.commands.registry import COMMANDS
+    text = render(ev.HelpText("give", COMMANDS.lookup("give").help),
+                  TextStyle(colour=False, width=40))
+    lines = text.splitlines()
+    assert lines[0].startswith("give <item> to <name>")
+    assert "Example: give lantern to Bob" in lines or "Example: give lantern to Bram" in lines
+    assert all(len(line) <= 39 for line in lines), lines
+    # A docstring's soft line breaks are not the player's line breaks: prose is refilled.
+    wide = render(ev.HelpText("colour", COMMANDS.lookup("colour").help), TextStyle(False, 999))
+    assert len(wide.split("\n\n")[1].splitlines()) == 1
+
+
+def test_the_help_index_fits_forty_columns_and_keeps_its_layout():
+    from tests.support import WirePlayer, make_game
+    game = make_game()
+    ann = WirePlayer(game)
+    ann.send_bytes(_window(40))
+    ann.create("Ann")
+    index = ann.type("help")
+    lines = index.splitlines()
+    assert lines[0] == "Commands (help <command> for more):"
+    assert "  n s e w u d ne nw se sw" in lines
+    assert all(len(line) <= 39 for line in lines), [x for x in lines if len(x) > 39]
+
+
+def test_the_welcome_banner_is_refilled_to_the_window_and_keeps_its_art():
+    from tests.support import make_game
+    welcome = make_game().world.welcome
+    for width in (40, 80, 120):
+        text = render(ev.Banner(welcome, "Welcome."), TextStyle(colour=False, width=width))
+        lines = text.splitlines()
+        assert "    E M B E R F A L L" in lines
+        assert all(len(line) <= width - 1 for line in lines), (width, lines)
+    wide = render(ev.Banner(welcome, "Welcome."), TextStyle(colour=False, width=120))
+    assert "The lamps of Emberfall burn late. North of the gate the old forest whispers, and" \
+        in wide
+
+
+def test_web_clients_get_paragraphs_unwrapped():
+    import json
+
+    from mud.render.json_events import render_json
+    from tests.support import make_game
+    welcome = make_game().world.welcome
+    text = json.loads(render_json(ev.Banner(welcome, "Welcome.")))["text"]
+    paragraphs = text.strip("\n").split("\n\n")
+    assert paragraphs[0].splitlines() == ["    E M B E R F A L L",
+                                          "    a hill town at the edge of the Thornwood"]
+    assert len(paragraphs[1].splitlines()) == 1   # prose: one line for the browser to wrap
+    description = "A long room description written\nacross several lines of the YAML file " \
+                  "by a builder who wraps by hand at seventy columns."
+    frame = json.loads(render_json(room(description=description)))
+    assert frame["text"].splitlines()[1] == " ".join(description.split())

@@ -46,11 +46,14 @@ def help_(ctx: Context, args: str) -> None:
     """
     topic = args.strip().lower()
     if not topic:
-        lines = ["Commands (type 'help <command>' for more):"]
+        # Every line short enough for a 40-column window as it stands; the renderer
+        # still wraps whatever grows past the player's width (summaries, topics).
+        lines = ["Commands (help <command> for more):"]
         for family, title in FAMILIES.items():
             lines.append(f"{title}:")
             if family == "movement":
-                lines.append("  n s e w u d ne nw se sw, or an exit's name (gate)")
+                lines.append("  n s e w u d ne nw se sw")
+                lines.append("  or an exit's name (gate)")
             cmds = sorted((c for c in COMMANDS.commands.values()
                            if c.family == family and c.name not in DIRECTIONS),
                           key=lambda c: c.name)

@@ -39,6 +39,7 @@ from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.origins import OriginPolicy
 from mud.protocols.output_buffer import DEFAULT_CAP
 from mud.render.json_events import error_frame, frame, render_json
+from mud.render.wrapping import unwrap
 from mud.session import Session, failure_notice
 
 if TYPE_CHECKING:
@@ -93,7 +94,9 @@ class GameWebSocket(BufferedWebSocket):
         self.session.watch_idle()
         self._checking = False
         world = self.game.world
-        self._send_raw(frame("hello", world=world.name, welcome=world.welcome,
+        # The banner as paragraphs, not lines cut for an 80-column terminal: the
+        # browser wraps it to its own width (art and verse keep their lines).
+        self._send_raw(frame("hello", world=world.name, welcome=unwrap(world.welcome),
                              text=f"Welcome to {world.name}. Log in or create a character."))
 
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:

@@ -7,16 +7,14 @@ rendering can be shared by every client of the same style.
 from __future__ import annotations
 
 import functools
-import re
-import textwrap
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from mud.engine import events as ev
 from mud.engine.directions import SHORT
+from mud.render.wrapping import RESET, fit, reflow
 
-RESET = "\x1b[0m"
 # Each role's colour at each depth: (16-colour SGR, xterm-256 index, truecolor RGB).
 PALETTE = {
     "room": ("1;36", 51, (95, 215, 255)),
@@ -76,34 +74,10 @@ class _Painter:
             return text
         return f"{self.codes[role]}{text}{RESET}"
 
-    def wrap(self, text: str) -> str:
-        """Reflow prose to the width; keep list items and short lines (signs, verse) apart."""
-        out = []
-        for para in text.split("\n\n"):
-            lines = [line.rstrip() for line in para.splitlines()] or [""]
-            if len(lines) > 1 and all(len(line) < self.width * 0.7 for line in lines):
-                out.append("\n".join(lines))
-                continue
-            blocks: list[list[str]] = []
-            for line in lines:
-                if not blocks or _LIST_ITEM.match(line):
-                    blocks.append([line])
-                else:
-                    blocks[-1].append(line)
-            out.append("\n".join(self._fill(" ".join(b)) for b in blocks))
-        return "\n\n".join(out)
-
-    def _fill(self, text: str) -> str:
-        words = " ".join(text.split())
-        if len(words) <= self.width:
-            return words
-        marker = _LIST_ITEM.match(words)
-        hang = " " * len(marker.group(0)) if marker else ""
-        return textwrap.fill(words, self.width, subsequent_indent=hang,
-                             break_on_hyphens=False)
-
-
-_LIST_ITEM = re.compile(r"^\s*(?:[*-]|\d+[.)])\s+")
+    def wrap(self, text: str, sentences: bool = False) -> str:
+        """Reflow prose to the width; keep list items and short lines (signs, verse) apart
+        (see mud/render/wrapping.py; ``sentences``: keep a break after a sentence too)."""
+        return reflow(text, self.width, sentences=sentences)
 
 
 def _join(names: tuple[str, ...]) -> str:
@@ -216,10 +190,10 @@ RENDERERS: dict[type, Callable[..., str]] = {
     ev.Depart: lambda e, p: f"{e.name} {e.phrase}.",
     ev.Examine: lambda e, p: f"{p('room', e.name[:1].upper() + e.name[1:])}\n"
                              f"{p.wrap(e.description.strip())}",
-    ev.HelpText: lambda e, p: e.text,
+    ev.HelpText: lambda e, p: p.wrap(e.text, sentences=True),
     ev.Error: lambda e, p: p.wrap(p("error", e.text)),
     ev.Goodbye: lambda e, p: p.wrap(p("notice", e.text)),
-    ev.Banner: lambda e, p: p.wrap(e.plain) if p.plain else e.text,
+    ev.Banner: lambda e, p: p.wrap(e.plain if p.plain else e.text),
     ev.Message: lambda e, p: p.wrap(e.text),
     ev.Prompt: lambda e, p: p("prompt", e.text),
 }
@@ -231,7 +205,9 @@ def render(event: ev.Event, style: TextStyle) -> str:
     if fn is None:
         text = getattr(event, "text", None)
         return str(text) if text is not None else ""
-    return fn(event, _Painter(style))
+    painter = _Painter(style)
+    # Whatever a renderer built, no line may be wider than the window (visible columns).
+    return fit(fn(event, painter), painter.width)
 
 
 # Typography that has a plain ASCII spelling; anything else non-ASCII is decomposed
