@@ -357,6 +357,8 @@
   function handle(msg) {
     const type = msg.type;
     const text = str(msg.text);
+    // The map (map.js) and Tab completion (completion.js) follow the frames from here.
+    document.dispatchEvent(new CustomEvent('mud:frame', { detail: msg }));
     switch (type) {
       case 'pong':
       case 'prompt':   // the web protocol has its own input line; prompts are telnet's business
@@ -472,7 +474,7 @@
 
   function showRoom(msg) {
     el.roomName.textContent = str(msg.name);
-    const area = str(msg.area);
+    const area = str(msg.area_name) || str(msg.area);   // the area's name, not its id
     el.roomArea.textContent = area;
     el.roomArea.hidden = !area;
     el.roomDescription.textContent = str(msg.description);

@@ -1,0 +1,403 @@
+/* The web client's map: the rooms this character has seen, drawn as an SVG grid.
+ *
+ * It follows the `room` frames that client.js re-dispatches as `mud:frame` events: each
+ * frame's `num` and `exit_nums` (direction -> room num, docs/protocol.md) place rooms on
+ * a grid, north up. Compass exits put a neighbour one cell away; up and down start another
+ * level (only the current level is drawn; the rooms carry up/down markers); a named exit
+ * ("gate", "trapdoor") puts its room in the nearest free cell. A room is placed once, when
+ * first seen, so the picture does not jump about; a cell that is taken sends the newcomer to
+ * the nearest free one. The map is kept per world and character in localStorage, bounded,
+ * and anything unreadable there is dropped rather than trusted.
+ *
+ * Server text only ever reaches the page as textContent or attribute values.
+ */
+(() => {
+  'use strict';
+
+  const KEY_PREFIX = 'mud.map.v1:';        // + world + ':' + character, one map each
+  const INDEX_KEY = 'mud.map.v1.index';    // the stored maps, most recent first
+  const SHOWN_KEY = 'mud.map.shown';       // '1' or '0': the player's show/hide choice
+  const MAX_MAPS = 8;                      // characters remembered per browser
+  const MAX_ROOMS = 500;                   // rooms per map; the least recently seen go
+  const MAX_TEXT = 80;                     // characters kept of a room or area name
+  const MAX_EXITS = 20;                    // exits kept per room
+  const MAX_COORD = 100000;
+  const VIEW_RADIUS_X = 4;                 // cells shown either side of the current room
+  const VIEW_RADIUS_Y = 3;
+  const CELL = 40;                         // SVG units per grid cell
+  const BOX = 24;                          // a room's square
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const NARROW = '(max-width: 700px)';
+
+  const OFFSETS = {
+    north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0],
+    northeast: [1, -1], northwest: [-1, -1], southeast: [1, 1], southwest: [-1, 1],
+  };
+  const LEVELS = { up: 1, down: -1 };
+
+  const $ = (id) => document.getElementById(id);
+  const panel = $('map-panel');
+  const toggle = $('map-toggle');
+  const body = $('map-body');
+  const svg = $('map');
+  const here = $('map-here');
+  if (!panel || !toggle || !body || !svg || !here) return;
+
+  const local = {
+    get(key) { try { return localStorage.getItem(key); } catch (_) { return null; } },
+    set(key, value) {
+      try { localStorage.setItem(key, value); return true; } catch (_) { return false; }
+    },
+    del(key) { try { localStorage.removeItem(key); } catch (_) { /* ignore */ } },
+  };
+
+  const isNum = (v) => Number.isSafeInteger(v);
+  const isCoord = (v) => Number.isSafeInteger(v) && Math.abs(v) <= MAX_COORD;
+  const text = (v) => (typeof v === 'string' ? v.slice(0, MAX_TEXT) : '');
+
+  // -- state --------------------------------------------------------------------------------------
+
+  let world = '';
+  let character = '';
+  let storeKey = '';
+  let rooms = new Map();     // num -> {num, name, area, x, y, z, exits: {dir: num}, seen}
+  let cells = new Map();     // "x,y,z" -> num
+  let current = null;        // num of the room the character is in
+  let tick = 0;              // a counter: which rooms were seen most recently
+
+  const cellKey = (x, y, z) => `${x},${y},${z}`;
+
+  /** Direction -> room num, from a frame or from storage; anything else is dropped. */
+  function cleanExits(value) {
+    const exits = {};
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return exits;
+    let count = 0;
+    for (const [dir, num] of Object.entries(value)) {
+      if (count >= MAX_EXITS) break;
+      if (typeof dir !== 'string' || !dir || dir.length > 40 || !isNum(num)) continue;
+      exits[dir] = num;
+      count += 1;
+    }
+    return exits;
+  }
+
+  // -- storage ------------------------------------------------------------------------------------
+
+  function load() {
+    rooms = new Map();
+    cells = new Map();
+    current = null;
+    tick = 0;
+    const raw = local.get(storeKey);
+    if (!raw) return;
+    let data;
+    try { data = JSON.parse(raw); } catch (_) { local.del(storeKey); return; }
+    if (!data || typeof data !== 'object' || !Array.isArray(data.rooms)) {
+      local.del(storeKey);
+      return;
+    }
+    for (const r of data.rooms.slice(0, MAX_ROOMS)) {
+      if (!r || typeof r !== 'object' || !isNum(r.num) || rooms.has(r.num)) continue;
+      if (!isCoord(r.x) || !isCoord(r.y) || !isCoord(r.z)) continue;
+      const room = { num: r.num, name: text(r.name), area: text(r.area), x: r.x, y: r.y,
+                     z: r.z, exits: cleanExits(r.exits), seen: isNum(r.seen) ? r.seen : 0 };
+      const key = cellKey(room.x, room.y, room.z);
+      if (cells.has(key)) continue;   // two rooms in one cell: stored data is not ours
+      rooms.set(room.num, room);
+      cells.set(key, room.num);
+      tick = Math.max(tick, room.seen);
+    }
+    if (isNum(data.here) && rooms.has(data.here)) current = data.here;
+  }
+
+  function save() {
+    if (!storeKey) return;
+    const list = [...rooms.values()];
+    const data = JSON.stringify({ v: 1, here: current, rooms: list });
+    if (!local.set(storeKey, data)) {
+      // Storage full: keep the more recent half, and give up quietly if even that fails.
+      list.sort((a, b) => b.seen - a.seen);
+      const half = list.slice(0, Math.max(1, Math.floor(list.length / 2)));
+      rooms = new Map(half.map((r) => [r.num, r]));
+      cells = new Map(half.map((r) => [cellKey(r.x, r.y, r.z), r.num]));
+      local.set(storeKey, JSON.stringify({ v: 1, here: current, rooms: half }));
+    }
+    remember(storeKey);
+  }
+
+  /** Keep the index of stored maps most-recent-first, and forget those past MAX_MAPS. */
+  function remember(key) {
+    let index = [];
+    try {
+      const parsed = JSON.parse(local.get(INDEX_KEY) || '[]');
+      if (Array.isArray(parsed)) index = parsed.filter((k) => typeof k === 'string');
+    } catch (_) { /* a damaged index is rebuilt */ }
+    index = [key, ...index.filter((k) => k !== key && k.startsWith(KEY_PREFIX))];
+    for (const old of index.slice(MAX_MAPS)) local.del(old);
+    local.set(INDEX_KEY, JSON.stringify(index.slice(0, MAX_MAPS)));
+  }
+
+  function prune() {
+    if (rooms.size <= MAX_ROOMS) return;
+    const oldest = [...rooms.values()].filter((r) => r.num !== current)
+      .sort((a, b) => a.seen - b.seen).slice(0, rooms.size - MAX_ROOMS);
+    for (const r of oldest) {
+      rooms.delete(r.num);
+      cells.delete(cellKey(r.x, r.y, r.z));
+    }
+  }
+
+  // -- placing rooms ------------------------------------------------------------------------------
+
+  /** The free cell nearest (x, y) on level z: the cell itself, else ring by ring outwards. */
+  function nearestFree(x, y, z) {
+    if (!cells.has(cellKey(x, y, z))) return [x, y];
+    for (let r = 1; r <= 64; r += 1) {
+      let best = null;
+      let bestDistance = Infinity;
+      for (let dx = -r; dx <= r; dx += 1) {
+        for (let dy = -r; dy <= r; dy += 1) {
+          if (Math.max(Math.abs(dx), Math.abs(dy)) !== r) continue;
+          if (cells.has(cellKey(x + dx, y + dy, z))) continue;
+          const distance = dx * dx + dy * dy;
+          if (distance < bestDistance) {
+            best = [x + dx, y + dy];
+            bestDistance = distance;
+          }
+        }
+      }
+      if (best) return best;
+    }
+    return [x + 65, y];
+  }
+
+  /** Where a room reached from `from` by exit `dir` wants to be: [x, y, z]. */
+  function stepFrom(from, dir) {
+    if (OFFSETS[dir]) return [from.x + OFFSETS[dir][0], from.y + OFFSETS[dir][1], from.z];
+    if (LEVELS[dir]) return [from.x, from.y, from.z + LEVELS[dir]];
+    return [from.x, from.y, from.z];   // a named exit: beside it, in the nearest free cell
+  }
+
+  /** Where a new room goes: beside a room we know that leads to it, or one it leads to. */
+  function placeFor(num, exits) {
+    const previous = current !== null ? rooms.get(current) : null;
+    const sources = previous ? [previous, ...rooms.values()] : [...rooms.values()];
+    // A named exit only if no compass or level exit leads here.
+    for (const named of [false, true]) {
+      for (const from of sources) {
+        for (const [dir, to] of Object.entries(from.exits)) {
+          const compass = Boolean(OFFSETS[dir] || LEVELS[dir]);
+          if (to === num && compass !== named) return stepFrom(from, dir);
+        }
+      }
+    }
+    // No known room leads here; maybe it leads to one (we came by a one-way way).
+    for (const [dir, to] of Object.entries(exits)) {
+      const target = rooms.get(to);
+      if (!target) continue;
+      if (OFFSETS[dir]) return [target.x - OFFSETS[dir][0], target.y - OFFSETS[dir][1], target.z];
+      if (LEVELS[dir]) return [target.x, target.y, target.z - LEVELS[dir]];
+    }
+    // Somewhere unconnected (a teleport, or the very first room): start a new patch.
+    if (rooms.size === 0) return [0, 0, 0];
+    let maxX = -Infinity;
+    for (const r of rooms.values()) maxX = Math.max(maxX, r.x);
+    return [maxX + 2, previous ? previous.y : 0, previous ? previous.z : 0];
+  }
+
+  function visit(frame) {
+    const num = frame.num;
+    if (!isNum(num)) return;
+    const exits = cleanExits(frame.exit_nums);
+    let room = rooms.get(num);
+    if (!room) {
+      const [wantX, wantY, z] = placeFor(num, exits);
+      const [x, y] = nearestFree(wantX, wantY, z);
+      room = { num, name: '', area: '', x, y, z, exits: {}, seen: 0 };
+      rooms.set(num, room);
+      cells.set(cellKey(x, y, z), num);
+    }
+    room.name = text(frame.name);
+    room.area = text(frame.area_name) || text(frame.area);
+    room.exits = exits;
+    tick += 1;
+    room.seen = tick;
+    current = num;
+    prune();
+    save();
+    render();
+  }
+
+  // -- drawing ------------------------------------------------------------------------------------
+
+  function node(name, attrs, parent) {
+    const element = document.createElementNS(SVG_NS, name);
+    for (const [key, value] of Object.entries(attrs)) element.setAttribute(key, String(value));
+    if (parent) parent.appendChild(element);
+    return element;
+  }
+
+  const centre = (r) => [r.x * CELL, r.y * CELL];
+
+  function levelWords(z) {
+    if (z === 0) return '';
+    const n = Math.abs(z);
+    return `${n} level${n === 1 ? '' : 's'} ${z > 0 ? 'up' : 'down'}`;
+  }
+
+  function render() {
+    const room = current !== null ? rooms.get(current) : null;
+    svg.replaceChildren();
+    if (!room) {
+      svg.setAttribute('aria-label', 'Map: no rooms seen yet');
+      svg.setAttribute('viewBox', `${-CELL} ${-CELL} ${2 * CELL} ${2 * CELL}`);
+      here.textContent = 'No rooms mapped yet.';
+      return;
+    }
+    const z = room.z;
+    const inView = (r) => r.z === z && Math.abs(r.x - room.x) <= VIEW_RADIUS_X &&
+      Math.abs(r.y - room.y) <= VIEW_RADIUS_Y;
+    const shown = [...rooms.values()].filter(inView);
+    // The view: the rooms on this level near the current one, at least 3 cells each way.
+    let minX = room.x - 1; let maxX = room.x + 1; let minY = room.y - 1; let maxY = room.y + 1;
+    for (const r of shown) {
+      minX = Math.min(minX, r.x); maxX = Math.max(maxX, r.x);
+      minY = Math.min(minY, r.y); maxY = Math.max(maxY, r.y);
+    }
+    const half = CELL / 2;
+    svg.setAttribute('viewBox', `${minX * CELL - half} ${minY * CELL - half} ` +
+      `${(maxX - minX + 1) * CELL} ${(maxY - minY + 1) * CELL}`);
+
+    const links = node('g', { class: 'map-links' }, svg);
+    const drawn = new Set();
+    for (const r of shown) {
+      const [x1, y1] = centre(r);
+      for (const [dir, to] of Object.entries(r.exits)) {
+        const target = rooms.get(to);
+        if (target && target.z === z) {
+          const pair = r.num < to ? `${r.num}-${to}` : `${to}-${r.num}`;
+          if (drawn.has(pair)) continue;
+          drawn.add(pair);
+          const [x2, y2] = centre(target);
+          // A link that is not one compass step (a named exit, or a room moved aside) dashes.
+          const step = OFFSETS[dir];
+          const straight = step && target.x === r.x + step[0] && target.y === r.y + step[1];
+          node('line', { x1, y1, x2, y2, class: straight ? 'map-link' : 'map-link map-link-far' },
+            links);
+        } else if (!target && OFFSETS[dir]) {
+          // An exit to a room not yet seen: a short stub from the room's edge.
+          const [dx, dy] = OFFSETS[dir];
+          node('line', { x1: x1 + dx * BOX / 2, y1: y1 + dy * BOX / 2,
+                         x2: x1 + dx * CELL * 0.55, y2: y1 + dy * CELL * 0.55,
+                         class: 'map-stub' }, links);
+        }
+      }
+    }
+
+    const near = new Map();   // room num -> exit to take from here
+    for (const [dir, to] of Object.entries(room.exits)) if (!near.has(to)) near.set(to, dir);
+
+    const boxes = node('g', { class: 'map-rooms' }, svg);
+    for (const r of shown) {
+      const [cx, cy] = centre(r);
+      const isHere = r.num === room.num;
+      const g = node('g', { class: 'map-room', 'data-num': r.num }, boxes);
+      if (isHere) g.setAttribute('data-here', 'true');
+      const exit = near.get(r.num);
+      if (!isHere && exit !== undefined) {
+        g.setAttribute('data-exit', exit);
+        g.classList.add('map-near');
+      }
+      node('title', {}, g).textContent = isHere ? `${r.name} (you are here)` : r.name;
+      node('rect', { x: cx - BOX / 2, y: cy - BOX / 2, width: BOX, height: BOX, rx: 4,
+                     class: 'map-box' }, g);
+      if (isHere) {
+        // Marked by shape as well as colour: a ring and a dot in the middle.
+        node('rect', { x: cx - BOX / 2 - 4, y: cy - BOX / 2 - 4, width: BOX + 8,
+                       height: BOX + 8, rx: 6, class: 'map-here-ring' }, g);
+        node('circle', { cx, cy, r: 5, class: 'map-here-dot' }, g);
+      }
+      if ('up' in r.exits) {
+        node('path', { d: `M${cx + 4} ${cy - 4}h8l-4 -7z`, class: 'map-level' }, g);
+      }
+      if ('down' in r.exits) {
+        node('path', { d: `M${cx + 4} ${cy + 4}h8l-4 7z`, class: 'map-level' }, g);
+      }
+    }
+
+    const level = levelWords(z);
+    const count = rooms.size;
+    const mapped = `${count} room${count === 1 ? '' : 's'} mapped`;
+    const where = room.name || 'an unnamed room';
+    svg.setAttribute('aria-label',
+      `Map of the rooms you have seen: ${mapped}. You are in ${where}` +
+      `${level ? `, ${level}` : ''}.`);
+    const ways = [];
+    if ('up' in room.exits) ways.push('up');
+    if ('down' in room.exits) ways.push('down');
+    here.textContent = `You are here: ${where}${room.area ? ` (${room.area})` : ''}` +
+      `${level ? `, ${level}` : ''}. ${mapped}` +
+      `${ways.length ? `; stairs lead ${ways.join(' and ')}` : ''}.`;
+  }
+
+  // Clicking a neighbouring room walks there, through the room panel's own exit button.
+  svg.addEventListener('click', (event) => {
+    const target = event.target instanceof Element ? event.target.closest('.map-near') : null;
+    if (!target) return;
+    const exit = target.getAttribute('data-exit');
+    if (!exit) return;
+    for (const button of document.querySelectorAll('#exits button.exit')) {
+      if (button.getAttribute('data-exit') === exit) {
+        button.click();
+        return;
+      }
+    }
+  });
+
+  // -- show / hide --------------------------------------------------------------------------------
+
+  function setShown(shown, rememberChoice) {
+    toggle.setAttribute('aria-expanded', shown ? 'true' : 'false');
+    body.hidden = !shown;
+    panel.setAttribute('data-shown', shown ? 'true' : 'false');
+    if (rememberChoice) local.set(SHOWN_KEY, shown ? '1' : '0');
+  }
+
+  toggle.addEventListener('click', () => {
+    setShown(toggle.getAttribute('aria-expanded') !== 'true', true);
+  });
+
+  // The player's choice if they made one; else shown, except on a phone, where the output
+  // needs the room.
+  const stored = local.get(SHOWN_KEY);
+  const narrow = typeof matchMedia === 'function' && matchMedia(NARROW).matches;
+  setShown(stored === '1' || (stored !== '0' && !narrow), false);
+
+  // -- frames -------------------------------------------------------------------------------------
+
+  function useMap(newWorld, newCharacter) {
+    const key = KEY_PREFIX + encodeURIComponent(newWorld) + ':' +
+      encodeURIComponent(newCharacter.toLowerCase());
+    if (key === storeKey) return;
+    world = newWorld;
+    character = newCharacter;
+    storeKey = key;
+    load();
+    remember(key);
+    render();
+  }
+
+  document.addEventListener('mud:frame', (event) => {
+    const msg = event.detail;
+    if (!msg || typeof msg !== 'object') return;
+    if (msg.type === 'hello' && typeof msg.world === 'string' && msg.world) {
+      world = msg.world;
+    } else if (msg.type === 'login_ok' && typeof msg.name === 'string' && msg.name) {
+      useMap(world || 'MUD', msg.name);
+    } else if (msg.type === 'room' && storeKey) {
+      visit(msg);
+    }
+  });
+
+  render();
+})();
