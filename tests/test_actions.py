@@ -114,6 +114,41 @@ def test_look_at_me_and_at_another_player(world, ann, bob):
     assert only(ann).description == "A tall woman in green."
 
 
+def test_describe_sets_shows_and_clears_the_description_others_see(world, ann, bob):
+    actions.describe(world, ann, "")
+    assert "You have no description yet" in only(ann).text
+    world.snapshot_dirty()
+    actions.describe(world, ann, "  A tall woman \n in  green.  ")
+    assert only(ann).text.endswith("Others who look at you see: A tall woman in green.")
+    assert ann.description == "A tall woman in green."
+    # Marked for saving, with the text.
+    assert [(c.key, c.description) for c in world.snapshot_dirty().characters] == [
+        ("ann", "A tall woman in green.")]
+    actions.look_at(world, bob, "ann")
+    seen = only(bob)
+    assert (seen.what, seen.name, seen.description) == ("character", "Ann",
+                                                        "A tall woman in green.")
+    actions.describe(world, ann, "")
+    assert "Others who look at you see: A tall woman in green." in only(ann).text
+    actions.describe(world, ann, "CLEAR")
+    assert only(ann).text == "Your description is cleared."
+    assert ann.description == ""
+    assert [c.description for c in world.snapshot_dirty().characters] == [""]
+    actions.look_at(world, bob, "ann")
+    assert only(bob).description == "Ann looks back at you."
+
+
+def test_an_overlong_description_is_refused_and_changes_nothing(world, ann):
+    ann.description = "Short."
+    world.snapshot_dirty()
+    with pytest.raises(Refusal, match=f"{actions.MAX_DESCRIPTION} at most"):
+        actions.describe(world, ann, "x" * (actions.MAX_DESCRIPTION + 1))
+    assert ann.description == "Short."
+    assert not world.snapshot_dirty()
+    actions.describe(world, ann, "y" * actions.MAX_DESCRIPTION)
+    assert ann.description == "y" * actions.MAX_DESCRIPTION
+
+
 def test_carried_items_are_found_before_items_in_the_room(world, ann):
     trowel = world.items["yard:shed/yard:trowel#1"]
     world.transfer(trowel, ann)

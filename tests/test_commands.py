@@ -466,6 +466,15 @@ def test_a_hook_refusal_becomes_an_error(ann):
     assert ann.error("password wrong newpass") == "That is not your current password."
 
 
+def test_describe_command_and_its_help(ann, bob):
+    assert ann.one("describe A scarred old miner.").text.endswith("A scarred old miner.")
+    assert bob.one("look ann").description == "A scarred old miner."
+    assert "Others who look at you see" in ann.one("describe").text
+    assert ann.one("describe clear").text == "Your description is cleared."
+    assert f"{actions.MAX_DESCRIPTION} characters" in ann.one("help describe").text
+    assert "too long" in ann.error("describe " + "z" * 500)
+
+
 def test_colour_shows_sets_and_refuses_with_the_choices(ann):
     assert "Colour is auto" in ann.one("colour").text
     assert ann.one("colour 256").text == "Colour is now 256."

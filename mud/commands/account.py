@@ -1,4 +1,4 @@
-"""Account commands: password, quit, colour."""
+"""Account commands: password, quit, describe, colour."""
 
 from __future__ import annotations
 
@@ -28,6 +28,16 @@ def quit_(ctx: Context, args: str) -> None:
     Save your character and leave the game. You will come back where you left off.
     """
     ctx.account.quit()
+
+
+@command("describe", family="account")
+def describe(ctx: Context, args: str) -> None:
+    """describe <text>
+    Set what others see when they look at you (400 characters at most). 'describe'
+    alone shows it; 'describe clear' removes it. Your description is saved.
+    Example: describe A tall woman in a travel-stained green cloak.
+    """
+    actions.describe(ctx.world, ctx.actor, args)
 
 
 COLOUR_CHOICES = ("auto", "off", "on", "256", "truecolor")

@@ -15,6 +15,7 @@ from mud.engine.events import (
     ExitList,
     Inventory,
     ItemAction,
+    Message,
     RoomView,
     Say,
     Tell,
@@ -25,6 +26,8 @@ from mud.engine.model import NOBODY, Character, Exit, Item, Room
 from mud.engine.world import World
 
 MAX_SPEECH = 2000
+# A character's own description (``describe``): a few sentences, read by whoever looks.
+MAX_DESCRIPTION = 400
 
 
 class Refusal(Exception):
@@ -101,6 +104,36 @@ def look_at(world: World, actor: Character, query: str) -> None:
         _examine_exit(actor, exit_)
         return
     raise Refusal(f"You see no '{query}' here. Type 'look' to see what is around you.")
+
+
+DESCRIBE_EXAMPLE = "describe A tall woman in a travel-stained green cloak."
+CLEAR_WORDS = ("clear", "none", "reset")
+
+
+def describe(world: World, actor: Character, text: str) -> None:
+    """Set the actor's own description (what ``look <name>`` shows others), show it (no
+    text), or clear it ("clear"). Player text, so cleaned as speech is, and saved."""
+    text = " ".join(text.split())
+    if not text:
+        if actor.description:
+            actor.send(Message(f"Others who look at you see: {actor.description}\n"
+                               "Type 'describe <text>' to change it or 'describe clear' "
+                               "to remove it."))
+        else:
+            actor.send(Message("You have no description yet: others who look at you see "
+                               f"only that you look back. Type, for example: {DESCRIBE_EXAMPLE}"))
+        return
+    if text.lower() in CLEAR_WORDS:
+        actor.description = ""
+        world.changed(actor)
+        actor.send(Message("Your description is cleared."))
+        return
+    if len(text) > MAX_DESCRIPTION:
+        raise Refusal(f"That description is too long ({len(text)} characters; "
+                      f"{MAX_DESCRIPTION} at most). Shorten it.")
+    actor.description = text
+    world.changed(actor)
+    actor.send(Message(f"Your description is set. Others who look at you see: {text}"))
 
 
 def _examine_exit(actor: Character, exit_: Exit) -> None:

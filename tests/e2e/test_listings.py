@@ -87,3 +87,47 @@ class HelpAliasesTests(ServerTestCase):
         yield ann.wait_for("inventory (i, inv)")
         ann.transport.loseConnection()
         yield ann.closed
+
+
+class DescribeTests(ServerTestCase):
+    @inlineCallbacks
+    def test_a_description_reaches_others_clean_and_survives_relogin_and_restart(self):
+        service = self.start()
+        ann = yield connect(self.telnet_port)
+        bob = yield connect(self.telnet_port)
+        yield ann.ask("create Ann secret1", "Village Square")
+        yield bob.ask("create Bob secret2", "Village Square")
+        yield ann.wait_for("Bob has entered the game.")
+        # Escape sequences that would clear Bob's screen, retitle his window and turn his
+        # text red, among the words.
+        ann.transport.write(b"describe A \x1b[2Jtall \x1b]0;pwned\x07woman\x1b[31m in  a "
+                            b"green\xc2\x9b1m cloak.\r\n")
+        yield ann.wait_for("Your description is set.")
+        mark = len(bob.received)
+        yield bob.ask("look ann", "A tall woman in a green cloak.")
+        seen = bob.received[mark:]
+        for bad in (b"\x1b[2J", b"\x1b]", b"pwned", b"\x07", b"\x1b[31m", b"\xc2\x9b"):
+            self.assertNotIn(bad, seen)
+
+        # Logging out and back in keeps it.
+        yield ann.ask("quit", "Farewell")
+        yield ann.closed
+        ann = yield connect(self.telnet_port)
+        yield ann.ask("connect Ann secret1", "Village Square")
+        yield ann.ask("describe", "Others who look at you see: A tall woman in a green cloak.")
+
+        # So does a restart: a new service on the same data.
+        yield service.stopService()
+        yield ann.closed
+        yield bob.closed
+        self.start()
+        ann = yield connect(self.telnet_port)
+        bob = yield connect(self.telnet_port)
+        yield ann.ask("connect Ann secret1", "Village Square")
+        yield bob.ask("connect Bob secret2", "Village Square")
+        yield bob.ask("look ann", "A tall woman in a green cloak.")
+        yield ann.ask("describe clear", "Your description is cleared.")
+        yield bob.ask("look ann", "Ann looks back at you.")
+        for player in (ann, bob):
+            player.transport.loseConnection()
+            yield player.closed
