@@ -12,8 +12,13 @@ from tests.support import plain
 TIMEOUT = 10.0
 
 
+IAC_DO_NAWS = b"\xff\xfd\x1f"
+
+
 class TelnetPlayer(Protocol):
-    def __init__(self) -> None:
+    def __init__(self, naws: int | None = None) -> None:
+        # naws: the window width to report when the server asks (IAC DO NAWS), 24 rows.
+        self.naws = naws
         self.received = b""
         self.mark = 0
         self.closed: Deferred[None] = Deferred()
@@ -21,6 +26,10 @@ class TelnetPlayer(Protocol):
 
     def dataReceived(self, data: bytes) -> None:
         self.received += data
+        if self.naws is not None and IAC_DO_NAWS in self.received:
+            width, self.naws = self.naws, None
+            self.transport.write(b"\xff\xfb\x1f\xff\xfa\x1f" + width.to_bytes(2, "big") +
+                                 b"\x00\x18\xff\xf0")  # WILL NAWS, SB NAWS width 24 SE
         self._check()
 
     def connectionLost(self, reason: object) -> None:
@@ -66,5 +75,6 @@ class TelnetPlayer(Protocol):
         return self.wait_for(expect)
 
 
-def connect(port: int, host: str = "127.0.0.1") -> Deferred[TelnetPlayer]:
-    return connectProtocol(TCP4ClientEndpoint(reactor, host, port), TelnetPlayer())
+def connect(port: int, host: str = "127.0.0.1", naws: int | None = None
+            ) -> Deferred[TelnetPlayer]:
+    return connectProtocol(TCP4ClientEndpoint(reactor, host, port), TelnetPlayer(naws))
