@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from twisted.internet import reactor
 from twisted.internet.defer import inlineCallbacks
 from twisted.internet.utils import getProcessOutputAndValue
@@ -149,3 +150,68 @@ class LinkDeadTests(ServerTestCase):
         self.assertEqual(code, 0, text[-2000:])
         self.assertIn("GMCP <Room.Players> <{1}{{name}{Cora}{fullname}{Cora}{linkdead}{true}}>",
                       text)
+
+
+# -- the web client's Online panel, in Chromium against the real twistd ---------------------
+
+@pytest.fixture
+def server(tmp_path):
+    from tests.e2e.processes import Server
+    server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--web",
+                     "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var")], tmp_path)
+    yield server
+    server.stop()
+
+
+def test_the_online_panel_shows_link_dead_players_apart_from_who_and_from_api_who(server,
+                                                                                    tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.e2e.processes import Player
+    from tests.e2e.test_browser import CHROMIUM, FLAGS
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (make test installs chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"http://127.0.0.1:{server.port('web')}/")
+            page.fill("#name", "Wynn")
+            page.fill("#password", "secret1")
+            page.click("#register-button")
+            expect(page.locator("#room-name")).to_have_text("Village Square")
+            cora = Player(server.port("telnet"))
+            cora.ask("create Cora secret1", "Wynn is here.")
+            expect(page.locator("#who li[data-name=Cora]")).to_be_visible()
+            cora.sock.close()  # her connection dies: the body stays, link-dead
+            expect(page.locator("#output")).to_contain_text("Cora has lost the connection")
+
+            def shows_cora_link_dead(source):
+                dead = page.locator("#who li.linkdead")
+                expect(dead).to_have_count(1)
+                expect(dead).to_have_attribute("data-name", "Cora")
+                expect(dead).to_contain_text("(link-dead)")
+                expect(page.locator("#who li").last).to_have_attribute("data-name", "Cora")
+                expect(page.locator("#who-count")).to_have_text("(1)")
+                page.screenshot(path=str(tmp_path / f"linkdead-{source}.png"))
+                page.locator("#who-panel").screenshot(path=str(tmp_path / f"who-{source}.png"))
+
+            page.fill("#command", "who")  # the `who` event
+            page.press("#command", "Enter")
+            shows_cora_link_dead("who")
+            page.fill("#command", "look")
+            page.press("#command", "Enter")
+            expect(page.locator("#room-characters")).to_have_text("Cora (link-dead)")
+            page.reload()  # resumes; the panel is filled from /api/who alone
+            expect(page.locator("#room-name")).to_have_text("Village Square")
+            shows_cora_link_dead("api-who")
+
+            back = Player(server.port("telnet"))
+            back.ask("connect Cora secret1", "take over your body")
+            page.fill("#command", "who")
+            page.press("#command", "Enter")
+            expect(page.locator("#who li.linkdead")).to_have_count(0)
+            expect(page.locator("#who-count")).to_have_text("(2)")
+            print(f"screenshots in {tmp_path}")
+        finally:
+            browser.close()

@@ -422,6 +422,7 @@
     el.password.value = '';
     showLoginError('');
     showGame();
+    fetchWho();   // a list asked for before a resume shows our own body link-dead
     const queued = held;
     held = [];
     for (const text of queued) send({ type: 'command', text });
@@ -498,7 +499,10 @@
     }
     el.exits.replaceChildren(frag);
 
-    fillList(el.roomCharacters, el.roomCharactersRow, msg.characters);
+    // Names come bare; `linkdead` says whose connection died (their bodies wait here).
+    const linkdead = new Set(list(msg.linkdead).map(label));
+    fillList(el.roomCharacters, el.roomCharactersRow, list(msg.characters).map(
+      (who) => (linkdead.has(label(who)) ? `${label(who)} (link-dead)` : who)));
     fillList(el.roomNpcs, el.roomNpcsRow, msg.npcs);
     // Identical things come once with a count: show how the group reads ("two red apples").
     fillList(el.roomItems, el.roomItemsRow,
@@ -537,20 +541,33 @@
     return `idle ${Math.floor(seconds / 3600)}h`;
   }
 
+  // The same list from /api/who and from the `who` command: link-dead players (a body whose
+  // connection died, waiting for its player) are listed last, greyed, and not counted online.
   function renderWho(players) {
     const frag = document.createDocumentFragment();
+    const dead = document.createDocumentFragment();
     let count = 0;
     for (const player of players) {
       if (!player || typeof player !== 'object') continue;
       const name = str(player.name);
       if (!name) continue;
+      const linkdead = player.linkdead === true;
       const li = document.createElement('li');
       li.setAttribute('data-name', name);
-      if (name === myName) li.className = 'me';
+      if (name === myName) li.classList.add('me');
       const nameSpan = document.createElement('span');
       nameSpan.className = 'who-name';
       nameSpan.textContent = name;
       li.appendChild(nameSpan);
+      if (linkdead) {
+        li.classList.add('linkdead');
+        const status = document.createElement('span');
+        status.className = 'who-status';
+        status.textContent = '(link-dead)';
+        li.appendChild(status);
+        dead.appendChild(li);
+        continue;
+      }
       const via = str(player.via);
       if (via) {
         const viaSpan = document.createElement('span');
@@ -569,14 +586,20 @@
       frag.appendChild(li);
       count += 1;
     }
+    frag.appendChild(dead);
     el.who.replaceChildren(frag);
     el.whoCount.textContent = `(${count})`;
   }
 
   let whoSoon = 0;
 
+  let whoAgain = false;
+
   async function fetchWho() {
-    if (whoFetching) return;
+    if (whoFetching) {
+      whoAgain = true;   // the answer on its way may be stale (asked before our resume): ask again
+      return;
+    }
     whoFetching = true;
     try {
       const response = await fetch('/api/who', {
@@ -590,6 +613,10 @@
       // Offline or server restarting: keep the last list; the next poll will try again.
     } finally {
       whoFetching = false;
+      if (whoAgain) {
+        whoAgain = false;
+        fetchWho();
+      }
     }
   }
 
