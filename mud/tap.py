@@ -166,7 +166,9 @@ def makeService(options: Options | dict[str, Any]) -> MudService:
     try:
         service = build_service(settings)
     except StartupError as exc:
-        print(f"mud: {exc}", file=sys.stderr)
+        # One "mud: " line per fault (a broken world lists several).
+        for line in str(exc).splitlines() or [""]:
+            print(f"mud: {line}", file=sys.stderr)
         raise SystemExit(1) from None
     # twistd runs it: SIGTERM/SIGINT/SIGHUP stop it gracefully, exit 0 (or not: unsaved).
     service.control_process()

@@ -1,56 +1,52 @@
 """Load a world folder of YAML files into engine objects, checking everything on the way.
 
-Every fault is reported as a ``WorldError`` whose message names the file, the entry and
-what is wrong, e.g. ``worlds/x/village/rooms.yaml: room "village:square": exit "north"
-leads to unknown room "village:nowhere"``. The format is documented in worlds/README.md.
+Every fault names the file, the line, the entry and what to write instead, e.g.
+``worlds/x/village/rooms.yaml:12: room "village:square": exit "north" leads to unknown
+room "village:nowhere"``. Faults are collected, up to ``MAX_ERRORS``, and raised together
+as one ``WorldError`` (one line each), so a builder fixes a batch per start-up. What is
+odd but not broken (an area folder that world.yaml's ``areas:`` leaves out) is a warning,
+logged once the world has loaded. The format is documented in worlds/README.md; the
+typed checks themselves live in ``mud.world_schema``.
 
 Only files inside the world folder are read: one that resolves elsewhere (a symbolic link
 to /etc/passwd, say) is refused unread. A message quotes at most the one offending value
-from a file, escaped and cut short (``_shown``), never the file's text around it.
+from a file, escaped and cut short, never the file's text around it.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from twisted.logger import Logger
 
+from mud import world_schema, world_yaml
 from mud.engine import directions
 from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, Exit, Item, ItemTemplate, Room
 from mud.engine.world import Clock, World
+from mud.world_schema import Context, Report, kind
+from mud.world_yaml import Map, WorldError, display, read_yaml, shown
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+__all__ = ["MAX_ERRORS", "MAX_FILE_BYTES", "MAX_SHOWN", "WorldError", "load_world"]
+# The loader's limits, where docs and tests look for them.
+MAX_ERRORS = world_schema.MAX_ERRORS
+MAX_FILE_BYTES, MAX_SHOWN = world_yaml.MAX_FILE_BYTES, world_yaml.MAX_SHOWN
 
+log = Logger()
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The fast safe loader, refusing duplicate keys (plain YAML keeps the last silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{_shown(key)} is given twice in the same mapping",
-                    key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                              _StrictLoader.construct_mapping)
-
-MAX_FILE_BYTES = 8 * 1024 * 1024
-# Characters of a value from a world file that an error message quotes.
-MAX_SHOWN = 40
 # Matched with fullmatch: "$" alone would let a trailing newline through.
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 EXIT_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
+ID_RULE = "lowercase letters, digits, _ and -"
 
+# The keys of each kind of entry, True when required. A key's type is checked where the
+# loader reads it (Context.text, .word, .word_list, .flag), so a new key is one line here
+# and one accessor call below.
 WORLD_KEYS = {"name": True, "description": True, "start": True, "welcome": False, "areas": False}
 AREA_KEYS = {"name": True, "description": False, "environment": False}
 ROOM_KEYS = {"name": True, "description": True, "environment": False, "exits": False,
@@ -61,300 +57,353 @@ ITEM_KEYS = {"name": True, "keywords": False, "description": True, "fixed": Fals
 NPC_KEYS = {"name": True, "keywords": False, "description": True}
 
 
-class WorldError(Exception):
-    """A world that cannot be loaded; the message is meant for the person who wrote it."""
-
-
-def _shown(value: Any, limit: int = MAX_SHOWN) -> str:
-    """A value read from a world file, for an error message: quoted, with control
-    characters escaped, and cut short (a start-up error is no way to print a file)."""
-    if isinstance(value, str):
-        return repr(value[:limit]) + ("..." if len(value) > limit else "")
-    text = repr(value) if isinstance(value, int | float | bool) or value is None else \
-        f"a {type(value).__name__}"
-    return text[:limit] + ("..." if len(text) > limit else "")
-
-
-def _problem(text: str, limit: int = 100) -> str:
-    """The first line of a YAML parser's complaint, printable and cut short: some quote
-    the file (a tag, a key)."""
-    line = (text.splitlines() or [""])[0]
-    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line[:limit])
-    return line + ("..." if len(text) > limit else "")
-
-
-def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
-def _inside(path: Path, root: Path) -> Path:
-    """``path`` with every link resolved, if that is still inside ``root`` (the world folder,
-    itself resolved: it may be a link); else a WorldError, before anything is read."""
-    real = path.resolve()
-    if not real.is_relative_to(root):
-        raise WorldError(f"{_display(path)}: refused: it resolves to a file outside the world "
-                         f"folder {_display(root)} (a symbolic link?); world files must stay "
-                         "inside it")
-    return real
-
-
-def _read_yaml(path: Path, root: Path, required: bool = True) -> Any:
-    where = _display(path)
-    real = _inside(path, root)
-    if not real.exists():
-        if required:
-            raise WorldError(f"{where}: file is missing")
-        return None
-    try:
-        if real.stat().st_size > MAX_FILE_BYTES:
-            raise WorldError(f"{where}: file is larger than {MAX_FILE_BYTES // 1048576} MiB")
-        text = real.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise WorldError(f"{where}: not valid UTF-8 text ({exc.reason} at byte "
-                         f"{exc.start})") from None
-    except OSError as exc:
-        raise WorldError(f"{where}: cannot read it ({exc.strerror})") from None
-    try:
-        return yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = _problem(getattr(exc, "problem", None) or str(exc))
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise WorldError(f"{where}:{line}: not valid YAML: {problem}") from None
-    except RecursionError:
-        # Mappings nested near libyaml's own depth limit outrun Python's stack.
-        raise WorldError(f"{where}: not valid YAML: nested too deeply") from None
-
-
-class _Context:
-    """Where we are while checking: the file, and the entry inside it."""
-
-    def __init__(self, path: Path, entry: str = "") -> None:
-        self.path = path
-        self.entry = entry
-
-    def at(self, entry: str) -> _Context:
-        return _Context(self.path, entry)
-
-    def fail(self, message: str) -> WorldError:
-        prefix = _display(self.path)
-        if self.entry:
-            prefix += f": {self.entry}"
-        return WorldError(f"{prefix}: {message}")
-
-    def check_keys(self, data: Any, allowed: dict[str, bool], what: str) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            raise self.fail(f"{what} must be a mapping of keys to values, not {_kind(data)}")
-        for key in data:
-            if key not in allowed:
-                known = ", ".join(sorted(allowed))
-                raise self.fail(f"unknown key {_shown(key)} (allowed: {known})")
-        for key, required in allowed.items():
-            if required and key not in data:
-                raise self.fail(f"missing required key {key!r}")
-        return data
-
-    def text(self, data: dict[str, Any], key: str, default: str = "") -> str:
-        value = data.get(key, default)
-        if value is None:
-            value = default
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise self.fail(f"{key!r} must be text, not {_kind(value)}")
-        value = str(value)
-        if key in ("name",) and not value.strip():
-            raise self.fail(f"{key!r} must not be empty")
-        return value
-
-    def word_list(self, data: dict[str, Any], key: str) -> list[str]:
-        value = data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{key!r} must be a list of words")
-        return value
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
-            type(None): "nothing"}.get(type(value), type(value).__name__)
-
-
-def _full_id(ctx: _Context, area: str, ref: Any, what: str) -> str:
-    if not isinstance(ref, str):
-        raise ctx.fail(f"{what} reference must be text, not {_kind(ref)}")
-    ref = ref.strip()
-    if ":" in ref:
-        ref_area, _, local = ref.partition(":")
-    else:
-        ref_area, local = area, ref
-    if not ID_RE.fullmatch(ref_area) or not ID_RE.fullmatch(local):
-        raise ctx.fail(f"{what} {_shown(ref)} is not a valid id (lowercase letters, digits, "
-                       "_ and -, "
-                       "optionally area:id)")
-    return f"{ref_area}:{local}"
-
-
-def _entries(path: Path, root: Path, what: str,
-             required: bool) -> tuple[_Context, dict[str, Any]]:
-    ctx = _Context(path)
-    data = _read_yaml(path, root, required)
-    if data is None:
-        return ctx, {}
-    if not isinstance(data, dict):
-        raise ctx.fail(f"must be a mapping of {what} ids to {what}s, not {_kind(data)}")
-    # YAML reads a bare 42: as a number; it is still an id.
-    data = {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v
-            for k, v in data.items()}
-    for key in data:
-        if not isinstance(key, str) or not ID_RE.fullmatch(key):
-            raise ctx.fail(f"{what} id {_shown(key)} is not valid (lowercase letters, digits, "
-                           "_ and -)")
-    return ctx, data
-
-
-def _discover_areas(root: Path, world_ctx: _Context, listed: list[str] | None) -> list[str]:
-    if listed is not None:
-        if len(set(listed)) != len(listed):
-            twice = sorted({n for n in listed if listed.count(n) > 1})
-            raise world_ctx.fail(f"area {_shown(twice[0])} is listed twice in 'areas'")
-        for name in listed:
-            if not ID_RE.fullmatch(name):
-                raise world_ctx.fail(f"area name {_shown(name)} is not valid")
-            if not (root / name / "area.yaml").exists():
-                raise world_ctx.fail(f"area {name!r} has no folder {name}/ with an area.yaml")
-        return listed
-    return sorted(p.name for p in root.iterdir() if (p / "area.yaml").is_file())
-
-
-def load_world(path: str | os.PathLike[str], clock: Clock) -> World:
-    """Read and check the world folder at ``path``; raise WorldError on any fault."""
+def load_world(path: str | os.PathLike[str], clock: Clock,
+               warn: Callable[[str], None] | None = None) -> World:
+    """Read and check the world folder at ``path``; raise WorldError listing every fault
+    found (up to MAX_ERRORS). Warnings go to ``warn`` (default: the log) if it loads."""
     root = Path(path)
     if not root.is_dir():
-        raise WorldError(f"{_display(root)}: no such world folder (expected a folder "
+        raise WorldError(f"{display(root)}: no such world folder (expected a folder "
                          "holding world.yaml)")
-    real_root = root.resolve()
-    world_ctx = _Context(root / "world.yaml")
-    meta = world_ctx.check_keys(_read_yaml(root / "world.yaml", real_root), WORLD_KEYS,
-                                "world.yaml")
-    listed = world_ctx.word_list(meta, "areas") if "areas" in meta else None
-    areas = _discover_areas(root, world_ctx, listed)
-    if not areas:
-        raise world_ctx.fail("the world has no areas (sub-folders holding an area.yaml)")
-
-    templates: dict[str, ItemTemplate] = {}
-    npc_defs: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    rooms: dict[str, Room] = {}
-    # (room, ctx, raw exits, item refs, npc refs) waiting for every id to be known.
-    pending: list[tuple[Room, _Context, Any, list[str], list[str]]] = []
-
-    area_names: dict[str, str] = {}
-    for area in areas:
-        folder = root / area
-        area_ctx = _Context(folder / "area.yaml")
-        area_meta = area_ctx.check_keys(_read_yaml(folder / "area.yaml", real_root), AREA_KEYS,
-                                        "area.yaml")
-        area_env = area_ctx.text(area_meta, "environment")
-        area_names[area] = area_ctx.text(area_meta, "name")
-
-        ctx, raw = _entries(folder / "items.yaml", real_root, "item", required=False)
-        for local, data in raw.items():
-            tid = f"{area}:{local}"
-            ictx = ctx.at(f'item "{tid}"')
-            ictx.check_keys(data, ITEM_KEYS, "an item")
-            name = ictx.text(data, "name")
-            kws = tuple(k.lower() for k in ictx.word_list(data, "keywords")) or \
-                keywords_from_name(name)
-            fixed = data.get("fixed", False)
-            if not isinstance(fixed, bool):
-                raise ictx.fail(f"'fixed' must be true or false, not {_kind(fixed)}")
-            # "plural: loaves of bread" when the English rules in grouping.py get it wrong.
-            plural = " ".join(ictx.text(data, "plural").split())
-            templates[tid] = ItemTemplate(tid, name, kws, ictx.text(data, "description"), fixed,
-                                          plural)
-
-        ctx, raw = _entries(folder / "npcs.yaml", real_root, "npc", required=False)
-        for local, data in raw.items():
-            nid = f"{area}:{local}"
-            nctx = ctx.at(f'npc "{nid}"')
-            nctx.check_keys(data, NPC_KEYS, "an npc")
-            name = nctx.text(data, "name")
-            kws = tuple(k.lower() for k in nctx.word_list(data, "keywords")) or \
-                keywords_from_name(name)
-            npc_defs[nid] = (name, nctx.text(data, "description"), kws)
-
-        ctx, raw = _entries(folder / "rooms.yaml", real_root, "room", required=True)
-        if not raw:
-            raise ctx.fail("the area has no rooms")
-        for local, data in raw.items():
-            rid = f"{area}:{local}"
-            rctx = ctx.at(f'room "{rid}"')
-            rctx.check_keys(data, ROOM_KEYS, "a room")
-            env = rctx.text(data, "environment", area_env)
-            room = Room(rid, area, rctx.text(data, "name"),
-                        rctx.text(data, "description").strip(), env)
-            rooms[rid] = room
-            items = [_full_id(rctx, area, r, "item") for r in rctx.word_list(data, "items")]
-            npcs = [_full_id(rctx, area, r, "npc") for r in rctx.word_list(data, "npcs")]
-            pending.append((room, rctx, data.get("exits"), items, npcs))
-
-    world = World(meta_text(world_ctx, meta, "name"), rooms, rooms[next(iter(rooms))], clock,
-                  description=meta_text(world_ctx, meta, "description"),
-                  welcome=world_ctx.text(meta, "welcome").rstrip(), templates=templates)
-    world.area_names = area_names
-    for room, rctx, raw_exits, item_refs, npc_refs in pending:
-        _link_exits(room, rctx, raw_exits, rooms)
-        counts: dict[str, int] = {}
-        for ref in item_refs:
-            template = templates.get(ref)
-            if template is None:
-                raise rctx.fail(f"places unknown item {_shown(ref)}")
-            counts[ref] = counts.get(ref, 0) + 1
-            world.add_item(Item(f"{room.id}/{ref}#{counts[ref]}", template), room)
-        for ref in npc_refs:
-            if ref not in npc_defs:
-                raise rctx.fail(f"places unknown npc {_shown(ref)}")
-            name, description, kws = npc_defs[ref]
-            npc = NPC(ref, name, kws, description)
-            npc.room = room
-            room.npcs.append(npc)
-            world.npcs.append(npc)
-
-    start = meta["start"]
-    if not isinstance(start, str) or start.strip() not in rooms:
-        raise world_ctx.fail(f"start room {_shown(start)} is not a known room (write it as "
-                             "area:id)")
-    world.start = rooms[start.strip()]
+    report = Report()
+    with report.gathering():
+        world = _Loader(root, report).load(clock)
+    for warning in report.warnings:
+        if warn is None:
+            log.warn("World: {warning}", warning=warning)
+        else:
+            warn(warning)
+    assert world is not None  # gathering() raised otherwise
     return world
 
 
-def meta_text(ctx: _Context, meta: dict[str, Any], key: str) -> str:
-    return ctx.text(meta, key).strip()
+def _entries(path: Path, root: Path, report: Report, what: str,
+             required: bool) -> tuple[Context, Map, set[str]]:
+    """The entries of a rooms/items/npcs file by local id; bad ids are reported and left
+    out (the third value: what they were likely meant to be)."""
+    ctx = Context(path, report)
+    data = read_yaml(path, root, required)
+    misspelt: set[str] = set()
+    if data is None:
+        return ctx, Map(), misspelt
+    if not isinstance(data, dict):
+        raise ctx.fail(f"must be a mapping of {what} ids to {what}s, not {kind(data)}")
+    entries = Map()
+    for key, value in data.items():
+        line = data.line_of(key)
+        # YAML reads a bare 42: as a number; it is still an id.
+        local = str(key) if isinstance(key, int) and not isinstance(key, bool) else key
+        if not isinstance(local, str) or not ID_RE.fullmatch(local):
+            fixed = re.sub(r"[^a-z0-9_-]+", "_", str(key).strip().lower()).strip("_")[:64]
+            hint = f": write it as {fixed}" if ID_RE.fullmatch(fixed) else ""
+            ctx.error(f"{what} id {shown(key)} is not valid ({ID_RULE}){hint}", line)
+            # Declared under its likely spelling, so references to it are not errors too.
+            if hint:
+                misspelt.add(fixed)
+            continue
+        entries[local] = value
+        entries.marks[local] = data.marks.get(key, (line or 0, 0))
+    return ctx, entries, misspelt
 
 
-def _link_exits(room: Room, ctx: _Context, raw: Any, rooms: dict[str, Room]) -> None:
-    if raw is None:
-        return
-    if not isinstance(raw, dict):
-        raise ctx.fail(f"'exits' must be a mapping of exit names to rooms, not {_kind(raw)}")
-    for name, spec in raw.items():
-        if not isinstance(name, str) or not EXIT_RE.fullmatch(name.lower()):
-            raise ctx.fail(f"exit name {_shown(name)} is not valid (a direction or one "
-                           "lowercase word)")
-        canonical = directions.canonical(name) or name.lower()
-        if canonical in room.exits:
-            raise ctx.fail(f'exit "{canonical}" is given twice')
-        description = ""
-        if isinstance(spec, dict):
-            ectx = ctx.at(f'{ctx.entry}: exit "{canonical}"')
-            ectx.check_keys(spec, EXIT_KEYS, "an exit")
-            description = ectx.text(spec, "description").strip()
-            spec = spec["to"]
-        target_id = _full_id(ctx, room.area, spec, f'exit "{canonical}" target')
-        target = rooms.get(target_id)
-        if target is None:
-            raise ctx.fail(f'exit "{canonical}" leads to unknown room "{target_id}"')
-        room.exits[canonical] = Exit(canonical, target, description)
+class _Loader:
+    """One load: what has been read so far, to resolve references once all is read."""
 
+    def __init__(self, root: Path, report: Report) -> None:
+        self.root = root
+        self.real_root = root.resolve()
+        self.report = report
+        self.world_ctx = Context(root / "world.yaml", report)
+        self.areas: list[str] = []
+        self.unlisted: set[str] = set()
+        # Ids given an entry, even a broken one (already reported: no "unknown" echo), and
+        # (area, kind) pairs whose file could not be read at all.
+        self.declared: dict[str, set[str]] = {"room": set(), "item": set(), "npc": set()}
+        self.unreadable: set[tuple[str, str]] = set()
+        self.templates: dict[str, ItemTemplate] = {}
+        self.npc_defs: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self.rooms: dict[str, Room] = {}
+        self.area_names: dict[str, str] = {}
+        # (room, ctx, its entry, [(item ref, line)], [(npc ref, line)]) for after reading.
+        self.pending: list[tuple[Room, Context, Map, list[Any], list[Any]]] = []
+
+    def load(self, clock: Clock) -> World | None:
+        meta = Map()
+        with self.report.collecting():
+            meta = self.world_ctx.check_keys(read_yaml(self.root / "world.yaml",
+                                                       self.real_root), WORLD_KEYS,
+                                             "world.yaml")
+        name = self.world_ctx.text(meta, "name").strip()
+        description = self.world_ctx.text(meta, "description").strip()
+        welcome = self.world_ctx.text(meta, "welcome").rstrip()
+        self._discover_areas(meta)
+        for area in self.areas:
+            self._read_area(area)
+        for room, rctx, data, item_refs, npc_refs in self.pending:
+            self._link_exits(room, rctx, data)
+            self._place(room, rctx, item_refs, npc_refs)
+        start = self._start(meta)
+        if self.report.errors or start is None:
+            return None
+        world = World(name, self.rooms, start, clock, description=description,
+                      welcome=welcome, templates=self.templates)
+        world.area_names = self.area_names
+        for room, _, _, item_refs, npc_refs in self.pending:
+            counts: dict[str, int] = {}
+            for ref, _ in item_refs:
+                counts[ref] = counts.get(ref, 0) + 1
+                world.add_item(Item(f"{room.id}/{ref}#{counts[ref]}", self.templates[ref]),
+                               room)
+            for ref, _ in npc_refs:
+                name, description, kws = self.npc_defs[ref]
+                npc = NPC(ref, name, kws, description)
+                npc.room = room
+                room.npcs.append(npc)
+                world.npcs.append(npc)
+        return world
+
+    # -- areas --------------------------------------------------------------------------
+
+    def _discover_areas(self, meta: Map) -> None:
+        ctx = self.world_ctx
+        on_disk = sorted(p.name for p in self.root.iterdir()
+                         if p.is_dir() and (p / "area.yaml").is_file())
+        if meta.get("areas") in (None, []):
+            if "areas" in meta:
+                ctx.error("'areas' is empty: list the area folders to load, areas: "
+                          f"[{', '.join(on_disk[:3]) or 'village'}], or leave the key out to "
+                          "load every folder holding an area.yaml", meta.line_of("areas"))
+            # Checked all the same, so one load reports as much as it can.
+            self.areas = on_disk
+        else:
+            line = meta.line_of("areas")
+            for name in ctx.word_list(meta, "areas"):
+                if not ID_RE.fullmatch(name):
+                    ctx.error(f"area name {shown(name)} is not valid ({ID_RULE})", line)
+                elif name in self.areas:
+                    ctx.error(f"area {shown(name)} is listed twice in 'areas'", line)
+                elif name not in on_disk:
+                    ctx.error(f"area {name!r} has no folder {name}/ with an area.yaml", line)
+                    self.unreadable.add((name, "*"))
+                else:
+                    self.areas.append(name)
+            self.unlisted = set(on_disk) - set(self.areas)
+            for name in sorted(self.unlisted):
+                ctx.warn(f"area {name!r} exists on disk ({display(self.root / name)}) but is "
+                         "not listed in world.yaml's areas:, so it is not loaded; add it "
+                         "there to load it", line)
+        # A folder of rooms without its area.yaml is not an area: easy to miss.
+        for folder in sorted(self.root.iterdir()):
+            if folder.is_dir() and not (folder / "area.yaml").exists() and \
+                    (folder / "rooms.yaml").exists():
+                ctx.warn(f"folder {display(folder)} has a rooms.yaml but no area.yaml, so it "
+                         "is not an area and is not loaded; add an area.yaml (name: ...)")
+        if not self.areas and not self.report.errors:
+            ctx.error("the world has no areas (sub-folders holding an area.yaml)")
+
+    def _read_area(self, area: str) -> None:
+        folder = self.root / area
+        area_ctx = Context(folder / "area.yaml", self.report)
+        area_env = ""
+        with self.report.collecting():
+            area_meta = area_ctx.check_keys(read_yaml(folder / "area.yaml", self.real_root),
+                                            AREA_KEYS, "area.yaml")
+            area_env = area_ctx.word(area_meta, "environment")
+            self.area_names[area] = area_ctx.text(area_meta, "name").strip()
+            area_ctx.text(area_meta, "description")
+
+        ctx, raw = self._file(area, folder / "items.yaml", "item", required=False)
+        for local, data in raw.items():
+            tid = f"{area}:{local}"
+            ictx = ctx.at(f'item "{tid}"', raw.line_of(local))
+            self.declared["item"].add(tid)
+            with self.report.collecting():
+                data = ictx.check_keys(data, ITEM_KEYS, "an item")
+                name = ictx.text(data, "name")
+                kws = self._keywords(ictx, data, name)
+                fixed = ictx.flag(data, "fixed")
+                # "plural: loaves of bread" when the English rules in grouping.py get it wrong.
+                plural = " ".join(ictx.text(data, "plural").split())
+                self.templates[tid] = ItemTemplate(tid, name, kws, ictx.text(data, "description"),
+                                                   fixed, plural)
+
+        ctx, raw = self._file(area, folder / "npcs.yaml", "npc", required=False)
+        for local, data in raw.items():
+            nid = f"{area}:{local}"
+            nctx = ctx.at(f'npc "{nid}"', raw.line_of(local))
+            self.declared["npc"].add(nid)
+            with self.report.collecting():
+                data = nctx.check_keys(data, NPC_KEYS, "an npc")
+                name = nctx.text(data, "name")
+                kws = self._keywords(nctx, data, name)
+                self.npc_defs[nid] = (name, nctx.text(data, "description"), kws)
+
+        ctx, raw = self._file(area, folder / "rooms.yaml", "room", required=True)
+        if not raw and (area, "room") not in self.unreadable:
+            ctx.error("the area has no rooms")
+            self.unreadable.add((area, "room"))
+        for local, data in raw.items():
+            rid = f"{area}:{local}"
+            rctx = ctx.at(f'room "{rid}"', raw.line_of(local))
+            self.declared["room"].add(rid)
+            with self.report.collecting():
+                data = rctx.check_keys(data, ROOM_KEYS, "a room")
+                room = Room(rid, area, rctx.text(data, "name"),
+                            rctx.text(data, "description").strip(),
+                            rctx.word(data, "environment", area_env))
+                self.rooms[rid] = room
+                items = self._refs(rctx, data, "items", area, "item")
+                npcs = self._refs(rctx, data, "npcs", area, "npc")
+                self.pending.append((room, rctx, data, items, npcs))
+
+    def _file(self, area: str, path: Path, what: str, required: bool) -> tuple[Context, Map]:
+        try:
+            ctx, entries, misspelt = _entries(path, self.real_root, self.report, what,
+                                              required)
+            self.declared[what].update(f"{area}:{local}" for local in misspelt)
+            return ctx, entries
+        except WorldError as exc:
+            for message in exc.errors:
+                self.report.add(message)
+            self.unreadable.add((area, what))
+            return Context(path, self.report), Map()
+
+    @staticmethod
+    def _keywords(ctx: Context, data: Map, name: str) -> tuple[str, ...]:
+        kws = tuple(k.lower() for k in ctx.word_list(data, "keywords")) or \
+            keywords_from_name(name)
+        if not kws and name and "keywords" not in data:
+            ctx.error(f"no word of 'name' ({shown(name)}) is one a player could type to mean "
+                      "it: add keywords: [word, word]", data.line_of("name"))
+        return kws
+
+    # -- references ---------------------------------------------------------------------
+
+    def _full_id(self, ctx: Context, area: str, ref: Any, what: str,
+                 line: int | None) -> str | None:
+        """``ref`` as area:id (a local id is in ``area``), or None with an error recorded."""
+        if not isinstance(ref, str) or not ref.strip():
+            quote = f" ({ref}): put it in quotes, '{ref}'" if isinstance(ref, int | float) \
+                else ""
+            ctx.error(f"{what} must be an id such as village:square, not {kind(ref)}{quote}",
+                      line)
+            return None
+        ref = ref.strip()
+        ref_area, colon, local = ref.partition(":")
+        if not colon:
+            ref_area, local = area, ref
+        if not ID_RE.fullmatch(ref_area) or not ID_RE.fullmatch(local):
+            ctx.error(f"{what} {shown(ref)} is not a valid id ({ID_RULE}, optionally "
+                      "area:id)", line)
+            return None
+        return f"{ref_area}:{local}"
+
+    def _refs(self, ctx: Context, data: Map, key: str, area: str,
+              what: str) -> list[tuple[str, int | None]]:
+        found = []
+        for word, line in ctx.words_at(data, key):
+            full = self._full_id(ctx, area, word, what, line)
+            if full is not None:
+                found.append((full, line))
+        return found
+
+    def _unknown(self, what: str, ref: str) -> str | None:
+        """Why ``ref`` names no known ``what`` (``unknown room "x": why``), or None when
+        that is reported already (its entry or its file is broken)."""
+        ref_area = ref.partition(":")[0]
+        if ref in self.declared[what] or (ref_area, what) in self.unreadable or \
+                (ref_area, "*") in self.unreadable:
+            return None
+        folder = self.root / ref_area
+        if ref_area in self.unlisted:
+            return (f'{what} "{ref}": area {ref_area!r} exists on disk ({display(folder)}) '
+                    "but is not listed in world.yaml's areas:; add it there")
+        if ref_area not in self.areas:
+            if folder.is_dir():
+                return (f'unknown {what} "{ref}": folder {display(folder)} has no area.yaml, '
+                        f"so there is no area {ref_area!r}")
+            return f'unknown {what} "{ref}": there is no area {ref_area!r}'
+        # Suggest by the local part: every id of the area shares "area:".
+        local = ref.partition(":")[2]
+        close = difflib.get_close_matches(local, [k.partition(":")[2]
+                                                  for k in self.declared[what]
+                                                  if k.startswith(f"{ref_area}:")], n=1)
+        return f'unknown {what} "{ref}"' + \
+            (f': did you mean "{ref_area}:{close[0]}"?' if close else "")
+
+    def _link_exits(self, room: Room, ctx: Context, data: Map) -> None:
+        if "exits" not in data:
+            return
+        raw = data["exits"]
+        if raw is None:
+            ctx.error("'exits' is empty: list the exits under it (north: hall) or remove "
+                      "the line", data.line_of("exits"))
+            return
+        if not isinstance(raw, dict):
+            ctx.error(f"'exits' must be a mapping of exit names to rooms (north: hall), not "
+                      f"{kind(raw)}", data.line_of("exits"))
+            return
+        for name, spec in raw.items():
+            line = raw.line_of(name) if isinstance(raw, Map) else None
+            if not isinstance(name, str) or not EXIT_RE.fullmatch(name.lower()):
+                ctx.error(f"exit name {shown(name)} is not valid (a direction or one "
+                          "lowercase word)", line)
+                continue
+            canonical = directions.canonical(name) or name.lower()
+            if canonical in room.exits:
+                ctx.error(f'exit "{canonical}" is given twice', line)
+                continue
+            description = ""
+            what = f'exit "{canonical}" target'
+            if isinstance(spec, dict):
+                ectx = ctx.at(f'{ctx.entry}: exit "{canonical}"', line)
+                with self.report.collecting():
+                    spec = ectx.check_keys(spec, EXIT_KEYS, "an exit")
+                    description = ectx.text(spec, "description").strip()
+                if "to" not in spec:
+                    continue
+                line = spec.line_of("to") if isinstance(spec, Map) else line
+                spec = spec["to"]
+            target_id = self._full_id(ctx, room.area, spec, what, line)
+            if target_id is None:
+                continue
+            target = self.rooms.get(target_id)
+            if target is None:
+                why = self._unknown("room", target_id)
+                if why is not None:
+                    ctx.error(f'exit "{canonical}" leads to {why}', line)
+                continue
+            room.exits[canonical] = Exit(canonical, target, description)
+
+    def _place(self, room: Room, ctx: Context, item_refs: list[Any],
+               npc_refs: list[Any]) -> None:
+        # Unknown ones are reported and dropped, so the lists hold only good references.
+        for refs, what, known in ((item_refs, "item", self.templates),
+                                  (npc_refs, "npc", self.npc_defs)):
+            for ref, line in list(refs):
+                if ref not in known:
+                    refs.remove((ref, line))
+                    why = self._unknown(what, ref)
+                    if why is not None:
+                        ctx.error(f"places {why}", line)
+
+    def _start(self, meta: Map) -> Room | None:
+        if "start" not in meta:
+            return None
+        ctx, start, line = self.world_ctx, meta["start"], meta.line_of("start")
+        if not isinstance(start, str) or not start.strip():
+            ctx.error(f"'start' must be the id of a room, as area:id (start: village:square), "
+                      f"not {kind(start)}", line)
+            return None
+        start = start.strip()
+        if start in self.rooms:
+            return self.rooms[start]
+        if ":" not in start:
+            matches = [rid for rid in self.rooms if rid.endswith(f":{start}")]
+            hint = f" (start: {matches[0]}?)" if matches else ""
+            ctx.error(f"start room {shown(start)} must be written as area:id{hint}", line)
+            return None
+        why = self._unknown("room", start)
+        if why is not None and self.areas:
+            ctx.error(f"'start' leads to {why}", line)
+        return None

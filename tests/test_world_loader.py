@@ -174,45 +174,47 @@ def test_invalid_yaml_gives_the_line(tmp_path, monkeypatch):
     rooms = ROOMS + "cellar:\n  name: Cellar: dark\n  description: Dark.\n"
     # The C and pure-Python YAML parsers word the problem differently after this prefix.
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)).startswith(
-        "w/village/rooms.yaml: line 12: not valid YAML: mapping values are not allowed")
+        "w/village/rooms.yaml:12: not valid YAML: mapping values are not allowed")
 
 
 def test_invalid_yaml_in_world_yaml(tmp_path, monkeypatch):
     message = error(build(tmp_path, monkeypatch, world=WORLD + "areas: [village\n"))
-    assert message.startswith("w/world.yaml: line ")
+    assert message.startswith("w/world.yaml:")
     assert "not valid YAML" in message
 
 
 def test_duplicate_key_is_an_error_with_its_line(tmp_path, monkeypatch):
     rooms = ROOMS + "square:\n  name: Again\n  description: Twice.\n"
     message = error(build(tmp_path, monkeypatch, village__rooms=rooms))
-    assert message.startswith("w/village/rooms.yaml: line 11: not valid YAML")
+    assert message.startswith("w/village/rooms.yaml:11: not valid YAML")
     assert "'square' is given twice" in message
 
 
 def test_duplicate_key_inside_an_entry(tmp_path, monkeypatch):
     rooms = ROOMS.replace("  name: Hall\n", "  name: Hall\n  name: Hall again\n")
     message = error(build(tmp_path, monkeypatch, village__rooms=rooms))
-    assert message.startswith("w/village/rooms.yaml: line 8:")
+    assert message.startswith("w/village/rooms.yaml:8:")
     assert "'name' is given twice" in message
 
 
 def test_unknown_key(tmp_path, monkeypatch):
     rooms = ROOMS.replace("  description: A hall.", "  decription: A hall.")
+    # One error: the misspelt key is not reported again as 'description' missing.
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)) == (
-        "w/village/rooms.yaml: room \"village:hall\": unknown key 'decription' "
-        "(allowed: description, environment, exits, items, name, npcs)")
+        "w/village/rooms.yaml:8: room \"village:hall\": unknown key 'decription' "
+        "(allowed: description, environment, exits, items, name, npcs); did you mean "
+        "'description'?")
 
 
 def test_unknown_key_in_world_yaml(tmp_path, monkeypatch):
     message = error(build(tmp_path, monkeypatch, world=WORLD + "colour: red\n"))
-    assert message.startswith("w/world.yaml: unknown key 'colour'")
+    assert message.startswith("w/world.yaml:4: unknown key 'colour'")
 
 
 def test_missing_required_key(tmp_path, monkeypatch):
     items = "apple:\n  name: an apple\n"
     assert error(build(tmp_path, monkeypatch, village__items=items)) == (
-        "w/village/items.yaml: item \"village:apple\": missing required key 'description'")
+        "w/village/items.yaml:1: item \"village:apple\": missing required key 'description'")
 
 
 def test_missing_start(tmp_path, monkeypatch):
@@ -224,22 +226,26 @@ def test_missing_start(tmp_path, monkeypatch):
 def test_long_exit_without_to(tmp_path, monkeypatch):
     rooms = ROOMS.replace("north: hall", "north:\n      description: A door.")
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)) == (
-        "w/village/rooms.yaml: room \"village:square\": exit \"north\": "
+        "w/village/rooms.yaml:5: room \"village:square\": exit \"north\": "
         "missing required key 'to'")
 
 
 @pytest.mark.parametrize(("files", "expected"), [
     ({"village__items": "apple:\n  name: an apple\n  description: Red.\n  fixed: sometimes\n"},
-     "w/village/items.yaml: item \"village:apple\": 'fixed' must be true or false, not text"),
+     "w/village/items.yaml:4: item \"village:apple\": 'fixed' must be true or false, not text "
+     "('sometimes'): write fixed: true or fixed: false"),
     ({"village__rooms": rooms_with("  items: apple\n")},
-     "w/village/rooms.yaml: room \"village:square\": 'items' must be a list of words"),
+     "w/village/rooms.yaml:4: room \"village:square\": 'items' must be a list of words, not "
+     "text: write items: [apple]"),
     ({"village__rooms": ROOMS.replace("name: Hall", "name: [Hall]")},
-     "w/village/rooms.yaml: room \"village:hall\": 'name' must be text, not a list"),
+     "w/village/rooms.yaml:7: room \"village:hall\": 'name' must be text, not a list: write "
+     "the text itself after 'name:'"),
     ({"village__rooms": ROOMS.replace("name: Hall", "name: '  '")},
-     "w/village/rooms.yaml: room \"village:hall\": 'name' must not be empty"),
+     "w/village/rooms.yaml:7: room \"village:hall\": 'name' is empty: write the text after "
+     "'name:' (a long text: 'name: >' with the text on the lines below, indented)"),
     ({"village__rooms": rooms_with("  exits: [north]\n")},
-     "w/village/rooms.yaml: room \"village:square\": 'exits' must be a mapping of exit "
-     "names to rooms, not a list"),
+     "w/village/rooms.yaml:4: room \"village:square\": 'exits' must be a mapping of exit "
+     "names to rooms (north: hall), not a list"),
     ({"village__npcs": "- cat\n"},
      "w/village/npcs.yaml: must be a mapping of npc ids to npcs, not a list"),
     ({"village__area": "just text\n"},
@@ -248,67 +254,69 @@ def test_long_exit_without_to(tmp_path, monkeypatch):
      "w/world.yaml: missing required key 'description'"),
 ])
 def test_wrong_types(tmp_path, monkeypatch, files, expected):
-    assert error(build(tmp_path, monkeypatch, **files)) == expected
+    assert expected in error(build(tmp_path, monkeypatch, **files)).splitlines()
 
 
 @pytest.mark.parametrize(("files", "expected"), [
     ({"village__rooms": ROOMS.replace("hall:\n", "Hall:\n")},
-     "w/village/rooms.yaml: room id 'Hall' is not valid (lowercase letters, digits, _ and -)"),
+     "w/village/rooms.yaml:6: room id 'Hall' is not valid (lowercase letters, digits, _ and -): "
+     "write it as hall"),
     ({"village__items": ITEMS.replace("apple:", "red apple:")},
-     "w/village/items.yaml: item id 'red apple' is not valid"),
+     "w/village/items.yaml:1: item id 'red apple' is not valid"),
     ({"village__rooms": ROOMS.replace("north: hall", "north: Big Hall")},
-     "w/village/rooms.yaml: room \"village:square\": exit \"north\" target 'Big Hall' "
+     "w/village/rooms.yaml:5: room \"village:square\": exit \"north\" target 'Big Hall' "
      "is not a valid id"),
     ({"village__rooms": ROOMS.replace("north: hall", "secret_door: hall")},
-     "w/village/rooms.yaml: room \"village:square\": exit name 'secret_door' is not valid"),
+     "w/village/rooms.yaml:5: room \"village:square\": exit name 'secret_door' is not valid"),
     ({"village__rooms": ROOMS.replace("north: hall", "north: hall\n    n: hall")},
-     "w/village/rooms.yaml: room \"village:square\": exit \"north\" is given twice"),
+     "w/village/rooms.yaml:6: room \"village:square\": exit \"north\" is given twice"),
     ({"world": WORLD + "areas: [Village]\n"},
-     "w/world.yaml: area name 'Village' is not valid"),
+     "w/world.yaml:4: area name 'Village' is not valid"),
     # A trailing newline (a quoted YAML key) is not part of any id.
     ({"village__rooms": ROOMS.replace("hall:\n", '"hall\\n":\n')},
-     "w/village/rooms.yaml: room id 'hall\\n' is not valid"),
+     "w/village/rooms.yaml:6: room id 'hall\\n' is not valid"),
     ({"village__rooms": ROOMS.replace("north: hall", '"gate\\n": hall')},
-     "w/village/rooms.yaml: room \"village:square\": exit name 'gate\\n' is not valid"),
+     "w/village/rooms.yaml:5: room \"village:square\": exit name 'gate\\n' is not valid"),
 ])
 def test_bad_ids(tmp_path, monkeypatch, files, expected):
-    assert error(build(tmp_path, monkeypatch, **files)).startswith(expected)
+    assert error(build(tmp_path, monkeypatch, **files)).splitlines()[0].startswith(expected)
 
 
 def test_exit_to_unknown_room(tmp_path, monkeypatch):
     rooms = ROOMS.replace("north: hall", "north: nowhere")
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)) == (
-        'w/village/rooms.yaml: room "village:square": exit "north" leads to unknown room '
+        'w/village/rooms.yaml:5: room "village:square": exit "north" leads to unknown room '
         '"village:nowhere"')
 
 
 def test_exit_to_a_room_in_an_unknown_area(tmp_path, monkeypatch):
     rooms = ROOMS.replace("north: hall", "gate:\n      to: woods:edge")
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)).endswith(
-        'exit "gate" leads to unknown room "woods:edge"')
+        'exit "gate" leads to unknown room "woods:edge": there is no area \'woods\'')
 
 
 def test_unknown_item_placement(tmp_path, monkeypatch):
     rooms = rooms_with("  items: [apple, pear]\n")
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)) == (
-        "w/village/rooms.yaml: room \"village:square\": places unknown item 'village:pear'")
+        "w/village/rooms.yaml:4: room \"village:square\": places unknown item \"village:pear\"")
 
 
 def test_unknown_npc_placement(tmp_path, monkeypatch):
     rooms = rooms_with("  npcs: [woods:fox]\n")
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)) == (
-        "w/village/rooms.yaml: room \"village:square\": places unknown npc 'woods:fox'")
+        "w/village/rooms.yaml:4: room \"village:square\": places unknown npc \"woods:fox\": there "
+        "is no area 'woods'")
 
 
 def test_unknown_start_room(tmp_path, monkeypatch):
     world = WORLD.replace("village:square", "village:plaza")
     assert error(build(tmp_path, monkeypatch, world=world)) == (
-        "w/world.yaml: start room 'village:plaza' is not a known room (write it as area:id)")
+        "w/world.yaml:3: 'start' leads to unknown room \"village:plaza\"")
 
 
 def test_listed_area_without_folder(tmp_path, monkeypatch):
     root = build(tmp_path, monkeypatch, world=WORLD + "areas: [village, swamp]\n")
-    assert error(root) == "w/world.yaml: area 'swamp' has no folder swamp/ with an area.yaml"
+    assert error(root) == "w/world.yaml:4: area 'swamp' has no folder swamp/ with an area.yaml"
 
 
 def test_world_without_areas(tmp_path, monkeypatch):
@@ -334,11 +342,13 @@ def test_area_listed_twice(tmp_path, monkeypatch):
     assert "village" in error(root)
 
 
-@pytest.mark.parametrize("value", ["''", "{}", "false", "0"])
-def test_falsy_wrong_type_for_a_list(tmp_path, monkeypatch, value):
+@pytest.mark.parametrize(("value", "kind"), [("''", "text"), ("{}", "a mapping"),
+                                             ("false", "true/false"), ("0", "a number")])
+def test_falsy_wrong_type_for_a_list(tmp_path, monkeypatch, value, kind):
     rooms = rooms_with(f"  items: {value}\n")
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)) == (
-        "w/village/rooms.yaml: room \"village:square\": 'items' must be a list of words")
+        f"w/village/rooms.yaml:4: room \"village:square\": 'items' must be a list of words, "
+        f"not {kind}: e.g. items: [apple, lantern]")
 
 
 def test_a_bare_number_is_a_valid_room_id(tmp_path, monkeypatch):
