@@ -89,6 +89,8 @@ class GameWebSocket(BufferedWebSocket):
         self.tokens = self.factory.game.tokens
         # The token generation and password time of the login under way (see entered).
         self._grant: tuple[int, float] = (0, 0.0)
+        # A `resume` (not a password login) is under way: greet the player as returning.
+        self._resuming = False
         self.game = self.factory.game
         self.session = Session(self.game, self)
         self.session.watch_idle()
@@ -126,8 +128,10 @@ class GameWebSocket(BufferedWebSocket):
     def entered(self, name: str) -> None:
         generation, auth_time = self._grant
         token = self.tokens.issue(name.lower(), generation, auth_time)
+        text = f"Welcome back, {name}." if self._resuming else \
+            f"You are {name}. Welcome to {self.game.world.name}."
         self._send_raw(frame("login_ok", name=name, token=token, commands=command_words(),
-                             text=f"You are {name}. Welcome to {self.game.world.name}."))
+                             text=text))
 
     def set_colour(self, preference: str) -> None:
         """The browser client styles text itself."""
@@ -240,6 +244,7 @@ class GameWebSocket(BufferedWebSocket):
                                            "please log in again."))
                 return None
             self._grant = (claims.generation, claims.auth_time)
+            self._resuming = True
             return self.game.enter(self.session, claims.key)
         self._check(self.tokens.redeem(token).addCallback(redeemed))
 
@@ -247,6 +252,7 @@ class GameWebSocket(BufferedWebSocket):
         """Enter the game as ``key`` after a password login at ``auth_time``."""
         def granted(generation: int) -> Deferred[None]:
             self._grant = (generation, auth_time)
+            self._resuming = False
             return self.game.enter(self.session, key)
         return self.tokens.generation(key).addCallback(granted)
 

@@ -131,3 +131,37 @@ class DescribeTests(ServerTestCase):
         for player in (ann, bob):
             player.transport.loseConnection()
             yield player.closed
+
+
+class ResumeGreetingTests(ServerTestCase):
+    @inlineCallbacks
+    def test_login_ok_after_a_resume_welcomes_the_player_back(self):
+        self.start()
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        web.send(type="register", name="Wynn", password="secret1")
+        first = yield web.wait("login_ok")
+        self.assertEqual(first["text"], "You are Wynn. Welcome to Emberfall.")
+        web.sendClose()
+        yield web.closed
+
+        again = yield connect_web(self.web_port)
+        yield again.wait("hello")
+        # A bad token first: the password login that follows is not a return.
+        again.send(type="resume", token="not-a-token")
+        yield again.wait("error", code="bad_token")
+        again.send(type="resume", token=first["token"])
+        back = yield again.wait("login_ok")
+        self.assertEqual(back["text"], "Welcome back, Wynn.")
+        again.sendClose()
+        yield again.closed
+
+        third = yield connect_web(self.web_port)
+        yield third.wait("hello")
+        third.send(type="resume", token="not-a-token")
+        yield third.wait("error", code="bad_token")
+        third.send(type="login", name="Wynn", password="secret1")
+        login = yield third.wait("login_ok")
+        self.assertEqual(login["text"], "You are Wynn. Welcome to Emberfall.")
+        third.sendClose()
+        yield third.closed
