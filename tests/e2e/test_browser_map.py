@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+from importlib.resources import files
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_browser import browser, server  # noqa: F401  (pytest fixtures)
 
+AXE = (files("axe_playwright_python") / "axe.min.js").read_text()
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -94,6 +96,11 @@ def test_map_completion_and_area_name(server, browser, tmp_path, size):  # noqa:
     box = page.locator(f"#map .map-room[data-num='{smithy}'] .map-box").bounding_box()
     assert box is not None and box["width"] >= 14
     expect(page.locator("#map")).to_be_in_viewport()
+    # axe-core finds nothing to fix with the map open.
+    page.evaluate(AXE)
+    violations = page.evaluate("async () => (await axe.run(document)).violations"
+                               ".map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))")
+    assert violations == []
     shot = tmp_path / f"map-{size}.png"
     page.screenshot(path=str(shot))
     print(f"screenshot: {shot}")

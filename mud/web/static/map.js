@@ -57,9 +57,8 @@
 
   // -- state --------------------------------------------------------------------------------------
 
-  let world = '';
-  let character = '';
-  let storeKey = '';
+  let world = '';            // from hello
+  let storeKey = '';         // the stored map in use: set by login_ok
   let rooms = new Map();     // num -> {num, name, area, x, y, z, exits: {dir: num}, seen}
   let cells = new Map();     // "x,y,z" -> num
   let current = null;        // num of the room the character is in
@@ -379,8 +378,6 @@
     const key = KEY_PREFIX + encodeURIComponent(newWorld) + ':' +
       encodeURIComponent(newCharacter.toLowerCase());
     if (key === storeKey) return;
-    world = newWorld;
-    character = newCharacter;
     storeKey = key;
     load();
     remember(key);
