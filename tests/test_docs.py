@@ -49,6 +49,7 @@ def test_account_and_world_limits_match_the_code():
     assert f"up to {int(Settings().token_max_age // 86400)} days" in row("resume tokens")
     assert f"{world_loader.MAX_FILE_BYTES // 1048576} MiB" in row("a YAML file")
     assert f"| {world_loader.MAX_SHOWN} characters |" in row("a value quoted in a world error")
+    assert f"| {world_loader.MAX_ERRORS} |" in row("errors reported by one start-up")
     assert f"{actions.MAX_SPEECH} characters" in row("speech")
     assert f"| {actions.MAX_DESCRIPTION} characters |" in row("a character's own description")
 
