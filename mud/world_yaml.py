@@ -83,8 +83,14 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            # "<<: *base" merges are the base's business (super() flattens them, and a key
+            # written here overrides a merged one); a list as a key is refused by super().
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool) and key in seen:
+            if not isinstance(key, str | int | float | bool):
+                continue
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"{shown(key)} is given twice in the same mapping",
                     key_node.start_mark)

@@ -369,3 +369,21 @@ def test_read_yaml_remembers_lines(tmp_path):
     assert data["square"]["items"].lines == [5, 6]
     assert data["square"]["items"].raw == ["apple", "7"]
     assert data["square"].raw["name"] == "Square"
+
+
+def test_a_list_as_a_key_is_an_error_not_a_crash(tmp_path, monkeypatch):
+    rooms = ROOMS.replace("  name: Hall\n", "  name: Hall\n  [a]: 1\n")
+    assert lines(build(tmp_path, monkeypatch, village__rooms=rooms)) == [
+        "w/village/rooms.yaml:8: not valid YAML: found unhashable key"]
+
+
+def test_yaml_merge_keys_work_and_faults_point_at_the_anchor(tmp_path, monkeypatch):
+    base = "base: &b\n  name: a thing\n  description: d\n"
+    world, _ = load(build(tmp_path, monkeypatch, village__items=base + "apple:\n  <<: *b\n"
+                          "  name: an apple\n"))
+    assert world.templates["village:apple"].name == "an apple"
+    assert world.templates["village:apple"].description == "d"
+    found = lines(build(tmp_path, monkeypatch, village__items=base.replace("d\n", "5\n") +
+                        "apple:\n  <<: *b\n  name: an apple\n  name: twice\n"))
+    assert found == ["w/village/items.yaml:7: not valid YAML: 'name' is given twice in the "
+                     "same mapping"]
