@@ -73,7 +73,8 @@ def load_world(path: str | os.PathLike[str], clock: Clock,
             log.warn("World: {warning}", warning=warning)
         else:
             warn(warning)
-    assert world is not None  # gathering() raised otherwise
+    if world is None:  # gathering() raised already: this is for the type checker
+        raise WorldError(report.errors)
     return world
 
 
@@ -95,7 +96,8 @@ def _entries(path: Path, root: Path, report: Report, what: str,
         local = str(key) if isinstance(key, int) and not isinstance(key, bool) else key
         if not isinstance(local, str) or not ID_RE.fullmatch(local):
             fixed = re.sub(r"[^a-z0-9_-]+", "_", str(key).strip().lower()).strip("_")[:64]
-            hint = f": write it as {fixed}" if ID_RE.fullmatch(fixed) else ""
+            hint = f": write it as {fixed}" if isinstance(key, str) and ID_RE.fullmatch(fixed) \
+                else ""
             ctx.error(f"{what} id {shown(key)} is not valid ({ID_RULE}){hint}", line)
             # Declared under its likely spelling, so references to it are not errors too.
             if hint:
@@ -168,12 +170,15 @@ class _Loader:
         ctx = self.world_ctx
         on_disk = sorted(p.name for p in self.root.iterdir()
                          if p.is_dir() and (p / "area.yaml").is_file())
-        if meta.get("areas") in (None, []):
-            if "areas" in meta:
+        listed = meta.get("areas")
+        if not isinstance(listed, list) or not listed:
+            if listed in (None, []) and "areas" in meta:
                 ctx.error("'areas' is empty: list the area folders to load, areas: "
                           f"[{', '.join(on_disk[:3]) or 'village'}], or leave the key out to "
                           "load every folder holding an area.yaml", meta.line_of("areas"))
-            # Checked all the same, so one load reports as much as it can.
+            elif "areas" in meta:
+                ctx.word_list(meta, "areas")  # says what is wrong with it
+            # Every area is checked all the same, so one load reports as much as it can.
             self.areas = on_disk
         else:
             line = meta.line_of("areas")

@@ -387,3 +387,13 @@ def test_yaml_merge_keys_work_and_faults_point_at_the_anchor(tmp_path, monkeypat
                         "apple:\n  <<: *b\n  name: an apple\n  name: twice\n"))
     assert found == ["w/village/items.yaml:7: not valid YAML: 'name' is given twice in the "
                      "same mapping"]
+
+
+def test_areas_that_are_not_a_list_are_one_error_and_every_area_is_still_checked(
+        tmp_path, monkeypatch):
+    root = build(tmp_path, monkeypatch, world=WORLD + "areas: village\n",
+                 village__rooms=ROOMS.replace("name: Hall", "name: 5"))
+    assert lines(root)[:2] == [
+        "w/world.yaml:4: 'areas' must be a list of words, not text: write areas: [village]",
+        "w/village/rooms.yaml:7: room \"village:hall\": 'name' must be text, not a number (5): "
+        "put it in quotes, name: \"5\""]
