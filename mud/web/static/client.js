@@ -116,6 +116,8 @@
     if (own) line.setAttribute('data-own', 'true');
     line.textContent = text;
     pending.push(line);
+    // What is read aloud, and how much, is a11y.js's business.
+    document.dispatchEvent(new CustomEvent('mud:line', { detail: { type, text, own: !!own } }));
     if (pending.length > MAX_LINES) pending = pending.slice(pending.length - MAX_LINES);
     scheduleFlush();
   }
@@ -263,6 +265,7 @@
     const why = goodbyeKind;
     goodbyeKind = null;
     held = [];
+    if (why && why !== 'server') outbox.abandon();   // no resume follows: say what was lost
 
     if (why === 'quit') {
       // The player left on purpose: forget the session and do not come back by ourselves.
@@ -360,6 +363,9 @@
     // The map (map.js) and Tab completion (completion.js) follow the frames from here.
     document.dispatchEvent(new CustomEvent('mud:frame', { detail: msg }));
     switch (type) {
+      case 'ack':      // a command arrived (outbox.js)
+        outbox.ack(msg.id);
+        return;
       case 'pong':
       case 'prompt':   // the web protocol has its own input line; prompts are telnet's business
         return;
@@ -428,7 +434,8 @@
     fetchWho();   // a list asked for before a resume shows our own body link-dead
     const queued = held;
     held = [];
-    for (const text of queued) send({ type: 'command', text });
+    outbox.resumed(myName);   // what the last socket swallowed, once more (or reported)
+    for (const text of queued) outbox.send(text, myName);
   }
 
   /** Returns true when the error was shown next to the login form (not in the output). */
@@ -439,6 +446,7 @@
       store.del(TOKEN_KEY);
       authInFlight = false;
       held = [];
+      outbox.abandon();
       setFormBusy(false);
       showLogin();
       showLoginError(message);
@@ -735,7 +743,7 @@
     const shown = secret ? firstWord(text) + ' ********' : text;
     const connected = ws && ws.readyState === WebSocket.OPEN;
     if (connected && authed) {
-      send({ type: 'command', text });
+      outbox.send(text, myName);
     } else if (connected && authInFlight && held.length < MAX_HELD) {
       held.push(text);   // sent right after login_ok
     } else {
@@ -832,6 +840,17 @@
   // =================================================================================================
   // Start
   // =================================================================================================
+
+  // Commands sent but not acknowledged yet (outbox.js): an overdue ack means a dead link.
+  const outbox = window.MudOutbox.create({
+    send,
+    notify: (text) => addLine('client', text),
+    secret: isSecret,
+    onStall: () => {
+      addLine('client', 'No answer from the server; reconnecting…');
+      dropSocket();
+    },
+  });
 
   setFormBusy(false);
   if (store.get(TOKEN_KEY)) {
