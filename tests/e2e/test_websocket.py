@@ -41,7 +41,7 @@ class WebSocketTests(ServerTestCase):
         self.assertLess(web.frames.index(ok), web.frames.index(room))
         self.assertEqual(room["id"], "village:square")
         self.assertIn("north", room["exits"])
-        self.assertIn("a notice board", room["items"])
+        self.assertIn("a notice board", [item["name"] for item in room["items"]])
         self.assertIn("Village Square", room["text"])
         self.assertNotIn("\x1b", room["text"])
         web.command("say hello there")
