@@ -382,7 +382,7 @@ def test_help_on_a_command(ann):
 
 @pytest.mark.parametrize(("line", "topic"), [
     ("? say", "say"), ("help '", "say"), ("help i", "inventory"), ("help n", "north"),
-    ("help GIVE", "give"), ("help inve", "inventory"),
+    ("help GIVE", "give"), ("help inve", "inventory"), ("help qui", "quit"),
 ])
 def test_help_by_alias_or_prefix(ann, line, topic):
     assert ann.one(line).topic == topic

@@ -65,7 +65,8 @@ def help_(ctx: Context, args: str) -> None:
     if topic in TOPICS:
         ctx.send(HelpText(topic, TOPICS[topic]))
         return
-    cmd = COMMANDS.lookup(topic)
+    # Help may be asked by a prefix even of a command that must be typed in full (quit).
+    cmd = COMMANDS.lookup(topic) or COMMANDS.cut_short(topic)
     if cmd is None:
         raise actions.Refusal(f"There is no help on '{topic[:30]}'. Type 'help' for the list "
                               "of commands.")
