@@ -33,6 +33,31 @@ TINTIN_SCRIPT = r"""
 """
 
 
+# TinTin++ reports its terminal's size through NAWS: run it on a pseudo-terminal of 40
+# columns (without a terminal it says 80). argv: tt++, its script; output is not needed.
+IN_A_40_COLUMN_PTY = r"""
+import fcntl, os, pty, select, struct, sys, termios
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    os.execv(sys.argv[1], [sys.argv[1], "-G", sys.argv[2]])
+while True:  # drain the screen until TinTin++ ends
+    select.select([fd], [], [], 1.0)
+    try:
+        if not os.read(fd, 65536):
+            break
+    except OSError:
+        break
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+NARROW_SCRIPT = r"""
+#config {debug telnet} {on}
+#event {SESSION CONNECTED} {@ON_CONNECT@}
+#event {SESSION DISCONNECTED} {#end}
+#session mud 127.0.0.1 @PORT@
+"""
+
+
 def environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
@@ -64,6 +89,43 @@ class TinTinTests(ServerTestCase):
                       text)
         self.assertGreaterEqual(text.count("[Exits: n s e w ne nw]"), 2)  # create, then look
         self.assertIn("Your character is saved", text)
+
+
+    @inlineCallbacks
+    def test_tintin_at_forty_columns_gets_no_line_wider_than_its_window(self):
+        if not os.path.exists(TINTIN):
+            raise SkipTest("TinTin++ is not installed (make test installs tintin++)")
+        from mud.commands.info import TOPICS
+        from mud.commands.registry import COMMANDS
+        from mud.render.wrapping import visible_width
+        self.start(command_rate=1000.0, command_burst=1000)
+        commands = ["look", "who", "help", *(f"help {name}" for name in COMMANDS.commands),
+                    *(f"help {name}" for name in TOPICS)]
+        script = Path(self.mktemp()).resolve()
+        log = script.parent / "tintin.log"
+        script.parent.mkdir(parents=True, exist_ok=True)
+        on_connect = (f"#log {{overwrite}} {{{log}}}; #delay {{1}} {{create Tinny secret1}}; "
+                      f"#delay {{2}} {{{';'.join(commands)}}}; #delay {{4}} {{quit}}")
+        script.write_text(NARROW_SCRIPT.lstrip().replace("@PORT@", str(self.telnet_port))
+                          .replace("@ON_CONNECT@", on_connect))
+        out, err, code = yield getProcessOutputAndValue(
+            "/bin/sh", ["-c", f'exec timeout 30 "{sys.executable}" -c "$0" "{TINTIN}" '
+                              f'"{script}" </dev/null', IN_A_40_COLUMN_PTY],
+            env=environment(), path=str(script.parent))
+        self.assertEqual(code, 0, (out + err).decode(errors="replace")[-2000:])
+        text = _ESC.sub("", log.read_text(errors="replace")).replace("\r", "")
+        self.assertIn("SENT IAC SB NAWS 0 40 0 24", text)  # the pty's width reached the server
+        self.assertIn("Your character is saved", " ".join(text.split()))
+        # Everything after the greeting (which leaves before the client's NAWS arrives).
+        played = text[text.index("Welcome to Emberfall, Tinny!"):]
+        for marker in ("Village Square", "Players online", "Commands (", "Getting started",
+                       "Save your character"):
+            self.assertIn(marker, played)
+        # TinTin++'s own telnet debugging lines (RCVD/SENT IAC ...) are not the server's.
+        lines = [re.sub(r"^(?:> )+", "", line) for line in played.split("\n")
+                 if not line.startswith(("RCVD IAC", "SENT IAC"))]
+        wide = [line for line in lines if visible_width(line) > 39 and " " in line.strip()]
+        self.assertEqual(wide, [])
 
 
 class Telnetlib3Tests(ServerTestCase):
