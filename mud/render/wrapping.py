@@ -89,8 +89,9 @@ def _break(line: str, width: int, hang: int) -> list[str]:
     pad = " " * hang
     lines: list[str] = []
     cur, used = "", 0
+    plain = line.isascii()
     for gap, word in _WORD.findall(line):
-        size = visible_width(word)
+        size = len(word) if plain and "\x1b" not in word else visible_width(word)
         if not lines and not cur:  # the first word keeps the line's own indent
             cur, used = gap + word, len(gap) + size
         elif used + len(gap) + size <= width:
@@ -146,15 +147,21 @@ def wrap_line(line: str, width: int, hang: int | None = None) -> list[str]:
 
 def fit(text: str, width: int) -> str:
     """``text`` with every line at most ``width`` visible columns."""
-    if text.isascii() and len(text) <= width and ("\n" not in text or "\x1b" not in text):
-        return text  # the fast path: nothing can be too wide, no colour crosses a line
+    if text.isascii():  # the fast paths: nothing too wide, no colour crossing a line
+        if "\n" not in text:
+            if len(text) <= width or visible_width(text) <= width:
+                return text
+        elif len(text) <= width and "\x1b" not in text:
+            return text
     out: list[str] = []
     for line in text.split("\n"):
-        if visible_width(line) <= width:
+        if (len(line) <= width and line.isascii()) or visible_width(line) <= width:
             out.append(line)
         else:
             out.extend(_break(line, width, hang_for(line)))
-    if "\x1b" in text:
+    # Colour can only stay open past a line that holds a code and does not end reset.
+    if "\x1b" in text and any("\x1b" in line and not line.endswith(RESET)
+                              for line in out[:-1]):
         out = recolour(out)
     return "\n".join(out)
 
@@ -212,8 +219,12 @@ def _paragraph(para: str, width: int, sentences: bool) -> str:
 def reflow(text: str, width: int, *, sentences: bool = False) -> str:
     """Prose refilled to ``width`` columns, paragraphs (blank lines) kept apart; lists,
     verse and art keep their lines. Every line of the result fits (see ``fit``)."""
-    if "\n" not in text and text.isascii() and len(text) <= width:
-        return text
+    if "\n" not in text:  # one line (speech, most messages): the fast paths
+        if text.isascii() and (len(text) <= width or visible_width(text) <= width):
+            return text
+        seen = _seen(text)
+        if seen[:1] != " " and not LIST_ITEM.match(seen):
+            return "\n".join(wrap_line(text.rstrip(), width, 0))
     paras = [_paragraph(para, width, sentences) for para in text.split("\n\n")]
     return fit("\n\n".join(paras), width)
 
