@@ -371,15 +371,15 @@
         return;
       case 'hello':
         onHello(msg);
+        // Someone coming back (a reload, a dropped link: a stored token to resume with) is no
+        // stranger: the login screen's greeting stays out of the game's log; login_ok greets.
+        if (store.get(TOKEN_KEY) || gameShown) return;
         break;
       case 'login_ok':
         onLoginOk(msg);
         break;
       case 'error':
         if (onError(msg)) return;   // shown next to the login form instead
-        // Someone coming back (a reload, a dropped link: a stored token to resume with) is no
-        // stranger: the login screen's greeting stays out of the game's log; login_ok greets.
-        if (store.get(TOKEN_KEY) || gameShown) return;
         break;
       case 'room':
         showRoom(msg);
