@@ -55,6 +55,10 @@ def test_a_resumed_player_is_welcomed_back_not_greeted_as_a_stranger(server, bro
     page.press("#command", "Enter")
     expect(page.locator("#output [data-type=room]").last).to_contain_text("Market Row")
     assert len(routes) == 2
+    # Refusals still reach the log of a resumed player (only hello's greeting is left out).
+    page.fill("#command", "up")
+    page.press("#command", "Enter")
+    expect(page.locator("#output [data-type=error]").last).to_contain_text("You cannot go 'up'")
     resumed = _after_the_game_started(_log(page))
     assert not [line for line in resumed if STRANGER in line], resumed
     page.screenshot(path=str(tmp_path / "resumed.png"))
