@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from twisted.conch.telnet import IAC, WONT
 from twisted.internet import task
 from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
@@ -22,6 +23,7 @@ from mud.accounts import Accounts
 from mud.engine.world import CharacterRecord, Snapshot
 from mud.game import Game
 from mud.persistence.store import AccountRow, StoreUnavailable
+from mud.protocols.options.codes import NAWS
 from mud.protocols.telnet import TelnetFactory
 from mud.tokens import ResumeTokens, TokenSigner
 from mud.world_loader import load_world
@@ -162,7 +164,7 @@ _PEERS = itertools.count(1)
 class WirePlayer:
     """A telnet client on a StringTransport: type lines in, read what came out."""
 
-    def __init__(self, game: Game, peer: str | None = None) -> None:
+    def __init__(self, game: Game, peer: str | None = None, refuse_naws: bool = True) -> None:
         self.game = game
         if peer is None:
             # Each player its own address unless a test says otherwise, as real players
@@ -173,6 +175,10 @@ class WirePlayer:
         self.wire = StringTransport(peerAddress=IPv4Address("TCP", peer, 54321))
         self.telnet = TelnetFactory(game).buildProtocol(None)
         self.telnet.makeConnection(self.wire)
+        if refuse_naws:
+            # The greeting waits for the window size: say at once there is none to give,
+            # as a client without NAWS does, so tests see it without advancing the clock.
+            self.send_bytes(IAC + WONT + NAWS)
 
     @property
     def protocol(self) -> Any:

@@ -24,8 +24,9 @@ from mud.protocols.options.codes import (
     SE,
     TTYPE,
 )
-from mud.protocols.options.negotiator import TTYPE_WAIT
+from mud.protocols.options.negotiator import SIZE_WAIT, TTYPE_WAIT
 from mud.protocols.telnet import TelnetFactory
+from mud.render.wrapping import visible_width
 from tests.support import WirePlayer, make_game, plain
 
 WILL, WONT, DO, DONT = bytes([251]), bytes([252]), bytes([253]), bytes([254])
@@ -81,7 +82,7 @@ def test_prompts_end_with_eor_or_with_ga_when_eor_is_refused():
 
 
 def test_repeated_requests_cause_no_repeated_answers():
-    player = WirePlayer(make_game())
+    player = WirePlayer(make_game(), refuse_naws=False)
     player.read_bytes()
     player.send_bytes(IAC + DO + EOR + IAC + DO + EOR + IAC + DO + GMCP + IAC + DO + GMCP)
     data = player.read_bytes()
@@ -255,6 +256,7 @@ def listing_player(game):
     wire = StringTransport()
     telnet = TelnetFactory(game, listing=listing).buildProtocol(None)
     telnet.makeConnection(wire)
+    telnet.dataReceived(IAC + WONT + NAWS)  # no window size: greet at once
     return telnet, wire
 
 
@@ -308,3 +310,56 @@ def test_random_subnegotiations_for_every_option_never_break_the_connection():
     player.read_bytes()
     assert not player.closed
     assert "Village Square" in player.create("Ann")
+
+
+# -- the greeting waits for the window size -------------------------------------------------------
+
+def naws(width: int, height: int = 24) -> bytes:
+    return IAC + WILL + NAWS + IAC + SB + NAWS + width.to_bytes(2, "big") + \
+        height.to_bytes(2, "big") + IAC + SE
+
+
+def test_the_greeting_waits_for_the_window_size_and_fits_it():
+    player = WirePlayer(make_game(), refuse_naws=False)
+    assert "Emberfall" not in player.read()      # only negotiation so far
+    player.send_bytes(naws(40))
+    text = player.read()
+    assert "Emberfall" in text and "name" in text.lower()
+    lines = text.split("\n")
+    assert max(visible_width(line) for line in lines) <= 39, lines
+    # At the default 80 the banner is laid out wider: the size really was used.
+    wide = plain(WirePlayer(make_game()).read_bytes())
+    assert max(visible_width(line) for line in wide.split("\n")) > 40
+
+
+def test_a_client_that_never_answers_is_greeted_after_the_wait():
+    game = make_game()
+    player = WirePlayer(game, refuse_naws=False)
+    game.world.clock.advance(SIZE_WAIT * 0.9)
+    assert "Emberfall" not in player.read()
+    game.world.clock.advance(SIZE_WAIT * 0.2)
+    assert "Emberfall" in player.read()
+    game.world.clock.advance(SIZE_WAIT * 10)
+    player.send_bytes(naws(100))                # a later resize greets no one twice
+    assert "Emberfall" not in player.read()
+
+
+def test_a_line_typed_before_the_size_is_answered_after_the_greeting():
+    game = make_game()
+    player = WirePlayer(game, refuse_naws=False)
+    player.read()
+    text = player.type("create Ann secret1")
+    assert text.index("Emberfall") < text.index("Welcome to Emberfall, Ann")
+    game.world.clock.advance(SIZE_WAIT * 2)
+    assert "name" not in player.read().lower()   # no second greeting mid-game
+
+
+def test_a_connection_gone_before_the_size_leaves_no_timer():
+    game = make_game()
+    player = WirePlayer(game, refuse_naws=False)
+    pending = [c for c in game.world.clock.getDelayedCalls()
+               if getattr(c.func, "__name__", "") == "size_settled"]
+    assert len(pending) == 1
+    player.drop()
+    assert not pending[0].active()
+    assert player.read() == ""

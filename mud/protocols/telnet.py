@@ -93,7 +93,11 @@ class MudTelnetProtocol(TelnetProtocol):
         self._offer(SGA)
         self.options.start()
         self.session = Session(self.game, self)
-        self.session.start()
+        self.options.when_sized(self._greet)
+
+    def _greet(self) -> None:
+        if self.session is not None:
+            self.session.start()
 
     def connectionLost(self, reason: Failure) -> None:
         if self._heartbeat is not None:
@@ -220,6 +224,8 @@ class MudTelnetProtocol(TelnetProtocol):
                 self._partial += rest
 
     def _line_end(self, tail: bytes) -> None:
+        # A line typed before the window size came: greet first, so the reply follows it.
+        self.options.size_settled()
         raw, self._partial = self._partial + tail, b""
         overflow, self._overflow = self._overflow, False
         self._at_prompt = False

@@ -19,6 +19,7 @@ class TelnetPlayer(Protocol):
     def __init__(self, naws: int | None = None) -> None:
         # naws: the window width to report when the server asks (IAC DO NAWS), 24 rows.
         self.naws = naws
+        self._answered_naws = False
         self.received = b""
         self.mark = 0
         self.closed: Deferred[None] = Deferred()
@@ -26,10 +27,16 @@ class TelnetPlayer(Protocol):
 
     def dataReceived(self, data: bytes) -> None:
         self.received += data
-        if self.naws is not None and IAC_DO_NAWS in self.received:
-            width, self.naws = self.naws, None
-            self.transport.write(b"\xff\xfb\x1f\xff\xfa\x1f" + width.to_bytes(2, "big") +
-                                 b"\x00\x18\xff\xf0")  # WILL NAWS, SB NAWS width 24 SE
+        if not self._answered_naws and IAC_DO_NAWS in self.received:
+            self._answered_naws = True
+            if self.naws is None:
+                # A client without NAWS says so, as telnet clients do (the greeting waits
+                # for the window size until then).
+                self.transport.write(b"\xff\xfc\x1f")  # WONT NAWS
+            else:
+                self.transport.write(b"\xff\xfb\x1f\xff\xfa\x1f" +
+                                     self.naws.to_bytes(2, "big") +
+                                     b"\x00\x18\xff\xf0")  # WILL NAWS, SB NAWS width 24 SE
         self._check()
 
     def connectionLost(self, reason: object) -> None:

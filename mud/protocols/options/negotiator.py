@@ -37,6 +37,9 @@ from mud.render.text import TRUECOLOR, TextStyle, text_style
 
 # Seconds to wait for the terminal type before starting compression anyway.
 TTYPE_WAIT = 5.0
+# How long the greeting waits for the client's window size. Clients answer DO NAWS at
+# once; this is for netcat and crawlers, which never do.
+SIZE_WAIT = 0.5
 # The `colour` command's choices; "auto" (absent here) follows what the client said.
 COLOUR_PREFERENCES = {"off": 0, "on": 16, "256": 256, "truecolor": TRUECOLOR}
 
@@ -45,7 +48,8 @@ REMOTE = (NAWS, TTYPE, CHARSET)      # options we ask the client to do (DO)
 
 
 class TelnetOptions:
-    __slots__ = ("_mccp", "_mccp_wanted", "_ttype_timer", "character", "client", "clock",
+    __slots__ = ("_mccp", "_mccp_wanted", "_size_timer", "_sized", "_ttype_timer", "character",
+                 "client", "clock",
                  "colour_preference", "eor", "ga", "gmcp", "height", "listing", "restyle",
                  "transport", "ttype", "utf8", "width")
 
@@ -68,6 +72,9 @@ class TelnetOptions:
         self._mccp: Compressor | None = None
         self._mccp_wanted = False
         self._ttype_timer: Any = None
+        # Told once the window size is known (or will not be): see when_sized.
+        self._sized: Callable[[], None] | None = None
+        self._size_timer: Any = None
 
     # -- connect -------------------------------------------------------------------------------
 
@@ -80,15 +87,35 @@ class TelnetOptions:
         t.will(EOR).addErrback(self._refused_eor)
         for option in (GMCP, MSSP, MCCP2):
             t.will(option).addErrback(_ignore)
-        t.do(NAWS).addErrback(_ignore)
+        t.do(NAWS).addErrback(self._naws_refused)
         t.do(TTYPE).addCallbacks(lambda _: self._send_ttype(), self._ttype_refused)
         t.do(CHARSET).addCallbacks(lambda _: self._send(CHARSET, charset.OFFER), _ignore)
         self._ttype_timer = self.clock.callLater(TTYPE_WAIT, self._ttype_settled)
+        self._size_timer = self.clock.callLater(SIZE_WAIT, self.size_settled)
+
+    def when_sized(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the client has said its window size, refused to, or not
+        answered within SIZE_WAIT: the greeting waits for it, so the banner fits the window."""
+        if self._size_timer is None:
+            callback()
+        else:
+            self._sized = callback
 
     def stop(self) -> None:
+        """The connection is gone: no more timers, and no greeting."""
+        self._stop_ttype_timer()
+        self._stop_size_timer()
+        self._sized = None
+
+    def _stop_ttype_timer(self) -> None:
         if self._ttype_timer is not None and self._ttype_timer.active():
             self._ttype_timer.cancel()
         self._ttype_timer = None
+
+    def _stop_size_timer(self) -> None:
+        if self._size_timer is not None and self._size_timer.active():
+            self._size_timer.cancel()
+        self._size_timer = None
 
     def end_compression(self) -> None:
         """Finish the MCCP stream, so what follows (or a close) is plain again."""
@@ -163,6 +190,18 @@ class TelnetOptions:
         if size is not None and size != (self.width, self.height):
             self.width, self.height = size
             self.restyle()
+        self.size_settled()
+
+    def _naws_refused(self, failure: Failure) -> None:
+        self.size_settled()
+
+    def size_settled(self) -> None:
+        """Stop waiting for the window size (known, refused, timed out, or the client has
+        already typed a line): greet now if the greeting is waiting."""
+        self._stop_size_timer()
+        callback, self._sized = self._sized, None
+        if callback is not None:
+            callback()
 
     def _send_ttype(self) -> None:
         self._send(TTYPE, bytes([SEND]))
@@ -177,7 +216,7 @@ class TelnetOptions:
         self._ttype_settled()
 
     def _ttype_settled(self) -> None:
-        self.stop()
+        self._stop_ttype_timer()
         self.ttype.done = True
         if not self.client:
             self.client = self.ttype.client
