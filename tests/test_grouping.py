@@ -10,6 +10,7 @@ import pytest
 from mud.engine import actions
 from mud.engine import events as ev
 from mud.engine.grouping import ItemGroup, as_groups, count_word, group_items, pluralise
+from mud.engine.matching import find
 from mud.engine.model import Character, Item, ItemTemplate
 from mud.render.json_events import render_json
 from mud.render.text import PLAIN, render
@@ -155,3 +156,15 @@ def test_the_bundled_world_shows_a_new_player_grouped_things(clock):
     assert "three red apples" in [g.label for g in view.items]
     ann.room = world.rooms["woods:brook"]
     assert "three sprigs of emberleaf" in [g.label for g in actions.room_view(world, ann).items]
+
+
+def test_the_plural_shown_finds_the_thing():
+    apple = ItemTemplate("apple", "a red apple", ("apple", "red"), "")
+    sprig = ItemTemplate("sprig", "a sprig of emberleaf", ("sprig", "emberleaf"), "")
+    lantern = ItemTemplate("lantern", "a brass lantern", ("lantern", "lamp"), "")
+    assert "apples" in apple.keywords and "sprigs" in sprig.keywords
+    # Only the plural's own words: a keyword list the builder chose gains no "brass".
+    assert lantern.keywords == ("lantern", "lamp", "lanterns")
+    pool = [Item("l1", lantern), Item("a1", apple), Item("a2", apple)]
+    assert find("apples", pool).template is apple
+    assert find("2.apples", pool).id == "a2"

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from mud.engine.events import Event
 from mud.engine.grouping import pluralise
+from mud.engine.matching import keywords_from_name
 
 
 class Listener(Protocol):
@@ -65,10 +66,14 @@ class ItemTemplate:
                  description: str, fixed: bool = False, plural: str = "") -> None:
         self.id = template_id
         self.name = name
-        self.keywords = keywords
         self.description = description
         self.fixed = fixed
         self.plural = plural or pluralise(name)
+        # "get apples" after "You see three red apples here.": the plural's own words
+        # (those not already in the singular name) are keywords too.
+        singular = set(keywords_from_name(name)) | set(keywords)
+        self.keywords = keywords + tuple(w for w in keywords_from_name(self.plural)
+                                         if w not in singular)
 
 
 class Item:

@@ -29,6 +29,9 @@ class GroupedItemsTests(ServerTestCase):
         yield ann.ask("drop apple", "You drop a red apple.")
         out = yield ann.ask("look", "You see a brass lantern and a red apple here.")
         yield ann.ask("i", "two red apples")
+        # The word the listing shows finds the thing: "drop apples" drops one apple.
+        yield ann.ask("drop apples", "You drop a red apple.")
+        yield ann.ask("get sprigs", "You see no 'sprigs' here")
         ann.transport.loseConnection()
         yield ann.closed
 
