@@ -409,6 +409,16 @@ def test_every_alias_shows_in_its_help_and_in_the_index(ann):
     assert "say <words> ('<words>)" in index and "help [topic] (?)" in index
 
 
+def test_every_help_entry_keeps_its_usage_line_apart(ann):
+    # The usage line is read at a glance; prose run into it (a docstring without the blank
+    # line after its first line) is refilled onto it by the renderer.
+    from mud.render.text import PLAIN, render
+    for cmd in COMMANDS.commands.values():
+        assert cmd.help.split("\n")[1:2] in ([""], []), cmd.name
+        first = render(ann.one(f"help {cmd.name}"), PLAIN).split("\n")[0]
+        assert first == cmd.summary, cmd.name
+
+
 def test_help_on_a_topic(ann):
     event = ann.one("help start")
     assert (event.topic, event.text) == ("start", TOPICS["start"])

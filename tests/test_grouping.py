@@ -29,6 +29,8 @@ from tests.support import BUNDLED_WORLD
     ("a horsehair brush", "horsehair brushes"),
     ("a ripe berry", "ripe berries"),
     ("a loaf of bread", "loaves of bread"),
+    ("a werewolf", "werewolves"),
+    ("a dusty bookshelf", "dusty bookshelves"),
     ("a dusty bottle of wine", "dusty bottles of wine"),
     ("a cluster of pale mushrooms", "clusters of pale mushrooms"),
     ("a magpie's nest", "magpie's nests"),
@@ -168,3 +170,6 @@ def test_the_plural_shown_finds_the_thing():
     pool = [Item("l1", lantern), Item("a1", apple), Item("a2", apple)]
     assert find("apples", pool).template is apple
     assert find("2.apples", pool).id == "a2"
+    boots = ItemTemplate("boots", "a pair of boots", ("boots",), "",
+                         plural="pairs of old leather boots")
+    assert boots.keywords == ("boots", "pairs")   # not "old" or "leather"

@@ -387,3 +387,11 @@ def test_web_clients_get_paragraphs_unwrapped():
                   "by a builder who wraps by hand at seventy columns."
     frame = json.loads(render_json(room(description=description)))
     assert frame["text"].splitlines()[1] == " ".join(description.split())
+
+
+def test_ascii_clients_get_lines_that_fit_after_spelling_out_typography():
+    # "\u2026" becomes "..." for a client that refused UTF-8: the line is measured after that.
+    from mud.render.text import text_style
+    text = render(ev.Say("Kai", "well\u2026 " * 12), text_style(0, 40, ascii=True))
+    assert text.isascii() and "well..." in text
+    assert all(len(line) <= 39 for line in text.splitlines()), text.splitlines()

@@ -94,7 +94,7 @@ def test_tiny_world_loads_as_written():
     assert garden.exits["gate"].description == "A wooden gate, hanging from one hinge."
     assert world.rooms["home:loft"].environment == "attic"
     assert world.rooms["yard:garden"].environment == "garden"
-    assert world.templates["home:table"].keywords == ("oak", "table")
+    assert world.templates["home:table"].keywords == ("oak", "table", "tables")
     assert world.templates["home:table"].fixed is True
     assert world.templates["home:apple"].fixed is False
     assert [n.name for n in world.rooms["home:kitchen"].npcs] == ["Mouser"]
@@ -122,7 +122,7 @@ def test_item_instance_ids_are_stable(tmp_path, monkeypatch):
 def test_keywords_default_to_the_words_of_the_name(tmp_path, monkeypatch):
     items = "lamp:\n  name: The Brass Lamp\n  description: Shiny.\n"
     world = load_world(build(tmp_path, monkeypatch, village__items=items), Clock())
-    assert world.templates["village:lamp"].keywords == ("brass", "lamp")
+    assert world.templates["village:lamp"].keywords == ("brass", "lamp", "lamps")
 
 
 def test_areas_default_to_every_folder_with_an_area_yaml(tmp_path, monkeypatch):

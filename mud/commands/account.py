@@ -33,6 +33,7 @@ def quit_(ctx: Context, args: str) -> None:
 @command("describe", family="account")
 def describe(ctx: Context, args: str) -> None:
     """describe <text>
+
     Set what others see when they look at you (400 characters at most). 'describe'
     alone shows it; 'describe clear' removes it. Your description is saved.
     Example: describe A tall woman in a travel-stained green cloak.

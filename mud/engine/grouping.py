@@ -94,7 +94,8 @@ def _same_case(word: str, plural: str) -> str:
     return plural[:1].upper() + plural[1:] if word[:1].isupper() else plural
 
 
-def _plural_word(word: str) -> str:
+def plural_word(word: str) -> str:
+    """One word in the plural: "apple" -> "apples", "knife" -> "knives"."""
     lower = word.lower()
     if lower in _SAME or not lower[-1:].isalpha():
         return word
@@ -102,6 +103,11 @@ def _plural_word(word: str) -> str:
         return _same_case(word, _IRREGULAR[lower])
     if lower in _VES:
         return _same_case(word, _VES[lower])
+    for ending, plural in _VES.items():
+        # Compounds: "werewolf", "bookshelf", "penknife" ("elf" and "self" are too short to
+        # tell a compound from an unrelated word).
+        if len(ending) > 3 and lower.endswith(ending):
+            return word[:-len(ending)] + plural
     if lower.endswith("man") and len(lower) > 3 and lower not in _NOT_MAN:
         return word[:-2] + "en"  # fisherman -> fishermen
     if lower.endswith(("s", "x", "z", "ch", "sh")):
@@ -128,5 +134,5 @@ def pluralise(name: str) -> str:
     # "a loaf of bread": the noun before "of" takes the plural.
     head, of, tail = phrase.partition(" of ")
     words = head.split(" ")
-    words[-1] = _plural_word(words[-1])
+    words[-1] = plural_word(words[-1])
     return " ".join(words) + of + tail

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mud.engine.events import Event
-from mud.engine.grouping import pluralise
+from mud.engine.grouping import plural_word, pluralise
 from mud.engine.matching import keywords_from_name
 
 
@@ -69,11 +69,12 @@ class ItemTemplate:
         self.description = description
         self.fixed = fixed
         self.plural = plural or pluralise(name)
-        # "get apples" after "You see three red apples here.": the plural's own words
-        # (those not already in the singular name) are keywords too.
+        # "get apples" after "You see three red apples here.": the plural forms of its
+        # words are keywords too (only those: a builder's plural adds no other words).
         singular = set(keywords_from_name(name)) | set(keywords)
+        plurals = {plural_word(w) for w in singular}
         self.keywords = keywords + tuple(w for w in keywords_from_name(self.plural)
-                                         if w not in singular)
+                                         if w in plurals and w not in singular)
 
 
 class Item:

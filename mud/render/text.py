@@ -206,8 +206,12 @@ def render(event: ev.Event, style: TextStyle) -> str:
         text = getattr(event, "text", None)
         return str(text) if text is not None else ""
     painter = _Painter(style)
+    text = fn(event, painter)
+    if style.ascii:
+        # Before fitting: spelling "…" as "..." makes a line wider.
+        text = ascii_safe(text)
     # Whatever a renderer built, no line may be wider than the window (visible columns).
-    return fit(fn(event, painter), painter.width)
+    return fit(text, painter.width)
 
 
 # Typography that has a plain ASCII spelling; anything else non-ASCII is decomposed
