@@ -25,7 +25,7 @@ from mud.accounts import (
     password_problem,
 )
 from mud.engine import actions
-from mud.engine.events import Goodbye, Message
+from mud.engine.events import Goodbye, LinkChange, Message
 from mud.engine.model import NOBODY, Character
 from mud.engine.world import CharacterRecord, Snapshot, World
 from mud.login_throttle import (
@@ -223,8 +223,7 @@ class Game:
             return
         room = character.room
         if room is not None:
-            self.world.tell_room(room, Message(f"{character.name} has lost the connection "
-                                               "and stands very still."), exclude=character)
+            self.world.tell_room(room, LinkChange(character.name, True), exclude=character)
         self.save(self.world.snapshot_character(character))
         clock: Any = self.world.clock
         self._linkdead_timers[character.key] = clock.callLater(
@@ -288,6 +287,9 @@ class Game:
             old.taken_over()
         session.entered(character)
         session.send(Message("You take over your body where you left it."))
+        if old is NOBODY and character.room is not None:
+            self.world.tell_room(character.room, LinkChange(character.name, False),
+                                 exclude=character)
         actions.look(self.world, character)
         # Listeners saw the body go link-dead (or connected another way): tell them it is back.
         if old is NOBODY or was_via != character.via:

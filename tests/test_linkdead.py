@@ -8,7 +8,7 @@ import json
 
 from mud.engine.model import NOBODY
 from mud.protocols.presence import PresenceFactory, who_online
-from tests.support import WirePlayer, make_game
+from tests.support import WirePlayer, make_game, plain
 from tests.test_negotiator import DO, GMCP, IAC, gmcp_messages, sb
 
 
@@ -88,3 +88,36 @@ def test_presence_feed_frames_and_who_list_carry_link_dead():
         {"type": "relinked", "name": "Bob", "via": "telnet"},
     ]
     assert game.world.online["bob"].link is not NOBODY
+
+
+def test_the_room_is_told_when_someone_goes_link_dead_and_when_they_are_back():
+    game = make_game()
+    ann = WirePlayer(game)
+    ann.send_bytes(IAC + DO + GMCP)
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Set ["Room 1"]'))
+    ann.create("Ann")
+    (cora,) = _players(game, "Cora")
+    ann.read_bytes()
+    cora.drop()
+    data = ann.read_bytes()
+    assert "Cora has lost the connection" in plain(data)
+    assert dict(gmcp_messages(data))["Room.AddPlayer"] == \
+        {"name": "Cora", "fullname": "Cora", "linkdead": True}
+    again = WirePlayer(game)
+    again.type("connect Cora secret1")
+    data = ann.read_bytes()
+    assert "Cora stirs, awake again." in plain(data)
+    assert dict(gmcp_messages(data))["Room.AddPlayer"] == \
+        {"name": "Cora", "fullname": "Cora", "linkdead": False}
+    # A takeover of a live connection is not a return from link-death: the room hears nothing.
+    third = WirePlayer(game)
+    third.type("connect Cora secret1")
+    assert "stirs" not in plain(ann.read_bytes())
+
+
+def test_json_says_who_changed_status():
+    from mud.engine.events import LinkChange
+    from mud.render.json_events import render_json
+    body = json.loads(render_json(LinkChange("Cora", True)))
+    assert body == {"type": "link", "name": "Cora", "linkdead": True,
+                    "text": "Cora has lost the connection and stands very still."}

@@ -189,6 +189,19 @@ class Arrive(Event):
         self.phrase = phrase
 
 
+class LinkChange(Event):
+    """Someone here lost their connection (``linkdead``), or took their body back: rooms'
+    lists of people (the web panel, GMCP) change status without a new look."""
+
+    __slots__ = ("linkdead", "name")
+    kind = "link"
+
+    def __init__(self, name: str, linkdead: bool) -> None:
+        super().__init__()
+        self.name = name
+        self.linkdead = linkdead
+
+
 class Depart(Event):
     """Someone left the room. ``phrase`` is how ("leaves north", "has left the game")."""
 

@@ -48,6 +48,7 @@ FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
     ev.Tell: lambda e: {"from": e.sender, "to": e.recipient, "message": e.text, "own": e.own},
     ev.Arrive: lambda e: {"name": e.name, "phrase": e.phrase},
     ev.Depart: lambda e: {"name": e.name, "phrase": e.phrase},
+    ev.LinkChange: lambda e: {"name": e.name, "linkdead": e.linkdead},
     ev.ItemAction: lambda e: {"actor": e.actor, "verb": e.verb, "item": e.item,
                               "target": e.target, "own": e.own},
     ev.WhoList: _who,

@@ -188,6 +188,8 @@ RENDERERS: dict[type, Callable[..., str]] = {
     ev.Inventory: _inventory,
     ev.Arrive: lambda e, p: f"{e.name} {e.phrase}.",
     ev.Depart: lambda e, p: f"{e.name} {e.phrase}.",
+    ev.LinkChange: lambda e, p: f"{e.name} has lost the connection and stands very still."
+                                if e.linkdead else f"{e.name} stirs, awake again.",
     ev.Examine: lambda e, p: f"{p('room', e.name[:1].upper() + e.name[1:])}\n"
                              f"{p.wrap(e.description.strip())}",
     ev.HelpText: lambda e, p: p.wrap(e.text, sentences=True),

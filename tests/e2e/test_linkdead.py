@@ -123,8 +123,20 @@ class LinkDeadTests(ServerTestCase):
         players = [data for package, data in gmcp_messages(ann.received[seen:])
                    if package == "Room.Players"]
         self.assertEqual(players, [[{"name": "Cora", "fullname": "Cora", "linkdead": True}]])
-        ann.transport.loseConnection()
-        yield ann.closed
+        # The room's list changes status as it happens, without a new look.
+        added = [data for package, data in gmcp_messages(ann.received[:seen])
+                 if package == "Room.AddPlayer"]
+        self.assertEqual(added[-1], {"name": "Cora", "fullname": "Cora", "linkdead": True})
+        seen = len(ann.received)
+        back = yield connect(self.telnet_port)
+        yield back.ask("connect Cora secret1", "take over your body")
+        yield ann.wait_for("Cora stirs, awake again.")
+        added = [data for package, data in gmcp_messages(ann.received[seen:])
+                 if package == "Room.AddPlayer"]
+        self.assertEqual(added, [{"name": "Cora", "fullname": "Cora", "linkdead": False}])
+        for player in (ann, back):
+            player.transport.loseConnection()
+            yield player.closed
 
     @inlineCallbacks
     def test_tintin_reads_room_players_with_the_link_dead_status_apart(self):

@@ -119,6 +119,9 @@ MESSAGES: dict[type, Callable[[Any], list[tuple[str, Any]]]] = {
     ev.RoomView: _room,
     ev.Arrive: lambda e: [("Room.AddPlayer", {"name": e.name, "fullname": e.name})],
     ev.Depart: lambda e: [("Room.RemovePlayer", e.name)],
+    # Adding a name already in the room's list replaces its entry: the status changes.
+    ev.LinkChange: lambda e: [("Room.AddPlayer", {"name": e.name, "fullname": e.name,
+                                                  "linkdead": e.linkdead})],
     ev.Say: _channel("say", lambda e: e.speaker),
     ev.Emote: _channel("emote", lambda e: e.actor),
     ev.Tell: _channel("tell", lambda e: e.sender),
