@@ -14,12 +14,24 @@ so two pages of one character do not collide); they are only compared, never tru
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from array import array
+from collections import OrderedDict
 
 PER_CHARACTER = 64
 CHARACTERS = 10_000
 # A JSON number the browser holds exactly (Number.MAX_SAFE_INTEGER).
 MAX_ID = 2**53 - 1
+
+
+class _Recent:
+    """A ring of the last ids: 8 bytes an id, scanned in C (64 ids take well under a
+    microsecond), where a deque and a set took about 6 KB a character."""
+
+    __slots__ = ("ids", "next")
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.next = 0
 
 
 class CommandIds:
@@ -29,25 +41,25 @@ class CommandIds:
                  characters: int = CHARACTERS) -> None:
         self.per_character = per_character
         self.characters = characters
-        self._ids: OrderedDict[str, tuple[deque[int], set[int]]] = OrderedDict()
+        self._ids: OrderedDict[str, _Recent] = OrderedDict()
 
     def first_time(self, key: str, ident: int) -> bool:
         """Record ``ident`` for character ``key``; False if it was already recorded."""
         entry = self._ids.get(key)
         if entry is None:
-            entry = (deque(), set())
-            self._ids[key] = entry
+            entry = self._ids[key] = _Recent()
             if len(self._ids) > self.characters:
                 self._ids.popitem(last=False)
         else:
             self._ids.move_to_end(key)
-        order, seen = entry
-        if ident in seen:
+        ids = entry.ids
+        if ident in ids:
             return False
-        order.append(ident)
-        seen.add(ident)
-        if len(order) > self.per_character:
-            seen.discard(order.popleft())
+        if len(ids) < self.per_character:
+            ids.append(ident)
+        else:
+            ids[entry.next] = ident     # overwrite the oldest
+            entry.next = (entry.next + 1) % self.per_character
         return True
 
     def __len__(self) -> int:
