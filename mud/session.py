@@ -103,6 +103,10 @@ class Session:
         self._idle_call: Any = None
         game.connect(self)
 
+    def command_words(self) -> list[str]:
+        """The words of the commands this session's player may type (for completion)."""
+        return COMMANDS.completion_words()
+
     def start(self) -> None:
         """Greet at the login screen (telnet), and start the login screen's timeout."""
         self.login.greet()

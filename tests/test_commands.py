@@ -495,3 +495,10 @@ def test_colour_shows_sets_and_refuses_with_the_choices(ann):
     assert len(ann.hooks.calls) == 3
     ann.character.via = "web"
     assert "web client keeps its own colours" in ann.one("colour on").text
+
+
+def test_completion_words_are_every_command_and_its_whole_word_aliases():
+    words = COMMANDS.completion_words()
+    assert set(COMMANDS.commands) <= set(words)
+    assert "take" in words and "examine" in words       # whole-word aliases
+    assert "x" not in words and "'" not in words and "ne" not in words

@@ -149,6 +149,12 @@ class CommandTable:
         except Refusal as refusal:
             ctx.send(Error(refusal.message))
 
+    def completion_words(self) -> list[str]:
+        """The command words a client may offer to complete: every command's name and its
+        aliases that are whole words (``examine``, ``take``), not ``n``, ``ne`` or ``'``."""
+        aliases = (w for w in self.by_word if w.isalpha() and len(w) >= 3)
+        return sorted({*self.commands, *aliases})
+
     def unknown_message(self, word: str) -> str:
         whole = self.cut_short(word)
         if whole is not None:

@@ -24,7 +24,6 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.accounts import Refused
-from mud.commands import COMMANDS
 from mud.engine.events import Event, Prompt
 from mud.login_throttle import Throttled
 from mud.protocols import bounded_json
@@ -52,13 +51,6 @@ MAX_COMMAND = 4096
 
 
 _FRAMED = "ws-frame"
-
-
-def command_words() -> list[str]:
-    """The command words a client may offer to complete: every command's name and its
-    aliases that are whole words (``examine``, ``take``), not ``n``, ``ne`` or ``'``."""
-    aliases = (w for w in COMMANDS.by_word if w.isalpha() and len(w) >= 3)
-    return sorted({*COMMANDS.commands, *aliases})
 
 
 class BadFrame(Exception):
@@ -130,8 +122,8 @@ class GameWebSocket(BufferedWebSocket):
         token = self.tokens.issue(name.lower(), generation, auth_time)
         text = f"Welcome back, {name}." if self._resuming else \
             f"You are {name}. Welcome to {self.game.world.name}."
-        self._send_raw(frame("login_ok", name=name, token=token, commands=command_words(),
-                             text=text))
+        self._send_raw(frame("login_ok", name=name, token=token,
+                             commands=self.session.command_words(), text=text))
 
     def set_colour(self, preference: str) -> None:
         """The browser client styles text itself."""
