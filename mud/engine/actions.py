@@ -212,12 +212,17 @@ def tell(world: World, actor: Character, name: str, text: str) -> None:
     actor.send(Tell(actor.name, target.name, text, own=True))
 
 
-def who(world: World, actor: Character) -> None:
+def who_list(world: World) -> WhoList:
+    """Everyone in the world, as the ``who`` command, ``/api/who`` and ``/presence`` show it."""
     now = world.clock.seconds()
     players = sorted(world.online.values(), key=lambda c: c.key)
-    actor.send(WhoList(tuple((c.name, int(max(0.0, now - c.last_active)), c.via)
-                             for c in players),
-                       linkdead=tuple(c.name for c in players if c.link is NOBODY)))
+    return WhoList(tuple((c.name, int(max(0.0, now - c.last_active)), c.via)
+                         for c in players),
+                   linkdead=tuple(c.name for c in players if c.link is NOBODY))
+
+
+def who(world: World, actor: Character) -> None:
+    actor.send(who_list(world))
 
 
 # -- items ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from mud.engine.model import NOBODY
+from mud.engine import actions
 from mud.protocols.buffered_websocket import (
     BufferedWebSocket,
     BufferedWebSocketFactory,
@@ -23,6 +23,7 @@ from mud.protocols.buffered_websocket import (
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.origins import OriginPolicy
 from mud.protocols.output_buffer import DEFAULT_CAP
+from mud.render.json_events import who_players
 
 if TYPE_CHECKING:
     from mud.game import Game
@@ -37,10 +38,7 @@ def encode(body: Any) -> bytes:
 def who_online(game: Game) -> list[dict[str, Any]]:
     """Everyone in the world: name, idle seconds, how they are (or were last) connected,
     and whether their connection died (``linkdead``: the body waits for its player)."""
-    now = game.world.clock.seconds()
-    return [{"name": c.name, "idle": int(max(0.0, now - c.last_active)), "via": c.via,
-             "linkdead": c.link is NOBODY}
-            for c in sorted(game.world.online.values(), key=lambda c: c.key)]
+    return who_players(actions.who_list(game.world))
 
 
 class PresenceProtocol(BufferedWebSocket):

@@ -35,10 +35,10 @@ def _room(e: ev.RoomView) -> dict[str, Any]:
             "npcs": list(e.npcs), "items": _items(e.items)}
 
 
-def _who(e: ev.WhoList) -> dict[str, Any]:
+def who_players(e: ev.WhoList) -> list[dict[str, Any]]:
+    """The players of a who list as JSON objects (the ``who`` event, ``/api/who``)."""
     dead = set(e.linkdead)
-    return {"players": [{"name": n, "idle": i, "via": v, "linkdead": n in dead}
-                        for n, i, v in e.players]}
+    return [{"name": n, "idle": i, "via": v, "linkdead": n in dead} for n, i, v in e.players]
 
 
 FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
@@ -51,7 +51,7 @@ FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
     ev.LinkChange: lambda e: {"name": e.name, "linkdead": e.linkdead},
     ev.ItemAction: lambda e: {"actor": e.actor, "verb": e.verb, "item": e.item,
                               "target": e.target, "own": e.own},
-    ev.WhoList: _who,
+    ev.WhoList: lambda e: {"players": who_players(e)},
     ev.Inventory: lambda e: {"items": _items(e.items)},
     ev.Examine: lambda e: {"what": e.what, "name": e.name, "description": e.description},
     ev.ExitList: lambda e: {"exits": [{"name": n, "to": t} for n, t in e.exits]},
