@@ -217,49 +217,47 @@ class _Loader:
             self.area_names[area] = area_ctx.text(area_meta, "name").strip()
             area_ctx.text(area_meta, "description")
 
-        ctx, raw = self._file(area, folder / "items.yaml", "item", required=False)
-        for local, data in raw.items():
-            tid = f"{area}:{local}"
-            ictx = ctx.at(f'item "{tid}"', raw.line_of(local))
-            self.declared["item"].add(tid)
-            with self.report.collecting():
-                data = ictx.check_keys(data, ITEM_KEYS, "an item")
-                name = ictx.text(data, "name")
-                kws = self._keywords(ictx, data, name)
-                fixed = ictx.flag(data, "fixed")
-                # "plural: loaves of bread" when the English rules in grouping.py get it wrong.
-                plural = " ".join(ictx.text(data, "plural").split())
-                self.templates[tid] = ItemTemplate(tid, name, kws, ictx.text(data, "description"),
-                                                   fixed, plural)
+        def item(tid: str, ictx: Context, data: dict[str, Any]) -> None:
+            name = ictx.text(data, "name")
+            # "plural: loaves of bread" when the English rules in grouping.py get it wrong.
+            plural = " ".join(ictx.text(data, "plural").split())
+            self.templates[tid] = ItemTemplate(tid, name, self._keywords(ictx, data, name),
+                                               ictx.text(data, "description"),
+                                               ictx.flag(data, "fixed"), plural)
 
-        ctx, raw = self._file(area, folder / "npcs.yaml", "npc", required=False)
-        for local, data in raw.items():
-            nid = f"{area}:{local}"
-            nctx = ctx.at(f'npc "{nid}"', raw.line_of(local))
-            self.declared["npc"].add(nid)
-            with self.report.collecting():
-                data = nctx.check_keys(data, NPC_KEYS, "an npc")
-                name = nctx.text(data, "name")
-                kws = self._keywords(nctx, data, name)
-                self.npc_defs[nid] = (name, nctx.text(data, "description"), kws)
+        def npc(nid: str, nctx: Context, data: dict[str, Any]) -> None:
+            name = nctx.text(data, "name")
+            self.npc_defs[nid] = (name, nctx.text(data, "description"),
+                                  self._keywords(nctx, data, name))
 
-        ctx, raw = self._file(area, folder / "rooms.yaml", "room", required=True)
-        if not raw and (area, "room") not in self.unreadable:
-            ctx.error("the area has no rooms")
-            self.unreadable.add((area, "room"))
+        def room(rid: str, rctx: Context, data: dict[str, Any]) -> None:
+            made = Room(rid, area, rctx.text(data, "name"),
+                        rctx.text(data, "description").strip(),
+                        rctx.word(data, "environment", area_env))
+            self.rooms[rid] = made
+            items = self._refs(rctx, data, "items", area, "item")
+            npcs = self._refs(rctx, data, "npcs", area, "npc")
+            self.pending.append((made, rctx, data, items, npcs))
+
+        self._each(area, "item", "an item", ITEM_KEYS, item)
+        self._each(area, "npc", "an npc", NPC_KEYS, npc)
+        self._each(area, "room", "a room", ROOM_KEYS, room, required=True)
+
+    def _each(self, area: str, what: str, label: str, keys: Any,
+              build: Callable[[str, Context, dict[str, Any]], None],
+              required: bool = False) -> None:
+        """Check and build each entry of an area's ``<what>s.yaml``; a broken entry is
+        reported and skipped, and the others are still read."""
+        ctx, raw = self._file(area, self.root / area / f"{what}s.yaml", what, required)
+        if required and not raw and (area, what) not in self.unreadable:
+            ctx.error(f"the area has no {what}s")
+            self.unreadable.add((area, what))
         for local, data in raw.items():
-            rid = f"{area}:{local}"
-            rctx = ctx.at(f'room "{rid}"', raw.line_of(local))
-            self.declared["room"].add(rid)
+            full = f"{area}:{local}"
+            entry_ctx = ctx.at(f'{what} "{full}"', raw.line_of(local))
+            self.declared[what].add(full)
             with self.report.collecting():
-                data = rctx.check_keys(data, ROOM_KEYS, "a room")
-                room = Room(rid, area, rctx.text(data, "name"),
-                            rctx.text(data, "description").strip(),
-                            rctx.word(data, "environment", area_env))
-                self.rooms[rid] = room
-                items = self._refs(rctx, data, "items", area, "item")
-                npcs = self._refs(rctx, data, "npcs", area, "npc")
-                self.pending.append((room, rctx, data, items, npcs))
+                build(full, entry_ctx, entry_ctx.check_keys(data, keys, label))
 
     def _file(self, area: str, path: Path, what: str, required: bool) -> tuple[Context, Map]:
         try:
