@@ -16,10 +16,11 @@ IAC_DO_NAWS = b"\xff\xfd\x1f"
 
 
 class TelnetPlayer(Protocol):
-    def __init__(self, naws: int | None = None) -> None:
+    def __init__(self, naws: int | None = None, silent: bool = False) -> None:
         # naws: the window width to report when the server asks (IAC DO NAWS), 24 rows.
+        # silent: answer no negotiation at all, as netcat does.
         self.naws = naws
-        self._answered_naws = False
+        self._answered_naws = silent
         self.received = b""
         self.mark = 0
         self.closed: Deferred[None] = Deferred()
@@ -82,6 +83,6 @@ class TelnetPlayer(Protocol):
         return self.wait_for(expect)
 
 
-def connect(port: int, host: str = "127.0.0.1", naws: int | None = None
-            ) -> Deferred[TelnetPlayer]:
-    return connectProtocol(TCP4ClientEndpoint(reactor, host, port), TelnetPlayer(naws))
+def connect(port: int, host: str = "127.0.0.1", naws: int | None = None,
+            silent: bool = False) -> Deferred[TelnetPlayer]:
+    return connectProtocol(TCP4ClientEndpoint(reactor, host, port), TelnetPlayer(naws, silent))

@@ -67,6 +67,18 @@ class TelnetWidthTests(ServerTestCase):
         self.assertIn(b"\x1b[38;2;", bob.received)
 
     @inlineCallbacks
+    def test_a_client_that_never_negotiates_is_still_greeted_at_eighty_columns(self):
+        # netcat answers no DO NAWS: the greeting waits a moment for it, then comes anyway.
+        self.start()
+        nc = yield connect(self.telnet_port, silent=True)
+        text = yield nc.wait_for("What name do you go by?")
+        self.assertIn("E M B E R F A L L", text)
+        self.assertIn("a hill town at the edge of the Thornwood", text)   # 80 columns
+        yield nc.ask("create Nico secret1", "Village Square")
+        nc.transport.loseConnection()
+        yield nc.closed
+
+    @inlineCallbacks
     def test_a_truecolor_error_at_eighty_columns_breaks_near_the_edge(self):
         self.start()
         ann = yield connect(self.telnet_port, naws=80)
