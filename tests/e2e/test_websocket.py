@@ -196,7 +196,7 @@ class WebSocketTests(ServerTestCase):
         self.assertEqual({(p["name"], p["via"]) for p in who["players"]},
                          {("Bram", "telnet"), ("Wynn", "web")})
         tel.transport.loseConnection()
-        yield web.wait("system", text="Bram has lost the connection")
+        yield web.wait("link", name="Bram", linkdead=True, text="Bram has lost the connection")
 
     @inlineCallbacks
     def test_the_client_page_is_served_with_headers_that_stop_injected_script(self):
