@@ -6,39 +6,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.processes import Player, Server
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--web",
-                     "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var")], tmp_path)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+from tests.e2e.browser import start_server, watch_errors
+from tests.e2e.processes import Player
 
 
 def test_register_walk_and_hear_a_telnet_player(server, browser, tmp_path):
     page = browser.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(page)
     page.goto(f"http://127.0.0.1:{server.port('web')}/")
     expect(page.locator("#status")).to_have_attribute("data-state", "connected")
 
@@ -128,9 +105,7 @@ def test_phone_width_and_reconnect_with_resume(server, browser, tmp_path):
 
 def test_an_idle_player_is_let_go_and_the_page_waits_for_the_reconnect_button(browser,
                                                                              tmp_path):
-    server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--web",
-                     "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var"),
-                     "--idle-timeout", "2"], tmp_path)
+    server = start_server(tmp_path, "--idle-timeout", "2")
     try:
         page = browser.new_page()
         sockets: list[str] = []

@@ -2,8 +2,8 @@
 link, and what a screen reader hears: real headless Chromium against the real twistd.
 
 axe-core comes from the axe-playwright-python package (its bundled axe.min.js, installed by
-`make test` with the test extras); it is evaluated in the page, which runs it without
-touching the page's Content-Security-Policy. Screenshots go to each test's tmp_path.
+`make test` with the test extras; see tests/e2e/browser.py). Screenshots go to each test's
+tmp_path.
 """
 
 from __future__ import annotations
@@ -11,71 +11,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
-from importlib.resources import files
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.processes import Player, Server
+from tests.e2e.browser import DESKTOP, PHONE, axe_violations, command, open_client, register
+from tests.e2e.processes import Player
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-AXE = (files("axe_playwright_python") / "axe.min.js").read_text()
 # Names for telnet players: none is an NPC's name or keyword.
 NAMES = ["Abelard", "Brynja", "Caspian", "Delphine", "Evander", "Florian", "Gwendolyn",
          "Hyacinth", "Isidore", "Jessamy", "Leopold", "Maximilian", "Octavia", "Peregrine"]
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--web",
-                     "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var"),
-                     "--registrations-per-hour", "60", "--connections-per-ip", "60"], tmp_path)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
-
-
-def open_client(browser, server, viewport, errors=None):
-    page = browser.new_page(viewport=viewport)
-    if errors is not None:
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"http://127.0.0.1:{server.port('web')}/")
-    expect(page.locator("#status")).to_have_attribute("data-state", "connected")
-    return page
-
-
-def register(page, name):
-    page.fill("#name", name)
-    page.fill("#password", "secret1")
-    page.click("#register-button")
-    expect(page.locator("#room-name")).to_have_text("Village Square")
-
-
-def command(page, text):
-    page.fill("#command", text)
-    page.press("#command", "Enter")
-
-
-def axe_violations(page):
-    page.evaluate(AXE + "\n;0")
-    return page.evaluate("""async () => {
-        const result = await axe.run(document);
-        return result.violations.map((v) => ({id: v.id, nodes: v.nodes.map((n) => n.target)}));
-    }""")
 
 
 def shot(page, tmp_path, name):

@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from importlib.resources import files
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser import browser, server  # noqa: F401  (pytest fixtures)
+from tests.e2e.browser import DESKTOP, PHONE, axe_violations, watch_errors
 
-AXE = (files("axe_playwright_python") / "axe.min.js").read_text()
-SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-def watch_errors(page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return errors
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
 
 def go(page, command: str, room: str) -> None:
@@ -51,7 +42,7 @@ def complete(page, typed: str, *keys: str) -> str:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_map_completion_and_area_name(server, browser, tmp_path, size):  # noqa: F811
+def test_map_completion_and_area_name(server, browser, tmp_path, size):
     page = browser.new_page(viewport=SIZES[size])
     errors = watch_errors(page)
     room_nums: dict[str, int] = {}
@@ -97,10 +88,7 @@ def test_map_completion_and_area_name(server, browser, tmp_path, size):  # noqa:
     assert box is not None and box["width"] >= 14
     expect(page.locator("#map")).to_be_in_viewport()
     # axe-core finds nothing to fix with the map open.
-    page.evaluate(AXE)
-    violations = page.evaluate("async () => (await axe.run(document)).violations"
-                               ".map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))")
-    assert violations == []
+    assert axe_violations(page) == []
     shot = tmp_path / f"map-{size}.png"
     page.screenshot(path=str(shot))
     print(f"screenshot: {shot}")
@@ -164,7 +152,7 @@ def _note_room(payload, room_nums: dict[str, int]) -> None:
 
 # -- JS-level checks: synthetic frames, no login needed ------------------------------------------
 
-def fresh_page(server, browser):  # noqa: F811
+def fresh_page(server, browser):
     page = browser.new_page(viewport=SIZES["desktop"])
     page.goto(f"http://127.0.0.1:{server.port('web')}/")
     expect(page.locator("#status")).to_have_attribute("data-state", "connected")
@@ -193,7 +181,7 @@ def cells(page) -> dict[int, tuple[float, float]]:
                                   (+r.getAttribute('y') + 12) / 40]]; }))""").items()}
 
 
-def test_map_places_collisions_levels_and_named_exits(server, browser):  # noqa: F811
+def test_map_places_collisions_levels_and_named_exits(server, browser):
     page = fresh_page(server, browser)
     errors = watch_errors(page)
     feed(page, {"type": "hello", "world": "Testworld"}, {"type": "login_ok", "name": "Ida"})
@@ -235,7 +223,7 @@ def test_map_places_collisions_levels_and_named_exits(server, browser):  # noqa:
     assert errors == []
 
 
-def test_stored_maps_are_per_character_bounded_and_survive_corruption(server, browser):  # noqa: F811
+def test_stored_maps_are_per_character_bounded_and_survive_corruption(server, browser):
     page = fresh_page(server, browser)
     errors = watch_errors(page)
     key = "mud.map.v1:Testworld:ida"
@@ -272,7 +260,7 @@ def test_stored_maps_are_per_character_bounded_and_survive_corruption(server, br
     assert errors == []
 
 
-def test_completion_candidates_from_frames(server, browser):  # noqa: F811
+def test_completion_candidates_from_frames(server, browser):
     page = fresh_page(server, browser)
     feed(page, {"type": "login_ok", "name": "Ida", "commands": ["get", "give", "go", "look"]},
          {"type": "room", "num": 1, "exits": ["north", "gate"], "exit_nums": {},

@@ -8,8 +8,6 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser import browser, server  # noqa: F401  (pytest fixtures)
-
 STRANGER = "Log in or create a character"
 
 
@@ -22,7 +20,7 @@ def _after_the_game_started(lines: list[str]) -> list[str]:
     return lines[started:]
 
 
-def test_a_resumed_player_is_welcomed_back_not_greeted_as_a_stranger(server, browser,  # noqa: F811
+def test_a_resumed_player_is_welcomed_back_not_greeted_as_a_stranger(server, browser,
                                                                     tmp_path):
     page = browser.new_page()
     routes: list = []
