@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 
-import pytest
 from twisted.internet import reactor
 from twisted.internet.defer import inlineCallbacks
 from twisted.internet.utils import getProcessOutputAndValue
@@ -165,65 +165,91 @@ class LinkDeadTests(ServerTestCase):
 
 
 # -- the web client's Online panel, in Chromium against the real twistd ---------------------
+# (Playwright is imported in the tests, so the tests above run without it installed.)
 
-@pytest.fixture
-def server(tmp_path):
-    from tests.e2e.processes import Server
-    server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--web",
-                     "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var")], tmp_path)
-    yield server
-    server.stop()
+def test_the_online_panel_shows_link_dead_players_apart_from_who_and_from_api_who(
+        server, browser, tmp_path):
+    from playwright.sync_api import expect
 
-
-def test_the_online_panel_shows_link_dead_players_apart_from_who_and_from_api_who(server,
-                                                                                    tmp_path):
-    from playwright.sync_api import expect, sync_playwright
-
+    from tests.e2e.browser import DESKTOP, command, open_client, register
     from tests.e2e.processes import Player
-    from tests.e2e.test_browser import CHROMIUM, FLAGS
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (make test installs chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(f"http://127.0.0.1:{server.port('web')}/")
-            page.fill("#name", "Wynn")
-            page.fill("#password", "secret1")
-            page.click("#register-button")
-            expect(page.locator("#room-name")).to_have_text("Village Square")
-            cora = Player(server.port("telnet"))
-            cora.ask("create Cora secret1", "Wynn is here.")
-            expect(page.locator("#who li[data-name=Cora]")).to_be_visible()
-            cora.sock.close()  # her connection dies: the body stays, link-dead
-            expect(page.locator("#output")).to_contain_text("Cora has lost the connection")
+    page = open_client(browser, server, DESKTOP)
+    register(page, "Wynn")
+    cora = Player(server.port("telnet"))
+    cora.ask("create Cora secret1", "Wynn is here.")
+    expect(page.locator("#who li[data-name=Cora]")).to_be_visible()
+    cora.sock.close()  # her connection dies: the body stays, link-dead
+    expect(page.locator("#output")).to_contain_text("Cora has lost the connection")
 
-            def shows_cora_link_dead(source):
-                dead = page.locator("#who li.linkdead")
-                expect(dead).to_have_count(1)
-                expect(dead).to_have_attribute("data-name", "Cora")
-                expect(dead).to_contain_text("(link-dead)")
-                expect(page.locator("#who li").last).to_have_attribute("data-name", "Cora")
-                expect(page.locator("#who-count")).to_have_text("(1)")
-                page.screenshot(path=str(tmp_path / f"linkdead-{source}.png"))
-                page.locator("#who-panel").screenshot(path=str(tmp_path / f"who-{source}.png"))
+    def shows_cora_link_dead(source):
+        dead = page.locator("#who li.linkdead")
+        expect(dead).to_have_count(1)
+        expect(dead).to_have_attribute("data-name", "Cora")
+        expect(dead).to_contain_text("(link-dead)")
+        expect(page.locator("#who li").last).to_have_attribute("data-name", "Cora")
+        expect(page.locator("#who-count")).to_have_text("(1)")
+        page.screenshot(path=str(tmp_path / f"linkdead-{source}.png"))
+        page.locator("#who-panel").screenshot(path=str(tmp_path / f"who-{source}.png"))
 
-            page.fill("#command", "who")  # the `who` event
-            page.press("#command", "Enter")
-            shows_cora_link_dead("who")
-            page.fill("#command", "look")
-            page.press("#command", "Enter")
-            expect(page.locator("#room-characters")).to_have_text("Cora (link-dead)")
-            page.reload()  # resumes; the panel is filled from /api/who alone
-            expect(page.locator("#room-name")).to_have_text("Village Square")
-            shows_cora_link_dead("api-who")
+    command(page, "who")  # the `who` event
+    shows_cora_link_dead("who")
+    command(page, "look")
+    expect(page.locator("#room-characters")).to_have_text("Cora (link-dead)")
+    page.reload()  # resumes; the panel is filled from /api/who alone
+    expect(page.locator("#room-name")).to_have_text("Village Square")
+    shows_cora_link_dead("api-who")
 
-            back = Player(server.port("telnet"))
-            back.ask("connect Cora secret1", "take over your body")
-            page.fill("#command", "who")
-            page.press("#command", "Enter")
-            expect(page.locator("#who li.linkdead")).to_have_count(0)
-            expect(page.locator("#who-count")).to_have_text("(2)")
-            print(f"screenshots in {tmp_path}")
-        finally:
-            browser.close()
+    back = Player(server.port("telnet"))
+    back.ask("connect Cora secret1", "take over your body")
+    command(page, "who")
+    expect(page.locator("#who li.linkdead")).to_have_count(0)
+    expect(page.locator("#who-count")).to_have_text("(2)")
+    print(f"screenshots in {tmp_path}")
+
+
+def test_the_room_panel_and_online_panel_follow_link_frames_without_a_look(server, browser,
+                                                                           tmp_path):
+    """The `link` frame alone changes Cora's status in the room panel and the Online panel:
+    the web player types nothing between her link dying and her coming back (nor when she
+    arrives or leaves: `arrive` and `depart` keep the room's people up to date too)."""
+    from playwright.sync_api import expect
+
+    from tests.e2e.browser import DESKTOP, open_client, register
+    from tests.e2e.processes import Player
+    errors: list[str] = []
+    page = open_client(browser, server, DESKTOP, errors)
+    register(page, "Wynn")
+    cora = Player(server.port("telnet"))
+    cora.ask("create Cora secret1", "Wynn is here.")
+    people = page.locator("#room-characters li")
+    expect(people).to_have_text(["Cora"])
+    expect(page.locator("#who li[data-name=Cora]")).not_to_have_class("linkdead")
+    rooms_before = page.locator("#output [data-type=room]").count()
+
+    cora.sock.shutdown(socket.SHUT_RDWR)  # her connection dies: the body stays, link-dead
+    cora.sock.close()
+    expect(page.locator("#output [data-type=link]")).to_have_text(
+        "Cora has lost the connection and stands very still.")
+    expect(people).to_have_text(["Cora (link-dead)"])
+    expect(page.locator("#who li.linkdead")).to_have_attribute("data-name", "Cora")
+    expect(page.locator("#who-count")).to_have_text("(1)")
+    page.screenshot(path=str(tmp_path / "link-dead-without-a-look.png"))
+
+    back = Player(server.port("telnet"))
+    back.ask("connect Cora secret1", "take over your body")
+    expect(page.locator("#output [data-type=link]").last).to_have_text(
+        "Cora stirs, awake again.")
+    expect(people).to_have_text(["Cora"])
+    expect(page.locator("#who li.linkdead")).to_have_count(0)
+    expect(page.locator("#who-count")).to_have_text("(2)")
+    # No room frame came in between: the panel changed on the link frames alone.
+    assert page.locator("#output [data-type=room]").count() == rooms_before
+    assert page.locator("#output [data-type=command]").count() == 0
+    page.screenshot(path=str(tmp_path / "link-back-without-a-look.png"))
+    # And when she leaves the game, she leaves the list.
+    back.ask("quit", "Farewell")
+    expect(page.locator("#output [data-type=depart]").last).to_contain_text("Cora")
+    expect(page.locator("#room-characters-row")).to_be_hidden()
+    assert page.locator("#output [data-type=room]").count() == rooms_before
+    print(f"screenshots in {tmp_path}")
+    assert errors == []

@@ -390,9 +390,13 @@
       case 'goodbye':
         onGoodbye(text, str(msg.reason));
         break;
+      case 'link':
       case 'arrive':
       case 'depart':
-        // Someone entered or left the game (or just the room): refresh the list soon.
+        // Someone came into the room or left it (walking, or entering or leaving the game),
+        // or lost or took back their link: the room's people change, and the Online list
+        // soon after.
+        onPeople(type, msg);
         clearTimeout(whoSoon);
         whoSoon = setTimeout(fetchWho, 250);
         break;
@@ -511,13 +515,38 @@
     el.exits.replaceChildren(frag);
 
     // Names come bare; `linkdead` says whose connection died (their bodies wait here).
-    const linkdead = new Set(list(msg.linkdead).map(label));
-    fillList(el.roomCharacters, el.roomCharactersRow, list(msg.characters).map(
-      (who) => (linkdead.has(label(who)) ? `${label(who)} (link-dead)` : who)));
+    people = list(msg.characters).map(label).filter(Boolean);
+    linkdeadHere = new Set(list(msg.linkdead).map(label));
+    showPeople();
     fillList(el.roomNpcs, el.roomNpcsRow, msg.npcs);
     // Identical things come once with a count: show how the group reads ("two red apples").
     fillList(el.roomItems, el.roomItemsRow,
              list(msg.items).map((item) => (item && typeof item.label === 'string' ? item.label : item)));
+  }
+
+  // The other players here and whose link is dead: from the room frame, then kept up to date
+  // by `link` frames (someone's connection died, or they took their body back).
+  let people = [];
+  let linkdeadHere = new Set();
+
+  function showPeople() {
+    fillList(el.roomCharacters, el.roomCharactersRow, people.map(
+      (name) => (linkdeadHere.has(name) ? `${name} (link-dead)` : name)));
+  }
+
+  /** An `arrive`, `depart` or `link` frame: only the room it happens in hears it. */
+  function onPeople(type, msg) {
+    const name = str(msg.name);
+    if (!name || name === myName) return;
+    if (type === 'depart') {
+      people = people.filter((who) => who !== name);
+      linkdeadHere.delete(name);
+    } else {
+      if (!people.includes(name)) people.push(name);
+      if (type === 'link' && msg.linkdead === true) linkdeadHere.add(name);
+      else linkdeadHere.delete(name);
+    }
+    showPeople();
   }
 
   function fillList(ul, row, values) {
