@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import DESKTOP, PHONE, axe_violations, watch_errors
+from tests.e2e.browser import DESKTOP, PHONE, axe_violations, register, watch_errors
 
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
@@ -162,8 +162,10 @@ def fresh_page(server, browser):
 
 
 def feed(page, *frames: dict) -> None:
-    page.evaluate("""frames => { for (const f of frames)
-        document.dispatchEvent(new CustomEvent('mud:frame', { detail: f })); }""", list(frames))
+    # Through JSON.parse, as client.js reads frames: a "__proto__" key stays an own property.
+    page.evaluate("""text => { for (const f of JSON.parse(text))
+        document.dispatchEvent(new CustomEvent('mud:frame', { detail: f })); }""",
+                  json.dumps(list(frames)))
 
 
 def room(num: int, name: str, **exits: int) -> dict:
@@ -290,3 +292,92 @@ def test_completion_candidates_from_frames(server, browser):
     # Nothing matches: Tab is left to the browser.
     assert complete(page, "xyzzy", "Tab") == "xyzzy"
     expect(page.locator("#send-button")).to_be_focused()
+
+
+# Exit names the world loader allows (any word) that are also names of Object.prototype's
+# properties: a lookup like OFFSETS[dir] finds a function there, not "no such direction".
+ODD = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]
+
+
+def injecting_page(server, browser):
+    """A logged-in page whose game socket passes through a route, so the test can slip
+    frames of its own in among the server's: the page reads them as it reads any frame."""
+    page = browser.new_page(viewport=SIZES["desktop"])
+    sockets: list = []
+
+    def route(ws):
+        upstream = ws.connect_to_server()
+        ws.on_message(lambda message: upstream.send(message))
+        upstream.on_message(lambda message: ws.send(message))
+        sockets.append(ws)
+    page.route_web_socket(re.compile(r".*/ws$"), route)
+    page.goto(f"http://127.0.0.1:{server.port('web')}/")
+    register(page, "Ida")
+
+    def push(*frames: dict) -> None:
+        for frame in frames:
+            sockets[-1].send(json.dumps(frame))
+    return page, push
+
+
+def test_exits_and_names_that_are_object_property_names_are_plain_words(server, browser):
+    page, push = injecting_page(server, browser)
+    errors = watch_errors(page)
+    hub_exits = {name: 9002 + i for i, name in enumerate(ODD)} | {"north": 9020, "up": 9021}
+    hub = room(9001, "Hub", **hub_exits) | {"characters": ["Proto", "__proto__"],
+                                            "linkdead": ["__proto__"]}
+    push(hub)
+    for i, name in enumerate(ODD):
+        push(room(9002 + i, name.title(), **{name: 9001}), hub)
+    push({"type": "link", "name": "constructor", "linkdead": True},
+         {"type": "arrive", "name": "toString"},
+         {"type": "who", "players": [{"name": n, "linkdead": n == "valueOf"} for n in ODD]})
+    expect(page.locator("#map-here")).to_contain_text("You are here: Hub")
+    key = page.evaluate("JSON.parse(localStorage.getItem('mud.map.v1.index'))[0]")
+
+    def sane():
+        # Drawn: the hub and the five rooms through the odd exits, each in a cell of its own
+        # (the hub's neighbours), at finite places, in a view without NaN.
+        expect(page.locator("#map .map-room[data-here]")).to_have_attribute("data-num", "9001")
+        placed = cells(page)
+        assert all(n in placed for n in range(9001, 9002 + len(ODD))), placed
+        assert len(set(placed.values())) == len(placed), placed
+        hx, hy = placed[9001]
+        assert all(max(abs(placed[n][0] - hx), abs(placed[n][1] - hy)) == 1
+                   for n in range(9002, 9002 + len(ODD))), placed
+        view = page.get_attribute("#map", "viewBox")
+        assert re.fullmatch(r"-?\d+(\.\d+)? -?\d+(\.\d+)? \d+(\.\d+)? \d+(\.\d+)?", view), view
+        # The unseen room north gets its stub, the one up its marker; nothing else does.
+        stubs = page.evaluate("""([x, y]) => [...document.querySelectorAll('#map .map-stub')]
+            .map((l) => [+l.getAttribute('x1') - x, +l.getAttribute('y1') - y])
+            .filter(([dx, dy]) => Math.abs(dx) <= 12 && Math.abs(dy) <= 12)""",
+                              [hx * 40, hy * 40])
+        assert stubs == [[0, -12]], stubs
+        assert page.locator("#map [data-num='9001'] .map-level").count() == 1
+        # Stored as it was sent: whole numbers for places, every exit kept by its own name.
+        kept = json.loads(page.evaluate("k => localStorage.getItem(k)", key))
+        for r in kept["rooms"]:
+            assert all(isinstance(r[c], int) for c in "xyz"), r
+        hub_kept = next(r for r in kept["rooms"] if r["num"] == 9001)
+        assert hub_kept["exits"] == hub_exits
+        expect(page.locator("#map-here")).to_contain_text("7 rooms mapped")   # and the square
+
+    sane()
+    # The room panel: a button per exit, and the people as their frames said.
+    expect(page.locator("#exits button.exit")).to_have_count(len(hub_exits))
+    expect(page.locator("#room-characters li")).to_have_text(
+        ["Proto", "__proto__ (link-dead)", "constructor (link-dead)", "toString"])
+    expect(page.locator("#who li")).to_have_count(len(ODD))
+    expect(page.locator("#who li.linkdead")).to_have_attribute("data-name", "valueOf")
+    # Completion offers them as words like any other.
+    assert complete(page, "cons", "Tab") == "constructor"
+    assert complete(page, "go __pr", "Tab") == "go __proto__"
+    assert complete(page, "look toS", "Tab") == "look toString"
+    assert complete(page, "go hasO", "Tab") == "go hasOwnProperty"
+    # Read back from storage after a reload (which resumes in the square), the map is whole.
+    page.reload()
+    expect(page.locator("#room-name")).to_have_text("Village Square")
+    push(hub)
+    expect(page.locator("#room-name")).to_have_text("Hub")
+    sane()
+    assert errors == []

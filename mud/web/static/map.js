@@ -29,11 +29,13 @@
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const NARROW = '(max-width: 700px)';
 
-  const OFFSETS = {
-    north: [0, -1], south: [0, 1], east: [1, 0], west: [-1, 0],
-    northeast: [1, -1], northwest: [-1, -1], southeast: [1, 1], southwest: [-1, 1],
-  };
-  const LEVELS = { up: 1, down: -1 };
+  // Maps, not plain objects: an exit may be called anything a builder likes, "constructor"
+  // or "__proto__" too, and OFFSETS[dir] would find Object.prototype's property for those.
+  const OFFSETS = new Map([
+    ['north', [0, -1]], ['south', [0, 1]], ['east', [1, 0]], ['west', [-1, 0]],
+    ['northeast', [1, -1]], ['northwest', [-1, -1]], ['southeast', [1, 1]], ['southwest', [-1, 1]],
+  ]);
+  const LEVELS = new Map([['up', 1], ['down', -1]]);
 
   const $ = (id) => document.getElementById(id);
   const panel = $('map-panel');
@@ -65,10 +67,13 @@
   let tick = 0;              // a counter: which rooms were seen most recently
 
   const cellKey = (x, y, z) => `${x},${y},${z}`;
+  const hasExit = (room, dir) => Object.hasOwn(room.exits, dir);
 
-  /** Direction -> room num, from a frame or from storage; anything else is dropped. */
+  /** Direction -> room num, from a frame or from storage; anything else is dropped. A room's
+   *  exits have no prototype, so every name (even "__proto__") is an exit of its own, and
+   *  they are read with Object.entries and Object.hasOwn only. */
   function cleanExits(value) {
-    const exits = {};
+    const exits = Object.create(null);
     if (!value || typeof value !== 'object' || Array.isArray(value)) return exits;
     let count = 0;
     for (const [dir, num] of Object.entries(value)) {
@@ -172,8 +177,9 @@
 
   /** Where a room reached from `from` by exit `dir` wants to be: [x, y, z]. */
   function stepFrom(from, dir) {
-    if (OFFSETS[dir]) return [from.x + OFFSETS[dir][0], from.y + OFFSETS[dir][1], from.z];
-    if (LEVELS[dir]) return [from.x, from.y, from.z + LEVELS[dir]];
+    const step = OFFSETS.get(dir);
+    if (step) return [from.x + step[0], from.y + step[1], from.z];
+    if (LEVELS.has(dir)) return [from.x, from.y, from.z + LEVELS.get(dir)];
     return [from.x, from.y, from.z];   // a named exit: beside it, in the nearest free cell
   }
 
@@ -185,7 +191,7 @@
     for (const named of [false, true]) {
       for (const from of sources) {
         for (const [dir, to] of Object.entries(from.exits)) {
-          const compass = Boolean(OFFSETS[dir] || LEVELS[dir]);
+          const compass = OFFSETS.has(dir) || LEVELS.has(dir);
           if (to === num && compass !== named) return stepFrom(from, dir);
         }
       }
@@ -194,8 +200,9 @@
     for (const [dir, to] of Object.entries(exits)) {
       const target = rooms.get(to);
       if (!target) continue;
-      if (OFFSETS[dir]) return [target.x - OFFSETS[dir][0], target.y - OFFSETS[dir][1], target.z];
-      if (LEVELS[dir]) return [target.x, target.y, target.z - LEVELS[dir]];
+      const step = OFFSETS.get(dir);
+      if (step) return [target.x - step[0], target.y - step[1], target.z];
+      if (LEVELS.has(dir)) return [target.x, target.y, target.z - LEVELS.get(dir)];
     }
     // Somewhere unconnected (a teleport, or the very first room): start a new patch.
     if (rooms.size === 0) return [0, 0, 0];
@@ -212,7 +219,7 @@
     if (!room) {
       const [wantX, wantY, z] = placeFor(num, exits);
       const [x, y] = nearestFree(wantX, wantY, z);
-      room = { num, name: '', area: '', x, y, z, exits: {}, seen: 0 };
+      room = { num, name: '', area: '', x, y, z, exits: Object.create(null), seen: 0 };
       rooms.set(num, room);
       cells.set(cellKey(x, y, z), num);
     }
@@ -279,13 +286,13 @@
           drawn.add(pair);
           const [x2, y2] = centre(target);
           // A link that is not one compass step (a named exit, or a room moved aside) dashes.
-          const step = OFFSETS[dir];
+          const step = OFFSETS.get(dir);
           const straight = step && target.x === r.x + step[0] && target.y === r.y + step[1];
           node('line', { x1, y1, x2, y2, class: straight ? 'map-link' : 'map-link map-link-far' },
             links);
-        } else if (!target && OFFSETS[dir]) {
+        } else if (!target && OFFSETS.has(dir)) {
           // An exit to a room not yet seen: a short stub from the room's edge.
-          const [dx, dy] = OFFSETS[dir];
+          const [dx, dy] = OFFSETS.get(dir);
           node('line', { x1: x1 + dx * BOX / 2, y1: y1 + dy * BOX / 2,
                          x2: x1 + dx * CELL * 0.55, y2: y1 + dy * CELL * 0.55,
                          class: 'map-stub' }, links);
@@ -316,10 +323,10 @@
                        height: BOX + 8, rx: 6, class: 'map-here-ring' }, g);
         node('circle', { cx, cy, r: 5, class: 'map-here-dot' }, g);
       }
-      if ('up' in r.exits) {
+      if (hasExit(r, 'up')) {
         node('path', { d: `M${cx + 4} ${cy - 4}h8l-4 -7z`, class: 'map-level' }, g);
       }
-      if ('down' in r.exits) {
+      if (hasExit(r, 'down')) {
         node('path', { d: `M${cx + 4} ${cy + 4}h8l-4 7z`, class: 'map-level' }, g);
       }
     }
@@ -332,8 +339,8 @@
       `Map of the rooms you have seen: ${mapped}. You are in ${where}` +
       `${level ? `, ${level}` : ''}.`);
     const ways = [];
-    if ('up' in room.exits) ways.push('up');
-    if ('down' in room.exits) ways.push('down');
+    if (hasExit(room, 'up')) ways.push('up');
+    if (hasExit(room, 'down')) ways.push('down');
     here.textContent = `You are here: ${where}${room.area ? ` (${room.area})` : ''}` +
       `${level ? `, ${level}` : ''}. ${mapped}` +
       `${ways.length ? `; stairs lead ${ways.join(' and ')}` : ''}.`;
