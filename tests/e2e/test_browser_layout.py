@@ -106,15 +106,59 @@ def test_desktop_layout_shows_the_room_open_beside_the_output(server, browser, t
     expect(page.locator("#room-description")).to_contain_text("fountain")
     output = page.locator("#output").bounding_box()
     room = page.locator("#room-panel").bounding_box()
+    mapped = page.locator("#map-panel").bounding_box()
     assert room["x"] >= output["x"] + output["width"]   # side by side, output on the left
-    assert output["height"] >= 0.75 * DESKTOP["height"]
+    # The map (open on a desktop) sits over the output, as wide as it; the output is still
+    # the biggest thing on the page.
+    assert mapped["y"] + mapped["height"] <= output["y"] and mapped["x"] == output["x"]
+    assert output["height"] >= 0.55 * DESKTOP["height"]
     assert output["width"] >= 0.6 * DESKTOP["width"]
+    # Hidden, the map gives the output its height back.
+    page.click("#map-toggle")
+    assert height(page, "#output") >= 0.75 * DESKTOP["height"]
+    shot(page, tmp_path, "desktop-map-hidden.png")
+    page.click("#map-toggle")
     shot(page, tmp_path, "desktop.png")
     assert errors == []
 
 
+# How many rows of the Online list are wholly in sight, nothing scrolled.
+WHO_ROWS_SEEN = """() => {
+    const panel = document.getElementById('who-panel');
+    const box = panel.getBoundingClientRect();
+    const top = box.top + panel.clientTop;
+    const bottom = Math.min(top + panel.clientHeight, innerHeight);
+    return [...document.querySelectorAll('#who li')].filter((li) => {
+        const r = li.getBoundingClientRect();
+        return r.top >= top - 0.5 && r.bottom <= bottom + 0.5;
+    }).length;
+}"""
+
+
+def check_a_crowded_desktop(page, tmp_path):
+    """1280x800, the map open, fifteen or more online and in the square: every panel has a
+    usable height, and nothing is pushed below the window."""
+    expect(page.locator("#map-toggle")).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#map")).to_be_in_viewport(ratio=1)
+    assert page.locator("#who-panel").evaluate("e => e.scrollTop") == 0
+    seen = page.evaluate(WHO_ROWS_SEEN)
+    figures = {name: round(height(page, selector)) for name, selector in (
+        ("room", "#room-panel"), ("map", "#map-panel"), ("output", "#output"),
+        ("who", "#who-panel"), ("input", "#command-form"))}
+    print(f"desktop, crowded: {figures}, {seen} rows of the Online list in sight")
+    assert seen >= 8, f"only {seen} rows of the Online list in sight"
+    assert figures["output"] >= 0.5 * DESKTOP["height"], figures
+    assert figures["room"] >= 0.4 * DESKTOP["height"], figures
+    for selector in ("#room-panel", "#map-panel", "#output", "#who-panel", "#command-form"):
+        expect(page.locator(selector)).to_be_in_viewport(ratio=1)
+    assert page.evaluate("(g => g.scrollHeight <= g.clientHeight)"
+                         "(document.getElementById('game'))")
+    shot(page, tmp_path, "desktop-crowded.png")
+
+
 def test_axe_finds_no_violations_at_either_width_logged_out_or_in(server, browser, tmp_path):
-    # Enough players that the phone's who panel scrolls (the region axe flagged).
+    # Enough players that the phone's who panel scrolls (the region axe flagged), and that
+    # a desktop's right column is crowded.
     telnets = []
     for name in NAMES:
         telnet = Player(server.port("telnet"))
@@ -129,6 +173,8 @@ def test_axe_finds_no_violations_at_either_width_logged_out_or_in(server, browse
         if label == "phone":
             who = page.locator("#who-panel")
             assert who.evaluate("e => e.scrollHeight > e.clientHeight"), "who does not scroll"
+        else:
+            check_a_crowded_desktop(page, tmp_path)
         assert axe_violations(page) == [], f"{label}, logged in"
         page.click("#room-toggle")
         page.click("#settings summary")

@@ -382,3 +382,19 @@ def test_exits_and_names_that_are_object_property_names_are_plain_words(server, 
     expect(page.locator("#room-name")).to_have_text("Hub")
     sane()
     assert errors == []
+
+
+def test_a_wide_map_shows_more_rooms_east_and_west(server, browser):
+    page = fresh_page(server, browser)   # desktop: the map is a wide strip over the output
+    errors = watch_errors(page)
+    feed(page, {"type": "hello", "world": "Testworld"}, {"type": "login_ok", "name": "Ida"})
+    # A road of nine rooms running east; the last one is where Ida stands.
+    feed(page, *(room(100 + i, f"Road {i}", west=99 + i, east=101 + i) for i in range(9)))
+    box = page.locator("#map").bounding_box()
+    assert box is not None and box["width"] > 3 * box["height"]
+    # Eight rooms west of her are in sight (a square map shows four each way).
+    expect(page.locator("#map .map-room")).to_have_count(9)
+    # Narrowed to a square, the map shows the four nearest again.
+    page.evaluate("document.getElementById('map').style.width = '10rem'")
+    expect(page.locator("#map .map-room")).to_have_count(5)
+    assert errors == []

@@ -24,6 +24,7 @@
   const MAX_COORD = 100000;
   const VIEW_RADIUS_X = 4;                 // cells shown either side of the current room
   const VIEW_RADIUS_Y = 3;
+  const MAX_RADIUS_X = 12;                 // ... east and west on a wide map (over the output)
   const CELL = 40;                         // SVG units per grid cell
   const BOX = 24;                          // a room's square
   const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -65,6 +66,7 @@
   let cells = new Map();     // "x,y,z" -> num
   let current = null;        // num of the room the character is in
   let tick = 0;              // a counter: which rooms were seen most recently
+  let drawnRadius = VIEW_RADIUS_X;   // cells east and west in the picture drawn last
 
   const cellKey = (x, y, z) => `${x},${y},${z}`;
   const hasExit = (room, dir) => Object.hasOwn(room.exits, dir);
@@ -261,7 +263,9 @@
       return;
     }
     const z = room.z;
-    const inView = (r) => r.z === z && Math.abs(r.x - room.x) <= VIEW_RADIUS_X &&
+    const radiusX = wideRadius();
+    drawnRadius = radiusX;
+    const inView = (r) => r.z === z && Math.abs(r.x - room.x) <= radiusX &&
       Math.abs(r.y - room.y) <= VIEW_RADIUS_Y;
     const shown = [...rooms.values()].filter(inView);
     // The view: the rooms on this level near the current one, at least 3 cells each way.
@@ -344,6 +348,24 @@
     here.textContent = `You are here: ${where}${room.area ? ` (${room.area})` : ''}` +
       `${level ? `, ${level}` : ''}. ${mapped}` +
       `${ways.length ? `; stairs lead ${ways.join(' and ')}` : ''}.`;
+  }
+
+  /** Cells shown east and west: more when the map is wider than it is tall, so a wide map
+   *  (a desktop's, over the output) shows more of the world rather than empty sides. */
+  function wideRadius() {
+    const width = svg.clientWidth;
+    const height = svg.clientHeight;
+    if (!width || !height) return VIEW_RADIUS_X;
+    const across = Math.floor((width / height) * (2 * VIEW_RADIUS_Y + 1));
+    return Math.max(VIEW_RADIUS_X, Math.min(MAX_RADIUS_X, Math.floor((across - 1) / 2)));
+  }
+
+  // A change of shape (a window resized, a phone turned) may show more or fewer rooms.
+  if (typeof ResizeObserver === 'function') {
+    new ResizeObserver(() => {
+      const radius = wideRadius();
+      if (radius !== drawnRadius) render();
+    }).observe(svg);
   }
 
   // Clicking a neighbouring room walks there, through the room panel's own exit button.
