@@ -299,10 +299,12 @@ def test_completion_candidates_from_frames(server, browser):
 ODD = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]
 
 
-def injecting_page(server, browser):
+def injecting_page(server, browser, who: list[dict]):
     """A logged-in page whose game socket passes through a route, so the test can slip
-    frames of its own in among the server's: the page reads them as it reads any frame."""
+    frames of its own in among the server's: the page reads them as it reads any frame.
+    /api/who answers ``who``."""
     page = browser.new_page(viewport=SIZES["desktop"])
+    page.route("**/api/who", lambda route: route.fulfill(json=who))
     sockets: list = []
 
     def route(ws):
@@ -321,7 +323,8 @@ def injecting_page(server, browser):
 
 
 def test_exits_and_names_that_are_object_property_names_are_plain_words(server, browser):
-    page, push = injecting_page(server, browser)
+    players = [{"name": n, "idle": 0, "via": "web", "linkdead": n == "valueOf"} for n in ODD]
+    page, push = injecting_page(server, browser, players)
     errors = watch_errors(page)
     hub_exits = {name: 9002 + i for i, name in enumerate(ODD)} | {"north": 9020, "up": 9021}
     hub = room(9001, "Hub", **hub_exits) | {"characters": ["Proto", "__proto__"],
@@ -329,12 +332,11 @@ def test_exits_and_names_that_are_object_property_names_are_plain_words(server, 
     push(hub)
     for i, name in enumerate(ODD):
         push(room(9002 + i, name.title(), **{name: 9001}), hub)
-    # (The Online panel first: a link or arrive frame has it fetch the real list again.)
-    push({"type": "who", "players": [{"name": n, "linkdead": n == "valueOf"} for n in ODD]})
+    push({"type": "who", "players": players},
+         {"type": "link", "name": "constructor", "linkdead": True},
+         {"type": "arrive", "name": "toString"})
     expect(page.locator("#who li")).to_have_count(len(ODD))
     expect(page.locator("#who li.linkdead")).to_have_attribute("data-name", "valueOf")
-    push({"type": "link", "name": "constructor", "linkdead": True},
-         {"type": "arrive", "name": "toString"})
     expect(page.locator("#map-here")).to_contain_text("You are here: Hub")
     key = page.evaluate("JSON.parse(localStorage.getItem('mud.map.v1.index'))[0]")
 
