@@ -37,8 +37,8 @@ def test_wheel_installs_a_server_that_finds_its_bundled_world(tmp_path):
     assert "twisted/__init__.py" not in names and "twisted/plugins/__init__.py" not in names
     assert "mud/protocols/__init__.py" in names
     assert "mud/bundled_worlds/emberfall/village/rooms.yaml" in names
-    for static in ("index.html", "client.js", "client.css", "map.js", "map.css",
-                   "completion.js"):
+    for static in ("index.html", "client.js", "client.css", "map.js", "map_store.js",
+                   "map.css", "completion.js"):
         assert f"mud/web/static/{static}" in names
     assert not [n for n in names if n.startswith(("tests/", "bench/", "worlds/"))]
     site = tmp_path / "site"

@@ -7,21 +7,14 @@
  * ("gate", "trapdoor") puts its room in the nearest free cell. A room is placed once, when
  * first seen, so the picture does not jump about; a cell that is taken sends the newcomer to
  * the nearest free one. The map is kept per world and character in localStorage, bounded,
- * and anything unreadable there is dropped rather than trusted.
+ * and anything unreadable there is dropped rather than trusted: map_store.js, loaded first.
  *
  * Server text only ever reaches the page as textContent or attribute values.
  */
 (() => {
   'use strict';
 
-  const KEY_PREFIX = 'mud.map.v1:';        // + world + ':' + character, one map each
-  const INDEX_KEY = 'mud.map.v1.index';    // the stored maps, most recent first
   const SHOWN_KEY = 'mud.map.shown';       // '1' or '0': the player's show/hide choice
-  const MAX_MAPS = 8;                      // characters remembered per browser
-  const MAX_ROOMS = 500;                   // rooms per map; the least recently seen go
-  const MAX_TEXT = 80;                     // characters kept of a room or area name
-  const MAX_EXITS = 20;                    // exits kept per room
-  const MAX_COORD = 100000;
   const VIEW_RADIUS_X = 4;                 // cells shown either side of the current room
   const VIEW_RADIUS_Y = 3;
   const MAX_RADIUS_X = 12;                 // ... east and west on a wide map (over the output)
@@ -44,19 +37,9 @@
   const body = $('map-body');
   const svg = $('map');
   const here = $('map-here');
-  if (!panel || !toggle || !body || !svg || !here) return;
-
-  const local = {
-    get(key) { try { return localStorage.getItem(key); } catch (_) { return null; } },
-    set(key, value) {
-      try { localStorage.setItem(key, value); return true; } catch (_) { return false; }
-    },
-    del(key) { try { localStorage.removeItem(key); } catch (_) { /* ignore */ } },
-  };
-
-  const isNum = (v) => Number.isSafeInteger(v);
-  const isCoord = (v) => Number.isSafeInteger(v) && Math.abs(v) <= MAX_COORD;
-  const text = (v) => (typeof v === 'string' ? v.slice(0, MAX_TEXT) : '');
+  const store = window.MudMapStore;
+  if (!panel || !toggle || !body || !svg || !here || !store) return;
+  const { local, isNum, text, cellKey, cleanExits } = store;
 
   // -- state --------------------------------------------------------------------------------------
 
@@ -68,89 +51,16 @@
   let tick = 0;              // a counter: which rooms were seen most recently
   let drawnRadius = VIEW_RADIUS_X;   // cells east and west in the picture drawn last
 
-  const cellKey = (x, y, z) => `${x},${y},${z}`;
   const hasExit = (room, dir) => Object.hasOwn(room.exits, dir);
 
-  /** Direction -> room num, from a frame or from storage; anything else is dropped. A room's
-   *  exits have no prototype, so every name (even "__proto__") is an exit of its own, and
-   *  they are read with Object.entries and Object.hasOwn only. */
-  function cleanExits(value) {
-    const exits = Object.create(null);
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return exits;
-    let count = 0;
-    for (const [dir, num] of Object.entries(value)) {
-      if (count >= MAX_EXITS) break;
-      if (typeof dir !== 'string' || !dir || dir.length > 40 || !isNum(num)) continue;
-      exits[dir] = num;
-      count += 1;
-    }
-    return exits;
-  }
-
-  // -- storage ------------------------------------------------------------------------------------
+  // -- storage (map_store.js) ---------------------------------------------------------------------
 
   function load() {
-    rooms = new Map();
-    cells = new Map();
-    current = null;
-    tick = 0;
-    const raw = local.get(storeKey);
-    if (!raw) return;
-    let data;
-    try { data = JSON.parse(raw); } catch (_) { local.del(storeKey); return; }
-    if (!data || typeof data !== 'object' || !Array.isArray(data.rooms)) {
-      local.del(storeKey);
-      return;
-    }
-    for (const r of data.rooms.slice(0, MAX_ROOMS)) {
-      if (!r || typeof r !== 'object' || !isNum(r.num) || rooms.has(r.num)) continue;
-      if (!isCoord(r.x) || !isCoord(r.y) || !isCoord(r.z)) continue;
-      const room = { num: r.num, name: text(r.name), area: text(r.area), x: r.x, y: r.y,
-                     z: r.z, exits: cleanExits(r.exits), seen: isNum(r.seen) ? r.seen : 0 };
-      const key = cellKey(room.x, room.y, room.z);
-      if (cells.has(key)) continue;   // two rooms in one cell: stored data is not ours
-      rooms.set(room.num, room);
-      cells.set(key, room.num);
-      tick = Math.max(tick, room.seen);
-    }
-    if (isNum(data.here) && rooms.has(data.here)) current = data.here;
+    ({ rooms, cells, current, tick } = store.load(storeKey));
   }
 
   function save() {
-    if (!storeKey) return;
-    const list = [...rooms.values()];
-    const data = JSON.stringify({ v: 1, here: current, rooms: list });
-    if (!local.set(storeKey, data)) {
-      // Storage full: keep the more recent half, and give up quietly if even that fails.
-      list.sort((a, b) => b.seen - a.seen);
-      const half = list.slice(0, Math.max(1, Math.floor(list.length / 2)));
-      rooms = new Map(half.map((r) => [r.num, r]));
-      cells = new Map(half.map((r) => [cellKey(r.x, r.y, r.z), r.num]));
-      local.set(storeKey, JSON.stringify({ v: 1, here: current, rooms: half }));
-    }
-    remember(storeKey);
-  }
-
-  /** Keep the index of stored maps most-recent-first, and forget those past MAX_MAPS. */
-  function remember(key) {
-    let index = [];
-    try {
-      const parsed = JSON.parse(local.get(INDEX_KEY) || '[]');
-      if (Array.isArray(parsed)) index = parsed.filter((k) => typeof k === 'string');
-    } catch (_) { /* a damaged index is rebuilt */ }
-    index = [key, ...index.filter((k) => k !== key && k.startsWith(KEY_PREFIX))];
-    for (const old of index.slice(MAX_MAPS)) local.del(old);
-    local.set(INDEX_KEY, JSON.stringify(index.slice(0, MAX_MAPS)));
-  }
-
-  function prune() {
-    if (rooms.size <= MAX_ROOMS) return;
-    const oldest = [...rooms.values()].filter((r) => r.num !== current)
-      .sort((a, b) => a.seen - b.seen).slice(0, rooms.size - MAX_ROOMS);
-    for (const r of oldest) {
-      rooms.delete(r.num);
-      cells.delete(cellKey(r.x, r.y, r.z));
-    }
+    store.save(storeKey, rooms, cells, current);
   }
 
   // -- placing rooms ------------------------------------------------------------------------------
@@ -231,7 +141,7 @@
     tick += 1;
     room.seen = tick;
     current = num;
-    prune();
+    store.prune(rooms, cells, current);
     save();
     render();
   }
@@ -404,12 +314,11 @@
   // -- frames -------------------------------------------------------------------------------------
 
   function useMap(newWorld, newCharacter) {
-    const key = KEY_PREFIX + encodeURIComponent(newWorld) + ':' +
-      encodeURIComponent(newCharacter.toLowerCase());
+    const key = store.keyFor(newWorld, newCharacter);
     if (key === storeKey) return;
     storeKey = key;
     load();
-    remember(key);
+    store.remember(key);
     render();
   }
 
