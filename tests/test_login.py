@@ -263,7 +263,7 @@ def test_players_behind_one_address_logging_in_together_all_get_in():
 
 
 def test_a_login_waiting_for_checks_gives_up_after_a_while():
-    from mud.game import CHECKS_WAIT
+    from mud.auth import CHECKS_WAIT
 
     game, slow = overlapping_game()
     answers = []
