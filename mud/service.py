@@ -32,6 +32,10 @@ from mud.protocols.peer_limits import PeerLimits
 
 log = Logger()
 
+
+def _report_engine_failure(owner: str, what: str, exc: BaseException) -> None:
+    log.failure("{what} failed for {owner}", Failure(exc), what=what, owner=owner or "?")
+
 T = TypeVar("T")
 
 # Of the stop's time: what closing connections may take to flush their goodbyes, and what
@@ -83,6 +87,8 @@ class MudService(MultiService):
         self.peer_limits: PeerLimits | None = None
         # Run after the game has saved and closed its sessions (e.g. closing feeds).
         self.closers: list[Callable[[], object]] = []
+        # The world's timers and hooks report a failing behaviour to the server's log.
+        game.world.scheduler.report = game.world.hooks.report = _report_engine_failure
         timer = TimerService(autosave, self._autosave)
         timer.clock = clock
         timer.setName("autosave")
@@ -138,6 +144,8 @@ class MudService(MultiService):
         d.addCallback(lambda _: self._within(self.game.shutdown(retry_for),
                                              max(retry_for, FIRST_WRITE_WAIT) + 1.0, False))
         d.addErrback(self._save_crashed)
+        # No world timer may outlive the service (nor be left on the reactor).
+        d.addCallback(lambda _: self.game.world.scheduler.stop())
         d.addCallback(lambda _: self._run_closers())
         d.addCallback(lambda _: self._wait_for_connections(min(
             self.clock.seconds() + CLOSE_GRACE_SECONDS, deadline - FALLBACK_RESERVE_SECONDS)))

@@ -6,7 +6,7 @@ the command layer turns that into an error event. Commands parse; actions decide
 
 from __future__ import annotations
 
-from mud.engine import directions, matching
+from mud.engine import directions, hooks, matching
 from mud.engine.events import (
     Arrive,
     Depart,
@@ -172,10 +172,13 @@ def go(world: World, actor: Character, word: str) -> None:
     leaving = f"leaves {exit_.name}" if exit_.name in directions.OPPOSITES else \
         f"leaves through the {exit_.name}"
     world.tell_room(room, Depart(actor.name, leaving), exclude=actor)
+    world.hooks.emit(hooks.LEAVE, who=actor, room=room, to=exit_.target)
     world.move(actor, exit_.target)
     world.tell_room(exit_.target, Arrive(actor.name, directions.arrival_phrase(exit_.name)),
                     exclude=actor)
     look(world, actor)
+    # After the look, so whatever greets the newcomer is read after the room.
+    world.hooks.emit(hooks.ENTER, who=actor, room=exit_.target, came_from=room)
 
 
 def announce_arrival(world: World, actor: Character, phrase: str = "has entered the game") -> None:
@@ -191,7 +194,9 @@ def announce_departure(world: World, actor: Character, phrase: str = "has left t
 def say(world: World, actor: Character, text: str) -> None:
     text = _speech(text, "Say", "say hello")
     actor.send(Say(actor.name, text, own=True))
-    world.tell_room(_room(actor), Say(actor.name, text), exclude=actor)
+    room = _room(actor)
+    world.tell_room(room, Say(actor.name, text), exclude=actor)
+    world.hooks.emit(hooks.SAY, speaker=actor, room=room, text=text)
 
 
 def emote(world: World, actor: Character, text: str) -> None:
@@ -280,3 +285,4 @@ def give(world: World, actor: Character, query: str, name: str) -> None:
         for other in room.characters:
             if other is not actor and other is not target:
                 other.send(shared)
+        world.hooks.emit(hooks.GIVE, giver=actor, item=item, receiver=target, room=room)

@@ -11,8 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mud.engine import hooks
+from mud.engine.activity import QuietAreas
 from mud.engine.events import Event
+from mud.engine.hooks import Hooks
 from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
+from mud.engine.scheduler import Scheduler
 
 
 class Clock(Protocol):
@@ -86,6 +90,12 @@ class World:
         self.area_names: dict[str, str] = {}
         self.start = start
         self.clock = clock
+        # The one scheduler (on the injected clock: it needs callLater only once a timer
+        # is set) and the happenings systems subscribe to; an area's timers sleep while
+        # no player is in it.
+        self.scheduler = Scheduler(clock)  # type: ignore[arg-type]
+        self.hooks = Hooks()
+        self.quiet = QuietAreas(self.scheduler, self.hooks, {r.area for r in rooms.values()})
         self.templates = templates or {}
         self.npcs = list(npcs)
         self.items: dict[str, Item] = {}
@@ -135,11 +145,14 @@ class World:
             item.location = character
             character.inventory.append(item)
         room.characters[character] = None
+        self.hooks.emit(hooks.LOGIN, who=character, room=room)
 
     def leave(self, character: Character) -> None:
         """Take a character out of the game; its items go into storage until it returns."""
         if self.online.get(character.key) is character:
             del self.online[character.key]
+            if character.room is not None:
+                self.hooks.emit(hooks.LOGOUT, who=character, room=character.room)
         if character.room is not None:
             character.room.characters.pop(character, None)
         if character.inventory:

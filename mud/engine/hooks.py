@@ -1,0 +1,98 @@
+"""Engine happenings that game systems subscribe to, without the engine knowing them.
+
+The engine's actions emit a happening by name with plain fields; a system subscribes with
+``hooks.on(name, handler)`` (every room) or ``hooks.on(name, handler, room=room_id)`` (one
+room: looked up by the room's id, so a happening costs only its own room's handlers, never a
+scan of every NPC). Handlers are called as ``handler(**fields)``:
+
+=========  ============================================================================
+``enter``  who (Character or NPC), room, came_from (Room or None: logging in)
+``leave``  who, room, to (Room or None: logging out)
+``say``    speaker (Character or NPC), room, text
+``give``   giver, item, receiver (Character or NPC), room
+``login``  who, room (a character came into the game)
+``logout`` who, room (a character left the game)
+=========  ============================================================================
+
+A handler that raises is reported with the entity's id (the subscriber's ``owner``, else
+the id of whoever caused the happening) and the others still run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mud.engine.scheduler import Reporter, log_failure
+
+ENTER = "enter"
+LEAVE = "leave"
+SAY = "say"
+GIVE = "give"
+LOGIN = "login"
+LOGOUT = "logout"
+NAMES = frozenset((ENTER, LEAVE, SAY, GIVE, LOGIN, LOGOUT))
+
+Handler = Callable[..., Any]
+# Fields naming who caused a happening, for failure reports.
+_ACTORS = ("who", "speaker", "giver")
+
+
+def entity_id(thing: Any) -> str:
+    """A character's key, an NPC's or item's id, else its repr."""
+    for attr in ("key", "id"):
+        value = getattr(thing, attr, None)
+        if isinstance(value, str):
+            return value
+    return repr(thing)
+
+
+class Hooks:
+    """Subscribers to engine happenings, for the whole world and per room."""
+
+    def __init__(self, report: Reporter | None = None) -> None:
+        self.report: Reporter = report or log_failure
+        # Tuples, replaced on change, so a handler may unsubscribe while being called.
+        self._everywhere: dict[str, tuple[tuple[Handler, str], ...]] = {}
+        self._rooms: dict[tuple[str, str], tuple[tuple[Handler, str], ...]] = {}
+
+    def on(self, name: str, handler: Handler, room: str | None = None,
+           owner: str = "") -> Callable[[], None]:
+        """Call ``handler(**fields)`` when ``name`` happens (in ``room`` only, if given).
+        Returns a function that unsubscribes it."""
+        if name not in NAMES:
+            raise ValueError(f"no such happening {name!r} (known: {', '.join(sorted(NAMES))})")
+        entry = (handler, owner)
+        key: Any = name if room is None else (name, room)
+        table: dict[Any, tuple[tuple[Handler, str], ...]] = \
+            self._everywhere if room is None else self._rooms  # type: ignore[assignment]
+        table[key] = (*table.get(key, ()), entry)
+
+        def off() -> None:
+            left = tuple(e for e in table.get(key, ()) if e is not entry)
+            if left:
+                table[key] = left
+            else:
+                table.pop(key, None)
+        return off
+
+    def wants(self, name: str, room: Any = None) -> bool:
+        """Whether anyone listens for ``name`` (in ``room``): lets hot paths skip emitting."""
+        return name in self._everywhere or (
+            room is not None and (name, room.id) in self._rooms)
+
+    def emit(self, name: str, **fields: Any) -> None:
+        """Tell ``name``'s subscribers, those for everywhere first, then the room's."""
+        handlers = self._everywhere.get(name, ())
+        room = fields.get("room")
+        if room is not None and self._rooms:
+            handlers = handlers + self._rooms.get((name, room.id), ())
+        for handler, owner in handlers:
+            try:
+                handler(**fields)
+            except Exception as exc:  # one broken system must not silence the others
+                if not owner:
+                    actor = next((fields[k] for k in _ACTORS if k in fields), None)
+                    owner = entity_id(actor) if actor is not None else ""
+                self.report(owner, f"{name} hook {getattr(handler, '__qualname__', handler)}",
+                            exc)
