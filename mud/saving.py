@@ -176,19 +176,23 @@ class SaveQueue:
 class _Records:
     """A snapshot kept as dicts: the newest record per character and per item."""
 
-    __slots__ = ("characters", "items")
+    __slots__ = ("characters", "items", "world")
 
     def __init__(self) -> None:
         self.characters: dict[str, CharacterRecord] = {}
         self.items: dict[str, tuple[str, str, str]] = {}
+        # Declared world state: name -> saved JSON.
+        self.world: dict[str, str] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.characters or self.items)
+        return bool(self.characters or self.items or self.world)
 
     def add(self, snapshot: Snapshot) -> None:
         """``snapshot`` over what is here (it is the newer)."""
         self.characters.update((c.key, c) for c in snapshot.characters)
         self.items.update((row[0], row) for row in snapshot.items)
+        self.world.update(snapshot.world)
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(list(self.characters.values()), list(self.items.values()))
+        return Snapshot(list(self.characters.values()), list(self.items.values()),
+                        list(self.world.items()))

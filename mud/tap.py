@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from twisted.logger import Logger
 from twisted.python import usage
 
 from mud import passwords
@@ -29,6 +30,8 @@ from mud.protocols.web import make_site
 from mud.service import MudService
 from mud.tokens import ResumeTokens, TokenSigner, load_or_create_secret
 from mud.world_loader import WorldError, load_world
+
+log = Logger()
 
 
 class Options(usage.Options):
@@ -128,6 +131,9 @@ def build_service(settings: Settings, reactor: Any = None,
     try:
         for item_id, kind, place in store.prepare():
             world.restore_item(item_id, kind, place)
+        for problem in world.restore_state(store.world_rows):
+            log.error("saved world state: {problem}", problem=problem)
+        world.state_problem = lambda problem: log.error("saving: {problem}", problem=problem)
     except StoreError as exc:
         raise StartupError(str(exc)) from None
     if run_in_thread is None:

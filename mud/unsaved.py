@@ -30,7 +30,10 @@ from mud.atomic_file import write_atomically
 from mud.engine.world import CharacterRecord, Snapshot
 
 FORMAT = "emberfall-unsaved"
-VERSION = 1
+# Version 2 added systems' declared state (a character's "state", the "world" rows);
+# version 1 files, which have neither, are still read.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 ITEM_KINDS = ("room", "char")
 
 
@@ -46,10 +49,11 @@ def encode(snapshot: Snapshot, data_dir: str, written: float) -> bytes:
         "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(written)),
         "data": os.path.abspath(data_dir),
         "characters": [{"key": c.key, "name": c.name, "room": c.room,
-                        "description": c.description, "colour": c.colour}
+                        "description": c.description, "colour": c.colour, "state": c.state}
                        for c in snapshot.characters],
         "items": [{"item": item, "kind": kind, "place": place}
                   for item, kind, place in snapshot.items],
+        "world": [{"key": key, "value": value} for key, value in snapshot.world],
     }
     return json.dumps(body, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
 
@@ -62,22 +66,25 @@ def decode(data: bytes) -> tuple[Snapshot, str]:
         raise BadFallbackFile(f"not JSON ({exc})") from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise BadFallbackFile(f"not a fallback file (no \"format\": \"{FORMAT}\")")
-    if body.get("version") != VERSION:
+    if body.get("version") not in READABLE_VERSIONS:
         raise BadFallbackFile(f"version {body.get('version')!r}; this server reads "
-                              f"version {VERSION}")
+                              f"versions {', '.join(map(str, READABLE_VERSIONS))}")
     try:
         characters = [CharacterRecord(_text(c, "key"), _text(c, "name"), _text(c, "room"),
-                                      _text(c, "description"), _text(c, "colour"))
+                                      _text(c, "description"), _text(c, "colour"),
+                                      _text(c, "state") if "state" in c else "{}")
                       for c in _list(body, "characters")]
         items = [(_text(i, "item"), _text(i, "kind"), _text(i, "place"))
                  for i in _list(body, "items")]
+        world = [(_text(w, "key"), _text(w, "value"))
+                 for w in (_list(body, "world") if "world" in body else [])]
     except (TypeError, KeyError) as exc:
         raise BadFallbackFile(f"a record is malformed ({exc})") from None
     bad = [item for item, kind, _ in items if kind not in ITEM_KINDS]
     if bad:
         raise BadFallbackFile(f"item {bad[0]!r} has an unknown kind of place")
     data_dir = body.get("data")
-    return Snapshot(characters, items), data_dir if isinstance(data_dir, str) else ""
+    return Snapshot(characters, items, world), data_dir if isinstance(data_dir, str) else ""
 
 
 def _list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:

@@ -11,7 +11,37 @@ from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from mud.engine.world import CharacterRecord, Snapshot
-from mud.persistence.store import PRIVATE_FILES, Store, StoreError, StoreUnavailable
+from mud.persistence.store import (
+    PRIVATE_FILES,
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    StoreUnavailable,
+)
+
+# The schema as the server wrote it at version 3 (before systems' declared state), word
+# for word, so the migration is tested against what existing data directories hold.
+SCHEMA_3 = """
+CREATE TABLE IF NOT EXISTS accounts (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    password TEXT NOT NULL,
+    created REAL NOT NULL,
+    token_generation INTEGER NOT NULL DEFAULT 0,
+    login_addresses TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS characters (
+    key TEXT PRIMARY KEY REFERENCES accounts(key),
+    room TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    colour TEXT NOT NULL DEFAULT 'auto'
+);
+CREATE TABLE IF NOT EXISTS item_places (
+    item TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    place TEXT NOT NULL
+);
+"""
 
 
 class StoreTests(unittest.TestCase):
@@ -128,7 +158,7 @@ class MigrationTests(unittest.TestCase):
         account = yield store.get_account("ann")
         self.assertEqual((account.token_generation, account.login_addresses), (0, ()))
         with sqlite3.connect(store.path) as db:
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 3)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], SCHEMA_VERSION)
 
     @defer.inlineCallbacks
     def test_a_version_2_database_gains_token_generations_and_keeps_its_rows(self):
@@ -154,7 +184,51 @@ class MigrationTests(unittest.TestCase):
         self.assertEqual((yield store.get_character("ann")).colour, "256")
         self.assertEqual((yield store.revoke_tokens("ann")), 1)
         with sqlite3.connect(store.path) as db:
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 3)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], SCHEMA_VERSION)
+
+
+    @defer.inlineCallbacks
+    def test_a_version_3_database_gains_declared_state_and_loads_unchanged(self):
+        path = self.mktemp()
+        os.makedirs(path)
+        with sqlite3.connect(os.path.join(path, "mud.sqlite3")) as db:
+            db.executescript(SCHEMA_3 +
+                             "INSERT INTO accounts VALUES ('ann', 'Ann', 'h', 5, 2, '10.0.0.1');"
+                             "INSERT INTO characters VALUES ('ann', 'woods:edge', 'tall', 'off');"
+                             "INSERT INTO item_places VALUES ('a/apple#1', 'char', 'ann');"
+                             "PRAGMA user_version=3;")
+        store = Store(path)
+        self.assertEqual(store.prepare(), [("a/apple#1", "char", "ann")])
+        self.addCleanup(store.close)
+        self.assertEqual(store.world_rows, [])
+        record = yield store.get_character("ann")
+        self.assertEqual(record, CharacterRecord("ann", "Ann", "woods:edge", "tall", "off", "{}"))
+        account = yield store.get_account("ann")
+        self.assertEqual((account.password, account.token_generation, account.login_addresses),
+                         ("h", 2, ("10.0.0.1",)))
+        # The new column and table take writes.
+        yield store.save(Snapshot([CharacterRecord("ann", "Ann", "woods:edge", "tall", "off",
+                                                   '{"x":{"v":1,"value":[1]}}')],
+                                  world=[("doors", '{"v":1,"value":{"gate":"open"}}')]))
+        self.assertEqual((yield store.get_character("ann")).state, '{"x":{"v":1,"value":[1]}}')
+        with sqlite3.connect(store.path) as db:
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
+            self.assertEqual(db.execute("SELECT key, value FROM world_state").fetchall(),
+                             [("doors", '{"v":1,"value":{"gate":"open"}}')])
+
+    def test_world_state_written_is_read_back_at_the_next_start(self):
+        path = self.mktemp()
+        store = Store(path)
+        store.prepare()
+        d = store.save(Snapshot(world=[("resets", '{"v":1,"value":3}')]))
+        d.addCallback(lambda _: store.save(Snapshot(world=[("resets", '{"v":1,"value":4}')])))
+
+        def again(_: object) -> None:
+            store.close()
+            fresh = Store(path)
+            fresh.prepare()
+            self.assertEqual(fresh.world_rows, [("resets", '{"v":1,"value":4}')])
+        return d.addCallback(again)
 
 
 class BrokenDataDirTests(unittest.TestCase):

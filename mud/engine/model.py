@@ -6,7 +6,7 @@ characters must fit in a modest memory budget.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from mud.engine.events import Event
 from mud.engine.grouping import plural_word, pluralise
@@ -145,6 +145,7 @@ class Character:
         "link",
         "name",
         "room",
+        "state",
         "via",
     )
 
@@ -159,6 +160,8 @@ class Character:
         self.colour = "auto"
         # How the player is connected ("telnet", "web"), for `who`.
         self.via = ""
+        # Systems' saved state by declared name (mud/engine/state.py); filled at login.
+        self.state: dict[str, Any] = {}
 
     @property
     def keywords(self) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ since the last save so autosave writes only that. Time comes from an injected cl
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,6 +17,7 @@ from mud.engine.events import Event
 from mud.engine.hooks import Hooks
 from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
 from mud.engine.scheduler import Scheduler
+from mud.engine.state import STATE, StateRegistry
 
 
 class Clock(Protocol):
@@ -33,6 +34,9 @@ class CharacterRecord:
     description: str = ""
     # The player's colour choice (`colour` command): auto, off, on, 256 or truecolor.
     colour: str = "auto"
+    # Systems' declared state as saved JSON (mud/engine/state.py): text, so a record
+    # copied out for a worker thread shares nothing the game may change meanwhile.
+    state: str = "{}"
 
 
 @dataclass
@@ -42,9 +46,11 @@ class Snapshot:
     characters: list[CharacterRecord] = field(default_factory=list)
     # (item id, "room" or "char", room id or character key)
     items: list[tuple[str, str, str]] = field(default_factory=list)
+    # Declared world state: (name, saved JSON), one row per name that changed.
+    world: list[tuple[str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.characters or self.items)
+        return bool(self.characters or self.items or self.world)
 
     def character(self, key: str) -> CharacterRecord | None:
         """The record for ``key`` in this snapshot, if it holds one."""
@@ -59,7 +65,9 @@ class Snapshot:
         chars.update((c.key, c) for c in newer.characters)
         items = {i[0]: i for i in self.items}
         items.update((i[0], i) for i in newer.items)
-        return Snapshot(list(chars.values()), list(items.values()))
+        world = dict(self.world)
+        world.update(newer.world)
+        return Snapshot(list(chars.values()), list(items.values()), list(world.items()))
 
 
 def number_rooms(rooms: Iterable[Room]) -> None:
@@ -105,6 +113,13 @@ class World:
         self.stored: dict[str, list[Item]] = {}
         self._dirty_items: set[Item] = set()
         self._dirty_characters: set[Character] = set()
+        # Systems' declared world state (mud/engine/state.py) and the names changed since
+        # the last save; ``state_problem`` hears of a value that cannot be saved (the
+        # engine does not log: the game points it at the log).
+        self.declared: StateRegistry = STATE
+        self.state: dict[str, object] = self.declared.load_world(())[0]
+        self._dirty_state: set[str] = set()
+        self.state_problem: Callable[[str], None] = lambda message: None
 
     # -- building -------------------------------------------------------------------------
 
@@ -174,6 +189,16 @@ class World:
         """Note that a character's saved state changed (for autosave)."""
         self._dirty_characters.add(character)
 
+    def changed_state(self, name: str) -> None:
+        """Note that the declared world state ``name`` changed (for autosave)."""
+        self._dirty_state.add(name)
+
+    def restore_state(self, rows: Iterable[tuple[str, str]]) -> list[str]:
+        """Take the world state saved in ``rows`` (name, JSON); returns the problems found
+        (each falls back to the default)."""
+        self.state, problems = self.declared.load_world(rows)
+        return problems
+
     def find_online(self, name: str) -> Character | None:
         return self.online.get(name.lower())
 
@@ -214,7 +239,38 @@ class World:
     def record(self, character: Character) -> CharacterRecord:
         room = character.room.id if character.room is not None else self.start.id
         return CharacterRecord(character.key, character.name, room, character.description,
-                               character.colour)
+                               character.colour, self._saved_state(character))
+
+    def _saved_state(self, character: Character) -> str:
+        state = character.state
+        if not state:
+            return "{}"
+        try:
+            return self.declared.dump_character(state)
+        except (TypeError, ValueError):
+            # A system put something that is not JSON data there: save the rest.
+            good = {}
+            for name, value in state.items():
+                try:
+                    self.declared.dump_character({name: value})
+                except (TypeError, ValueError) as exc:
+                    self.state_problem(f"{character.name}'s state {name!r} cannot be saved "
+                                       f"({exc}); it is left out of the save")
+                    continue
+                good[name] = value
+            return self.declared.dump_character(good)
+
+    def state_rows(self, names: Iterable[str]) -> list[tuple[str, str]]:
+        """Saved rows of the world state ``names``."""
+        rows = []
+        for name in names:
+            if name not in self.state:
+                continue
+            try:
+                rows.append((name, self.declared.dump_world(self.state, name)))
+            except (TypeError, ValueError) as exc:
+                self.state_problem(f"world state {name!r} cannot be saved ({exc})")
+        return rows
 
     def item_places(self, items: Iterable[Item]) -> list[tuple[str, str, str]]:
         """Save rows for items in rooms or in characters' hands."""
@@ -231,9 +287,11 @@ class World:
         """Copy out what changed since the last call and forget it (re-merge if the save fails)."""
         characters = [self.record(c) for c in self._dirty_characters]
         items = self.item_places(self._dirty_items)
+        world = self.state_rows(self._dirty_state)
         self._dirty_characters.clear()
         self._dirty_items.clear()
-        return Snapshot(characters, items)
+        self._dirty_state.clear()
+        return Snapshot(characters, items, world)
 
     def snapshot_character(self, character: Character) -> Snapshot:
         """Everything about one character, for saving at quit."""

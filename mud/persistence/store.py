@@ -1,4 +1,4 @@
-"""The SQLite store: accounts, character state and item locations.
+"""The SQLite store: accounts, characters, item locations and systems' declared state.
 
 At start-up (before the reactor runs) ``prepare`` creates the schema and reads item
 locations synchronously, so a broken data directory stops the server with a clear message.
@@ -24,7 +24,7 @@ from mud.engine.world import CharacterRecord, Snapshot
 
 log = Logger()
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Files in the data directory only the server's user may read: the database holds password
 # hashes (and so do its WAL and shared-memory files), secret.key signs resume tokens.
 PRIVATE_FILES = ("mud.sqlite3", "mud.sqlite3-wal", "mud.sqlite3-shm", "secret.key")
@@ -45,12 +45,19 @@ CREATE TABLE IF NOT EXISTS characters (
     key TEXT PRIMARY KEY REFERENCES accounts(key),
     room TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
-    colour TEXT NOT NULL DEFAULT 'auto'
+    colour TEXT NOT NULL DEFAULT 'auto',
+    -- Systems' declared per-character state, one JSON object (mud/engine/state.py).
+    state TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS item_places (
     item TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     place TEXT NOT NULL
+);
+-- Systems' declared world state: one JSON value per declared name.
+CREATE TABLE IF NOT EXISTS world_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 
@@ -95,6 +102,8 @@ class Store:
         self.path = os.path.join(data_dir, "mud.sqlite3")
         self._pool: adbapi.ConnectionPool | None = None
         self._closed = False
+        # The world_state rows read by prepare(), for the world to take before it runs.
+        self.world_rows: list[tuple[str, str]] = []
 
     # -- start-up (synchronous: the reactor is not running yet) ---------------------------
 
@@ -130,8 +139,15 @@ class Store:
                                  "NOT NULL DEFAULT 0")
                     conn.execute("ALTER TABLE accounts ADD COLUMN login_addresses TEXT "
                                  "NOT NULL DEFAULT ''")
+                if 1 <= version <= 3:
+                    # Version 4 added systems' declared state (world_state is created by
+                    # SCHEMA above): every existing character starts with none saved.
+                    conn.execute("ALTER TABLE characters ADD COLUMN state TEXT NOT NULL "
+                                 "DEFAULT '{}'")
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             rows = conn.execute("SELECT item, kind, place FROM item_places").fetchall()
+            self.world_rows = [tuple(r) for r in
+                               conn.execute("SELECT key, value FROM world_state").fetchall()]
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open the database ({exc})") from None
         finally:
@@ -198,11 +214,12 @@ class Store:
         def found(rows: list[Any]) -> CharacterRecord | None:
             if not rows:
                 return None
-            name, room, description, colour = rows[0]
-            return CharacterRecord(key, name, room, description, colour)
+            name, room, description, colour, state = rows[0]
+            return CharacterRecord(key, name, room, description, colour, state)
         return self.pool.runQuery(
-            "SELECT a.name, c.room, c.description, c.colour FROM characters c JOIN accounts a "
-            "ON a.key = c.key WHERE c.key = ?", (key,)).addCallbacks(found, self._unavailable)
+            "SELECT a.name, c.room, c.description, c.colour, c.state FROM characters c "
+            "JOIN accounts a ON a.key = c.key WHERE c.key = ?",
+            (key,)).addCallbacks(found, self._unavailable)
 
     def create_account(self, name: str, password_hash: str, record: CharacterRecord,
                        now: float) -> Deferred[bool]:
@@ -213,9 +230,10 @@ class Store:
                             "VALUES (?, ?, ?, ?)", (record.key, name, password_hash, now))
             except sqlite3.IntegrityError:
                 return False
-            txn.execute("INSERT INTO characters (key, room, description, colour) "
-                        "VALUES (?, ?, ?, ?)",
-                        (record.key, record.room, record.description, record.colour))
+            txn.execute("INSERT INTO characters (key, room, description, colour, state) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (record.key, record.room, record.description, record.colour,
+                         record.state))
             return True
         return self.pool.runInteraction(create).addErrback(self._unavailable)
 
@@ -243,13 +261,19 @@ class Store:
 
     def save(self, snapshot: Snapshot) -> Deferred[None]:
         """Write a snapshot in one transaction: all of it lands, or none of it."""
-        chars = [(c.room, c.description, c.colour, c.key) for c in snapshot.characters]
+        chars = [(c.room, c.description, c.colour, c.state, c.key)
+                 for c in snapshot.characters]
         items = list(snapshot.items)
+        world = list(snapshot.world)
 
         def write(txn: Any) -> None:
-            txn.executemany("UPDATE characters SET room = ?, description = ?, colour = ? "
-                            "WHERE key = ?", chars)
+            txn.executemany("UPDATE characters SET room = ?, description = ?, colour = ?, "
+                            "state = ? WHERE key = ?", chars)
             txn.executemany("INSERT INTO item_places (item, kind, place) VALUES (?, ?, ?) "
                             "ON CONFLICT(item) DO UPDATE SET kind = excluded.kind, "
                             "place = excluded.place", items)
+            if world:
+                txn.executemany("INSERT INTO world_state (key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                world)
         return self.pool.runInteraction(write).addErrback(self._unavailable)
