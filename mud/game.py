@@ -8,7 +8,7 @@ save keeps its data for the next attempt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
@@ -16,9 +16,10 @@ from twisted.logger import Logger
 
 from mud.accounts import DEFAULT_RESERVED, Accounts, NameRules
 from mud.auth import Authenticator
+from mud.connections import Connections
 from mud.engine import actions
-from mud.engine.events import Goodbye, LinkChange, Message
-from mud.engine.model import NOBODY, Character
+from mud.engine.events import Message
+from mud.engine.model import Character
 from mud.engine.world import CharacterRecord, Snapshot, World
 from mud.login_throttle import LoginThrottle, RegistrationLimit
 from mud.persistence.store import Store
@@ -52,9 +53,6 @@ class Game:
         # Each connection may run command_rate commands a second, in bursts of command_burst.
         self.command_rate = command_rate
         self.command_burst = command_burst
-        # Seconds a character whose connection died stays in the world, waiting for its player.
-        self.linkdead = linkdead
-        self._linkdead_timers: dict[str, Any] = {}
         # Seconds without input before a connection is closed: at the login screen, and in
         # the game (0: never).
         self.login_timeout = login_timeout
@@ -63,22 +61,14 @@ class Game:
         self.accounts = accounts
         # Password logins, new characters and their limits (mud/auth.py).
         self.auth = Authenticator(world, accounts, reserved_names, registrations_per_hour)
-        self.sessions: set[Session] = set()
         self.saves = SaveQueue(store)
-        self.shutting_down = False
-        # Told (what, name, via) as characters enter and leave the world ("join", "leave"),
-        # as a connection dies and leaves its body waiting ("linkdead"), and as a body is
-        # taken back or taken over by another connection ("relinked").
-        self.presence: list[Callable[[str, str, str], None]] = []
+        # Who is connected or link-dead (a body waits linkdead seconds for its player),
+        # takeovers, and the presence observers told of each change (mud/connections.py).
+        self.connections = Connections(world, self.saves, linkdead)
+        self.sessions = self.connections.sessions
+        self.presence = self.connections.presence
         # Web resume tokens (set by build_service; None where nothing issues them).
         self.tokens: ResumeTokens | None = None
-
-    def _announce(self, what: str, character: Character) -> None:
-        for observer in list(self.presence):
-            try:
-                observer(what, character.name, character.via)
-            except Exception:
-                log.failure("presence observer failed")
 
     # -- authentication (mud/auth.py) ---------------------------------------------------------
 
@@ -110,38 +100,19 @@ class Game:
     # -- connections --------------------------------------------------------------------------
 
     def connect(self, session: Session) -> None:
-        self.sessions.add(session)
+        self.connections.connect(session)
 
     def disconnect(self, session: Session) -> None:
-        """A connection is gone: its character goes link-dead, staying where it stands (and
-        saved) until its player comes back or ``linkdead`` seconds pass."""
-        self.sessions.discard(session)
-        character = session.character
-        if character is None or character.link is not session:
-            return
-        session.character = None
-        character.link = NOBODY
-        if self.shutting_down or self.linkdead <= 0:
-            self._remove(character)
-            return
-        room = character.room
-        if room is not None:
-            self.world.tell_room(room, LinkChange(character.name, True), exclude=character)
-        self.save(self.world.snapshot_character(character))
-        clock: Any = self.world.clock
-        self._linkdead_timers[character.key] = clock.callLater(
-            self.linkdead, self._linkdead_expired, character)
-        self._announce("linkdead", character)
+        """A connection is gone: its character goes link-dead (see Connections)."""
+        self.connections.disconnect(session)
 
-    def _linkdead_expired(self, character: Character) -> None:
-        self._linkdead_timers.pop(character.key, None)
-        if character.link is NOBODY and self.world.online.get(character.key) is character:
-            self._remove(character)
+    @property
+    def linkdead(self) -> float:
+        return self.connections.linkdead
 
-    def _cancel_linkdead(self, key: str) -> None:
-        timer = self._linkdead_timers.pop(key, None)
-        if timer is not None and timer.active():
-            timer.cancel()
+    @property
+    def shutting_down(self) -> bool:
+        return self.connections.closing
 
     # -- entering and leaving -----------------------------------------------------------------
 
@@ -149,7 +120,7 @@ class Game:
         """Put the session in control of character ``key``: take it over or load it."""
         existing = self.world.online.get(key)
         if existing is not None:
-            self._take_over(session, existing)
+            self.connections.take_over(session, existing)
             return succeed(None)
 
         def loaded(record: CharacterRecord | None) -> None:
@@ -162,7 +133,7 @@ class Game:
             # Another connection may have finished logging in meanwhile.
             again = self.world.online.get(key)
             if again is not None:
-                self._take_over(session, again)
+                self.connections.take_over(session, again)
                 return
             room = self.world.rooms.get(record.room, self.world.start)
             character = Character(record.name, room)
@@ -179,47 +150,13 @@ class Game:
             session.entered(character)
             actions.announce_arrival(self.world, character)
             actions.look(self.world, character)
-            self._announce("join", character)
+            self.connections.announce("join", character)
         return self.saves.read_character(key).addCallback(loaded)
-
-    def _take_over(self, session: Session, character: Character) -> None:
-        self._cancel_linkdead(character.key)
-        old = character.link
-        was_via = character.via
-        character.link = session
-        character.via = session.via
-        session.character = character
-        self.world.touch(character)
-        if isinstance(old, Session) and old is not session:
-            old.taken_over()
-        session.entered(character)
-        session.send(Message("You take over your body where you left it."))
-        if old is NOBODY and character.room is not None:
-            self.world.tell_room(character.room, LinkChange(character.name, False),
-                                 exclude=character)
-        actions.look(self.world, character)
-        # Listeners saw the body go link-dead (or connected another way): tell them it is back.
-        if old is NOBODY or was_via != character.via:
-            self._announce("relinked", character)
 
     def leave(self, session: Session) -> Deferred[bool]:
         """Save the session's character and take it out of the world; fires True once it
         is written, False if the write failed (it is kept and retried)."""
-        character = session.character
-        session.character = None
-        if character is None or character.key not in self.world.online:
-            return succeed(True)
-        return self._remove(character)
-
-    def _remove(self, character: Character) -> Deferred[bool]:
-        """Save a character and take it out of the world, telling the room."""
-        self._cancel_linkdead(character.key)
-        actions.announce_departure(self.world, character)
-        snapshot = self.world.snapshot_character(character)
-        self.world.leave(character)
-        character.link = NOBODY
-        self._announce("leave", character)
-        return self.save(snapshot)
+        return self.connections.leave(session)
 
     # -- saving (mud/saving.py) -----------------------------------------------------------------
 
@@ -250,12 +187,10 @@ class Game:
         ``SAVE_RETRY_INTERVAL`` seconds for ``retry_for`` seconds (a write that never ends
         is given up on then too). Fires True when everything is written, False when some
         of it is not (``saves.unsaved_snapshot()`` holds it)."""
-        self.shutting_down = True
-        for key in list(self._linkdead_timers):
-            self._cancel_linkdead(key)
-        for session in list(self.sessions):
-            if session.character is not None:
-                session.send(Message(SHUTDOWN_NOTICE))
+        connections = self.connections
+        connections.closing = True
+        connections.cancel_all_linkdead()
+        connections.tell_players(Message(SHUTDOWN_NOTICE))
         clock: Any = self.world.clock
         ends = clock.seconds() + max(retry_for, 0.0)
         finished: Deferred[bool] = Deferred()
@@ -269,16 +204,10 @@ class Game:
             # What changed while the save ran is queued too; then everyone, connected or
             # link-dead, is taken out without another save of their own.
             self.saves.queue(self.world.snapshot_dirty())
-            for character in list(self.world.online.values()):
-                self.world.leave(character)
-                character.link = NOBODY
-                self._announce("leave", character)
-            goodbye = SHUTDOWN_GOODBYE if saved else SHUTDOWN_UNSAVED
-            for session in list(self.sessions):
-                # Nobody at the login screen has a character to be told about.
-                text = goodbye if session.character is not None else SHUTDOWN_LOGIN_SCREEN
-                session.character = None
-                session.close(Goodbye(text, "shutdown"))
+            connections.take_everyone_out()
+            # Nobody at the login screen has a character to be told about.
+            connections.close_all(SHUTDOWN_GOODBYE if saved else SHUTDOWN_UNSAVED,
+                                  SHUTDOWN_LOGIN_SCREEN, "shutdown")
 
         def outcome(ok: bool) -> None:
             if finished.called:
