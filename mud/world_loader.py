@@ -24,7 +24,7 @@ from typing import Any
 
 from twisted.logger import Logger
 
-from mud import world_schema, world_yaml
+from mud import systems, world_keys, world_schema, world_yaml
 from mud.engine import directions
 from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, Exit, Item, ItemTemplate, Room
@@ -61,6 +61,7 @@ def load_world(path: str | os.PathLike[str], clock: Clock,
                warn: Callable[[str], None] | None = None) -> World:
     """Read and check the world folder at ``path``; raise WorldError listing every fault
     found (up to MAX_ERRORS). Warnings go to ``warn`` (default: the log) if it loads."""
+    systems.install_all()  # their YAML keys and behaviours are known before reading
     root = Path(path)
     if not root.is_dir():
         raise WorldError(f"{display(root)}: no such world folder (expected a folder "
@@ -128,6 +129,10 @@ class _Loader:
         self.area_names: dict[str, str] = {}
         # (room, ctx, its entry, [(item ref, line)], [(npc ref, line)]) for after reading.
         self.pending: list[tuple[Room, Context, Map, list[Any], list[Any]]] = []
+        # Keys systems add (mud/world_keys.py): (kind, id, spec, value, ctx, line) as read,
+        # then (kind, id) -> [(spec, checked value)] once checked.
+        self.extras: list[tuple[str, str, world_keys.KeySpec, Any, Context, int | None]] = []
+        self.checked: dict[tuple[str, str], list[tuple[world_keys.KeySpec, Any]]] = {}
 
     def load(self, clock: Clock) -> World | None:
         meta = Map()
@@ -145,6 +150,7 @@ class _Loader:
             self._link_exits(room, rctx, data)
             self._place(room, rctx, item_refs, npc_refs)
         start = self._start(meta)
+        self._check_extras()
         if self.report.errors or start is None:
             return None
         world = World(name, self.rooms, start, clock, description=description,
@@ -154,15 +160,30 @@ class _Loader:
             counts: dict[str, int] = {}
             for ref, _ in item_refs:
                 counts[ref] = counts.get(ref, 0) + 1
-                world.add_item(Item(f"{room.id}/{ref}#{counts[ref]}", self.templates[ref]),
-                               room)
+                item = Item(f"{room.id}/{ref}#{counts[ref]}", self.templates[ref])
+                world.add_item(item, room)
+                self._attach(world, "item", ref, item)
             for ref, _ in npc_refs:
                 name, description, kws = self.npc_defs[ref]
                 npc = NPC(ref, name, kws, description)
                 npc.room = room
                 room.npcs.append(npc)
                 world.npcs.append(npc)
+                self._attach(world, "npc", ref, npc)
+            self._attach(world, "room", room.id, room)
         return world
+
+    # -- keys systems add ---------------------------------------------------------------
+
+    def _check_extras(self) -> None:
+        for what, full, spec, value, ctx, line in self.extras:
+            with self.report.collecting():
+                checked = spec.check(ctx, value, line, _Lookup(self, full.partition(":")[0]))
+                self.checked.setdefault((what, full), []).append((spec, checked))
+
+    def _attach(self, world: World, what: str, full: str, entity: Any) -> None:
+        for spec, checked in self.checked.get((what, full), ()):
+            spec.attach(world, entity, checked)
 
     # -- areas --------------------------------------------------------------------------
 
@@ -252,12 +273,17 @@ class _Loader:
         if required and not raw and (area, what) not in self.unreadable:
             ctx.error(f"the area has no {what}s")
             self.unreadable.add((area, what))
+        keys = {**keys, **world_keys.allowed(what)}
         for local, data in raw.items():
             full = f"{area}:{local}"
             entry_ctx = ctx.at(f'{what} "{full}"', raw.line_of(local))
             self.declared[what].add(full)
             with self.report.collecting():
-                build(full, entry_ctx, entry_ctx.check_keys(data, keys, label))
+                checked = entry_ctx.check_keys(data, keys, label)
+                build(full, entry_ctx, checked)
+                for word, spec in world_keys.present(what, checked):
+                    self.extras.append((what, full, spec, checked[word], entry_ctx,
+                                        checked.line_of(word)))
 
     def _file(self, area: str, path: Path, what: str, required: bool) -> tuple[Context, Map]:
         try:
@@ -410,3 +436,22 @@ class _Loader:
         if why is not None and self.areas:
             ctx.error(f"'start' leads to {why}", line)
         return None
+
+
+class _Lookup:
+    """Room references for a system's key check (mud/world_keys.py)."""
+
+    def __init__(self, loader: _Loader, area: str) -> None:
+        self.loader = loader
+        self.area = area
+
+    def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
+        full = self.loader._full_id(ctx, self.area, ref, what, line)
+        if full is None:
+            return None
+        found = self.loader.rooms.get(full)
+        if found is None:
+            why = self.loader._unknown("room", full)
+            if why is not None:
+                ctx.error(f"{what} is {why}", line)
+        return found

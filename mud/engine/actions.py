@@ -22,7 +22,7 @@ from mud.engine.events import (
     WhoList,
 )
 from mud.engine.grouping import group_items
-from mud.engine.model import NOBODY, Character, Exit, Item, Room
+from mud.engine.model import NOBODY, NPC, Character, Exit, Item, Room
 from mud.engine.world import World
 
 MAX_SPEECH = 2000
@@ -179,6 +179,27 @@ def go(world: World, actor: Character, word: str) -> None:
     look(world, actor)
     # After the look, so whatever greets the newcomer is read after the room.
     world.hooks.emit(hooks.ENTER, who=actor, room=exit_.target, came_from=room)
+
+
+def passable(exit_: Exit) -> bool:
+    """Whether an exit can be walked through now (a closed door cannot)."""
+    return not getattr(exit_, "closed", False)
+
+
+def npc_go(world: World, npc: NPC, exit_: Exit) -> None:
+    """Move an NPC through ``exit_``, seen leaving and arriving as a player is."""
+    room = npc.room
+    if room is None:
+        return
+    leaving = f"leaves {exit_.name}" if exit_.name in directions.OPPOSITES else \
+        f"leaves through the {exit_.name}"
+    world.tell_room(room, Depart(npc.name, leaving))
+    world.hooks.emit(hooks.LEAVE, who=npc, room=room, to=exit_.target)
+    room.npcs.remove(npc)
+    npc.room = exit_.target
+    exit_.target.npcs.append(npc)
+    world.tell_room(exit_.target, Arrive(npc.name, directions.arrival_phrase(exit_.name)))
+    world.hooks.emit(hooks.ENTER, who=npc, room=exit_.target, came_from=room)
 
 
 def announce_arrival(world: World, actor: Character, phrase: str = "has entered the game") -> None:

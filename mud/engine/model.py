@@ -108,9 +108,10 @@ class Item:
 
 
 class NPC:
-    """A non-player character. Behaviours come later; for now they can be looked at."""
+    """A non-player character: looked at, and brought to life by the behaviours attached
+    to it from the world's YAML (mud/systems/behaviours)."""
 
-    __slots__ = ("description", "id", "keywords", "name", "room")
+    __slots__ = ("behaviours", "description", "id", "keywords", "name", "room")
 
     def __init__(self, npc_id: str, name: str, keywords: tuple[str, ...], description: str) -> None:
         self.id = npc_id
@@ -118,6 +119,8 @@ class NPC:
         self.keywords = keywords
         self.description = description
         self.room: Room | None = None
+        # Its behaviours (mud/systems/behaviours/base.py Behaviour instances), as attached.
+        self.behaviours: tuple[Any, ...] = ()
 
 
 class _Nobody:

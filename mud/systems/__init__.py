@@ -1,0 +1,24 @@
+"""Game systems: the one place they are listed and installed.
+
+Each system is a package under ``mud/systems/`` with an ``install()`` function that
+registers what it brings (YAML keys, behaviours, commands, ...). ``install_all()`` imports
+each listed system and installs it once per process; the world loader calls it before
+reading a world, so a system's YAML keys are known.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours",)
+
+_installed: set[str] = set()
+
+
+def install_all() -> None:
+    """Install every listed system that is not installed yet."""
+    for name in SYSTEMS:
+        if name in _installed:
+            continue
+        importlib.import_module(name).install()
+        _installed.add(name)

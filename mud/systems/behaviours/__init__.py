@@ -1,0 +1,80 @@
+"""The behaviours system: NPCs that talk, greet, answer and wander, configured in YAML.
+
+``install()`` (called once by mud.systems.install_all) registers:
+
+- the ``behaviours:`` key (``behaviors:`` too) on NPC entries, checked at load through
+  ``base.check_entry`` and attached to each placed NPC by ``attach``;
+- the behaviours themselves (``talking``: chatter, greet, respond; ``wander``);
+- the ``ask <npc> about <topic>`` command.
+
+Per world, one subscriber per happening (enter, say) hands it to the NPCs standing in that
+room (``room.npcs``): a happening costs its own room's NPCs, never a scan of every NPC.
+A new behaviour is one class with ``@behaviour(...)`` in a module imported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mud.engine import hooks
+from mud.engine.model import NPC, Character, Room
+from mud.engine.world import World
+from mud.systems.behaviours import talking, wander
+from mud.systems.behaviours.base import BEHAVIOURS, Behaviour, Param, behaviour, check_entry
+
+__all__ = ["BEHAVIOURS", "Behaviour", "Param", "attach", "behaviour", "install", "talking",
+           "wander"]
+
+
+def attach(world: World, entity: Any,
+           checked: list[tuple[type[Behaviour], dict[str, Any]]]) -> None:
+    """Give ``entity`` (a placed NPC) its behaviours and start them."""
+    if not checked:
+        return
+    _dispatch(world)
+    made = tuple(cls(world, entity, options) for cls, options in checked)
+    entity.behaviours = (*entity.behaviours, *made)
+    for one in made:
+        one.start()
+
+
+def _dispatch(world: World) -> None:
+    """Subscribe, once per world, the handlers that pass happenings to a room's NPCs."""
+    if getattr(world, "_behaviours_dispatch", False):
+        return
+    world._behaviours_dispatch = True  # type: ignore[attr-defined]
+
+    def entered(who: Character | NPC, room: Room, came_from: Room | None = None,
+                **_: Any) -> None:
+        for npc in tuple(room.npcs):
+            if npc is not who:
+                for one in npc.behaviours:
+                    _safely(world, one, one.on_enter, who, came_from)
+
+    def said(speaker: Any, room: Room, text: str, **_: Any) -> None:
+        if not isinstance(speaker, Character):
+            return  # NPCs do not answer each other: no echo chambers
+        for npc in tuple(room.npcs):
+            for one in npc.behaviours:
+                _safely(world, one, one.on_say, speaker, text)
+
+    world.hooks.on(hooks.ENTER, entered)
+    world.hooks.on(hooks.SAY, said)
+
+
+def _safely(world: World, one: Behaviour, method: Any, *args: Any) -> None:
+    # One NPC's broken behaviour must not keep the others in the room from reacting.
+    try:
+        method(*args)
+    except Exception as exc:
+        world.hooks.report(one.owner_id, f"behaviour {one.name!r}", exc)
+
+
+def install() -> None:
+    """Register the behaviours key and the ask command."""
+    from mud import world_keys
+    from mud.systems.behaviours import ask
+
+    world_keys.register_key("behaviours", ("npc",), check_entry("npc"), attach,
+                            aliases=("behaviors",))
+    ask.register()

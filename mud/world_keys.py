@@ -1,0 +1,77 @@
+"""YAML keys that game systems add to world entries (rooms, items, NPCs).
+
+A system registers a key once, at install time::
+
+    register_key("behaviours", kinds=("npc", "room"), check=..., attach=...,
+                 aliases=("behaviors",))
+
+The loader then accepts the key on those kinds of entry, calls ``check(ctx, value, line,
+lookup)`` once every room is read (``ctx`` is the entry's ``world_schema.Context``: errors
+go through it and name file:line and the entry; ``lookup`` resolves room references), and,
+once the world is built and the load has no errors, ``attach(world, entity, checked)`` for
+each room, each placed NPC and each placed item carrying it. A new key needs no edit to
+the loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mud.engine.model import Room
+from mud.engine.world import World
+from mud.world_schema import Context
+
+KINDS = ("room", "item", "npc")
+
+
+class Lookup(Protocol):
+    """What a check may ask of the loader."""
+
+    area: str
+
+    def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
+        """The room ``ref`` names (a local id is in ``area``), or None with an error."""
+
+
+Check = Callable[[Context, Any, "int | None", Lookup], Any]
+Attach = Callable[[World, Any, Any], None]
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    key: str
+    kinds: tuple[str, ...]
+    check: Check
+    attach: Attach
+    aliases: tuple[str, ...] = ()
+
+
+# kind -> written key (or alias) -> its spec.
+_KEYS: dict[str, dict[str, KeySpec]] = {kind: {} for kind in KINDS}
+
+
+def register_key(key: str, kinds: tuple[str, ...], check: Check, attach: Attach,
+                 aliases: tuple[str, ...] = ()) -> None:
+    """Accept ``key`` (and its ``aliases``) on entries of ``kinds``."""
+    spec = KeySpec(key, kinds, check, attach, aliases)
+    for kind in kinds:
+        if kind not in _KEYS:
+            raise ValueError(f"no such kind of entry {kind!r} (known: {', '.join(KINDS)})")
+        for word in (key, *aliases):
+            known = _KEYS[kind].get(word)
+            if known is not None and known != spec:
+                raise ValueError(f"world key {word!r} on {kind}s registered twice")
+            _KEYS[kind][word] = spec
+
+
+def allowed(kind: str) -> dict[str, bool]:
+    """The extra keys ``kind`` entries may carry, as the loader's key tables (not required)."""
+    return dict.fromkeys(_KEYS.get(kind, {}), False)
+
+
+def present(kind: str, data: dict[str, Any]) -> list[tuple[str, KeySpec]]:
+    """The registered keys written in ``data``, with their specs."""
+    table = _KEYS.get(kind, {})
+    return [(word, table[word]) for word in data if isinstance(word, str) and word in table]

@@ -1,0 +1,231 @@
+"""Named behaviours on task.Clock: chatter, wander, greet, respond and ask, checked at load."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import shutil
+
+import pytest
+from twisted.internet import task
+
+from mud.engine import actions
+from mud.engine.events import Arrive, Depart, Emote, Say
+from mud.engine.model import Character, Exit
+from mud.world_loader import WorldError, load_world
+from tests.support import BUNDLED_WORLD, TINY, Probe, make_game
+
+
+def join(world, name, room_id):
+    character = Character(name, world.rooms[room_id])
+    character.link = Probe()
+    world.enter(character)
+    character.link.take()
+    return character
+
+
+def npc(world, npc_id):
+    return next(n for n in world.npcs if n.id == npc_id)
+
+
+@pytest.fixture
+def clock():
+    return task.Clock()
+
+
+@pytest.fixture
+def ember(clock):
+    world = load_world(BUNDLED_WORLD, clock)
+    world.scheduler.rng = random.Random(7)
+    return world
+
+
+def speech(events, kinds=(Say, Emote)):
+    return [e for e in events if isinstance(e, kinds)]
+
+
+def test_pim_calls_out_his_wares_only_while_someone_is_in_the_village(ember, clock) -> None:
+    clock.advance(3600)  # nobody in the village: nothing is even pending there
+    assert ember.scheduler.pending("village") == 0
+    ann = join(ember, "Ann", "village:market")
+    clock.advance(60)  # 45 s +/- a quarter
+    heard = speech(ann.link.take())
+    assert heard, "Pim said nothing in a minute"
+    first = heard[0]
+    lines = npc(ember, "village:peddler").behaviours[0].options["lines"]
+    if isinstance(first, Say):
+        assert first.speaker == "Pim Thistle" and first.text in lines
+    else:
+        assert first.actor == "Pim Thistle" and f"emote {first.text}" in lines
+    for _ in range(20):
+        clock.advance(10)
+    said = speech(ann.link.take())
+    assert len(said) >= 3
+    # never the same line twice running
+    texts = [e.text for e in said]
+    assert all(a != b for a, b in itertools.pairwise(texts))
+
+
+def test_chatter_is_silent_in_an_empty_room(ember, clock) -> None:
+    join(ember, "Ann", "village:square")  # the village wakes, the market is empty
+    pim = npc(ember, "village:peddler").behaviours[0]
+    spoken = []
+    pim.speak = spoken.append
+    clock.advance(600)
+    assert spoken == []
+
+
+def test_the_cat_wanders_between_square_and_inn_and_is_seen_going(ember, clock) -> None:
+    ann = join(ember, "Ann", "village:square")
+    bob = join(ember, "Bob", "village:inn")
+    cat = npc(ember, "village:cat")
+    places = set()
+    for _ in range(40):
+        clock.advance(15)
+        places.add(cat.room.id)
+        assert cat in cat.room.npcs
+    assert places == {"village:square", "village:inn"}
+    seen = ann.link.take() + bob.link.take()
+    assert any(isinstance(e, Depart) and e.name == "Ash" and e.phrase == "leaves west"
+               for e in seen)
+    assert any(isinstance(e, Arrive) and e.name == "Ash" and
+               e.phrase == "arrives from the east" for e in seen)
+    assert sum(len(r.npcs) for r in ember.rooms.values()) == len(ember.npcs)
+
+
+def test_wander_never_takes_a_closed_exit(ember, clock) -> None:
+    join(ember, "Ann", "village:square")
+    square = ember.rooms["village:square"]
+    west = square.exits["west"]
+    square.exits["west"] = ClosedExit(west.name, west.target)  # a shut door
+    for _ in range(40):
+        clock.advance(15)
+        assert npc(ember, "village:cat").room is square
+
+
+class ClosedExit(Exit):
+    __slots__ = ("closed",)
+
+    def __init__(self, name, target):
+        super().__init__(name, target)
+        self.closed = True
+
+
+def test_the_watchman_greets_a_player_arriving_at_the_gate(ember, clock) -> None:
+    ann = join(ember, "Ann", "village:high_street")
+    watcher = join(ember, "Bob", "village:gatehouse")
+    actions.go(ember, ann, "north")
+    got = ann.link.take()
+    greeting = speech(got)
+    assert len(greeting) == 1
+    assert got.index(greeting[0]) > 0  # after the room was shown
+    text = greeting[0].text
+    assert "Ann" in text
+    assert speech(watcher.link.take())[-1].text == text  # the room hears it too
+    actions.go(ember, ann, "south")
+    actions.go(ember, ann, "north")
+    assert speech(ann.link.take()) == []  # not again within the cooldown
+    clock.advance(61)
+    actions.go(ember, ann, "south")
+    actions.go(ember, ann, "north")
+    assert len(speech(ann.link.take())) == 1
+
+
+def test_marta_answers_keywords_said_in_her_room(ember) -> None:
+    ann = join(ember, "Ann", "village:inn")
+    actions.say(ember, ann, "Is the old mine really closed?")
+    replies = [e for e in ann.link.take() if isinstance(e, Say) and e.speaker == "Marta Wren"]
+    assert len(replies) == 1 and "eleven men" in replies[0].text
+    actions.say(ember, ann, "Nice weather.")
+    assert [e for e in ann.link.take() if isinstance(e, Say) and not e.own] == []
+
+
+def test_ask_marta_about_topics_through_the_command(clock) -> None:
+    game = make_game(BUNDLED_WORLD, clock)
+    world = game.world
+    ann = join(world, "Ann", "village:inn")
+    bob = join(world, "Bob", "village:inn")
+    from mud.commands.registry import COMMANDS
+    ask = COMMANDS.lookup("ask")
+    assert ask is not None and ask.summary == "ask <someone> about <topic>"
+
+    def run(line):
+        ctx = type("Ctx", (), {"world": world, "actor": ann, "send": ann.send})()
+        ask.handler(ctx, line)
+        return bob.link.take()
+
+    seen = run("marta about the Thornwood")
+    assert isinstance(seen[0], Emote) and seen[0].text == "asks Marta Wren about the Thornwood."
+    assert "Nell Briar" in seen[1].text and seen[1].speaker == "Marta Wren"
+    assert "under the eaves" in run("innkeeper about rooms")[1].text
+    assert "Ask me about the mine" in run("marta about dragons")[1].text
+    with pytest.raises(actions.Refusal, match="Ask whom about what"):
+        run("marta")
+    with pytest.raises(actions.Refusal, match="nobody called 'pim' here"):
+        run("pim about apples")
+    actions.go(world, ann, "east")
+    actions.go(world, ann, "east")
+    ann.link.take()
+    run("pim about apples")  # Pim has no answers: he shrugs it off
+    assert [e.text for e in speech(ann.link.take())][-1] == "has nothing to say about that."
+
+
+# -- checked at load -----------------------------------------------------------------------
+
+def broken(tmp_path, npc_yaml: str) -> str:
+    world = tmp_path / "w"
+    shutil.copytree(TINY, world)
+    (world / "home" / "npcs.yaml").write_text(npc_yaml)
+    with pytest.raises(WorldError) as caught:
+        load_world(world, task.Clock())
+    return str(caught.value)
+
+
+CAT = "cat:\n  name: Mouser\n  description: A cat.\n  behaviours:\n"
+
+
+def test_an_unknown_behaviour_names_file_line_entity_and_a_close_one(tmp_path) -> None:
+    message = broken(tmp_path, CAT + "    wandr: {interval: 5}\n")
+    assert "npcs.yaml:5: npc \"home:cat\": unknown behaviour 'wandr'" in message
+    assert "did you mean 'wander'?" in message
+
+
+def test_bad_parameters_are_named(tmp_path) -> None:
+    message = broken(tmp_path, CAT + "    chatter:\n      interval: often\n"
+                     "      lines: []\n      colour: red\n"
+                     "    wander: {interval: 5, rooms: [home:nowhere]}\n")
+    assert ("npcs.yaml:6: npc \"home:cat\": behaviour 'chatter': parameter 'interval' must "
+            "be a number of seconds above 0, not text") in message
+    assert "npcs.yaml:7: npc \"home:cat\": behaviour 'chatter': parameter 'lines' must be" \
+        in message
+    assert "unknown parameter 'colour'" in message
+    assert "behaviour 'wander': parameter 'rooms', room 1 is unknown room \"home:nowhere\"" \
+        in message
+
+
+def test_missing_parameter_and_spelling_behaviors(tmp_path) -> None:
+    message = broken(tmp_path, CAT.replace("behaviours", "behaviors") +
+                     "    greet: {}\n")
+    assert "behaviour 'greet': missing parameter 'lines'" in message
+
+
+def test_a_failing_behaviour_is_reported_and_the_others_still_act(ember, clock) -> None:
+    failures = []
+    ember.scheduler.report = ember.hooks.report = \
+        lambda owner, what, exc: failures.append(owner)
+    ann = join(ember, "Ann", "village:market")
+    pim = npc(ember, "village:peddler").behaviours[0]
+
+    def broken_act():
+        raise RuntimeError("no voice")
+
+    pim.act = broken_act
+    pim.stop()
+    pim.start()
+    cat = npc(ember, "village:cat")
+    before = cat.room
+    for _ in range(20):
+        clock.advance(15)
+    assert failures and set(failures) == {"npc village:peddler"}
+    assert cat.room is not before or len({cat.room.id}) == 1
+    assert ann.room.id == "village:market"
