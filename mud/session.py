@@ -19,7 +19,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.accounts import password_problem
-from mud.commands import COMMANDS, Context
+from mud.commands import Context, for_character
 from mud.engine.events import Error, Event, Goodbye, Message, Prompt
 from mud.engine.model import Character
 from mud.login import LoginFlow
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 log = Logger()
 
 PROMPT = Prompt("> ")
+# Whose commands completion offers before a login: a new player's (the "player" set).
+_NEWCOMER = Character("newcomer")
 TAKEOVER_NOTICE = ("Someone has logged in as your character from another connection, "
                    "so this connection is being closed.")
 MAX_QUEUED_LINES = 32
@@ -105,7 +107,9 @@ class Session:
 
     def command_words(self) -> list[str]:
         """The words of the commands this session's player may type (for completion)."""
-        return COMMANDS.completion_words()
+        if self.character is None:
+            return for_character(_NEWCOMER).completion_words()
+        return for_character(self.character).completion_words()
 
     def start(self) -> None:
         """Greet at the login screen (telnet), and start the login screen's timeout."""
@@ -188,10 +192,13 @@ class Session:
     def _run(self, line: str) -> Any:
         if self.character is None:
             return self.login.handle(line)
-        COMMANDS.dispatch(Context(self.game.world, self.character, self), line)
-        # A command that started slow work (a password hash) left it here to wait on.
+        commands = for_character(self.character)
+        result = commands.dispatch(Context(self.game.world, self.character, self, commands),
+                                   line)
+        # A command that started slow work (a password hash) left it here to wait on, or
+        # returned it.
         waiting, self._started = self._started, None
-        return waiting
+        return waiting if waiting is not None else result
 
     def _failed(self, failure: Failure) -> None:
         _, text = failure_notice(failure, self.via)

@@ -45,28 +45,36 @@ def help_(ctx: Context, args: str) -> None:
     Example: help give
     """
     topic = args.strip().lower()
+    # What this character may use (its granted sets), not every command there is.
+    commands = ctx.commands or COMMANDS
     if not topic:
         # Every line short enough for a 40-column window as it stands; the renderer
         # still wraps whatever grows past the player's width (summaries, topics).
         lines = ["Commands (help <command> for more):"]
-        for family, title in FAMILIES.items():
+        # A system's commands of a family of its own come after the game's families.
+        families = dict(FAMILIES)
+        for cmd in commands.commands.values():
+            families.setdefault(cmd.family, cmd.family.capitalize())
+        for family, title in families.items():
+            cmds = sorted((c for c in commands.commands.values()
+                           if c.family == family and c.name not in DIRECTIONS),
+                          key=lambda c: c.name)
+            if not cmds and family != "movement":
+                continue
             lines.append(f"{title}:")
             if family == "movement":
                 lines.append("  n s e w u d ne nw se sw")
                 lines.append("  or an exit's name (gate)")
-            cmds = sorted((c for c in COMMANDS.commands.values()
-                           if c.family == family and c.name not in DIRECTIONS),
-                          key=lambda c: c.name)
             lines.extend(f"  {cmd.index_line}" for cmd in cmds)
         lines.append("Topics: " + ", ".join(sorted(TOPICS)))
-        names = tuple(sorted(COMMANDS.commands)) + tuple(sorted(TOPICS))
+        names = tuple(sorted(commands.commands)) + tuple(sorted(TOPICS))
         ctx.send(HelpText("", "\n".join(lines), names))
         return
     if topic in TOPICS:
         ctx.send(HelpText(topic, TOPICS[topic]))
         return
     # Help may be asked by a prefix even of a command that must be typed in full (quit).
-    cmd = COMMANDS.lookup(topic) or COMMANDS.cut_short(topic)
+    cmd = commands.lookup(topic) or commands.cut_short(topic)
     if cmd is None:
         raise actions.Refusal(f"There is no help on '{topic[:30]}'. Type 'help' for the list "
                               "of commands.")

@@ -1,9 +1,18 @@
-"""The command table: registration, lookup by name/alias/prefix, and dispatch of one line.
+"""Command sets: registration, lookup by name/alias/prefix, and dispatch of one line.
 
-A command is a function ``(ctx, args) -> None`` whose docstring is its help text. The first
-docstring line is the usage summary shown in the help index. A command registered with
-``whole_word=True`` (``quit``) answers only to its full name and aliases, never to a prefix,
-so a stray ``q`` cannot do something that drastic; a prefix of it is told to type it in full.
+A command is a function ``(ctx, args)`` whose docstring is its help text. The first
+docstring line is the usage summary shown in the help index. It returns None, or a Deferred
+when it started slow work (a store read): the session takes no further input from that
+player until it fires, and a ``Refusal`` it fails with is said like any other. A command
+registered with ``whole_word=True`` (``quit``) answers only to its full name and aliases,
+never to a prefix, so a stray ``q`` cannot do something that drastic; a prefix of it is
+told to type it in full.
+
+Commands come in named sets (``CommandSet``) that are granted to characters: ``player``
+(``COMMANDS``) for everyone; builder and admin sets later. ``SETS`` holds every set by
+name; a system adds its commands to a set with ``SETS["player"].register`` (or makes a set
+of its own with ``command_set``). ``for_character`` gives the one table a character's
+granted sets make together, which dispatch, help and completion use.
 """
 
 from __future__ import annotations
@@ -12,7 +21,10 @@ import difflib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from mud.engine import actions
 from mud.engine.actions import Refusal
@@ -38,12 +50,14 @@ class Context:
     world: World
     actor: Character
     account: AccountHooks
+    # The commands this character may use (its granted sets together): help lists these.
+    commands: CommandTable | None = None
 
     def send(self, event: Event) -> None:
         self.actor.send(event)
 
 
-Handler = Callable[[Context, str], None]
+Handler = Callable[[Context, str], "Deferred[Any] | None"]
 
 
 @dataclass
@@ -83,9 +97,10 @@ class Command:
 
 
 class CommandTable:
-    """Commands by name and alias. One shared instance, ``COMMANDS``, holds the game's."""
+    """Commands by name and alias: a set of them, or several sets seen as one."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "") -> None:
+        self.name = name
         self.commands: dict[str, Command] = {}
         self.by_word: dict[str, Command] = {}
         # One-character prefixes that need no space: "'hello", ":waves".
@@ -95,16 +110,24 @@ class CommandTable:
                  whole_word: bool = False) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
             text = inspect.cleandoc(handler.__doc__ or "")
-            cmd = Command(name, handler, family, aliases, text, whole_word)
-            self.commands[name] = cmd
-            for word in (name, *aliases):
-                if word in self.by_word:
-                    raise ValueError(f"command word {word!r} registered twice")
-                self.by_word[word] = cmd
-                if len(word) == 1 and not word.isalnum():
-                    self.punctuation[word] = cmd
+            self.add(Command(name, handler, family, aliases, text, whole_word))
             return handler
         return decorate
+
+    def add(self, cmd: Command) -> None:
+        """Add one command; a word (name or alias) taken by another command is refused."""
+        for word in (cmd.name, *cmd.aliases):
+            known = self.by_word.get(word)
+            # The same command again (a system installed twice) is no clash.
+            if known is not None and (known.handler is not cmd.handler or
+                                      known.name != cmd.name):
+                raise ValueError(f"command word {word!r} registered twice")
+        self.commands[cmd.name] = cmd
+        for word in (cmd.name, *cmd.aliases):
+            self.by_word[word] = cmd
+            if len(word) == 1 and not word.isalnum():
+                self.punctuation[word] = cmd
+        _VIEWS.clear()
 
     def lookup(self, word: str) -> Command | None:
         """Exact name or alias, else a unique prefix of a command name (not of a
@@ -129,25 +152,35 @@ class CommandTable:
         word, _, rest = line.partition(" ")
         return word.lower(), rest.strip()
 
-    def dispatch(self, ctx: Context, line: str) -> None:
-        """Run one line of player input. Refusals become error events, never exceptions."""
+    def dispatch(self, ctx: Context, line: str) -> Deferred[Any] | None:
+        """Run one line of player input. Refusals become error events, never exceptions.
+        Returns the Deferred of a command that started slow work (None otherwise)."""
         if not line.strip():
-            return
+            return None
         word, args = self.split(line)
         ctx.world.touch(ctx.actor)
+        if ctx.commands is None:
+            ctx.commands = self
         try:
             cmd = self.by_word.get(word)
             if cmd is None and ctx.actor.room is not None and \
                     actions.find_exit(ctx.actor.room, word) is not None and not args:
                 actions.go(ctx.world, ctx.actor, word)
-                return
+                return None
             cmd = cmd or self.lookup(word)
             if cmd is None:
                 ctx.send(Error(self.unknown_message(word)))
-                return
-            cmd.handler(ctx, args)
+                return None
+            result = cmd.handler(ctx, args)
         except Refusal as refusal:
             ctx.send(Error(refusal.message))
+            return None
+        if isinstance(result, Deferred):
+            def refused(failure: Failure) -> None:
+                failure.trap(Refusal)
+                ctx.send(Error(failure.value.message))
+            return result.addErrback(refused)
+        return None
 
     def completion_words(self) -> list[str]:
         """The command words a client may offer to complete: every command's name and its
@@ -165,5 +198,43 @@ class CommandTable:
         return f"Unknown command '{shown}'.{hint} Type 'help' for a list of commands."
 
 
-COMMANDS = CommandTable()
+CommandSet = CommandTable
+
+# Every command set by name; a character is granted some of them (Character.command_sets).
+SETS: dict[str, CommandSet] = {}
+# The tables several sets make together, by their names (rebuilt when a set changes).
+_VIEWS: dict[tuple[str, ...], CommandTable] = {}
+
+
+def command_set(name: str) -> CommandSet:
+    """The set called ``name``, made empty the first time it is asked for."""
+    found = SETS.get(name)
+    if found is None:
+        found = SETS[name] = CommandSet(name)
+        _VIEWS.clear()
+    return found
+
+
+def for_character(character: Character) -> CommandTable:
+    """The commands ``character`` may use: its granted sets seen as one table (a set
+    granted later wins a word both have). Cached per combination of sets."""
+    names = character.command_sets
+    view = _VIEWS.get(names)
+    if view is None:
+        sets = [SETS[n] for n in names if n in SETS]
+        if len(sets) == 1:
+            view = sets[0]
+        else:
+            view = CommandTable("+".join(names))
+            for granted in sets:
+                for cmd in granted.commands.values():
+                    view.commands[cmd.name] = cmd
+                view.by_word.update(granted.by_word)
+                view.punctuation.update(granted.punctuation)
+        _VIEWS[names] = view
+    return view
+
+
+# Everyone's commands: what the game had before sets, and what systems add for players.
+COMMANDS = command_set("player")
 command = COMMANDS.register

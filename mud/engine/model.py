@@ -60,7 +60,7 @@ class ItemTemplate:
     """What every copy of an item shares: name, keywords, description, whether it is fixed,
     and how several are called (``plural``: given by the world, else worked out once here)."""
 
-    __slots__ = ("description", "fixed", "id", "keywords", "name", "plural")
+    __slots__ = ("description", "fixed", "id", "keywords", "name", "plural", "props")
 
     def __init__(self, template_id: str, name: str, keywords: tuple[str, ...],
                  description: str, fixed: bool = False, plural: str = "") -> None:
@@ -69,6 +69,8 @@ class ItemTemplate:
         self.description = description
         self.fixed = fixed
         self.plural = plural or pluralise(name)
+        # What systems attach from the world's YAML keys (a readable's ``text``), by key.
+        self.props: dict[str, Any] = {}
         # "get apples" after "You see three red apples here.": the plural forms of its
         # words are keywords too (only those: a builder's plural adds no other words).
         singular = set(keywords_from_name(name)) | set(keywords)
@@ -141,6 +143,7 @@ class Character:
     __slots__ = (
         "__weakref__",
         "colour",
+        "command_sets",
         "description",
         "inventory",
         "key",
@@ -163,6 +166,9 @@ class Character:
         self.colour = "auto"
         # How the player is connected ("telnet", "web"), for `who`.
         self.via = ""
+        # The command sets granted to the player (mud/commands/registry.py): everyone
+        # plays with "player"; builder and admin sets are granted on top later.
+        self.command_sets: tuple[str, ...] = ("player",)
         # Systems' saved state by declared name (mud/engine/state.py); filled at login.
         self.state: dict[str, Any] = {}
 

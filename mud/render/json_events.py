@@ -61,6 +61,16 @@ FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
 }
 
 
+def register(event_type: type[ev.Event], fields: Callable[[Any], dict[str, Any]]) -> None:
+    """A system's event on the web: ``fields(event)`` gives its JSON fields (the frame's
+    ``type`` is the event's ``kind``, and ``text`` its plain rendering, as for every event).
+    Documented for clients in docs/protocol.md."""
+    known = FIELDS.get(event_type)
+    if known is not None and known is not fields:
+        raise ValueError(f"{event_type.__name__} has JSON fields already")
+    FIELDS[event_type] = fields
+
+
 def frame(kind: str, **fields: Any) -> bytes:
     """A protocol frame that is not a game event (``login_ok``, ``error``, ``pong``...)."""
     return _encode({"type": kind, **fields}).encode("utf-8")

@@ -201,6 +201,16 @@ RENDERERS: dict[type, Callable[..., str]] = {
 }
 
 
+def register(event_type: type[ev.Event], renderer: Callable[..., str]) -> None:
+    """How a system's event reads as text: ``renderer(event, painter) -> str``. The painter
+    colours a role (``p("notice", text)``) and wraps prose (``p.wrap(text)``); what it
+    returns is fitted to the window and cached once per style like every other event."""
+    known = RENDERERS.get(event_type)
+    if known is not None and known is not renderer:
+        raise ValueError(f"{event_type.__name__} has a text renderer already")
+    RENDERERS[event_type] = renderer
+
+
 def render(event: ev.Event, style: TextStyle) -> str:
     """The text of one event in ``style``, without a trailing newline."""
     fn = RENDERERS.get(type(event))

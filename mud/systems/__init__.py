@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours",)
+SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables")
 
 _installed: set[str] = set()
 

@@ -128,6 +128,16 @@ MESSAGES: dict[type, Callable[[Any], list[tuple[str, Any]]]] = {
 }
 
 
+def register(event_type: type[ev.Event],
+             messages: Callable[[Any], list[tuple[str, Any]]]) -> None:
+    """The GMCP messages a system's event makes: ``messages(event)`` gives (package, data)
+    pairs; each goes only to clients that asked for its package."""
+    known = MESSAGES.get(event_type)
+    if known is not None and known is not messages:
+        raise ValueError(f"{event_type.__name__} has GMCP messages already")
+    MESSAGES[event_type] = messages
+
+
 def for_event(event: ev.Event) -> list[tuple[str, bytes]]:
     """The GMCP messages an event makes, as (package, wire bytes), built once per event."""
     if type(event) not in MESSAGES:
