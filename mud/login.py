@@ -7,13 +7,20 @@ Two ways in, both at the first prompt:
 Password prompts are ``Prompt(secret=True)`` so the protocol can hide what is typed.
 ``handle`` returns a Deferred while it waits on the store or on hashing; the session holds
 further input until it fires.
+
+This is the one login path for every transport: the WebSocket's ``login``, ``register``
+and ``resume`` frames call ``log_in``, ``create`` and ``resume`` below, as the telnet lines
+do, and only turn the outcome (a ``LoginRefused`` with the wire's error code) into frames.
+A connection that can be resumed (``resumable``, the web) gets the grant for its token:
+``grant`` holds the account's token generation and when the password was typed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from mud.accounts import Refused, display_name, password_problem, spelling_problem
@@ -28,6 +35,28 @@ NAME_PROMPT = "What name do you go by? "
 INSTRUCTIONS = ("Type your character's name to log in or to make a new one, or: "
                 "create <name> <password>, connect <name> <password>. 'quit' leaves.")
 MAX_FAILURES = 3
+BAD_CREDENTIALS = "That name and password do not match."
+BAD_TOKEN = "That session has ended or expired; please log in again."
+
+
+class LoginRefused(Exception):
+    """A login, new character or resume did not happen: ``code`` is the error code the
+    WebSocket sends (docs/protocol.md), ``message`` is for the player."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a resume token issued at this login carries: the account's token generation,
+    when its password was last typed, and whether this login was a resume."""
+
+    generation: int = 0
+    auth_time: float = 0.0
+    resumed: bool = False
 
 
 class LoginFlow:
@@ -38,6 +67,7 @@ class LoginFlow:
         self.name = ""
         self.password = ""
         self.failures = 0
+        self.grant = Grant()
 
     # -- output helpers -------------------------------------------------------------------------
 
@@ -147,46 +177,96 @@ class LoginFlow:
             return None
         return self._create(self.name, self.password)
 
-    # -- account operations ---------------------------------------------------------------------
+    # -- the login path every transport shares --------------------------------------------------
+
+    def log_in(self, name: str, password: str) -> Deferred[None]:
+        """Check ``name`` and ``password`` (throttled) and enter the game; fails with
+        LoginRefused (``bad_credentials`` or ``throttled``)."""
+        def checked(key: str | None) -> Deferred[None]:
+            if key is None:
+                raise LoginRefused("bad_credentials", BAD_CREDENTIALS)
+            return self._enter(key, self._password_typed(key))
+
+        def throttled(failure: Failure) -> None:
+            failure.trap(Throttled)
+            raise LoginRefused("throttled", failure.value.message)
+        return self.game.authenticate(self.session.peer, name, password) \
+            .addCallbacks(checked, throttled)
+
+    def create(self, name: str, password: str, welcome: bool = False) -> Deferred[None]:
+        """Make a new character and enter the game as it (after a welcome line, with
+        ``welcome``); fails with LoginRefused (the codes of accounts.Refused)."""
+        def created(key: str) -> Deferred[None]:
+            if welcome:
+                self.session.send(Message(f"Welcome to {self.game.world.name}, "
+                                          f"{display_name(name)}!"))
+            return self._enter(key, self._password_typed(key))
+
+        def refused(failure: Failure) -> None:
+            failure.trap(Refused)
+            raise LoginRefused(failure.value.code, failure.value.message)
+        return self.game.register(name, password, self.session.peer) \
+            .addCallbacks(created, refused)
+
+    def resume(self, token: str) -> Deferred[None]:
+        """Enter the game with a resume token instead of a password; fails with
+        LoginRefused(``bad_token``) for a token that is forged, expired or revoked."""
+        tokens = self.game.tokens
+        if tokens is None:
+            return fail(LoginRefused("bad_token", BAD_TOKEN))
+
+        def redeemed(claims: Any) -> Deferred[None]:
+            if claims is None:
+                raise LoginRefused("bad_token", BAD_TOKEN)
+            return self._enter(claims.key, succeed(Grant(claims.generation, claims.auth_time,
+                                                         resumed=True)))
+        return tokens.redeem(token).addCallback(redeemed)
+
+    def _password_typed(self, key: str) -> Deferred[Grant]:
+        """The grant of a password login (for a connection that can resume): now, and
+        the account's token generation as it is when the password checked out."""
+        tokens = self.game.tokens
+        if tokens is None or not getattr(self.session.connection, "resumable", False):
+            return succeed(Grant())
+        auth_time = tokens.clock()
+        return tokens.generation(key).addCallback(lambda generation: Grant(generation,
+                                                                            auth_time))
+
+    def _enter(self, key: str, grant: Deferred[Grant]) -> Deferred[None]:
+        self.state = "done"
+
+        def granted(grant: Grant) -> Deferred[None]:
+            self.grant = grant
+            return self.game.enter(self.session, key)
+        return grant.addCallback(granted)
+
+    # -- the telnet lines' account operations -----------------------------------------------------
 
     def _create(self, name: str, password: str) -> Deferred[Any]:
         self.state = "waiting"
 
-        def created(key: str) -> Deferred[Any]:
-            self.session.send(Message(f"Welcome to {self.game.world.name}, "
-                                      f"{display_name(name)}!"))
-            return self._enter(key)
-
         def refused(failure: Failure) -> None:
-            failure.trap(Refused)
+            failure.trap(LoginRefused)
             extra = " Log in with it, or choose another." if failure.value.code == "name_taken" \
                 else ""
             self.refuse(failure.value.message + extra)
-        return self.game.register(name, password, self.session.peer) \
-            .addCallbacks(created, refused)
+        return self.create(name, password, welcome=True).addErrback(refused)
 
     def _connect(self, name: str, password: str) -> Deferred[Any]:
         self.state = "waiting"
 
-        def checked(key: str | None) -> Deferred[Any] | None:
-            if key is None:
-                self.failures += 1
-                if self.failures >= MAX_FAILURES:
-                    self.session.close(Goodbye("Too many failed logins. Goodbye.", "login_failed"))
-                    return None
-                self.refuse("That name and password do not match. Check the spelling, or "
-                            "type a new name to create a character.")
-                return None
-            return self._enter(key)
-        def throttled(failure: Failure) -> None:
-            failure.trap(Throttled)
-            self.refuse(failure.value.message)
-        return self.game.authenticate(self.session.peer, name, password) \
-            .addCallbacks(checked, throttled)
-
-    def _enter(self, key: str) -> Deferred[Any]:
-        self.state = "done"
-        return self.game.enter(self.session, key)
+        def refused(failure: Failure) -> None:
+            failure.trap(LoginRefused)
+            if failure.value.code != "bad_credentials":
+                self.refuse(failure.value.message)
+                return
+            self.failures += 1
+            if self.failures >= MAX_FAILURES:
+                self.session.close(Goodbye("Too many failed logins. Goodbye.", "login_failed"))
+                return
+            self.refuse(BAD_CREDENTIALS + " Check the spelling, or type a new name to "
+                        "create a character.")
+        return self.log_in(name, password).addErrback(refused)
 
     def _on_waiting(self, line: str) -> None:
         """Input that arrives while a check is running is held by the session, not here."""

@@ -11,7 +11,9 @@ Bad input (not JSON, not an object, unknown type, wrong field types, a command b
 login) gets an ``error`` frame and the connection lives on. Oversized frames are refused
 by Autobahn (maxMessagePayloadSize). One Session per connection, as for telnet. The
 ``token`` is a JWT for ``resume`` (see tokens.py); handshakes from other sites' pages are
-refused (see origins.py).
+refused (see origins.py). ``login``, ``register`` and ``resume`` take the one login path
+every transport shares (mud/login.py's LoginFlow): this module only reads their fields and
+turns the outcome into ``login_ok`` or an ``error`` frame.
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from mud.accounts import Refused
 from mud.engine.events import Event, Prompt
-from mud.login_throttle import Throttled
+from mud.login import LoginRefused
 from mud.protocols import bounded_json
 from mud.protocols.addresses import peer_key
 from mud.protocols.buffered_websocket import (
@@ -71,6 +72,8 @@ def _text_field(message: dict[str, Any], key: str, limit: int = 1024) -> str:
 
 class GameWebSocket(BufferedWebSocket):
     via = "web"
+    # A login here gets a resume token: the login path reads the account's token generation.
+    resumable = True
     factory: GameWebSocketFactory
     session: Session | None = None
 
@@ -79,10 +82,6 @@ class GameWebSocket(BufferedWebSocket):
         # Where the connection comes from, as the per-address limits count it.
         self.peer = peer_key(str(getattr(self.transport.getPeer(), "host", "")))
         self.tokens = self.factory.game.tokens
-        # The token generation and password time of the login under way (see entered).
-        self._grant: tuple[int, float] = (0, 0.0)
-        # A `resume` (not a password login) is under way: greet the player as returning.
-        self._resuming = False
         self.game = self.factory.game
         self.session = Session(self.game, self)
         self.session.watch_idle()
@@ -118,9 +117,9 @@ class GameWebSocket(BufferedWebSocket):
         self.sendClose(code=1000)
 
     def entered(self, name: str) -> None:
-        generation, auth_time = self._grant
-        token = self.tokens.issue(name.lower(), generation, auth_time)
-        text = f"Welcome back, {name}." if self._resuming else \
+        grant = self.session.login.grant
+        token = self.tokens.issue(name.lower(), grant.generation, grant.auth_time)
+        text = f"Welcome back, {name}." if grant.resumed else \
             f"You are {name}. Welcome to {self.game.world.name}."
         self._send_raw(frame("login_ok", name=name, token=token,
                              commands=self.session.command_words(), text=text))
@@ -201,57 +200,28 @@ class GameWebSocket(BufferedWebSocket):
         name = _text_field(message, "name", 64)
         password = _text_field(message, "password", 1024)
         self._logging_in()
-
-        def checked(key: str | None) -> Deferred[None] | None:
-            if key is None:
-                self._send_raw(error_frame("bad_credentials",
-                                           "That name and password do not match."))
-                return None
-            return self._enter(key, auth_time=self.tokens.clock())
-
-        def throttled(failure: Failure) -> None:
-            failure.trap(Throttled)
-            self._send_raw(error_frame("throttled", failure.value.message))
-        self._check(self.game.authenticate(self.peer, name, password)
-                    .addCallbacks(checked, throttled))
+        self._check(self.session.login.log_in(name, password))
 
     def _on_register(self, message: dict[str, Any]) -> None:
         name = _text_field(message, "name", 64)
         password = _text_field(message, "password", 1024)
         self._logging_in()
-
-        def refused(failure: Failure) -> None:
-            failure.trap(Refused)
-            self._send_raw(error_frame(failure.value.code, failure.value.message))
-        self._check(self.game.register(name, password, self.peer)
-                    .addCallbacks(lambda key: self._enter(key, self.tokens.clock()), refused))
+        self._check(self.session.login.create(name, password))
 
     def _on_resume(self, message: dict[str, Any]) -> None:
         token = _text_field(message, "token", 1024)
         self._logging_in()
+        self._check(self.session.login.resume(token))
 
-        def redeemed(claims: Any) -> Deferred[None] | None:
-            if claims is None:
-                self._send_raw(error_frame("bad_token", "That session has ended or expired; "
-                                           "please log in again."))
-                return None
-            self._grant = (claims.generation, claims.auth_time)
-            self._resuming = True
-            return self.game.enter(self.session, claims.key)
-        self._check(self.tokens.redeem(token).addCallback(redeemed))
-
-    def _enter(self, key: str, auth_time: float) -> Deferred[None]:
-        """Enter the game as ``key`` after a password login at ``auth_time``."""
-        def granted(generation: int) -> Deferred[None]:
-            self._grant = (generation, auth_time)
-            self._resuming = False
-            return self.game.enter(self.session, key)
-        return self.tokens.generation(key).addCallback(granted)
-
-    def _check(self, d: Deferred[Any]) -> None:
+    def _check(self, d: Deferred[None]) -> None:
+        """Frames wait (``busy``) while a login check runs; a refusal or a failure is
+        answered with an ``error`` frame, the connection living on."""
         self._checking = True
 
         def failed(failure: Failure) -> None:
+            if failure.check(LoginRefused):
+                self._send_raw(error_frame(failure.value.code, failure.value.message))
+                return
             self._send_raw(error_frame(*failure_notice(failure, self.via)))
 
         def done(_: object) -> None:
