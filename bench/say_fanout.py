@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 from tests.support import WirePlayer, make_game
 
 # --mccp: every listener has MCCP2 on, so each one compresses its own stream.
 MCCP = "--mccp" in sys.argv[1:]
+# --respond: 50 NPCs carrying the `respond` behaviour stand in the room too, listening to
+# every say for their keywords (which this line does not hold: the cost of listening).
+RESPOND = "--respond" in sys.argv[1:]
 
 ROOM_SIZE = 50
 SAYS = 5000
@@ -31,10 +35,28 @@ class CountingTransport:
         self.bytes += sum(map(len, seq))
 
 
+def add_listening_npcs(world: Any, count: int = 50) -> None:
+    """``count`` NPCs with ``respond`` (three topics each) in the start room."""
+    from mud.engine.model import NPC
+    from mud.systems.behaviours import attach
+    from mud.systems.behaviours.talking import Respond
+
+    topics = ((("mine", "silver"), "It is closed."), (("woods", "forest"), "Stay on the path."),
+              (("room", "bed"), "Upstairs."))
+    for i in range(count):
+        npc = NPC(f"bench:listener{i}", f"Listener {i}", (f"listener{i}",), "A listener.")
+        npc.room = world.start
+        world.start.npcs.append(npc)
+        world.npcs.append(npc)
+        attach(world, npc, [(Respond, {"topics": topics, "default": None})])
+
+
 def main() -> None:
     game = make_game()
     # The per-connection command rate limit would drop most of a tight loop of says.
     game.command_rate, game.command_burst = 1e12, 10**12
+    if RESPOND:
+        add_listening_npcs(game.world)
     players = []
     for i in range(ROOM_SIZE):
         p = WirePlayer(game)
@@ -65,7 +87,8 @@ def main() -> None:
     heard = (ROOM_SIZE - 1) * (SAYS + 200)
     if sent < heard * (2 if MCCP else 40):
         raise SystemExit(f"only {sent} bytes went out for {heard} deliveries: says were lost")
-    print(f"room of {ROOM_SIZE}{' (MCCP2 on)' if MCCP else ''}: {SAYS} says in {elapsed:.3f}s")
+    extra = (" (MCCP2 on)" if MCCP else "") + (" (+50 NPCs with respond)" if RESPOND else "")
+    print(f"room of {ROOM_SIZE}{extra}: {SAYS} says in {elapsed:.3f}s")
     print(f"  {1 / per_say:,.0f} says/s  ({per_say * 1e6:.1f} us per say, "
           f"{per_recipient * 1e6:.2f} us per recipient)")
     print(f"  {sent / 1e6:.1f} MB {'compressed ' if MCCP else ''}to clients")

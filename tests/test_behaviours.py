@@ -229,3 +229,14 @@ def test_a_failing_behaviour_is_reported_and_the_others_still_act(ember, clock) 
     assert failures and set(failures) == {"npc village:peddler"}
     assert cat.room is not before or len({cat.room.id}) == 1
     assert ann.room.id == "village:market"
+
+
+def test_the_say_index_follows_a_listening_npc_that_moves(ember) -> None:
+    ann = join(ember, "Ann", "village:square")
+    marta = npc(ember, "village:innkeeper")
+    actions.say(ember, ann, "the mine")  # Marta is in the inn: no answer here
+    assert not [e for e in ann.link.take() if isinstance(e, Say) and e.speaker == "Marta Wren"]
+    actions.npc_go(ember, marta, ember.rooms["village:inn"].exits["east"])
+    actions.say(ember, ann, "the mine?")
+    replies = [e for e in ann.link.take() if isinstance(e, Say) and e.speaker == "Marta Wren"]
+    assert len(replies) == 1

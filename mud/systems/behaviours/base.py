@@ -79,6 +79,10 @@ class Behaviour:
     def on_say(self, speaker: Character, text: str) -> None:
         """A player said ``text`` in the owner's room."""
 
+    def listens_for(self) -> tuple[str, ...]:
+        """The first word of each keyword ``on_say`` reacts to (said in the room)."""
+        return ()
+
     def on_ask(self, asker: Character, topic: str) -> bool:
         """A player asked the owner about ``topic``; True if it answered."""
         return False

@@ -107,6 +107,10 @@ class Respond(Behaviour):
                 return reply
         return None
 
+    def listens_for(self) -> tuple[str, ...]:
+        return tuple({word.split()[0] for keywords, _ in self.options["topics"]
+                      for word in keywords})
+
     def on_say(self, speaker: Character, text: str) -> None:
         reply = self.reply_to(text)
         if reply is not None:
