@@ -52,6 +52,8 @@ def test_account_and_world_limits_match_the_code():
     assert f"| {world_loader.MAX_ERRORS} |" in row("errors reported by one start-up")
     assert f"{actions.MAX_SPEECH} characters" in row("speech")
     assert f"| {actions.MAX_DESCRIPTION} characters |" in row("a character's own description")
+    from mud.systems import readables
+    assert f"| {readables.MAX_TEXT} characters |" in row("the words on a readable thing")
 
 
 def test_name_registration_and_player_text_limits_match_the_code():
