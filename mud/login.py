@@ -235,7 +235,11 @@ class LoginFlow:
     def _enter(self, key: str, grant: Deferred[Grant]) -> Deferred[None]:
         self.state = "done"
 
-        def granted(grant: Grant) -> Deferred[None]:
+        def granted(grant: Grant) -> Deferred[None] | None:
+            if not self.session.connected:
+                # The player left while the check ran: nobody is here to take the body
+                # (which may be another connection's, or link-dead and waiting).
+                return None
             self.grant = grant
             return self.game.enter(self.session, key)
         return grant.addCallback(granted)
