@@ -1,9 +1,12 @@
-"""The running game: the world plus who is connected, logging in and out, and saving.
+"""The running game: the facade sessions, protocols and the service talk to.
 
-Sits between sessions and the engine. Owns the rules that involve I/O: entering the game
-loads a character from the store, leaving saves it, takeover hands a body to a new
-connection, autosave writes what changed. Saves are serialised (one in flight) and a failed
-save keeps its data for the next attempt.
+Sits between sessions and the engine, and holds the game's parts: ``auth`` (password
+logins, new characters and their limits: mud/auth.py), ``connections`` (who is connected
+or link-dead, takeovers, presence: mud/connections.py) and ``saves`` (the save queue:
+mud/saving.py, one write in flight, a failed save kept for the next attempt). Itself it
+only enters a character into the world (loaded from the newest record), autosaves, and
+shuts down: tell everyone, save everything, close every connection. New systems hang off
+the world's hooks and scheduler, not off Game.
 """
 
 from __future__ import annotations
