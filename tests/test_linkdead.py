@@ -121,3 +121,15 @@ def test_json_says_who_changed_status():
     body = json.loads(render_json(LinkChange("Cora", True)))
     assert body == {"type": "link", "name": "Cora", "linkdead": True,
                     "text": "Cora has lost the connection and stands very still."}
+
+
+def test_an_npc_walking_in_or_out_is_not_a_player_to_gmcp_or_json():
+    from mud.engine.events import Arrive, Depart
+    from mud.protocols.options.gmcp import for_event
+    from mud.render.json_events import render_json
+    assert for_event(Arrive("Ash", "arrives from the west", npc=True)) == []
+    assert for_event(Depart("Ash", "leaves west", npc=True)) == []
+    assert [p for p, _ in for_event(Arrive("Cora", "arrives from the west"))] == \
+        ["Room.AddPlayer"]
+    assert json.loads(render_json(Arrive("Ash", "arrives from the west", npc=True)))["npc"]
+    assert not json.loads(render_json(Depart("Cora", "leaves west")))["npc"]

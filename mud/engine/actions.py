@@ -193,12 +193,13 @@ def npc_go(world: World, npc: NPC, exit_: Exit) -> None:
         return
     leaving = f"leaves {exit_.name}" if exit_.name in directions.OPPOSITES else \
         f"leaves through the {exit_.name}"
-    world.tell_room(room, Depart(npc.name, leaving))
+    world.tell_room(room, Depart(npc.name, leaving, npc=True))
     world.hooks.emit(hooks.LEAVE, who=npc, room=room, to=exit_.target)
     room.npcs.remove(npc)
     npc.room = exit_.target
     exit_.target.npcs.append(npc)
-    world.tell_room(exit_.target, Arrive(npc.name, directions.arrival_phrase(exit_.name)))
+    world.tell_room(exit_.target, Arrive(npc.name, directions.arrival_phrase(exit_.name),
+                                          npc=True))
     world.hooks.emit(hooks.ENTER, who=npc, room=exit_.target, came_from=room)
 
 

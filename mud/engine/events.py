@@ -178,15 +178,17 @@ class Tell(Event):
 
 
 class Arrive(Event):
-    """Someone came into the room. ``phrase`` is how ("arrives from the south")."""
+    """Someone came into the room. ``phrase`` is how ("arrives from the south");
+    ``npc``: it was an NPC, not a player (clients list the two apart)."""
 
-    __slots__ = ("name", "phrase")
+    __slots__ = ("name", "npc", "phrase")
     kind = "arrive"
 
-    def __init__(self, name: str, phrase: str) -> None:
+    def __init__(self, name: str, phrase: str, npc: bool = False) -> None:
         super().__init__()
         self.name = name
         self.phrase = phrase
+        self.npc = npc
 
 
 class LinkChange(Event):
@@ -203,15 +205,17 @@ class LinkChange(Event):
 
 
 class Depart(Event):
-    """Someone left the room. ``phrase`` is how ("leaves north", "has left the game")."""
+    """Someone left the room. ``phrase`` is how ("leaves north", "has left the game");
+    ``npc``: it was an NPC, not a player (clients list the two apart)."""
 
-    __slots__ = ("name", "phrase")
+    __slots__ = ("name", "npc", "phrase")
     kind = "depart"
 
-    def __init__(self, name: str, phrase: str) -> None:
+    def __init__(self, name: str, phrase: str, npc: bool = False) -> None:
         super().__init__()
         self.name = name
         self.phrase = phrase
+        self.npc = npc
 
 
 class ItemAction(Event):

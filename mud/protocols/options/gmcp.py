@@ -117,8 +117,10 @@ def _channel(channel: str, talker: Callable[[Any], str]) -> Callable[[Any], list
 
 MESSAGES: dict[type, Callable[[Any], list[tuple[str, Any]]]] = {
     ev.RoomView: _room,
-    ev.Arrive: lambda e: [("Room.AddPlayer", {"name": e.name, "fullname": e.name})],
-    ev.Depart: lambda e: [("Room.RemovePlayer", e.name)],
+    # Room.Players lists players: an NPC walking in or out is not one.
+    ev.Arrive: lambda e: [] if e.npc else [("Room.AddPlayer", {"name": e.name,
+                                                               "fullname": e.name})],
+    ev.Depart: lambda e: [] if e.npc else [("Room.RemovePlayer", e.name)],
     # Adding a name already in the room's list replaces its entry: the status changes.
     ev.LinkChange: lambda e: [("Room.AddPlayer", {"name": e.name, "fullname": e.name,
                                                   "linkdead": e.linkdead})],

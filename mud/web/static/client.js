@@ -397,6 +397,7 @@
         // or lost or took back their link: the room's people change, and the Online list
         // soon after.
         onPeople(type, msg);
+        if (msg.npc === true) break;   // an NPC is not on the Online list
         clearTimeout(whoSoon);
         whoSoon = setTimeout(fetchWho, 250);
         break;
@@ -518,7 +519,8 @@
     people = list(msg.characters).map(label).filter(Boolean);
     linkdeadHere = new Set(list(msg.linkdead).map(label));
     showPeople();
-    fillList(el.roomNpcs, el.roomNpcsRow, msg.npcs);
+    npcsHere = list(msg.npcs).map(label).filter(Boolean);
+    fillList(el.roomNpcs, el.roomNpcsRow, npcsHere);
     // Identical things come once with a count: show how the group reads ("two red apples").
     fillList(el.roomItems, el.roomItemsRow,
              list(msg.items).map((item) => (item && typeof item.label === 'string' ? item.label : item)));
@@ -528,6 +530,8 @@
   // by `link` frames (someone's connection died, or they took their body back).
   let people = [];
   let linkdeadHere = new Set();
+  // The NPCs here: they wander in and out too (`npc: true` on arrive and depart).
+  let npcsHere = [];
 
   function showPeople() {
     fillList(el.roomCharacters, el.roomCharactersRow, people.map(
@@ -538,6 +542,16 @@
   function onPeople(type, msg) {
     const name = str(msg.name);
     if (!name || name === myName) return;
+    if (msg.npc === true) {
+      if (type === 'depart') {
+        const at = npcsHere.indexOf(name);   // one of two cats may leave
+        if (at >= 0) npcsHere.splice(at, 1);
+      } else if (type === 'arrive') {
+        npcsHere.push(name);
+      }
+      fillList(el.roomNpcs, el.roomNpcsRow, npcsHere);
+      return;
+    }
     if (type === 'depart') {
       people = people.filter((who) => who !== name);
       linkdeadHere.delete(name);
