@@ -54,6 +54,10 @@ def test_account_and_world_limits_match_the_code():
     assert f"| {actions.MAX_DESCRIPTION} characters |" in row("a character's own description")
     from mud.systems import readables
     assert f"| {readables.MAX_TEXT} characters |" in row("the words on a readable thing")
+    from mud.engine.activity import QUIET_GRACE
+    from mud.systems.behaviours.base import MIN_INTERVAL
+    assert f"| {MIN_INTERVAL:g} s at the least |" in row("a behaviour's interval")
+    assert f"sleep {QUIET_GRACE:g} s after" in row("an area with no player in it")
 
 
 def test_name_registration_and_player_text_limits_match_the_code():
