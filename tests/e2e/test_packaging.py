@@ -83,3 +83,15 @@ def test_a_plain_editable_install_gives_twistd_mud(tmp_path):
     where = subprocess.run([str(python), "-c", "import mud, sys; print(mud.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path, check=True).stdout
     assert where.strip() == str(source / "mud" / "__init__.py")
+
+
+def test_every_package_of_the_checkout_is_listed_for_the_wheel():
+    # setup.cfg names its packages one by one (see its comment on package_dir); a new game
+    # system package left off the list installs a server that cannot start.
+    import configparser
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    packages = {".".join(init.parent.relative_to(ROOT).parts)
+                for init in (ROOT / "mud").rglob("__init__.py")}
+    assert packages - listed == set()
