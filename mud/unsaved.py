@@ -72,7 +72,7 @@ def decode(data: bytes) -> tuple[Snapshot, str]:
     try:
         characters = [CharacterRecord(_text(c, "key"), _text(c, "name"), _text(c, "room"),
                                       _text(c, "description"), _text(c, "colour"),
-                                      _text(c, "state") if "state" in c else "{}")
+                                      _text(c, "state") if "state" in c else "")
                       for c in _list(body, "characters")]
         items = [(_text(i, "item"), _text(i, "kind"), _text(i, "place"))
                  for i in _list(body, "items")]
@@ -170,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"mud.unsaved: {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(f"Restored {len(snapshot.characters)} characters and {len(snapshot.items)} item "
-          f"places into {os.path.join(data_dir, 'mud.sqlite3')}; {args.file} can be deleted.")
+    print(f"Restored {len(snapshot.characters)} characters, {len(snapshot.items)} item "
+          f"places and {len(snapshot.world)} pieces of world state into "
+          f"{os.path.join(data_dir, 'mud.sqlite3')}; {args.file} can be deleted.")
     return 0
 
 

@@ -78,7 +78,7 @@ def test_the_restore_command_puts_the_records_into_the_store(tmp_path):
     assert command[:3] == [sys.executable, "-m", "mud.unsaved"]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert "Restored 1 characters and 2 item places" in done.stdout
+    assert "Restored 1 characters, 2 item places and 0 pieces of world state" in done.stdout
     with sqlite3.connect(data / "mud.sqlite3") as db:
         assert db.execute("SELECT room, description, colour FROM characters").fetchall() == [
             ("village:high_street", "tall", "off")]
@@ -96,3 +96,26 @@ def test_restoring_a_bad_file_or_into_no_store_says_why_without_a_traceback(tmp_
         done = subprocess.run([sys.executable, "-m", "mud.unsaved", str(path)],
                               capture_output=True, text=True, cwd=ROOT)
         assert done.returncode == 1 and why in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_file_from_before_saved_state_leaves_a_characters_state_alone(tmp_path):
+    # A version-1 file carries no state: restoring it must not wipe what was saved since.
+    data = tmp_path / "var"
+    Store(str(data)).prepare()
+    with sqlite3.connect(data / "mud.sqlite3") as db:
+        db.execute("INSERT INTO accounts (key, name, password, created) "
+                   "VALUES ('ann', 'Ann', 'x', 0)")
+        db.execute("INSERT INTO characters (key, room, state) "
+                   "VALUES ('ann', 'village:square', '{\"notes\":{\"v\":1,\"value\":[1]}}')")
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({
+        "format": "emberfall-unsaved", "version": 1, "items": [],
+        "characters": [{"key": "ann", "name": "Ann", "room": "village:inn",
+                        "description": "", "colour": "auto"}]}))
+    # As the admin runs it (it runs a reactor of its own: not in this process).
+    done = subprocess.run([sys.executable, "-m", "mud.unsaved", str(path), "--data", str(data)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(data / "mud.sqlite3") as db:
+        assert db.execute("SELECT room, state FROM characters").fetchall() == [
+            ("village:inn", '{"notes":{"v":1,"value":[1]}}')]

@@ -18,9 +18,15 @@ JSON data (dicts, lists, strings, numbers, true/false, null).
 
 Nothing saved is lost by a server that does not know it: a name no system declares (a
 system removed, or not installed on this server) is kept as it was and written back.
-A value that cannot be read (bad JSON, a failed migration, a version newer than the
-declaration) falls back to the default; the problem is returned for the caller to log,
-so a damaged row never stops a login. This module is stdlib-only (the engine's rule).
+A value that cannot be read (a failed migration, a version newer than the declaration:
+an older server started on newer saves) gives the system its default to work with, but
+the saved value is shelved beside it and written back unless the system changes the
+default, so rolling a server back and forth loses nothing. Whatever is wrong is returned
+for the caller to log, so a damaged row never stops a login.
+
+World state is restored at start-up after the world is built (the store is opened after
+the world loads): a system reads ``world.state[name]`` when it needs it rather than keeping
+the value it saw when it was attached. This module is stdlib-only (the engine's rule).
 """
 
 from __future__ import annotations
@@ -57,6 +63,9 @@ class Kept:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Under this key (no declared name can be empty) a state dict keeps the saved envelopes it
+# could not read: {name: (envelope, the default given instead, as JSON)}.
+SHELF = ""
 
 
 class StateRegistry:
@@ -108,8 +117,9 @@ class StateRegistry:
     def dump_character(self, state: dict[str, Any]) -> str:
         """A character's state as saved JSON (raises TypeError/ValueError for a value that
         is not JSON data: a system's bug, which the caller logs)."""
-        return _encode({name: self._envelope(self.character, name, value)
-                        for name, value in state.items()})
+        shelf = state.get(SHELF, {})
+        return _encode({name: self._envelope(self.character, name, value, shelf)
+                        for name, value in state.items() if name != SHELF})
 
     # -- the world ----------------------------------------------------------------------------
 
@@ -124,7 +134,7 @@ class StateRegistry:
             except ValueError as exc:
                 problems.append(f"world state {name!r} is not JSON ({exc}); using its default")
                 continue
-            state[name] = self._read(self.world, name, envelope, problems)
+            self._take(state, self.world, name, envelope, problems)
         for name, declaration in self.world.items():
             if name not in state:
                 state[name] = declaration.default()
@@ -132,7 +142,7 @@ class StateRegistry:
 
     def dump_world(self, state: dict[str, Any], name: str) -> str:
         """One world state row's value as saved JSON."""
-        return _encode(self._envelope(self.world, name, state[name]))
+        return _encode(self._envelope(self.world, name, state[name], state.get(SHELF, {})))
 
     # -- shared -------------------------------------------------------------------------------
 
@@ -149,12 +159,25 @@ class StateRegistry:
             if not isinstance(saved, dict):
                 problems.append("saved state is not a JSON object; using the defaults")
                 saved = {}
-        state = {name: self._read(table, name, envelope, problems)
-                 for name, envelope in saved.items()}
+        state: dict[str, Any] = {}
+        for name, envelope in saved.items():
+            if name != SHELF:
+                self._take(state, table, name, envelope, problems)
         for name, declaration in table.items():
             if name not in state:
                 state[name] = declaration.default()
         return state, problems
+
+    def _take(self, state: dict[str, Any], table: dict[str, Declaration], name: str,
+              envelope: Any, problems: list[str]) -> None:
+        """Read one saved value into ``state``; shelve the envelope if it is unreadable
+        for a reason a newer (or older) server would not share."""
+        before = len(problems)
+        value = self._read(table, name, envelope, problems)
+        state[name] = value
+        if len(problems) > before and isinstance(envelope, dict) and \
+                isinstance(envelope.get("v"), int) and "value" in envelope:
+            state.setdefault(SHELF, {})[name] = (envelope, _encode(value))
 
     @staticmethod
     def _read(table: dict[str, Declaration], name: str, envelope: Any,
@@ -186,9 +209,13 @@ class StateRegistry:
             return declaration.default()
 
     @staticmethod
-    def _envelope(table: dict[str, Declaration], name: str, value: Any) -> Any:
+    def _envelope(table: dict[str, Declaration], name: str, value: Any,
+                  shelf: dict[str, tuple[Any, str]]) -> Any:
         if isinstance(value, Kept):
             return value.envelope
+        shelved = shelf.get(name)
+        if shelved is not None and _encode(value) == shelved[1]:
+            return shelved[0]   # still the default given for an unreadable save: keep it
         declaration = table.get(name)
         return {"v": declaration.version if declaration is not None else 1, "value": value}
 

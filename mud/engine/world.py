@@ -35,7 +35,8 @@ class CharacterRecord:
     # The player's colour choice (`colour` command): auto, off, on, 256 or truecolor.
     colour: str = "auto"
     # Systems' declared state as saved JSON (mud/engine/state.py): text, so a record
-    # copied out for a worker thread shares nothing the game may change meanwhile.
+    # copied out for a worker thread shares nothing the game may change meanwhile; "" when
+    # not known (a fallback file from before schema 4), which a save leaves as it is.
     state: str = "{}"
 
 
@@ -196,7 +197,10 @@ class World:
     def restore_state(self, rows: Iterable[tuple[str, str]]) -> list[str]:
         """Take the world state saved in ``rows`` (name, JSON); returns the problems found
         (each falls back to the default)."""
-        self.state, problems = self.declared.load_world(rows)
+        restored, problems = self.declared.load_world(rows)
+        # In place: anything holding world.state (not a value in it) sees the saved state.
+        self.state.clear()
+        self.state.update(restored)
         return problems
 
     def find_online(self, name: str) -> Character | None:

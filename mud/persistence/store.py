@@ -267,8 +267,10 @@ class Store:
         world = list(snapshot.world)
 
         def write(txn: Any) -> None:
+            # An empty state is "not known" (a fallback file from before schema 4): the
+            # row keeps the state it has.
             txn.executemany("UPDATE characters SET room = ?, description = ?, colour = ?, "
-                            "state = ? WHERE key = ?", chars)
+                            "state = COALESCE(NULLIF(?, ''), state) WHERE key = ?", chars)
             txn.executemany("INSERT INTO item_places (item, kind, place) VALUES (?, ?, ?) "
                             "ON CONFLICT(item) DO UPDATE SET kind = excluded.kind, "
                             "place = excluded.place", items)
