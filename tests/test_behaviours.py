@@ -240,3 +240,32 @@ def test_the_say_index_follows_a_listening_npc_that_moves(ember) -> None:
     actions.say(ember, ann, "the mine?")
     replies = [e for e in ann.link.take() if isinstance(e, Say) and e.speaker == "Marta Wren"]
     assert len(replies) == 1
+
+
+def two_area_world(tmp_path, behaviours: str):
+    world = tmp_path / "w"
+    shutil.copytree(TINY, world)
+    (world / "home" / "npcs.yaml").write_text(CAT + behaviours)
+    return load_world(world, task.Clock())
+
+
+def test_an_npc_changing_area_takes_all_its_timers_with_it(tmp_path) -> None:
+    world = two_area_world(tmp_path, "    chatter: {interval: 50, jitter: 1, "
+                                     "lines: [\"emote purrs.\"]}\n")
+    clock = world.clock
+    cat = npc(world, "home:cat")
+    chatter = cat.behaviours[0]
+    ann = join(world, "Ann", "yard:garden")  # the yard is awake, the cottage asleep
+    clock.advance(10)
+    actions.npc_go(world, cat, world.rooms["home:kitchen"].exits["south"])
+    actions.npc_go(world, cat, world.rooms["home:hall"].exits["east"])
+    assert cat.room.id == "yard:garden"
+    assert chatter._timer.group == "yard" and world.scheduler.pending("home") == 0
+    ann.link.take()
+    clock.advance(47)  # it slept in the cottage: still 49-51 s to go
+    assert speech(ann.link.take()) == []
+    clock.advance(5)  # heard in the yard, where the cat is now
+    assert [e.text for e in speech(ann.link.take())] == ["purrs."]
+    # and back home, asleep again, with the time it had left
+    actions.npc_go(world, cat, world.rooms["yard:garden"].exits["west"])
+    assert chatter._timer.group == "home" and world.scheduler.pending() == 0

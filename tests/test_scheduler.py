@@ -132,3 +132,58 @@ def test_a_callback_may_cancel_its_own_every() -> None:
     clock.pump([1, 1, 1])
     assert seen == [1]
     assert clock.getDelayedCalls() == []
+
+
+def test_regroup_keeps_the_time_left_and_takes_the_new_groups_state_at_once() -> None:
+    clock, s, _ = make()
+    seen: list[float] = []
+    timer = s.every(10, lambda: seen.append(clock.seconds()), group="old", owner="npc cat")
+    s.suspend("asleep")
+    clock.advance(4)
+    s.regroup(timer, "awake")  # awake to awake: still due at 10
+    assert timer.group == "awake" and not s.has_timers("old")
+    clock.advance(6)
+    assert seen == [10]
+    clock.advance(3)
+    s.regroup(timer, "asleep")  # 7 s left, kept while it sleeps
+    assert s.pending() == 0 and timer.suspended
+    clock.advance(100)
+    assert seen == [10]
+    s.regroup(timer, "awake")  # back on the clock at once, with its 7 s
+    assert s.pending("awake") == 1
+    clock.advance(6.9)
+    assert seen == [10]
+    clock.advance(0.1)
+    assert seen == [10, 120]
+    s.resume("asleep")
+    assert s.pending() == 1
+
+
+def test_a_timer_regrouped_while_it_fires_reschedules_in_its_new_group() -> None:
+    clock, s, _ = make()
+    s.suspend("b")
+    seen: list[float] = []
+    timer = None
+
+    def move() -> None:
+        seen.append(clock.seconds())
+        s.regroup(timer, "b")
+
+    timer = s.every(5, move, group="a", owner="npc walker")
+    clock.advance(5)
+    assert seen == [5] and timer.group == "b" and s.pending() == 0
+    s.resume("b")
+    clock.advance(5)
+    assert seen == [5, 10]
+
+
+def test_owned_lists_an_owners_live_timers() -> None:
+    clock, s, _ = make()
+    a = s.every(5, lambda: None, group="x", owner="npc cat")
+    b = s.call_later(5, lambda: None, owner="npc cat")
+    s.every(5, lambda: None, group="x", owner="npc dog")
+    assert set(s.owned("npc cat")) == {a, b}
+    clock.advance(5)  # the one-off is done
+    assert s.owned("npc cat") == (a,)
+    a.cancel()
+    assert s.owned("npc cat") == ()

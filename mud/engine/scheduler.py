@@ -96,6 +96,8 @@ class Scheduler:
         self._groups: dict[Hashable, set[Timer]] = {}
         self._suspended: set[Hashable] = set()
         self._loose: set[Timer] = set()
+        # Owner id -> its live timers, so whatever moves an owner can move its timers too.
+        self._owned: dict[str, set[Timer]] = {}
 
     # -- making timers ------------------------------------------------------------------------
 
@@ -127,16 +129,29 @@ class Scheduler:
         return max(timer.interval * 0.1, timer.interval + spread)
 
     def _add(self, timer: Timer, delay: float) -> None:
+        if timer.owner:
+            self._owned.setdefault(timer.owner, set()).add(timer)
+        self._join(timer)
+        if timer.group is not None and timer.group in self._suspended:
+            timer._left = delay
+            return
+        timer._call = self.clock.callLater(delay, self._fire, timer)
+
+    def _join(self, timer: Timer) -> None:
         if timer.group is None:
             self._loose.add(timer)
         else:
             self._groups.setdefault(timer.group, set()).add(timer)
-            if timer.group in self._suspended:
-                timer._left = delay
-                return
-        timer._call = self.clock.callLater(delay, self._fire, timer)
 
     def _forget(self, timer: Timer) -> None:
+        owned = self._owned.get(timer.owner)
+        if owned is not None:
+            owned.discard(timer)
+            if not owned:
+                del self._owned[timer.owner]
+        self._leave(timer)
+
+    def _leave(self, timer: Timer) -> None:
         if timer.group is None:
             self._loose.discard(timer)
             return
@@ -166,6 +181,37 @@ class Scheduler:
                 timer._call = self.clock.callLater(self._wait(timer), self._fire, timer)
 
     # -- groups -------------------------------------------------------------------------------
+
+    def owned(self, owner: str) -> tuple[Timer, ...]:
+        """``owner``'s live timers (those made with ``owner=``)."""
+        return tuple(self._owned.get(owner, ()))
+
+    def regroup(self, timer: Timer, group: Hashable | None) -> None:
+        """Move ``timer`` into ``group`` keeping the time it has left; it sleeps at once if
+        ``group`` is suspended and is put on the clock at once if ``group`` is awake."""
+        if not timer.live or timer.group == group:
+            return
+        was_asleep = timer.group is not None and timer.group in self._suspended
+        left: float | None = None
+        call = timer._call
+        if call is not None and call.active():
+            now = self.clock.seconds()
+            left = max(0.0, getattr(call, "getTime", lambda: now)() - now)
+        elif was_asleep:
+            left = timer._left if timer._left is not None else 0.0
+        self._leave(timer)
+        timer.group = group
+        self._join(timer)
+        if left is None:
+            return  # firing right now: _fire puts it back on the clock in its new group
+        if group is not None and group in self._suspended:
+            if timer._call is not None:
+                timer._call.cancel()
+                timer._call = None
+            timer._left = left
+        elif timer._call is None:
+            timer._left = None
+            timer._call = self.clock.callLater(left, self._fire, timer)
 
     def cancel_group(self, group: Hashable) -> None:
         """Cancel every timer in ``group``."""
@@ -224,3 +270,4 @@ class Scheduler:
         for group in list(self._groups):
             self.cancel_group(group)
         self._suspended.clear()
+        self._owned.clear()

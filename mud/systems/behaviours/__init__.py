@@ -20,7 +20,14 @@ from mud.engine import hooks
 from mud.engine.model import NPC, Character, Room
 from mud.engine.world import World
 from mud.systems.behaviours import talking, wander
-from mud.systems.behaviours.base import BEHAVIOURS, Behaviour, Param, behaviour, check_entry
+from mud.systems.behaviours.base import (
+    BEHAVIOURS,
+    Behaviour,
+    Param,
+    behaviour,
+    check_entry,
+    owner_id,
+)
 
 __all__ = ["BEHAVIOURS", "Behaviour", "Param", "attach", "behaviour", "install", "talking",
            "wander"]
@@ -89,8 +96,18 @@ def _dispatch(world: World) -> None:
         if isinstance(who, NPC):
             listening.pop(room.id, None)
 
+    def changed_area(who: Any, room: Room, came_from: Room | None = None, **_: Any) -> None:
+        # Every timer the NPC owns (chatter, wander, any repeating behaviour) follows it into
+        # the new area's group with the time it had left, asleep or awake as that area is.
+        if isinstance(who, NPC) and came_from is not None and came_from.area != room.area:
+            scheduler = world.scheduler
+            for timer in scheduler.owned(owner_id(who)):
+                if timer.group == came_from.area:
+                    scheduler.regroup(timer, room.area)
+
     world.hooks.on(hooks.ENTER, entered)
     world.hooks.on(hooks.ENTER, moved)
+    world.hooks.on(hooks.ENTER, changed_area)
     world.hooks.on(hooks.LEAVE, moved)
     world.hooks.on(hooks.SAY, said)
 

@@ -50,6 +50,11 @@ class Param:
         self.required = required
 
 
+def owner_id(npc: NPC) -> str:
+    """The owner id an NPC's timers carry (in failure reports, and to move them with it)."""
+    return f"npc {npc.id}"
+
+
 class Behaviour:
     """One named behaviour attached to one entity (an NPC). Subclasses react through
     ``start`` (timers), ``on_enter``, ``on_say`` and ``on_ask``."""
@@ -65,7 +70,7 @@ class Behaviour:
 
     @property
     def owner_id(self) -> str:
-        return f"npc {self.owner.id}"
+        return owner_id(self.owner)
 
     def start(self) -> None:
         """Set the behaviour's timers going (in the owner's area's group)."""

@@ -34,9 +34,5 @@ class Wander(Repeating):
         if not ways:
             return
         way = ways[self.world.scheduler.rng.randrange(len(ways))]
-        area_before = room.area
+        # Into another area, all its timers follow it (the system's enter hook regroups them).
         actions.npc_go(self.world, self.owner, way)
-        if way.target.area != area_before:
-            # Its timer follows it into the new area's group (asleep if nobody is there).
-            self.stop()
-            super().start()
