@@ -269,3 +269,18 @@ def test_an_npc_changing_area_takes_all_its_timers_with_it(tmp_path) -> None:
     # and back home, asleep again, with the time it had left
     actions.npc_go(world, cat, world.rooms["yard:garden"].exits["west"])
     assert chatter._timer.group == "home" and world.scheduler.pending() == 0
+
+
+def test_jitter_zero_keeps_the_interval_exact_and_a_negative_one_is_refused(tmp_path) -> None:
+    world = two_area_world(tmp_path, "    chatter: {interval: 30, jitter: 0, "
+                                     "lines: [\"emote purrs.\"]}\n")
+    ann = join(world, "Ann", "home:kitchen")
+    world.clock.advance(29.9)
+    assert speech(ann.link.take()) == []
+    world.clock.advance(0.1)
+    assert len(speech(ann.link.take())) == 1
+    world.clock.advance(30)
+    assert len(speech(ann.link.take())) == 1
+    message = broken(tmp_path / "again", CAT + "    wander: {interval: 30, jitter: -1}\n")
+    assert ("npcs.yaml:5: npc \"home:cat\": behaviour 'wander': parameter 'jitter' must be "
+            "a number, 0 or more, not -1") in message

@@ -197,9 +197,10 @@ def _value(ctx: Context, where: str, param: Param, value: Any, line: int | None,
         if isinstance(value, bool) or not isinstance(value, int | float):
             ctx.error(f"{bad}, not {kind(value)} ({shown(value)})", line)
             return param.default
-        low = MIN_INTERVAL if param.kind == "seconds" else 0
-        if value < low:
-            ctx.error(f"{bad} (at least {low:g}), not {value}", line)
+        if param.kind == "seconds" and value < MIN_INTERVAL:
+            ctx.error(f"{bad} (at least {MIN_INTERVAL:g}), not {value}", line)
+        elif value < 0:
+            ctx.error(f"{bad}, not {value}", line)
         return float(value)
     if param.kind == "text":
         if not isinstance(value, str) or not value.strip():

@@ -44,8 +44,8 @@ class Repeating(Behaviour):
 
 @behaviour("chatter",
            interval=Param("seconds", "how often it speaks", required=True),
-           jitter=Param("seconds", "how much each wait may vary (default: a quarter of "
-                        "the interval)"),
+           jitter=Param("number", "how much each wait may vary (default: a quarter of "
+                        "the interval; 0: exact)"),
            lines=Param("lines", "what it says; a line starting 'emote ' is acted out",
                        required=True))
 class Chatter(Repeating):

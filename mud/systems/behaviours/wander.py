@@ -9,8 +9,8 @@ from mud.systems.behaviours.talking import Repeating
 
 @behaviour("wander",
            interval=Param("seconds", "how often it moves", required=True),
-           jitter=Param("seconds", "how much each wait may vary (default: a quarter of "
-                        "the interval)"),
+           jitter=Param("number", "how much each wait may vary (default: a quarter of "
+                        "the interval; 0: exact)"),
            rooms=Param("rooms", "the rooms it keeps to (default: its own area)"))
 class Wander(Repeating):
     """Every ``interval`` seconds, goes through a random open exit that leads to a room it
