@@ -281,7 +281,14 @@ class _Loader:
             with self.report.collecting():
                 checked = entry_ctx.check_keys(data, keys, label)
                 build(full, entry_ctx, checked)
+                seen: dict[str, str] = {}
                 for word, spec in world_keys.present(what, checked):
+                    if spec.key in seen:
+                        # Both spellings (behaviours: and behaviors:) would attach twice.
+                        entry_ctx.error(f"write one of {seen[spec.key]}: or {word}:, not "
+                                        "both (they are the same key)", checked.line_of(word))
+                        continue
+                    seen[spec.key] = word
                     self.extras.append((what, full, spec, checked[word], entry_ctx,
                                         checked.line_of(word)))
 

@@ -284,3 +284,10 @@ def test_jitter_zero_keeps_the_interval_exact_and_a_negative_one_is_refused(tmp_
     message = broken(tmp_path / "again", CAT + "    wander: {interval: 30, jitter: -1}\n")
     assert ("npcs.yaml:5: npc \"home:cat\": behaviour 'wander': parameter 'jitter' must be "
             "a number, 0 or more, not -1") in message
+
+
+def test_both_spellings_on_one_npc_are_a_world_error(tmp_path) -> None:
+    message = broken(tmp_path, CAT + "    chatter: {interval: 30, lines: [\"Mew.\"]}\n"
+                     "  behaviors:\n    chatter: {interval: 30, lines: [\"Mew.\"]}\n")
+    assert ("npcs.yaml:6: npc \"home:cat\": write one of behaviours: or behaviors:, not both"
+            in message)
