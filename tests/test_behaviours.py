@@ -291,3 +291,17 @@ def test_both_spellings_on_one_npc_are_a_world_error(tmp_path) -> None:
                      "  behaviors:\n    chatter: {interval: 30, lines: [\"Mew.\"]}\n")
     assert ("npcs.yaml:6: npc \"home:cat\": write one of behaviours: or behaviors:, not both"
             in message)
+
+
+def test_keywords_with_punctuation_match_what_players_say(tmp_path) -> None:
+    world = two_area_world(tmp_path, "    respond:\n      topics:\n"
+                                     "        \"What's up?, Mine!\": Not much.\n")
+    ann = join(world, "Ann", "home:kitchen")
+    for line in ("What's up", "what's up?", "The MINE."):
+        actions.say(world, ann, line)
+        assert [e.text for e in ann.link.take() if isinstance(e, Say) and not e.own] == \
+            ["Not much."], line
+    message = broken(tmp_path / "again", CAT + "    respond:\n      topics:\n"
+                     "        \"mine, ?!\": Not much.\n")
+    assert ("npcs.yaml:7: npc \"home:cat\": behaviour 'respond': parameter 'topics': topic "
+            "'mine, ?!': keyword '?!' has no letters or digits") in message

@@ -13,6 +13,7 @@ behaviour and the parameter, then attaches one instance per placed NPC and start
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -32,6 +33,15 @@ KIND_TEXT = {
     "rooms": "a list of room ids",
     "topics": "a mapping of keywords to replies",
 }
+_PUNCTUATION = re.compile(r"[^\w\s'-]+")
+
+
+def normalised(text: str) -> str:
+    """Lower-case words with punctuation gone, padded with spaces for whole-word search
+    (what players say and the keywords builders write both go through it, so they meet)."""
+    return " " + " ".join(_PUNCTUATION.sub(" ", text.lower()).split()) + " "
+
+
 # Far enough apart that a typo is not a timer storm (builders mean seconds, not ms).
 MIN_INTERVAL = 1.0
 
@@ -235,14 +245,18 @@ def _value(ctx: Context, where: str, param: Param, value: Any, line: int | None,
     topics = []
     for key, reply in value.items():
         at = _line(value, key) or line
-        words = tuple(w.strip().lower() for w in str(key).split(",") if w.strip())
+        written = [w.strip() for w in str(key).split(",") if w.strip()]
+        words = tuple(normalised(w).strip() for w in written)
         if not isinstance(key, str) or not words:
             ctx.error(f"{where}: topic {shown(key)} must be keywords, e.g. \"mine, shaft\"",
                       at)
+        elif not all(words):
+            empty = next(w for w, n in zip(written, words, strict=True) if not n)
+            ctx.error(f"{where}: topic {shown(key)}: keyword {shown(empty)} has no letters "
+                      "or digits, so nothing said could match it", at)
         elif not isinstance(reply, str) or not reply.strip():
             ctx.error(f"{where}: the reply to {shown(key)} must be text, not {kind(reply)}",
                       at)
         else:
-            topics.append((tuple(" ".join(w.split()) for w in words),
-                           " ".join(reply.split())))
+            topics.append((words, " ".join(reply.split())))
     return tuple(topics)

@@ -3,19 +3,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mud.engine.model import NPC, Character, Room
 from mud.engine.scheduler import Timer
-from mud.systems.behaviours.base import Behaviour, Param, behaviour
+from mud.systems.behaviours.base import Behaviour, Param, behaviour, normalised
 
-_WORD = re.compile(r"[^\w\s'-]+")
-
-
-def normalised(text: str) -> str:
-    """Lower-case words with punctuation gone, padded with spaces for whole-word search."""
-    return " " + " ".join(_WORD.sub(" ", text.lower()).split()) + " "
+__all__ = ["Chatter", "Greet", "Repeating", "Respond", "normalised"]
 
 
 class Repeating(Behaviour):
