@@ -6,13 +6,16 @@ room: looked up by the room's id, so a happening costs only its own room's handl
 scan of every NPC). Handlers are called as ``handler(**fields)``:
 
 =========  ============================================================================
-``enter``  who (Character or NPC), room, came_from (Room or None: logging in)
-``leave``  who, room, to (Room or None: logging out)
+``enter``  who (Character or NPC), room, came_from (Room: walking in through an exit)
+``leave``  who, room, to (Room: walking out through an exit)
 ``say``    speaker (Character or NPC), room, text
 ``give``   giver, item, receiver (Character or NPC), room
 ``login``  who, room (a character came into the game)
 ``logout`` who, room (a character left the game)
 =========  ============================================================================
+
+Logging in and out fire only ``login`` and ``logout``, never ``enter`` or ``leave``: a
+handler that cares about both (an area's player count) subscribes to both.
 
 A handler that raises is reported with the entity's id (the subscriber's ``owner``, else
 the id of whoever caused the happening) and the others still run.
@@ -75,11 +78,6 @@ class Hooks:
             else:
                 table.pop(key, None)
         return off
-
-    def wants(self, name: str, room: Any = None) -> bool:
-        """Whether anyone listens for ``name`` (in ``room``): lets hot paths skip emitting."""
-        return name in self._everywhere or (
-            room is not None and (name, room.id) in self._rooms)
 
     def emit(self, name: str, **fields: Any) -> None:
         """Tell ``name``'s subscribers, those for everywhere first, then the room's."""
