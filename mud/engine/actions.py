@@ -169,16 +169,7 @@ def go(world: World, actor: Character, word: str) -> None:
     exit_ = find_exit(room, word)
     if exit_ is None:
         raise Refusal(f"You cannot go '{word}' from here. Type 'exits' to see the ways out.")
-    leaving = f"leaves {exit_.name}" if exit_.name in directions.OPPOSITES else \
-        f"leaves through the {exit_.name}"
-    world.tell_room(room, Depart(actor.name, leaving), exclude=actor)
-    world.hooks.emit(hooks.LEAVE, who=actor, room=room, to=exit_.target)
-    world.move(actor, exit_.target)
-    world.tell_room(exit_.target, Arrive(actor.name, directions.arrival_phrase(exit_.name)),
-                    exclude=actor)
-    look(world, actor)
-    # After the look, so whatever greets the newcomer is read after the room.
-    world.hooks.emit(hooks.ENTER, who=actor, room=exit_.target, came_from=room)
+    _walk(world, actor, room, exit_)
 
 
 def passable(exit_: Exit) -> bool:
@@ -191,16 +182,32 @@ def npc_go(world: World, npc: NPC, exit_: Exit) -> None:
     room = npc.room
     if room is None:
         return
+    _walk(world, npc, room, exit_)
+
+
+def _walk(world: World, who: Character | NPC, room: Room, exit_: Exit) -> None:
+    """Take a player or an NPC from ``room`` through ``exit_``: the room sees it leave, the
+    hooks hear leave then enter, the new room sees it arrive (a player also sees the room)."""
+    is_npc = isinstance(who, NPC)
+    # A player is told of its own move by the room it sees, not by depart/arrive lines.
+    exclude = None if is_npc else who
+    target = exit_.target
     leaving = f"leaves {exit_.name}" if exit_.name in directions.OPPOSITES else \
         f"leaves through the {exit_.name}"
-    world.tell_room(room, Depart(npc.name, leaving, npc=True))
-    world.hooks.emit(hooks.LEAVE, who=npc, room=room, to=exit_.target)
-    room.npcs.remove(npc)
-    npc.room = exit_.target
-    exit_.target.npcs.append(npc)
-    world.tell_room(exit_.target, Arrive(npc.name, directions.arrival_phrase(exit_.name),
-                                          npc=True))
-    world.hooks.emit(hooks.ENTER, who=npc, room=exit_.target, came_from=room)
+    world.tell_room(room, Depart(who.name, leaving, npc=is_npc), exclude=exclude)
+    world.hooks.emit(hooks.LEAVE, who=who, room=room, to=target)
+    if is_npc:
+        room.npcs.remove(who)
+        who.room = target
+        target.npcs.append(who)
+    else:
+        world.move(who, target)
+    world.tell_room(target, Arrive(who.name, directions.arrival_phrase(exit_.name),
+                                   npc=is_npc), exclude=exclude)
+    if not is_npc:
+        look(world, who)
+    # After the look, so whatever greets the newcomer is read after the room.
+    world.hooks.emit(hooks.ENTER, who=who, room=target, came_from=room)
 
 
 def announce_arrival(world: World, actor: Character, phrase: str = "has entered the game") -> None:
