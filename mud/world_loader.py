@@ -171,6 +171,9 @@ class _Loader:
                 world.npcs.append(npc)
                 self._attach(world, "npc", ref, npc)
             self._attach(world, "room", room.id, room)
+        for room in self.rooms.values():
+            for exit_ in room.exits.values():
+                self._attach(world, "exit", f"{room.id} {exit_.name}", (room, exit_))
         return world
 
     # -- keys systems add ---------------------------------------------------------------
@@ -390,14 +393,19 @@ class _Loader:
                 ctx.error(f'exit "{canonical}" is given twice', line)
                 continue
             description = ""
+            extra: list[tuple[world_keys.KeySpec, Any, int | None, Context]] = []
             what = f'exit "{canonical}" target'
             if isinstance(spec, dict):
                 ectx = ctx.at(f'{ctx.entry}: exit "{canonical}"', line)
                 with self.report.collecting():
-                    spec = ectx.check_keys(spec, EXIT_KEYS, "an exit")
+                    spec = ectx.check_keys(spec, {**EXIT_KEYS, **world_keys.allowed("exit")},
+                                           "an exit")
                     description = ectx.text(spec, "description").strip()
                 if "to" not in spec:
                     continue
+                # Keys systems add to exits (door:), checked and attached as the others.
+                extra = [(s, spec[w], spec.line_of(w) if isinstance(spec, Map) else line, ectx)
+                         for w, s in world_keys.present("exit", spec)]
                 line = spec.line_of("to") if isinstance(spec, Map) else line
                 spec = spec["to"]
             target_id = self._full_id(ctx, room.area, spec, what, line)
@@ -410,6 +418,8 @@ class _Loader:
                     ctx.error(f'exit "{canonical}" leads to {why}', line)
                 continue
             room.exits[canonical] = Exit(canonical, target, description)
+            for key_spec, value, at, ectx in extra:
+                self.extras.append(("exit", f"{room.id} {canonical}", key_spec, value, ectx, at))
 
     def _place(self, room: Room, ctx: Context, item_refs: list[Any],
                npc_refs: list[Any]) -> None:

@@ -66,7 +66,9 @@ def room_view(world: World, actor: Character) -> RoomView:
                     tuple(n.name for n in room.npcs), group_items(room.items),
                     room.num, room.environment, world.area_names.get(room.area, room.area),
                     tuple(room.exits[x].target.num for x in exits),
-                    linkdead=tuple(c.name for c in people if c.link is NOBODY))
+                    linkdead=tuple(c.name for c in people if c.link is NOBODY),
+                    doors={x: (d.name, bool(d.closed), bool(d.locked)) for x in exits
+                           if (d := room.exits[x].door) is not None})
 
 
 def look(world: World, actor: Character) -> None:
@@ -138,6 +140,9 @@ def describe(world: World, actor: Character, text: str) -> None:
 
 def _examine_exit(actor: Character, exit_: Exit) -> None:
     text = exit_.description or f"The way {exit_.name} leads to {exit_.target.name}."
+    if exit_.closed:
+        # A closed door stops the eye: its description is of the way beyond.
+        text = f"The {exit_.door.name} is closed. Type 'open {exit_.name}' to open it."
     actor.send(Examine("exit", exit_.name, text))
 
 
@@ -169,6 +174,8 @@ def go(world: World, actor: Character, word: str) -> None:
     exit_ = find_exit(room, word)
     if exit_ is None:
         raise Refusal(f"You cannot go '{word}' from here. Type 'exits' to see the ways out.")
+    if not passable(exit_):
+        raise Refusal(f"The {exit_.door.name} is closed. Type 'open {exit_.name}' to open it.")
     _walk(world, actor, room, exit_)
 
 

@@ -90,19 +90,22 @@ class RoomView(Event):
 
     ``num`` is the room's stable number and ``exit_nums`` the numbers of the rooms the
     exits lead to, in the order of ``exits`` (for clients' mappers). ``characters`` are
-    names only; ``linkdead`` names those of them whose connection died (their bodies wait)."""
+    names only; ``linkdead`` names those of them whose connection died (their bodies wait).
+    ``doors`` maps an exit with a door to (door name, closed, locked)."""
 
-    __slots__ = ("area", "area_name", "characters", "description", "environment", "exit_nums",
-                 "exits", "id", "items", "linkdead", "name", "npcs", "num")
+    __slots__ = ("area", "area_name", "characters", "description", "doors", "environment",
+                 "exit_nums", "exits", "id", "items", "linkdead", "name", "npcs", "num")
     kind = "room"
 
     def __init__(self, room_id: str, area: str, name: str, description: str,
                  exits: tuple[str, ...], characters: tuple[str, ...], npcs: tuple[str, ...],
                  items: tuple[ItemGroup | str, ...], num: int = 0, environment: str = "",
                  area_name: str = "", exit_nums: tuple[int, ...] = (),
-                 linkdead: tuple[str, ...] = ()) -> None:
+                 linkdead: tuple[str, ...] = (),
+                 doors: dict[str, tuple[str, bool, bool]] | None = None) -> None:
         super().__init__()
         self.id = room_id
+        self.doors = doors or {}
         self.area = area
         self.name = name
         self.description = description

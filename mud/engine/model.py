@@ -22,12 +22,20 @@ class Listener(Protocol):
 class Exit:
     """A way out of a room: a direction (``north``) or a named exit (``gate``)."""
 
-    __slots__ = ("description", "name", "target")
+    __slots__ = ("description", "door", "name", "target")
 
     def __init__(self, name: str, target: Room, description: str = "") -> None:
         self.name = name
         self.target = target
         self.description = description
+        # A door a system hangs in this exit (anything with name, closed and locked; the
+        # doors system's Door). Both sides of one door hold the same object.
+        self.door: Any = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether a closed door stands in the way (movement and sight stop here)."""
+        return self.door is not None and bool(self.door.closed)
 
 
 class Room:

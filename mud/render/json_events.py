@@ -32,7 +32,9 @@ def _room(e: ev.RoomView) -> dict[str, Any]:
             "description": e.description, "exits": list(e.exits),
             "exit_nums": dict(zip(e.exits, e.exit_nums, strict=False)),
             "characters": list(e.characters), "linkdead": list(e.linkdead),
-            "npcs": list(e.npcs), "items": _items(e.items)}
+            "npcs": list(e.npcs), "items": _items(e.items),
+            "doors": {x: {"name": n, "closed": c, "locked": lk}
+                      for x, (n, c, lk) in e.doors.items()}}
 
 
 def who_players(e: ev.WhoList) -> list[dict[str, Any]]:

@@ -90,9 +90,13 @@ def _room(e: ev.RoomView, p: _Painter) -> str:
     lines = [p("room", e.name), p.wrap(e.description)]
     if p.plain:
         # Screen readers: words, not bracketed abbreviations.
-        lines.append(p.wrap(f"Exits: {_join(e.exits)}." if e.exits else "No exits."))
+        words = [f"{x} (door closed)" if e.doors.get(x, ("", False))[1] else x
+                 for x in e.exits]
+        lines.append(p.wrap(f"Exits: {_join(words)}." if e.exits else "No exits."))
     elif e.exits:
-        shown = " ".join(SHORT.get(x, x) for x in e.exits)
+        # A closed door marks its exit: "[Exits: e (closed) up]".
+        shown = " ".join(SHORT.get(x, x) + (" (closed)" if e.doors.get(x, ("", False))[1]
+                                            else "") for x in e.exits)
         lines.append(p("exits", f"[Exits: {shown}]"))
     else:
         lines.append(p("exits", "[Exits: none]"))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib
 
-SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables")
+SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables",
+                            "mud.systems.doors")
 
 _installed: set[str] = set()
 

@@ -103,7 +103,11 @@ def _room(e: ev.RoomView) -> list[tuple[str, Any]]:
                        "environment": e.environment,
                        # Mappers read short directions (n, ne, u); named exits stay as named.
                        "exits": {SHORT.get(x, x): n
-                                 for x, n in zip(e.exits, e.exit_nums, strict=False)}}),
+                                 for x, n in zip(e.exits, e.exit_nums, strict=False)},
+                       # Beside exits, so mappers reading exits as {dir: num} keep working;
+                       # 1 open door, 2 closed, 3 locked (Mudlet's setDoor values).
+                       "doors": {SHORT.get(x, x): 3 if lk else 2 if c else 1
+                                 for x, (_, c, lk) in e.doors.items()}}),
         # The name stays the bare name (scripts match on it); the status is a field of its own.
         ("Room.Players", [{"name": n, "fullname": n, "linkdead": n in dead}
                           for n in e.characters]),
