@@ -497,6 +497,8 @@
     el.roomDescription.textContent = str(msg.description);
 
     const frag = document.createDocumentFragment();
+    // Exit name -> {name, closed, locked} for exits with a door (untrusted: checked here).
+    const doors = msg.doors && typeof msg.doors === 'object' ? msg.doors : {};
     for (const exit of list(msg.exits)) {
       const name = label(exit);
       if (!name) continue;
@@ -505,6 +507,16 @@
       button.className = 'exit';
       button.setAttribute('data-exit', name);
       button.textContent = name;
+      const door = Object.prototype.hasOwnProperty.call(doors, name) ? doors[name] : null;
+      if (door && typeof door === 'object' && door.closed === true) {
+        // A closed door keeps its button (clicking says it is closed) but shows a marker,
+        // and screen readers hear "north (closed door)".
+        const locked = door.locked === true;
+        button.classList.add('closed');
+        button.textContent = name + (locked ? ' \u{1F512}' : ' \u{1F6AA}');
+        button.setAttribute('aria-label', name + (locked ? ' (locked door)' : ' (closed door)'));
+        button.title = str(door.name) + (locked ? ' (locked)' : ' (closed)');
+      }
       frag.appendChild(button);
     }
     if (!frag.firstChild) {
