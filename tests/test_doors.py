@@ -7,9 +7,12 @@ import json
 from twisted.internet.task import Clock
 
 from mud.engine.actions import passable, room_view
+from mud.engine.model import Character
+from mud.protocols.options import gmcp
 from mud.render.json_events import render_json
+from mud.render.text import TextStyle, render
 from mud.world_loader import load_world
-from tests.support import WirePlayer, make_game
+from tests.support import Probe, WirePlayer, make_game
 from tests.test_world_loader import ROOMS, build, error
 
 
@@ -107,3 +110,104 @@ def test_both_sides_are_one_door_in_a_small_world(tmp_path, monkeypatch):
     north = world.rooms["village:square"].exits["north"]
     assert north.closed and north.door.name == "oak door"
     assert world.rooms["village:hall"].exits["south"].door is north.door
+
+
+CAT_THROUGH_A_DOOR = """\
+cat:
+  name: Mouser
+  description: A cat.
+  behaviours:
+    wander: {interval: 10}
+"""
+
+
+def test_a_wandering_npc_stays_behind_a_closed_door_and_goes_once_open(tmp_path, monkeypatch):
+    rooms = ROOMS.replace("    north: hall\n", "    north:\n      to: hall\n"
+                          "      door: {name: oak door, closed: true}\n", 1)
+    rooms = rooms.replace("  description: A square.\n", "  description: A square.\n"
+                          "  npcs: [cat]\n", 1)
+    root = build(tmp_path, monkeypatch, village__rooms=rooms, village__npcs=CAT_THROUGH_A_DOOR)
+    clock = Clock()
+    world = load_world(root, clock)
+    cat = world.npcs[0]
+    ann = Character("Ann", world.rooms["village:square"])
+    ann.link = Probe()
+    world.enter(ann)
+    for _ in range(30):
+        clock.advance(10)
+        assert cat.room is world.rooms["village:square"]
+    world.rooms["village:square"].exits["north"].door.set(False, False)
+    places = set()
+    for _ in range(30):
+        clock.advance(10)
+        places.add(cat.room.id)
+    assert places == {"village:square", "village:hall"}
+
+
+def test_gmcp_room_info_carries_doors_with_mudlet_values():
+    game, _ann, _bob = two_in_inn()
+    ann_char = game.world.find_online("Ann")
+    info = dict(gmcp.for_event(room_view(game.world, ann_char)))["Room.Info"]
+    data = json.loads(info.split(b" ", 1)[1][:-2])  # after "Room.Info ", before IAC SE
+    assert data["doors"] == {"trapdoor": 2}
+    assert set(data["exits"]) == {"e", "u", "trapdoor"}
+    game.world.move(ann_char, game.world.rooms["mine:entrance"])
+    info = dict(gmcp.for_event(room_view(game.world, ann_char)))["Room.Info"]
+    assert json.loads(info.split(b" ", 1)[1][:-2])["doors"] == {"n": 3}
+
+
+def test_text_marks_closed_doors_and_wraps_and_says_it_plainly():
+    game, _ann, _bob = two_in_inn()
+    view = room_view(game.world, game.world.find_online("Ann"))
+    narrow = render(view, TextStyle(colour=False, width=20))
+    assert "[Exits: e u\ntrapdoor (closed)]" in narrow
+    assert all(len(line) <= 20 for line in narrow.splitlines()
+               if "Exits" in line or "trapdoor" in line)
+    spoken = render(view, TextStyle(colour=0, width=80, screen_reader=True))
+    assert "Exits: east, up and trapdoor (door closed)." in spoken
+
+
+def test_both_sides_declaring_a_door_are_one_door_the_first_read_wins(tmp_path, monkeypatch):
+    rooms = ROOMS.replace("    north: hall\n", "    north:\n      to: hall\n"
+                          "      door: {name: oak door, closed: true}\n", 1)
+    rooms = rooms.replace("    south: square\n", "    south:\n      to: square\n"
+                          "      door: {name: pine door}\n", 1)
+    root = build(tmp_path, monkeypatch, village__rooms=rooms)
+    world = load_world(root, Clock())
+    north = world.rooms["village:square"].exits["north"]
+    south = world.rooms["village:hall"].exits["south"]
+    assert north.door is south.door
+    assert (north.door.name, south.closed) == ("oak door", True)
+
+
+def test_unlock_without_a_keyhole_and_lock_an_open_door_are_refused_with_a_way_out():
+    game, ann, _bob = two_in_inn()
+    assert "is not locked. Type 'open trapdoor'" in ann.type("unlock trapdoor")
+    assert "has no lock" in ann.type("lock trapdoor")
+    ann.type("open trapdoor")
+    assert "already open" in ann.type("open trapdoor")
+    gate = game.world.rooms["mine:entrance"].exits["north"].door
+    gate.set(False, False)
+    game.world.move(game.world.find_online("Ann"), game.world.rooms["mine:entrance"])
+    key = next(i for i in game.world.rooms["village:cellar"].items
+               if i.template.id == "village:key")
+    game.world.transfer(key, game.world.find_online("Ann"))
+    assert "is open. Type 'close north' first." in ann.type("lock gate")
+    assert "open <door|direction>" in ann.type("help open")
+
+
+def test_door_states_are_declared_world_state():
+    game = make_game()
+    assert "doors" in game.world.declared.world
+    door = game.world.rooms["village:inn"].exits["trapdoor"].door
+    door.set(False, False)
+    assert "doors" in game.world._dirty_state
+
+
+def test_reset_puts_a_door_back_as_declared():
+    game = make_game()
+    gate = game.world.rooms["mine:entrance"].exits["north"].door
+    assert gate.reset() is False
+    gate.set(False, False)
+    assert gate.reset() is True
+    assert (gate.closed, gate.locked) == (True, True)

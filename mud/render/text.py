@@ -97,7 +97,8 @@ def _room(e: ev.RoomView, p: _Painter) -> str:
         # A closed door marks its exit: "[Exits: e (closed) up]".
         shown = " ".join(SHORT.get(x, x) + (" (closed)" if e.doors.get(x, ("", False))[1]
                                             else "") for x in e.exits)
-        lines.append(p("exits", f"[Exits: {shown}]"))
+        # Door marks make the line longer: it wraps at the width like prose.
+        lines.append(p("exits", p.wrap(f"[Exits: {shown}]")))
     else:
         lines.append(p("exits", "[Exits: none]"))
     for npc in e.npcs:

@@ -79,6 +79,13 @@ class Door:
         doors[self.id] = {"closed": closed, "locked": locked}
         self.world.changed_state(STATE_NAME)
 
+    def reset(self) -> bool:
+        """Back to the state the YAML declares (for an area's reset); True if it changed."""
+        if (self.closed, self.locked) == (self.spec.closed, self.spec.locked):
+            return False
+        self.set(self.spec.closed, self.spec.locked)
+        return True
+
 
 class DoorAction(Event):
     """Someone opened, closed, locked or unlocked a door (``own``: the actor's copy)."""
