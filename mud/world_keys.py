@@ -1,4 +1,4 @@
-"""YAML keys that game systems add to world entries (rooms, items, NPCs).
+"""YAML keys that game systems add to world entries (areas, rooms, items, NPCs).
 
 A system registers a key once, at install time::
 
@@ -9,9 +9,11 @@ The loader then accepts the key on those kinds of entry, calls ``check(ctx, valu
 lookup)`` once every room is read (``ctx`` is the entry's ``world_schema.Context``: errors
 go through it and name file:line and the entry; ``lookup`` resolves room references), and,
 once the world is built and the load has no errors, ``attach(world, entity, checked)`` for
-each room, each placed NPC and each placed item carrying it. Keys on an exit's long form
-(kind ``"exit"``: the doors system's ``door:``) are attached with the pair ``(room, exit)``
-as the entity, after the rooms. A new key needs no edit to the loader.
+each room, each placed NPC and each placed item carrying it, then for each area whose
+area.yaml carries it (the entity is then the area's id, every room already built and
+stocked). Keys on an exit's long form (kind ``"exit"``: the doors system's ``door:``) are
+attached with the pair ``(room, exit)`` as the entity, after rooms and before areas. A new
+key needs no edit to the loader.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from mud.engine.model import Room
 from mud.engine.world import World
 from mud.world_schema import Context
 
-KINDS = ("room", "item", "npc", "exit")
+KINDS = ("room", "item", "npc", "area", "exit")
 
 
 class Lookup(Protocol):

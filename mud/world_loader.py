@@ -174,6 +174,9 @@ class _Loader:
         for room in self.rooms.values():
             for exit_ in room.exits.values():
                 self._attach(world, "exit", f"{room.id} {exit_.name}", (room, exit_))
+        # Areas last: what an area's key attaches may look at its rooms as built.
+        for area in self.areas:
+            self._attach(world, "area", area, area)
         return world
 
     # -- keys systems add ---------------------------------------------------------------
@@ -236,7 +239,11 @@ class _Loader:
         area_env = ""
         with self.report.collecting():
             area_meta = area_ctx.check_keys(read_yaml(folder / "area.yaml", self.real_root),
-                                            AREA_KEYS, "area.yaml")
+                                            {**AREA_KEYS, **world_keys.allowed("area")},
+                                            "area.yaml")
+            for word, spec in world_keys.present("area", area_meta):
+                self.extras.append(("area", area, spec, area_meta[word], area_ctx,
+                                    area_meta.line_of(word)))
             area_env = area_ctx.word(area_meta, "environment")
             self.area_names[area] = area_ctx.text(area_meta, "name").strip()
             area_ctx.text(area_meta, "description")

@@ -108,6 +108,9 @@ class World:
         self.templates = templates or {}
         self.npcs = list(npcs)
         self.items: dict[str, Item] = {}
+        # Systems that make items after start (resets) give each a stable id and a maker
+        # here that rebuilds it from that id, so a save of its place finds it again.
+        self.item_makers: list[Callable[[str], Item | None]] = []
         # Logged-in characters by lower-case name.
         self.online: dict[str, Character] = {}
         # Items carried by characters who are not logged in, by character key.
@@ -132,7 +135,7 @@ class World:
 
     def restore_item(self, item_id: str, kind: str, place: str) -> bool:
         """Put an item where a save says it was. Returns False if the save no longer fits."""
-        item = self.items.get(item_id)
+        item = self.items.get(item_id) or self._remake(item_id)
         if item is None:
             return False
         if kind == "room":
@@ -148,6 +151,14 @@ class World:
             self.stored.setdefault(place, []).append(item)
             return True
         return False
+
+    def _remake(self, item_id: str) -> Item | None:
+        for make in self.item_makers:
+            item = make(item_id)
+            if item is not None:
+                self.items[item.id] = item
+                return item
+        return None
 
     # -- characters -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 
 SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables",
-                            "mud.systems.doors")
+                            "mud.systems.doors", "mud.systems.resets")
 
 _installed: set[str] = set()
 
