@@ -37,6 +37,9 @@ class Lookup(Protocol):
     def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
         """The room ``ref`` names (a local id is in ``area``), or None with an error."""
 
+    def item(self, ctx: Context, ref: Any, line: int | None, what: str) -> str | None:
+        """The full id of the item ``ref`` names, or None with an error."""
+
 
 Check = Callable[[Context, Any, "int | None", Lookup], Any]
 Attach = Callable[[World, Any, Any], None]

@@ -479,3 +479,13 @@ class _Lookup:
             if why is not None:
                 ctx.error(f"{what} is {why}", line)
         return found
+
+    def item(self, ctx: Context, ref: Any, line: int | None, what: str) -> str | None:
+        """The full id of the item template ``ref`` names, or None with an error."""
+        full = self.loader._full_id(ctx, self.area, ref, what, line)
+        if full is None or full in self.loader.templates:
+            return full
+        why = self.loader._unknown("item", full)
+        if why is not None:
+            ctx.error(f"{what} is {why}", line)
+        return None

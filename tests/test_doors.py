@@ -211,3 +211,13 @@ def test_reset_puts_a_door_back_as_declared():
     gate.set(False, False)
     assert gate.reset() is True
     assert (gate.closed, gate.locked) == (True, True)
+
+
+def test_a_door_key_that_names_no_item_is_an_error_with_file_and_line(tmp_path, monkeypatch):
+    rooms = ROOMS.replace("    north: hall\n", "    north:\n      to: hall\n"
+                          "      door: {closed: true, locked: true, key: aple}\n", 1)
+    root = build(tmp_path, monkeypatch, village__rooms=rooms)
+    text = error(root)
+    assert ('rooms.yaml:7: room "village:square": exit "north": door \'key\' is unknown '
+            'item "village:aple": did you mean "village:apple"?') in text
+    assert "needs a key" not in text

@@ -245,14 +245,11 @@ def check_door(ctx: Where, value: Any, line: int | None, lookup: Any) -> DoorSpe
         flags[flag] = got
     key = value.get("key")
     if key is not None:
-        if not isinstance(key, str) or not key.strip():
-            here.error(f"door 'key' must be an item id (key: village:key), not {shown(key)}")
-            key = None
-        else:
-            key = key.strip() if ":" in key else f"{lookup.area}:{key.strip()}"
+        # An unknown item is an error, with a "did you mean" (nobody could ever unlock it).
+        key = lookup.item(here, key, line, "door 'key'")
     if flags["locked"] and not flags["closed"]:
         here.error("a door cannot start locked and open: add closed: true")
-    if flags["locked"] and key is None:
+    if flags["locked"] and "key" not in value:
         here.error("a locked door needs a key (key: village:key), or nobody can open it")
     return DoorSpec(name.strip().lower(), flags["closed"], flags["locked"], key)
 
