@@ -54,6 +54,9 @@ def test_account_and_world_limits_match_the_code():
     assert f"| {actions.MAX_DESCRIPTION} characters |" in row("a character's own description")
     from mud.systems import readables
     assert f"| {readables.MAX_TEXT} characters |" in row("the words on a readable thing")
+    from mud.systems import resets
+    assert f"{resets.MIN_EVERY:g} s to {resets.MAX_EVERY:g} s" in row("an area's `reset:")
+    assert f"up to {resets.MAX_MESSAGE} characters" in row("an area's `reset:")
     from mud.engine.activity import QUIET_GRACE
     from mud.systems.behaviours.base import MIN_INTERVAL
     assert f"| {MIN_INTERVAL:g} s at the least |" in row("a behaviour's interval")
