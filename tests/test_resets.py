@@ -173,3 +173,32 @@ def test_reset_in_area_yaml_is_checked_with_file_and_line(tmp_path, monkeypatch)
         said = error(root)
         assert "w/village/area.yaml:3: area 'village': " in said, said
         assert wanted in said, said
+
+
+def test_other_systems_join_a_reset_and_a_failing_one_stops_nothing():
+    clock = Clock()
+    game, ann, market = at_market(clock)
+    resets = resets_of(game.world)
+    seen, failures = [], []
+    game.world.scheduler.report = lambda owner, what, exc: failures.append((owner, what))
+
+    def broken(area, rooms):
+        raise RuntimeError("boom")
+    resets.listeners.extend([broken, lambda area, rooms: seen.append((area, len(rooms)))])
+    ann.type("get apple")
+    clock.advance(601)
+    assert len(apples(market)) == 3
+    village = [r for r in game.world.rooms.values() if r.area == "village"]
+    assert seen == [("village", len(village))]
+    assert failures == [("resets village", "reset listener")]
+
+
+def test_a_shortened_period_or_a_clock_set_back_does_not_put_a_reset_off():
+    clock = Clock()
+    game, ann, market = at_market(clock)
+    ann.type("get apple")
+    # A save from a server whose village reset once a day.
+    game.world.state[STATE_NAME]["due"]["village"] = 86_400
+    resets_of(game.world).wake("village")
+    clock.advance(601)
+    assert len(apples(market)) == 3

@@ -19,7 +19,9 @@ gone), so there is nothing to put back.
 - an item maker: a respawned item's id is ``<room>/<template>~<serial>``, from which it is
   rebuilt at start-up when a save says where it is (in a player's hands, say);
 - the ``restock`` event (text and JSON), told to players in a room that was restocked, when
-  the area has a ``message``.
+  the area has a ``message``;
+- ``resets_of(world).listeners``: other systems' parts of an area's reset (a door that
+  closes again, a chest refilled), called with the area and its rooms after each reset.
 
 Timing: each area has one timer on the world scheduler in the area's group, so a quiet
 area's timer sleeps with it. The scheduler keeps a sleeping timer's time left, not the
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from mud.engine import hooks
@@ -89,6 +92,9 @@ class Resets:
     def __init__(self, world: World) -> None:
         self.world = world
         self.plans: dict[str, Plan] = {}
+        # Other systems' parts of a reset (doors closing again, containers refilled):
+        # fn(area id, the area's rooms), called after the items are back.
+        self.listeners: list[Callable[[str, list[Room]], None]] = []
         # Rooms by area, made once at load so each area's plan needs no walk of the world.
         self.rooms: dict[str, list[Room]] = {}
         for room in world.rooms.values():
@@ -108,8 +114,17 @@ class Resets:
         return value
 
     def due(self, area: str) -> float | None:
+        """When ``area`` next resets (clock seconds), None if it never has. Never later
+        than one period from now: a period shortened in area.yaml, or a clock set back,
+        does not put a reset off for the old, longer wait."""
         when = self.state["due"].get(area)
-        return float(when) if isinstance(when, int | float) else None
+        if isinstance(when, bool) or not isinstance(when, int | float):
+            return None
+        latest = self.world.clock.seconds() + self.plans[area].every
+        if when > latest:
+            self._set_due(area, latest)  # kept, so the next look does not slide it on
+            return latest
+        return float(when)
 
     def _set_due(self, area: str, when: float) -> None:
         self.state["due"][area] = when
@@ -181,6 +196,12 @@ class Resets:
                 self.world.tell_room(room, Restock(plan.message))
             made += back
         self._set_due(area, self.world.clock.seconds() + plan.every)
+        rooms = self.rooms.get(area, [])
+        for listener in self.listeners:
+            try:
+                listener(area, rooms)
+            except Exception as exc:  # one system's part must not stop the others'
+                self.world.scheduler.report(f"resets {area}", "reset listener", exc)
         return made
 
     def _new_item(self, room: Room, template_id: str) -> Item:
