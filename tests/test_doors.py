@@ -221,3 +221,25 @@ def test_a_door_key_that_names_no_item_is_an_error_with_file_and_line(tmp_path, 
     assert ('rooms.yaml:7: room "village:square": exit "north": door \'key\' is unknown '
             'item "village:aple": did you mean "village:apple"?') in text
     assert "needs a key" not in text
+
+
+def test_the_village_reset_shuts_the_trapdoor_again_seen_on_both_sides():
+    clock = Clock()
+    game = make_game(clock=clock)
+    ann, bob = WirePlayer(game), WirePlayer(game)
+    ann.create("Ann")
+    bob.create("Bob")
+    ann.type("w")
+    ann.type("open trapdoor")
+    bob.type("w")
+    bob.type("trapdoor")
+    ann.read(), bob.read()
+    clock.advance(601)  # the village resets every 600 s
+    assert "The trapdoor swings shut." in ann.read()
+    assert "The trapdoor swings shut." in bob.read()
+    assert game.world.rooms["village:cellar"].exits["trapdoor"].closed
+    # The mine has no reset: its gate stays as players leave it.
+    gate = game.world.rooms["mine:entrance"].exits["north"].door
+    gate.set(False, False)
+    clock.advance(601)
+    assert not gate.closed

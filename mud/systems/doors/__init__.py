@@ -10,7 +10,9 @@
 - the ``door`` event (who did what to which door), with text and JSON renderings, seen by
   everyone in both rooms;
 - world state ``doors``: each door's state, by door id, saved through the save queue so a
-  door opened stays open across restarts.
+  door opened stays open across restarts;
+- a part in each area's reset (mud/systems/resets): the doors declared in the area's rooms
+  go back to their YAML state, seen on both sides ("The trapdoor swings shut.").
 
 The engine knows only ``Exit.door`` (anything with name, closed and locked): a closed door
 stops ``go``, wandering NPCs (``actions.passable``) and ``look <direction>``.
@@ -18,6 +20,8 @@ stops ``go``, wandering NPCs (``actions.passable``) and ``look <direction>``.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +92,8 @@ class Door:
 
 
 class DoorAction(Event):
-    """Someone opened, closed, locked or unlocked a door (``own``: the actor's copy)."""
+    """Someone opened, closed, locked or unlocked a door (``own``: the actor's copy). No
+    ``actor``: the world did it (an area's reset putting the door back)."""
 
     __slots__ = ("actor", "door", "own", "verb")
     kind = "door"
@@ -254,10 +259,42 @@ def check_door(ctx: Where, value: Any, line: int | None, lookup: Any) -> DoorSpe
     return DoorSpec(name.strip().lower(), flags["closed"], flags["locked"], key)
 
 
+# Worlds whose area resets put their doors back (one listener per world).
+_WATCHED: weakref.WeakSet[World] = weakref.WeakSet()
+
+
+def reset_doors(world: World, area: str, rooms: list[Room]) -> int:
+    """An area's reset puts the doors declared in its rooms back as the YAML has them;
+    both sides see each one that moves. Returns how many moved."""
+    moved = 0
+    for room in rooms:
+        for exit_ in room.exits.values():
+            door = exit_.door
+            # A door belongs to the area of the room that declares it (its first room).
+            if door is None or door.rooms[0] is not room or not door.reset():
+                continue
+            moved += 1
+            verb = "lock" if door.locked else "close" if door.closed else "open"
+            seen = DoorAction("", verb, door.name)
+            for side in door.rooms:
+                world.tell_room(side, seen)
+    return moved
+
+
+def _join_resets(world: World) -> None:
+    if world in _WATCHED:
+        return
+    _WATCHED.add(world)
+    from mud.systems.resets import resets_of
+
+    resets_of(world).listeners.append(functools.partial(reset_doors, world))
+
+
 def attach_door(world: World, where: tuple[Room, Exit], spec: DoorSpec | None) -> None:
     room, exit_ = where
     if spec is None:
         return
+    _join_resets(world)
     if exit_.door is not None:
         # The other side declared this door too and was attached first: one door, its
         # declaration wins (worlds/README.md says so).
@@ -281,7 +318,13 @@ def attach_door(world: World, where: tuple[Room, Exit], spec: DoorSpec | None) -
 _PAST = {"open": "opens", "close": "closes", "lock": "locks", "unlock": "unlocks"}
 
 
+_BY_ITSELF = {"open": "swings open", "close": "swings shut", "lock": "swings shut and locks",
+              "unlock": "unlocks"}
+
+
 def _door_text(e: DoorAction, p: Any) -> str:
+    if not e.actor:
+        return p("notice", f"The {e.door} {_BY_ITSELF[e.verb]}.")
     who = "You" if e.own else e.actor
     verb = e.verb if e.own else _PAST[e.verb]
     return p("notice", f"{who} {verb} the {e.door}.")
