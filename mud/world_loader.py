@@ -15,7 +15,6 @@ from a file, escaped and cut short, never the file's text around it.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable
@@ -29,6 +28,8 @@ from mud.engine import directions
 from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, Exit, Item, ItemTemplate, Room
 from mud.engine.world import Clock, World
+from mud.world_refs import ID_RE, ID_RULE, Lookup, full_id, unknown
+from mud.world_refs import refs as id_refs
 from mud.world_schema import Context, Report, kind
 from mud.world_yaml import Map, WorldError, display, read_yaml, shown
 
@@ -40,9 +41,7 @@ MAX_FILE_BYTES, MAX_SHOWN = world_yaml.MAX_FILE_BYTES, world_yaml.MAX_SHOWN
 log = Logger()
 
 # Matched with fullmatch: "$" alone would let a trailing newline through.
-ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 EXIT_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
-ID_RULE = "lowercase letters, digits, _ and -"
 
 # The keys of each kind of entry, True when required. A key's type is checked where the
 # loader reads it (Context.text, .word, .word_list, .flag), so a new key is one line here
@@ -184,7 +183,7 @@ class _Loader:
     def _check_extras(self) -> None:
         for what, full, spec, value, ctx, line in self.extras:
             with self.report.collecting():
-                checked = spec.check(ctx, value, line, _Lookup(self, full.partition(":")[0]))
+                checked = spec.check(ctx, value, line, Lookup(self, full.partition(":")[0]))
                 self.checked.setdefault((what, full), []).append((spec, checked))
 
     def _attach(self, world: World, what: str, full: str, entity: Any) -> None:
@@ -266,8 +265,8 @@ class _Loader:
                         rctx.text(data, "description").strip(),
                         rctx.word(data, "environment", area_env))
             self.rooms[rid] = made
-            items = self._refs(rctx, data, "items", area, "item")
-            npcs = self._refs(rctx, data, "npcs", area, "npc")
+            items = id_refs(rctx, data, "items", area, "item")
+            npcs = id_refs(rctx, data, "npcs", area, "npc")
             self.pending.append((made, rctx, data, items, npcs))
 
         self._each(area, "item", "an item", ITEM_KEYS, item)
@@ -323,60 +322,6 @@ class _Loader:
                       "it: add keywords: [word, word]", data.line_of("name"))
         return kws
 
-    # -- references ---------------------------------------------------------------------
-
-    def _full_id(self, ctx: Context, area: str, ref: Any, what: str,
-                 line: int | None) -> str | None:
-        """``ref`` as area:id (a local id is in ``area``), or None with an error recorded."""
-        if not isinstance(ref, str) or not ref.strip():
-            quote = f" ({ref}): put it in quotes, '{ref}'" if isinstance(ref, int | float) \
-                else ""
-            ctx.error(f"{what} must be an id such as village:square, not {kind(ref)}{quote}",
-                      line)
-            return None
-        ref = ref.strip()
-        ref_area, colon, local = ref.partition(":")
-        if not colon:
-            ref_area, local = area, ref
-        if not ID_RE.fullmatch(ref_area) or not ID_RE.fullmatch(local):
-            ctx.error(f"{what} {shown(ref)} is not a valid id ({ID_RULE}, optionally "
-                      "area:id)", line)
-            return None
-        return f"{ref_area}:{local}"
-
-    def _refs(self, ctx: Context, data: Map, key: str, area: str,
-              what: str) -> list[tuple[str, int | None]]:
-        found = []
-        for word, line in ctx.words_at(data, key):
-            full = self._full_id(ctx, area, word, what, line)
-            if full is not None:
-                found.append((full, line))
-        return found
-
-    def _unknown(self, what: str, ref: str) -> str | None:
-        """Why ``ref`` names no known ``what`` (``unknown room "x": why``), or None when
-        that is reported already (its entry or its file is broken)."""
-        ref_area = ref.partition(":")[0]
-        if ref in self.declared[what] or (ref_area, what) in self.unreadable or \
-                (ref_area, "*") in self.unreadable:
-            return None
-        folder = self.root / ref_area
-        if ref_area in self.unlisted:
-            return (f'{what} "{ref}": area {ref_area!r} exists on disk ({display(folder)}) '
-                    "but is not listed in world.yaml's areas:; add it there")
-        if ref_area not in self.areas:
-            if folder.is_dir():
-                return (f'unknown {what} "{ref}": folder {display(folder)} has no area.yaml, '
-                        f"so there is no area {ref_area!r}")
-            return f'unknown {what} "{ref}": there is no area {ref_area!r}'
-        # Suggest by the local part: every id of the area shares "area:".
-        local = ref.partition(":")[2]
-        close = difflib.get_close_matches(local, [k.partition(":")[2]
-                                                  for k in self.declared[what]
-                                                  if k.startswith(f"{ref_area}:")], n=1)
-        return f'unknown {what} "{ref}"' + \
-            (f': did you mean "{ref_area}:{close[0]}"?' if close else "")
-
     def _link_exits(self, room: Room, ctx: Context, data: Map) -> None:
         if "exits" not in data:
             return
@@ -415,12 +360,12 @@ class _Loader:
                          for w, s in world_keys.present("exit", spec)]
                 line = spec.line_of("to") if isinstance(spec, Map) else line
                 spec = spec["to"]
-            target_id = self._full_id(ctx, room.area, spec, what, line)
+            target_id = full_id(ctx, room.area, spec, what, line)
             if target_id is None:
                 continue
             target = self.rooms.get(target_id)
             if target is None:
-                why = self._unknown("room", target_id)
+                why = unknown(self, "room", target_id)
                 if why is not None:
                     ctx.error(f'exit "{canonical}" leads to {why}', line)
                 continue
@@ -436,7 +381,7 @@ class _Loader:
             for ref, line in list(refs):
                 if ref not in known:
                     refs.remove((ref, line))
-                    why = self._unknown(what, ref)
+                    why = unknown(self, what, ref)
                     if why is not None:
                         ctx.error(f"places {why}", line)
 
@@ -456,36 +401,7 @@ class _Loader:
             hint = f" (start: {matches[0]}?)" if matches else ""
             ctx.error(f"start room {shown(start)} must be written as area:id{hint}", line)
             return None
-        why = self._unknown("room", start)
+        why = unknown(self, "room", start)
         if why is not None and self.areas:
             ctx.error(f"'start' leads to {why}", line)
-        return None
-
-
-class _Lookup:
-    """Room references for a system's key check (mud/world_keys.py)."""
-
-    def __init__(self, loader: _Loader, area: str) -> None:
-        self.loader = loader
-        self.area = area
-
-    def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
-        full = self.loader._full_id(ctx, self.area, ref, what, line)
-        if full is None:
-            return None
-        found = self.loader.rooms.get(full)
-        if found is None:
-            why = self.loader._unknown("room", full)
-            if why is not None:
-                ctx.error(f"{what} is {why}", line)
-        return found
-
-    def item(self, ctx: Context, ref: Any, line: int | None, what: str) -> str | None:
-        """The full id of the item template ``ref`` names, or None with an error."""
-        full = self.loader._full_id(ctx, self.area, ref, what, line)
-        if full is None or full in self.loader.templates:
-            return full
-        why = self.loader._unknown("item", full)
-        if why is not None:
-            ctx.error(f"{what} is {why}", line)
         return None
