@@ -123,3 +123,32 @@ def kill_9(server: Server, data: Path) -> None:
     assert server.finish() == -signal.SIGKILL
     with sqlite3.connect(data / "mud.sqlite3") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def telnet_server(tmp: Path, servers: list[Server], *extra: str,
+                  data: Path | None = None) -> Server:
+    """A real twistd serving telnet on a free port, its data under ``data`` (``tmp/var``
+    by default), on ``servers`` so it is killed after the test; started again with the same
+    call, it finds what the first one saved."""
+    args = ["mud", "--telnet", "tcp:0:interface=127.0.0.1",
+            "--data", str(data or tmp / "var"), *extra]
+    server = Server(args, tmp)
+    servers.append(server)
+    return server
+
+
+def log_in(server: Server, line: str, expect: str) -> Player:
+    """A telnet player on ``server`` that waits for the greeting, then sends ``line``
+    (``create Rowan secret1``, ``connect rowan secret1``) and waits for ``expect``."""
+    player = Player(server.port())
+    player.wait_for("What name do you go by?")
+    player.ask(line, expect)
+    return player
+
+
+def stop_saved(server: Server, player: Player) -> None:
+    """SIGTERM ``server``: ``player`` hears its character is saved and the process exits
+    cleanly."""
+    server.proc.send_signal(signal.SIGTERM)
+    player.wait_for("Your character is saved")
+    assert server.finish() == 0

@@ -5,13 +5,12 @@ are one door), and the doors' states survive a SIGTERM and restart of the real t
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 
 from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
-from tests.e2e.processes import Player, Server
+from tests.e2e.processes import log_in, stop_saved, telnet_server
 from tests.e2e.server import ServerTestCase
 from tests.e2e.wsclient import connect_web
 
@@ -86,12 +85,8 @@ def _world_state(data) -> dict:
 
 def test_opened_doors_stay_open_after_a_restart_of_twistd(tmp_path, servers):
     data = tmp_path / "var"
-    args = ["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--data", str(data)]
-    server = Server(args, tmp_path)
-    servers.append(server)
-    player = Player(server.port())
-    player.wait_for("What name do you go by?")
-    player.ask("create Rowan secret1", "Village Square")
+    server = telnet_server(tmp_path, servers)
+    player = log_in(server, "create Rowan secret1", "Village Square")
     player.ask("w", "[Exits: e u trapdoor (closed)]")
     player.ask("open trapdoor", "You open the trapdoor.")
     player.ask("trapdoor", "The Inn Cellar")
@@ -101,18 +96,13 @@ def test_opened_doors_stay_open_after_a_restart_of_twistd(tmp_path, servers):
         player.ask(word, room)
     player.ask("unlock gate", "You unlock the iron gate.")
     player.ask("open gate", "You open the iron gate.")
-    server.proc.send_signal(signal.SIGTERM)
-    player.wait_for("Your character is saved")
-    assert server.finish() == 0
+    stop_saved(server, player)
     saved = _world_state(data)["doors"]["value"]
     assert saved["mine:entrance north"] == {"closed": False, "locked": False}
     assert saved["village:inn trapdoor"] == {"closed": False, "locked": False}
 
-    again = Server(args, tmp_path)
-    servers.append(again)
-    player = Player(again.port())
-    player.wait_for("What name do you go by?")
-    out = player.ask("connect rowan secret1", "[Exits:")
+    again = telnet_server(tmp_path, servers)
+    player = log_in(again, "connect rowan secret1", "[Exits:")
     out = player.wait_for("\n")
     assert "The Mine Mouth" in out and "n (closed)" not in out
     player.ask("n", "The Adit")

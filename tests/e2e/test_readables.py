@@ -4,13 +4,12 @@ surviving a restart of the real twistd (systems' declared state in the store).""
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 
 from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
-from tests.e2e.processes import Player, Server
+from tests.e2e.processes import log_in, stop_saved, telnet_server
 from tests.e2e.server import ServerTestCase
 from tests.e2e.wsclient import connect_web
 
@@ -66,24 +65,15 @@ def _state(data, key: str) -> dict:
 
 def test_what_a_character_has_read_survives_a_restart_of_twistd(tmp_path, servers):
     data = tmp_path / "var"
-    args = ["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--data", str(data)]
-    server = Server(args, tmp_path)
-    servers.append(server)
-    player = Player(server.port())
-    player.wait_for("What name do you go by?")
-    player.ask("create Rowan secret1", "Village Square")
+    server = telnet_server(tmp_path, servers)
+    player = log_in(server, "create Rowan secret1", "Village Square")
     player.ask("read", "a notice board (not read yet)")
     player.ask("read board", "Reward of a sort.")
-    server.proc.send_signal(signal.SIGTERM)
-    player.wait_for("Your character is saved")
-    assert server.finish() == 0
+    stop_saved(server, player)
     assert list(_state(data, "rowan")["readables"]["value"]) == ["village:board"]
 
-    again = Server(args, tmp_path)
-    servers.append(again)
-    player = Player(again.port())
-    player.wait_for("What name do you go by?")
-    player.ask("connect rowan secret1", "[Exits:")
+    again = telnet_server(tmp_path, servers)
+    player = log_in(again, "connect rowan secret1", "[Exits:")
     out = player.ask("read", "You can read here:")
     out = player.wait_for("a notice board")
     player.ask("say done", 'You say, "done"')

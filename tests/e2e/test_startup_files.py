@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import stat
 from pathlib import Path
 
 import pytest
 
 from mud.persistence.store import Store
-from tests.e2e.processes import CLEAN_EXIT, Player, Server
+from tests.e2e.processes import Player, Server, log_in, stop_saved, telnet_server
 from tests.support import BUNDLED_WORLD
 
 SECRET = "Hunter2 Secret Line: root's password is hunter2\n"
@@ -52,18 +51,15 @@ def test_a_world_file_linked_to_one_outside_stops_startup_without_showing_it(tmp
 
 def test_the_data_directory_and_database_are_private(tmp_path, servers):
     data = tmp_path / "var"
-    args = ["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--data", str(data)]
-    server = Server(args, tmp_path)
-    servers.append(server)
-    player = Player(server.port())
-    player.ask("create Zorvath secret1", "Village Square")
-    # A character exists, so the database, its WAL and shared memory, and secret.key do.
+    server = telnet_server(tmp_path, servers)
+    player = log_in(server, "create Zorvath secret1", "Village Square")
+    # Zorvath is in the game, so the database, its WAL and shared memory, and secret.key
+    # exist.
     names = {"mud.sqlite3", "mud.sqlite3-wal", "mud.sqlite3-shm", "secret.key"}
     assert names <= set(os.listdir(data))
     assert mode(data) == 0o700
     assert {name: mode(data / name) for name in names} == dict.fromkeys(names, 0o600)
-    server.proc.send_signal(signal.SIGTERM)
-    assert server.finish() in CLEAN_EXIT
+    stop_saved(server, player)
 
 
 def test_loose_permissions_from_an_older_server_are_tightened_at_startup(tmp_path, servers):
@@ -73,9 +69,7 @@ def test_loose_permissions_from_an_older_server_are_tightened_at_startup(tmp_pat
     os.chmod(data, 0o755)
     for name in ("mud.sqlite3", "secret.key"):
         os.chmod(data / name, 0o644)
-    server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--data", str(data)],
-                    tmp_path)
-    servers.append(server)
+    server = telnet_server(tmp_path, servers)
     Player(server.port()).wait_for("What name do you go by?")
     assert mode(data) == 0o700
     assert mode(data / "mud.sqlite3") == mode(data / "secret.key") == 0o600

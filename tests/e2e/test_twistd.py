@@ -9,17 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import Player, Server, kill_9, saved_room, until
-from tests.support import BUNDLED_WORLD, ROOT
+from tests.e2e.processes import Player, Server, kill_9, log_in, saved_room, telnet_server, until
+from tests.support import BUNDLED_WORLD, ROOT, plain
 
 
 def test_plugin_serves_players_and_sigterm_saves_everything(tmp_path, servers):
-    args = ["mud", "--telnet", "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var")]
-    server = Server(args, tmp_path)
-    servers.append(server)
-    player = Player(server.port())
-    player.wait_for("What name do you go by?")
-    player.ask("create Rowan secret1", "Village Square")
+    server = telnet_server(tmp_path, servers)
+    player = log_in(server, "create Rowan secret1", "Village Square")
     player.ask("n", "High Street")
     player.ask("say waiting for the end", 'You say, "waiting for the end"')
 
@@ -30,11 +26,9 @@ def test_plugin_serves_players_and_sigterm_saves_everything(tmp_path, servers):
     assert server.finish() == 0
     assert "Traceback" not in server.output()
 
-    again = Server(args, tmp_path)
-    servers.append(again)
-    player = Player(again.port())
-    player.wait_for("What name do you go by?")
-    out = player.ask("connect rowan secret1", "[Exits:")
+    again = telnet_server(tmp_path, servers)
+    player = log_in(again, "connect rowan secret1", "[Exits:")
+    out = plain(player.buffer)
     assert "High Street" in out and "Village Square" not in out
     player.ask("quit", "Farewell")
 
