@@ -7,6 +7,7 @@ session and protocol tests run without a reactor. The real store has its own tes
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -150,6 +151,21 @@ def make_game(world_path: Path = BUNDLED_WORLD, clock: task.Clock | None = None,
     game = Game(world, store, accounts)
     game.tokens = ResumeTokens(TokenSigner(b"k" * 32), store, clock.seconds)
     return game
+
+
+def gmcp_messages(data: bytes) -> list[tuple[str, object]]:
+    """Every GMCP message in raw telnet bytes, as (package, decoded JSON or None)."""
+    out = []
+    start = 0
+    while (at := data.find(b"\xff\xfa\xc9", start)) >= 0:   # IAC SB GMCP
+        end = data.find(b"\xff\xf0", at)                    # IAC SE
+        if end < 0:
+            break
+        body = data[at + 3:end].replace(b"\xff\xff", b"\xff").decode()
+        package, _, text = body.partition(" ")
+        out.append((package, json.loads(text) if text else None))
+        start = end + 2
+    return out
 
 
 def plain(data: bytes) -> str:

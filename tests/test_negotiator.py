@@ -3,7 +3,6 @@ StringTransport: what is offered at connect, and what each answer changes."""
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 
@@ -27,7 +26,7 @@ from mud.protocols.options.codes import (
 from mud.protocols.options.negotiator import SIZE_WAIT, TTYPE_WAIT
 from mud.protocols.telnet import TelnetFactory
 from mud.render.wrapping import visible_width
-from tests.support import WirePlayer, make_game, plain
+from tests.support import WirePlayer, gmcp_messages, make_game, plain
 
 WILL, WONT, DO, DONT = bytes([251]), bytes([252]), bytes([253]), bytes([254])
 _SUB = re.compile(rb"\xff\xfa(.)(.*?)\xff\xf0", re.S)
@@ -39,14 +38,6 @@ def subs(data: bytes, option: bytes) -> list[bytes]:
 
 def sb(option: bytes, payload: bytes) -> bytes:
     return IAC + SB + option + payload + IAC + SE
-
-
-def gmcp_messages(data: bytes) -> list[tuple[str, object]]:
-    out = []
-    for body in subs(data, GMCP):
-        package, _, text = body.decode().partition(" ")
-        out.append((package, json.loads(text) if text else None))
-    return out
 
 
 def test_everything_is_offered_at_connect_without_waiting():

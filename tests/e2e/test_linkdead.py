@@ -23,22 +23,9 @@ from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.test_mud_clients import _ESC, TINTIN, environment
 from tests.e2e.wsclient import connect_web
+from tests.support import gmcp_messages
 
 IAC, DO, SB, SE, GMCP = b"\xff", b"\xfd", b"\xfa", b"\xf0", b"\xc9"
-
-
-def gmcp_messages(data: bytes) -> list[tuple[str, object]]:
-    """Every GMCP message in raw telnet bytes, as (package, decoded JSON)."""
-    out = []
-    start = 0
-    while (at := data.find(IAC + SB + GMCP, start)) >= 0:
-        end = data.find(IAC + SE, at)
-        if end < 0:
-            break
-        package, _, body = data[at + 3:end].replace(IAC + IAC, IAC).decode().partition(" ")
-        out.append((package, json.loads(body) if body else None))
-        start = end + 2
-    return out
 
 
 class LinkDeadTests(ServerTestCase):

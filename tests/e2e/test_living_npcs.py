@@ -13,7 +13,9 @@ from twisted.internet.defer import inlineCallbacks
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import connect_web
-from tests.support import BUNDLED_WORLD
+from tests.support import BUNDLED_WORLD, gmcp_messages
+
+IAC, DO, SB, SE, GMCP = b"\xff", b"\xfd", b"\xfa", b"\xf0", b"\xc9"
 
 
 def speech_from(web, name):
@@ -95,3 +97,24 @@ class LivingNPCTests(ServerTestCase):
         self.assertIn("under the eaves", answer["message"])
         tel.send("help ask")
         yield tel.wait_for("ask <someone> about <topic>")
+
+    @inlineCallbacks
+    def test_npc_speech_reaches_gmcp_clients_as_speech_does(self):
+        self.start(world=self.quick_world())
+        kip = yield connect(self.telnet_port)
+        kip.transport.write(IAC + DO + GMCP + IAC + SB + GMCP
+                            + b'Core.Supports.Set ["Comm.Channel 1"]' + IAC + SE)
+        yield kip.ask("create Kip secret1", "Village Square")
+        kip.send("east")
+        yield kip.wait_for("Market Row")
+
+        def pim_said():
+            return [data for package, data in gmcp_messages(kip.received)
+                    if package == "Comm.Channel.Text" and data["talker"] == "Pim Thistle"]
+        yield eventually(pim_said, timeout=5)
+        said = pim_said()[0]
+        self.assertIn(said["channel"], ("say", "emote"))
+        # The text is what a telnet player reads (wrapped there), without colour.
+        self.assertTrue(said["text"].startswith("Pim Thistle "), said)
+        self.assertIn(" ".join(said["text"].split()), " ".join(kip.text().split()))
+        self.assertNotIn("\x1b", said["text"])
