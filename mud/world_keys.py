@@ -40,6 +40,9 @@ class Lookup(Protocol):
     def item(self, ctx: Context, ref: Any, line: int | None, what: str) -> str | None:
         """The full id of the item ``ref`` names, or None with an error."""
 
+    def homes(self) -> list[Room]:
+        """The rooms that place the NPC whose key is being checked (empty for others)."""
+
 
 Check = Callable[[Context, Any, "int | None", Lookup], Any]
 Attach = Callable[[World, Any, Any], None]

@@ -183,7 +183,8 @@ class _Loader:
     def _check_extras(self) -> None:
         for what, full, spec, value, ctx, line in self.extras:
             with self.report.collecting():
-                checked = spec.check(ctx, value, line, Lookup(self, full.partition(":")[0]))
+                checked = spec.check(ctx, value, line,
+                                     Lookup(self, full.partition(":")[0], full))
                 self.checked.setdefault((what, full), []).append((spec, checked))
 
     def _attach(self, world: World, what: str, full: str, entity: Any) -> None:

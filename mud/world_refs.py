@@ -85,9 +85,17 @@ def unknown(known: Known, what: str, ref: str) -> str | None:
 class Lookup:
     """Room references for a system's key check (mud/world_keys.py)."""
 
-    def __init__(self, loader: Any, area: str) -> None:
+    def __init__(self, loader: Any, area: str, entity: str = "") -> None:
         self.loader = loader
         self.area = area
+        # The full id of the entry whose key is being checked (an NPC's, a room's, ...).
+        self.entity = entity
+
+    def homes(self) -> list[Room]:
+        """The rooms that place the NPC being checked (rooms.yaml ``npcs:``), in load order:
+        where it starts, and where a reset brings it back."""
+        return [room for room, *_, npc_refs in self.loader.pending
+                if any(ref == self.entity for ref, _ in npc_refs)]
 
     def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
         full = full_id(ctx, self.area, ref, what, line)

@@ -174,14 +174,32 @@ def go(world: World, actor: Character, word: str) -> None:
     exit_ = find_exit(room, word)
     if exit_ is None:
         raise Refusal(f"You cannot go '{word}' from here. Type 'exits' to see the ways out.")
-    if not passable(exit_):
-        raise Refusal(f"The {exit_.door.name} is closed. Type 'open {exit_.name}' to open it.")
+    why = stopped(actor, exit_)
+    if why is not None:
+        raise Refusal(why)
     _walk(world, actor, room, exit_)
 
 
-def passable(exit_: Exit) -> bool:
-    """Whether an exit can be walked through now (a closed door cannot)."""
-    return not getattr(exit_, "closed", False)
+def stopped(who: Character | NPC | None, exit_: Exit) -> str | None:
+    """Why ``who`` cannot walk through ``exit_`` now (told to a player), or None if it can.
+
+    The one seam for refusing movement: a closed door (``Exit.door``) stops everyone; then
+    each of the exit's ``barriers`` (hung there by systems: a guard) is asked in turn, and
+    may react as it refuses (a guard speaks). Players' ``go`` and NPCs' moves both ask it.
+    """
+    if getattr(exit_, "closed", False):
+        return f"The {exit_.door.name} is closed. Type 'open {exit_.name}' to open it."
+    for barrier in getattr(exit_, "barriers", ()):
+        why = barrier.refuse(who, exit_)
+        if why is not None:
+            return why
+    return None
+
+
+def passable(exit_: Exit, who: Character | NPC | None = None) -> bool:
+    """Whether ``who`` (anyone, if None) can walk through an exit now (a closed door
+    stops everyone, a system's barrier may stop some)."""
+    return stopped(who, exit_) is None
 
 
 def npc_go(world: World, npc: NPC, exit_: Exit) -> None:

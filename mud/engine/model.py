@@ -22,7 +22,7 @@ class Listener(Protocol):
 class Exit:
     """A way out of a room: a direction (``north``) or a named exit (``gate``)."""
 
-    __slots__ = ("description", "door", "name", "target")
+    __slots__ = ("barriers", "description", "door", "name", "target")
 
     def __init__(self, name: str, target: Room, description: str = "") -> None:
         self.name = name
@@ -31,6 +31,9 @@ class Exit:
         # A door a system hangs in this exit (anything with name, closed and locked; the
         # doors system's Door). Both sides of one door hold the same object.
         self.door: Any = None
+        # What else systems hang here to stop some who walk through (a guard): each has
+        # ``refuse(who, exit) -> str | None`` (mud/engine/actions.py ``stopped``).
+        self.barriers: tuple[Any, ...] = ()
 
     @property
     def closed(self) -> bool:

@@ -4,7 +4,7 @@
 
 - the ``behaviours:`` key (``behaviors:`` too) on NPC entries, checked at load through
   ``base.check_entry`` and attached to each placed NPC by ``attach``;
-- the behaviours themselves (``talking``: chatter, greet, respond; ``wander``);
+- the behaviours themselves (``talking``: chatter, greet, respond; ``wander``; ``guard``);
 - the ``ask <npc> about <topic>`` command.
 
 Per world, one subscriber per happening (enter, say) hands it to the NPCs standing in that
@@ -19,7 +19,7 @@ from typing import Any
 from mud.engine import hooks
 from mud.engine.model import NPC, Character, Room
 from mud.engine.world import World
-from mud.systems.behaviours import talking, wander
+from mud.systems.behaviours import guard, talking, wander
 from mud.systems.behaviours.base import (
     BEHAVIOURS,
     Behaviour,
@@ -29,8 +29,8 @@ from mud.systems.behaviours.base import (
     owner_id,
 )
 
-__all__ = ["BEHAVIOURS", "Behaviour", "Param", "attach", "behaviour", "install", "talking",
-           "wander"]
+__all__ = ["BEHAVIOURS", "Behaviour", "Param", "attach", "behaviour", "guard", "install",
+           "talking", "wander"]
 
 
 def attach(world: World, entity: Any,

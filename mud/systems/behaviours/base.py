@@ -32,6 +32,7 @@ KIND_TEXT = {
     "lines": "a list of lines of text",
     "rooms": "a list of room ids",
     "topics": "a mapping of keywords to replies",
+    "items": "a list of item ids",
 }
 _PUNCTUATION = re.compile(r"[^\w\s'-]+")
 
@@ -81,6 +82,13 @@ class Behaviour:
     @property
     def owner_id(self) -> str:
         return owner_id(self.owner)
+
+    @classmethod
+    def check(cls, ctx: Context, options: dict[str, Any], line: int | None,
+              lookup: Lookup) -> None:
+        """Checks beyond each parameter's kind, once they all passed (errors through
+        ``ctx``): how parameters fit together or fit the owner's home rooms
+        (``lookup.homes()``)."""
 
     def start(self) -> None:
         """Set the behaviour's timers going (in the owner's area's group)."""
@@ -197,6 +205,8 @@ def _check_params(ctx: Context, cls: type[Behaviour], options: Any, line: int | 
             continue
         out[key] = _value(ctx, f"{where}: parameter {key!r}", param, options[key],
                           _line(options, key) or line, lookup)
+    if len(ctx.report.errors) == before:
+        cls.check(ctx, out, line, lookup)
     return out if len(ctx.report.errors) == before else None
 
 
@@ -230,6 +240,13 @@ def _value(ctx: Context, where: str, param: Param, value: Any, line: int | None,
                 continue
             lines.append(" ".join(item.split()))
         return tuple(lines)
+    if param.kind == "items":
+        if not isinstance(value, list) or not value:
+            ctx.error(f"{bad}, e.g. [village:lantern], not {kind(value)}", line)
+            return ()
+        items = (lookup.item(ctx, ref, _line(value, i) or line, f"{where}, item {i + 1}")
+                 for i, ref in enumerate(value))
+        return tuple(item for item in items if item is not None)
     if param.kind == "rooms":
         if not isinstance(value, list) or not value:
             ctx.error(f"{bad}, e.g. [village:square, village:inn], not {kind(value)}", line)
