@@ -34,7 +34,7 @@ FORMAT = "emberfall-unsaved"
 # version 1 files, which have neither, are still read.
 VERSION = 2
 READABLE_VERSIONS = (1, 2)
-ITEM_KINDS = ("room", "char")
+ITEM_KINDS = ("room", "char", "in")
 
 
 class BadFallbackFile(Exception):

@@ -55,6 +55,10 @@ class KeySpec:
     check: Check
     attach: Attach
     aliases: tuple[str, ...] = ()
+    # Items only: called once per item template carrying the key, with the ItemTemplate,
+    # before placed items' ``attach``; what it sets on the template (``props``) holds for
+    # every copy, placed at load or made later (a reset's respawn, a quest's reward).
+    attach_template: Attach | None = None
 
 
 # kind -> written key (or alias) -> its spec.
@@ -62,9 +66,10 @@ _KEYS: dict[str, dict[str, KeySpec]] = {kind: {} for kind in KINDS}
 
 
 def register_key(key: str, kinds: tuple[str, ...], check: Check, attach: Attach,
-                 aliases: tuple[str, ...] = ()) -> None:
+                 aliases: tuple[str, ...] = (),
+                 attach_template: Attach | None = None) -> None:
     """Accept ``key`` (and its ``aliases``) on entries of ``kinds``."""
-    spec = KeySpec(key, kinds, check, attach, aliases)
+    spec = KeySpec(key, kinds, check, attach, aliases, attach_template)
     for kind in kinds:
         if kind not in _KEYS:
             raise ValueError(f"no such kind of entry {kind!r} (known: {', '.join(KINDS)})")

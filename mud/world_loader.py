@@ -155,6 +155,11 @@ class _Loader:
         world = World(name, self.rooms, start, clock, description=description,
                       welcome=welcome, templates=self.templates)
         world.area_names = self.area_names
+        # Item keys that belong to the template (every copy, placed or made later) first.
+        for (what, full), specs in self.checked.items():
+            for spec, checked in specs:
+                if what == "item" and spec.attach_template is not None:
+                    spec.attach_template(world, self.templates[full], checked)
         for room, _, _, item_refs, npc_refs in self.pending:
             counts: dict[str, int] = {}
             for ref, _ in item_refs:

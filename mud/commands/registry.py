@@ -69,6 +69,8 @@ class Command:
     help: str = field(default="")
     # Only the full name (or an alias) runs it: no prefix matching.
     whole_word: bool = False
+    # The command this one extends (``CommandTable.extend``), which it hands lines to.
+    extends: Command | None = None
 
     @property
     def summary(self) -> str:
@@ -128,6 +130,24 @@ class CommandTable:
             if len(word) == 1 and not word.isalnum():
                 self.punctuation[word] = cmd
         _VIEWS.clear()
+
+    def extend(self, name: str, handler: Handler) -> Command:
+        """Put ``handler`` in the place of command ``name`` (same name, aliases and family;
+        its docstring becomes the help) and return the command it replaces, to which it
+        hands the lines it does not handle: a system extends a core command ("get x from
+        y") without the core knowing. Extending again with the same handler changes
+        nothing and returns what that handler replaced."""
+        known = self.commands[name]
+        if known.handler is handler and known.extends is not None:
+            return known.extends
+        text = inspect.cleandoc(handler.__doc__ or "")
+        cmd = Command(name, handler, known.family, known.aliases, text, known.whole_word,
+                      extends=known)
+        self.commands[name] = cmd
+        for word in (name, *known.aliases):
+            self.by_word[word] = cmd
+        _VIEWS.clear()
+        return known
 
     def lookup(self, word: str) -> Command | None:
         """Exact name or alias, else a unique prefix of a command name (not of a

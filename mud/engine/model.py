@@ -93,12 +93,15 @@ class ItemTemplate:
 class Item:
     """One item in the world. ``id`` is stable across restarts, so saves can find it again."""
 
-    __slots__ = ("id", "location", "template")
+    __slots__ = ("contents", "id", "location", "template")
 
     def __init__(self, item_id: str, template: ItemTemplate) -> None:
         self.id = item_id
         self.template = template
-        self.location: Room | Character | None = None
+        # In a room, in a character's hands, or inside another item (a container's
+        # ``contents``: None until something is put in it, so plain items carry no list).
+        self.location: Room | Character | Item | None = None
+        self.contents: list[Item] | None = None
 
     @property
     def name(self) -> str:

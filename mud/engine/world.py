@@ -20,6 +20,10 @@ from mud.engine.scheduler import Scheduler
 from mud.engine.state import STATE, StateRegistry
 
 
+# The save's place kind of an item taken out of the world for good (World.consume).
+GONE = "gone"
+
+
 class Clock(Protocol):
     def seconds(self) -> float: ...
 
@@ -45,7 +49,7 @@ class Snapshot:
     """What changed since the last save, copied out on the game thread so a worker can write it."""
 
     characters: list[CharacterRecord] = field(default_factory=list)
-    # (item id, "room" or "char", room id or character key)
+    # (item id, "room", "char" or "in", room id, character key or container item id)
     items: list[tuple[str, str, str]] = field(default_factory=list)
     # Declared world state: (name, saved JSON), one row per name that changed.
     world: list[tuple[str, str]] = field(default_factory=list)
@@ -127,14 +131,24 @@ class World:
 
     # -- building -------------------------------------------------------------------------
 
-    def add_item(self, item: Item, room: Room) -> None:
-        """Place a new item at world start (not a change that needs saving)."""
+    def add_item(self, item: Item, room: Room | Item) -> None:
+        """Place a new item at world start (not a change that needs saving): in a room, or
+        inside another item (what a container holds as the world declares it)."""
         self.items[item.id] = item
+        if isinstance(room, Item):
+            self._put_in(item, room)
+            return
         item.location = room
         room.items.append(item)
 
     def restore_item(self, item_id: str, kind: str, place: str) -> bool:
         """Put an item where a save says it was. Returns False if the save no longer fits."""
+        if kind == GONE:
+            # Used up (``consume``): not back where the world first placed it, not rebuilt.
+            item = self.items.pop(item_id, None)
+            if item is not None:
+                self._detach(item)
+            return True
         item = self.items.get(item_id) or self._remake(item_id)
         if item is None:
             return False
@@ -149,6 +163,15 @@ class World:
         if kind == "char":
             self._detach(item)
             self.stored.setdefault(place, []).append(item)
+            return True
+        if kind == "in":
+            # Inside another item (a container), wherever that one is: rows may come in
+            # any order, so the container is found (or remade) by id and placed by its own.
+            box = self.items.get(place) or self._remake(place)
+            if box is None or box is item or self.inside(box, item):
+                return False  # gone from the world, or a loop no save should hold
+            self._detach(item)
+            self._put_in(item, box)
             return True
         return False
 
@@ -225,17 +248,63 @@ class World:
             where.items.remove(item)
         elif isinstance(where, Character):
             where.inventory.remove(item)
+        elif isinstance(where, Item) and where.contents is not None:
+            where.contents.remove(item)
         item.location = None
 
-    def transfer(self, item: Item, destination: Room | Character) -> None:
-        """Move an item into a room or a character's hands, and remember to save that."""
+    @staticmethod
+    def _put_in(item: Item, box: Item) -> None:
+        if box.contents is None:
+            box.contents = []
+        box.contents.append(item)
+        item.location = box
+
+    @staticmethod
+    def inside(item: Item, other: Item) -> bool:
+        """Whether ``item`` is somewhere inside ``other`` (in it, or in something in it)."""
+        where = item.location
+        while isinstance(where, Item):
+            if where is other:
+                return True
+            where = where.location
+        return False
+
+    @staticmethod
+    def nested(items: Iterable[Item]) -> list[Item]:
+        """``items`` and everything inside them, at any depth."""
+        found: list[Item] = []
+        todo = list(items)
+        while todo:
+            item = todo.pop()
+            found.append(item)
+            if item.contents:
+                todo.extend(item.contents)
+        return found
+
+    def transfer(self, item: Item, destination: Room | Character | Item) -> None:
+        """Move an item into a room, a character's hands or another item (a container),
+        and remember to save that."""
         self._detach(item)
-        item.location = destination
-        if isinstance(destination, Room):
-            destination.items.append(item)
+        if isinstance(destination, Item):
+            self._put_in(item, destination)
         else:
-            destination.inventory.append(item)
+            item.location = destination
+            if isinstance(destination, Room):
+                destination.items.append(item)
+            else:
+                destination.inventory.append(item)
         self._dirty_items.add(item)
+
+    def consume(self, item: Item) -> None:
+        """Take an item (and whatever is inside it) out of the world for good: an NPC took
+        it and used it up. Saved as gone, so a restart neither puts it back where the world
+        first placed it nor rebuilds it."""
+        self._detach(item)
+        for gone in self.nested((item,)):
+            gone.location = None  # saved as gone too, not as inside something gone
+            if self.items.get(gone.id) is gone:
+                del self.items[gone.id]
+            self._dirty_items.add(gone)
 
     # -- events ---------------------------------------------------------------------------
 
@@ -296,6 +365,10 @@ class World:
                 rows.append((item.id, "room", where.id))
             elif isinstance(where, Character):
                 rows.append((item.id, "char", where.key))
+            elif isinstance(where, Item):
+                rows.append((item.id, "in", where.id))
+            elif self.items.get(item.id) is not item:
+                rows.append((item.id, GONE, ""))  # consumed (an offline player's: still here)
         return rows
 
     def snapshot_dirty(self) -> Snapshot:
@@ -311,13 +384,14 @@ class World:
     def snapshot_character(self, character: Character) -> Snapshot:
         """Everything about one character, for saving at quit."""
         self._dirty_characters.discard(character)
-        owned = set(character.inventory)
-        self._dirty_items -= owned
-        return Snapshot([self.record(character)], self.item_places(character.inventory))
+        # What is carried, and what is inside what is carried (a satchel's herbs).
+        owned = self.nested(character.inventory)
+        self._dirty_items.difference_update(owned)
+        return Snapshot([self.record(character)], self.item_places(owned))
 
     def snapshot_everything(self) -> Snapshot:
         """Every online character and every item that ever moved, for shutdown."""
         snap = self.snapshot_dirty()
         online = [self.record(c) for c in self.online.values()]
-        items = [i for c in self.online.values() for i in c.inventory]
+        items = self.nested(i for c in self.online.values() for i in c.inventory)
         return snap.merge(Snapshot(online, self.item_places(items)))

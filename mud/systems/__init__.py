@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 
 SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables",
-                            "mud.systems.doors", "mud.systems.resets")
+                            "mud.systems.doors", "mud.systems.resets",
+                            "mud.systems.containers", "mud.systems.quests")
 
 _installed: set[str] = set()
 
