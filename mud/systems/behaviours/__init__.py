@@ -4,7 +4,8 @@
 
 - the ``behaviours:`` key (``behaviors:`` too) on NPC entries, checked at load through
   ``base.check_entry`` and attached to each placed NPC by ``attach``;
-- the behaviours themselves (``talking``: chatter, greet, respond; ``wander``; ``guard``);
+- the behaviours themselves (``talking``: chatter, greet, respond; ``wander``; ``guard``;
+  ``follow``);
 - the ``ask <npc> about <topic>`` command.
 
 Per world, one subscriber per happening (enter, say) hands it to the NPCs standing in that
@@ -19,7 +20,7 @@ from typing import Any
 from mud.engine import hooks
 from mud.engine.model import NPC, Character, Room
 from mud.engine.world import World
-from mud.systems.behaviours import guard, talking, wander
+from mud.systems.behaviours import follow, guard, talking, wander
 from mud.systems.behaviours.base import (
     BEHAVIOURS,
     Behaviour,
@@ -29,8 +30,8 @@ from mud.systems.behaviours.base import (
     owner_id,
 )
 
-__all__ = ["BEHAVIOURS", "Behaviour", "Param", "attach", "behaviour", "guard", "install",
-           "talking", "wander"]
+__all__ = ["BEHAVIOURS", "Behaviour", "Param", "attach", "behaviour", "follow", "guard",
+           "install", "talking", "wander"]
 
 
 def attach(world: World, entity: Any,
@@ -105,6 +106,11 @@ def _dispatch(world: World) -> None:
                 if timer.group == came_from.area:
                     scheduler.regroup(timer, room.area)
 
+    # Followers first: a player walking on from an NPC's room takes its follower along
+    # before the room they reach reacts to them.
+    world.hooks.on(hooks.ENTER, lambda who, room, came_from=None, **_:
+                   follow.on_player_enter(world, who, room, came_from))
+    world.hooks.on(hooks.LOGOUT, lambda who, **_: follow.on_player_logout(world, who))
     world.hooks.on(hooks.ENTER, entered)
     world.hooks.on(hooks.ENTER, moved)
     world.hooks.on(hooks.ENTER, changed_area)
