@@ -201,22 +201,30 @@ def refill(world: World, box: Item, room: Room) -> int:
     spec = spec_of(box)
     if spec is None:
         return 0
-    from mud.systems.resets import resets_of
-
-    resets = resets_of(world)
-    make = getattr(resets, "new_item", None) or resets._new_item
     made = 0
     here = Counter(i.template.id for i in contents_of(box))
     for template_id, wanted in Counter(spec.contents).items():
         for _ in range(wanted - here[template_id]):
             if len(contents_of(box)) >= spec.capacity:
                 return made  # stuffed with other things: no room for the rest
-            world.transfer(make(room, template_id), box)
+            world.transfer(new_item(world, room, template_id), box)
             made += 1
     for inner in contents_of(box):
         if spec_of(inner) is not None and inner.id.startswith(room.id + "/"):
             made += refill(world, inner, room)
     return made
+
+
+def new_item(world: World, room: Room, template_id: str) -> Item:
+    """A new copy of ``template_id`` with the resets' stable runtime id (from ``room``)."""
+    from mud.systems.resets import resets_of
+
+    resets = resets_of(world)
+    make = getattr(resets, "new_item", None)
+    if make is not None:
+        return make(room.id, template_id)  # type: ignore[no-any-return]
+    # The resets system before new_item was public (one session's overlap).
+    return resets._new_item(room, template_id)  # type: ignore[attr-defined,no-any-return]
 
 
 def install() -> None:
