@@ -416,8 +416,15 @@ def test_give_hands_it_over_with_three_perspectives(world, ann, bob):
 
 def test_give_to_an_npc_or_to_nobody_is_refused(world):
     cook = join(world, "Cook", "home:kitchen")
-    with pytest.raises(Refusal, match=re.escape("They do not want it")):
+    with pytest.raises(Refusal, match=re.escape("not carrying anything")):
         actions.give(world, cook, "apple", "cat")
+    apple = next(i for i in world.items.values() if i.template.id == "home:apple")
+    world.transfer(apple, cook)
+    # Nothing claims the give (no system wants apples): the NPC and the item are named,
+    # and the apple stays with the cook.
+    with pytest.raises(Refusal, match=re.escape("Mouser does not want a red apple.")):
+        actions.give(world, cook, "apple", "cat")
+    assert apple in cook.inventory
     with pytest.raises(Refusal, match=re.escape("nobody called 'cook' here")):
         actions.give(world, cook, "apple", "cook")
 

@@ -58,7 +58,7 @@ def _room(actor: Character) -> Room:
 
 def room_view(world: World, actor: Character) -> RoomView:
     room = _room(actor)
-    exits = tuple(sorted(room.exits, key=directions.sort_key))
+    exits = tuple(sorted(visible_exits(room), key=directions.sort_key))
     people = [c for c in room.characters if c is not actor]
     # Names stay names; which of them are link-dead is a field of its own, for every renderer.
     return RoomView(room.id, room.area, room.name, room.description, exits,
@@ -69,6 +69,14 @@ def room_view(world: World, actor: Character) -> RoomView:
                     linkdead=tuple(c.name for c in people if c.link is NOBODY),
                     doors={x: (d.name, bool(d.closed), bool(d.locked)) for x in exits
                            if (d := room.exits[x].door) is not None})
+
+
+def visible_exits(room: Room) -> dict[str, Exit]:
+    """The room's exits that players can see now (not a secret way, shut: ``Exit.hidden``)."""
+    exits = room.exits
+    if not any(e.hidden for e in exits.values()):
+        return exits
+    return {name: e for name, e in exits.items() if not e.hidden}
 
 
 def look(world: World, actor: Character) -> None:
@@ -85,7 +93,7 @@ def look_at(world: World, actor: Character, query: str) -> None:
         return
     # A direction ("n", "west") means the exit, not an item whose keyword starts with it.
     direction = directions.canonical(query)
-    if direction is not None and direction in room.exits:
+    if direction is not None and direction in visible_exits(room):
         _examine_exit(actor, room.exits[direction])
         return
     item = matching.find(query, actor.inventory) or matching.find(query, room.items)
@@ -148,23 +156,25 @@ def _examine_exit(actor: Character, exit_: Exit) -> None:
 
 def list_exits(world: World, actor: Character) -> None:
     room = _room(actor)
-    names = sorted(room.exits, key=directions.sort_key)
+    names = sorted(visible_exits(room), key=directions.sort_key)
     actor.send(ExitList(tuple((n, room.exits[n].target.name) for n in names)))
 
 
 # -- moving -----------------------------------------------------------------------------------
 
 def find_exit(room: Room, word: str) -> Exit | None:
-    """The exit called ``word``: a direction, its abbreviation, or a named exit (or prefix)."""
+    """The exit called ``word``: a direction, its abbreviation, or a named exit (or prefix).
+    A hidden exit is not found: players cannot name a way they cannot see."""
     word = word.strip().lower()
     if not word:
         return None
+    exits = visible_exits(room)
     direction = directions.canonical(word)
     if direction is not None:
-        return room.exits.get(direction)
-    if word in room.exits:
-        return room.exits[word]
-    named = [e for name, e in room.exits.items() if name.startswith(word)
+        return exits.get(direction)
+    if word in exits:
+        return exits[word]
+    named = [e for name, e in exits.items() if name.startswith(word)
              and name not in directions.OPPOSITES]
     return named[0] if len(named) == 1 else None
 
@@ -310,6 +320,7 @@ def get(world: World, actor: Character, query: str) -> None:
         world.transfer(item, actor)
         actor.send(ItemAction(actor.name, "get", item.name, own=True))
         world.tell_room(room, ItemAction(actor.name, "get", item.name), exclude=actor)
+        world.hooks.emit(hooks.GET, who=actor, item=item, room=room)
 
 
 def drop(world: World, actor: Character, query: str) -> None:
@@ -326,8 +337,10 @@ def give(world: World, actor: Character, query: str, name: str) -> None:
     room = _room(actor)
     target = matching.find(name, [c for c in room.characters if c is not actor])
     if target is None:
-        if matching.find(name, room.npcs) is not None:
-            raise Refusal("They do not want it.")
+        npc = matching.find(name, room.npcs)
+        if npc is not None:
+            give_npc(world, actor, query, npc)
+            return
         raise Refusal(f"There is nobody called '{name}' here to give it to.")
     if not actor.inventory:
         raise Refusal("You are not carrying anything.")
@@ -340,3 +353,32 @@ def give(world: World, actor: Character, query: str, name: str) -> None:
             if other is not actor and other is not target:
                 other.send(shared)
         world.hooks.emit(hooks.GIVE, giver=actor, item=item, receiver=target, room=room)
+
+
+def give_npc(world: World, actor: Character, query: str, npc: NPC) -> None:
+    """Offer items to an NPC. The engine does not know who wants what: a system claims the
+    give (hooks.claim), and only a claimed item changes hands. Everyone reads the give
+    first, then whatever the claimer does (the NPC's thanks, a reward, a way opened)."""
+    room = _room(actor)
+    if not actor.inventory:
+        raise Refusal("You are not carrying anything.")
+    offered = _pick(query, actor.inventory, "give")
+    claimed = []
+    for item in offered:
+        finish = world.hooks.claim(hooks.GIVE, giver=actor, item=item, receiver=npc, room=room)
+        if finish is not None:
+            claimed.append((item, finish))
+    if not claimed:
+        raise Refusal(f"{npc.name} does not want {offered[0].name}.")
+    for item, finish in claimed:
+        actor.send(ItemAction(actor.name, "give", item.name, npc.name, own=True))
+        world.tell_room(room, ItemAction(actor.name, "give", item.name, npc.name),
+                        exclude=actor)
+        try:
+            finish()  # takes the item, answers, rewards: the claimer's part
+        except Exception as exc:  # a broken system must not turn a give into a traceback
+            world.hooks.report(npc.id, f"give claim for {item.id}", exc)
+    wanted = {item for item, _ in claimed}
+    for item in offered:
+        if item not in wanted:
+            actor.send(Message(f"{npc.name} does not want {item.name}."))

@@ -9,7 +9,10 @@ scan of every NPC). Handlers are called as ``handler(**fields)``:
 ``enter``  who (Character or NPC), room, came_from (Room: walking in through an exit)
 ``leave``  who, room, to (Room: walking out through an exit)
 ``say``    speaker (Character or NPC), room, text
-``give``   giver, item, receiver (Character or NPC), room
+``give``   giver, item, receiver (Character: one player handed another an item), room
+``get``    who (Character), item, room (picked up from the room: the engine's ``get``)
+``read``   who (Character), item, room (read what is written on it: emitted by the
+           readables system, not the engine; a quest may start when a notice is read)
 ``login``  who, room (a character came into the game)
 ``logout`` who, room (a character left the game)
 =========  ============================================================================
@@ -19,6 +22,14 @@ handler that cares about both (an area's player count) subscribes to both.
 
 A handler that raises is reported with the entity's id (the subscriber's ``owner``, else
 the id of whoever caused the happening) and the others still run.
+
+Claims: some happenings the engine does not know how to finish itself. Giving an item to
+an NPC is one: the engine has no idea who wants what. It asks ``hooks.claim(GIVE, giver=,
+item=, receiver=npc, room=)``; a claimer (``hooks.claim_with(GIVE, claimer)``) answers
+None (not mine) or a function to call once the engine has told everyone of the give (so
+the giver reads "You give ..." before the NPC's thanks). The first claimer to answer wins;
+no answer means nobody wants it and the engine refuses. A claimer that raises is reported
+and counts as no answer.
 """
 
 from __future__ import annotations
@@ -32,11 +43,15 @@ ENTER = "enter"
 LEAVE = "leave"
 SAY = "say"
 GIVE = "give"
+GET = "get"
+READ = "read"
 LOGIN = "login"
 LOGOUT = "logout"
-NAMES = frozenset((ENTER, LEAVE, SAY, GIVE, LOGIN, LOGOUT))
+NAMES = frozenset((ENTER, LEAVE, SAY, GIVE, GET, READ, LOGIN, LOGOUT))
 
 Handler = Callable[..., Any]
+# What a claimer answers: how to finish the happening (called with no arguments), or None.
+Claim = Callable[[], None]
 # Fields naming who caused a happening, for failure reports.
 _ACTORS = ("who", "speaker", "giver")
 
@@ -58,6 +73,7 @@ class Hooks:
         # Tuples, replaced on change, so a handler may unsubscribe while being called.
         self._everywhere: dict[str, tuple[tuple[Handler, str], ...]] = {}
         self._rooms: dict[tuple[str, str], tuple[tuple[Handler, str], ...]] = {}
+        self._claimers: dict[str, tuple[tuple[Handler, str], ...]] = {}
 
     def on(self, name: str, handler: Handler, room: str | None = None,
            owner: str = "") -> Callable[[], None]:
@@ -94,3 +110,36 @@ class Hooks:
                     owner = entity_id(actor) if actor is not None else ""
                 self.report(owner, f"{name} hook {getattr(handler, '__qualname__', handler)}",
                             exc)
+
+    def claim_with(self, name: str, claimer: Handler, owner: str = "") -> Callable[[], None]:
+        """Let ``claimer(**fields)`` answer ``claim(name, ...)``: None, or a function that
+        finishes the happening. Returns a function that withdraws it."""
+        if name not in NAMES:
+            raise ValueError(f"no such happening {name!r} (known: {', '.join(sorted(NAMES))})")
+        entry = (claimer, owner)
+        self._claimers[name] = (*self._claimers.get(name, ()), entry)
+
+        def off() -> None:
+            self._claimers[name] = tuple(e for e in self._claimers.get(name, ())
+                                         if e is not entry)
+        return off
+
+    def claim(self, name: str, **fields: Any) -> Claim | None:
+        """The first claimer's answer to ``name`` happening with ``fields`` (None: nobody
+        claims it)."""
+        for claimer, owner in self._claimers.get(name, ()):
+            try:
+                answer = claimer(**fields)
+            except Exception as exc:  # a broken claimer is as good as no answer
+                self._failed(name, "claim", claimer, owner, fields, exc)
+                continue
+            if answer is not None:
+                return answer  # type: ignore[no-any-return]
+        return None
+
+    def _failed(self, name: str, what: str, handler: Handler, owner: str,
+                fields: dict[str, Any], exc: Exception) -> None:
+        if not owner:
+            actor = next((fields[k] for k in _ACTORS if k in fields), None)
+            owner = entity_id(actor) if actor is not None else ""
+        self.report(owner, f"{name} {what} {getattr(handler, '__qualname__', handler)}", exc)

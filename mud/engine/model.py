@@ -40,6 +40,14 @@ class Exit:
         """Whether a closed door stands in the way (movement and sight stop here)."""
         return self.door is not None and bool(self.door.closed)
 
+    @property
+    def hidden(self) -> bool:
+        """Whether this way out is secret now: its door is shut and hides this side of it
+        (the door's ``hides`` is this exit). A hidden exit is not listed, looked at or
+        walked through: as far as players can tell, it is not there."""
+        door = self.door
+        return door is not None and getattr(door, "hides", None) is self and bool(door.closed)
+
 
 class Room:
     """A place. ``characters`` is insertion-ordered so room listings are stable."""

@@ -19,7 +19,6 @@ from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
 from mud.engine.scheduler import Scheduler
 from mud.engine.state import STATE, StateRegistry
 
-
 # The save's place kind of an item taken out of the world for good (World.consume).
 GONE = "gone"
 
@@ -182,6 +181,39 @@ class World:
                 self.items[item.id] = item
                 return item
         return None
+
+    # -- NPCs -----------------------------------------------------------------------------
+
+    def place_npc(self, npc: NPC, room: Room) -> None:
+        """Put an NPC into the world at ``room`` after start (a reset bringing back one that
+        is gone). The hooks hear ``enter`` with ``came_from=None``; nobody is told: the
+        caller says how it came."""
+        npc.room = room
+        room.npcs.append(npc)
+        self.npcs.append(npc)
+        self.hooks.emit(hooks.ENTER, who=npc, room=room, came_from=None)
+
+    def remove_npc(self, npc: NPC) -> bool:
+        """Take an NPC out of the world for good (killed, dismissed): each of its behaviours
+        is stopped (cancelling its timers, letting go of its hooks and the exits it
+        guards), it leaves its room, and the hooks hear ``leave`` with ``to=None``. Nobody
+        is told: the caller says why it went. False if it was not in the world."""
+        room = npc.room
+        if room is None:
+            return False
+        for one in npc.behaviours:
+            try:
+                one.stop()
+            except Exception as exc:  # one broken behaviour must not keep the NPC here
+                self.hooks.report(npc.id, f"stopping behaviour {getattr(one, 'name', one)!r}",
+                                  exc)
+        if npc in room.npcs:
+            room.npcs.remove(npc)
+        npc.room = None
+        if npc in self.npcs:
+            self.npcs.remove(npc)
+        self.hooks.emit(hooks.LEAVE, who=npc, room=room, to=None)
+        return True
 
     # -- characters -----------------------------------------------------------------------
 

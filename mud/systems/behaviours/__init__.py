@@ -5,7 +5,8 @@
 - the ``behaviours:`` key (``behaviors:`` too) on NPC entries, checked at load through
   ``base.check_entry`` and attached to each placed NPC by ``attach``;
 - the behaviours themselves (``talking``: chatter, greet, respond; ``wander``; ``guard``;
-  ``follow``);
+  ``follow``;
+  ``accept``, which claims items given to its NPC: ``give <item> to <npc>``);
 - the ``ask <npc> about <topic>`` command.
 
 Per world, one subscriber per happening (enter, say) hands it to the NPCs standing in that
@@ -20,7 +21,7 @@ from typing import Any
 from mud.engine import hooks
 from mud.engine.model import NPC, Character, Room
 from mud.engine.world import World
-from mud.systems.behaviours import follow, guard, talking, wander
+from mud.systems.behaviours import accept, follow, guard, talking, wander
 from mud.systems.behaviours.base import (
     BEHAVIOURS,
     Behaviour,
@@ -30,8 +31,8 @@ from mud.systems.behaviours.base import (
     owner_id,
 )
 
-__all__ = ["BEHAVIOURS", "Behaviour", "Param", "attach", "behaviour", "follow", "guard",
-           "install", "talking", "wander"]
+__all__ = ["BEHAVIOURS", "Behaviour", "Param", "accept", "attach", "behaviour", "follow",
+           "guard", "install", "talking", "wander"]
 
 
 def attach(world: World, entity: Any,
@@ -106,6 +107,16 @@ def _dispatch(world: World) -> None:
                 if timer.group == came_from.area:
                     scheduler.regroup(timer, room.area)
 
+    def offered(giver: Any, item: Any, receiver: Any, **_: Any) -> Any:
+        # A give to an NPC: the first of its behaviours that wants the item claims it.
+        if isinstance(receiver, NPC):
+            for one in receiver.behaviours:
+                taken = one.on_give(giver, item)
+                if taken is not None:
+                    return taken
+        return None
+
+    world.hooks.claim_with(hooks.GIVE, offered, owner="behaviours")
     # Followers first: a player walking on from an NPC's room takes its follower along
     # before the room they reach reacts to them.
     world.hooks.on(hooks.ENTER, lambda who, room, came_from=None, **_:
@@ -131,6 +142,7 @@ def install() -> None:
     from mud import world_keys
     from mud.systems.behaviours import ask
 
+    accept.declare_state()
     world_keys.register_key("behaviours", ("npc",), check_entry("npc"), attach,
                             aliases=("behaviors",))
     ask.register()

@@ -32,6 +32,7 @@ KIND_TEXT = {
     "lines": "a list of lines of text",
     "rooms": "a list of room ids",
     "topics": "a mapping of keywords to replies",
+    "flag": "true or false",
     "items": "a list of item ids",
 }
 _PUNCTUATION = re.compile(r"[^\w\s'-]+")
@@ -101,6 +102,11 @@ class Behaviour:
 
     def on_say(self, speaker: Character, text: str) -> None:
         """A player said ``text`` in the owner's room."""
+
+    def on_give(self, giver: Character, item: Any) -> Callable[[], None] | None:
+        """A player offers the owner ``item``: a function that takes it (called once
+        everyone has seen the give), or None to leave it with the giver."""
+        return None
 
     def listens_for(self) -> tuple[str, ...]:
         """The first word of each keyword ``on_say`` reacts to (said in the room)."""
@@ -222,6 +228,11 @@ def _value(ctx: Context, where: str, param: Param, value: Any, line: int | None,
         elif value < 0:
             ctx.error(f"{bad}, not {value}", line)
         return float(value)
+    if param.kind == "flag":
+        if not isinstance(value, bool):
+            ctx.error(f"{bad}, not {kind(value)} ({shown(value)})", line)
+            return param.default
+        return value
     if param.kind == "text":
         if not isinstance(value, str) or not value.strip():
             ctx.error(f"{bad}, not {kind(value)}", line)

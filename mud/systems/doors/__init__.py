@@ -3,8 +3,9 @@
 ``install()`` (called once by mud.systems.install_all) registers everything it brings:
 
 - the ``door:`` key on an exit's long form in the world's YAML (``name``, ``closed``,
-  ``locked``, ``key``), checked at load with file:line like every other key. The exit back
-  from the other room (the one leading back here) gets the same door, so both sides agree;
+  ``locked``, ``key``, ``hidden``: a secret way, unseen from its side while shut),
+  checked at load with file:line like every other key. The exit back from the other room
+  (the one leading back here) gets the same door, so both sides agree;
 - ``open``, ``close``, ``lock`` and ``unlock`` in the player command set (a door's name or
   its exit's direction); ``unlock``/``lock`` need the key carried;
 - the ``door`` event (who did what to which door), with text and JSON renderings, seen by
@@ -35,7 +36,7 @@ from mud.world_schema import Context as Where
 from mud.world_yaml import shown
 
 STATE_NAME = "doors"
-DOOR_KEYS = ("name", "closed", "locked", "key")
+DOOR_KEYS = ("name", "closed", "locked", "key", "hidden")
 VERBS = ("open", "close", "lock", "unlock")
 
 
@@ -47,13 +48,17 @@ class DoorSpec:
     closed: bool
     locked: bool
     key: str | None
+    # A secret way: while shut, the side declaring it shows no exit and no door there, so
+    # nobody opens it by hand (an NPC's ``accept ... opens`` does); the far side is an
+    # ordinary door, so nobody is ever shut in.
+    hidden: bool = False
 
 
 class Door:
     """One door, hung in the exits on both its sides. Its state lives in world.state
     (read each time: the saved state is restored into the world after attaching)."""
 
-    __slots__ = ("id", "key", "name", "rooms", "spec", "world")
+    __slots__ = ("hides", "id", "key", "name", "rooms", "spec", "world")
 
     def __init__(self, door_id: str, spec: DoorSpec, world: World, rooms: tuple[Room, ...]):
         self.id = door_id
@@ -62,6 +67,9 @@ class Door:
         self.key = spec.key
         self.world = world
         self.rooms = rooms
+        # The exit this door hides while shut (a hidden door's declaring side), or None;
+        # read by the engine's ``Exit.hidden``.
+        self.hides: Exit | None = None
 
     def _state(self) -> dict[str, bool]:
         saved = self.world.state.get(STATE_NAME)
@@ -118,7 +126,7 @@ def find_door(room: Room, query: str) -> Exit:
         raise Refusal("Which door? Name it or its direction, for example: open north")
     exit_ = find_exit(room, query)
     if exit_ is None:
-        doors = [e for e in room.exits.values() if e.door is not None]
+        doors = [e for e in room.exits.values() if e.door is not None and not e.hidden]
         exit_ = matching.find(query, [_Named(e) for e in doors])
         exit_ = exit_.exit if exit_ is not None else None
     if exit_ is None:
@@ -242,7 +250,7 @@ def check_door(ctx: Where, value: Any, line: int | None, lookup: Any) -> DoorSpe
         here.error(f"door 'name' must be text (name: oak door), not {shown(name)}")
         name = "door"
     flags = {}
-    for flag in ("closed", "locked"):
+    for flag in ("closed", "locked", "hidden"):
         got = value.get(flag, False)
         if not isinstance(got, bool):
             here.error(f"door '{flag}' must be true or false, not {shown(got)}")
@@ -256,7 +264,12 @@ def check_door(ctx: Where, value: Any, line: int | None, lookup: Any) -> DoorSpe
         here.error("a door cannot start locked and open: add closed: true")
     if flags["locked"] and "key" not in value:
         here.error("a locked door needs a key (key: village:key), or nobody can open it")
-    return DoorSpec(name.strip().lower(), flags["closed"], flags["locked"], key)
+    if flags["hidden"] and not flags["closed"]:
+        here.error("a hidden door starts shut (hidden while shut): add closed: true")
+    if flags["hidden"] and flags["locked"]:
+        here.error("a hidden door cannot be locked: nobody could find its keyhole")
+    return DoorSpec(name.strip().lower(), flags["closed"], flags["locked"], key,
+                    flags["hidden"])
 
 
 # Worlds whose area resets put their doors back (one listener per world).
@@ -309,6 +322,8 @@ def attach_door(world: World, where: tuple[Room, Exit], spec: DoorSpec | None) -
     rooms = (room, exit_.target) if pick is not None else (room,)
     door = Door(f"{room.id} {exit_.name}", spec, world, rooms)
     exit_.door = door
+    if spec.hidden:
+        door.hides = exit_
     if pick is not None:
         pick.door = door
 

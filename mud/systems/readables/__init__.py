@@ -20,7 +20,7 @@ import zlib
 from typing import Any
 
 from mud.commands.registry import COMMANDS, Context
-from mud.engine import matching
+from mud.engine import hooks, matching
 from mud.engine.actions import Refusal
 from mud.engine.events import Event
 from mud.engine.model import Item
@@ -114,6 +114,8 @@ def read(ctx: Context, args: str) -> None:
         seen[item.template.id] = fingerprint(text)
         ctx.world.changed(actor)
     ctx.send(Reading(item.name, text, now))
+    # After the words: a quest the notice starts is told after it is read.
+    ctx.world.hooks.emit(hooks.READ, who=actor, item=item, room=room)
 
 
 # -- the world's YAML: text on items ----------------------------------------------------------

@@ -190,7 +190,7 @@ class Resets:
             back = 0
             for template_id, count in wanted.items():
                 for _ in range(count - here[template_id]):
-                    self.world.transfer(self._new_item(room, template_id), room)
+                    self.world.transfer(self.new_item(room.id, template_id), room)
                     back += 1
             if back and plan.message and room.characters:
                 self.world.tell_room(room, Restock(plan.message))
@@ -204,16 +204,22 @@ class Resets:
                 self.world.scheduler.report(f"resets {area}", "reset listener", exc)
         return made
 
-    def _new_item(self, room: Room, template_id: str) -> Item:
+    def new_item(self, origin: str, template_id: str) -> Item:
+        """A new item of ``template_id`` made at runtime, with a stable id
+        ``<origin>/<template>~<serial>`` (origin: the room it respawns in, the NPC that
+        hands it out) that ``remake`` rebuilds when a save places it after a restart. Every
+        system that makes items after start goes through here: one id scheme, one maker.
+        The caller puts it somewhere (``world.transfer``), which is what gets saved."""
         state = self.state
         serial = int(state.get("serial", 0))
         while True:
             serial += 1
-            item_id = f"{room.id}/{template_id}{_SERIAL_MARK}{serial}"
+            item_id = f"{origin}/{template_id}{_SERIAL_MARK}{serial}"
             # After a save that kept an item but not the serial: never reuse an id.
             if item_id not in self.world.items:
                 break
         state["serial"] = serial
+        self.world.changed_state(STATE_NAME)
         item = Item(item_id, self.world.templates[template_id])
         self.world.items[item_id] = item
         return item
