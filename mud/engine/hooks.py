@@ -6,8 +6,10 @@ room: looked up by the room's id, so a happening costs only its own room's handl
 scan of every NPC). Handlers are called as ``handler(**fields)``:
 
 =========  ============================================================================
-``enter``  who (Character or NPC), room, came_from (Room: walking in through an exit)
-``leave``  who, room, to (Room: walking out through an exit)
+``enter``  who (Character or NPC), room, came_from (Room: walking in through an exit;
+           None: an NPC put into the world, ``World.place_npc``, a reset's respawn)
+``leave``  who, room, to (Room: walking out through an exit; None: an NPC taken out of
+           the world for good, ``World.remove_npc``)
 ``say``    speaker (Character or NPC), room, text
 ``give``   giver, item, receiver (Character: one player handed another an item), room
 ``get``    who (Character), item, room (picked up from the room: the engine's ``get``)

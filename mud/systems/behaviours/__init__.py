@@ -41,12 +41,27 @@ def attach(world: World, entity: Any,
     if not checked:
         return
     _dispatch(world)
+    _join_resets(world)
     made = tuple(cls(world, entity, options) for cls, options in checked)
     entity.behaviours = (*entity.behaviours, *made)
     if entity.room is not None:
         world._behaviours_listening.pop(entity.room.id, None)  # type: ignore[attr-defined]
     for one in made:
         one.start()
+
+
+def _join_resets(world: World) -> None:
+    """Once per world: an NPC a reset brings back (mud/systems/resets) gets the behaviours
+    the NPC it replaces was loaded with, started afresh."""
+    if getattr(world, "_behaviours_respawn", False):
+        return
+    world._behaviours_respawn = True  # type: ignore[attr-defined]
+    from mud.systems.resets import resets_of
+
+    def again(old: NPC, new: NPC) -> None:
+        attach(world, new, [(type(one), one.options) for one in old.behaviours])
+
+    resets_of(world).respawners.append(again)
 
 
 def _dispatch(world: World) -> None:

@@ -7,8 +7,15 @@ An area's ``area.yaml`` says how often, and optionally what the rooms it restock
 What comes back is what the area's rooms list in ``items:`` in rooms.yaml, as many of each
 as listed, counting what is still in the room: a room listing two apples that still holds
 one gets one more, and an apple carried off (or into another room) is not still there.
-NPCs are not respawned: nothing in the game removes one yet (a wanderer is elsewhere, not
-gone), so there is nothing to put back.
+
+NPCs the area's rooms list in ``npcs:`` come back too, tbaMUD-style, when they are gone from
+the world (``World.remove_npc``: killed, dismissed): each listing is one slot, remembering
+the NPC as loaded; a slot whose NPC is still anywhere in the world (wandered off, followed
+a player into another area) brings back nothing, so there is never a duplicate. A
+wanderer is not sent home by a reset (tbaMUD does not either): it walks back on its own
+or stays where it roams. The NPC comes back in its listing room ("Ash appears.") with its
+behaviours started again (``resets_of(world).respawners``: each system gives the new NPC
+its part). Nothing about NPCs is saved: a restart loads each listed NPC once, at home.
 
 ``install()`` registers, with no edit anywhere else:
 
@@ -38,8 +45,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mud.engine import hooks
-from mud.engine.events import Event
-from mud.engine.model import Character, Item, Room
+from mud.engine.events import Arrive, Event
+from mud.engine.model import NPC, Character, Item, Room
 from mud.engine.scheduler import Timer
 from mud.engine.state import STATE
 from mud.engine.world import World
@@ -72,17 +79,30 @@ def default_state() -> dict[str, Any]:
     return {"due": {}, "serial": 0}
 
 
+class Slot:
+    """One NPC a room lists: the NPC as loaded (what a respawn copies) and whichever copy
+    of it is in the world now (its ``room`` is None once it is taken out of the world)."""
+
+    __slots__ = ("live", "prototype", "room")
+
+    def __init__(self, room: Room, npc: NPC) -> None:
+        self.room = room
+        self.prototype = npc
+        self.live = npc
+
+
 class Plan:
     """One area's reset: how often, what it tells, and what each room should hold."""
 
-    __slots__ = ("area", "every", "message", "stock", "timer")
+    __slots__ = ("area", "every", "message", "slots", "stock", "timer")
 
     def __init__(self, area: str, every: float, message: str,
-                 stock: dict[Room, Counter[str]]) -> None:
+                 stock: dict[Room, Counter[str]], slots: list[Slot] | None = None) -> None:
         self.area = area
         self.every = every
         self.message = message
         self.stock = stock
+        self.slots = slots or []
         self.timer: Timer | None = None
 
 
@@ -95,6 +115,9 @@ class Resets:
         # Other systems' parts of a reset (doors closing again, containers refilled):
         # fn(area id, the area's rooms), called after the items are back.
         self.listeners: list[Callable[[str, list[Room]], None]] = []
+        # Other systems' parts of an NPC coming back: fn(the NPC as loaded, its new copy,
+        # already in its room) gives the copy what the system gave the original (behaviours).
+        self.respawners: list[Callable[[NPC, NPC], None]] = []
         # Rooms by area, made once at load so each area's plan needs no walk of the world.
         self.rooms: dict[str, list[Room]] = {}
         for room in world.rooms.values():
@@ -195,6 +218,7 @@ class Resets:
             if back and plan.message and room.characters:
                 self.world.tell_room(room, Restock(plan.message))
             made += back
+        made += self.respawn(plan)
         self._set_due(area, self.world.clock.seconds() + plan.every)
         rooms = self.rooms.get(area, [])
         for listener in self.listeners:
@@ -223,6 +247,26 @@ class Resets:
         item = Item(item_id, self.world.templates[template_id])
         self.world.items[item_id] = item
         return item
+
+    def respawn(self, plan: Plan) -> int:
+        """Bring back each NPC of ``plan``'s slots that is gone from the world, at its
+        listing room, with its behaviours; returns how many came back."""
+        back = 0
+        for slot in plan.slots:
+            if slot.live.room is not None:
+                continue  # still in the world, wherever it is: never a duplicate
+            old = slot.prototype
+            npc = NPC(old.id, old.name, old.keywords, old.description)
+            self.world.place_npc(npc, slot.room)
+            slot.live = npc
+            for give in self.respawners:
+                try:
+                    give(old, npc)
+                except Exception as exc:  # the NPC is back even if a system's part fails
+                    self.world.scheduler.report(f"npc {npc.id}", "respawn", exc)
+            self.world.tell_room(slot.room, Arrive(npc.name, "appears", npc=True))
+            back += 1
+        return back
 
     def remake(self, item_id: str) -> Item | None:
         """The respawned item ``item_id`` names, rebuilt for a save's place (None: not one
@@ -284,7 +328,9 @@ def attach_reset(world: World, area: str, checked: tuple[float, str]) -> None:
     for room in resets.rooms.get(area, ()):
         if room.items:
             stock[room] = Counter(item.template.id for item in room.items)
-    resets.add(Plan(area, every, message, stock))
+    # The NPCs as placed at load (areas attach last: behaviours have not moved any yet).
+    slots = [Slot(room, npc) for room in resets.rooms.get(area, ()) for npc in room.npcs]
+    resets.add(Plan(area, every, message, stock, slots))
 
 
 def install() -> None:
