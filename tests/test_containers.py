@@ -163,7 +163,8 @@ def test_a_full_container_takes_no_more_and_says_how_many_did_not_fit():
 def test_the_loft_chest_is_fixed_and_holds_its_declared_things():
     _game, ann, bob = two_in("village:loft")
     out = ann.type("look in chest")
-    assert "A battered sea chest holds:\n  a moth-eaten blanket\n  a coil of tarred rope" in out
+    assert "A battered sea chest holds:\n  a moth-eaten blanket\n  a coil of tarred rope\n" \
+        "  a canvas kitbag" in out
     assert "fixed in place" in ann.type("get chest")
     assert "You take a coil of tarred rope from a battered sea chest." in \
         ann.type("get rope from chest")
@@ -318,7 +319,7 @@ def test_saved_in_real_sqlite_and_an_old_save_still_loads(tmp_path):
     for row in rows:
         assert world.restore_item(*row)
     chest = world.items["village:loft/village:chest#1"]
-    assert inside(chest) == ["village:blanket", "woods:ring"]
+    assert inside(chest) == ["village:blanket", "village:kitbag", "woods:ring"]
     assert [i.template.id for i in world.stored["ann"]] == ["village:rope"]
     assert world.items["village:cellar/village:key#1"].location.id == "village:square"
 
