@@ -57,6 +57,9 @@ def test_account_and_world_limits_match_the_code():
     from mud.systems import resets
     assert f"{resets.MIN_EVERY:g} s to {resets.MAX_EVERY:g} s" in row("an area's `reset:")
     assert f"up to {resets.MAX_MESSAGE} characters" in row("an area's `reset:")
+    from mud.systems import containers
+    assert f"| {containers.DEFAULT_CAPACITY} things unless its `capacity` says otherwise, 1 " \
+        f"to {containers.MAX_CAPACITY} |" in row("what a container holds")
     from mud.engine.activity import QUIET_GRACE
     from mud.systems.behaviours.base import MIN_INTERVAL
     assert f"| {MIN_INTERVAL:g} s at the least |" in row("a behaviour's interval")
