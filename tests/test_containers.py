@@ -259,6 +259,8 @@ def test_contents_in_rooms_and_in_a_logged_out_players_satchel_survive_a_restart
     ann.type("put emberleaf in nest")
     ann.type("quit")
     assert game.world.find_online("Ann") is None
+    # The quit's own save carries what is inside what she carries, not a later autosave.
+    assert game.store.items[RING] == (RING, "in", satchel.id)
     again = restart(game)
     nest = again.world.rooms["woods:canopy"].items[0]
     assert inside(nest) == ["woods:button", "woods:button", "woods:emberleaf",

@@ -99,7 +99,10 @@ def test_contents_of_the_nest_and_a_carried_kitbag_survive_a_restart_of_twistd(
     player.ask("get ring from nest", "You take a silver ring from a magpie's nest.")
     player.ask("put ring in kitbag", "You put a silver ring in a canvas kitbag.")
     player.ask("put rope in nest", "You put a coil of tarred rope in a magpie's nest.")
-    stop_saved(server, player)
+    # Logged out: the kitbag waits with the character, not in the world.
+    player.ask("quit", "Farewell")
+    watcher = log_in(server, "create Sage secret1", "Village Square")
+    stop_saved(server, watcher)
     places = _places(data)
     kitbag = "village:loft/village:chest#1/village:kitbag#1"
     assert places["woods:canopy/woods:nest#1/woods:ring#1"] == ("in", kitbag)
