@@ -92,6 +92,7 @@ def test_it_stops_at_the_edge_of_the_village_and_after_its_patience(ember) -> No
     walk(ember, ann, "gate")  # out into the woods: not its ground
     assert dog(ember).room.id == "village:gatehouse"
     assert any("loses interest in Ann" in t for t in emotes(watch.link.take()))
+    assert any("loses interest in Ann" in t for t in emotes(ann.link.take()))  # behind her
     for _ in range(4):
         ember.clock.advance(4)
     assert dog(ember).room.id == "village:lane"  # gatehouse, high street, square, lane

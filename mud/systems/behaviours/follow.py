@@ -21,6 +21,7 @@ from collections import deque
 from typing import Any
 
 from mud.engine import actions
+from mud.engine.events import Emote, Event, Say
 from mud.engine.model import NPC, Character, Exit, Room
 from mud.engine.scheduler import Timer
 from mud.engine.world import World
@@ -129,6 +130,11 @@ class Follow(Behaviour):
             return
         self._forget_leader()
         self.speak(self.options["leave"], leader.name)
+        if leader.room is not self.owner.room and \
+                self.world.online.get(leader.key) is leader:
+            # They just walked on and left it behind: they see it give up, over their
+            # shoulder, as the room they left does.
+            leader.send(_spoken(self.owner.name, self.options["leave"], leader.name))
         self._go_home()
 
     def _forget_leader(self) -> None:
@@ -192,6 +198,14 @@ class Follow(Behaviour):
                 first[target] = first[room] or exit_
                 queue.append(target)
         return None
+
+
+def _spoken(speaker: str, line: str, name: str) -> Event:
+    # What Behaviour.speak tells a room, for one more listener.
+    line = line.replace("{name}", name)
+    if line.startswith("emote "):
+        return Emote(speaker, line[6:].strip())
+    return Say(speaker, line)
 
 
 def _exit_between(room: Room, target: Room) -> Exit | None:

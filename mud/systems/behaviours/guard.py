@@ -65,8 +65,8 @@ class Guard(Behaviour):
         self.guarded = self.home.exits.get(exit_name(self.options["exit"]))
         if self.guarded is not None:
             self.guarded.barriers = (*self.guarded.barriers, self)
-        # Character key -> when it last spoke to that player.
-        self.spoke: dict[str, float] = {}
+        # (character key, which line) -> when it last said that line to that player.
+        self.spoke: dict[tuple[str, str], float] = {}
 
     def stop(self) -> None:
         if self.guarded is not None:
@@ -86,10 +86,10 @@ class Guard(Behaviour):
         way = exit_.name if exit_.name in directions.OPPOSITES else \
             f"through the {exit_.name}"
         if self.allows(who):
-            if self.options["passing"] and self._may_speak(who):
+            if self.options["passing"] and self._may_speak(who, "passing"):
                 self.speak(self.options["passing"].replace("{exit}", way), who.name)
             return None
-        if self._may_speak(who):
+        if self._may_speak(who, "message"):
             self.speak(self.options["message"].replace("{exit}", way), who.name)
         refusal = self.options["refusal"]
         if refusal:
@@ -97,12 +97,15 @@ class Guard(Behaviour):
         name = self.owner.name
         return f"{name[:1].upper()}{name[1:]} will not let you go {way}."
 
-    def _may_speak(self, who: Character) -> bool:
+    def _may_speak(self, who: Character, line: str) -> bool:
+        # Each line has its own wait: one just stopped who comes back with a light is let
+        # through with the passing line at once.
         now = self.world.clock.seconds()
-        last = self.spoke.get(who.key)
+        key = (who.key, line)
+        last = self.spoke.get(key)
         if last is not None and now - last < SPEAK_AGAIN:
             return False
         if len(self.spoke) > 256:
             self.spoke = {k: t for k, t in self.spoke.items() if now - t < SPEAK_AGAIN}
-        self.spoke[who.key] = now
+        self.spoke[key] = now
         return True

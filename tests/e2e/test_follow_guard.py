@@ -1,0 +1,89 @@
+"""Follow and guard over real sockets, in the bundled world: a telnet player walking down Well
+Lane is taken up by Patch the stray dog, who trails him into the square and on to the
+market while a web player in the square sees the dog arrive and leave; at the village gate
+the dog gives up. In the mine the bats drive the player back from the adit without a light,
+and let him through with a lantern.
+
+The world is a copy of the bundled one with the mine gate left unlocked and open and a
+lantern at the mine mouth, so the walk there needs no detour through the inn cellar."""
+
+from __future__ import annotations
+
+import shutil
+
+from twisted.internet.defer import inlineCallbacks
+
+from tests.e2e.client import connect
+from tests.e2e.server import ServerTestCase
+from tests.e2e.wsclient import connect_web
+from tests.support import BUNDLED_WORLD
+
+DOG = "a scruffy stray dog"
+
+
+class FollowGuardTests(ServerTestCase):
+    def world(self) -> str:
+        copy = self.mktemp()
+        shutil.copytree(BUNDLED_WORLD, copy)
+        rooms = f"{copy}/mine/rooms.yaml"
+        with open(rooms, encoding="utf-8") as f:
+            text = f.read()
+        gate = "door: {name: iron gate, closed: true, locked: true, key: village:key}"
+        assert gate in text and "  items: [sign]\n" in text
+        text = text.replace(gate, "door: {name: iron gate, closed: false, key: village:key}")
+        text = text.replace("  items: [sign]\n", "  items: [sign, village:lantern]\n")
+        with open(rooms, "w", encoding="utf-8") as f:
+            f.write(text)
+        return copy
+
+    @inlineCallbacks
+    def test_the_dog_follows_and_the_bats_guard(self):
+        self.start(world=self.world())
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        web.send(type="register", name="Wynn", password="secret1")
+        yield web.wait("room", name="Village Square")
+        tel = yield connect(self.telnet_port, naws=200)  # wide: no line wraps mid-phrase
+        yield tel.ask("create Bram secret1", "Village Square")
+
+        # Down the lane: the dog takes up with Bram and comes back up into the square.
+        yield tel.ask("south", "Well Lane")
+        yield tel.wait_for("sniffs at Bram's boots")
+        tel.send("north")
+        yield tel.wait_for("stray dog arrives from the south")
+        seen = yield web.wait("arrive", name=DOG)
+        self.assertEqual((seen["phrase"], seen["npc"]), ("arrives from the south", True))
+        # On to the market, the dog at his heels: Wynn sees both go.
+        tel.send("east")
+        yield tel.wait_for("Market Row")
+        yield web.wait("depart", name="Bram", phrase="leaves east")
+        gone = yield web.wait("depart", name=DOG)
+        self.assertEqual((gone["phrase"], gone["npc"]), ("leaves east", True))
+        yield tel.wait_for("stray dog arrives from the west")
+
+        # Out of the village gate: the dog stays behind.
+        for step, where in (("west", "Village Square"), ("north", "High Street"),
+                            ("north", "The North Gate")):
+            yield tel.ask(step, where)
+        yield web.wait("arrive", name=DOG, phrase="arrives from the east")  # with Bram
+        yield web.wait("depart", name=DOG, phrase="leaves north")
+        yield tel.ask("gate", "Edge of the Thornwood")
+        yield tel.wait_for("loses interest in Bram")  # seen over his shoulder
+        # Wynn in the square sees the dog trot home past her (gatehouse, high street,
+        # square, lane: a step every 4 seconds).
+        yield web.wait("arrive", name=DOG, phrase="arrives from the north", npc=True)
+        yield web.wait("depart", name=DOG, phrase="leaves south", npc=True)
+
+        # To the mine. The bats stop him in the dark.
+        for step, where in (("north", "Thornwood Path"), ("north", "The Waystone Fork"),
+                            ("north", "The Deepwood"), ("northeast", "Foot of the Hills"),
+                            ("north", "The Mine Mouth"), ("north", "The Adit")):
+            yield tel.ask(step, where)
+        yield tel.ask("north", "Bram stumbles back toward the daylight")
+        yield tel.wait_for("will not let you into the dark tunnel")
+        # With a lantern from the mine mouth he passes, the bats only blinking at it.
+        yield tel.ask("south", "The Mine Mouth")
+        yield tel.ask("get lantern", "You pick up a brass lantern")
+        yield tel.ask("north", "The Adit")
+        yield tel.ask("north", "blinking at Bram's light")
+        yield tel.wait_for("The Winding Room")
