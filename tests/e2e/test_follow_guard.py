@@ -1,8 +1,10 @@
-"""Follow and guard over real sockets, in the bundled world: a telnet player walking down Well
-Lane is taken up by Patch the stray dog, who trails him into the square and on to the
-market while a web player in the square sees the dog arrive and leave; at the village gate
-the dog gives up. In the mine the bats drive the player back from the adit without a light,
-and let him through with a lantern.
+"""Follow, guard and respawn over real sockets, in the bundled world: a telnet player
+walking down Well Lane is taken up by Patch the stray dog, who trails him into the square
+and on to the market while a web player in the square sees the dog arrive and leave; at
+the village gate the dog gives up. In the mine the bats drive the player back from the
+adit without a light, and let him through with a lantern. An NPC taken out of the world
+is back at its area's reset, seen on both; a restart of the real twistd has the wandered
+dog at home, once.
 
 The world is a copy of the bundled one with the mine gate left unlocked and open and a
 lantern at the mine mouth, so the walk there needs no detour through the inn cellar."""
@@ -10,11 +12,15 @@ lantern at the mine mouth, so the walk there needs no detour through the inn cel
 from __future__ import annotations
 
 import shutil
+import signal
+from pathlib import Path
 
 from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
+from tests.e2e.processes import log_in, stop_saved, telnet_server
 from tests.e2e.server import ServerTestCase
+from tests.e2e.test_resets import world_resetting_every
 from tests.e2e.wsclient import connect_web
 from tests.support import BUNDLED_WORLD
 
@@ -87,3 +93,60 @@ class FollowGuardTests(ServerTestCase):
         yield tel.ask("north", "The Adit")
         yield tel.ask("north", "blinking at Bram's light")
         yield tel.wait_for("The Winding Room")
+
+
+class RespawnTests(ServerTestCase):
+    @inlineCallbacks
+    def test_an_npc_taken_out_is_back_at_the_reset_seen_over_telnet_and_the_web(self):
+        world = world_resetting_every(Path(self.mktemp()), 3)
+        service = self.start(world=str(world))
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        web.send(type="register", name="Wynn", password="secret1")
+        yield web.wait("room", name="Village Square")
+        tel = yield connect(self.telnet_port, naws=200)
+        yield tel.ask("create Bram secret1", "Village Square")
+        yield tel.ask("west", "The Ember and Anvil")
+        web.command("west")
+        yield web.wait("room", name="The Ember and Anvil")
+        live = service.game.world
+        marta = next(n for n in live.npcs if n.id == "village:innkeeper")
+        self.assertTrue(live.remove_npc(marta))  # what combat will do
+        tel.send("ask marta about the mine")
+        yield tel.wait_for("There is nobody called 'marta' here to ask.")
+        # Within a reset she is back where the inn lists her, answering again.
+        yield tel.wait_for("Marta Wren appears.", timeout=10)
+        back = yield web.wait("arrive", name="Marta Wren")
+        self.assertEqual((back["phrase"], back["npc"]), ("appears", True))
+        yield tel.ask("ask marta about the mine", "eleven men")
+        self.assertEqual([n.room.id for n in live.npcs if n.id == "village:innkeeper"],
+                         ["village:inn"])
+        web.command("look")
+        room = yield web.wait("room", name="The Ember and Anvil")
+        self.assertEqual(room["npcs"].count("Marta Wren"), 1)
+
+
+def test_a_restart_has_the_dog_home_once(tmp_path, servers):
+    """The dog followed a player into the market; after a SIGTERM and a restart of the real
+    twistd it is at home in Well Lane, once, and not in the market (nothing about NPCs is
+    saved, so nothing can double them)."""
+    server = telnet_server(tmp_path, servers)
+    player = log_in(server, "create Rowan secret1", "Village Square")
+    player.ask("south", "sniffs at Rowan's boots")
+    player.ask("north", "stray dog arrives from the south")
+    player.ask("east", "stray dog arrives from the west")
+    stop_saved(server, player)
+
+    again = telnet_server(tmp_path, servers)
+    player = log_in(again, "connect rowan secret1", "Market Row")
+    text = player.ask("look", "You see a brass lantern")
+    market = text[text.rindex("Market Row"):]
+    assert "Pim Thistle is here" in market and "stray dog" not in market
+    player.ask("west", "Village Square")
+    text = player.ask("south", "You see a mossy well here.")
+    lane = text[text.rindex("Well Lane"):]
+    assert lane.count("A scruffy stray dog is here.") == 1, lane
+    player.ask("quit", "Farewell")
+    again.proc.send_signal(signal.SIGTERM)
+    assert again.finish() == 0
+    assert "Traceback" not in again.output()
