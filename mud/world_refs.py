@@ -94,8 +94,17 @@ class Lookup:
     def homes(self) -> list[Room]:
         """The rooms that place the NPC being checked (rooms.yaml ``npcs:``), in load order:
         where it starts, and where a reset brings it back."""
-        return [room for room, *_, npc_refs in self.loader.pending
-                if any(ref == self.entity for ref, _ in npc_refs)]
+        homes = getattr(self.loader, "npc_homes", None)
+        if homes is None:
+            # Built once per load on first use: a world of many guards is not rooms x NPCs.
+            homes = {}
+            for room, *_, npc_refs in self.loader.pending:
+                for ref, _ in npc_refs:
+                    places = homes.setdefault(ref, [])
+                    if room not in places:
+                        places.append(room)
+            self.loader.npc_homes = homes
+        return list(homes.get(self.entity, ()))
 
     def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
         full = full_id(ctx, self.area, ref, what, line)
