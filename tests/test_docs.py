@@ -63,6 +63,8 @@ def test_account_and_world_limits_match_the_code():
     from mud.engine.activity import QUIET_GRACE
     from mud.systems.behaviours.base import MIN_INTERVAL
     assert f"| {MIN_INTERVAL:g} s at the least |" in row("a behaviour's interval")
+    from mud.systems.behaviours.guard import SPEAK_AGAIN
+    assert f"| said again {SPEAK_AGAIN:g} s apart at the soonest" in row("a `guard`'s message")
     assert f"sleep {QUIET_GRACE:g} s after" in row("an area with no player in it")
 
 
