@@ -219,12 +219,7 @@ def new_item(world: World, room: Room, template_id: str) -> Item:
     """A new copy of ``template_id`` with the resets' stable runtime id (from ``room``)."""
     from mud.systems.resets import resets_of
 
-    resets = resets_of(world)
-    make = getattr(resets, "new_item", None)
-    if make is not None:
-        return make(room.id, template_id)  # type: ignore[no-any-return]
-    # The resets system before new_item was public (one session's overlap).
-    return resets._new_item(room, template_id)  # type: ignore[attr-defined,no-any-return]
+    return resets_of(world).new_item(room.id, template_id)
 
 
 def install() -> None:
