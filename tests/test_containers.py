@@ -81,6 +81,15 @@ def test_the_ring_is_in_the_nest_and_comes_out_with_get_from():
     assert "A magpie's nest is empty." in ann.type("get ring from nest")
 
 
+def test_taking_from_a_container_is_a_get_happening_for_other_systems():
+    game, ann, _bob = two_in("woods:canopy")
+    heard = []
+    game.world.hooks.on(hooks.GET, lambda **fields: heard.append(fields))
+    ann.type("get ring from nest")
+    assert [(f["who"].name, f["item"].id, f["room"].id, f["container"].id) for f in heard] == \
+        [("Ann", RING, "woods:canopy", NEST)]
+
+
 def test_put_in_a_carried_container_and_examine_shows_what_it_holds():
     game, ann, bob = two_in("woods:herb_cottage")
     satchel, = give(game, "Ann", "woods:satchel")

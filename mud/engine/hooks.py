@@ -12,7 +12,8 @@ scan of every NPC). Handlers are called as ``handler(**fields)``:
            the world for good, ``World.remove_npc``)
 ``say``    speaker (Character or NPC), room, text
 ``give``   giver, item, receiver (Character: one player handed another an item), room
-``get``    who (Character), item, room (picked up from the room: the engine's ``get``)
+``get``    who (Character), item, room (picked up from the room: the engine's ``get``;
+           or taken out of a container by the containers system, with ``container``)
 ``read``   who (Character), item, room (read what is written on it: emitted by the
            readables system, not the engine; a quest may start when a notice is read)
 ``login``  who, room (a character came into the game)

@@ -97,6 +97,8 @@ def test_contents_of_the_nest_and_a_carried_kitbag_survive_a_restart_of_twistd(
         player.ask(word, room)
     player.ask("look in nest", "a silver ring")
     player.ask("get ring from nest", "You take a silver ring from a magpie's nest.")
+    # Taken out of the nest is taken: Ambrose's quest starts as for a ring off the floor.
+    player.wait_for("New quest: The Lost Silver Ring")
     player.ask("put ring in kitbag", "You put a silver ring in a canvas kitbag.")
     player.ask("put rope in nest", "You put a coil of tarred rope in a magpie's nest.")
     # Logged out: the kitbag waits with the character, not in the world.

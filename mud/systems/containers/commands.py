@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from mud.commands.registry import COMMANDS, Command, Context
-from mud.engine import directions, matching
+from mud.engine import directions, hooks, matching
 from mud.engine.actions import Refusal
 from mud.engine.events import Event
 from mud.engine.grouping import ItemGroup, group_items
@@ -165,6 +165,11 @@ def get_from(world: World, actor: Character, query: str, box_query: str) -> None
     for item in takeable:
         world.transfer(item, actor)
     _tell(world, actor, "get", takeable, box)
+    room = _room(actor)
+    for item in takeable:
+        # Taken is taken, out of a nest or off the floor: a quest started by getting the
+        # silver ring starts either way.
+        world.hooks.emit(hooks.GET, who=actor, item=item, room=room, container=box)
 
 
 def view(box: Item) -> ContainerView:
