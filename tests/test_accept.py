@@ -23,6 +23,7 @@ from mud.systems.quests import QuestUpdate
 from mud.systems.resets import resets_of
 from mud.world_loader import WorldError, load_world
 from tests.support import TINY, Probe, make_game
+from tests.test_world_loader import ROOMS, build, error
 
 EMBERLEAF = "woods:brook/woods:emberleaf#1"
 
@@ -303,3 +304,21 @@ def test_bad_accept_parameters_stop_the_load_naming_file_npc_and_parameter(
     message = broken(tmp_path, accept, area)
     assert "npcs.yaml:" in message and 'npc "home:cat"' in message
     assert expected in message
+
+
+def test_a_hidden_door_must_start_shut_and_cannot_be_locked(tmp_path, monkeypatch):
+    rooms = ROOMS.replace("    north: hall\n", "    north:\n      to: hall\n"
+                          "      door: {name: slab, hidden: true}\n", 1)
+    text = error(build(tmp_path, monkeypatch, village__rooms=rooms))
+    assert "rooms.yaml:" in text and "a hidden door starts shut" in text
+    rooms = ROOMS.replace("    north: hall\n", "    north:\n      to: hall\n"
+                          "      door: {name: slab, hidden: yes please}\n", 1)
+    (tmp_path / "b").mkdir()
+    assert "door 'hidden' must be true or false" in error(
+        build(tmp_path / "b", monkeypatch, village__rooms=rooms))
+    rooms = ROOMS.replace("    north: hall\n", "    north:\n      to: hall\n"
+                          "      door: {name: slab, hidden: true, closed: true, locked: true,"
+                          " key: apple}\n", 1)
+    (tmp_path / "c").mkdir()
+    assert "a hidden door cannot be locked" in error(
+        build(tmp_path / "c", monkeypatch, village__rooms=rooms))

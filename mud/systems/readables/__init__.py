@@ -9,6 +9,8 @@ without an edit anywhere else:
   read here and marks what the character has not read yet;
 - two events with their text and JSON renderings: ``read`` (what was read) and
   ``readables`` (the list);
+- the ``read`` happening (mud/engine/hooks.py), emitted after the words are shown, so
+  other systems react to reading (a notice board starts the quests it asks for);
 - per-character saved state ``readables``: the texts the character has read, by item
   template, each with a fingerprint of its words, so a notice the builders rewrite shows
   as changed.
