@@ -151,12 +151,14 @@ class CommandTable:
 
     def lookup(self, word: str) -> Command | None:
         """Exact name or alias, else a unique prefix of a command name (not of a
-        ``whole_word`` command's)."""
+        ``whole_word`` command's). A prefix of a ``whole_word`` command is never taken for
+        another: "q" means quit to most players, so it is told to type quit in full rather
+        than given the quest list."""
         word = word.lower()
         if word in self.by_word:
             return self.by_word[word]
         hits = [c for n, c in self.commands.items() if n.startswith(word) and not c.whole_word]
-        return hits[0] if len(hits) == 1 else None
+        return hits[0] if len(hits) == 1 and self.cut_short(word) is None else None
 
     def cut_short(self, word: str) -> Command | None:
         """The ``whole_word`` command ``word`` is a prefix of, if any: "qui" -> quit."""
