@@ -60,6 +60,9 @@ def test_account_and_world_limits_match_the_code():
     from mud.systems import containers
     assert f"| {containers.DEFAULT_CAPACITY} things unless its `capacity` says otherwise, 1 " \
         f"to {containers.MAX_CAPACITY} |" in row("what a container holds")
+    from mud.systems.quests import declared as quests
+    assert f"its `name` up to {quests.MAX_NAME} characters; its `active` and `done` words " \
+        f"up to {quests.MAX_WORDS} each" in row("a quest (an area's `quests:`)")
     from mud.engine.activity import QUIET_GRACE
     from mud.systems.behaviours.base import MIN_INTERVAL
     assert f"| {MIN_INTERVAL:g} s at the least |" in row("a behaviour's interval")

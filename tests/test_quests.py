@@ -193,6 +193,10 @@ def broken(tmp_path, area: str) -> str:
     ("quests:\n  feed:\n    name: Feed\n    active: A.\n    done: D.\n"
      "    starts: {get: [apple, pear]}\n",
      "'starts': get, item 2 is unknown item \"home:pear\""),
+    ("quests:\n  feed:\n    name: " + "F" * 61 + "\n    active: A.\n    done: D.\n",
+     "'name' is 61 characters; keep it to 60"),
+    ("quests:\n  feed:\n    name: Feed\n    active: " + "a " * 301 + "\n    done: D.\n",
+     "'active' is 601 characters; keep it to 600"),
 ])
 def test_bad_quests_stop_the_load_naming_file_line_and_quest(tmp_path, area, expected):
     message = broken(tmp_path, area)
