@@ -7,6 +7,7 @@ from __future__ import annotations
 from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
+from tests.e2e.processes import log_in, stop_saved, telnet_server
 from tests.e2e.server import ServerTestCase
 from tests.e2e.wsclient import connect_web
 
@@ -123,3 +124,39 @@ class HiddenWayTests(ServerTestCase):
         out = yield tel.ask("down", "You cannot go 'down' from here.")
         self.assertNotIn("down", out[out.rfind("Ways out:"):out.rfind("You cannot")])
         yield tel.ask("open slab", "You see no door 'slab' here.")
+
+
+def _walk(player, ways):
+    for way in ways:
+        player.ask(way, "[Exits:")
+
+
+def test_quest_progress_the_reward_and_the_used_up_leaf_survive_a_restart_of_twistd(
+        tmp_path, servers):
+    server = telnet_server(tmp_path, servers)
+    player = log_in(server, "create Rowan secret1", "Village Square")
+    _walk(player, [way for way, _ in TO_BROOK])
+    player.ask("get emberleaf", "New quest: Emberleaf for Nell")
+    player.ask("north", "Nell Briar is here.")
+    player.ask("give emberleaf to nell", "Quest done: Emberleaf for Nell")
+    player.ask("south", "You see two sprigs of emberleaf here.")
+    stop_saved(server, player)
+
+    again = telnet_server(tmp_path, servers)
+    player = log_in(again, "connect rowan secret1", "Alder Brook")
+    # The leaf Nell took is gone for good: not back by the brook, not in Rowan's pack.
+    player.ask("look", "You see two sprigs of emberleaf here.")
+    out = player.ask("inventory", "a herb satchel")
+    assert "emberleaf" not in out[out.rfind("You are carrying"):]
+    out = player.ask("quests", "Quests done:")
+    out = player.wait_for("herb satchel of your own.")
+    assert "Emberleaf for Nell" in out[out.rfind("Quests done:"):]
+    # Nell remembers Rowan was rewarded: a second sprig gets her 'again' line, no satchel.
+    player.ask("get emberleaf", "You pick up a sprig of emberleaf.")
+    player.ask("north", "Nell Briar is here.")
+    player.ask("give emberleaf to nell", "You're a treasure, Rowan.")
+    out = player.ask("inventory", "You are carrying:")
+    out = player.wait_for("a herb satchel")
+    assert "two herb satchels" not in out[out.rfind("You are carrying:"):]
+    player.ask("quit", "Farewell")
+    assert "Traceback" not in again.output()
