@@ -43,6 +43,10 @@ class Lookup(Protocol):
     def homes(self) -> list[Room]:
         """The rooms that place the NPC whose key is being checked (empty for others)."""
 
+    def written(self, kind: str, key: str) -> list[tuple[str, Any]]:
+        """(entry id, raw value) of every ``key`` written on ``kind`` entries, checked or
+        not yet (for checks that refer to what other entries declare)."""
+
 
 Check = Callable[[Context, Any, "int | None", Lookup], Any]
 Attach = Callable[[World, Any, Any], None]

@@ -106,6 +106,14 @@ class Lookup:
             self.loader.npc_homes = homes
         return list(homes.get(self.entity, ()))
 
+    def written(self, kind: str, key: str) -> list[tuple[str, Any]]:
+        """Every value of the system key ``key`` written on entries of ``kind`` (entry id,
+        raw value), checked yet or not: every file is read before any key is checked, so
+        a check may see what other entries declare (the quests an area.yaml lists, the
+        doors on exits) whatever order they are checked in."""
+        return [(full, value) for what, full, spec, value, *_ in self.loader.extras
+                if what == kind and spec.key == key]
+
     def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
         full = full_id(ctx, self.area, ref, what, line)
         if full is None:

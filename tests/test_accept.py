@@ -289,6 +289,8 @@ def test_give_all_hands_over_only_what_is_wanted(tmp_path):
      "parameter 'gives' is unknown item \"yard:spade\""),
     ("      item: apple\n      opens: west\n", "",
      "parameter 'opens': room 'home:kitchen' has no exit 'west' (its exits: south)"),
+    ("      item: apple\n      opens: south\n", "",
+     "parameter 'opens': the exit 'south' of room 'home:kitchen' has no door to open"),
     ("      item: apple\n      opens: home:nowhere:up\n", "",
      "parameter 'opens' 'home:nowhere:up' is unknown room \"home:nowhere\""),
     ("      item: apple\n      once: yes please\n", "",
@@ -322,3 +324,18 @@ def test_a_hidden_door_must_start_shut_and_cannot_be_locked(tmp_path, monkeypatc
     (tmp_path / "c").mkdir()
     assert "a hidden door cannot be locked" in error(
         build(tmp_path / "c", monkeypatch, village__rooms=rooms))
+
+
+def test_opens_finds_a_door_declared_on_the_far_side_and_opens_it(tmp_path):
+    root = tiny(tmp_path, "      item: apple\n      opens: yard:garden:gate\n")
+    rooms = root / "yard" / "rooms.yaml"
+    rooms.write_text(rooms.read_text().replace(
+        "    gate: garden\n",
+        "    gate:\n      to: garden\n      door: {name: wooden gate, closed: true}\n"))
+    world = load_world(root, Clock())
+    gate = world.rooms["yard:garden"].exits["gate"]
+    assert gate.closed
+    ann = join(world, "Ann", "home:kitchen")
+    hand(world, ann, "home:apple")
+    actions.give(world, ann, "apple", "cat")
+    assert not gate.closed and not world.rooms["yard:shed"].exits["gate"].closed

@@ -186,9 +186,18 @@ def _check_opens(ctx: Context, value: str, line: int | None,
         if room is None:
             return None
         rooms = [room]
-    if exit_name not in rooms[0].exits:
-        known = ", ".join(rooms[0].exits) or "none"
-        ctx.error(f"{where}: room {rooms[0].id!r} has no exit {exit_name!r} (its exits: "
+    room = rooms[0]
+    if exit_name not in room.exits:
+        known = ", ".join(room.exits) or "none"
+        ctx.error(f"{where}: room {room.id!r} has no exit {exit_name!r} (its exits: "
                   f"{known})", line)
         return None
-    return (rooms[0].id, exit_name)
+    # A door may be declared on either side: this exit, or the way back from beyond it.
+    target = room.exits[exit_name].target
+    sides = {f"{room.id} {exit_name}"} | {f"{target.id} {name}"
+                                           for name, e in target.exits.items() if e.target is room}
+    if not any(full in sides for full, _ in lookup.written("exit", "door")):
+        ctx.error(f"{where}: the exit {exit_name!r} of room {room.id!r} has no door to open: "
+                  "give it one (door: {name: stone slab, closed: true, hidden: true})", line)
+        return None
+    return (room.id, exit_name)

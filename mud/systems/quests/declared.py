@@ -102,10 +102,9 @@ def _starts(ctx: Context, value: Any, line: int | None,
 def declared(lookup: Lookup) -> set[str]:
     """Every quest id the world's area.yaml files declare. All of them are read before any
     key is checked, so an NPC in one area may name a quest of an area checked later."""
-    loader = getattr(lookup, "loader", None)
     ids: set[str] = set()
-    for what, area, spec, value, *_ in getattr(loader, "extras", ()):
-        if what == "area" and spec.key == "quests" and isinstance(value, dict):
+    for area, value in lookup.written("area", "quests"):
+        if isinstance(value, dict):
             ids.update(f"{area}:{local}" for local in value if isinstance(local, str))
     return ids
 
