@@ -343,6 +343,7 @@ class RealStoreTests(unittest.TestCase):
         data = self.mktemp()
         store = Store(data)
         store.prepare()
+        self.addCleanup(store.close)  # a failure must not leave the pool's thread running
         game, ann, _bob = two_in("woods:canopy")
         outer, inner = give(game, "Ann", "woods:satchel", 2)
         ann.type("get ring from nest")
