@@ -157,3 +157,41 @@ def test_following_scans_no_npcs_and_a_stopped_follower_forgets_its_player(ember
     assert follow.leaders(ember) == {}
     walk(ember, ann, "east")
     assert ann.room.id == "village:market"
+
+
+def bread_for(world, who):
+    loaf = next(i for i in world.items.values() if i.template.id == "village:bread")
+    world.transfer(loaf, who)
+    return loaf
+
+
+def test_fed_bread_the_dog_eats_it_and_follows_the_giver_even_while_resting(ember) -> None:
+    ann = join(ember, "Ann", "village:square")
+    walk(ember, ann, "south", "north", "north")
+    ember.clock.advance(180)  # patience runs out at the high street; home in two steps
+    ember.clock.advance(4)
+    ember.clock.advance(4)
+    assert dog(ember).room.id == "village:lane" and not follow.leaders(ember)
+    bob = join(ember, "Bob", "village:lane")  # logged in there: no arrival, no follower
+    loaf = bread_for(ember, bob)
+    actions.give(ember, bob, "bread", "dog")  # resting, but bread is bread
+    assert loaf not in bob.inventory and ember.items.get(loaf.id) is None  # eaten
+    assert any("wolfs down the bread" in t and "Bob" in t for t in emotes(bob.link.take()))
+    assert list(follow.leaders(ember)) == ["bob"]
+    walk(ember, bob, "north")
+    assert dog(ember).room.id == "village:square"
+    with pytest.raises(actions.Refusal, match="does not want"):
+        apple = next(i for i in ember.items.values() if i.template.id == "village:apple")
+        ember.transfer(apple, bob)
+        actions.give(ember, bob, "apple", "dog")
+
+
+def test_a_treat_starts_its_moves_over(ember) -> None:
+    ann = join(ember, "Ann", "village:square")
+    walk(ember, ann, "south", *["north", "south"] * 5, "north")  # 11 moves
+    bread_for(ember, ann)
+    actions.give(ember, ann, "bread", "dog")
+    walk(ember, ann, *["east", "west"] * 6)  # 12 more: still at her heels
+    assert dog(ember).room.id == "village:square"
+    walk(ember, ann, "east")
+    assert dog(ember).room.id == "village:square" and not follow.leaders(ember)

@@ -94,6 +94,35 @@ class FollowGuardTests(ServerTestCase):
         yield tel.ask("north", "blinking at Bram's light")
         yield tel.wait_for("The Winding Room")
 
+    @inlineCallbacks
+    def test_bread_wins_the_dog_over_seen_on_the_web(self):
+        """Wynn (web) walks into the lane first and the dog takes up with her; Bram
+        (telnet) gives it the inn's bread, and it leaves with him."""
+        self.start()
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        web.send(type="register", name="Wynn", password="secret1")
+        yield web.wait("room", name="Village Square")
+        tel = yield connect(self.telnet_port, naws=200)
+        yield tel.ask("create Bram secret1", "Village Square")
+        yield tel.ask("west", "The Ember and Anvil")
+        yield tel.ask("get bread", "You pick up a loaf of bread.")
+        yield tel.ask("east", "Village Square")
+        web.command("south")
+        yield web.wait("room", name="Well Lane")
+        taken = yield web.wait("emote", **{"from": DOG})
+        self.assertIn("sniffs at Wynn's boots", taken["message"])
+        yield tel.ask("south", "Well Lane")
+        yield tel.ask("give bread to dog", "You give a loaf of bread to a scruffy stray dog.")
+        yield tel.wait_for("wolfs down the bread in three gulps and gazes up at Bram")
+        yield web.wait("item", verb="give", actor="Bram", item="a loaf of bread", target=DOG)
+        eaten = yield web.wait("emote", **{"from": DOG})
+        self.assertIn("wolfs down the bread", eaten["message"])
+        yield tel.ask("inventory", "You are carrying nothing.")
+        yield tel.ask("north", "stray dog arrives from the south")
+        gone = yield web.wait("depart", name=DOG)
+        self.assertEqual(gone["phrase"], "leaves north")
+
 
 class RespawnTests(ServerTestCase):
     @inlineCallbacks

@@ -1,5 +1,5 @@
-"""``follow``: an NPC that takes up with a player who walks into its home room and trails
-after them for a while, then loses interest and makes its own way home.
+"""``follow``: an NPC that takes up with a player who walks into its home room (or feeds
+it) and trails after them for a while, then loses interest and makes its own way home.
 
 It follows at most ``moves`` moves, for at most ``patience`` seconds, and only within its
 area (or ``rooms``); a closed door, the edge of its ground, the player logging out or
@@ -52,7 +52,11 @@ def leaders(world: World) -> dict[str, list[Follow]]:
            start=Param("text", "what it does as it takes up with a player ({name}; "
                        "'emote ...' to act it out)", default="emote falls in behind {name}."),
            leave=Param("text", "what it does as it loses interest ({name})",
-                       default="emote loses interest in {name} and turns for home."))
+                       default="emote loses interest in {name} and turns for home."),
+           fed=Param("items", "what it eats when given (give <item> to <npc>): it takes up "
+                     "with the giver (leaving whoever it followed), or follows them afresh"),
+           eats=Param("text", "what it does as it eats ({name}: the giver)",
+                      default="emote gobbles it down and looks up at {name}, hopeful."))
 class Follow(Behaviour):
     """Trails the first player to walk into its home room, then goes home."""
 
@@ -94,6 +98,25 @@ class Follow(Behaviour):
     def on_enter(self, who: Character | NPC, came_from: Room | None) -> None:
         if not isinstance(who, Character) or came_from is None or not self.idle:
             return
+        self._take_up(who)
+
+    def on_give(self, giver: Character, item: Any) -> Any:
+        """Given something it eats (``fed``), it takes it (after everyone saw the give)."""
+        fed = self.options["fed"]
+        if not fed or item.template.id not in fed:
+            return None
+        return lambda: self._fed(giver, item)
+
+    def _fed(self, giver: Character, item: Any) -> None:
+        self.world.consume(item)
+        self.speak(self.options["eats"], giver.name)
+        # Bread buys its company: from whoever it followed (or afresh, moves and patience
+        # started over, when it was the giver), or off its way home, or out of its rest.
+        self._forget_leader()
+        self._cancel_homeward()
+        self._take_up(giver, announce=False)
+
+    def _take_up(self, who: Character, announce: bool = True) -> None:
         self.leader = who
         self.moves_left = int(self.options["moves"])
         leaders(self.world).setdefault(who.key, []).append(self)
@@ -101,7 +124,8 @@ class Follow(Behaviour):
         self._timer = self.world.scheduler.call_later(
             self.options["patience"], self.lose_interest,
             group=room.area if room is not None else None, owner=self.owner_id)
-        self.speak(self.options["start"], who.name)
+        if announce:
+            self.speak(self.options["start"], who.name)
 
     def leader_moved(self, came_from: Room, room: Room) -> None:
         """Its player walked from ``came_from`` to ``room``: after them, if it can."""
