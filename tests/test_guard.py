@@ -156,3 +156,29 @@ def test_a_good_guard_in_a_small_world(tmp_path) -> None:
     carry(loaded, ann, "home:apple")
     actions.go(loaded, ann, "south")
     assert ann.room.id == "home:hall"
+
+
+def test_a_guard_lets_through_a_player_who_has_done_its_quest(tmp_path) -> None:
+    from mud.systems import quests
+
+    world = tmp_path / "w"
+    shutil.copytree(BUNDLED_WORLD, world)
+    npcs = world / "mine" / "npcs.yaml"
+    text = npcs.read_text(encoding="utf-8")
+    assert "      carrying: [village:lantern, village:candle]\n" in text
+    npcs.write_text(text.replace("      carrying: [village:lantern, village:candle]\n",
+                                 "      quest: woods:ring\n"), encoding="utf-8")
+    loaded = load_world(world, task.Clock())
+    ann = join(loaded, "Ann", "mine:adit")
+    carry(loaded, ann, "village:lantern")  # a light is no use to these bats now
+    with pytest.raises(actions.Refusal):
+        actions.go(loaded, ann, "north")
+    quests.complete(loaded, ann, "woods:ring")
+    actions.go(loaded, ann, "north")
+    assert ann.room.id == "mine:junction"
+    npcs.write_text(text.replace("      carrying: [village:lantern, village:candle]\n",
+                                 "      quest: woods:rnig\n"), encoding="utf-8")
+    with pytest.raises(WorldError) as caught:
+        load_world(world, task.Clock())
+    assert "behaviour 'guard': parameter 'quest' 'woods:rnig' names no quest" in \
+        str(caught.value)

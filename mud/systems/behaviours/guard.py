@@ -1,5 +1,5 @@
 """``guard``: an NPC that stops players going through one exit of its home room, unless
-they carry something it lets pass (a light, a pass, a token).
+they carry something it lets pass (a light, a pass, a token) or have done its quest.
 
 It hangs itself in the exit's ``barriers`` (the engine's one seam for refusing movement,
 ``mud.engine.actions.stopped``, which closed doors go through too), so it costs nothing
@@ -13,6 +13,7 @@ from typing import Any
 
 from mud.engine import directions
 from mud.engine.model import NPC, Character, Exit, Room
+from mud.engine.state import of
 from mud.systems.behaviours.base import Behaviour, Param, behaviour
 from mud.world_keys import Lookup
 from mud.world_schema import Context
@@ -31,8 +32,9 @@ def exit_name(written: str) -> str:
 @behaviour("guard",
            exit=Param("text", "the exit of its home room it guards (north, gate, ...)",
                       required=True),
-           carrying=Param("items", "a player carrying any of these (in hand) may pass; "
-                          "without it, no player passes"),
+           carrying=Param("items", "a player carrying any of these (in hand) may pass"),
+           quest=Param("text", "a player who has done this quest may pass (a quest id, "
+                       "woods:ring); with neither this nor carrying, no player passes"),
            message=Param("text", "what it says to a player it stops ({name}: the player, "
                          "{exit}: the exit; 'emote ...' to act it out)",
                          default="emote steps into the way {exit}."),
@@ -40,7 +42,7 @@ def exit_name(written: str) -> str:
                          "let you go <exit>.')"),
            passing=Param("text", "what it says as it lets a player through (optional)"))
 class Guard(Behaviour):
-    """Stops players at ``exit`` unless they carry one of ``carrying``."""
+    """Stops players at ``exit`` unless they carry one of ``carrying`` or did ``quest``."""
 
     home: Room | None = None
     guarded: Exit | None = None
@@ -50,6 +52,11 @@ class Guard(Behaviour):
               lookup: Lookup) -> None:
         # The exit must be there in every room that places the NPC: a typo would otherwise
         # be a guard that silently guards nothing.
+        if options["quest"] is not None:
+            from mud.systems import quests
+
+            options["quest"] = quests.check_ref(ctx, options["quest"], line, lookup,
+                                                "behaviour 'guard': parameter 'quest'")
         wanted = exit_name(options["exit"])
         for room in lookup.homes():
             if wanted not in room.exits:
@@ -74,9 +81,17 @@ class Guard(Behaviour):
             self.guarded = None
 
     def allows(self, who: Character) -> bool:
-        """Whether ``who`` may pass: carries (in hand) one of the items it lets through."""
+        """Whether ``who`` may pass: carries (in hand) one of the items it lets through,
+        or has done its quest."""
         carrying = self.options["carrying"]
-        return bool(carrying) and any(i.template.id in carrying for i in who.inventory)
+        if carrying and any(i.template.id in carrying for i in who.inventory):
+            return True
+        quest = self.options["quest"]
+        if quest is None:
+            return False
+        from mud.systems import quests
+
+        return bool(of(who, quests.STATE_NAME).get(quest) == quests.DONE)
 
     def refuse(self, who: Character | NPC | None, exit_: Exit) -> str | None:
         """Asked as ``who`` tries the guarded exit: None lets it through (NPCs, and anyone
