@@ -27,14 +27,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from mud.atomic_file import write_atomically
-from mud.engine.world import CharacterRecord, Snapshot
+from mud.engine.world import PLACE_KINDS, CharacterRecord, Snapshot
 
 FORMAT = "emberfall-unsaved"
 # Version 2 added systems' declared state (a character's "state", the "world" rows);
 # version 1 files, which have neither, are still read.
 VERSION = 2
 READABLE_VERSIONS = (1, 2)
-ITEM_KINDS = ("room", "char", "in")
 
 
 class BadFallbackFile(Exception):
@@ -80,7 +79,7 @@ def decode(data: bytes) -> tuple[Snapshot, str]:
                  for w in (_list(body, "world") if "world" in body else [])]
     except (TypeError, KeyError) as exc:
         raise BadFallbackFile(f"a record is malformed ({exc})") from None
-    bad = [item for item, kind, _ in items if kind not in ITEM_KINDS]
+    bad = [item for item, kind, _ in items if kind not in PLACE_KINDS]
     if bad:
         raise BadFallbackFile(f"item {bad[0]!r} has an unknown kind of place")
     data_dir = body.get("data")

@@ -119,3 +119,21 @@ def test_a_file_from_before_saved_state_leaves_a_characters_state_alone(tmp_path
     with sqlite3.connect(data / "mud.sqlite3") as db:
         assert db.execute("SELECT room, state FROM characters").fetchall() == [
             ("village:inn", '{"notes":{"v":1,"value":[1]}}')]
+
+
+def test_every_kind_of_place_the_world_saves_reads_back_from_the_file():
+    # Each kind a snapshot can hold: on the floor, carried, inside a container, used up.
+    from twisted.internet import task
+
+    from mud.world_loader import load_world
+    from tests.support import BUNDLED_WORLD
+
+    world = load_world(BUNDLED_WORLD, task.Clock())
+    world.consume(world.items["woods:canopy/woods:nest#1/woods:ring#1"])
+    snapshot = world.snapshot_everything()
+    assert ("woods:canopy/woods:nest#1/woods:ring#1", "gone", "") in snapshot.items
+    snapshot.items += [("woods:canopy/woods:nest#1/woods:button#1", "char", "ann"),
+                       ("woods:canopy/woods:nest#1/woods:button#2", "room", "woods:canopy"),
+                       ("woods:canopy/woods:nest#1/woods:thimble#1", "in",
+                        "woods:canopy/woods:nest#1")]
+    assert unsaved.decode(unsaved.encode(snapshot, "/srv/mud/var", 0))[0] == snapshot

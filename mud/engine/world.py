@@ -19,8 +19,10 @@ from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
 from mud.engine.scheduler import Scheduler
 from mud.engine.state import STATE, StateRegistry
 
-# The save's place kind of an item taken out of the world for good (World.consume).
-GONE = "gone"
+# The save's kinds of place for an item: a room, a character's hands, inside another item,
+# or taken out of the world for good (World.consume).
+IN_ROOM, CARRIED, INSIDE, GONE = "room", "char", "in", "gone"
+PLACE_KINDS = (IN_ROOM, CARRIED, INSIDE, GONE)
 
 
 class Clock(Protocol):
@@ -48,7 +50,7 @@ class Snapshot:
     """What changed since the last save, copied out on the game thread so a worker can write it."""
 
     characters: list[CharacterRecord] = field(default_factory=list)
-    # (item id, "room", "char" or "in", room id, character key or container item id)
+    # (item id, a PLACE_KINDS kind, room id, character key, container item id or "" if gone)
     items: list[tuple[str, str, str]] = field(default_factory=list)
     # Declared world state: (name, saved JSON), one row per name that changed.
     world: list[tuple[str, str]] = field(default_factory=list)
@@ -151,7 +153,7 @@ class World:
         item = self.items.get(item_id) or self._remake(item_id)
         if item is None:
             return False
-        if kind == "room":
+        if kind == IN_ROOM:
             room = self.rooms.get(place)
             if room is None:
                 return False
@@ -159,11 +161,11 @@ class World:
             item.location = room
             room.items.append(item)
             return True
-        if kind == "char":
+        if kind == CARRIED:
             self._detach(item)
             self.stored.setdefault(place, []).append(item)
             return True
-        if kind == "in":
+        if kind == INSIDE:
             # Inside another item (a container), wherever that one is: rows may come in
             # any order, so the container is found (or remade) by id and placed by its own.
             box = self.items.get(place) or self._remake(place)
@@ -394,11 +396,11 @@ class World:
         for item in items:
             where = item.location
             if isinstance(where, Room):
-                rows.append((item.id, "room", where.id))
+                rows.append((item.id, IN_ROOM, where.id))
             elif isinstance(where, Character):
-                rows.append((item.id, "char", where.key))
+                rows.append((item.id, CARRIED, where.key))
             elif isinstance(where, Item):
-                rows.append((item.id, "in", where.id))
+                rows.append((item.id, INSIDE, where.id))
             elif self.items.get(item.id) is not item:
                 rows.append((item.id, GONE, ""))  # consumed (an offline player's: still here)
         return rows
