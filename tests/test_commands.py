@@ -156,6 +156,13 @@ def test_unknown_command_with_suggestion(ann):
         "Unknown command 'lok'. Did you mean 'look'? Type 'help' for a list of commands.")
 
 
+def test_a_prefix_of_several_commands_names_them(ann):
+    # 'p' ran password before put existed; now it is either, and the player is told so.
+    assert ann.error("p") == "'p' could be password, put: type more of the command you mean."
+    assert ann.error("g").startswith("'g' could be get, give, go")
+    assert "Put what in what?" in ann.error("pu")
+
+
 def test_unknown_command_without_suggestion_and_cut_short(ann):
     text = ann.error("q" * 40 + "z")
     assert text.startswith("Unknown command '" + "q" * 30 + "...'.")

@@ -215,6 +215,12 @@ class CommandTable:
         if whole is not None:
             return f"Type '{whole.name}' in full to use it ('{word}' is not enough)."
         shown = word if len(word) <= 30 else word[:30] + "..."
+        # A prefix of several commands ("p": password, put) is not unknown: say which.
+        several = sorted(n for n, c in self.commands.items()
+                         if n.startswith(word) and not c.whole_word)
+        if word and len(several) > 1:
+            listed = ", ".join(several[:6]) + (", ..." if len(several) > 6 else "")
+            return f"'{shown}' could be {listed}: type more of the command you mean."
         close = difflib.get_close_matches(word, list(self.by_word), n=1, cutoff=0.75)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         return f"Unknown command '{shown}'.{hint} Type 'help' for a list of commands."
