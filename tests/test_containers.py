@@ -126,6 +126,9 @@ def test_refusals_say_what_is_wrong():
     assert "There is no 'lantern' in a magpie's nest." in ann.type("get lantern from nest")
     assert "You see no 'box' here to take things from." in ann.type("get ring from box")
     assert "Look in what?" in ann.type("look in")
+    assert "Take ring out of what? For example: get ring from satchel" in \
+        ann.type("get ring from")
+    assert "Take ring out of what?" in ann.type("get ring out of")
     # The nest is fixed: it cannot be picked up, but it can be used.
     assert "You cannot take a magpie's nest: it is fixed in place." in ann.type("get nest")
     assert "You put a walking staff in a magpie's nest." in ann.type("put staff in nest")

@@ -222,7 +222,16 @@ def get(ctx: Context, args: str) -> Any:
     """
     match = _GET.match(args.strip())
     if match is None:
-        return _core["get"].handler(ctx, args)
+        # "get ring from" (the container left off) is not a ring called "ring from".
+        words = args.split()
+        tail = [w.lower() for w in words[-2:]]
+        if len(words) > 1 and tail[-1] == "from":
+            item = " ".join(words[:-1])[:30]
+        elif len(words) > 2 and tail == ["out", "of"]:
+            item = " ".join(words[:-2])[:30]
+        else:
+            return _core["get"].handler(ctx, args)
+        raise Refusal(f"Take {item} out of what? For example: get {item} from satchel")
     get_from(ctx.world, ctx.actor, match["item"], match["box"])
     return None
 
