@@ -203,6 +203,20 @@ def test_bad_parameters_are_named(tmp_path) -> None:
         in message
 
 
+def test_numbers_that_are_not_finite_or_too_big_stop_the_load(tmp_path) -> None:
+    # YAML's .nan and .inf are numbers: as an interval they would fail only once the area
+    # woke (a timer of nan seconds), as a follower's moves at the first step.
+    message = broken(tmp_path, CAT + "    chatter: {interval: .nan, lines: [Mew.]}\n"
+                     "    wander: {interval: .inf}\n"
+                     "    follow: {moves: 2000000}\n")
+    assert ("npcs.yaml:5: npc \"home:cat\": behaviour 'chatter': parameter 'interval' must "
+            "be a number of seconds above 0 (at most 604800), not nan") in message
+    assert "behaviour 'wander': parameter 'interval' must be a number of seconds above 0 " \
+        "(at most 604800), not inf" in message
+    assert "behaviour 'follow': parameter 'moves' must be" in message
+    assert "(at most 1e+06), not 2000000" in message
+
+
 def test_missing_parameter_and_spelling_behaviors(tmp_path) -> None:
     message = broken(tmp_path, CAT.replace("behaviours", "behaviors") +
                      "    greet: {}\n")

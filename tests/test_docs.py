@@ -64,8 +64,9 @@ def test_account_and_world_limits_match_the_code():
     assert f"its `name` up to {quests.MAX_NAME} characters; its `active` and `done` words " \
         f"up to {quests.MAX_WORDS} each" in row("a quest (an area's `quests:`)")
     from mud.engine.activity import QUIET_GRACE
-    from mud.systems.behaviours.base import MIN_INTERVAL
-    assert f"| {MIN_INTERVAL:g} s at the least |" in row("a behaviour's interval")
+    from mud.systems.behaviours.base import MAX_NUMBER, MAX_SECONDS, MIN_INTERVAL
+    assert f"| {MIN_INTERVAL:g} s at the least, {MAX_SECONDS:.0f} s (a week) at the most; " \
+        f"other numbers {MAX_NUMBER:.0f} at the most" in row("a behaviour's interval")
     from mud.systems.behaviours.guard import SPEAK_AGAIN
     assert f"| said again {SPEAK_AGAIN:g} s apart at the soonest" in row("a `guard`'s message")
     assert f"sleep {QUIET_GRACE:g} s after" in row("an area with no player in it")

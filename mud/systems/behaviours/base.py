@@ -13,6 +13,7 @@ behaviour and the parameter, then attaches one instance per placed NPC and start
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -46,6 +47,10 @@ def normalised(text: str) -> str:
 
 # Far enough apart that a typo is not a timer storm (builders mean seconds, not ms).
 MIN_INTERVAL = 1.0
+# The most a seconds parameter (a week) or a number parameter may be: YAML's .inf and .nan
+# are numbers too, and a timer of nan or inf seconds fails only once the area wakes.
+MAX_SECONDS = 7 * 24 * 3600.0
+MAX_NUMBER = 1_000_000.0
 
 
 class Param:
@@ -222,6 +227,10 @@ def _value(ctx: Context, where: str, param: Param, value: Any, line: int | None,
     if param.kind in ("seconds", "number"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             ctx.error(f"{bad}, not {kind(value)} ({shown(value)})", line)
+            return param.default
+        most = MAX_SECONDS if param.kind == "seconds" else MAX_NUMBER
+        if not math.isfinite(value) or value > most:
+            ctx.error(f"{bad} (at most {most:g}), not {value}", line)
             return param.default
         if param.kind == "seconds" and value < MIN_INTERVAL:
             ctx.error(f"{bad} (at least {MIN_INTERVAL:g}), not {value}", line)
