@@ -106,3 +106,20 @@ def test_a_text_key_loads_onto_the_item_and_bad_ones_name_the_file_and_line(tmp_
     typo = ITEMS + "  txet: hello\n"
     message = error(build(tmp_path, monkeypatch, village__rooms=rooms, village__items=typo))
     assert "unknown key 'txet'" in message and "did you mean 'text'?" in message
+
+
+def test_a_readable_that_is_only_ever_inside_a_container_can_be_read(tmp_path, monkeypatch):
+    # No copy lies in a room: the words still belong to every copy (a box's contents, a
+    # reward, a respawn), not only to placed ones.
+    rooms = ROOMS.replace("  exits:\n    north: hall\n",
+                          "  items: [box]\n  exits:\n    north: hall\n", 1)
+    items = ITEMS + ("note:\n  name: a folded note\n  description: Paper.\n"
+                     "  text: Meet me at the well.\n"
+                     "box:\n  name: a wooden box\n  description: A box.\n  fixed: true\n"
+                     "  container: {contents: [note]}\n")
+    game = make_game(build(tmp_path, monkeypatch, village__rooms=rooms, village__items=items))
+    ann = WirePlayer(game)
+    ann.create("Ann")
+    ann.read()
+    assert "You take a folded note from a wooden box." in ann.type("get note from box")
+    assert "Meet me at the well." in ann.type("read note")

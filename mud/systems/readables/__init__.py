@@ -25,7 +25,7 @@ from mud.commands.registry import COMMANDS, Context
 from mud.engine import hooks, matching
 from mud.engine.actions import Refusal
 from mud.engine.events import Event
-from mud.engine.model import Item
+from mud.engine.model import Item, ItemTemplate
 from mud.engine.state import STATE, of
 from mud.engine.world import World
 from mud.world_schema import Context as Where
@@ -135,10 +135,15 @@ def check_text(ctx: Where, value: Any, line: int | None, lookup: Any) -> str:
     return text
 
 
-def attach_text(world: World, item: Item, text: str) -> None:
-    # Every copy of an item reads the same: the words belong to its template.
+def attach_text(world: World, template: ItemTemplate, text: str) -> None:
+    # Every copy of an item reads the same: the words belong to its template, so a copy
+    # made later (in a container's contents, a reward, a respawn) reads them too.
     if text:
-        item.template.props["text"] = text
+        template.props["text"] = text
+
+
+def _placed(world: World, item: Item, text: str) -> None:
+    pass  # the template has the words already (attach_text)
 
 
 # -- how the events look ------------------------------------------------------------------------
@@ -161,7 +166,8 @@ def install() -> None:
     from mud import world_keys
     from mud.render import json_events, text
 
-    world_keys.register_key("text", ("item",), check_text, attach_text)
+    world_keys.register_key("text", ("item",), check_text, _placed,
+                            attach_template=attach_text)
     STATE.declare_character(STATE_NAME, dict)
     if "read" not in COMMANDS.commands:
         COMMANDS.register("read", family="items")(read)
