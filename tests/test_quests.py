@@ -37,10 +37,12 @@ def game():
     return make_game()
 
 
-def test_the_bundled_world_declares_both_quests(game):
+def test_the_bundled_world_declares_its_three_quests(game):
     known = quests_of(game.world).quests
-    assert list(known) == ["woods:emberleaf", "woods:ring"]
+    assert list(known) == ["woods:emberleaf", "woods:ring", "woods:silver"]
     assert known["woods:ring"].starts == {"read": ("village:board",), "get": ("woods:ring",)}
+    # The third is found under the stones, once the ring's quest has opened the way.
+    assert known["woods:silver"].starts == {"read": ("woods:slate",), "get": ("woods:silver",)}
 
 
 def test_reading_the_board_starts_both_quests_after_the_words_and_only_once(game):
