@@ -23,6 +23,7 @@ from mud.engine.events import (
 )
 from mud.engine.grouping import group_items
 from mud.engine.model import NOBODY, NPC, Character, Exit, Item, Room
+from mud.engine.scheduler import log_failure
 from mud.engine.world import World
 
 MAX_SPEECH = 2000
@@ -184,32 +185,44 @@ def go(world: World, actor: Character, word: str) -> None:
     exit_ = find_exit(room, word)
     if exit_ is None:
         raise Refusal(f"You cannot go '{word}' from here. Type 'exits' to see the ways out.")
-    why = stopped(actor, exit_)
+    why = stopped(actor, exit_, world)
     if why is not None:
         raise Refusal(why)
     _walk(world, actor, room, exit_)
 
 
-def stopped(who: Character | NPC | None, exit_: Exit) -> str | None:
+def stopped(who: Character | NPC | None, exit_: Exit,
+            world: World | None = None) -> str | None:
     """Why ``who`` cannot walk through ``exit_`` now (told to a player), or None if it can.
 
     The one seam for refusing movement: a closed door (``Exit.door``) stops everyone; then
     each of the exit's ``barriers`` (hung there by systems: a guard) is asked in turn, and
     may react as it refuses (a guard speaks). Players' ``go`` and NPCs' moves both ask it.
+    A barrier that raises is reported (through ``world``'s hook reporter, with the
+    barrier's ``owner_id``: the NPC) and counts as no objection: one broken guard must not
+    turn every step through its exit into an error.
     """
     if getattr(exit_, "closed", False):
         return f"The {exit_.door.name} is closed. Type 'open {exit_.name}' to open it."
     for barrier in getattr(exit_, "barriers", ()):
-        why = barrier.refuse(who, exit_)
+        try:
+            why = barrier.refuse(who, exit_)
+        except Exception as exc:
+            report = world.hooks.report if world is not None else log_failure
+            owner = getattr(barrier, "owner_id", None)
+            report(owner if isinstance(owner, str) else hooks.entity_id(barrier),
+                   f"barrier {type(barrier).__name__} on exit {exit_.name!r}", exc)
+            continue
         if why is not None:
             return why
     return None
 
 
-def passable(exit_: Exit, who: Character | NPC | None = None) -> bool:
+def passable(exit_: Exit, who: Character | NPC | None = None,
+             world: World | None = None) -> bool:
     """Whether ``who`` (anyone, if None) can walk through an exit now (a closed door
-    stops everyone, a system's barrier may stop some)."""
-    return stopped(who, exit_) is None
+    stops everyone, a system's barrier may stop some; ``world`` reports a broken one)."""
+    return stopped(who, exit_, world) is None
 
 
 def npc_go(world: World, npc: NPC, exit_: Exit) -> None:

@@ -126,7 +126,9 @@ def _dispatch(world: World) -> None:
         # A give to an NPC: the first of its behaviours that wants the item claims it.
         if isinstance(receiver, NPC):
             for one in receiver.behaviours:
-                taken = one.on_give(giver, item)
+                # A broken behaviour is reported with its NPC's id and does not claim:
+                # the NPC's other behaviours still get their turn.
+                taken = _safely(world, one, one.on_give, giver, item)
                 if taken is not None:
                     return taken
         return None
@@ -144,12 +146,14 @@ def _dispatch(world: World) -> None:
     world.hooks.on(hooks.SAY, said)
 
 
-def _safely(world: World, one: Behaviour, method: Any, *args: Any) -> None:
+def _safely(world: World, one: Behaviour, method: Any, *args: Any) -> Any:
     # One NPC's broken behaviour must not keep the others in the room from reacting.
+    # Returns what the method returned, None if it failed.
     try:
-        method(*args)
+        return method(*args)
     except Exception as exc:
         world.hooks.report(one.owner_id, f"behaviour {one.name!r}", exc)
+        return None
 
 
 def install() -> None:

@@ -137,7 +137,7 @@ class Follow(Behaviour):
             return
         way = _exit_between(came_from, room)
         if way is None or self.moves_left <= 0 or not self.may_enter(room) or \
-                not actions.passable(way, self.owner):
+                not actions.passable(way, self.owner, self.world):
             self.lose_interest()
             return
         self.moves_left -= 1
@@ -217,7 +217,7 @@ class Follow(Behaviour):
             for _, exit_ in sorted(room.exits.items()):
                 target = exit_.target
                 if target in first or not self.may_enter(target) or \
-                        not actions.passable(exit_, self.owner):
+                        not actions.passable(exit_, self.owner, self.world):
                     continue
                 first[target] = first[room] or exit_
                 queue.append(target)

@@ -28,7 +28,7 @@ class Wander(Repeating):
         if room is None:
             return
         ways = [e for _, e in sorted(room.exits.items())
-                if actions.passable(e, self.owner) and e.target is not room
+                if actions.passable(e, self.owner, self.world) and e.target is not room
                 and (e.target.id in self.allowed if self.allowed is not None
                      else e.target.area == self.home_area)]
         if not ways:
