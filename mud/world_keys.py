@@ -7,7 +7,8 @@ A system registers a key once, at install time::
 
 The loader then accepts the key on those kinds of entry, calls ``check(ctx, value, line,
 lookup)`` once every room is read (``ctx`` is the entry's ``world_schema.Context``: errors
-go through it and name file:line and the entry; ``lookup`` resolves room references), and,
+go through it and name file:line and the entry; ``lookup`` resolves room and item
+references and shows what other entries declare, its indexes built once per load), and,
 once the world is built and the load has no errors, ``attach(world, entity, checked)`` for
 each room, each placed NPC and each placed item carrying it, then for each area whose
 area.yaml carries it (the entity is then the area's id, every room already built and
@@ -18,21 +19,24 @@ key needs no edit to the loader.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from mud.engine.model import Room
 from mud.engine.world import World
 from mud.world_schema import Context
 
 KINDS = ("room", "item", "npc", "area", "exit")
+T = TypeVar("T")
 
 
 class Lookup(Protocol):
     """What a check may ask of the loader."""
 
     area: str
+    # The full id of the entry being checked ("village:box"; "room exit" for an exit's key).
+    entity: str
 
     def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
         """The room ``ref`` names (a local id is in ``area``), or None with an error."""
@@ -43,9 +47,14 @@ class Lookup(Protocol):
     def homes(self) -> list[Room]:
         """The rooms that place the NPC whose key is being checked (empty for others)."""
 
-    def written(self, kind: str, key: str) -> list[tuple[str, Any]]:
-        """(entry id, raw value) of every ``key`` written on ``kind`` entries, checked or
-        not yet (for checks that refer to what other entries declare)."""
+    def written(self, kind: str, key: str) -> Mapping[str, Any]:
+        """Entry id -> raw value of every ``key`` written on ``kind`` entries, in load
+        order, checked or not yet (for checks that refer to what other entries declare)."""
+
+    def once(self, build: Callable[[Any], T]) -> T:
+        """``build(lookup)`` run once per load and shared by every check: for what a check
+        derives from ``written()`` (every quest id, the containers' contents), so that is
+        not redone per checked entry."""
 
 
 Check = Callable[[Context, Any, "int | None", Lookup], Any]

@@ -28,7 +28,7 @@ from mud.engine import directions
 from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, Exit, Item, ItemTemplate, Room
 from mud.engine.world import Clock, World
-from mud.world_refs import ID_RE, ID_RULE, Lookup, full_id, unknown
+from mud.world_refs import ID_RE, ID_RULE, Cache, Lookup, full_id, unknown
 from mud.world_refs import refs as id_refs
 from mud.world_schema import Context, Report, kind
 from mud.world_yaml import Map, WorldError, display, read_yaml, shown
@@ -186,10 +186,11 @@ class _Loader:
     # -- keys systems add ---------------------------------------------------------------
 
     def _check_extras(self) -> None:
+        shared: Cache = {}  # what checks look up in the whole load, built once (world_refs)
         for what, full, spec, value, ctx, line in self.extras:
             with self.report.collecting():
                 checked = spec.check(ctx, value, line,
-                                     Lookup(self, full.partition(":")[0], full))
+                                     Lookup(self, full.partition(":")[0], full, shared))
                 self.checked.setdefault((what, full), []).append((spec, checked))
 
     def _attach(self, world: World, what: str, full: str, entity: Any) -> None:

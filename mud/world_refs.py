@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, Protocol, TypeVar, cast
 
 from mud.engine.model import Room
 from mud.world_schema import Context, kind
@@ -16,6 +18,9 @@ from mud.world_yaml import Map, display, shown
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 ID_RULE = "lowercase letters, digits, _ and -"
+
+T = TypeVar("T")
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
 
 class Known(Protocol):
@@ -26,7 +31,6 @@ class Known(Protocol):
     unlisted: set[str]
     declared: dict[str, set[str]]
     unreadable: set[tuple[str, str]]
-
 
 
 def full_id(ctx: Context, area: str, ref: Any, what: str, line: int | None) -> str | None:
@@ -82,37 +86,64 @@ def unknown(known: Known, what: str, ref: str) -> str | None:
         (f': did you mean "{ref_area}:{close[0]}"?' if close else "")
 
 
-class Lookup:
-    """Room references for a system's key check (mud/world_keys.py)."""
+# What checks of one load derive from what every file declares, each built on first use
+# and then shared: builder -> its value (see ``Lookup.once``).
+Cache = dict[Callable[["Lookup"], Any], Any]
 
-    def __init__(self, loader: Any, area: str, entity: str = "") -> None:
+
+def _written(lookup: Lookup) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """(kind, key) -> {entry id: raw value} in load order, from one pass over the keys read."""
+    index: dict[tuple[str, str], dict[str, Any]] = {}
+    for what, full, spec, value, *_ in lookup.loader.extras:
+        index.setdefault((what, spec.key), {})[full] = value
+    # Read-only: every check of the load shares these.
+    return {pair: MappingProxyType(values) for pair, values in index.items()}
+
+
+def _homes(lookup: Lookup) -> dict[str, list[Room]]:
+    """NPC id -> the rooms placing it (rooms.yaml ``npcs:``), in load order."""
+    homes: dict[str, list[Room]] = {}
+    for room, *_, npc_refs in lookup.loader.pending:
+        for ref, _ in npc_refs:
+            places = homes.setdefault(ref, [])
+            if room not in places:
+                places.append(room)
+    return homes
+
+
+class Lookup:
+    """What a system's key check (mud/world_keys.py) may ask of the load: room and item
+    references, and what other entries declare. The loader makes one per checked entry,
+    all sharing one ``cache``, so each index below is built once per load, not per check."""
+
+    def __init__(self, loader: Any, area: str, entity: str = "",
+                 cache: Cache | None = None) -> None:
         self.loader = loader
         self.area = area
         # The full id of the entry whose key is being checked (an NPC's, a room's, ...).
         self.entity = entity
+        self.cache: Cache = {} if cache is None else cache
+
+    def once(self, build: Callable[[Lookup], T]) -> T:
+        """``build(lookup)``, run on first use and then shared by every check of this load
+        (every file is read before any check). For what a check derives from ``written()``
+        or the rooms, so checking many entries does not redo it per entry."""
+        if build not in self.cache:
+            self.cache[build] = build(self)
+        return cast(T, self.cache[build])
 
     def homes(self) -> list[Room]:
         """The rooms that place the NPC being checked (rooms.yaml ``npcs:``), in load order:
         where it starts, and where a reset brings it back."""
-        homes = getattr(self.loader, "npc_homes", None)
-        if homes is None:
-            # Built once per load on first use: a world of many guards is not rooms x NPCs.
-            homes = {}
-            for room, *_, npc_refs in self.loader.pending:
-                for ref, _ in npc_refs:
-                    places = homes.setdefault(ref, [])
-                    if room not in places:
-                        places.append(room)
-            self.loader.npc_homes = homes
-        return list(homes.get(self.entity, ()))
+        return list(self.once(_homes).get(self.entity, ()))
 
-    def written(self, kind: str, key: str) -> list[tuple[str, Any]]:
-        """Every value of the system key ``key`` written on entries of ``kind`` (entry id,
-        raw value), checked yet or not: every file is read before any key is checked, so
-        a check may see what other entries declare (the quests an area.yaml lists, the
-        doors on exits) whatever order they are checked in."""
-        return [(full, value) for what, full, spec, value, *_ in self.loader.extras
-                if what == kind and spec.key == key]
+    def written(self, kind: str, key: str) -> Mapping[str, Any]:
+        """Every value of the system key ``key`` written on entries of ``kind``: entry id ->
+        raw value, in load order, checked yet or not (every file is read before any key is
+        checked), so a check may see what other entries declare (the quests an area.yaml
+        lists, the doors on exits, the containers' contents) whatever order they are
+        checked in."""
+        return self.once(_written).get((kind, key), _NONE)
 
     def room(self, ctx: Context, ref: Any, line: int | None, what: str) -> Room | None:
         full = full_id(ctx, self.area, ref, what, line)

@@ -196,7 +196,8 @@ def _check_opens(ctx: Context, value: str, line: int | None,
     target = room.exits[exit_name].target
     sides = {f"{room.id} {exit_name}"} | {f"{target.id} {name}"
                                            for name, e in target.exits.items() if e.target is room}
-    if not any(full in sides for full, _ in lookup.written("exit", "door")):
+    doors = lookup.written("exit", "door")
+    if not any(side in doors for side in sides):
         ctx.error(f"{where}: the exit {exit_name!r} of room {room.id!r} has no door to open: "
                   "give it one (door: {name: stone slab, closed: true, hidden: true})", line)
         return None

@@ -24,7 +24,6 @@ Saving needs nothing of its own: the engine saves an item inside another as the 
 from __future__ import annotations
 
 import functools
-import re
 import weakref
 from collections import Counter
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Any
 
 from mud.engine.model import Item, ItemTemplate, Room
 from mud.engine.world import World
+from mud.world_keys import Lookup
 from mud.world_schema import Context as Where
 from mud.world_schema import kind
 from mud.world_yaml import shown
@@ -64,44 +64,46 @@ def contents_of(item: Item) -> list[Item]:
 
 # -- the world's YAML: container: on items -------------------------------------------------
 
-# Per load (keyed by the loader): each container template's declared contents, to find a
-# container that would end up inside itself however many steps it takes.
-_DECLARED: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, ...]]] = \
-    weakref.WeakKeyDictionary()
-_ENTRY_ID = re.compile(r'"([^"]+)"')
+# The YAML key on items.
+KEY = "container"
 
 
-def _own_id(ctx: Where, lookup: Any) -> str:
-    entity = getattr(lookup, "entity", "")
-    if entity:
-        return str(entity)
-    found = _ENTRY_ID.search(ctx.entry)
-    return found.group(1) if found else ""
+def _declared(lookup: Lookup) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """Each container template's place in load order and the items its ``contents`` name
+    as full ids, from what the files say (built once per load through ``lookup.once``).
+    A bad word there is its own check's error; here it only names no container."""
+    declared = {}
+    for place, (full, value) in enumerate(lookup.written("item", KEY).items()):
+        area = full.partition(":")[0]
+        words = value.get("contents") if isinstance(value, dict) else None
+        inner = [w.strip() for w in words if isinstance(w, str)] \
+            if isinstance(words, list) else []
+        declared[full] = (place, tuple(w if ":" in w else f"{area}:{w}" for w in inner))
+    return declared
 
 
-def _loop(declared: dict[str, tuple[str, ...]], start: str) -> list[str] | None:
-    """A chain of declared contents from ``start`` back to itself, if there is one."""
-    path: list[str] = [start]
-    seen: set[str] = set()
-
-    def walk(current: str) -> bool:
-        for inner in declared.get(current, ()):
+def _loop(declared: dict[str, tuple[int, tuple[str, ...]]], start: str) -> list[str] | None:
+    """A chain of declared contents from ``start`` back to itself through containers listed
+    before it, if there is one: a loop is reported once, on its container listed last."""
+    limit = declared[start][0]
+    stack = [(start, iter(declared[start][1]))]
+    seen = {start}
+    while stack:  # depth first without recursion: a long chain cannot overflow the stack
+        for inner in stack[-1][1]:
             if inner == start:
-                path.append(inner)
-                return True
-            if inner in seen:
+                return [node for node, _ in stack] + [start]
+            if inner in seen or declared.get(inner, (limit,))[0] >= limit:
                 continue
             seen.add(inner)
-            path.append(inner)
-            if walk(inner):
-                return True
-            path.pop()
-        return False
-
-    return path if walk(start) else None
+            stack.append((inner, iter(declared[inner][1])))
+            break
+        else:
+            stack.pop()
+    return None
 
 
-def check_container(ctx: Where, value: Any, line: int | None, lookup: Any) -> Spec | None:
+def check_container(ctx: Where, value: Any, line: int | None,
+                    lookup: Lookup) -> Spec | None:
     """``container: {capacity: N, contents: [item, ...]}``, both optional."""
     here = ctx.at(ctx.entry, line)
     example = "container: {capacity: 6, contents: [emberleaf]}"
@@ -131,15 +133,12 @@ def check_container(ctx: Where, value: Any, line: int | None, lookup: Any) -> Sp
                    f"'capacity' is {capacity}: raise the capacity or list fewer",
                    data.line_of("contents") or line)
         return None
-    own = _own_id(ctx, lookup)
-    declared = _DECLARED.setdefault(getattr(lookup, "loader", lookup), {})
-    declared[own] = tuple(contents)
-    chain = _loop(declared, own) if own else None
+    own, declared = lookup.entity, lookup.once(_declared)
+    chain = _loop(declared, own) if own in declared else None
     if chain is not None:
         steps = " holds ".join(chain)
         here.error(f"'container' would put {own} inside itself ({steps}): take it out of "
                    "those 'contents'", data.line_of("contents") or line)
-        declared[own] = ()
         return None
     return Spec(capacity, tuple(contents))
 
@@ -227,6 +226,6 @@ def install() -> None:
     from mud import world_keys
     from mud.systems.containers import commands
 
-    world_keys.register_key("container", ("item",), check_container, attach_placed,
+    world_keys.register_key(KEY, ("item",), check_container, attach_placed,
                             attach_template=attach_template)
     commands.install()

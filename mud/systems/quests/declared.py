@@ -99,14 +99,18 @@ def _starts(ctx: Context, value: Any, line: int | None,
     return out
 
 
-def declared(lookup: Lookup) -> set[str]:
+def declared(lookup: Lookup) -> frozenset[str]:
     """Every quest id the world's area.yaml files declare. All of them are read before any
     key is checked, so an NPC in one area may name a quest of an area checked later."""
-    ids: set[str] = set()
-    for area, value in lookup.written("area", "quests"):
-        if isinstance(value, dict):
-            ids.update(f"{area}:{local}" for local in value if isinstance(local, str))
-    return ids
+    return lookup.once(_declared)
+
+
+def _declared(lookup: Lookup) -> frozenset[str]:
+    # Once per load (Lookup.once): a world of many quest references does not redo it.
+    return frozenset(f"{area}:{local}"
+                     for area, value in lookup.written("area", "quests").items()
+                     if isinstance(value, dict)
+                     for local in value if isinstance(local, str))
 
 
 def check_ref(ctx: Context, ref: Any, line: int | None, lookup: Lookup,
