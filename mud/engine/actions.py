@@ -318,9 +318,50 @@ def _pick(query: str, pool: list[Item], where: str) -> list[Item]:
         raise Refusal(f"Which item? Name it, for example: {where} lantern (or: {where} all)")
     found = matching.find_all(query, pool)
     if not found:
-        raise Refusal(f"You see no '{query.strip()}' "
+        hint = _inside_hint(query, pool) if where != "get" else None
+        raise Refusal(hint or f"You see no '{query.strip()}' "
                       f"{'on you' if where != 'get' else 'here'}.")
     return found
+
+
+def _inside_hint(query: str, carried: list[Item]) -> str | None:
+    """What to do when ``query`` names nothing carried loose but something inside a
+    carried container (``Item.contents``, at any depth): the first step to take it out.
+    The engine only reads contents; getting things out is the containers system's."""
+    nested: list[tuple[Item, Item, Item]] = []  # (item, carried container, its part)
+    for top in carried:
+        for part in top.contents or ():
+            stack = [part]
+            while stack:
+                thing = stack.pop()
+                nested.append((thing, top, part))
+                stack.extend(reversed(thing.contents or ()))
+    found = matching.find_all(query, [thing for thing, _, _ in nested])
+    if not found:
+        return None
+    item = found[0]
+    top, part = next((t, p) for thing, t, p in nested if thing is item)
+    where = f"your {_bare(top.name)}"
+    if part is not item:
+        where = f"{part.name} in {where}"  # a pouch in the satchel: that comes out first
+    name = item.name
+    return (f"{name[:1].upper()}{name[1:]} is in {where}: "
+            f"get {_handle(part)} from {_handle(top)} first.")
+
+
+def _bare(name: str) -> str:
+    # "a herb satchel" -> "herb satchel", to read "your herb satchel".
+    for article in ("a ", "an ", "the ", "some "):
+        if name.lower().startswith(article) and len(name) > len(article):
+            return name[len(article):]
+    return name
+
+
+def _handle(item: Item) -> str:
+    # The word a player would type for it: the last word of its name that is one of its
+    # keywords (the noun, usually: "satchel" of "a herb satchel"), else its first keyword.
+    words = [w for w in matching.keywords_from_name(item.name) if w in item.keywords]
+    return words[-1] if words else (item.keywords[0] if item.keywords else item.name)
 
 
 def get(world: World, actor: Character, query: str) -> None:
