@@ -107,3 +107,23 @@ def test_a_container_naming_itself_in_any_spelling_is_a_loop(tmp_path, monkeypat
                      f"  container: {{contents: {contents}}}\n")
     out = error(build(tmp_path, monkeypatch, village__items=items))
     assert "would put village:box inside itself (village:box holds village:box)" in out
+
+
+def test_every_loop_is_reported_in_one_start_up(tmp_path, monkeypatch):
+    # Seen from what the files declare, not from what was checked before: a second loop
+    # through a container already reported, and a loop through a container with a bad
+    # capacity, are reported at once (checking in load order used to hide them until the
+    # first fault was fixed and the world started again).
+    def box(name: str, contents: str, capacity: str = "") -> str:
+        return (f"{name}:\n  name: a box\n  description: W.\n"
+                f"  container: {{{capacity}contents: [{contents}]}}\n")
+
+    (tmp_path / "1").mkdir(), (tmp_path / "2").mkdir()
+    out = error(build(tmp_path / "1", monkeypatch, village__items=ITEMS + box("a", "b")
+                      + box("b", "a, c") + box("c", "b")))
+    assert "village:b inside itself (village:b holds village:a holds village:b)" in out
+    assert "village:c inside itself (village:c holds village:b holds village:c)" in out
+    out = error(build(tmp_path / "2", monkeypatch, village__items=ITEMS
+                      + box("a", "b", "capacity: 0, ") + box("b", "a")))
+    assert "'capacity' is 0" in out
+    assert "village:b inside itself (village:b holds village:a holds village:b)" in out
