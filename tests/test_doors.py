@@ -243,3 +243,35 @@ def test_the_village_reset_shuts_the_trapdoor_again_seen_on_both_sides():
     gate.set(False, False)
     clock.advance(601)
     assert not gate.closed
+
+
+def test_a_hidden_door_as_the_only_way_out_is_a_load_error_naming_file_line_room_exit(
+        tmp_path, monkeypatch):
+    # The square's only exit, hidden from the square while shut: a reset would trap anyone
+    # standing in the square.
+    rooms = ROOMS.replace("    north: hall\n", "    north:\n      to: hall\n"
+                          "      door: {name: slab, closed: true, hidden: true}\n", 1)
+    text = error(build(tmp_path, monkeypatch, village__rooms=rooms))
+    assert "rooms.yaml:7:" in text and 'exit "north"' in text
+    assert "a hidden door cannot be the only way out of village:square" in text
+    # Another way out (not itself a hidden door) is enough.
+    (tmp_path / "b").mkdir()
+    rooms_b = rooms.replace("      door: {name: slab, closed: true, hidden: true}\n",
+                            "      door: {name: slab, closed: true, hidden: true}\n"
+                            "    west: hall\n", 1)
+    world = load_world(build(tmp_path / "b", monkeypatch, village__rooms=rooms_b), Clock())
+    assert world.rooms["village:square"].exits["north"].hidden
+    # Two hidden doors are no way out either.
+    (tmp_path / "c").mkdir()
+    rooms_c = rooms.replace("      door: {name: slab, closed: true, hidden: true}\n",
+                            "      door: {name: slab, closed: true, hidden: true}\n"
+                            "    west:\n      to: hall\n"
+                            "      door: {name: panel, closed: true, hidden: true}\n", 1)
+    text = error(build(tmp_path / "c", monkeypatch, village__rooms=rooms_c))
+    assert text.count("a hidden door cannot be the only way out of village:square") == 2
+    # Hidden on the far side only (declared in the hall): the square sees its way out.
+    (tmp_path / "d").mkdir()
+    rooms_d = ROOMS.replace("    south: square\n", "    south:\n      to: square\n"
+                            "      door: {name: slab, closed: true, hidden: true}\n"
+                            "    up: square\n", 1)
+    load_world(build(tmp_path / "d", monkeypatch, village__rooms=rooms_d), Clock())

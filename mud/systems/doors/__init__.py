@@ -268,8 +268,29 @@ def check_door(ctx: Where, value: Any, line: int | None, lookup: Any) -> DoorSpe
         here.error("a hidden door starts shut (hidden while shut): add closed: true")
     if flags["hidden"] and flags["locked"]:
         here.error("a hidden door cannot be locked: nobody could find its keyhole")
+    if flags["hidden"]:
+        _check_way_out(here, line, lookup)
     return DoorSpec(name.strip().lower(), flags["closed"], flags["locked"], key,
                     flags["hidden"])
+
+
+def _check_way_out(here: Where, line: int | None, lookup: Any) -> None:
+    # A hidden door is unseen and unopenable from its declaring room while shut: if that
+    # room has no other way out, a reset shutting the door traps whoever is inside.
+    room_id, _, exit_name = getattr(lookup, "entity", "").partition(" ")
+    room = lookup.room(here, room_id, line, "door") if room_id else None
+    if room is None:
+        return
+    doors = lookup.written("exit", "door")
+
+    def hidden(name: str) -> bool:
+        value = doors.get(f"{room.id} {name}")
+        return isinstance(value, dict) and value.get("hidden") is True
+
+    if not any(name != exit_name and not hidden(name) for name in room.exits):
+        here.error(f"a hidden door cannot be the only way out of {room.id}: shut (a reset "
+                   "shuts it), nobody inside could see or open it. Give the room another "
+                   "exit, or declare the door on the other side")
 
 
 # Worlds whose area resets put their doors back (one listener per world).
