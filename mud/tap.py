@@ -17,6 +17,7 @@ from twisted.python import usage
 from mud import passwords
 from mud.accounts import Accounts
 from mud.config import Settings, load_settings
+from mud.engine.world import World
 from mud.errors import StartupError
 from mud.game import Game
 from mud.hashing import HashingPool, release_large_allocations
@@ -32,6 +33,15 @@ from mud.tokens import ResumeTokens, TokenSigner, load_or_create_secret
 from mud.world_loader import WorldError, load_world
 
 log = Logger()
+
+# Saved items that no longer fit the world logged one line each at start-up; past this
+# many, one summary line per kind of place (a big world edit may orphan thousands).
+LEFT_OUT_ONE_BY_ONE = 20
+# Item ids a summary line names (the rest are counted).
+LEFT_OUT_NAMED = 10
+_PLACES = {"room": "in room {}", "char": "carried by {}", "in": "inside {}"}
+_PLACES_SUMMED = {"room": "in rooms", "char": "carried by characters",
+                  "in": "inside containers"}
 
 
 class Options(usage.Options):
@@ -116,6 +126,35 @@ class Options(usage.Options):
             raise usage.UsageError(str(exc)) from None
 
 
+def restore_items(world: World, rows: list[tuple[str, str, str]]) -> int:
+    """Put each saved item where the save says; log the rows that no longer fit the world
+    (an item, room or container a builder took out), so nothing vanishes unsaid. Returns
+    how many were left out."""
+    left_out: dict[str, list[tuple[str, str]]] = {}
+    for item_id, kind, place in rows:
+        if not world.restore_item(item_id, kind, place):
+            left_out.setdefault(kind, []).append((item_id, place))
+    count = sum(len(rows) for rows in left_out.values())
+    for kind, dropped in left_out.items():
+        where = _PLACES.get(kind, f"in a place of unknown kind {kind!r} ({{}})")
+        if count <= LEFT_OUT_ONE_BY_ONE:
+            for item_id, place in dropped:
+                log.warn("saved item {item} ({where}) no longer fits the world (its item, "
+                         "room or container is gone): left out",
+                         item=item_id, where=where.format(place))
+            continue
+        named = ", ".join(f"{item_id} ({where.format(place)})"
+                          for item_id, place in dropped[:LEFT_OUT_NAMED])
+        more = len(dropped) - LEFT_OUT_NAMED
+        log.warn("{count} saved {items} {kind} no longer {fit} the world (item, room or "
+                 "container gone): left out: {named}{more}", count=len(dropped),
+                 items="item" if len(dropped) == 1 else "items",
+                 fit="fits" if len(dropped) == 1 else "fit",
+                 kind=_PLACES_SUMMED.get(kind, f"in places of unknown kind {kind!r}"),
+                 named=named, more=f" and {more} more" if more > 0 else "")
+    return count
+
+
 def build_service(settings: Settings, reactor: Any = None,
                   run_in_thread: Callable[..., Any] | None = None,
                   password_cost: passwords.Cost = passwords.DEFAULT) -> MudService:
@@ -129,8 +168,7 @@ def build_service(settings: Settings, reactor: Any = None,
         raise StartupError(str(exc)) from None
     store = Store(settings.data)
     try:
-        for item_id, kind, place in store.prepare():
-            world.restore_item(item_id, kind, place)
+        restore_items(world, store.prepare())
         for problem in world.restore_state(store.world_rows):
             log.error("saved world state: {problem}", problem=problem)
         world.state_problem = lambda problem: log.error("saving: {problem}", problem=problem)

@@ -105,6 +105,10 @@ def test_saving_limits_match_the_defaults():
         (line,) = [row for row in readme.splitlines() if row.startswith(f"| `--{option} ")]
         assert f"`{default:g}`" in line
     assert f"exits with status {process.UNSAVED}" in readme and "SIGHUP" in readme
+    from mud import tap
+    assert f"up to {tap.LEFT_OUT_ONE_BY_ONE} at a start-up" in row("saved items that no longer")
+    assert f"past {tap.LEFT_OUT_ONE_BY_ONE}, one line per kind of place with their count " \
+        f"and the first {tap.LEFT_OUT_NAMED} ids" in row("saved items that no longer")
 
 
 def test_hashing_threads_match_the_default():

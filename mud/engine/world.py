@@ -177,12 +177,29 @@ class World:
         return False
 
     def _remake(self, item_id: str) -> Item | None:
+        # Only called for an id not in the world: a rebuilt item never doubles one there.
         for make in self.item_makers:
             item = make(item_id)
             if item is not None:
                 self.items[item.id] = item
                 return item
-        return None
+        item = self.rebuild_placed(item_id)
+        if item is not None:
+            self.items[item.id] = item
+        return item
+
+    def rebuild_placed(self, item_id: str) -> Item | None:
+        """The engine's own item maker, asked after every system's: an id the loader gave
+        an item it placed (``<room>/<template>#<n>``; nested, ``<room>/<box>#<n>/
+        <template>#<n>``) that this world no longer places (a builder moved or removed
+        it), rebuilt from its template if that still exists, so what a player carries or
+        dropped survives the edit. None: not such an id, or its template is gone."""
+        _, slash, last = item_id.rpartition("/")
+        template_id, mark, number = last.rpartition("#")
+        template = self.templates.get(template_id)
+        if not slash or not mark or not number.isdigit() or template is None:
+            return None
+        return Item(item_id, template)
 
     # -- NPCs -----------------------------------------------------------------------------
 
