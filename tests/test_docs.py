@@ -60,6 +60,7 @@ def test_account_and_world_limits_match_the_code():
     from mud.systems import containers
     assert f"| {containers.DEFAULT_CAPACITY} things unless its `capacity` says otherwise, 1 " \
         f"to {containers.MAX_CAPACITY} |" in row("what a container holds")
+    assert f"| {containers.MAX_DEPTH} deep |" in row("how deep containers' declared")
     from mud.systems.quests import declared as quests
     assert f"its `name` up to {quests.MAX_NAME} characters; its `active` and `done` words " \
         f"up to {quests.MAX_WORDS} each" in row("a quest (an area's `quests:`)")

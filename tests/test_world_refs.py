@@ -8,6 +8,7 @@ import pytest
 from twisted.internet.task import Clock
 
 from mud import world_loader
+from mud.systems.containers import MAX_DEPTH
 from mud.world_loader import load_world
 from tests.test_world_loader import ITEMS, NPCS, ROOMS, build, error
 
@@ -28,14 +29,14 @@ class Counted(list):
 
 def crowded(n: int) -> dict[str, str]:
     """A village whose square places ``n`` guard cats (each naming a quest and its exit:
-    quests and homes looked up per NPC) and whose items are ``n`` boxes each holding the
-    next one (containers looked up per box)."""
+    quests and homes looked up per NPC) and whose items are ``n`` boxes, each holding the
+    next one in runs of five (containers looked up per box, never nested too deep)."""
     cats = "".join(f"cat{i}:\n  name: Mouser {i}\n  keywords: [cat]\n  description: A cat.\n"
                    f"  behaviours:\n    guard: {{exit: north, quest: ring}}\n"
                    for i in range(n))
+    inner = [f"box{i + 1}" if (i + 1) % 5 and i + 1 < n else "apple" for i in range(n)]
     boxes = "".join(f"box{i}:\n  name: a box\n  description: Wooden.\n"
-                    f"  container: {{contents: [{f'box{i + 1}' if i + 1 < n else 'apple'}]}}\n"
-                    for i in range(n))
+                    f"  container: {{contents: [{inner[i]}]}}\n" for i in range(n))
     placed = ", ".join(f"cat{i}" for i in range(n))
     rooms = ROOMS.replace("    north: hall\n", f"    north: hall\n  npcs: [{placed}]\n"
                           "  items: [box0]\n", 1)
@@ -87,17 +88,30 @@ def test_a_loop_of_contents_is_reported_once_on_the_container_listed_last(
 
 
 def test_contents_chains_and_shared_contents_are_no_loop(tmp_path, monkeypatch):
-    # Two boxes holding the same pouch, and a chain deeper than Python's recursion limit,
-    # each box holding the one listed before it: no loop, and no RecursionError.
+    # Two boxes holding the same pouch, and a chain as deep as containers may go, each box
+    # holding the one listed before it: no loop.
     chain = "".join(f"b{i}:\n  name: a box\n  description: W.\n"
-                    f"  container: {{contents: [b{i - 1}]}}\n" for i in range(1, 1500))
+                    f"  container: {{contents: [b{i - 1}]}}\n" for i in range(1, MAX_DEPTH))
     items = ITEMS + (
         "b0:\n  name: a pouch\n  description: Small.\n  container: {}\n"
         "left:\n  name: a box\n  description: W.\n  container: {contents: [b0]}\n"
         "right:\n  name: a box\n  description: W.\n  container: {contents: [b0, apple]}\n"
     ) + chain
     world = load_world(build(tmp_path, monkeypatch, village__items=items), Clock())
-    assert "village:b1499" in world.templates
+    assert f"village:b{MAX_DEPTH - 1}" in world.templates
+
+
+def test_contents_nested_deeper_than_the_limit_stop_the_load(tmp_path, monkeypatch):
+    # A chain deeper than Python's recursion limit: errors from the first box too deep on,
+    # no RecursionError (placing such a chain would recurse, saving it would walk it).
+    chain = "".join(f"b{i}:\n  name: a box\n  description: W.\n"
+                    f"  container: {{contents: [b{i - 1}]}}\n" for i in range(1, 1500))
+    items = ITEMS + "b0:\n  name: a pouch\n  description: Small.\n  container: {}\n" + chain
+    out = error(build(tmp_path, monkeypatch, village__items=items))
+    assert f'item "village:b{MAX_DEPTH}": \'container\' contents nest {MAX_DEPTH + 1} ' \
+        f"containers deep" in out
+    assert f'"village:b{MAX_DEPTH - 1}"' not in out
+    assert f"at most {MAX_DEPTH}" in out
 
 
 @pytest.mark.parametrize("contents", ["[village:box]", "[' box ']"])

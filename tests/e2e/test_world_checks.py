@@ -5,10 +5,10 @@ traceback), and a long chain of containers holding containers starts."""
 from __future__ import annotations
 
 import shutil
-import signal
 from pathlib import Path
 
-from tests.e2e.processes import CLEAN_EXIT, Player, Server
+from mud.systems.containers import MAX_DEPTH
+from tests.e2e.processes import Server
 from tests.support import BUNDLED_WORLD
 
 
@@ -41,13 +41,16 @@ def test_every_contents_loop_is_listed_in_one_start_up(tmp_path):
                "village:boxc)" in line for line in said), out
 
 
-def test_a_long_chain_of_containers_holding_containers_starts(tmp_path, servers):
-    # Each holds the one before it: the loop check walks 1,500 deep (it recursed, and the
-    # start-up died with a RecursionError traceback).
+def test_a_long_chain_of_containers_holding_containers_is_refused_without_a_traceback(
+        tmp_path, servers):
+    # Each holds the one before it, 1,500 deep: the loop check walked it by recursion (the
+    # start-up died with a RecursionError traceback), and placing it would recurse. Now
+    # nesting deeper than MAX_DEPTH is a world error like any other.
     chain = "".join(box(f"crate{i}", f"crate{i - 1}") for i in range(1, 1500))
     server = start(tmp_path, box("crate0", "apple") + chain)
     servers.append(server)
-    Player(server.port()).wait_for("What name do you go by?")
-    server.proc.send_signal(signal.SIGTERM)
-    assert server.finish() in CLEAN_EXIT
-    assert "Traceback" not in server.output()
+    assert server.finish() != 0
+    out = server.output()
+    assert f'item "village:crate{MAX_DEPTH}": \'container\' contents nest ' \
+        f"{MAX_DEPTH + 1} containers deep" in out
+    assert "Traceback" not in out

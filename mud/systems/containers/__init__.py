@@ -41,6 +41,9 @@ PROP = "container"
 # How many things a container holds when the YAML does not say, and the most it may say.
 DEFAULT_CAPACITY = 10
 MAX_CAPACITY = 100
+# How deep declared contents may nest (a chest holding a bag holding a pouch is 3): ids
+# grow a part per level, and placing and saving walk every level.
+MAX_DEPTH = 10
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,43 @@ def _loop(declared: dict[str, tuple[int, tuple[str, ...]]], start: str) -> list[
     return None
 
 
+def _depths(lookup: Lookup) -> dict[str, int]:
+    """Each container's declared depth once known (shared by one load's checks)."""
+    return {}
+
+
+def _depth(declared: dict[str, tuple[int, tuple[str, ...]]], start: str,
+           memo: dict[str, int]) -> int:
+    """How many containers deep ``start``'s declared contents go (1: it holds no
+    container), walked without recursion and remembered for the rest of the load. A loop
+    is skipped here: it is its own error."""
+    if start in memo:
+        return memo[start]
+    best = {start: 1}
+    stack = [(start, iter(declared[start][1]))]
+    on_path = {start}
+    while stack:
+        node, inner_items = stack[-1]
+        for inner in inner_items:
+            if inner not in declared or inner in on_path:
+                continue
+            if inner in memo:
+                best[node] = max(best[node], memo[inner] + 1)
+                continue
+            on_path.add(inner)
+            best[inner] = 1
+            stack.append((inner, iter(declared[inner][1])))
+            break
+        else:
+            stack.pop()
+            on_path.discard(node)
+            memo[node] = best[node]
+            if stack:
+                parent = stack[-1][0]
+                best[parent] = max(best[parent], best[node] + 1)
+    return memo[start]
+
+
 def check_container(ctx: Where, value: Any, line: int | None,
                     lookup: Lookup) -> Spec | None:
     """``container: {capacity: N, contents: [item, ...]}``, both optional."""
@@ -140,6 +180,13 @@ def check_container(ctx: Where, value: Any, line: int | None,
         here.error(f"'container' would put {own} inside itself ({steps}): take it out of "
                    "those 'contents'", data.line_of("contents") or line)
         return None
+    if own in declared:
+        depth = _depth(declared, own, lookup.once(_depths))
+        if depth > MAX_DEPTH:
+            here.error(f"'container' contents nest {depth} containers deep (a container "
+                       f"holding a container holding ...); at most {MAX_DEPTH}: take some "
+                       "containers out of those 'contents'", data.line_of("contents") or line)
+            return None
     return Spec(capacity, tuple(contents))
 
 
