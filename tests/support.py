@@ -21,6 +21,7 @@ from twisted.internet.testing import StringTransport
 
 from mud import passwords
 from mud.accounts import Accounts
+from mud.engine.model import Character
 from mud.engine.world import CharacterRecord, Snapshot
 from mud.game import Game
 from mud.persistence.store import AccountRow, StoreUnavailable
@@ -231,6 +232,22 @@ class WirePlayer:
         return self.type(f"create {name} {password}")
 
 TINY = ROOT / "tests" / "worlds" / "tiny"
+
+
+def join(world: Any, name: str, room_id: str | None = None, quiet: bool = False) -> Character:
+    """A character called ``name`` entering ``world`` (at ``room_id``, else the world's
+    start), what it is sent kept by a Probe; ``quiet``: without what entering told it."""
+    character = Character(name, world.rooms[room_id] if room_id else world.start)
+    character.link = Probe()
+    world.enter(character)
+    if quiet:
+        character.link.take()
+    return character
+
+
+def npc_of(world: Any, npc_id: str) -> Any:
+    """The NPC ``npc_id`` (``village:cat``) in ``world``."""
+    return next(n for n in world.npcs if n.id == npc_id)
 
 
 class Probe:

@@ -16,23 +16,17 @@ from mud.engine import actions, hooks
 from mud.engine.actions import Refusal
 from mud.engine.events import Emote, ItemAction, RoomView, Say
 from mud.engine.hooks import Hooks
-from mud.engine.model import Character
 from mud.engine.world import GONE
 from mud.systems.doors import DoorAction
 from mud.systems.quests import QuestUpdate
 from mud.systems.resets import resets_of
 from mud.world_loader import WorldError, load_world
-from tests.support import TINY, Probe, make_game
+from tests.support import TINY, join, make_game
 from tests.test_world_loader import ROOMS, build, error
 
 EMBERLEAF = "woods:brook/woods:emberleaf#1"
 
 
-def join(world, name, room_id):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    return character
 
 
 def hand(world, who, template_id, n=1):

@@ -22,14 +22,7 @@ from mud.engine.events import (
     WhoList,
 )
 from mud.engine.model import Character
-from tests.support import Probe
-
-
-def join(world, name, room_id="home:hall"):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    return character
+from tests.support import join
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import shutil
@@ -11,21 +12,15 @@ from twisted.internet import task
 
 from mud.engine import actions
 from mud.engine.events import Arrive, Depart, Emote, Say
-from mud.engine.model import Character, Exit
+from mud.engine.model import Exit
 from mud.world_loader import WorldError, load_world
-from tests.support import BUNDLED_WORLD, TINY, Probe, make_game
+from tests.support import BUNDLED_WORLD, TINY, make_game, npc_of
+from tests.support import join as join_world
+
+join = functools.partial(join_world, quiet=True)
 
 
-def join(world, name, room_id):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    character.link.take()
-    return character
-
-
-def npc(world, npc_id):
-    return next(n for n in world.npcs if n.id == npc_id)
+npc = npc_of
 
 
 @pytest.fixture

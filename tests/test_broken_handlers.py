@@ -10,10 +10,9 @@ import pytest
 from twisted.internet.task import Clock
 
 from mud.engine import actions
-from mud.engine.model import Character
 from mud.systems.behaviours.guard import Guard
 from mud.world_loader import load_world
-from tests.support import TINY, Probe
+from tests.support import TINY, join
 
 # The tiny world's cat guards the kitchen's way south and takes apples.
 CAT = """\
@@ -43,11 +42,6 @@ def world(tmp_path):
     return world
 
 
-def join(world, name, room_id):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    return character
 
 
 def test_the_guard_stops_a_player_when_it_works(world):

@@ -5,23 +5,19 @@ quitting, and walks home on the scheduler; nothing scans the world's NPCs to do 
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from twisted.internet import task
 
 from mud.engine import actions
 from mud.engine.events import Arrive, Depart, Emote
-from mud.engine.model import Character
 from mud.systems.behaviours import follow
 from mud.world_loader import load_world
-from tests.support import BUNDLED_WORLD, Probe
+from tests.support import BUNDLED_WORLD
+from tests.support import join as join_world
 
-
-def join(world, name, room_id):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    character.link.take()
-    return character
+join = functools.partial(join_world, quiet=True)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from its post; NPCs pass; a bad ``guard:`` entry is a world error naming file:li
 
 from __future__ import annotations
 
+import functools
 import shutil
 
 import pytest
@@ -11,21 +12,14 @@ from twisted.internet import task
 
 from mud.engine import actions
 from mud.engine.events import Emote
-from mud.engine.model import Character
 from mud.world_loader import WorldError, load_world
-from tests.support import BUNDLED_WORLD, TINY, Probe
+from tests.support import BUNDLED_WORLD, TINY, npc_of
+from tests.support import join as join_world
+
+join = functools.partial(join_world, quiet=True)
 
 
-def join(world, name, room_id):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    character.link.take()
-    return character
-
-
-def npc(world, npc_id):
-    return next(n for n in world.npcs if n.id == npc_id)
+npc = npc_of
 
 
 @pytest.fixture

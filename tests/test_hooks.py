@@ -8,14 +8,7 @@ import pytest
 from mud.engine import actions, hooks
 from mud.engine.hooks import Hooks
 from mud.engine.model import Character
-from tests.support import Probe
-
-
-def join(world, name, room_id="home:hall"):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    return character
+from tests.support import join
 
 
 def record(world, name, room=None):

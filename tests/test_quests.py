@@ -12,20 +12,12 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from mud.engine import actions
-from mud.engine.model import Character
 from mud.persistence.store import Store
 from mud.render.json_events import render_json
 from mud.render.text import render, text_style
 from mud.systems.quests import QuestList, QuestUpdate, quests_of
 from mud.world_loader import WorldError, load_world
-from tests.support import TINY, Probe, WirePlayer, make_game
-
-
-def join(world, name, room_id):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    return character
+from tests.support import TINY, WirePlayer, join, make_game
 
 
 def updates(events):

@@ -5,6 +5,7 @@ that a restart could double."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections import Counter
 
@@ -13,20 +14,15 @@ from twisted.internet import task
 
 from mud.engine import actions, hooks
 from mud.engine.events import Arrive, Say
-from mud.engine.model import Character
 from mud.systems.behaviours import follow
 from mud.world_loader import load_world
-from tests.support import BUNDLED_WORLD, TINY, Probe
+from tests.support import BUNDLED_WORLD, TINY
+from tests.support import join as join_world
 
 VILLAGE_RESET = 600
 
 
-def join(world, name, room_id):
-    character = Character(name, world.rooms[room_id])
-    character.link = Probe()
-    world.enter(character)
-    character.link.take()
-    return character
+join = functools.partial(join_world, quiet=True)
 
 
 def alive(world, npc_id):

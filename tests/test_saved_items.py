@@ -9,8 +9,7 @@ import pytest
 from twisted.logger import formatEvent, globalLogPublisher
 
 from mud import tap
-from mud.engine.model import Character
-from tests.support import Probe, make_game
+from tests.support import join, make_game
 
 OLD_RING = "woods:canopy/woods:ring#1"  # on the branch, before the nest held it
 RING = "woods:canopy/woods:nest#1/woods:ring#1"
@@ -32,11 +31,6 @@ def logged():
     globalLogPublisher.removeObserver(observe)
 
 
-def join(world, name):
-    who = Character(name, world.start)
-    who.link = Probe()
-    world.enter(who)
-    return who
 
 
 def test_a_carried_ring_saved_under_its_old_place_comes_back_in_their_hands(world):

@@ -7,14 +7,7 @@ import pytest
 from mud.engine.events import Message
 from mud.engine.model import NOBODY, Character
 from mud.engine.world import CharacterRecord, Snapshot
-from tests.support import Probe
-
-
-def join(world, name, room_id=None):
-    character = Character(name, world.rooms[room_id] if room_id else None)
-    character.link = Probe()
-    world.enter(character)
-    return character
+from tests.support import join
 
 
 def apples(world):
