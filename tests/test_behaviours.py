@@ -307,10 +307,14 @@ def test_keywords_with_punctuation_match_what_players_say(tmp_path) -> None:
     world = two_area_world(tmp_path, "    respond:\n      topics:\n"
                                      "        \"What's up?, Mine!\": Not much.\n")
     ann = join(world, "Ann", "home:kitchen")
-    for line in ("What's up", "what's up?", "The MINE."):
+    for line in ("What's up", "what's up?", "The MINE.", "mine/shaft", "(mine)"):
         actions.say(world, ann, line)
         assert [e.text for e in ann.link.take() if isinstance(e, Say) and not e.own] == \
             ["Not much."], line
+    # A keyword inside a longer word is no keyword ('-' and "'" join words, as in names).
+    for line in ("minefield", "mine-shaft", "mine's", "undermine", "what"):
+        actions.say(world, ann, line)
+        assert [e for e in ann.link.take() if isinstance(e, Say) and not e.own] == [], line
     message = broken(tmp_path / "again", CAT + "    respond:\n      topics:\n"
                      "        \"mine, ?!\": Not much.\n")
     assert ("npcs.yaml:7: npc \"home:cat\": behaviour 'respond': parameter 'topics': topic "

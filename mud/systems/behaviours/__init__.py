@@ -16,6 +16,7 @@ A new behaviour is one class with ``@behaviour(...)`` in a module imported here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mud.engine import hooks
@@ -77,34 +78,38 @@ def _dispatch(world: World) -> None:
                 for one in npc.behaviours:
                     _safely(world, one, one.on_enter, who, came_from)
 
-    # Room id -> the first word of each keyword its NPCs listen for -> those behaviours.
-    # Built when first needed, dropped when an NPC comes or goes: a say in a room of 50
-    # listening NPCs costs one set intersection, not 50 keyword searches.
-    listening: dict[str, dict[str, list[Behaviour]]] = {}
+    # Room id -> (the first word of each keyword its NPCs listen for -> those behaviours,
+    # one pattern finding those words as whole words). Built when first needed, dropped
+    # when an NPC comes or goes: a say in a room of 50 listening NPCs costs one regular
+    # expression pass over the line, not 50 keyword searches (nor normalising the line).
+    listening: dict[str, tuple[dict[str, list[Behaviour]], re.Pattern[str] | None]] = {}
     world._behaviours_listening = listening  # type: ignore[attr-defined]
 
-    def index(room: Room) -> dict[str, list[Behaviour]]:
+    def index(room: Room) -> tuple[dict[str, list[Behaviour]], re.Pattern[str] | None]:
         found: dict[str, list[Behaviour]] = {}
         for npc in room.npcs:
             for one in npc.behaviours:
                 for word in one.listens_for():
                     found.setdefault(word, []).append(one)
-        listening[room.id] = found
-        return found
+        # A word as normalised() splits a line: a run of letters, digits, _, ' and -.
+        longest_first = sorted(found, key=len, reverse=True)
+        pattern = re.compile(r"(?<![\w'-])(?:" + "|".join(map(re.escape, longest_first))
+                             + r")(?![\w'-])") if found else None
+        listening[room.id] = (found, pattern)
+        return found, pattern
 
     def said(speaker: Any, room: Room, text: str, **_: Any) -> None:
         if not isinstance(speaker, Character):
             return  # NPCs do not answer each other: no echo chambers
-        heard = listening.get(room.id)
-        if heard is None:
-            heard = index(room)
-        if not heard:
+        entry = listening.get(room.id)
+        heard, pattern = entry if entry is not None else index(room)
+        if pattern is None:
             return
-        words = heard.keys() & talking.normalised(text).split()
+        words = pattern.findall(text.lower())
         if not words:
             return
         called: list[Behaviour] = []
-        for word in words:
+        for word in dict.fromkeys(words):
             called.extend(one for one in heard[word] if one not in called)
         for one in sorted(called, key=lambda b: room.npcs.index(b.owner)):
             _safely(world, one, one.on_say, speaker, text)
