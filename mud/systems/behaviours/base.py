@@ -260,20 +260,16 @@ def _value(ctx: Context, where: str, param: Param, value: Any, line: int | None,
                 continue
             lines.append(" ".join(item.split()))
         return tuple(lines)
-    if param.kind == "items":
+    if param.kind in ("items", "rooms"):
+        what, example = (("item", "[village:lantern]") if param.kind == "items"
+                          else ("room", "[village:square, village:inn]"))
         if not isinstance(value, list) or not value:
-            ctx.error(f"{bad}, e.g. [village:lantern], not {kind(value)}", line)
+            ctx.error(f"{bad}, e.g. {example}, not {kind(value)}", line)
             return ()
-        items = (lookup.item(ctx, ref, _line(value, i) or line, f"{where}, item {i + 1}")
+        resolve = lookup.item if param.kind == "items" else lookup.room
+        found = (resolve(ctx, ref, _line(value, i) or line, f"{where}, {what} {i + 1}")
                  for i, ref in enumerate(value))
-        return tuple(item for item in items if item is not None)
-    if param.kind == "rooms":
-        if not isinstance(value, list) or not value:
-            ctx.error(f"{bad}, e.g. [village:square, village:inn], not {kind(value)}", line)
-            return ()
-        rooms = (lookup.room(ctx, ref, _line(value, i) or line, f"{where}, room {i + 1}")
-                 for i, ref in enumerate(value))
-        return tuple(room for room in rooms if room is not None)
+        return tuple(one for one in found if one is not None)
     # topics: {"mine, shaft": "reply", ...}
     if not isinstance(value, dict) or not value:
         ctx.error(f"{bad}, e.g. {{\"mine, shaft\": \"It is closed.\"}}, not {kind(value)}",
