@@ -78,6 +78,8 @@ class Settings:
     fallback_dir: str = ""
     # Threads that hash passwords (each scrypt hash works in 16 MiB while it runs).
     hashing_threads: int = 2
+    # A file the audit log (mud/audit.py) is also written to as JSON lines ("": none).
+    audit_file: str = ""
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""

@@ -16,6 +16,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 
+from mud.audit import audit
 from mud.engine import actions
 from mud.engine.events import Event, Goodbye, LinkChange, Message
 from mud.engine.model import NOBODY, Character
@@ -67,6 +68,7 @@ class Connections:
         session.character = None
         character.link = NOBODY
         if self.closing or self.linkdead <= 0:
+            audit("logout", character.name, session.peer, session.via, reason="disconnected")
             self.remove(character)
             return
         room = character.room
@@ -77,10 +79,12 @@ class Connections:
         self._linkdead_timers[character.key] = clock.callLater(
             self.linkdead, self._linkdead_expired, character)
         self.announce("linkdead", character)
+        audit("linkdead", character.name, session.peer, session.via, waits=f"{self.linkdead:g}s")
 
     def _linkdead_expired(self, character: Character) -> None:
         self._linkdead_timers.pop(character.key, None)
         if character.link is NOBODY and self.world.online.get(character.key) is character:
+            audit("logout", character.name, transport=character.via, reason="linkdead_expired")
             self.remove(character)
 
     def cancel_linkdead(self, key: str) -> None:
@@ -105,6 +109,8 @@ class Connections:
         session.character = character
         self.world.touch(character)
         if isinstance(old, Session) and old is not session:
+            audit("takeover", character.name, session.peer, session.via,
+                  old_address=old.peer, old_transport=old.via)
             old.taken_over()
         session.entered(character)
         session.send(Message(TAKEOVER_TEXT))

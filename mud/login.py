@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from mud.accounts import Refused, display_name, password_problem, spelling_problem
+from mud.audit import audit
 from mud.engine.events import Banner, Error, Goodbye, Message, Prompt
 from mud.login_throttle import Throttled, too_many_registrations
 
@@ -184,11 +185,13 @@ class LoginFlow:
         LoginRefused (``bad_credentials`` or ``throttled``)."""
         def checked(key: str | None) -> Deferred[None]:
             if key is None:
+                self._audit("login_failed", name, reason="bad_credentials")
                 raise LoginRefused("bad_credentials", BAD_CREDENTIALS)
-            return self._enter(key, self._password_typed(key))
+            return self._enter(key, self._password_typed(key), "password")
 
         def throttled(failure: Failure) -> None:
             failure.trap(Throttled)
+            self._audit("login_failed", name, reason="throttled")
             raise LoginRefused("throttled", failure.value.message)
         return self.game.authenticate(self.session.peer, name, password) \
             .addCallbacks(checked, throttled)
@@ -197,10 +200,11 @@ class LoginFlow:
         """Make a new character and enter the game as it (after a welcome line, with
         ``welcome``); fails with LoginRefused (the codes of accounts.Refused)."""
         def created(key: str) -> Deferred[None]:
+            self._audit("register", display_name(name))
             if welcome:
                 self.session.send(Message(f"Welcome to {self.game.world.name}, "
                                           f"{display_name(name)}!"))
-            return self._enter(key, self._password_typed(key))
+            return self._enter(key, self._password_typed(key), "new")
 
         def refused(failure: Failure) -> None:
             failure.trap(Refused)
@@ -217,9 +221,10 @@ class LoginFlow:
 
         def redeemed(claims: Any) -> Deferred[None]:
             if claims is None:
+                self._audit("login_failed", "", reason="bad_token")
                 raise LoginRefused("bad_token", BAD_TOKEN)
             return self._enter(claims.key, succeed(Grant(claims.generation, claims.auth_time,
-                                                         resumed=True)))
+                                                         resumed=True)), "resume")
         return tokens.redeem(token).addCallback(redeemed)
 
     def _password_typed(self, key: str) -> Deferred[Grant]:
@@ -232,7 +237,10 @@ class LoginFlow:
         return tokens.generation(key).addCallback(lambda generation: Grant(generation,
                                                                             auth_time))
 
-    def _enter(self, key: str, grant: Deferred[Grant]) -> Deferred[None]:
+    def _audit(self, event: str, name: str, **details: object) -> None:
+        audit(event, name, self.session.peer, self.session.via, **details)
+
+    def _enter(self, key: str, grant: Deferred[Grant], method: str) -> Deferred[None]:
         self.state = "done"
 
         def granted(grant: Grant) -> Deferred[None] | None:
@@ -241,6 +249,7 @@ class LoginFlow:
                 # (which may be another connection's, or link-dead and waiting).
                 return None
             self.grant = grant
+            self._audit("login", display_name(key), method=method)
             return self.game.enter(self.session, key)
         return grant.addCallback(granted)
 

@@ -19,6 +19,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.accounts import password_problem
+from mud.audit import audit
 from mud.commands import Context, for_character
 from mud.engine.events import Error, Event, Goodbye, Message, Prompt
 from mud.engine.model import Character
@@ -102,6 +103,8 @@ class Session:
         self._later: Any = None
         self._dropping = False
         self._last_input: float = self._clock.seconds()
+        # When the connection opened (for the admin's ``users``).
+        self.opened: float = self._last_input
         self._idle_call: Any = None
         game.connect(self)
 
@@ -256,12 +259,15 @@ class Session:
             return
         log.info("{name} was idle for {limit:g} s; saving and disconnecting",
                  name=character.name, limit=limit)
+        audit("logout", character.name, self.peer, self.via, reason="idle")
         self._goodbye_when(self.game.leave(self), "idle", idle_notice(limit))
 
     # -- account hooks for commands ---------------------------------------------------------------
 
     def quit(self) -> None:
         character = self.character
+        if character is not None:
+            audit("logout", character.name, self.peer, self.via, reason="quit")
         if character is not None and self.game.tokens is not None:
             # Quitting logs out: the web client's resume token must not bring it back.
             self.game.tokens.revoke(character.key)

@@ -16,6 +16,7 @@ from twisted.python import usage
 
 from mud import passwords
 from mud.accounts import Accounts
+from mud.audit import AuditFile
 from mud.config import Settings, load_settings
 from mud.engine.world import World
 from mud.errors import StartupError
@@ -92,6 +93,9 @@ class Options(usage.Options):
         ["fallback-dir", None, None, "Where a stop that cannot save writes what is unsaved, "
                                      "as JSON (default: the data directory, else the "
                                      "working directory, else the temporary directory)."],
+        ["audit-file", None, None, "Also write the audit log (logins, failed logins, "
+                                   "logouts, takeovers, kicks...) to this file as JSON "
+                                   "lines (default: none; twistd's log has it always)."],
     ]
 
     def __init__(self) -> None:
@@ -201,6 +205,8 @@ def build_service(settings: Settings, reactor: Any = None,
     for endpoint in settings.web:
         service.listen(limits.reactor(reactor, http_refusal), endpoint, site, "web")
     service.closers.append(site.presence.close_all)
+    if settings.audit_file:
+        AuditFile(settings.audit_file).setServiceParent(service)
     return service
 
 

@@ -146,3 +146,25 @@ def test_web_command_id_memory_matches_the_code():
     from mud.protocols import command_ids
     assert (f"{command_ids.PER_CHARACTER} a character, for {command_ids.CHARACTERS:,} "
             "characters") in row("web command ids")
+
+
+def test_the_audit_file_and_admin_limits_match_the_code():
+    from mud import audit
+    from mud.systems import admin
+    assert Settings().audit_file == ""
+    assert f"rotated past {audit.ROTATE_BYTES // 1024 // 1024} MiB" in row("the audit file")
+    assert f"at most {audit.MAX_FIELD} characters" in row("the audit file")
+    assert "`--audit-file`" in row("the audit file")
+    doc = (ROOT / "docs" / "audit.md").read_text()
+    assert f"at most {audit.MAX_FIELD} characters" in doc
+    assert f"past {audit.ROTATE_BYTES // 1024 // 1024} MiB" in doc
+    for word in audit.SECRET_WORDS:
+        assert f"`{word}`" in doc
+    for event in ("register", "login", "login_failed", "takeover", "linkdead", "logout",
+                  "kick", "revoke", "announce"):
+        assert f"| `{event}` |" in doc
+    assert f"| {admin.MAX_ANNOUNCE} characters," in row("an admin's announcement")
+    assert f"{admin.MAX_ANNOUNCE} at most" in row("an admin's announcement")
+    assert f"reason: {admin.MAX_REASON} at most" in row("an admin's announcement")
+    readme = (ROOT / "README.md").read_text()
+    assert "| `--audit-file FILE` | `MUD_AUDIT_FILE` | none |" in readme

@@ -12,7 +12,8 @@ import importlib
 
 SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables",
                             "mud.systems.doors", "mud.systems.resets",
-                            "mud.systems.containers", "mud.systems.quests")
+                            "mud.systems.containers", "mud.systems.quests",
+                            "mud.systems.admin")
 
 _installed: set[str] = set()
 

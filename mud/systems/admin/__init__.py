@@ -1,0 +1,224 @@
+"""Admin commands: announce, kick, users, revoke (the ``admin`` command set).
+
+``install()`` (called once by mud.systems.install_all) registers, without an edit anywhere
+else:
+
+- ``announce``, ``kick``, ``users`` and ``revoke`` in the ``admin`` command set, which is
+  granted by role (a character's ``command_sets``), never to every player;
+- two events with their text and JSON renderings: ``announce`` (an admin's message to
+  every player, in a style of its own) and ``users`` (who is connected, from where, how
+  long, with which client);
+- an audit line (mud/audit.py) for each kick, revocation and announcement.
+
+The commands reach the running server through the session that typed them
+(``ctx.account`` is a mud.session.Session, whose ``game`` holds the connections).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred
+
+from mud.audit import audit
+from mud.commands.registry import Context, command_set
+from mud.engine.actions import Refusal
+from mud.engine.events import Event, Goodbye, Message
+from mud.engine.model import NOBODY
+from mud.player_text import clean
+
+# Longest announcement (characters): a few lines on everyone's screen, not a page.
+MAX_ANNOUNCE = 500
+# Longest kick reason (characters).
+MAX_REASON = 200
+# Shown for a web connection (the browser client) in ``users``.
+WEB_CLIENT = "browser"
+
+
+class Announcement(Event):
+    """An admin's message to every player: ``message``, from ``by``."""
+
+    __slots__ = ("by", "message")
+    kind = "announce"
+
+    def __init__(self, message: str, by: str) -> None:
+        super().__init__()
+        self.message = message
+        self.by = by
+
+
+class UserList(Event):
+    """Who is connected: (name, transport, client, address, seconds connected) each;
+    name is "" for a connection still at the login screen."""
+
+    __slots__ = ("users",)
+    kind = "users"
+
+    def __init__(self, users: tuple[tuple[str, str, str, str, float], ...]) -> None:
+        super().__init__()
+        self.users = users
+
+
+def _game(ctx: Context) -> Any:
+    game = getattr(ctx.account, "game", None)
+    if game is None:
+        raise Refusal("That command works only on a running server.")
+    return game
+
+
+def _words(text: str, limit: int, what: str) -> str:
+    """Player text as speech is: control characters cleaned, whitespace collapsed, at
+    most ``limit`` characters."""
+    text = " ".join(clean(text).split())
+    if len(text) > limit:
+        raise Refusal(f"That {what} is too long ({len(text)} characters; {limit} at most).")
+    return text
+
+
+def announce(ctx: Context, args: str) -> None:
+    """announce <text>
+
+    Tell every player in the game something, telnet and web alike, in a style of its own.
+    Example: announce The server restarts at noon for ten minutes.
+    """
+    game = _game(ctx)
+    text = _words(args, MAX_ANNOUNCE, "announcement")
+    if not text:
+        raise Refusal("Announce what? For example: announce The server restarts at noon.")
+    game.connections.tell_players(Announcement(text, ctx.actor.name))
+    session = ctx.account
+    audit("announce", ctx.actor.name, getattr(session, "peer", ""),
+          getattr(session, "via", ""), text=text)
+
+
+def kick(ctx: Context, args: str) -> Deferred[Any] | None:
+    """kick <name> [reason]
+
+    Disconnect a player, telling them why; their character is saved and leaves the game.
+    A link-dead body is saved and taken out. Example: kick Bram shouting in the square
+    """
+    game = _game(ctx)
+    name, _, rest = args.strip().partition(" ")
+    if not name:
+        raise Refusal("Kick whom? For example: kick Bram spamming the square")
+    reason = _words(rest, MAX_REASON, "reason")
+    character = ctx.world.online.get(name.lower())
+    if character is None:
+        raise Refusal(f"Nobody called '{name[:30]}' is in the game. Type 'users' to see "
+                      "who is.")
+    if character is ctx.actor:
+        raise Refusal("You cannot kick yourself; type 'quit' to leave.")
+    by = ctx.actor.name
+    target = character.link
+    peer = getattr(target, "peer", "")
+    via = getattr(target, "via", "") or character.via
+    audit("kick", character.name, peer, via, by=by, reason=reason or "-",
+          linkdead="yes" if target is NOBODY else None)
+    if target is NOBODY or not hasattr(target, "close"):
+        saved: Deferred[bool] = game.connections.remove(character)
+    else:
+        saved = game.leave(target)
+        why = f": {reason}" if reason else "."
+        target.close(Goodbye(f"You have been disconnected by {by}{why} Your character is "
+                             "saved.", "kicked"))
+    ctx.send(Message(f"{character.name} is kicked" + (f" ({reason})." if reason else ".")))
+    return saved.addCallback(lambda _: None)
+
+
+def users(ctx: Context, args: str) -> None:
+    """users
+
+    Who is connected: name (or "(logging in)"), transport and client (a telnet client's
+    name, or browser), how long, and from which address.
+    """
+    game = _game(ctx)
+    now = ctx.world.clock.seconds()
+    rows = []
+    for session in sorted(game.connections.sessions, key=lambda s: s.opened):
+        character = session.character
+        rows.append((character.name if character is not None else "", session.via,
+                     client_of(session), session.peer, max(0.0, now - session.opened)))
+    ctx.send(UserList(tuple(rows)))
+
+
+def client_of(session: Any) -> str:
+    """A connection's client: the telnet client's name (TTYPE, MNES or GMCP), or the
+    browser for the web."""
+    if session.via == "web":
+        return WEB_CLIENT
+    options = getattr(session.connection, "options", None)
+    return str(getattr(options, "client", "") or "")
+
+
+def revoke(ctx: Context, args: str) -> Deferred[Any]:
+    """revoke <name>
+
+    End every resume token a character's web client holds: it must log in with the
+    password again (a lost or shared device). Those playing now stay connected.
+    """
+    game = _game(ctx)
+    name = args.strip()
+    if not name or " " in name:
+        raise Refusal("Revoke whose resume tokens? For example: revoke Bram")
+    if game.tokens is None:
+        raise Refusal("This server issues no resume tokens.")
+    shown = name[:30]
+
+    def known(exists: bool) -> Deferred[None]:
+        if not exists:
+            raise Refusal(f"There is no character called '{shown}'.")
+        session = ctx.account
+        audit("revoke", shown.capitalize(), getattr(session, "peer", ""),
+              getattr(session, "via", ""), by=ctx.actor.name)
+        return game.tokens.revoke(name.lower()).addCallback(lambda _: ctx.send(Message(
+            f"{shown.capitalize()}'s resume tokens are revoked: the web client must log in "
+            "with the password again.")))
+    result: Deferred[Any] = game.accounts.exists(name).addCallback(known)
+    return result
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def _announce_text(e: Announcement, p: Any) -> str:
+    return p.wrap(f"{p('notice', f'[Announcement from {e.by}]')} {e.message}")
+
+
+def _users_text(e: UserList, p: Any) -> str:
+    lines = [p("notice", f"Connections: {len(e.users)}")]
+    for name, via, client, address, seconds in e.users:
+        shown = name or "(logging in)"
+        how = f"{via} ({client[:20]})" if client else via
+        lines.append(f"  {shown:<16} {how:<24} {_duration(seconds):>7}  {address or '?'}")
+    return "\n".join(lines)
+
+
+def _announce_json(e: Announcement) -> dict[str, Any]:
+    return {"message": e.message, "by": e.by}
+
+
+def _users_json(e: UserList) -> dict[str, Any]:
+    return {"users": [{"name": name, "transport": via, "client": client, "address": address,
+                       "seconds": round(seconds)}
+                      for name, via, client, address, seconds in e.users]}
+
+
+def install() -> None:
+    from mud.render import json_events, text
+
+    admin = command_set("admin")
+    if "announce" not in admin.commands:
+        admin.register("announce", family="admin")(announce)
+        admin.register("kick", family="admin")(kick)
+        admin.register("users", family="admin")(users)
+        admin.register("revoke", family="admin")(revoke)
+    text.register(Announcement, _announce_text)
+    text.register(UserList, _users_text)
+    json_events.register(Announcement, _announce_json)
+    json_events.register(UserList, _users_json)
