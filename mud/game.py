@@ -19,13 +19,14 @@ from twisted.logger import Logger
 
 from mud.accounts import DEFAULT_RESERVED, Accounts, NameRules
 from mud.auth import Authenticator
+from mud.commands.registry import sets_for_role
 from mud.connections import Connections
 from mud.engine import actions
 from mud.engine.events import Message
 from mud.engine.model import Character
 from mud.engine.world import CharacterRecord, Snapshot, World
 from mud.login_throttle import LoginThrottle, RegistrationLimit
-from mud.persistence.store import Store
+from mud.persistence.store import AccountRow, Store
 from mud.saving import SaveQueue
 from mud.session import Session
 from mud.tokens import ResumeTokens
@@ -126,7 +127,7 @@ class Game:
             self.connections.take_over(session, existing)
             return succeed(None)
 
-        def loaded(record: CharacterRecord | None) -> None:
+        def loaded(record: CharacterRecord | None, role: str) -> None:
             if not session.connected:
                 return
             # read_character gave the newest record: one queued or being written (a quick
@@ -142,6 +143,8 @@ class Game:
             character = Character(record.name, room)
             character.description = record.description
             character.colour = record.colour
+            # The account's role (mud/roles.py) grants its command sets.
+            character.command_sets = sets_for_role(role)
             # Systems' saved state; a damaged row falls back to defaults, never stops a login.
             character.state, problems = self.world.declared.load_character(record.state)
             for problem in problems:
@@ -154,7 +157,11 @@ class Game:
             actions.announce_arrival(self.world, character)
             actions.look(self.world, character)
             self.connections.announce("join", character)
-        return self.saves.read_character(key).addCallback(loaded)
+
+        def with_role(row: AccountRow | None) -> Deferred[None]:
+            role = row.role if row is not None else "player"
+            return self.saves.read_character(key).addCallback(loaded, role)
+        return self.store.get_account(key).addCallback(with_role)
 
     def leave(self, session: Session) -> Deferred[bool]:
         """Save the session's character and take it out of the world; fires True once it

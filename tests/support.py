@@ -24,7 +24,7 @@ from mud.accounts import Accounts
 from mud.engine.model import Character
 from mud.engine.world import CharacterRecord, Snapshot
 from mud.game import Game
-from mud.persistence.store import AccountRow, StoreUnavailable
+from mud.persistence.store import AccountRow, LastAdmin, StoreUnavailable
 from mud.protocols.options.codes import NAWS
 from mud.protocols.telnet import TelnetFactory
 from mud.tokens import ResumeTokens, TokenSigner
@@ -80,6 +80,17 @@ class MemoryStore:
             return succeed(None)
         self.accounts[key] = replace(row, token_generation=row.token_generation + 1)
         return succeed(row.token_generation + 1)
+
+    def set_role(self, key: str, role: str, keep_an_admin: bool = False
+                 ) -> Deferred[str | None]:
+        row = self.accounts.get(key)
+        if row is None:
+            return succeed(None)
+        admins = sum(1 for r in self.accounts.values() if r.role == "admin")
+        if keep_an_admin and row.role == "admin" and role != "admin" and admins <= 1:
+            return fail(LastAdmin(key))
+        self.accounts[key] = replace(row, role=role)
+        return succeed(row.role)
 
     def set_login_addresses(self, key: str, addresses: tuple[str, ...]) -> Deferred[None]:
         row = self.accounts.get(key)

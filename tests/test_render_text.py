@@ -258,6 +258,8 @@ TYPICAL = {
     "give": ["lantern to Bob", "rope to Nobody"], "tell": [f"Bob {LONG_WORDS}", "Bob psst"],
     "say": [LONG_WORDS], "emote": [LONG_WORDS], "colour": ["256", "bogus"],
     "password": ["wrong secret2"], "quit": [],
+    "promote": ["Bob builder", "Bob admin", "Nobody admin", f"Bob {LONG_WORDS}", "Ann admin"],
+    "demote": ["Bob", "Bob", "Ann", LONG_WORDS],
 }
 
 
@@ -276,8 +278,10 @@ def _over_wide(text: str, width: int) -> list[str]:
 @pytest.mark.parametrize("colour", ["truecolor", "on", "off"])
 @pytest.mark.parametrize("width", [40, 80, 120])
 def test_every_command_fits_the_window(width, colour):
+    from dataclasses import replace
+
     from mud.commands.info import TOPICS
-    from mud.commands.registry import COMMANDS
+    from mud.commands.registry import COMMANDS, for_character, sets_for_role
     from tests.support import WirePlayer, make_game
 
     game = make_game()
@@ -287,10 +291,15 @@ def test_every_command_fits_the_window(width, colour):
     for player, name in ((ann, "Ann"), (bob, "Bob"), (cora, "Cora")):
         player.create(name)
     cora.drop()   # a link-dead body in the room
+    # Ann is an admin, so the builder's and admin's commands run too, not just a player's.
+    game.world.online["ann"].command_sets = sets_for_role("admin")
+    game.store.accounts["ann"] = replace(game.store.accounts["ann"], role="admin")
+    every = for_character(game.world.online["ann"]).commands
+    assert set(COMMANDS.commands) < set(every)
     seen = ann.type(f"colour {colour}")
     lines = ["look", "who", "inventory", "help", "exits", "unknownthing " + LONG_WORDS]
-    lines += [f"help {name}" for name in (*COMMANDS.commands, *TOPICS, "nosuchtopic")]
-    for name in COMMANDS.commands:
+    lines += [f"help {name}" for name in (*every, *TOPICS, "nosuchtopic")]
+    for name in every:
         if name in ("quit",):
             continue
         lines.append(name)

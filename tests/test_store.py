@@ -14,6 +14,8 @@ from mud.engine.world import CharacterRecord, Snapshot
 from mud.persistence.store import (
     PRIVATE_FILES,
     SCHEMA_VERSION,
+    AccountRow,
+    LastAdmin,
     Store,
     StoreError,
     StoreUnavailable,
@@ -40,6 +42,39 @@ CREATE TABLE IF NOT EXISTS item_places (
     item TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     place TEXT NOT NULL
+);
+"""
+
+# The schema as the server wrote it at version 4 (before roles), word for word.
+SCHEMA_4 = """
+CREATE TABLE IF NOT EXISTS accounts (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    password TEXT NOT NULL,
+    created REAL NOT NULL,
+    -- Resume tokens carry the generation they were issued in; bumping it revokes them all.
+    token_generation INTEGER NOT NULL DEFAULT 0,
+    -- Recent addresses that logged in with the right password, most recent first,
+    -- space-separated (the login throttle does not hold these back for this name).
+    login_addresses TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS characters (
+    key TEXT PRIMARY KEY REFERENCES accounts(key),
+    room TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    colour TEXT NOT NULL DEFAULT 'auto',
+    -- Systems' declared per-character state, one JSON object (mud/engine/state.py).
+    state TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS item_places (
+    item TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    place TEXT NOT NULL
+);
+-- Systems' declared world state: one JSON value per declared name.
+CREATE TABLE IF NOT EXISTS world_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 
@@ -212,9 +247,35 @@ class MigrationTests(unittest.TestCase):
                                   world=[("doors", '{"v":1,"value":{"gate":"open"}}')]))
         self.assertEqual((yield store.get_character("ann")).state, '{"x":{"v":1,"value":[1]}}')
         with sqlite3.connect(store.path) as db:
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], SCHEMA_VERSION)
             self.assertEqual(db.execute("SELECT key, value FROM world_state").fetchall(),
                              [("doors", '{"v":1,"value":{"gate":"open"}}')])
+
+    @defer.inlineCallbacks
+    def test_a_version_4_database_loads_unchanged_and_everyone_is_a_player(self):
+        path = self.mktemp()
+        os.makedirs(path)
+        with sqlite3.connect(os.path.join(path, "mud.sqlite3")) as db:
+            db.executescript(SCHEMA_4 +
+                             "INSERT INTO accounts VALUES ('ann', 'Ann', 'h', 5, 2, '10.0.0.1');"
+                             "INSERT INTO characters VALUES ('ann', 'woods:edge', 'tall', 'off',"
+                             " '{\"x\":{\"v\":1,\"value\":[1]}}');"
+                             "INSERT INTO item_places VALUES ('a/apple#1', 'char', 'ann');"
+                             "INSERT INTO world_state VALUES ('doors', '{}');"
+                             "PRAGMA user_version=4;")
+        store = Store(path)
+        self.assertEqual(store.prepare(), [("a/apple#1", "char", "ann")])
+        self.addCleanup(store.close)
+        self.assertEqual(store.world_rows, [("doors", "{}")])
+        record = yield store.get_character("ann")
+        self.assertEqual(record, CharacterRecord("ann", "Ann", "woods:edge", "tall", "off",
+                                                 '{"x":{"v":1,"value":[1]}}'))
+        account = yield store.get_account("ann")
+        self.assertEqual(account, AccountRow("ann", "Ann", "h", 2, ("10.0.0.1",), "player"))
+        self.assertEqual((yield store.set_role("ann", "admin")), "player")
+        self.assertEqual((yield store.get_account("ann")).role, "admin")
+        with sqlite3.connect(store.path) as db:
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 5)
 
     def test_world_state_written_is_read_back_at_the_next_start(self):
         path = self.mktemp()
@@ -305,3 +366,26 @@ class PermissionTests(unittest.TestCase):
         logged.clear()
         Store(path).prepare()
         self.assertEqual([e for e in logged if "tightened" in formatEvent(e)], [])
+
+
+class RoleTests(unittest.TestCase):
+    def setUp(self) -> None:
+        self.store = Store(self.mktemp())
+        self.store.prepare()
+        self.addCleanup(self.store.close)
+
+    @defer.inlineCallbacks
+    def test_set_role_fires_with_the_old_one_and_keeps_the_last_admin(self):
+        for name in ("Ann", "Bob"):
+            yield self.store.create_account(name, "h", CharacterRecord(name.lower(), name,
+                                                                       "a:b"), 0)
+        self.assertEqual((yield self.store.get_account("ann")).role, "player")
+        self.assertEqual((yield self.store.set_role("ann", "admin")), "player")
+        self.assertIsNone((yield self.store.set_role("nobody", "admin")))
+        yield self.assertFailure(self.store.set_role("ann", "player", keep_an_admin=True),
+                                 LastAdmin)
+        self.assertEqual((yield self.store.get_account("ann")).role, "admin")
+        yield self.store.set_role("bob", "admin")
+        self.assertEqual((yield self.store.set_role("ann", "builder", keep_an_admin=True)),
+                         "admin")
+        self.assertRaises(ValueError, self.store.set_role, "ann", "god")

@@ -1,7 +1,9 @@
 """Player commands, one module per family. Importing this package registers them all."""
 
-from mud.commands import account, info, items, movement, talk
+from mud.commands import account, info, items, movement, roles, talk
 from mud.commands.registry import (
+    ADMIN,
+    BUILDER,
     COMMANDS,
     SETS,
     AccountHooks,
@@ -11,8 +13,10 @@ from mud.commands.registry import (
     Context,
     command_set,
     for_character,
+    needed_role,
+    sets_for_role,
 )
 
-__all__ = ["COMMANDS", "SETS", "AccountHooks", "Command", "CommandSet", "CommandTable",
-           "Context", "account", "command_set", "for_character", "info", "items", "movement",
-           "talk"]
+__all__ = ["ADMIN", "BUILDER", "COMMANDS", "SETS", "AccountHooks", "Command", "CommandSet",
+           "CommandTable", "Context", "account", "command_set", "for_character", "info",
+           "items", "movement", "needed_role", "roles", "sets_for_role", "talk"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mud.commands.registry import COMMANDS, Context, command
+from mud.commands.registry import COMMANDS, Context, command, needed_role, refused_message
 from mud.engine import actions
 from mud.engine.directions import DIRECTIONS
 from mud.engine.events import HelpText
@@ -75,6 +75,9 @@ def help_(ctx: Context, args: str) -> None:
         return
     # Help may be asked by a prefix even of a command that must be typed in full (quit).
     cmd = commands.lookup(topic) or commands.cut_short(topic)
+    role = needed_role(topic) if cmd is None else None
+    if role is not None:
+        raise actions.Refusal(refused_message(topic, role))
     if cmd is None:
         raise actions.Refusal(f"There is no help on '{topic[:30]}'. Type 'help' for the list "
                               "of commands.")

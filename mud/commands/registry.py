@@ -9,10 +9,13 @@ never to a prefix, so a stray ``q`` cannot do something that drastic; a prefix o
 told to type it in full.
 
 Commands come in named sets (``CommandSet``) that are granted to characters: ``player``
-(``COMMANDS``) for everyone; builder and admin sets later. ``SETS`` holds every set by
-name; a system adds its commands to a set with ``SETS["player"].register`` (or makes a set
-of its own with ``command_set``). ``for_character`` gives the one table a character's
-granted sets make together, which dispatch, help and completion use.
+(``COMMANDS``) for everyone, ``builder`` and ``admin`` (``BUILDER``, ``ADMIN``) granted by
+role (``sets_for_role``: admin implies builder). A character typing the exact word of a
+role's command it is not granted is told the role it needs, not "unknown command".
+``SETS`` holds every set by name; a system adds its commands to a set with
+``SETS["player"].register`` (or makes a set of its own with ``command_set``).
+``for_character`` gives the one table a character's granted sets make together, which
+dispatch, help and completion use.
 """
 
 from __future__ import annotations
@@ -190,10 +193,20 @@ class CommandTable:
                 actions.go(ctx.world, ctx.actor, word)
                 return None
             cmd = cmd or self.lookup(word)
-            if cmd is None:
+            role = needed_role(word) if cmd is None else None
+            if role is not None:
+                # A role's command (only its exact word: prefixes stay within what the
+                # character may use). The session may look up the stored role first (a
+                # promotion from the shell takes effect at once); else it is refused.
+                if role_recheck is None:
+                    ctx.send(Error(refused_message(word, role)))
+                    return None
+                result = role_recheck(ctx, line, word, role)
+            elif cmd is None:
                 ctx.send(Error(self.unknown_message(word)))
                 return None
-            result = cmd.handler(ctx, args)
+            else:
+                result = cmd.handler(ctx, args)
         except Refusal as refusal:
             ctx.send(Error(refusal.message))
             return None
@@ -266,3 +279,35 @@ def for_character(character: Character) -> CommandTable:
 # Everyone's commands: what the game had before sets, and what systems add for players.
 COMMANDS = command_set("player")
 command = COMMANDS.register
+# The roles' own sets (systems fill them): admin implies builder, builder implies player.
+BUILDER = command_set("builder")
+ADMIN = command_set("admin")
+ROLE_SETS: dict[str, tuple[str, ...]] = {
+    "player": ("player",),
+    "builder": ("player", "builder"),
+    "admin": ("player", "builder", "admin"),
+}
+
+
+def sets_for_role(role: str) -> tuple[str, ...]:
+    """The command sets a role grants (an unknown role: a player's)."""
+    return ROLE_SETS.get(role, ROLE_SETS["player"])
+
+
+def needed_role(word: str) -> str | None:
+    """The least role whose own set holds the exact command word ``word`` (a name or an
+    alias), or None: a player typing it is told which role it needs."""
+    word = word.lower()
+    for role in ("builder", "admin"):
+        if word in SETS[role].by_word:
+            return role
+    return None
+
+
+# Set by mud/roles.py: reads the stored role before refusing a role's command, so a change
+# made from the shell takes effect at once: (ctx, line, word, role) -> what dispatch returns.
+role_recheck: Callable[[Context, str, str, str], Deferred[Any] | None] | None = None
+
+
+def refused_message(word: str, role: str) -> str:
+    return f"'{word[:30]}' needs the {role} role."

@@ -24,7 +24,9 @@ from mud.engine.world import CharacterRecord, Snapshot
 
 log = Logger()
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+# The roles an account may have (mud/commands/registry.py grants their command sets).
+ROLES = ("player", "builder", "admin")
 # Files in the data directory only the server's user may read: the database holds password
 # hashes (and so do its WAL and shared-memory files), secret.key signs resume tokens.
 PRIVATE_FILES = ("mud.sqlite3", "mud.sqlite3-wal", "mud.sqlite3-shm", "secret.key")
@@ -39,7 +41,9 @@ CREATE TABLE IF NOT EXISTS accounts (
     token_generation INTEGER NOT NULL DEFAULT 0,
     -- Recent addresses that logged in with the right password, most recent first,
     -- space-separated (the login throttle does not hold these back for this name).
-    login_addresses TEXT NOT NULL DEFAULT ''
+    login_addresses TEXT NOT NULL DEFAULT '',
+    -- player, builder or admin (ROLES).
+    role TEXT NOT NULL DEFAULT 'player'
 );
 CREATE TABLE IF NOT EXISTS characters (
     key TEXT PRIMARY KEY REFERENCES accounts(key),
@@ -85,6 +89,11 @@ class AccountRow:
     password: str
     token_generation: int = 0
     login_addresses: tuple[str, ...] = ()
+    role: str = "player"
+
+
+class LastAdmin(Exception):
+    """The change would leave the game without an admin."""
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -144,6 +153,10 @@ class Store:
                     # SCHEMA above): every existing character starts with none saved.
                     conn.execute("ALTER TABLE characters ADD COLUMN state TEXT NOT NULL "
                                  "DEFAULT '{}'")
+                if 1 <= version <= 4:
+                    # Version 5 added roles: every existing account is a player.
+                    conn.execute("ALTER TABLE accounts ADD COLUMN role TEXT NOT NULL "
+                                 "DEFAULT 'player'")
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             rows = conn.execute("SELECT item, kind, place FROM item_places").fetchall()
             self.world_rows = [tuple(r) for r in
@@ -204,10 +217,11 @@ class Store:
         def found(rows: list[Any]) -> AccountRow | None:
             if not rows:
                 return None
-            key_, name, password, generation, addresses = rows[0]
-            return AccountRow(key_, name, password, generation, tuple(addresses.split()))
-        d = self.pool.runQuery("SELECT key, name, password, token_generation, login_addresses "
-                               "FROM accounts WHERE key = ?", (key,))
+            key_, name, password, generation, addresses, role = rows[0]
+            return AccountRow(key_, name, password, generation, tuple(addresses.split()),
+                              role)
+        d = self.pool.runQuery("SELECT key, name, password, token_generation, login_addresses, "
+                               "role FROM accounts WHERE key = ?", (key,))
         return d.addCallbacks(found, self._unavailable)
 
     def get_character(self, key: str) -> Deferred[CharacterRecord | None]:
@@ -252,6 +266,27 @@ class Store:
             row = txn.fetchone()
             return row[0] if row else None
         return self.pool.runInteraction(bump).addErrback(self._unavailable)
+
+    def set_role(self, key: str, role: str, keep_an_admin: bool = False
+                 ) -> Deferred[str | None]:
+        """Give account ``key`` the role ``role``; fires with the role it had (None: no such
+        account). With ``keep_an_admin``, taking the role from the last admin fails with
+        LastAdmin and changes nothing (checked in the same transaction)."""
+        if role not in ROLES:
+            raise ValueError(f"no role {role!r}")
+
+        def change(txn: Any) -> str | None:
+            txn.execute("SELECT role FROM accounts WHERE key = ?", (key,))
+            row = txn.fetchone()
+            if row is None:
+                return None
+            if keep_an_admin and row[0] == "admin" and role != "admin":
+                txn.execute("SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
+                if txn.fetchone()[0] <= 1:
+                    raise LastAdmin(key)
+            txn.execute("UPDATE accounts SET role = ? WHERE key = ?", (role, key))
+            return str(row[0])
+        return self.pool.runInteraction(change).addErrback(self._unavailable)
 
     def set_login_addresses(self, key: str, addresses: tuple[str, ...]) -> Deferred[None]:
         """Remember the addresses that recently logged in to ``key`` with its password."""
