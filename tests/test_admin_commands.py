@@ -150,3 +150,12 @@ def test_revoke_ends_the_resume_tokens_and_is_audited(lines):
     assert lines[-1]["event"] == "revoke" and lines[-1]["by"] == "Ada"
     assert "no character called 'Nobody'" in ada.type("revoke Nobody")
     assert "Revoke whose" in ada.type("revoke")
+
+
+def test_users_puts_the_address_on_a_line_of_its_own_in_a_narrow_window():
+    from mud.render.text import TextStyle, render
+    event = UserList((("Ada", "telnet", "MUDLET", "10.0.0.1", 5.0),))
+    wide = render(event, TextStyle(colour=False, width=80)).splitlines()
+    narrow = render(event, TextStyle(colour=False, width=40)).splitlines()
+    assert len(wide) == 2 and "10.0.0.1" in wide[1]
+    assert narrow[1:] == ["  Ada telnet (MUDLET) 5s", "    from 10.0.0.1"]

@@ -260,6 +260,8 @@ TYPICAL = {
     "password": ["wrong secret2"], "quit": [],
     "promote": ["Bob builder", "Bob admin", "Nobody admin", f"Bob {LONG_WORDS}", "Ann admin"],
     "demote": ["Bob", "Bob", "Ann", LONG_WORDS],
+    "users": [""], "revoke": ["Bob", "Nobody", LONG_WORDS],
+    "kick": ["Nobody", f"Cora {LONG_WORDS}", LONG_WORDS],
 }
 
 

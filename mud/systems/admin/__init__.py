@@ -195,7 +195,11 @@ def _users_text(e: UserList, p: Any) -> str:
     for name, via, client, address, seconds in e.users:
         shown = name or "(logging in)"
         how = f"{via} ({client[:20]})" if client else via
-        lines.append(f"  {shown:<16} {how:<24} {_duration(seconds):>7}  {address or '?'}")
+        row = f"  {shown:<16} {how:<24} {_duration(seconds):>7}  {address or '?'}"
+        # A narrow window gets the address on a line of its own rather than a row wrapped
+        # at some column of the table.
+        lines.append(row if len(row) <= p.width else
+                     f"  {shown} {how} {_duration(seconds)}\n    from {address or '?'}")
     return "\n".join(lines)
 
 
