@@ -6,13 +6,14 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 
+# The module, not its names: mud.roles imports this package (a tool may import it first).
+from mud import roles as role_changes
 from mud.commands.registry import ADMIN, Context
 from mud.engine.actions import Refusal
-from mud.roles import change_in_game
 
 
 def _change(ctx: Context, name: str, role: str) -> Deferred[Any]:
-    return change_in_game(ctx, name, role)
+    return role_changes.change_in_game(ctx, name, role)
 
 
 @ADMIN.register("promote", family="admin")

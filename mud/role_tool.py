@@ -1,0 +1,77 @@
+"""The sysadmin's role changes from the shell: how the first admin is made.
+
+    mud-role promote NAME [ROLE] [--data DIR] [--config FILE]    (ROLE: admin by default)
+    mud-role demote NAME [--data DIR] [--config FILE]
+    python -m mud.role_tool ...                                  (the same, uninstalled)
+
+Writes the account's role in the store (``<data>/mud.sqlite3``, which must exist: start the
+server once first). Safe while the server runs: SQLite serialises the write with the
+server's, and the server reads the stored role at each login and whenever a role's command
+is refused, so a promoted player may use the role's commands at once. The data directory
+comes from ``--data``, else the config file and MUD_* variables, as for the server. The
+change is printed and logged (the server logs it too when it notices).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
+
+from mud.config import load_settings
+from mud.errors import StartupError
+from mud.persistence.offline import run_store_call
+from mud.persistence.store import ROLES, StoreError
+from mud.roles import RoleProblem, article, change_role, role_problem
+
+log = Logger()
+
+
+def set_role(data_dir: str, name: str, role: str) -> tuple[str, str]:
+    """Give ``name`` the role ``role`` in the store under ``data_dir``; the old role and the
+    name as spelt. Raises RoleProblem (no such character, already that role, bad role)."""
+    problem = role_problem(role)
+    if problem:
+        raise RoleProblem(problem)
+    return run_store_call(data_dir, lambda store: change_role(
+        store, name, role, by="the sysadmin", where="from the shell, mud-role"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mud-role",
+        description="Change a character's role (player, builder, admin): how the first admin "
+                    "is made. Safe while the server runs; the change works at once.")
+    parser.add_argument("--data", help="the data directory (default: as the server's)")
+    parser.add_argument("--config", help="the server's config file, to find the data "
+                                         "directory in")
+    actions = parser.add_subparsers(dest="action", required=True)
+    promote = actions.add_parser("promote", help="give a character a role (admin by default)")
+    promote.add_argument("name", metavar="NAME")
+    promote.add_argument("role", metavar="ROLE", nargs="?", default="admin",
+                         help=f"one of {', '.join(ROLES)} (default: admin)")
+    demote = actions.add_parser("demote", help="make a character a player again")
+    demote.add_argument("name", metavar="NAME")
+    for sub in (promote, demote):
+        # Accepted after the subcommand too: "mud-role promote Ann --data /srv/mud".
+        sub.add_argument("--data", dest="sub_data", help=argparse.SUPPRESS)
+        sub.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    role = args.role.lower() if args.action == "promote" else "player"
+    # The change's log line goes to stderr, as the server's would go to its log.
+    globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)],
+                                     redirectStandardIO=False)
+    try:
+        settings = load_settings(args.sub_config or args.config,
+                                 command_line={"data": args.sub_data or args.data})
+        old, shown = set_role(settings.data, args.name, role)
+    except (StartupError, StoreError, RoleProblem) as exc:
+        print(f"mud-role: {exc}", file=sys.stderr)
+        return 1
+    print(f"{shown} is now {article(role)} (was {article(old)}).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
