@@ -159,3 +159,16 @@ def test_users_puts_the_address_on_a_line_of_its_own_in_a_narrow_window():
     narrow = render(event, TextStyle(colour=False, width=40)).splitlines()
     assert len(wide) == 2 and "10.0.0.1" in wide[1]
     assert narrow[1:] == ["  Ada telnet (MUDLET) 5s", "    from 10.0.0.1"]
+
+
+def test_users_names_a_telnet_client_that_said_who_it_is():
+    from tests.test_negotiator import DO, GMCP, IAC, sb
+    game = make_game()
+    ada = _admin(game)
+    mudlet = WirePlayer(game, peer="10.8.8.8")
+    mudlet.send_bytes(IAC + DO + GMCP)
+    mudlet.send_bytes(sb(GMCP, b'Core.Hello {"client":"Mudlet","version":"4.17"}'))
+    mudlet.create("Bob")
+    ada.read()
+    rows = [line for line in ada.type("users").splitlines() if "Bob" in line]
+    assert rows and "telnet (Mudlet)" in rows[0] and "10.8.8.8" in rows[0]
