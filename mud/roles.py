@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from mud.audit import audit
 from mud.commands import registry
 from mud.commands.registry import Context, for_character, refused_message, sets_for_role
 from mud.engine.actions import Refusal
@@ -43,7 +44,8 @@ def log_change(name: str, old: str, new: str, by: str, where: str) -> None:
 
 
 def change_role(store: Any, name: str, role: str, by: str, where: str,
-                keep_an_admin: bool = False) -> Deferred[tuple[str, str]]:
+                keep_an_admin: bool = False, address: str = "",
+                transport: str = "shell") -> Deferred[tuple[str, str]]:
     """Give character ``name`` the role ``role`` in the store; fires with the role it had
     and the character's name as it is spelt.
     Fails with RoleProblem when it cannot be done (no such character, already that role,
@@ -64,6 +66,9 @@ def change_role(store: Any, name: str, role: str, by: str, where: str,
         if old is None:
             raise RoleProblem(f"There is no character called {name[:30]!r}.")
         log_change(row.name, old, role, by, where)
+        # The audit line (mud/audit.py): whose role, and the address and transport of the
+        # one who changed it.
+        audit("role", row.name, address, transport, by=by, old=old, new=role)
         return old, row.name
 
     def last(failure: Failure) -> None:
@@ -144,7 +149,8 @@ def change_in_game(ctx: Context, name: str, role: str) -> Deferred[None]:
         failure.trap(RoleProblem)
         raise Refusal(str(failure.value))
     return maybeDeferred(change_role, game.store, name, role, actor.name, where,
-                         keep_an_admin=True).addCallbacks(done, problem)
+                         keep_an_admin=True, address=getattr(session, "peer", ""),
+                         transport=getattr(session, "via", "")).addCallbacks(done, problem)
 
 
 registry.role_recheck = recheck

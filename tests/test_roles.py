@@ -111,6 +111,41 @@ def test_every_role_change_is_logged_with_who_and_where(caplog_twisted):
     lines = [line for line in caplog_twisted if "role change" in line]
     assert len(lines) == 1
     assert "Bob player -> builder, by Ann (in game, telnet from 10." in lines[0]
+    audited = [line for line in caplog_twisted if line.startswith("audit role")]
+    assert len(audited) == 1
+    assert "name=Bob address=10." in audited[0] and "transport=telnet by=Ann old=player " \
+        "new=builder" in audited[0]
+
+
+def test_a_builder_command_is_refused_to_a_player_by_every_path_and_granted_to_an_admin():
+    from mud.commands import BUILDER
+    from mud.commands.registry import _VIEWS
+    from mud.engine.events import Message
+
+    @BUILDER.register("test-dig", "tdig", family="building")
+    def dig(ctx, args):
+        """test-dig <direction>
+
+        Make a room."""
+        ctx.send(Message("Dug."))
+    try:
+        game = make_game()
+        bob = WirePlayer(game)
+        bob.create("Bob")
+        bob.read()
+        assert "'test-dig' needs the builder role." in bob.type("test-dig north")
+        assert "'tdig' needs the builder role." in bob.type("tdig north")
+        assert "Dug." not in bob.type("test-d north")
+        assert "test-dig" not in bob.type("help")
+        assert "test-dig" not in bob.protocol.session.command_words()
+        ann = _admin(game)
+        assert "Dug." in ann.type("test-dig north")
+        assert "test-dig" in ann.type("help")
+    finally:
+        for word in ("test-dig", "tdig"):
+            BUILDER.by_word.pop(word, None)
+        BUILDER.commands.pop("test-dig", None)
+        _VIEWS.clear()
 
 
 @pytest.fixture
