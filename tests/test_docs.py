@@ -161,7 +161,7 @@ def test_the_audit_file_and_admin_limits_match_the_code():
     for word in audit.SECRET_WORDS:
         assert f"`{word}`" in doc
     for event in ("register", "login", "login_failed", "takeover", "linkdead", "logout",
-                  "kick", "revoke", "announce"):
+                  "kick", "revoke", "announce", "role"):
         assert f"| `{event}` |" in doc
     assert f"| {admin.MAX_ANNOUNCE} characters," in row("an admin's announcement")
     assert f"{admin.MAX_ANNOUNCE} at most" in row("an admin's announcement")
