@@ -103,3 +103,12 @@ def test_the_audit_file_gets_one_json_object_a_line_while_running(tmp_path):
 def test_an_audit_file_in_a_missing_folder_is_a_startup_error(tmp_path):
     with pytest.raises(StartupError, match="does not exist"):
         AuditFile(str(tmp_path / "nowhere" / "audit.jsonl"))
+
+
+def test_the_option_and_the_environment_set_the_audit_file(tmp_path):
+    from mud.config import load_settings
+    from mud.tap import Options
+    options = Options()
+    options.parseOptions(["--audit-file", str(tmp_path / "a.jsonl")])
+    assert options.settings.audit_file == str(tmp_path / "a.jsonl")
+    assert load_settings(environ={"MUD_AUDIT_FILE": "b.jsonl"}).audit_file == "b.jsonl"
