@@ -32,6 +32,9 @@ from twisted.logger import Logger
 log = Logger()
 
 UNSAVED = 3
+# The admin's ``reboot``: EX_TEMPFAIL from sysexits.h, "try again"; docs/emberfall.service
+# restarts on it (RestartForceExitStatus=75) while a shutdown's 0 stays stopped.
+REBOOT = 75
 STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
 
 

@@ -87,6 +87,12 @@ class MudService(MultiService):
         self.peer_limits: PeerLimits | None = None
         # Run after the game has saved and closed its sessions (e.g. closing feeds).
         self.closers: list[Callable[[], object]] = []
+        # For the admin's ``stats``: when the service was built, and the last autosave's
+        # end time and duration (seconds; None before the first).
+        self.started = clock.seconds()
+        self.last_save: tuple[float, float] | None = None
+        # The admin's shutdown/reboot (mud/systems/admin/lifecycle.py) finds the service here.
+        game.service = self  # type: ignore[attr-defined]
         # The world's timers and hooks report a failing behaviour to the server's log.
         game.world.scheduler.report = game.world.hooks.report = _report_engine_failure
         timer = TimerService(autosave, self._autosave)
@@ -117,9 +123,27 @@ class MudService(MultiService):
             raise SystemExit(f"mud: {exc}") from None
 
     def _autosave(self) -> Deferred[None]:
-        d = maybeDeferred(self.game.autosave)
+        began = self.clock.seconds()
+
+        def timed(result: object) -> object:
+            now = self.clock.seconds()
+            self.last_save = (now, now - began)
+            return result
+        d = maybeDeferred(self.game.autosave).addCallback(timed)
         d.addErrback(lambda f: log.failure("autosave failed", f))
         return d
+
+    def request_stop(self, status: int = 0) -> bool:
+        """Stop the process as SIGTERM does (players told, everything saved), exiting with
+        ``status`` (unless saving fails: then process.UNSAVED). False where there is no
+        process to stop (a server built in a test without twistd)."""
+        if self.process is None:
+            return False
+        if not self.process.stopping:
+            self.process.stopping = True
+            self.process.status = status
+            self.process.reactor.callLater(0, self.process.reactor.stop)
+        return True
 
     def control_process(self, reactor: Any = None) -> ProcessControl:
         """Under twistd: take the stop signals, keep the exit status, bound the stop."""

@@ -262,6 +262,10 @@ TYPICAL = {
     "demote": ["Bob", "Bob", "Ann", LONG_WORDS],
     "users": [""], "revoke": ["Bob", "Nobody", LONG_WORDS],
     "kick": ["Nobody", f"Cora {LONG_WORDS}", LONG_WORDS],
+    # The bare word starts a 60 s countdown: each list ends it, so nothing stops or stays
+    # pending (checked at the end of the test).
+    "shutdown": ["300 new areas", "cancel", f"300 {LONG_WORDS}", "cancel", "-5", "cancel"],
+    "reboot": ["120 a new release", "abort", "soon", "cancel"], "stats": [""],
 }
 
 
@@ -316,6 +320,7 @@ def test_every_command_fits_the_window(width, colour):
     seen += ann.read() + "\n" + ann.type("quit")
     assert "Your character is saved" in seen
     assert _over_wide(seen, width) == []
+    assert getattr(game, "countdown", None) is None   # no shutdown left pending
 
 
 def test_a_truecolor_error_breaks_near_the_window_edge_not_at_61_columns():

@@ -226,3 +226,6 @@ def install() -> None:
     text.register(UserList, _users_text)
     json_events.register(Announcement, _announce_json)
     json_events.register(UserList, _users_json)
+    # shutdown, reboot and stats (mud/systems/admin/lifecycle.py).
+    from mud.systems.admin import lifecycle
+    lifecycle.install()
