@@ -128,3 +128,13 @@ def test_the_shutdown_frame_and_the_stats_frame():
     assert stats["type"] == "stats" and stats["npcs"] == len(game.world.npcs)
     seen = ada.type("stats")
     assert "2 in game, 1 link-dead" in seen and "Uptime:" in seen
+
+
+def test_the_systemd_unit_restarts_on_the_reboot_status_and_the_docs_say_so():
+    from pathlib import Path
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    unit = (docs / "emberfall.service").read_text()
+    assert f"RestartForceExitStatus={REBOOT}" in unit
+    assert "Restart=on-abnormal" in unit and "--nodaemon" in unit
+    operations = (docs / "operations.md").read_text()
+    assert f"**{REBOOT}**" in operations and f"({MAX_SECONDS} s)" in operations
