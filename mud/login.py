@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 
 from mud.accounts import Refused, display_name, password_problem, spelling_problem
 from mud.audit import audit
+from mud.bans import name_ban, refusal
 from mud.engine.events import Banner, Error, Goodbye, Message, Prompt
 from mud.login_throttle import Throttled, too_many_registrations
 
@@ -209,6 +210,9 @@ class LoginFlow:
         def refused(failure: Failure) -> None:
             failure.trap(Refused)
             raise LoginRefused(failure.value.code, failure.value.message)
+        banned = self._banned(name)
+        if banned is not None:
+            return fail(banned)
         return self.game.register(name, password, self.session.peer) \
             .addCallbacks(created, refused)
 
@@ -237,6 +241,12 @@ class LoginFlow:
         return tokens.generation(key).addCallback(lambda generation: Grant(generation,
                                                                             auth_time))
 
+    def _banned(self, name: str) -> LoginRefused | None:
+        """The refusal for a banned character name (audited), if it is banned."""
+        ban = name_ban(self.game, name, self.session.peer, self.session.via)
+        return None if ban is None else LoginRefused(
+            "banned", refusal(ban, display_name(name)))
+
     def _audit(self, event: str, name: str, **details: object) -> None:
         audit(event, name, self.session.peer, self.session.via, **details)
 
@@ -248,6 +258,9 @@ class LoginFlow:
                 # The player left while the check ran: nobody is here to take the body
                 # (which may be another connection's, or link-dead and waiting).
                 return None
+            banned = self._banned(key)
+            if banned is not None:
+                raise banned
             self.grant = grant
             self._audit("login", display_name(key), method=method)
             return self.game.enter(self.session, key)

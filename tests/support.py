@@ -53,6 +53,20 @@ class MemoryStore:
         self.closed = False
         # Where a stop's fallback file goes first (tests run in a temporary directory).
         self.data_dir = "."
+        # Bans (mud/bans.py) as the SQLite store keeps them: (kind, target) -> row.
+        self.bans: dict[tuple[str, str], tuple[Any, ...]] = {}
+
+    @property
+    def ban_rows(self) -> list[tuple[Any, ...]]:
+        return list(self.bans.values())
+
+    def add_ban(self, row: tuple[Any, ...]) -> Deferred[None]:
+        self.bans[(row[0], row[1])] = tuple(row)
+        return succeed(None)
+
+    def remove_ban(self, kind: str, target: str) -> Deferred[None]:
+        self.bans.pop((kind, target), None)
+        return succeed(None)
 
     def get_account(self, key: str) -> Deferred[AccountRow | None]:
         return succeed(self.accounts.get(key))

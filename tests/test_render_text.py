@@ -266,6 +266,10 @@ TYPICAL = {
     # pending (checked at the end of the test).
     "shutdown": ["300 new areas", "cancel", f"300 {LONG_WORDS}", "cancel", "-5", "cancel"],
     "reboot": ["120 a new release", "abort", "soon", "cancel"], "stats": [""],
+    # The network ban stays, so ``bans`` (run after ``unban``) lists something.
+    "ban": [f"Nobody 2h {LONG_WORDS}", f"192.0.2.0/24 7d {LONG_WORDS}", "Bob soon spam",
+            "Ann 2h spam", "10.0.0.0/40 2h spam"],
+    "unban": ["Nobody", "Zed", LONG_WORDS], "bans": [""],
 }
 
 

@@ -275,7 +275,7 @@ class MigrationTests(unittest.TestCase):
         self.assertEqual((yield store.set_role("ann", "admin")), "player")
         self.assertEqual((yield store.get_account("ann")).role, "admin")
         with sqlite3.connect(store.path) as db:
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 5)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], SCHEMA_VERSION)
 
     def test_world_state_written_is_read_back_at_the_next_start(self):
         path = self.mktemp()

@@ -24,7 +24,7 @@ from mud.engine.world import CharacterRecord, Snapshot
 
 log = Logger()
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # The roles an account may have (mud/commands/registry.py grants their command sets).
 ROLES = ("player", "builder", "admin")
 # Files in the data directory only the server's user may read: the database holds password
@@ -57,6 +57,16 @@ CREATE TABLE IF NOT EXISTS item_places (
     item TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     place TEXT NOT NULL
+);
+-- Bans (mud/bans.py): kind is name, address or network; until is NULL for forever.
+CREATE TABLE IF NOT EXISTS bans (
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    until REAL,
+    reason TEXT NOT NULL,
+    by TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (kind, target)
 );
 -- Systems' declared world state: one JSON value per declared name.
 CREATE TABLE IF NOT EXISTS world_state (
@@ -113,6 +123,8 @@ class Store:
         self._closed = False
         # The world_state rows read by prepare(), for the world to take before it runs.
         self.world_rows: list[tuple[str, str]] = []
+        # The bans read by prepare() (version 6 added the table: older saves have none).
+        self.ban_rows: list[tuple[Any, ...]] = []
 
     # -- start-up (synchronous: the reactor is not running yet) ---------------------------
 
@@ -161,6 +173,8 @@ class Store:
             rows = conn.execute("SELECT item, kind, place FROM item_places").fetchall()
             self.world_rows = [tuple(r) for r in
                                conn.execute("SELECT key, value FROM world_state").fetchall()]
+            self.ban_rows = [tuple(r) for r in conn.execute(
+                "SELECT kind, target, until, reason, by, created FROM bans").fetchall()]
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open the database ({exc})") from None
         finally:
@@ -287,6 +301,17 @@ class Store:
             txn.execute("UPDATE accounts SET role = ? WHERE key = ?", (role, key))
             return str(row[0])
         return self.pool.runInteraction(change).addErrback(self._unavailable)
+
+    def add_ban(self, row: tuple[Any, ...]) -> Deferred[None]:
+        """Store a ban (kind, target, until, reason, by, created), replacing one on the
+        same target."""
+        return self.pool.runOperation(
+            "INSERT OR REPLACE INTO bans (kind, target, until, reason, by, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)", tuple(row)).addErrback(self._unavailable)
+
+    def remove_ban(self, kind: str, target: str) -> Deferred[None]:
+        return self.pool.runOperation("DELETE FROM bans WHERE kind = ? AND target = ?",
+                                      (kind, target)).addErrback(self._unavailable)
 
     def set_login_addresses(self, key: str, addresses: tuple[str, ...]) -> Deferred[None]:
         """Remember the addresses that recently logged in to ``key`` with its password."""

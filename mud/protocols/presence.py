@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from mud.bans import address_ban, refusal
 from mud.engine import actions
 from mud.protocols.buffered_websocket import (
     BufferedWebSocket,
@@ -46,6 +47,13 @@ class PresenceProtocol(BufferedWebSocket):
 
     def onOpen(self) -> None:
         super().onOpen()
+        ban = address_ban(self.factory.game, str(getattr(self.transport.getPeer(), "host", "")),
+                          "presence")
+        if ban is not None:
+            self.send_frame(text_frame(encode({"type": "error", "code": "banned",
+                                               "message": refusal(ban, "Your address")})))
+            self.sendClose(code=1000)
+            return
         players = [{"name": p["name"], "via": p["via"], "linkdead": p["linkdead"]}
                    for p in who_online(self.factory.game)]
         self.send_frame(text_frame(encode({"type": "snapshot", "players": players})))

@@ -21,6 +21,7 @@ from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from mud.bans import address_ban, refusal
 from mud.engine.events import Error, Event, Prompt
 from mud.player_text import clean
 from mud.protocols.addresses import peer_key
@@ -81,6 +82,13 @@ class MudTelnetProtocol(TelnetProtocol):
     def connectionMade(self) -> None:
         # Where the connection comes from, as the per-address limits count it.
         self.peer = peer_key(str(getattr(self.transport.getPeer(), "host", "")))
+        ban = address_ban(self.game, str(getattr(self.transport.getPeer(), "host", "")), "telnet")
+        if ban is not None:
+            # Refused before any negotiation or session: the reason, then closed.
+            self._refused = True
+            self.transport.write(encode(refusal(ban, "Your address") + "\n"))
+            self.transport.loseConnection()
+            return
         # Writes go through the transport's bounded, backpressure-aware output buffer.
         self._raw = self.transport.output
         if self.keepalive is not None:
@@ -100,6 +108,8 @@ class MudTelnetProtocol(TelnetProtocol):
             self.session.start()
 
     def connectionLost(self, reason: Failure) -> None:
+        if getattr(self, "_refused", False):
+            return
         if self._heartbeat is not None:
             self._heartbeat.stop()
         self.options.stop()

@@ -25,6 +25,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from mud.bans import address_ban, refusal
 from mud.engine.events import Event, Prompt
 from mud.login import LoginRefused
 from mud.protocols import bounded_json
@@ -81,6 +82,13 @@ class GameWebSocket(BufferedWebSocket):
         super().onOpen()
         # Where the connection comes from, as the per-address limits count it.
         self.peer = peer_key(str(getattr(self.transport.getPeer(), "host", "")))
+        host = str(getattr(self.transport.getPeer(), "host", ""))
+        ban = address_ban(self.factory.game, host, "web")
+        if ban is not None:
+            # Refused before any session: an error frame with the reason, then closed.
+            self._send_raw(error_frame("banned", refusal(ban, "Your address")))
+            self.sendClose(code=1000)
+            return
         self.tokens = self.factory.game.tokens
         self.game = self.factory.game
         self.session = Session(self.game, self)

@@ -229,3 +229,6 @@ def install() -> None:
     # shutdown, reboot and stats (mud/systems/admin/lifecycle.py).
     from mud.systems.admin import lifecycle
     lifecycle.install()
+    # ban, unban and bans (mud/systems/admin/bans.py).
+    from mud.systems.admin import bans
+    bans.install()

@@ -1,0 +1,182 @@
+"""Admin commands ``ban``, ``unban`` and ``bans`` (the ``admin`` command set).
+
+A ban is stored first (through the store's worker thread, as a Deferred) and put in force
+in memory once stored, so what players see always matches what a restart would load.
+Banning a name or an address disconnects the players it holds at once, the way ``kick``
+does (told why, saved, disconnected). Every ban and unban is an audit line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred
+
+from mud.audit import audit
+from mud.bans import (
+    MAX_BANS,
+    MAX_REASON,
+    Ban,
+    BanError,
+    bans_of,
+    parse_duration,
+    parse_target,
+    when,
+)
+from mud.commands.registry import Context, command_set
+from mud.engine.actions import Refusal
+from mud.engine.events import Goodbye, Message
+from mud.player_text import clean
+
+
+def _game(ctx: Context) -> Any:
+    game = getattr(ctx.account, "game", None)
+    if game is None:
+        raise Refusal("That command works only on a running server.")
+    return game
+
+
+def _target(text: str) -> tuple[str, str]:
+    try:
+        return parse_target(text)
+    except BanError as exc:
+        raise Refusal(str(exc)) from None
+
+
+def ban(ctx: Context, args: str) -> Deferred[Any]:
+    """ban <name|address|CIDR> <duration|forever> <reason>
+
+    Keep a character, an address or a network out: durations like 30m, 2h, 7d, 2w, or
+    forever. Players it holds are disconnected at once. Example: ban Bram 7d spamming
+    """
+    game = _game(ctx)
+    words = args.split(None, 2)
+    if len(words) < 3:
+        raise Refusal("Type: ban <name|address|CIDR> <duration|forever> <reason>, for "
+                      "example: ban Bram 7d spamming the square")
+    kind, target = _target(words[0])
+    try:
+        seconds = parse_duration(words[1])
+    except BanError as exc:
+        raise Refusal(str(exc)) from None
+    reason = " ".join(clean(words[2]).split())
+    if not reason:
+        raise Refusal("Say why: the banned player is told the reason.")
+    if len(reason) > MAX_REASON:
+        raise Refusal(f"That reason is too long ({len(reason)} characters; {MAX_REASON} "
+                      "at most).")
+    session = ctx.account
+    bans = bans_of(game)
+    if kind == "name" and target == ctx.actor.name.lower():
+        raise Refusal("You cannot ban yourself.")
+    own = getattr(session, "peer", "")
+    if kind != "name" and bans.covers(kind, target, own):
+        raise Refusal(f"That would ban your own connection ({own}); ban a narrower "
+                      "address or network.")
+    if bans.get(kind, target) is None and len(bans) >= MAX_BANS:
+        raise Refusal(f"There are {MAX_BANS} bans already; unban some first.")
+    now = ctx.world.clock.seconds()
+    entry = Ban(kind, target, None if seconds is None else now + seconds, reason,
+                ctx.actor.name, now)
+    shown = target.capitalize() if kind == "name" else target
+
+    def stored(_: object) -> Deferred[Any] | None:
+        bans.add(entry)
+        audit("ban", shown if kind == "name" else "", getattr(session, "peer", ""),
+              getattr(session, "via", ""), target=target, kind=kind, by=ctx.actor.name,
+              until=when(entry), reason=reason)
+        ctx.send(Message(f"{shown} is banned {when(entry)}: {reason}"))
+        kicked = _disconnect(game, entry, ctx.actor.name)
+        if kind == "name":
+            return game.accounts.exists(target).addCallback(told_unknown)
+        return kicked
+
+    def told_unknown(exists: bool) -> None:
+        if not exists:
+            ctx.send(Message(f"No character is called {shown} yet: the ban keeps anyone "
+                             "from creating one with that name."))
+    result: Deferred[Any] = game.store.add_ban(entry.row()).addCallback(stored)
+    return result
+
+
+def _disconnect(game: Any, entry: Ban, by: str) -> Deferred[Any] | None:
+    """Disconnect every connection ``entry`` holds, the way kick does: told why, the
+    character saved and out of the game."""
+    bans = bans_of(game)
+    goodbye = f"You have been banned by {by} {when(entry)}: {entry.reason}"
+    saves = []
+    for session in list(game.connections.sessions):
+        character = session.character
+        if entry.kind == "name":
+            held = character is not None and character.name.lower() == entry.target
+        else:
+            held = bans.covers(entry.kind, entry.target, session.peer)
+        if not held:
+            continue
+        audit("kick", character.name if character is not None else "", session.peer,
+              session.via, by=by, reason=f"banned: {entry.reason}")
+        if character is not None:
+            saves.append(game.leave(session))
+        session.close(Goodbye(goodbye + (" Your character is saved." if character else ""),
+                              "banned"))
+    if entry.kind == "name":
+        # A link-dead body of the banned character leaves the game too.
+        character = game.world.online.get(entry.target)
+        if character is not None and not hasattr(character.link, "close"):
+            saves.append(game.connections.remove(character))
+    if not saves:
+        return None
+    from twisted.internet.defer import gatherResults
+    return gatherResults(saves).addCallback(lambda _: None)
+
+
+def unban(ctx: Context, args: str) -> Deferred[Any]:
+    """unban <name|address|CIDR>
+
+    Lift a ban (as it was given: a network ban is lifted by its network).
+    """
+    game = _game(ctx)
+    if not args.strip() or len(args.split()) != 1:
+        raise Refusal("Type: unban <name|address|CIDR>, for example: unban Bram")
+    kind, target = _target(args)
+    bans = bans_of(game)
+    if bans.get(kind, target) is None:
+        raise Refusal(f"{target} is not banned. Type 'bans' to see the list.")
+    session = ctx.account
+    shown = target.capitalize() if kind == "name" else target
+
+    def removed(_: object) -> None:
+        bans.remove(kind, target)
+        audit("unban", shown if kind == "name" else "", getattr(session, "peer", ""),
+              getattr(session, "via", ""), target=target, kind=kind, by=ctx.actor.name)
+        ctx.send(Message(f"{shown} is no longer banned."))
+    result: Deferred[Any] = game.store.remove_ban(kind, target).addCallback(removed)
+    return result
+
+
+def bans_list(ctx: Context, args: str) -> None:
+    """bans
+
+    Every ban in force: what, until when, why, who banned and when.
+    """
+    game = _game(ctx)
+    entries = bans_of(game).active()
+    if not entries:
+        ctx.send(Message("Nobody is banned."))
+        return
+    import time
+    lines = [f"Bans: {len(entries)}"]
+    for entry in entries:
+        shown = entry.target.capitalize() if entry.kind == "name" else entry.target
+        made = time.strftime("%Y-%m-%d %H:%M", time.gmtime(entry.created))
+        lines.append(f"  {shown} ({entry.kind}) {when(entry)}\n"
+                     f"    by {entry.by} at {made}: {entry.reason}")
+    ctx.send(Message("\n".join(lines)))
+
+
+def install() -> None:
+    admin = command_set("admin")
+    if "ban" not in admin.commands:
+        admin.register("ban", family="admin")(ban)
+        admin.register("unban", family="admin")(unban)
+        admin.register("bans", family="admin")(bans_list)
