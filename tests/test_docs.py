@@ -168,3 +168,16 @@ def test_the_audit_file_and_admin_limits_match_the_code():
     assert f"reason: {admin.MAX_REASON} at most" in row("an admin's announcement")
     readme = (ROOT / "README.md").read_text()
     assert "| `--audit-file FILE` | `MUD_AUDIT_FILE` | none |" in readme
+
+
+def test_the_ban_limits_and_events_match_the_code():
+    from mud import bans
+    assert f"at most {bans.MAX_BANS} held at once" in row("bans")
+    assert f"There are {bans.MAX_BANS} bans already" in row("bans")
+    assert f"a reason of at most {bans.MAX_REASON} characters" in row("bans")
+    assert f"{bans.MAX_REASON} at most" in row("bans")
+    assert bans.MAX_DURATION == 10 * 365 * 86400 and "ten years" in row("bans")
+    doc = (ROOT / "docs" / "audit.md").read_text()
+    for event in ("ban", "unban", "connect_refused", "login_refused"):
+        assert f"| `{event}` |" in doc
+    assert "| `banned` |" in (ROOT / "docs" / "protocol.md").read_text()
