@@ -187,3 +187,15 @@ def test_owned_lists_an_owners_live_timers() -> None:
     assert s.owned("npc cat") == (a,)
     a.cancel()
     assert s.owned("npc cat") == ()
+
+
+def test_live_counts_timers_asleep_or_awake() -> None:
+    clock, s, _ = make()
+    once = s.call_later(5, lambda: None)
+    s.every(10, lambda: None, group="village")
+    s.every(10, lambda: None, group="woods")
+    s.suspend("woods")
+    assert s.live() == 3 and s.pending() == 2  # the woods' timer sleeps: no call held
+    once.cancel()
+    clock.advance(20)
+    assert s.live() == 2  # the everys stay live; the cancelled one is gone

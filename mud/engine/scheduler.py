@@ -182,6 +182,11 @@ class Scheduler:
 
     # -- groups -------------------------------------------------------------------------------
 
+    def live(self) -> int:
+        """How many live timers there are, asleep or awake (``pending``: only those
+        holding a call on the clock)."""
+        return len(self._loose) + sum(len(group) for group in self._groups.values())
+
     def owned(self, owner: str) -> tuple[Timer, ...]:
         """``owner``'s live timers (those made with ``owner=``)."""
         return tuple(self._owned.get(owner, ()))

@@ -180,9 +180,7 @@ def figures(game: Any) -> dict[str, Any]:
     for session in game.connections.sessions:
         transports[session.via] = transports.get(session.via, 0) + 1
     online = list(world.online.values())
-    scheduler = world.scheduler
-    # The scheduler keeps no count of its own; its live timers are these sets.
-    timers = len(scheduler._loose) + sum(len(g) for g in scheduler._groups.values())
+    timers = world.scheduler.live()
     service = getattr(game, "service", None)
     last = getattr(service, "last_save", None)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
