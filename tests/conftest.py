@@ -1,5 +1,6 @@
-"""Fixtures shared by every test: a clock, the tiny test world, a temporary working
-directory, and a guard that fails a test which leaves files behind in the checkout."""
+"""Fixtures shared by every test: a clock, the tiny test world, the audit lines logged, a
+temporary working directory, and a guard that fails a test which leaves files behind in the
+checkout."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 
 import pytest
 from twisted.internet.task import Clock
+from twisted.logger import globalLogPublisher
 
+from mud.audit import FIELDS_KEY
 from mud.engine.world import World
 from mud.world_loader import load_world
 from tests.support import ROOT, TINY
@@ -21,6 +24,19 @@ def clock() -> Clock:
 @pytest.fixture
 def world(clock: Clock) -> World:
     return load_world(TINY, clock)
+
+
+@pytest.fixture
+def audit_lines() -> list[dict[str, str]]:
+    """The audit lines (their fields) logged while the test runs."""
+    seen: list[dict[str, str]] = []
+
+    def observer(event) -> None:
+        if FIELDS_KEY in event:
+            seen.append(event[FIELDS_KEY])
+    globalLogPublisher.addObserver(observer)
+    yield seen
+    globalLogPublisher.removeObserver(observer)
 
 
 @pytest.fixture(autouse=True)

@@ -270,6 +270,23 @@ def join(world: Any, name: str, room_id: str | None = None, quiet: bool = False)
     return character
 
 
+def joined_player(game: Game, name: str, peer: str | None = None) -> WirePlayer:
+    """A player who made ``name`` and is in the game, what the login said read."""
+    player = WirePlayer(game, peer=peer)
+    player.create(name)
+    player.read()
+    return player
+
+
+def admin_player(game: Game, name: str = "Ada", peer: str | None = None) -> WirePlayer:
+    """As ``joined_player``, granted the admin command set (the role itself untouched)."""
+    player = WirePlayer(game, peer=peer)
+    player.create(name)
+    game.world.online[name.lower()].command_sets = ("player", "admin")
+    player.read()
+    return player
+
+
 def npc_of(world: Any, npc_id: str) -> Any:
     """The NPC ``npc_id`` (``village:cat``) in ``world``."""
     return next(n for n in world.npcs if n.id == npc_id)

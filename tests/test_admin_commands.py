@@ -6,65 +6,34 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from twisted.logger import globalLogPublisher
-
-from mud.audit import FIELDS_KEY
 from mud.engine.model import NOBODY
 from mud.render import json_events
 from mud.systems.admin import MAX_ANNOUNCE, Announcement, UserList
-from tests.support import WirePlayer, make_game
-
-
-@pytest.fixture
-def lines():
-    seen: list[dict[str, str]] = []
-
-    def observer(event):
-        if FIELDS_KEY in event:
-            seen.append(event[FIELDS_KEY])
-    globalLogPublisher.addObserver(observer)
-    yield seen
-    globalLogPublisher.removeObserver(observer)
-
-
-def _admin(game, name="Ada", peer=None):
-    player = WirePlayer(game, peer=peer)
-    player.create(name)
-    game.world.online[name.lower()].command_sets = ("player", "admin")
-    player.read()
-    return player
-
-
-def _player(game, name, peer=None):
-    player = WirePlayer(game, peer=peer)
-    player.create(name)
-    player.read()
-    return player
+from tests.support import WirePlayer, admin_player, joined_player, make_game
 
 
 def test_a_player_without_the_admin_set_cannot_announce():
     game = make_game()
-    bob = _player(game, "Bob")
+    bob = joined_player(game, "Bob")
     seen = bob.type("announce hello all")
     assert "Announcement" not in seen
 
 
-def test_announce_reaches_every_player_in_a_style_of_its_own(lines):
+def test_announce_reaches_every_player_in_a_style_of_its_own(audit_lines):
     game = make_game()
-    ada = _admin(game)
-    bob = _player(game, "Bob")
+    ada = admin_player(game)
+    bob = joined_player(game, "Bob")
     ada.type("announce   The server   restarts at noon.\x1b[31m")
     seen = bob.read()
     assert "[Announcement from Ada] The server restarts at noon." in seen
     assert "\x1b[31m" not in seen
-    assert lines[-1]["event"] == "announce" and lines[-1]["name"] == "Ada"
+    assert audit_lines[-1]["event"] == "announce" and audit_lines[-1]["name"] == "Ada"
 
 
 def test_announce_refuses_nothing_and_too_much():
     game = make_game()
-    ada = _admin(game)
-    bob = _player(game, "Bob")
+    ada = admin_player(game)
+    bob = joined_player(game, "Bob")
     assert "Announce what?" in ada.type("announce")
     assert "too long" in ada.type("announce " + "x" * (MAX_ANNOUNCE + 1))
     assert "Announcement" not in bob.read()
@@ -76,10 +45,10 @@ def test_the_announce_frame_has_its_own_type_and_fields():
     assert frame["message"] == "Hello" and frame["by"] == "Ada"
 
 
-def test_kick_tells_the_player_why_disconnects_and_saves(lines):
+def test_kick_tells_the_player_why_disconnects_and_saves(audit_lines):
     game = make_game()
-    ada = _admin(game)
-    bob = _player(game, "Bob", peer="10.9.9.9")
+    ada = admin_player(game)
+    bob = joined_player(game, "Bob", peer="10.9.9.9")
     saves_before = len(game.store.saves)
     seen = ada.type("kick bob spamming the square")
     assert "Bob is kicked (spamming the square)." in seen
@@ -87,15 +56,15 @@ def test_kick_tells_the_player_why_disconnects_and_saves(lines):
     assert "You have been disconnected by Ada: spamming the square" in told
     assert bob.closed and "bob" not in game.world.online
     assert any(snap.character("bob") is not None for snap in game.store.saves[saves_before:])
-    assert lines[-1] == {"event": "kick", "name": "Bob", "address": "10.9.9.9",
+    assert audit_lines[-1] == {"event": "kick", "name": "Bob", "address": "10.9.9.9",
                          "transport": "telnet", "by": "Ada",
                          "reason": "spamming the square"}
 
 
 def test_kick_takes_a_link_dead_body_out_and_refuses_nobody_and_oneself():
     game = make_game()
-    ada = _admin(game)
-    cora = _player(game, "Cora")
+    ada = admin_player(game)
+    cora = joined_player(game, "Cora")
     cora.drop()
     assert game.world.online["cora"].link is NOBODY
     assert "Cora is kicked." in ada.type("kick Cora")
@@ -107,8 +76,8 @@ def test_kick_takes_a_link_dead_body_out_and_refuses_nobody_and_oneself():
 
 def test_users_lists_each_connection_with_transport_client_time_and_address():
     game = make_game()
-    ada = _admin(game, peer="10.5.5.5")
-    _player(game, "Bob", peer="10.6.6.6")
+    ada = admin_player(game, peer="10.5.5.5")
+    joined_player(game, "Bob", peer="10.6.6.6")
     WirePlayer(game, peer="10.7.7.7")   # still at the login screen
     game.world.clock.advance(125)
     seen = ada.type("users")
@@ -131,13 +100,13 @@ def test_users_names_the_telnet_client_and_the_browser():
     assert "telnet (MUDLET)" in text and "web (browser)" in text and "1h01m" in text
 
 
-def test_revoke_ends_the_resume_tokens_and_is_audited(lines):
+def test_revoke_ends_the_resume_tokens_and_is_audited(audit_lines):
     from mud.tokens import ResumeTokens, TokenSigner
     game = make_game()
     clock = game.world.clock
     game.tokens = ResumeTokens(TokenSigner(b"k" * 32), game.store, clock.seconds)
-    ada = _admin(game)
-    _player(game, "Bob")
+    ada = admin_player(game)
+    joined_player(game, "Bob")
     token = game.tokens.issue("bob", game.store.accounts["bob"].token_generation,
                               clock.seconds())
     redeemed = []
@@ -147,7 +116,7 @@ def test_revoke_ends_the_resume_tokens_and_is_audited(lines):
     assert "Bob's resume tokens are revoked" in seen
     game.tokens.redeem(token).addCallback(redeemed.append)
     assert redeemed[-1] is None
-    assert lines[-1]["event"] == "revoke" and lines[-1]["by"] == "Ada"
+    assert audit_lines[-1]["event"] == "revoke" and audit_lines[-1]["by"] == "Ada"
     assert "no character called 'Nobody'" in ada.type("revoke Nobody")
     assert "Revoke whose" in ada.type("revoke")
 
@@ -164,7 +133,7 @@ def test_users_puts_the_address_on_a_line_of_its_own_in_a_narrow_window():
 def test_users_names_a_telnet_client_that_said_who_it_is():
     from tests.test_negotiator import DO, GMCP, IAC, sb
     game = make_game()
-    ada = _admin(game)
+    ada = admin_player(game)
     mudlet = WirePlayer(game, peer="10.8.8.8")
     mudlet.send_bytes(IAC + DO + GMCP)
     mudlet.send_bytes(sb(GMCP, b'Core.Hello {"client":"Mudlet","version":"4.17"}'))

@@ -13,19 +13,6 @@ from mud.errors import StartupError
 from tests.support import WirePlayer, make_game
 
 
-@pytest.fixture
-def lines():
-    """The audit lines logged while the test runs (their fields)."""
-    seen: list[dict[str, str]] = []
-
-    def observer(event):
-        if FIELDS_KEY in event:
-            seen.append(event[FIELDS_KEY])
-    globalLogPublisher.addObserver(observer)
-    yield seen
-    globalLogPublisher.removeObserver(observer)
-
-
 def events(seen):
     return [(line["event"], line["name"]) for line in seen]
 
@@ -43,35 +30,35 @@ def test_a_field_is_one_short_printable_line():
     assert len(fields["name"]) <= 125
 
 
-def test_login_register_failed_login_takeover_linkdead_and_logouts_are_audited(lines):
+def test_login_register_failed_login_takeover_linkdead_and_logouts_are_audited(audit_lines):
     game = make_game()
     ann = WirePlayer(game, peer="10.1.1.1")
     ann.create("Ann", "sesame99")
-    assert events(lines) == [("register", "Ann"), ("login", "Ann")]
-    assert lines[0]["address"] == "10.1.1.1" and lines[0]["transport"] == "telnet"
-    assert lines[1]["method"] == "new"
+    assert events(audit_lines) == [("register", "Ann"), ("login", "Ann")]
+    assert audit_lines[0]["address"] == "10.1.1.1" and audit_lines[0]["transport"] == "telnet"
+    assert audit_lines[1]["method"] == "new"
     wrong = WirePlayer(game, peer="10.2.2.2")
     wrong.type("connect Ann wrongpass1")
-    assert lines[-1] == {"event": "login_failed", "name": "Ann", "address": "10.2.2.2",
+    assert audit_lines[-1] == {"event": "login_failed", "name": "Ann", "address": "10.2.2.2",
                          "transport": "telnet", "reason": "bad_credentials"}
     thief = WirePlayer(game, peer="10.3.3.3")
     thief.type("connect Ann sesame99")
-    assert events(lines[-2:]) == [("login", "Ann"), ("takeover", "Ann")]
-    assert lines[-1]["address"] == "10.3.3.3" and lines[-1]["old_address"] == "10.1.1.1"
+    assert events(audit_lines[-2:]) == [("login", "Ann"), ("takeover", "Ann")]
+    assert audit_lines[-1]["address"] == "10.3.3.3" and audit_lines[-1]["old_address"] == "10.1.1.1"
     thief.drop()
-    assert lines[-1]["event"] == "linkdead" and lines[-1]["address"] == "10.3.3.3"
+    assert audit_lines[-1]["event"] == "linkdead" and audit_lines[-1]["address"] == "10.3.3.3"
     game.world.clock.advance(game.linkdead)
-    assert lines[-1]["event"] == "logout" and lines[-1]["reason"] == "linkdead_expired"
+    assert audit_lines[-1]["event"] == "logout" and audit_lines[-1]["reason"] == "linkdead_expired"
     back = WirePlayer(game, peer="10.4.4.4")
     back.type("connect Ann sesame99")
     back.type("quit")
-    assert lines[-1] == {"event": "logout", "name": "Ann", "address": "10.4.4.4",
+    assert audit_lines[-1] == {"event": "logout", "name": "Ann", "address": "10.4.4.4",
                          "transport": "telnet", "reason": "quit"}
     assert not any("sesame99" in value or "wrongpass1" in value
-                   for line in lines for value in line.values())
+                   for line in audit_lines for value in line.values())
 
 
-def test_the_text_line_carries_the_fields_and_not_a_format(lines):
+def test_the_text_line_carries_the_fields_and_not_a_format(audit_lines):
     seen = []
     publisher = globalLogPublisher
     publisher.addObserver(seen.append)

@@ -9,24 +9,10 @@ import sqlite3
 
 import pytest
 from twisted.internet import task
-from twisted.logger import globalLogPublisher
 
-from mud.audit import FIELDS_KEY
 from mud.bans import Ban, BanError, BanList, parse_duration, parse_target
 from mud.persistence.store import SCHEMA_VERSION, Store
-from tests.support import WirePlayer, make_game
-
-
-@pytest.fixture
-def lines():
-    seen: list[dict[str, str]] = []
-
-    def observer(event):
-        if FIELDS_KEY in event:
-            seen.append(event[FIELDS_KEY])
-    globalLogPublisher.addObserver(observer)
-    yield seen
-    globalLogPublisher.removeObserver(observer)
+from tests.support import WirePlayer, admin_player, joined_player, make_game
 
 
 def test_durations():
@@ -107,25 +93,10 @@ def test_a_schema_5_database_gains_the_bans_table_and_keeps_its_rows(tmp_path):
     assert again.ban_rows == [("name", "bram", None, "spam", "Ann", 5.0)]
 
 
-def _admin(game, name="Ada", peer=None):
-    player = WirePlayer(game, peer=peer)
-    player.create(name)
-    game.world.online[name.lower()].command_sets = ("player", "admin")
-    player.read()
-    return player
-
-
-def _player(game, name, peer=None):
-    player = WirePlayer(game, peer=peer)
-    player.create(name)
-    player.read()
-    return player
-
-
-def test_banning_a_name_kicks_saves_refuses_login_and_register_until_unbanned(lines):
+def test_banning_a_name_kicks_saves_refuses_login_and_register_until_unbanned(audit_lines):
     game = make_game()
-    ada = _admin(game)
-    bob = _player(game, "Bob", peer="10.9.9.9")
+    ada = admin_player(game)
+    bob = joined_player(game, "Bob", peer="10.9.9.9")
     saves = len(game.store.saves)
     seen = ada.type("ban bob 2h spamming the square")
     assert "Bob is banned until" in seen and "spamming the square" in seen
@@ -133,13 +104,13 @@ def test_banning_a_name_kicks_saves_refuses_login_and_register_until_unbanned(li
     assert "bob" not in game.world.online
     assert any(s.character("bob") is not None for s in game.store.saves[saves:])
     assert ("name", "bob") in game.store.bans
-    assert any(line["event"] == "ban" and line["target"] == "bob" for line in lines)
+    assert any(line["event"] == "ban" and line["target"] == "bob" for line in audit_lines)
     again = WirePlayer(game)
     again.read()
     seen = again.type("connect Bob secret1")
     assert "Bob is banned until" in seen and "spamming the square" in seen
     assert "bob" not in game.world.online
-    assert lines[-1]["event"] == "login_refused" and lines[-1]["name"] == "Bob"
+    assert audit_lines[-1]["event"] == "login_refused" and audit_lines[-1]["name"] == "Bob"
     assert "Bob is no longer banned." in ada.type("unban Bob")
     assert ("name", "bob") not in game.store.bans
     assert "is not banned" in ada.type("unban Bob")
@@ -147,7 +118,7 @@ def test_banning_a_name_kicks_saves_refuses_login_and_register_until_unbanned(li
 
 def test_a_name_ban_without_an_account_blocks_registration():
     game = make_game()
-    ada = _admin(game)
+    ada = admin_player(game)
     seen = ada.type("ban Zed forever impersonation")
     assert "Zed is banned forever: impersonation" in seen
     assert "No character is called Zed yet" in seen
@@ -159,7 +130,7 @@ def test_a_name_ban_without_an_account_blocks_registration():
 
 def test_ban_expires_on_the_clock():
     game = make_game()
-    ada = _admin(game)
+    ada = admin_player(game)
     ada.type("ban Cyra 30m flooding")
     game.world.clock.advance(1801)
     new = WirePlayer(game)
@@ -169,10 +140,10 @@ def test_ban_expires_on_the_clock():
     assert "Nobody is banned." in ada.type("bans")
 
 
-def test_an_address_ban_kicks_and_refuses_new_connections(lines):
+def test_an_address_ban_kicks_and_refuses_new_connections(audit_lines):
     game = make_game()
-    ada = _admin(game, peer="10.1.1.1")
-    bob = _player(game, "Bob", peer="203.0.113.7")
+    ada = admin_player(game, peer="10.1.1.1")
+    bob = joined_player(game, "Bob", peer="203.0.113.7")
     waiting = WirePlayer(game, peer="203.0.113.8")
     seen = ada.type("ban 203.0.113.0/24 7d botnet")
     assert "203.0.113.0/24 is banned until" in seen
@@ -180,7 +151,8 @@ def test_an_address_ban_kicks_and_refuses_new_connections(lines):
     fresh = WirePlayer(game, peer="203.0.113.99")
     told = fresh.read()
     assert "Your address is banned until" in told and "botnet" in told and fresh.closed
-    assert lines[-1]["event"] == "connect_refused" and lines[-1]["address"] == "203.0.113.99"
+    last = audit_lines[-1]
+    assert last["event"] == "connect_refused" and last["address"] == "203.0.113.99"
     listing = ada.type("bans")
     assert "203.0.113.0/24 (network)" in listing and "by Ada" in listing
     assert "botnet" in listing
@@ -190,7 +162,7 @@ def test_an_address_ban_kicks_and_refuses_new_connections(lines):
 
 def test_bad_ban_input_is_refused_clearly():
     game = make_game()
-    ada = _admin(game, peer="10.1.1.1")
+    ada = admin_player(game, peer="10.1.1.1")
     assert "Type: ban" in ada.type("ban bob 2h")
     assert "not a duration" in ada.type("ban bob 2years spam")
     assert "not a network" in ada.type("ban 10.0.0.0/40 2h spam")
@@ -199,7 +171,7 @@ def test_bad_ban_input_is_refused_clearly():
     assert "your own connection" in ada.type("ban 10.1.1.1 2h spam")
     assert "too long" in ada.type("ban bob 2h " + "x" * 201)
     assert game.store.bans == {}
-    bob = _player(game, "Bob")
+    bob = joined_player(game, "Bob")
     assert "needs" in bob.type("ban ada 2h spam").lower() or \
         "admin" in bob.type("ban ada 2h spam")
     assert game.store.bans == {}

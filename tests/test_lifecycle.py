@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from twisted.internet import task
-from twisted.logger import globalLogPublisher
 
-from mud.audit import FIELDS_KEY
 from mud.process import REBOOT
 from mud.render import json_events
 from mud.systems.admin.lifecycle import MAX_SECONDS, ShutdownNotice, Stats, figures
@@ -26,18 +23,6 @@ class FakeService:
     def request_stop(self, status: int = 0) -> bool:
         self.asked.append(status)
         return True
-
-
-@pytest.fixture
-def audit_lines():
-    seen: list[dict[str, str]] = []
-
-    def observer(event):
-        if FIELDS_KEY in event:
-            seen.append(event[FIELDS_KEY])
-    globalLogPublisher.addObserver(observer)
-    yield seen
-    globalLogPublisher.removeObserver(observer)
 
 
 def _setup():
