@@ -54,15 +54,12 @@ def attach(world: World, entity: Any,
 def _join_resets(world: World) -> None:
     """Once per world: an NPC a reset brings back (mud/systems/resets) gets the behaviours
     the NPC it replaces was loaded with, started afresh."""
-    if getattr(world, "_behaviours_respawn", False):
-        return
-    world._behaviours_respawn = True  # type: ignore[attr-defined]
     from mud.systems.resets import resets_of
 
     def again(old: NPC, new: NPC) -> None:
         attach(world, new, [(type(one), one.options) for one in old.behaviours])
 
-    resets_of(world).respawners.append(again)
+    resets_of(world).join("behaviours", respawner=again)
 
 
 def _dispatch(world: World) -> None:

@@ -24,7 +24,6 @@ Saving needs nothing of its own: the engine saves an item inside another as the 
 from __future__ import annotations
 
 import functools
-import weakref
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -217,16 +216,10 @@ def _stock(world: World, box: Item) -> None:
 
 # -- resets: refilled with the area -------------------------------------------------------
 
-_WATCHED: weakref.WeakSet[World] = weakref.WeakSet()
-
-
 def _join_resets(world: World) -> None:
-    if world in _WATCHED:
-        return
-    _WATCHED.add(world)
     from mud.systems.resets import resets_of
 
-    resets_of(world).listeners.append(functools.partial(refill_area, world))
+    resets_of(world).join("containers", listener=functools.partial(refill_area, world))
 
 
 def refill_area(world: World, area: str, rooms: list[Room]) -> int:

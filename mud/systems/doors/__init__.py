@@ -22,7 +22,6 @@ stops ``go``, wandering NPCs (``actions.passable``) and ``look <direction>``.
 from __future__ import annotations
 
 import functools
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -293,10 +292,6 @@ def _check_way_out(here: Where, line: int | None, lookup: Any) -> None:
                    "exit, or declare the door on the other side")
 
 
-# Worlds whose area resets put their doors back (one listener per world).
-_WATCHED: weakref.WeakSet[World] = weakref.WeakSet()
-
-
 def reset_doors(world: World, area: str, rooms: list[Room]) -> int:
     """An area's reset puts the doors declared in its rooms back as the YAML has them;
     both sides see each one that moves. Returns how many moved."""
@@ -316,12 +311,9 @@ def reset_doors(world: World, area: str, rooms: list[Room]) -> int:
 
 
 def _join_resets(world: World) -> None:
-    if world in _WATCHED:
-        return
-    _WATCHED.add(world)
     from mud.systems.resets import resets_of
 
-    resets_of(world).listeners.append(functools.partial(reset_doors, world))
+    resets_of(world).join("doors", listener=functools.partial(reset_doors, world))
 
 
 def attach_door(world: World, where: tuple[Room, Exit], spec: DoorSpec | None) -> None:

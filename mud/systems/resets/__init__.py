@@ -14,8 +14,8 @@ the NPC as loaded; a slot whose NPC is still anywhere in the world (wandered off
 a player into another area) brings back nothing, so there is never a duplicate. A
 wanderer is not sent home by a reset (tbaMUD does not either): it walks back on its own
 or stays where it roams. The NPC comes back in its listing room ("Ash appears.") with its
-behaviours started again (``resets_of(world).respawners``: each system gives the new NPC
-its part). Nothing about NPCs is saved: a restart loads each listed NPC once, at home.
+behaviours started again (``resets_of(world).join(..., respawner=...)``: each system gives
+the new NPC its part). Nothing about NPCs is saved: a restart loads each listed NPC once, at home.
 
 ``install()`` registers, with no edit anywhere else:
 
@@ -27,8 +27,9 @@ its part). Nothing about NPCs is saved: a restart loads each listed NPC once, at
   rebuilt at start-up when a save says where it is (in a player's hands, say);
 - the ``restock`` event (text and JSON), told to players in a room that was restocked, when
   the area has a ``message``;
-- ``resets_of(world).listeners``: other systems' parts of an area's reset (a door that
-  closes again, a chest refilled), called with the area and its rooms after each reset.
+- ``resets_of(world).join(system, listener=..., respawner=...)``: other systems' parts of
+  an area's reset (a door that closes again, a chest refilled: called with the area and
+  its rooms after each reset) and of an NPC coming back, joined once per system.
 
 Timing: each area has one timer on the world scheduler in the area's group, so a quiet
 area's timer sleeps with it. The scheduler keeps a sleeping timer's time left, not the
@@ -118,6 +119,9 @@ class Resets:
         # Other systems' parts of an NPC coming back: fn(the NPC as loaded, its new copy,
         # already in its room) gives the copy what the system gave the original (behaviours).
         self.respawners: list[Callable[[NPC, NPC], None]] = []
+        # The systems that joined (``join``): each takes part once, however many of its
+        # entities are attached.
+        self._joined: set[str] = set()
         # Rooms by area, made once at load so each area's plan needs no walk of the world.
         self.rooms: dict[str, list[Room]] = {}
         for room in world.rooms.values():
@@ -125,6 +129,20 @@ class Resets:
         world.item_makers.append(self.remake)
         world.hooks.on(hooks.LOGIN, self._login, owner="resets")
         world.hooks.on(hooks.ENTER, self._enter, owner="resets")
+
+    def join(self, system: str,
+             listener: Callable[[str, list[Room]], None] | None = None,
+             respawner: Callable[[NPC, NPC], None] | None = None) -> None:
+        """``system`` takes part in this world's resets with a ``listener`` and/or a
+        ``respawner``, once: asked again (its next door, chest or NPC attached), nothing
+        changes."""
+        if system in self._joined:
+            return
+        self._joined.add(system)
+        if listener is not None:
+            self.listeners.append(listener)
+        if respawner is not None:
+            self.respawners.append(respawner)
 
     # -- state ------------------------------------------------------------------------------
 
