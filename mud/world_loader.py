@@ -31,6 +31,7 @@ from mud.engine.world import Clock, World
 from mud.world_refs import ID_RE, ID_RULE, Cache, Lookup, full_id, unknown
 from mud.world_refs import refs as id_refs
 from mud.world_schema import Context, Report, kind
+from mud.world_sources import WorldSources
 from mud.world_yaml import Map, WorldError, display, read_yaml, shown
 
 __all__ = ["MAX_ERRORS", "MAX_FILE_BYTES", "MAX_SHOWN", "WorldError", "load_world"]
@@ -132,6 +133,8 @@ class _Loader:
         # then (kind, id) -> [(spec, checked value)] once checked.
         self.extras: list[tuple[str, str, world_keys.KeySpec, Any, Context, int | None]] = []
         self.checked: dict[tuple[str, str], list[tuple[world_keys.KeySpec, Any]]] = {}
+        # Each file's entries as read, for builders' edits and saves (mud/world_sources.py).
+        self.sources = WorldSources(root)
 
     def load(self, clock: Clock) -> World | None:
         meta = Map()
@@ -155,6 +158,7 @@ class _Loader:
         world = World(name, self.rooms, start, clock, description=description,
                       welcome=welcome, templates=self.templates)
         world.area_names = self.area_names
+        world.sources = self.sources
         # Item keys that belong to the template (every copy, placed or made later) first.
         for (what, full), specs in self.checked.items():
             for spec, checked in specs:
@@ -244,8 +248,10 @@ class _Loader:
         area_ctx = Context(folder / "area.yaml", self.report)
         area_env = ""
         with self.report.collecting():
-            area_meta = area_ctx.check_keys(read_yaml(folder / "area.yaml", self.real_root),
-                                            {**AREA_KEYS, **world_keys.allowed("area")},
+            area_raw = read_yaml(folder / "area.yaml", self.real_root)
+            if isinstance(area_raw, dict):
+                self.sources.read(WorldSources.rel(area, "area"), area_raw)
+            area_meta = area_ctx.check_keys(area_raw, {**AREA_KEYS, **world_keys.allowed("area")},
                                             "area.yaml")
             for word, spec in world_keys.present("area", area_meta):
                 self.extras.append(("area", area, spec, area_meta[word], area_ctx,
@@ -313,6 +319,7 @@ class _Loader:
             ctx, entries, misspelt = _entries(path, self.real_root, self.report, what,
                                               required)
             self.declared[what].update(f"{area}:{local}" for local in misspelt)
+            self.sources.read(WorldSources.rel(area, what), entries)
             return ctx, entries
         except WorldError as exc:
             for message in exc.errors:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from mud.engine import hooks
 from mud.engine.activity import QuietAreas
@@ -101,6 +101,9 @@ class World(ItemPlaces):
         number_rooms(rooms.values())
         # Area ids to their display names (filled by the loader).
         self.area_names: dict[str, str] = {}
+        # What the world was read from, entry by entry (mud.world_sources.WorldSources,
+        # set by the loader): builders' edits and area saves work on it.
+        self.sources: Any = None
         self.start = start
         self.clock = clock
         # The one scheduler (on the injected clock: it needs callLater only once a timer
