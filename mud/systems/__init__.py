@@ -13,7 +13,7 @@ import importlib
 SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables",
                             "mud.systems.doors", "mud.systems.resets",
                             "mud.systems.containers", "mud.systems.quests",
-                            "mud.systems.admin")
+                            "mud.systems.admin", "mud.systems.building")
 
 _installed: set[str] = set()
 
