@@ -32,7 +32,7 @@ from mud.world_refs import ID_RE, ID_RULE, Cache, Lookup, full_id, unknown
 from mud.world_refs import refs as id_refs
 from mud.world_schema import Context, Report, kind
 from mud.world_sources import WorldSources
-from mud.world_yaml import Map, WorldError, display, read_yaml, shown
+from mud.world_yaml import Map, WorldError, as_map, display, read_yaml, shown
 
 __all__ = ["MAX_ERRORS", "MAX_FILE_BYTES", "MAX_SHOWN", "WorldError", "load_world"]
 # The loader's limits, where docs and tests look for them.
@@ -79,12 +79,12 @@ def load_world(path: str | os.PathLike[str], clock: Clock,
     return world
 
 
-def _entries(path: Path, root: Path, report: Report, what: str,
+def _entries(path: Path, loader: _Loader, what: str,
              required: bool) -> tuple[Context, Map, set[str]]:
     """The entries of a rooms/items/npcs file by local id; bad ids are reported and left
     out (the third value: what they were likely meant to be)."""
-    ctx = Context(path, report)
-    data = read_yaml(path, root, required)
+    ctx = Context(path, loader.report)
+    data = loader.read(path, required)
     misspelt: set[str] = set()
     if data is None:
         return ctx, Map(), misspelt
@@ -112,10 +112,15 @@ def _entries(path: Path, root: Path, report: Report, what: str,
 class _Loader:
     """One load: what has been read so far, to resolve references once all is read."""
 
-    def __init__(self, root: Path, report: Report) -> None:
+    def __init__(self, root: Path, report: Report,
+                 documents: dict[str, Any] | None = None) -> None:
         self.root = root
         self.real_root = root.resolve()
         self.report = report
+        # A builder's edit being checked: files' entries by path relative to the world
+        # folder, read instead of those files (mud/world_check.py).
+        self.documents = documents
+        self.name = self.description = self.welcome = ""
         self.world_ctx = Context(root / "world.yaml", report)
         self.areas: list[str] = []
         self.unlisted: set[str] = set()
@@ -136,15 +141,25 @@ class _Loader:
         # Each file's entries as read, for builders' edits and saves (mud/world_sources.py).
         self.sources = WorldSources(root)
 
-    def load(self, clock: Clock) -> World | None:
+    def read(self, path: Path, required: bool = True) -> Any:
+        """A world file's data: from the documents being checked if they hold it, else
+        from disk."""
+        if self.documents is not None:
+            rel = path.relative_to(self.root).as_posix()
+            if rel in self.documents:
+                return as_map(self.documents[rel])
+        return read_yaml(path, self.real_root, required)
+
+    def check(self) -> tuple[Map, Room | None]:
+        """Read and check everything (errors go to the report); the world.yaml mapping
+        and the start room."""
         meta = Map()
         with self.report.collecting():
-            meta = self.world_ctx.check_keys(read_yaml(self.root / "world.yaml",
-                                                       self.real_root), WORLD_KEYS,
+            meta = self.world_ctx.check_keys(self.read(self.root / "world.yaml"), WORLD_KEYS,
                                              "world.yaml")
-        name = self.world_ctx.text(meta, "name").strip()
-        description = self.world_ctx.text(meta, "description").strip()
-        welcome = self.world_ctx.text(meta, "welcome").rstrip()
+        self.name = self.world_ctx.text(meta, "name").strip()
+        self.description = self.world_ctx.text(meta, "description").strip()
+        self.welcome = self.world_ctx.text(meta, "welcome").rstrip()
         self._discover_areas(meta)
         for area in self.areas:
             self._read_area(area)
@@ -153,10 +168,14 @@ class _Loader:
             self._place(room, rctx, item_refs, npc_refs)
         start = self._start(meta)
         self._check_extras()
+        return meta, start
+
+    def load(self, clock: Clock) -> World | None:
+        _, start = self.check()
         if self.report.errors or start is None:
             return None
-        world = World(name, self.rooms, start, clock, description=description,
-                      welcome=welcome, templates=self.templates)
+        world = World(self.name, self.rooms, start, clock, description=self.description,
+                      welcome=self.welcome, templates=self.templates)
         world.area_names = self.area_names
         world.sources = self.sources
         # Item keys that belong to the template (every copy, placed or made later) first.
@@ -248,7 +267,7 @@ class _Loader:
         area_ctx = Context(folder / "area.yaml", self.report)
         area_env = ""
         with self.report.collecting():
-            area_raw = read_yaml(folder / "area.yaml", self.real_root)
+            area_raw = self.read(folder / "area.yaml")
             if isinstance(area_raw, dict):
                 self.sources.read(WorldSources.rel(area, "area"), area_raw)
             area_meta = area_ctx.check_keys(area_raw, {**AREA_KEYS, **world_keys.allowed("area")},
@@ -316,8 +335,7 @@ class _Loader:
 
     def _file(self, area: str, path: Path, what: str, required: bool) -> tuple[Context, Map]:
         try:
-            ctx, entries, misspelt = _entries(path, self.real_root, self.report, what,
-                                              required)
+            ctx, entries, misspelt = _entries(path, self, what, required)
             self.declared[what].update(f"{area}:{local}" for local in misspelt)
             self.sources.read(WorldSources.rel(area, what), entries)
             return ctx, entries

@@ -55,6 +55,8 @@ class WorldSources:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files: dict[str, SourceFile] = {}
+        # Goes up with every edit: an edit checked against older sources is checked again.
+        self.version = 0
 
     @staticmethod
     def rel(area: str, kind: str) -> str:
@@ -81,12 +83,14 @@ class WorldSources:
         source = self.file(area, kind)
         source.entries[key] = value
         source.changed[key] = next(_generations)
+        self.version += 1
 
     def remove(self, area: str, kind: str, key: str) -> None:
         source = self.file(area, kind)
         if key in source.entries:
             del source.entries[key]
             source.changed[key] = next(_generations)
+            self.version += 1
 
     def areas(self) -> list[str]:
         return sorted({rel.split("/", 1)[0] for rel in self.files if "/" in rel})

@@ -210,3 +210,22 @@ def read_yaml(path: Path, root: Path, required: bool = True) -> Any:
     except RecursionError:
         # Mappings nested near libyaml's own depth limit outrun Python's stack.
         raise WorldError(f"{where}: not valid YAML: nested too deeply") from None
+
+
+def as_map(value: Any) -> Any:
+    """``value`` with every mapping a ``Map`` and every list a ``Seq`` (what the loader
+    reads), keeping the marks of those that are already: a builder's edited entry is
+    checked as if it had been read from its file."""
+    if isinstance(value, dict):
+        if isinstance(value, Map) and all(not isinstance(v, dict | list) or
+                                          isinstance(v, Map | Seq) for v in value.values()):
+            return value
+        made = Map({k: as_map(v) for k, v in value.items()})
+        if isinstance(value, Map):
+            made.line, made.marks, made.raw = value.line, value.marks, value.raw
+        return made
+    if isinstance(value, list):
+        if isinstance(value, Seq):
+            return value
+        return Seq([as_map(v) for v in value])
+    return value

@@ -50,7 +50,12 @@ GET = "get"
 READ = "read"
 LOGIN = "login"
 LOGOUT = "logout"
-NAMES = frozenset((ENTER, LEAVE, SAY, GIVE, GET, READ, LOGIN, LOGOUT))
+# A room made or taken away while the world runs (a builder's dig, an area reloaded):
+# systems that index rooms by area keep up with it.
+ROOM_ADDED = "room_added"
+ROOM_REMOVED = "room_removed"
+NAMES = frozenset((ENTER, LEAVE, SAY, GIVE, GET, READ, LOGIN, LOGOUT, ROOM_ADDED,
+                   ROOM_REMOVED))
 
 Handler = Callable[..., Any]
 # What a claimer answers: how to finish the happening (called with no arguments), or None.

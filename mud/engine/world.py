@@ -132,6 +132,30 @@ class World(ItemPlaces):
         self._dirty_state: set[str] = set()
         self.state_problem: Callable[[str], None] = lambda message: None
 
+    # -- rooms made or taken away while the world runs -----------------------------------
+
+    def add_room(self, room: Room) -> None:
+        """A room made after start (a builder's ``dig``): numbered as rooms are at load,
+        without renumbering any other, and announced to the hooks (``room_added``)."""
+        taken = {other.num for other in self.rooms.values()}
+        num = zlib.crc32(room.id.encode("utf-8")) % 2_000_000_000 + 1
+        while num in taken:
+            num = num % 2_000_000_000 + 1
+        room.num = num
+        self.rooms[room.id] = room
+        self.hooks.emit(hooks.ROOM_ADDED, room=room)
+
+    def remove_room(self, room: Room) -> None:
+        """Take away an empty room (no players; the caller moved them): its NPCs leave the
+        world, what lies there goes, and exits leading to it are the caller's to remove.
+        The hooks hear ``room_removed``."""
+        for npc in list(room.npcs):
+            self.remove_npc(npc)
+        for item in list(room.items):
+            self.consume(item)
+        self.rooms.pop(room.id, None)
+        self.hooks.emit(hooks.ROOM_REMOVED, room=room)
+
     # -- NPCs -----------------------------------------------------------------------------
 
     def place_npc(self, npc: NPC, room: Room) -> None:

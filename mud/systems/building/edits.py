@@ -1,0 +1,135 @@
+"""How a builder's command changes the world: edit the sources, check them, then go live.
+
+A command says what it changes as ``Change``s (an entry of an area's file set to a new
+value, or removed) and what to do in the live world once that is known to be good
+(``apply``). ``propose`` checks the world's sources with the changes by the loader's own
+rules, in a worker thread (a whole load's checks: milliseconds for the bundled world,
+longer for a big one), and only when they pass writes them into the sources (marked
+changed, for ``save area``), runs ``apply`` and writes an audit line. A check that fails
+changes nothing and tells the builder the loader's own words ("That would not load: ...").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
+
+from mud.audit import audit
+from mud.commands.registry import Context
+from mud.engine.actions import Refusal
+from mud.engine.model import Room
+from mud.world_check import check_documents
+from mud.world_sources import WorldSources
+
+# How the check runs: in a worker thread (tests may run it inline).
+run_in_thread: Callable[..., Deferred[Any]] = deferToThread
+# Loader messages shown to a builder for one refused edit.
+MAX_SHOWN_ERRORS = 5
+# Times an edit is checked again because another builder's edit landed meanwhile.
+MAX_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Change:
+    """``key``'s entry in ``area``'s ``kind`` file ("room", "item", "npc", "area") becomes
+    ``value`` (None: removed)."""
+
+    area: str
+    kind: str
+    key: str
+    value: Any
+
+
+def sources_of(ctx: Context) -> WorldSources:
+    sources = ctx.world.sources
+    if sources is None:
+        raise Refusal("This world was not loaded from a world folder, so it cannot be "
+                      "built on here.")
+    return sources  # type: ignore[no-any-return]
+
+
+def here(ctx: Context) -> Room:
+    room = ctx.actor.room
+    if room is None:
+        raise Refusal("You are nowhere; you cannot build here.")
+    return room
+
+
+def local(room_id: str) -> str:
+    return room_id.partition(":")[2]
+
+
+def entry(ctx: Context, area: str, kind: str, key: str) -> dict[str, Any]:
+    """A copy of ``key``'s entry to change (never change the one in the sources)."""
+    found = sources_of(ctx).get(area, kind, key)
+    if not isinstance(found, dict):
+        raise Refusal(f"There is no {kind} {area}:{key} in the world's files.")
+    return dict(found)
+
+
+def documents_with(sources: WorldSources, changes: list[Change]) -> dict[str, Any]:
+    documents = sources.documents()
+    for change in changes:
+        rel = sources.rel(change.area, change.kind)
+        entries = dict(documents.get(rel, {}))
+        if change.value is None:
+            entries.pop(change.key, None)
+        else:
+            entries[change.key] = change.value
+        documents[rel] = entries
+    return documents
+
+
+def refused(errors: list[str], root: Any) -> str:
+    prefix = str(root).rstrip("/") + "/"
+    shown = []
+    for message in errors[:MAX_SHOWN_ERRORS]:
+        # Paths from the world folder: what the builder knows them as.
+        at = message.find(prefix)
+        shown.append(message[at + len(prefix):] if at == 0 else message)
+    more = len(errors) - len(shown)
+    tail = f"\n(and {more} more)" if more > 0 else ""
+    return "That would not load, so nothing changed:\n" + "\n".join(shown) + tail
+
+
+def propose(ctx: Context, changes: list[Change], apply: Callable[[], None],
+            action: str, **details: object) -> Deferred[None]:
+    """Check ``changes`` by the loader's rules (in a thread); if they pass, write them into
+    the sources, run ``apply`` (the live change) and audit ``action``. Fails with a
+    Refusal quoting the loader when they do not."""
+    sources = sources_of(ctx)
+    attempts = [0]
+
+    def check() -> Deferred[None]:
+        version = sources.version
+        d: Deferred[list[str]] = run_in_thread(check_documents, sources.root,
+                                               documents_with(sources, changes))
+        return d.addCallback(checked, version)
+
+    def checked(errors: list[str], version: int) -> Any:
+        if errors:
+            raise Refusal(refused(errors, sources.root))
+        if sources.version != version:
+            # Someone's edit landed while this one was checked: check again against it.
+            attempts[0] += 1
+            if attempts[0] > MAX_RETRIES:
+                raise Refusal("The world is being edited too busily to check that; try "
+                              "again.")
+            return check()
+        for change in changes:
+            if change.value is None:
+                sources.remove(change.area, change.kind, change.key)
+            else:
+                sources.put(change.area, change.kind, change.key, change.value)
+        apply()
+        session = ctx.account
+        audit("build", ctx.actor.name, getattr(session, "peer", ""),
+              getattr(session, "via", ""), action=action,
+              area=",".join(sorted({c.area for c in changes})) or None, **details)
+        return None
+
+    return check()

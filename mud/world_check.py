@@ -1,0 +1,146 @@
+"""Checking a builder's edit by the loader's own rules, and giving live entities their keys.
+
+``check_documents`` runs the world loader over the world's sources with an edit applied
+(mud/world_sources.py), reading nothing from disk that the sources hold, and returns the
+loader's messages: a builder cannot make what would stop the next start-up, and is told
+what is wrong in the words a start-up would use. It is blocking (a whole load's checks):
+callers run it in a worker thread.
+
+``attach_keys`` gives one live entity (a room, a spawned NPC, an item template, an exit,
+an area) what the systems' YAML keys written on its entry mean (behaviours, a door, a
+readable's text, ...): each key is checked again, on the reactor, against the *live*
+world, so what the check resolves (rooms, exits) are the rooms players stand in, and then
+attached as at start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mud import systems, world_keys
+from mud.engine.model import Room
+from mud.engine.world import World
+from mud.world_loader import _Loader
+from mud.world_refs import Cache, Lookup
+from mud.world_schema import Context, Report
+from mud.world_sources import FILES, WorldSources
+from mud.world_yaml import WorldError, as_map
+
+
+def check_documents(root: Path, documents: dict[str, Any]) -> list[str]:
+    """The loader's errors for the world at ``root`` with ``documents`` (entries by file
+    path relative to ``root``) read instead of those files; empty when it would load."""
+    systems.install_all()
+    report = Report()
+    try:
+        with report.gathering():
+            _, start = _Loader(root, report, documents).check()
+            if start is None and not report.errors:
+                report.add("world.yaml: 'start' names no room")
+    except WorldError as exc:
+        return list(exc.errors)
+    return []
+
+
+class _Live:
+    """What a key's check asks of a load (mud/world_refs.py ``Known`` and ``Lookup``),
+    answered from the live world and its sources."""
+
+    def __init__(self, world: World) -> None:
+        sources: WorldSources = world.sources
+        self.world = world
+        self.sources = sources
+        self.root = sources.root
+        self.areas = sources.areas()
+        self.unlisted: set[str] = set()
+        self.unreadable: set[tuple[str, str]] = set()
+        self.rooms = world.rooms
+        self.templates = world.templates
+        self.declared = {kind: {f"{area}:{key}" for area in self.areas
+                                for key in sources.file(area, kind).entries}
+                         for kind in ("room", "item", "npc")}
+        self._pending: list[Any] | None = None
+        self._extras: list[Any] | None = None
+
+    @property
+    def pending(self) -> list[Any]:
+        """(room, ..., npc references) for every room placing NPCs, for ``homes()``."""
+        if self._pending is None:
+            self._pending = []
+            for area in self.areas:
+                for key, entry in self.sources.file(area, "room").entries.items():
+                    room = self.rooms.get(f"{area}:{key}")
+                    npcs = entry.get("npcs") if isinstance(entry, dict) else None
+                    if room is None or not isinstance(npcs, list):
+                        continue
+                    refs = [(ref if ":" in ref else f"{area}:{ref}", None)
+                            for ref in npcs if isinstance(ref, str)]
+                    self._pending.append((room, None, entry, [], refs))
+        return self._pending
+
+    @property
+    def extras(self) -> list[Any]:
+        """Every system key written in the sources, for ``written()``."""
+        if self._extras is None:
+            self._extras = []
+            for area in self.areas:
+                for kind in ("item", "npc", "room"):
+                    for key, entry in self.sources.file(area, kind).entries.items():
+                        if isinstance(entry, dict):
+                            for word, spec in world_keys.present(kind, entry):
+                                self._extras.append((kind, f"{area}:{key}", spec, entry[word],
+                                                     None, None))
+                area_entry = self.sources.file(area, "area").entries
+                for word, spec in world_keys.present("area", area_entry):
+                    self._extras.append(("area", area, spec, area_entry[word], None, None))
+        return self._extras
+
+
+def attach_keys(world: World, what: str, full: str, entity: Any,
+                entry: dict[str, Any]) -> None:
+    """Check each system key written in ``entry`` (the source of ``entity``, a ``what``
+    such as "npc" with full id ``full``) against the live world and attach it to
+    ``entity``; for an item, ``entity`` is its template and only template keys attach.
+    Raises WorldError if a check fails (the edit was checked already: it should not)."""
+    live = _Live(world)
+    area = full.partition(":")[0] if what != "area" else full
+    path = world.sources.root / area / FILES["room" if what == "exit" else what]
+    report = Report()
+    cache: Cache = {}
+    data = as_map(entry)
+    found = []
+    with report.gathering():
+        for word, spec in world_keys.present(what, data):
+            ctx = Context(path, report).at(f"{what} {full!r}", data.line_of(word))
+            checked = spec.check(ctx, data[word], data.line_of(word),
+                                 Lookup(live, area, full, cache))
+            found.append((spec, checked))
+    for spec, checked in found:
+        if what == "item":
+            if spec.attach_template is not None:
+                spec.attach_template(world, entity, checked)
+        else:
+            spec.attach(world, entity, checked)
+
+
+def attach_placed_item(world: World, full: str, item: Any, entry: dict[str, Any]) -> None:
+    """A newly placed copy of item ``full`` gets what its keys give each copy (a
+    container's contents)."""
+    live = _Live(world)
+    area = full.partition(":")[0]
+    report = Report()
+    data = as_map(entry)
+    cache: Cache = {}
+    with report.gathering():
+        for word, spec in world_keys.present("item", data):
+            ctx = Context(world.sources.root / area / FILES["item"], report)
+            checked = spec.check(ctx, data[word], data.line_of(word),
+                                 Lookup(live, area, full, cache))
+            spec.attach(world, item, checked)
+
+
+def live_room(world: World, ref: str, area: str) -> Room | None:
+    """The live room a builder's ``ref`` names (a local id is in ``area``)."""
+    full = ref if ":" in ref else f"{area}:{ref}"
+    return world.rooms.get(full)
