@@ -129,6 +129,19 @@ class Resets:
         world.item_makers.append(self.remake)
         world.hooks.on(hooks.LOGIN, self._login, owner="resets")
         world.hooks.on(hooks.ENTER, self._enter, owner="resets")
+        world.hooks.on(hooks.ROOM_ADDED, self._room_added, owner="resets")
+        world.hooks.on(hooks.ROOM_REMOVED, self._room_removed, owner="resets")
+
+    def _room_added(self, room: Room, **_: Any) -> None:
+        self.rooms.setdefault(room.area, []).append(room)
+
+    def _room_removed(self, room: Room, **_: Any) -> None:
+        rooms = self.rooms.get(room.area, [])
+        if room in rooms:
+            rooms.remove(room)
+        for plan in self.plans.values():
+            plan.stock.pop(room, None)
+            plan.slots = [slot for slot in plan.slots if slot.room is not room]
 
     def join(self, system: str,
              listener: Callable[[str, list[Room]], None] | None = None,
