@@ -16,6 +16,7 @@ The commands reach the running server through the session that typed them
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -82,13 +83,20 @@ def announce(ctx: Context, args: str) -> None:
     Example: announce The server restarts at noon for ten minutes.
     """
     game = _game(ctx)
-    text = _words(args, MAX_ANNOUNCE, "announcement")
+    session = ctx.account
+    announce_to_all(game, args, ctx.actor.name, getattr(session, "peer", ""),
+                    getattr(session, "via", ""))
+
+
+def announce_to_all(game: Any, text: str, by: str, peer: str, via: str) -> str:
+    """Tell every player ``text`` from ``by`` (audited with ``peer`` and ``via``: where
+    it was asked from); the text as sent. Raises Refusal. Also the admin API's."""
+    text = _words(text, MAX_ANNOUNCE, "announcement")
     if not text:
         raise Refusal("Announce what? For example: announce The server restarts at noon.")
-    game.connections.tell_players(Announcement(text, ctx.actor.name))
-    session = ctx.account
-    audit("announce", ctx.actor.name, getattr(session, "peer", ""),
-          getattr(session, "via", ""), text=text)
+    game.connections.tell_players(Announcement(text, by))
+    audit("announce", by, peer, via, text=text)
+    return text
 
 
 def kick(ctx: Context, args: str) -> Deferred[Any] | None:
@@ -101,14 +109,22 @@ def kick(ctx: Context, args: str) -> Deferred[Any] | None:
     name, _, rest = args.strip().partition(" ")
     if not name:
         raise Refusal("Kick whom? For example: kick Bram spamming the square")
-    reason = _words(rest, MAX_REASON, "reason")
-    character = ctx.world.online.get(name.lower())
+    return kick_player(game, name, rest, ctx.actor.name,
+                       lambda text: ctx.send(Message(text)), actor=ctx.actor)
+
+
+def kick_player(game: Any, name: str, reason: str, by: str, tell: Callable[[str], None],
+                actor: Any = None) -> Deferred[None]:
+    """Disconnect the character ``name`` (told why, saved), as ``by``; ``tell`` gets what
+    the admin is told. Fires when the character is saved. Raises Refusal (nobody of that
+    name; ``actor``, the admin's own character, kicking itself). Also the admin API's."""
+    reason = _words(reason, MAX_REASON, "reason")
+    character = game.world.online.get(name.lower())
     if character is None:
         raise Refusal(f"Nobody called '{name[:30]}' is in the game. Type 'users' to see "
                       "who is.")
-    if character is ctx.actor:
+    if character is actor:
         raise Refusal("You cannot kick yourself; type 'quit' to leave.")
-    by = ctx.actor.name
     target = character.link
     peer = getattr(target, "peer", "")
     via = getattr(target, "via", "") or character.via
@@ -121,7 +137,7 @@ def kick(ctx: Context, args: str) -> Deferred[Any] | None:
         why = f": {reason}" if reason else "."
         target.close(Goodbye(f"You have been disconnected by {by}{why} Your character is "
                              "saved.", "kicked"))
-    ctx.send(Message(f"{character.name} is kicked" + (f" ({reason})." if reason else ".")))
+    tell(f"{character.name} is kicked" + (f" ({reason})." if reason else "."))
     return saved.addCallback(lambda _: None)
 
 
@@ -131,14 +147,19 @@ def users(ctx: Context, args: str) -> None:
     Who is connected: name (or "(logging in)"), transport and client (a telnet client's
     name, or browser), how long, and from which address.
     """
-    game = _game(ctx)
-    now = ctx.world.clock.seconds()
+    ctx.send(UserList(connection_rows(_game(ctx))))
+
+
+def connection_rows(game: Any) -> tuple[tuple[str, str, str, str, float], ...]:
+    """Each connection, oldest first: (name or "" at the login screen, transport, client,
+    address, seconds connected). Also the admin API's ``who``."""
+    now = game.world.clock.seconds()
     rows = []
     for session in sorted(game.connections.sessions, key=lambda s: s.opened):
         character = session.character
         rows.append((character.name if character is not None else "", session.via,
                      client_of(session), session.peer, max(0.0, now - session.opened)))
-    ctx.send(UserList(tuple(rows)))
+    return tuple(rows)
 
 
 def client_of(session: Any) -> str:

@@ -8,6 +8,7 @@ does (told why, saved, disconnected). Every ban and unban is an audit line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -54,47 +55,57 @@ def ban(ctx: Context, args: str) -> Deferred[Any]:
     if len(words) < 3:
         raise Refusal("Type: ban <name|address|CIDR> <duration|forever> <reason>, for "
                       "example: ban Bram 7d spamming the square")
-    kind, target = _target(words[0])
+    session = ctx.account
+    return ban_target(game, words[0], words[1], words[2], ctx.actor.name,
+                      getattr(session, "peer", ""), getattr(session, "via", ""),
+                      lambda text: ctx.send(Message(text)), own_name=ctx.actor.name)
+
+
+def ban_target(game: Any, what: str, duration: str, reason: str, by: str, peer: str,
+               via: str, tell: Callable[[str], None], own_name: str = "") -> Deferred[Any]:
+    """Ban ``what`` (a name, an address or a network) for ``duration`` (30m, 7d, forever)
+    because of ``reason``, as ``by`` asking from ``peer`` over ``via`` (who may not ban
+    their own address, nor ``own_name``, their character); ``tell`` gets what the admin
+    is told. Raises Refusal for bad input, fires once the ban is stored and in force.
+    Also the admin API's."""
+    kind, target = _target(what)
     try:
-        seconds = parse_duration(words[1])
+        seconds = parse_duration(duration)
     except BanError as exc:
         raise Refusal(str(exc)) from None
-    reason = " ".join(clean(words[2]).split())
+    reason = " ".join(clean(reason).split())
     if not reason:
         raise Refusal("Say why: the banned player is told the reason.")
     if len(reason) > MAX_REASON:
         raise Refusal(f"That reason is too long ({len(reason)} characters; {MAX_REASON} "
                       "at most).")
-    session = ctx.account
     bans = bans_of(game)
-    if kind == "name" and target == ctx.actor.name.lower():
+    if kind == "name" and own_name and target == own_name.lower():
         raise Refusal("You cannot ban yourself.")
-    own = getattr(session, "peer", "")
+    own = peer
     if kind != "name" and bans.covers(kind, target, own):
         raise Refusal(f"That would ban your own connection ({own}); ban a narrower "
                       "address or network.")
     if bans.get(kind, target) is None and len(bans) >= MAX_BANS:
         raise Refusal(f"There are {MAX_BANS} bans already; unban some first.")
-    now = ctx.world.clock.seconds()
-    entry = Ban(kind, target, None if seconds is None else now + seconds, reason,
-                ctx.actor.name, now)
+    now = game.world.clock.seconds()
+    entry = Ban(kind, target, None if seconds is None else now + seconds, reason, by, now)
     shown = target.capitalize() if kind == "name" else target
 
     def stored(_: object) -> Deferred[Any] | None:
         bans.add(entry)
-        audit("ban", shown if kind == "name" else "", getattr(session, "peer", ""),
-              getattr(session, "via", ""), target=target, kind=kind, by=ctx.actor.name,
-              until=when(entry), reason=reason)
-        ctx.send(Message(f"{shown} is banned {when(entry)}: {reason}"))
-        kicked = _disconnect(game, entry, ctx.actor.name)
+        audit("ban", shown if kind == "name" else "", peer, via, target=target, kind=kind,
+              by=by, until=when(entry), reason=reason)
+        tell(f"{shown} is banned {when(entry)}: {reason}")
+        kicked = _disconnect(game, entry, by)
         if kind == "name":
             return game.accounts.exists(target).addCallback(told_unknown)
         return kicked
 
     def told_unknown(exists: bool) -> None:
         if not exists:
-            ctx.send(Message(f"No character is called {shown} yet: the ban keeps anyone "
-                             "from creating one with that name."))
+            tell(f"No character is called {shown} yet: the ban keeps anyone from creating "
+                 "one with that name.")
     result: Deferred[Any] = game.store.add_ban(entry.row()).addCallback(stored)
     return result
 

@@ -125,33 +125,56 @@ def _seconds(word: str) -> int:
 
 def _stop(ctx: Context, args: str, reboot: bool) -> None:
     game = _game(ctx)
-    what = "reboot" if reboot else "shutdown"
     word, _, rest = args.strip().partition(" ")
     session = ctx.account
     peer, via = getattr(session, "peer", ""), getattr(session, "via", "")
-    pending: Countdown | None = getattr(game, "countdown", None)
     if word.lower() in CANCEL_WORDS:
-        if pending is None:
-            raise Refusal("No shutdown or reboot is pending.")
-        pending.cancel()
-        game.countdown = None
-        pending_what = "reboot" if pending.reboot else "shutdown"
-        game.connections.tell_players(ShutdownNotice(0, pending.reason, pending.reboot,
-                                                     ctx.actor.name, cancelled=True))
-        audit("cancel", ctx.actor.name, peer, via, what=pending_what)
-        log.info("{by} cancelled the pending {what}.", by=ctx.actor.name, what=pending_what)
+        cancel_stop(game, ctx.actor.name, peer, via)
         return
+    seconds = None if not word else _seconds(word.lower())
+    start_stop(game, seconds, rest, reboot, ctx.actor.name, peer, via)
+
+
+def cancel_stop(game: Any, by: str, peer: str, via: str) -> Countdown:
+    """Call off the pending shutdown or reboot (players told, audited as ``by`` from
+    ``peer`` over ``via``); the countdown cancelled. Raises Refusal when none is pending.
+    Also the admin API's."""
+    pending: Countdown | None = getattr(game, "countdown", None)
+    if pending is None:
+        raise Refusal("No shutdown or reboot is pending.")
+    pending.cancel()
+    game.countdown = None
+    pending_what = "reboot" if pending.reboot else "shutdown"
+    game.connections.tell_players(ShutdownNotice(0, pending.reason, pending.reboot, by,
+                                                 cancelled=True))
+    audit("cancel", by, peer, via, what=pending_what)
+    log.info("{by} cancelled the pending {what}.", by=by, what=pending_what)
+    return pending
+
+
+def start_stop(game: Any, seconds: int | None, reason: str, reboot: bool, by: str,
+               peer: str, via: str) -> Countdown:
+    """Start a shutdown (or reboot) countdown of ``seconds`` (None: DEFAULT_SECONDS, at
+    most MAX_SECONDS) as ``by``, audited with ``peer`` and ``via``. Raises Refusal when
+    one is pending, the server is stopping, or the reason is too long. Also the admin
+    API's."""
+    what = "reboot" if reboot else "shutdown"
+    pending: Countdown | None = getattr(game, "countdown", None)
     if pending is not None:
         raise Refusal(f"A {'reboot' if pending.reboot else 'shutdown'} is already pending "
                       f"(in {_duration(pending.left())}); type '{what} cancel' first.")
     if game.shutting_down:
         raise Refusal("The server is already stopping.")
-    seconds = DEFAULT_SECONDS if not word else _seconds(word.lower())
-    reason = _words(rest, MAX_REASON, "reason")
-    audit(what, ctx.actor.name, peer, via, seconds=seconds, reason=reason or "-")
-    log.info("{by} asked for a {what} in {seconds} s ({reason}).", by=ctx.actor.name,
+    seconds = DEFAULT_SECONDS if seconds is None else seconds
+    if seconds < 0 or seconds > MAX_SECONDS:
+        raise Refusal(f"Seconds must be from 0 to {MAX_SECONDS} (a day).")
+    reason = _words(reason, MAX_REASON, "reason")
+    audit(what, by, peer, via, seconds=seconds, reason=reason or "-")
+    log.info("{by} asked for a {what} in {seconds} s ({reason}).", by=by,
              what=what, seconds=seconds, reason=reason or "no reason given")
-    game.countdown = Countdown(game, seconds, reason, reboot, ctx.actor.name)
+    countdown = Countdown(game, seconds, reason, reboot, by)
+    game.countdown = countdown
+    return countdown
 
 
 def shutdown(ctx: Context, args: str) -> None:
