@@ -1,0 +1,305 @@
+"""Writing world files back (mud/world_writer.py, mud/world_render.py): only the changed
+entries' lines change, comments and untouched text stay byte for byte, tricky strings come
+back exactly, and a failed or wrong write never touches the file."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from twisted.internet.task import Clock
+
+from mud import world_writer
+from mud.world_loader import load_world
+from mud.world_render import plain, render_pair, same
+from mud.world_sources import FileSnapshot
+from mud.world_writer import WriteError, new_text, write_file
+from tests.support import BUNDLED_WORLD
+
+
+def shot(path: Path, values: dict[str, Any], order: list[str] | None = None) -> FileSnapshot:
+    if order is None:
+        old = yaml.safe_load(path.read_text()) if path.exists() else {}
+        order = [k for k in (old or {}) if values.get(k, 1) is not None]
+        order += [k for k in values if k not in order and values[k] is not None]
+    return FileSnapshot(path, tuple(order), values, {k: 1 for k in values}, path.name)
+
+
+def diff(old: str, new: str) -> tuple[list[str], list[str]]:
+    """Lines taken out and put in."""
+    out, into = [], []
+    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), n=0, lineterm=""):
+        if line.startswith("-") and not line.startswith("---"):
+            out.append(line[1:])
+        elif line.startswith("+") and not line.startswith("+++"):
+            into.append(line[1:])
+    return out, into
+
+
+@pytest.fixture
+def world_copy(tmp_path: Path) -> Path:
+    shutil.copytree(BUNDLED_WORLD, tmp_path / "world")
+    return tmp_path / "world"
+
+
+ROOMS = """\
+# A header comment about the whole file.
+# Two lines of it.
+
+# The square, where everything starts.
+square:
+  name: Village Square   # the name players see
+  description: >
+    Cobbles worn smooth by centuries of boots slope gently up toward the
+    north gate.
+  exits:
+    north: gate
+    # the inn is a door away
+    west: inn
+  items: [fountain, board]
+
+inn:
+  name: The Inn
+  description: A low room.
+  exits: {east: square}
+
+# -- the gate --
+
+gate:
+  name: North Gate
+  description: >
+    A tall gate.
+  exits:
+    south: square
+"""
+
+
+def test_saving_no_changes_leaves_every_bundled_file_byte_identical(world_copy: Path) -> None:
+    world = load_world(world_copy, Clock())
+    for rel, source in world.sources.files.items():
+        path = world_copy / rel
+        before = path.read_bytes()
+        # Unchanged entries are kept from the disk even when named in the snapshot order.
+        assert write_file(FileSnapshot(path, tuple(source.entries), {}, {}, rel)) is False
+        assert path.read_bytes() == before
+        # And the text the writer makes for no change is the file itself.
+        assert new_text(before.decode(), FileSnapshot(path, tuple(source.entries), {}, {},
+                                                      rel)) == before.decode()
+
+
+def test_one_changed_room_changes_only_its_lines(world_copy: Path) -> None:
+    world = load_world(world_copy, Clock())
+    sources = world.sources
+    path = world_copy / "village" / "rooms.yaml"
+    old = path.read_text()
+    square = dict(sources.get("village", "room", "square"))
+    square["name"] = "The Old Square"
+    sources.put("village", "room", "square", square)
+    (snapshot,) = [s for s in sources.snapshot("village") if s.rel.endswith("rooms.yaml")]
+    assert write_file(snapshot) is True
+    new = path.read_text()
+    assert diff(old, new) == (["  name: Village Square"], ["  name: The Old Square"])
+    # The header comment and every other room stay exactly as they were.
+    assert new.startswith("# Emberfall village. Rough grid (north is up):\n")
+    assert load_world(world_copy, Clock()).rooms["village:square"].name == "The Old Square"
+
+
+def test_a_changed_entry_keeps_comments_and_text_of_its_unchanged_parts(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+    square = yaml.safe_load(ROOMS)["square"]
+    square["exits"] = {"north": "gate", "west": "inn", "east": "market"}
+    write_file(shot(path, {"square": square}))
+    new = path.read_text()
+    assert diff(ROOMS, new) == ([], ["    east: market"])
+    assert "  name: Village Square   # the name players see\n" in new
+    assert "    # the inn is a door away\n" in new
+
+
+def test_a_changed_value_is_rendered_in_the_files_style(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+    inn = yaml.safe_load(ROOMS)["inn"]
+    inn["description"] = ("A low common room smelling of woodsmoke, ale and onions, its "
+                          "ceiling beams blackened by a hundred winters of firelight.\n")
+    inn["items"] = ["bread", "ale"]
+    write_file(shot(path, {"inn": inn}))
+    out, into = diff(ROOMS, path.read_text())
+    assert out == ["  description: A low room."]
+    assert into == ["  description: >",
+                    "    A low common room smelling of woodsmoke, ale and onions, its ceiling",
+                    "    beams blackened by a hundred winters of firelight.",
+                    "  items: [bread, ale]"]
+    assert max(len(line) for line in into) <= 76
+
+
+def test_a_removed_entry_takes_its_comment_and_lines_only(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+    write_file(shot(path, {"square": None}))
+    new = path.read_text()
+    out, into = diff(ROOMS, new)
+    assert into == []
+    assert "# The square, where everything starts." in out
+    assert "  items: [fountain, board]" in out
+    assert len(out) == 12  # its comment, its 10 lines and one blank line
+    assert new.startswith("# A header comment about the whole file.\n# Two lines of it.\n\n"
+                          "inn:\n")
+    # A comment set off from the removed entry stays (it is about what follows).
+    assert "# -- the gate --\n\ngate:" in new
+    write_file(shot(path, {"gate": None}))
+    assert path.read_text().endswith("  exits: {east: square}\n\n# -- the gate --\n")
+
+
+def test_a_new_entry_is_appended_after_a_blank_line(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+    room = {"name": "Market Row", "description": "Stalls.\n", "exits": {"west": "square"}}
+    write_file(shot(path, {"market": room}))
+    new = path.read_text()
+    assert new == ROOMS + ("\nmarket:\n  name: Market Row\n  description: >\n    Stalls.\n"
+                           "  exits:\n    west: square\n")
+
+
+def test_a_missing_file_is_created_0644(tmp_path: Path) -> None:
+    path = tmp_path / "area" / "items.yaml"
+    values = {"lamp": {"name": "a lamp", "description": "A brass lamp.\n"},
+              "rope": {"name": "a rope", "description": "Hemp.\n", "fixed": False}}
+    assert write_file(shot(path, values, ["lamp", "rope"])) is True
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert path.read_text() == ("lamp:\n  name: a lamp\n  description: >\n    A brass lamp.\n\n"
+                                "rope:\n  name: a rope\n  description: >\n    Hemp.\n"
+                                "  fixed: false\n")
+
+
+def test_the_files_mode_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+    path.chmod(0o640)
+    write_file(shot(path, {"inn": None}))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+TRICKY = ["yes", "no", "on", "off", "1.0", "12", "null", "~", "", ":x", "- x", "#x",
+          "a: b", "a #b", "true", "0x1f", "1e3", " leading", "trailing ", "x\n", "x\n\n",
+          "two\nlines", "two\nlines\n", "\n", "  indented\nnext", "tab\there", "bell\x07",
+          "it's \"quoted\"", "back\\slash", "é ünïcödé", "[not, a, list]", "{not: map}",
+          "*alias", "&anchor", "!tag", "%percent", "@at", "`tick", "|pipe", ">fold",
+          "word " * 30, ("A long description " * 8).strip() + "\n",
+          ("A long line without an ending " * 6).strip(), "double  spaced words " * 6,
+          "\ttab first", "ends with colon:", "<<", "=", "a\r\nb", "\u2028sep"]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tricky_strings_round_trip_exactly(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "items.yaml"
+    value = {"name": text, "keywords": [text, "x"], "says": [text],
+             "topics": {text or "empty": text}}
+    write_file(shot(path, {"thing": value}, ["thing"]))
+    assert yaml.safe_load(path.read_text()) == {"thing": value}
+
+
+@pytest.mark.parametrize("value", [True, False, None, 0, -3, 1.5, 1e20, 1e-7, math.inf,
+                                   -math.inf, [], {}, [[1, 2], {"a": [True, None]}],
+                                   {"nested": {"deeper": {"deepest": "x"}}}])
+def test_other_values_round_trip_with_their_types(value: Any) -> None:
+    lines = render_pair("key", value)
+    back = yaml.safe_load("\n".join(lines))
+    assert same(back, {"key": value})
+
+
+def test_same_tells_types_apart() -> None:
+    assert not same({"a": True}, {"a": 1})
+    assert not same({"a": 1}, {"a": 1.0})
+    assert not same({"a": 1, "b": 2}, {"b": 2, "a": 1})  # key order counts
+    assert same(plain({"a": (1, "x")}), {"a": [1, "x"]})
+
+
+def test_a_failed_write_leaves_the_old_file_and_raises(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    folder = tmp_path / "area"
+    folder.mkdir()
+    path = folder / "rooms.yaml"
+    path.write_text(ROOMS)
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError):
+            write_file(shot(path, {"inn": None}))
+    finally:
+        folder.chmod(0o755)
+    assert path.read_text() == ROOMS
+    assert [p.name for p in folder.iterdir()] == ["rooms.yaml"]
+
+
+def test_a_failed_write_as_root_leaves_the_old_file_and_raises(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        write_file(shot(path, {"inn": None}))
+    assert path.read_text() == ROOMS
+    assert [p.name for p in tmp_path.iterdir()] == ["rooms.yaml"]
+
+
+def test_text_that_would_not_read_back_is_never_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+    # A renderer bug: every rendered entry comes out as some other room.
+    monkeypatch.setattr(world_writer, "render_pair",
+                        lambda key, value, indent=0: [" " * indent + f"{key}: wrong"])
+    inn = dict(yaml.safe_load(ROOMS)["inn"], name="Changed")
+    with pytest.raises(WriteError):
+        write_file(shot(path, {"inn": inn}))
+    assert path.read_text() == ROOMS
+
+
+def test_an_alias_into_a_changed_entry_falls_back_to_fresh_text(tmp_path: Path) -> None:
+    path = tmp_path / "items.yaml"
+    path.write_text("# header\n\nbase: &base\n  name: a thing\n  description: Plain.\n\n"
+                    "copy:\n  <<: *base\n  name: a copy  # a comment\n")
+    write_file(shot(path, {"base": {"name": "a base", "description": "Plain."}}))
+    assert yaml.safe_load(path.read_text()) == {
+        "base": {"name": "a base", "description": "Plain."},
+        "copy": {"name": "a copy", "description": "Plain."}}
+    assert path.read_text().startswith("# header\n\n")
+
+
+def test_a_file_broken_on_disk_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text("square: [unclosed\n")
+    with pytest.raises(WriteError, match="not valid YAML"):
+        write_file(shot(path, {"inn": {"name": "x"}}, ["inn"]))
+    assert path.read_text() == "square: [unclosed\n"
+
+
+def test_entries_edited_on_disk_since_the_load_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+    snapshot = shot(path, {"inn": None})
+    path.write_text(ROOMS.replace("North Gate", "The North Gate"))
+    write_file(snapshot)
+    assert "  name: The North Gate\n" in path.read_text()
+    assert "inn:" not in path.read_text()
+
+
+def test_crlf_files_keep_their_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yaml"
+    path.write_bytes(ROOMS.replace("\n", "\r\n").encode())
+    inn = dict(yaml.safe_load(ROOMS)["inn"], name="The Ember")
+    write_file(shot(path, {"inn": inn}))
+    data = path.read_bytes()
+    assert b"  name: The Ember\r\n" in data
+    assert data.count(b"\n") == data.count(b"\r\n")
