@@ -55,6 +55,8 @@ class MemoryStore:
         self.data_dir = "."
         # Bans (mud/bans.py) as the SQLite store keeps them: (kind, target) -> row.
         self.bans: dict[tuple[str, str], tuple[Any, ...]] = {}
+        # Admin API tokens (mud/api_tokens.py): label -> (label, hash, created, last_used).
+        self.api_token_rows: dict[str, tuple[str, str, float, float | None]] = {}
 
     @property
     def ban_rows(self) -> list[tuple[Any, ...]]:
@@ -66,6 +68,25 @@ class MemoryStore:
 
     def remove_ban(self, kind: str, target: str) -> Deferred[None]:
         self.bans.pop((kind, target), None)
+        return succeed(None)
+
+    def add_api_token(self, label: str, digest: str, created: float) -> Deferred[bool]:
+        if label in self.api_token_rows or any(r[1] == digest
+                                               for r in self.api_token_rows.values()):
+            return succeed(False)
+        self.api_token_rows[label] = (label, digest, created, None)
+        return succeed(True)
+
+    def api_tokens(self) -> Deferred[list[tuple[str, str, float, float | None]]]:
+        return succeed(sorted(self.api_token_rows.values(), key=lambda r: (r[2], r[0])))
+
+    def remove_api_token(self, label: str) -> Deferred[bool]:
+        return succeed(self.api_token_rows.pop(label, None) is not None)
+
+    def touch_api_token(self, label: str, when: float) -> Deferred[None]:
+        row = self.api_token_rows.get(label)
+        if row is not None:
+            self.api_token_rows[label] = (*row[:3], when)
         return succeed(None)
 
     def get_account(self, key: str) -> Deferred[AccountRow | None]:

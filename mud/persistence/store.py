@@ -24,7 +24,7 @@ from mud.engine.world import CharacterRecord, Snapshot
 
 log = Logger()
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The roles an account may have (mud/commands/registry.py grants their command sets).
 ROLES = ("player", "builder", "admin")
 # Files in the data directory only the server's user may read: the database holds password
@@ -67,6 +67,13 @@ CREATE TABLE IF NOT EXISTS bans (
     by TEXT NOT NULL,
     created REAL NOT NULL,
     PRIMARY KEY (kind, target)
+);
+-- Admin API bearer tokens (mud/api_tokens.py), version 7: only a SHA-256 of each is kept.
+CREATE TABLE IF NOT EXISTS api_tokens (
+    label TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    last_used REAL
 );
 -- Systems' declared world state: one JSON value per declared name.
 CREATE TABLE IF NOT EXISTS world_state (
@@ -169,6 +176,8 @@ class Store:
                     # Version 5 added roles: every existing account is a player.
                     conn.execute("ALTER TABLE accounts ADD COLUMN role TEXT NOT NULL "
                                  "DEFAULT 'player'")
+                # Version 6 added the bans table and version 7 the api_tokens table, both
+                # made by SCHEMA above (empty): nothing to change in existing rows.
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             rows = conn.execute("SELECT item, kind, place FROM item_places").fetchall()
             self.world_rows = [tuple(r) for r in
@@ -312,6 +321,36 @@ class Store:
     def remove_ban(self, kind: str, target: str) -> Deferred[None]:
         return self.pool.runOperation("DELETE FROM bans WHERE kind = ? AND target = ?",
                                       (kind, target)).addErrback(self._unavailable)
+
+    def add_api_token(self, label: str, digest: str, created: float) -> Deferred[bool]:
+        """Store an admin API token's hash under ``label``; fires False if the label (or,
+        against all odds, the hash) is taken."""
+        def add(txn: Any) -> bool:
+            try:
+                txn.execute("INSERT INTO api_tokens (label, hash, created) VALUES (?, ?, ?)",
+                            (label, digest, created))
+            except sqlite3.IntegrityError:
+                return False
+            return True
+        return self.pool.runInteraction(add).addErrback(self._unavailable)
+
+    def api_tokens(self) -> Deferred[list[tuple[str, str, float, float | None]]]:
+        """Every admin API token as (label, hash, created, last_used), oldest first."""
+        return self.pool.runQuery(
+            "SELECT label, hash, created, last_used FROM api_tokens ORDER BY created, label"
+        ).addCallbacks(lambda rows: [tuple(r) for r in rows], self._unavailable)
+
+    def remove_api_token(self, label: str) -> Deferred[bool]:
+        """Forget the token ``label``; fires False if there was none."""
+        def remove(txn: Any) -> bool:
+            txn.execute("DELETE FROM api_tokens WHERE label = ?", (label,))
+            return bool(txn.rowcount)
+        return self.pool.runInteraction(remove).addErrback(self._unavailable)
+
+    def touch_api_token(self, label: str, when: float) -> Deferred[None]:
+        """Note that the token ``label`` was used at ``when``."""
+        return self.pool.runOperation("UPDATE api_tokens SET last_used = ? WHERE label = ?",
+                                      (when, label)).addErrback(self._unavailable)
 
     def set_login_addresses(self, key: str, addresses: tuple[str, ...]) -> Deferred[None]:
         """Remember the addresses that recently logged in to ``key`` with its password."""

@@ -3,6 +3,7 @@
     /            the web client (mud/web/static), no build step
     /ws          the game WebSocket (protocols/websocket.py)
     /api/who     JSON list of who is in the world, each marked linkdead or not
+    /api/admin/  the admin HTTP API, for a bearer token's holder (protocols/admin_api.py)
     /presence    a read-only WebSocket feed: a snapshot, then join/leave/linkdead/relinked
 
 This is the only module where the web tree meets the WebSocket factories.
@@ -19,6 +20,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 from twisted.web.static import File
 
+from mud.protocols.admin_api import AdminApi
 from mud.protocols.http_guard import (
     HEAD_TIMEOUT,
     GuardedChannel,
@@ -84,6 +86,7 @@ def make_site(game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
     root.putChild(b"ws", WebSocketResource(game_ws))
     api = Resource()
     api.putChild(b"who", WhoResource(game))
+    api.putChild(b"admin", AdminApi(game))
     root.putChild(b"api", api)
     presence = PresenceFactory(game, keepalive, output_cap, origins)
     root.putChild(b"presence", WebSocketResource(presence))
