@@ -12,6 +12,7 @@ player's character is saved and leaves, as with ``quit``).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.defer import Deferred
@@ -106,6 +107,9 @@ class Session:
         # When the connection opened (for the admin's ``users``).
         self.opened: float = self._last_input
         self._idle_call: Any = None
+        # A command reading the lines that follow it (a builder's multi-line rdesc): each
+        # line goes to it, not to the command table, until it lets go (read_lines(None)).
+        self.reader: Callable[[str], Any] | None = None
         game.connect(self)
 
     def command_words(self) -> list[str]:
@@ -175,6 +179,9 @@ class Session:
             line = self._queue.popleft()
             if not self._queue:
                 self._dropping = False
+            # A player's command is counted and timed when the metrics are on (mud/metrics.py).
+            metrics = self.game.metrics if self.character is not None else None
+            began = metrics.timer() if metrics is not None else 0.0
             try:
                 waiting = self._run(line)
             except Exception:
@@ -184,17 +191,28 @@ class Session:
                 waiting = None
             if waiting is not None:
                 self._busy = True
+                if metrics is not None:
+                    waiting.addBoth(metrics.command_done_later, self.via, began)
                 waiting.addErrback(self._failed).addBoth(self._resume)
-            elif self.character is not None:
+                continue
+            if metrics is not None:
+                metrics.command_done(self.via, began)
+            if self.character is not None:
                 self.send(PROMPT)
 
     def _tick(self) -> None:
         self._later = None
         self._pump()
 
+    def read_lines(self, reader: Callable[[str], Any] | None) -> None:
+        """Send the lines that follow to ``reader`` (None: back to commands)."""
+        self.reader = reader
+
     def _run(self, line: str) -> Any:
         if self.character is None:
             return self.login.handle(line)
+        if self.reader is not None:
+            return self.reader(line)
         commands = for_character(self.character)
         result = commands.dispatch(Context(self.game.world, self.character, self, commands),
                                    line)

@@ -59,13 +59,45 @@ def _checkout_entries() -> set[str]:
     return found
 
 
+def _world_files() -> dict[str, tuple[int, int]]:
+    worlds = os.path.join(ROOT, "worlds")
+    found = {}
+    for top, _, files in os.walk(worlds):
+        for name in files:
+            path = os.path.join(top, name)
+            stat = os.stat(path)
+            found[path] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
 @pytest.fixture(autouse=True)
 def _leaves_no_files_in_checkout():
     # Tests write under temporary directories only; anything new in the checkout (a
-    # mud.sqlite3 from a relative path, a build/ from a wheel) fails the test that made it.
+    # mud.sqlite3 from a relative path, a build/ from a wheel) fails the test that made it,
+    # and so does a bundled world file written over (a builder's save in a test must work
+    # on a copy of the world).
     before = _checkout_entries()
+    worlds = _world_files()
     yield
     left = sorted(os.path.relpath(p, ROOT) for p in _checkout_entries() - before)
     if left:
         pytest.fail("the test left files in the checkout (write under a temporary "
                     "directory instead): " + ", ".join(left[:10]), pytrace=False)
+    changed = sorted(os.path.relpath(p, ROOT) for p, mark in _world_files().items()
+                     if worlds.get(p) != mark)
+    if changed:
+        pytest.fail("the test wrote over world files in the checkout (build on a copy in a "
+                    "temporary directory): " + ", ".join(changed[:10]), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _building_checks_inline(request, monkeypatch):
+    # Unit tests have no running reactor for a worker thread's result to come back on:
+    # builders' edits are checked inline there. Real-socket tests keep the thread.
+    if "/e2e/" not in str(request.node.path):
+        from twisted.internet import defer
+
+        from mud.systems.building import edits
+        monkeypatch.setattr(edits, "run_in_thread",
+                            lambda f, *a, **k: defer.maybeDeferred(f, *a, **k))
+    yield

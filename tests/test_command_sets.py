@@ -12,13 +12,13 @@ from tests.support import WirePlayer, make_game
 
 def _builder_set():
     builder = command_set("test-builder")
-    if "dig" not in builder.commands:
-        @builder.register("dig", family="building")
-        def dig(ctx, args):
-            """dig <direction>
+    if "quarry" not in builder.commands:
+        @builder.register("quarry", family="building")
+        def quarry(ctx, args):
+            """quarry <direction>
 
             Make a new room that way."""
-            ctx.send(Message("Dug."))
+            ctx.send(Message("Quarried."))
     return builder
 
 
@@ -39,17 +39,17 @@ def test_a_granted_set_adds_its_commands_to_dispatch_help_and_completion():
     ann.create("Ann")
     bob.create("Bob")
     ann.read()
-    assert "Unknown command 'dig'" in ann.type("dig north")
-    assert "dig" not in ann.type("help")
-    assert "dig" not in ann.protocol.session.command_words()
+    assert "Unknown command 'quarry'" in ann.type("quarry north")
+    assert "quarry" not in ann.type("help")
+    assert "quarry" not in ann.protocol.session.command_words()
     game.world.online["ann"].command_sets = ("player", "test-builder")
-    assert "Dug." in ann.type("dig north")
+    assert "Quarried." in ann.type("quarry north")
     index = ann.type("help")
-    assert "Building:\n  dig <direction>" in index and "say <words>" in index
-    assert "Make a new room that way." in ann.type("help dig")
-    assert "dig" in ann.protocol.session.command_words()
+    assert "Building:\n  quarry <direction>" in index and "say <words>" in index
+    assert "Make a new room that way." in ann.type("help quarry")
+    assert "quarry" in ann.protocol.session.command_words()
     # Bob was granted nothing more.
-    assert "Unknown command 'dig'" in bob.type("dig north")
+    assert "Unknown command 'quarry'" in bob.type("quarry north")
 
 
 def test_a_handler_may_return_a_deferred_and_the_session_waits_for_it():

@@ -270,7 +270,15 @@ TYPICAL = {
     "ban": [f"Nobody 2h {LONG_WORDS}", f"192.0.2.0/24 7d {LONG_WORDS}", "Bob soon spam",
             "Ann 2h spam", "10.0.0.0/40 2h spam"],
     "unban": ["Nobody", "Zed", LONG_WORDS], "bans": [""],
+    "dig": ["sideways x", "north", "up attic The Attic Under the Eaves", "up attic"],
+    "link": ["east village:market", "west nowhere", LONG_WORDS],
+    "unlink": ["west", "nowhere"], "rname": ["The Square", LONG_WORDS],
+    "rexit": [f"north description {LONG_WORDS}", "north door {name: [", "nowhere desc x"],
+    "goto": ["village:inn", "village:square", "nowhere"],
+    "where": ["village:cat", "cat", "Bob", "square", "nothing"],
 }
+# Lines typed as they are right after a command's bare word (rdesc reads the lines after).
+FOLLOW = {"rdesc": ["A stone room.", "", LONG_WORDS, "."]}
 
 
 def _window(width: int) -> bytes:
@@ -287,14 +295,17 @@ def _over_wide(text: str, width: int) -> list[str]:
 
 @pytest.mark.parametrize("colour", ["truecolor", "on", "off"])
 @pytest.mark.parametrize("width", [40, 80, 120])
-def test_every_command_fits_the_window(width, colour):
+def test_every_command_fits_the_window(width, colour, tmp_path):
+    import shutil
     from dataclasses import replace
 
     from mud.commands.info import TOPICS
     from mud.commands.registry import COMMANDS, for_character, sets_for_role
-    from tests.support import WirePlayer, make_game
+    from tests.support import BUNDLED_WORLD, WirePlayer, make_game
 
-    game = make_game()
+    # A copy of the world: builders' commands run too, and a save writes its files.
+    shutil.copytree(BUNDLED_WORLD, tmp_path / "world")
+    game = make_game(tmp_path / "world")
     game.command_rate, game.command_burst = 1e12, 10**12   # a script types fast
     ann, bob, cora = WirePlayer(game), WirePlayer(game), WirePlayer(game)
     ann.send_bytes(_window(width))
@@ -313,6 +324,7 @@ def test_every_command_fits_the_window(width, colour):
         if name in ("quit",):
             continue
         lines.append(name)
+        lines += FOLLOW.get(name, [])
         lines += [f"{name} {args}" for args in TYPICAL.get(name, [LONG_WORDS])]
         lines.append("look")
     # A client's own Enter ends the prompt's line: each answer starts on a line of its own.

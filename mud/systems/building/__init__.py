@@ -13,3 +13,6 @@ from __future__ import annotations
 
 def install() -> None:
     """Register the building commands and area saving."""
+    from mud.systems.building import rooms
+
+    rooms.install()

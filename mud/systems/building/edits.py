@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -24,6 +25,7 @@ from mud.engine.actions import Refusal
 from mud.engine.model import Room
 from mud.world_check import check_documents
 from mud.world_sources import WorldSources
+from mud.world_yaml import display
 
 # How the check runs: in a worker thread (tests may run it inline).
 run_in_thread: Callable[..., Deferred[Any]] = deferToThread
@@ -85,12 +87,15 @@ def documents_with(sources: WorldSources, changes: list[Change]) -> dict[str, An
 
 
 def refused(errors: list[str], root: Any) -> str:
-    prefix = str(root).rstrip("/") + "/"
+    """The loader's messages for a builder, paths from the world folder."""
+    prefixes = {str(root).rstrip("/") + "/", display(Path(root)).rstrip("/") + "/"}
     shown = []
     for message in errors[:MAX_SHOWN_ERRORS]:
-        # Paths from the world folder: what the builder knows them as.
-        at = message.find(prefix)
-        shown.append(message[at + len(prefix):] if at == 0 else message)
+        for prefix in prefixes:
+            if message.startswith(prefix):
+                message = message[len(prefix):]
+                break
+        shown.append(message)
     more = len(errors) - len(shown)
     tail = f"\n(and {more} more)" if more > 0 else ""
     return "That would not load, so nothing changed:\n" + "\n".join(shown) + tail

@@ -1,0 +1,456 @@
+"""Builders' room commands: dig, link, unlink, rname, rdesc, rexit, goto and where.
+
+Each edit goes through ``edits.propose``: the room's entry in its area's rooms.yaml is
+changed in the world's sources, checked by the loader's rules, and only then the live
+room changes (players standing there see it at their next look). ``goto`` and ``where``
+only move the builder or look things up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from mud.commands.registry import Context
+from mud.engine import directions, hooks
+from mud.engine.actions import Refusal, look
+from mud.engine.events import Arrive, Depart, Message
+from mud.engine.model import Exit, Room
+from mud.player_text import clean
+from mud.systems.building.edits import Change, entry, here, local, propose, sources_of
+from mud.world_check import attach_keys
+from mud.world_refs import ID_RE, ID_RULE
+
+# A new room's words until a builder gives it its own (they load: the loader wants both).
+NEW_NAME = "An unfinished room"
+NEW_DESCRIPTION = "Nothing is here yet but bare ground and the builder's intentions."
+MAX_NAME = 80
+MAX_DESCRIPTION = 4000
+# Lines one multi-line description may take.
+MAX_LINES = 60
+# Characters of a YAML value given to ``exit <dir> <key> <value>``.
+MAX_VALUE = 2000
+# Matches ``where`` shows at most.
+MAX_WHERE = 20
+END, ABORT = ".", "@abort"
+
+
+def _text(words: str, limit: int, what: str) -> str:
+    text = " ".join(clean(words).split())
+    if not text:
+        raise Refusal(f"Give the {what}.")
+    if len(text) > limit:
+        raise Refusal(f"That {what} is {len(text)} characters; {limit} at most.")
+    return text
+
+
+def _ref(room: Room, target: Room) -> str:
+    """How ``room``'s file names ``target``: a local id in its own area, else area:id."""
+    return local(target.id) if target.area == room.area else target.id
+
+
+def _exit_key(exits: dict[str, Any], name: str) -> str | None:
+    """The key under which ``exits`` (as written) holds the exit called ``name``."""
+    for key in exits:
+        if isinstance(key, str) and (directions.canonical(key) or key.lower()) == name:
+            return key
+    return None
+
+
+def _find_room(ctx: Context, ref: str) -> Room:
+    """The room ``ref`` names: area:id, or an id in the builder's area, or one whose id is
+    unique among all areas."""
+    ref = ref.strip().lower()
+    world = ctx.world
+    if ":" in ref:
+        found = world.rooms.get(ref)
+    else:
+        room = ctx.actor.room
+        found = world.rooms.get(f"{room.area}:{ref}") if room is not None else None
+        if found is None:
+            matches = [r for rid, r in world.rooms.items() if rid.endswith(f":{ref}")]
+            if len(matches) > 1:
+                raise Refusal(f"Several rooms are called {ref}: "
+                              f"{', '.join(sorted(r.id for r in matches)[:5])}. "
+                              "Write it as area:id.")
+            found = matches[0] if matches else None
+    if found is None:
+        raise Refusal(f"There is no room {ref!r}. Type 'where <id>' to look one up.")
+    return found
+
+
+def _exit_name(word: str) -> str:
+    name = directions.canonical(word) or word.lower()
+    if not ID_RE.fullmatch(name) or len(name) > 32:
+        raise Refusal(f"{word!r} is not an exit name: use a direction (north, ne, up) or "
+                      "one lowercase word (gate, trapdoor).")
+    return name
+
+
+def _room_entry(ctx: Context, room: Room) -> dict[str, Any]:
+    return entry(ctx, room.area, "room", local(room.id))
+
+
+def _with_exits(data: dict[str, Any]) -> dict[str, Any]:
+    exits = data.get("exits")
+    data["exits"] = dict(exits) if isinstance(exits, dict) else {}
+    return data["exits"]  # type: ignore[no-any-return]
+
+
+def dig(ctx: Context, args: str) -> Any:
+    """dig <direction> <new room id> [name]
+
+    Make a new room in this area with exits both ways: from here going <direction>,
+    and from the new room back the opposite way. The id is lowercase letters, digits,
+    _ and -, new in this area. Describe it after with rname and rdesc, and save the area
+    with 'save area'.
+
+    Example: dig north tower_stair The Tower Stair
+    """
+    words = args.split(maxsplit=2)
+    if len(words) < 2:
+        raise Refusal("Usage: dig <direction> <new room id> [name], for example: "
+                      "dig north tower_stair The Tower Stair")
+    room = here(ctx)
+    direction = directions.canonical(words[0])
+    if direction is None:
+        raise Refusal(f"{words[0]!r} is not a direction. dig needs one (north, ne, up, ...) "
+                      "so the way back is known; for a named exit, dig a direction and "
+                      "use link.")
+    if direction in room.exits:
+        raise Refusal(f"There is already an exit {direction} here, to "
+                      f"{room.exits[direction].target.id}. Unlink it first, or dig "
+                      "another way.")
+    new_id = words[1].lower()
+    if ":" in new_id:
+        raise Refusal(f"dig makes the room in this area ({room.area}): give its id "
+                      "without an area.")
+    if not ID_RE.fullmatch(new_id):
+        raise Refusal(f"{words[1]!r} is not a valid room id ({ID_RULE}).")
+    full = f"{room.area}:{new_id}"
+    sources = sources_of(ctx)
+    if full in ctx.world.rooms or sources.get(room.area, "room", new_id) is not None:
+        raise Refusal(f"There is already a room {full}. Pick another id, or link to it.")
+    name = _text(words[2], MAX_NAME, "room name") if len(words) > 2 else NEW_NAME
+    back = directions.OPPOSITES[direction]
+    new_entry = {"name": name, "description": NEW_DESCRIPTION,
+                 "exits": {back: local(room.id)}}
+    mine = _room_entry(ctx, room)
+    _with_exits(mine)[direction] = new_id
+    environment = sources.get(room.area, "area", "environment")
+    env = environment if isinstance(environment, str) else ""
+
+    def apply() -> None:
+        made = Room(full, room.area, name, NEW_DESCRIPTION, env)
+        made.exits[back] = Exit(back, room)
+        ctx.world.add_room(made)
+        room.exits[direction] = Exit(direction, made)
+        ctx.send(Message(f"You dig {direction} and make {name} ({full}), with a way "
+                         f"back {back}. Describe it with rname and rdesc there."))
+
+    return propose(ctx, [Change(room.area, "room", new_id, new_entry),
+                         Change(room.area, "room", local(room.id), mine)],
+                   apply, "dig", room=full, exit=direction)
+
+
+def link(ctx: Context, args: str) -> Any:
+    """link <exit> <room id>
+
+    Make a one-way exit from here to a room that exists (area:id, or an id in this area).
+    The exit is a direction or one word (gate, trapdoor). Link back from the other room
+    for a way back.
+
+    Example: link east village:market
+    """
+    words = args.split()
+    if len(words) != 2:
+        raise Refusal("Usage: link <exit> <room id>, for example: link east village:market")
+    room = here(ctx)
+    name = _exit_name(words[0])
+    if name in room.exits:
+        raise Refusal(f"There is already an exit {name} here, to {room.exits[name].target.id}."
+                      " Unlink it first.")
+    target = _find_room(ctx, words[1])
+    mine = _room_entry(ctx, room)
+    _with_exits(mine)[name] = _ref(room, target)
+
+    def apply() -> None:
+        room.exits[name] = Exit(name, target)
+        back = any(e.target is room for e in target.exits.values())
+        ctx.send(Message(f"You link {name} to {target.name} ({target.id})." +
+                         ("" if back else " It is one way: link back from there for a "
+                          "way back.")))
+
+    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "link",
+                   room=room.id, exit=name, to=target.id)
+
+
+def unlink(ctx: Context, args: str) -> Any:
+    """unlink <exit>
+
+    Take away an exit from this room (only this side: the room it led to keeps its own
+    way back, if any).
+    """
+    words = args.split()
+    if len(words) not in (1, 2):
+        raise Refusal("Usage: unlink <exit>, for example: unlink north")
+    room = here(ctx)
+    name = _exit_name(words[0])
+    if name not in room.exits:
+        raise Refusal(f"There is no exit {name} here. Type 'exits' to see them.")
+    mine = _room_entry(ctx, room)
+    exits = _with_exits(mine)
+    key = _exit_key(exits, name)
+    if key is None:
+        raise Refusal(f"The exit {name} is not written in this room's entry, so it cannot "
+                      "be unlinked here.")
+    del exits[key]
+    if not exits:
+        del mine["exits"]
+    target = room.exits[name].target
+
+    def apply() -> None:
+        gone = room.exits.pop(name, None)
+        if gone is not None and gone.door is not None:
+            for other in target.exits.values():
+                if other.door is gone.door:
+                    other.door = None
+        ctx.send(Message(f"You take away the exit {name} (to {target.id})."))
+
+    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "unlink",
+                   room=room.id, exit=name)
+
+
+def rname(ctx: Context, args: str) -> Any:
+    """rname <name>
+
+    Rename this room.
+
+    Example: rname The Old Watchtower
+    """
+    room = here(ctx)
+    name = _text(args, MAX_NAME, "room name")
+    mine = _room_entry(ctx, room)
+    mine["name"] = name
+
+    def apply() -> None:
+        room.name = name
+        ctx.send(Message(f"This room is now called {name}."))
+
+    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "rname",
+                   room=room.id)
+
+
+def set_description(ctx: Context, room: Room, text: str) -> Any:
+    if not text.strip():
+        raise Refusal("A room needs a description: nothing changed.")
+    if len(text) > MAX_DESCRIPTION:
+        raise Refusal(f"That description is {len(text)} characters; "
+                      f"{MAX_DESCRIPTION} at most. Nothing changed.")
+    mine = _room_entry(ctx, room)
+    mine["description"] = text
+
+    def apply() -> None:
+        room.description = text.strip()
+        ctx.send(Message("The room's description is set. Type 'look' to see it."))
+
+    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "rdesc",
+                   room=room.id)
+
+
+def rdesc(ctx: Context, args: str) -> Any:
+    """rdesc [text]
+
+    Describe this room. With text, that is the description. Alone, type the description
+    over as many lines as you like: a line with only . ends it, @abort cancels. A blank
+    line starts a new paragraph.
+    """
+    room = here(ctx)
+    if args.strip():
+        return set_description(ctx, room, " ".join(clean(args).split()))
+    reader = getattr(ctx.account, "read_lines", None)
+    if reader is None:
+        raise Refusal("Give the description on one line: rdesc <text>.")
+    paragraphs: list[list[str]] = [[]]
+    count = [0]
+
+    def take(line: str) -> Any:
+        text = " ".join(line.split())
+        if text == END:
+            reader(None)
+            body = "\n".join(" ".join(p) for p in paragraphs if p)
+            return set_description(ctx, room, body)
+        if text.lower() == ABORT:
+            reader(None)
+            ctx.send(Message("Description left as it was."))
+            return None
+        count[0] += 1
+        if count[0] > MAX_LINES:
+            reader(None)
+            ctx.send(Message(f"That is more than {MAX_LINES} lines: description left as "
+                             "it was."))
+            return None
+        if not text:
+            if paragraphs[-1]:
+                paragraphs.append([])
+        else:
+            paragraphs[-1].append(text)
+        return None
+
+    reader(take)
+    ctx.send(Message(f"Describing {room.name}. Type the description; a line with only . "
+                     f"ends it, {ABORT} cancels."))
+    return None
+
+
+def rexit(ctx: Context, args: str) -> Any:
+    """rexit <exit> description <text> | rexit <exit> <key> [value]
+
+    Change an exit's details: its description (what 'look <exit>' shows), or a key a
+    system adds to exits, given as YAML (door: {name: gate, closed: true}). A key with no
+    value is taken away.
+
+    Example: rexit north description A narrow stair climbs into the dark.
+    """
+    words = args.split(maxsplit=2)
+    if len(words) < 2:
+        raise Refusal("Usage: rexit <exit> description <text>, or rexit <exit> <key> "
+                      "[value]")
+    room = here(ctx)
+    name = _exit_name(words[0])
+    exit_here = room.exits.get(name)
+    if exit_here is None:
+        raise Refusal(f"There is no exit {name} here. Type 'exits' to see them.")
+    field, value = words[1].lower(), words[2] if len(words) > 2 else ""
+    if field in ("desc", "describe"):
+        field = "description"
+    mine = _room_entry(ctx, room)
+    exits = _with_exits(mine)
+    key = _exit_key(exits, name)
+    if key is None:
+        raise Refusal(f"The exit {name} is not written in this room's entry.")
+    written = exits[key]
+    long = dict(written) if isinstance(written, dict) else {"to": written}
+    if field == "to":
+        raise Refusal("To point an exit elsewhere, unlink it and link it again.")
+    if field == "description":
+        parsed: Any = " ".join(clean(value).split())
+        if len(parsed) > MAX_DESCRIPTION:
+            raise Refusal(f"That description is {len(parsed)} characters; "
+                          f"{MAX_DESCRIPTION} at most.")
+    else:
+        if len(value) > MAX_VALUE:
+            raise Refusal(f"That value is {len(value)} characters; {MAX_VALUE} at most.")
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError as exc:
+            problem = str(getattr(exc, "problem", "") or "it is not valid YAML")
+            raise Refusal(f"Cannot read that value: {problem}. Write it as YAML, for "
+                          "example {name: gate, closed: true}.") from None
+    if parsed in (None, ""):
+        long.pop(field, None)
+    else:
+        long[field] = parsed
+    exits[key] = long if set(long) != {"to"} else long["to"]
+
+    def apply() -> None:
+        if field == "description":
+            exit_here.description = str(parsed or "").strip()
+        else:
+            # A door hangs in both sides: take the old one down from both, then hang
+            # whatever the entry says now.
+            old = exit_here.door
+            if old is not None:
+                for side in (room, exit_here.target):
+                    for other in side.exits.values():
+                        if other.door is old:
+                            other.door = None
+            attach_keys(ctx.world, "exit", f"{room.id} {name}", (room, exit_here), long)
+        ctx.send(Message(f"The exit {name} is changed."))
+
+    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "rexit",
+                   room=room.id, exit=name, key=field)
+
+
+def goto(ctx: Context, args: str) -> None:
+    """goto <room id>
+
+    Go straight to a room (area:id, or an id in this area).
+    """
+    if not args.strip():
+        raise Refusal("Usage: goto <room id>, for example: goto village:square")
+    target = _find_room(ctx, args.split()[0])
+    actor, world = ctx.actor, ctx.world
+    room = actor.room
+    if room is target:
+        raise Refusal("You are there already.")
+    if room is not None:
+        world.tell_room(room, Depart(actor.name, "vanishes"), exclude=actor)
+        world.hooks.emit(hooks.LEAVE, who=actor, room=room, to=target)
+    world.move(actor, target)
+    world.tell_room(target, Arrive(actor.name, "appears out of thin air"), exclude=actor)
+    look(world, actor)
+    world.hooks.emit(hooks.ENTER, who=actor, room=target, came_from=room)
+
+
+def where(ctx: Context, args: str) -> None:
+    """where <id or name>
+
+    Find a room, an item, an NPC or a player: a room id says which room it is; an item
+    or NPC id (area:id, or an id in this area) says where each copy is; a player's name
+    says where they stand.
+    """
+    ref = args.strip().lower()
+    if not ref:
+        raise Refusal("Usage: where <id or name>, for example: where village:cat")
+    world = ctx.world
+    room = ctx.actor.room
+    full = ref if ":" in ref or room is None else f"{room.area}:{ref}"
+    lines: list[str] = []
+    for rid in dict.fromkeys((full, ref)):
+        if rid in world.rooms:
+            found = world.rooms[rid]
+            area = world.area_names.get(found.area, found.area)
+            count = len(found.characters)
+            lines.append(f"Room {found.id}: {found.name} (in {area}), {count} "
+                         f"player{'' if count == 1 else 's'} here, exits: "
+                         f"{', '.join(found.exits) or 'none'}.")
+    for npc in world.npcs:
+        if npc.id in (full, ref) and len(lines) < MAX_WHERE:
+            at = npc.room.id if npc.room is not None else "nowhere"
+            lines.append(f"NPC {npc.id} ({npc.name}) is in {at}.")
+    if full in world.templates or ref in world.templates:
+        tid = full if full in world.templates else ref
+        copies = [item for item in world.items.values() if item.template.id == tid]
+        lines.append(f"Item {tid} ({world.templates[tid].name}): {len(copies)} in the world.")
+        for item in copies[:MAX_WHERE]:
+            lines.append(f"  {item.id} is {_place(item)}.")
+    player = world.find_online(ref)
+    if player is not None and player.room is not None:
+        lines.append(f"{player.name} is in {player.room.id} ({player.room.name}).")
+    if not lines:
+        raise Refusal(f"Nothing is called {ref!r}: no room, item, NPC or player online.")
+    ctx.send(Message("\n".join(lines)))
+
+
+def _place(item: Any) -> str:
+    where_ = item.location
+    if where_ is None:
+        return "nowhere"
+    if isinstance(where_, Room):
+        return f"in {where_.id}"
+    name = getattr(where_, "name", "?")
+    return f"in {name}'s hands" if not hasattr(where_, "template") else f"inside {where_.id}"
+
+
+def install() -> None:
+    from mud.commands.registry import command_set
+
+    builder = command_set("builder")
+    if "dig" in builder.commands:
+        return
+    for name, handler in (("dig", dig), ("link", link), ("unlink", unlink),
+                          ("rname", rname), ("rdesc", rdesc), ("rexit", rexit),
+                          ("goto", goto), ("where", where)):
+        builder.register(name, family="building")(handler)
