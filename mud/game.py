@@ -12,10 +12,11 @@ the world's hooks and scheduler, not off Game.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from mud.accounts import DEFAULT_RESERVED, Accounts, NameRules
 from mud.auth import Authenticator
@@ -25,11 +26,14 @@ from mud.engine import actions
 from mud.engine.events import Message
 from mud.engine.model import Character
 from mud.engine.world import CharacterRecord, Snapshot, World
-from mud.login_throttle import LoginThrottle, RegistrationLimit
+from mud.login_throttle import LoginThrottle, RegistrationLimit, Throttled
 from mud.persistence.store import AccountRow, Store
 from mud.saving import SaveQueue
 from mud.session import Session
 from mud.tokens import ResumeTokens
+
+if TYPE_CHECKING:
+    from mud.metrics import Metrics
 
 log = Logger()
 
@@ -65,7 +69,7 @@ class Game:
         self.accounts = accounts
         # Password logins, new characters and their limits (mud/auth.py).
         self.auth = Authenticator(world, accounts, reserved_names, registrations_per_hour)
-        self.saves = SaveQueue(store)
+        self.saves = SaveQueue(store, world.clock)
         # Who is connected or link-dead (a body waits linkdead seconds for its player),
         # takeovers, and the presence observers told of each change (mud/connections.py).
         self.connections = Connections(world, self.saves, linkdead)
@@ -73,12 +77,28 @@ class Game:
         self.presence = self.connections.presence
         # Web resume tokens (set by build_service; None where nothing issues them).
         self.tokens: ResumeTokens | None = None
+        # The Prometheus metrics (mud/metrics.py; set when the metrics listener is on);
+        # and password logins refused for a wrong name or password, or by the throttle.
+        self.metrics: Metrics | None = None
+        self.login_failures = 0
+        self.login_throttled = 0
 
     # -- authentication (mud/auth.py) ---------------------------------------------------------
 
     def authenticate(self, address: str, name: str, password: str) -> Deferred[str | None]:
-        """Check a login (see Authenticator.authenticate)."""
-        return self.auth.authenticate(address, name, password)
+        """Check a login (see Authenticator.authenticate), counting refusals."""
+        return self.auth.authenticate(address, name, password).addCallbacks(
+            self._login_checked, self._login_refused)
+
+    def _login_checked(self, key: str | None) -> str | None:
+        if key is None:
+            self.login_failures += 1
+        return key
+
+    def _login_refused(self, failure: Failure) -> Failure:
+        if failure.check(Throttled):
+            self.login_throttled += 1
+        return failure
 
     def change_password(self, address: str, key: str, old: str,
                         new: str) -> Deferred[bool]:

@@ -12,6 +12,9 @@ store's row, so a quick re-login never brings a character back where it stood be
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -23,8 +26,13 @@ log = Logger()
 
 
 class SaveQueue:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Any = None) -> None:
         self.store = store
+        # Told (seconds the write took on ``clock``, whether it landed) as each write ends:
+        # the metrics (mud/metrics.py). Without a clock every write takes 0 seconds.
+        self.observers: list[Callable[[float, bool], None]] = []
+        self._clock = clock
+        self._began = 0.0
         # Queued, not yet handed to the store, by character key and item id (dicts, so a
         # burst of thousands of saves costs each its own size, not the queue's).
         self._pending = _Records()
@@ -74,6 +82,7 @@ class SaveQueue:
                     continue
                 self._in_flight = records
                 snapshot = records.snapshot()
+                self._began = self._clock.seconds() if self._clock is not None else 0.0
                 maybeDeferred(self.store.save, snapshot).addBoth(
                     self._written, snapshot, waiting)
         finally:
@@ -95,10 +104,20 @@ class SaveQueue:
         else:
             assert isinstance(result, Failure)
             self._failed(result, snapshot)
+        if self.observers:
+            self._tell_observers(ok)
         for told in waiting:
             told.callback(ok)
         # Saves asked for while this write ran go out now (a loop when it ended at once).
         self._start()
+
+    def _tell_observers(self, ok: bool) -> None:
+        took = self._clock.seconds() - self._began if self._clock is not None else 0.0
+        for observer in list(self.observers):
+            try:
+                observer(took, ok)
+            except Exception:
+                log.failure("a save observer failed")
 
     def _failed(self, failure: Failure, snapshot: Snapshot) -> None:
         self.failures += 1
