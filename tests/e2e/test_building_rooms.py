@@ -1,0 +1,95 @@
+"""Builders' room commands over real sockets (issue 12), on a copy of the bundled world: a
+telnet builder digs and describes a room with a multi-line ``rdesc`` while a web player
+walks into it; a web builder renames it through JSON command frames (its multi-line
+``rdesc`` too); a refused edit quotes the loader; a plain player is told each builder
+command needs the role, over telnet and as a JSON command frame, and nothing changes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from twisted.internet.defer import inlineCallbacks
+
+from tests.e2e.client import connect
+from tests.e2e.server import ServerTestCase, eventually
+from tests.e2e.wsclient import connect_web
+from tests.support import BUNDLED_WORLD
+
+
+class BuildingRoomTests(ServerTestCase):
+    def copy_world(self) -> Path:
+        target = Path(self.mktemp()) / "world"
+        shutil.copytree(BUNDLED_WORLD, target)
+        return target
+
+    @inlineCallbacks
+    def web_player(self, name):
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        web.send(type="register", name=name, password="secret1")
+        yield web.wait("login_ok", name=name)
+        yield web.wait("room")
+        return web
+
+    @inlineCallbacks
+    def test_a_telnet_builder_digs_and_describes_and_a_web_builder_renames(self):
+        service = self.start(world=str(self.copy_world()))
+        world = service.game.world
+        bram = yield connect(self.telnet_port)
+        yield bram.ask("create Bram secret1", "Village Square")
+        world.online["bram"].command_sets = ("player", "builder")
+        cleo = yield self.web_player("Cleo")
+        world.online["cleo"].command_sets = ("player", "builder")
+
+        yield bram.ask("dig up attic The Attic", "You dig up and make The Attic")
+        yield bram.ask("up", "The Attic")
+        yield bram.ask("rdesc", "a line with only . ends it")
+        bram.send("Dust lies thick on the boards.")
+        bram.send("")
+        bram.send("A round window looks north.")
+        yield bram.ask(".", "The room's description is set.")
+        yield bram.ask("look", "A round window looks north.")
+        self.assertEqual(world.rooms["village:attic"].description,
+                         "Dust lies thick on the boards.\nA round window looks north.")
+
+        # The web player walks up into it and sees it.
+        cleo.command("up")
+        room = yield cleo.wait("room", name="The Attic")
+        self.assertIn("Dust lies thick", room["description"])
+        cleo.command("rname The Dusty Attic")
+        yield cleo.wait("system", text="This room is now called The Dusty Attic.")
+        cleo.command("rdesc")
+        yield cleo.wait("system")
+        cleo.command("Swallows nest in the rafters.")
+        cleo.command(".")
+        yield eventually(lambda: world.rooms["village:attic"].description ==
+                         "Swallows nest in the rafters.")
+        cleo.command("look")
+        room = yield cleo.wait("room", name="The Dusty Attic")
+        self.assertIn("Swallows nest in the rafters.", room["description"])
+        entry = world.sources.get("village", "room", "attic")
+        self.assertEqual((entry["name"], entry["description"]),
+                         ("The Dusty Attic", "Swallows nest in the rafters."))
+
+        # A door whose key is no item: the loader's own words, and nothing changes.
+        yield bram.ask("rexit down door {name: hatch, locked: true, closed: true, key: nope}",
+                       'unknown item "village:nope"')
+        self.assertIsNone(world.rooms["village:attic"].exits["down"].door)
+
+    @inlineCallbacks
+    def test_a_player_reaches_no_builder_command_by_telnet_or_json(self):
+        service = self.start(world=str(self.copy_world()))
+        world = service.game.world
+        nora = yield connect(self.telnet_port)
+        yield nora.ask("create Nora secret1", "Village Square")
+        web = yield self.web_player("Pipa")
+        for line in ("dig up attic", "link up village:inn", "unlink north", "rname X",
+                     "rdesc", "rexit north description x", "goto village:inn", "where cat"):
+            word = line.split()[0]
+            yield nora.ask(line, f"'{word}' needs the builder role.")
+            web.command(line)
+            yield web.wait("error", text=f"'{word}' needs the builder role.")
+        self.assertNotIn("up", world.rooms["village:square"].exits)
+        self.assertEqual(world.rooms["village:square"].name, "Village Square")
+        self.assertEqual(world.sources.changed_areas(), [])
