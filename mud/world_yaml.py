@@ -227,5 +227,8 @@ def as_map(value: Any) -> Any:
     if isinstance(value, list):
         if isinstance(value, Seq):
             return value
-        return Seq([as_map(v) for v in value])
+        made_list = Seq([as_map(v) for v in value])
+        # No scalar as written (it was not read from a file), one per item: checks index it.
+        made_list.raw = [None] * len(made_list)
+        return made_list
     return value

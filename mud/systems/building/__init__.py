@@ -16,3 +16,6 @@ def install() -> None:
     from mud.systems.building import rooms
 
     rooms.install()
+    from mud.systems.building import things
+
+    things.install()

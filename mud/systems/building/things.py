@@ -1,0 +1,369 @@
+"""Builders' items and NPCs: ``create item|npc <id>`` and ``set <id> <field> [value]``.
+
+What a builder makes here goes into the area's items.yaml / npcs.yaml entries (the world's
+sources, mud/world_sources.py), is checked by the loader's own rules (edits.propose), and
+then changes the live world the way the loader would have built it: an item's template is
+changed in place, so every copy shows its new name at once; an NPC's copies in the world
+are remade from the new entry where they stand. Placing and removing copies is
+mud/systems/building/spawning.py; both share the helpers below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from twisted.internet.defer import Deferred
+
+from mud import world_keys
+from mud.commands.registry import BUILDER, Context
+from mud.engine.actions import Refusal
+from mud.engine.events import Message
+from mud.engine.matching import keywords_from_name
+from mud.engine.model import NPC, ItemTemplate, Room
+from mud.engine.world import World
+from mud.player_text import clean
+from mud.systems.building.edits import Change, here, propose, sources_of
+from mud.world_check import attach_keys
+from mud.world_loader import ITEM_KEYS, NPC_KEYS
+from mud.world_refs import ID_RE, ID_RULE
+from mud.world_schema import Context as Checks
+from mud.world_schema import Report
+from mud.world_yaml import as_map
+
+# Longest value ``set`` takes (characters): a description of a few paragraphs, a
+# behaviour with a dozen lines; more belongs in the YAML file itself.
+MAX_VALUE = 2000
+# Deepest nesting of a YAML value ``set`` takes (mappings and lists inside each other).
+MAX_DEPTH = 16
+# What ``create`` writes, so the new entry loads until the builder describes it.
+PLACEHOLDERS = {
+    "item": ("a new thing", "A new thing, not yet described."),
+    "npc": ("a nameless figure", "A figure not yet described."),
+}
+# Plain fields a builder sets as text (the rest of the loader's keys are lists or flags).
+TEXT_FIELDS = ("name", "description", "plural")
+KINDS = ("item", "npc")
+_YES = ("yes", "true", "on", "y")
+_NO = ("no", "false", "off", "n")
+_FLOW = re.compile(r"\s*[\[{\"']")
+
+
+# -- ids ------------------------------------------------------------------------------------
+
+
+def full_of(ctx: Context, ref: str) -> tuple[str, str]:
+    """(area, local id) that ``ref`` names: ``area:id``, or a local id in the builder's
+    area. Refuses a malformed id or an area the world does not have."""
+    ref = ref.strip().lower()
+    area, colon, key = ref.partition(":")
+    if not colon:
+        area, key = here(ctx).area, ref
+    if not ID_RE.fullmatch(area) or not ID_RE.fullmatch(key):
+        shown = ref if len(ref) <= 40 else ref[:40] + "..."
+        raise Refusal(f"'{shown}' is not a valid id ({ID_RULE}, at most 64 characters; "
+                      "optionally area:id).")
+    if area not in sources_of(ctx).areas():
+        raise Refusal(f"There is no area '{area}' in this world.")
+    return area, key
+
+
+def words(text: str) -> tuple[str, str]:
+    """The first word of ``text`` and the rest as typed."""
+    parts = text.split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def definition(ctx: Context, text: str, usage: str) -> tuple[str, str, str, str]:
+    """(kind, area, local id, the rest of ``text``) for the item or NPC entry ``text``
+    starts with (``item x ...``, ``npc x ...`` or just ``x ...``). Refuses one that does not
+    exist or, unqualified, names both an item and an NPC."""
+    first, rest = words(text)
+    if not first:
+        raise Refusal(usage)
+    wanted = KINDS
+    if first.lower() in KINDS and rest:
+        wanted = (first.lower(),)
+        first, rest = words(rest)
+    area, key = full_of(ctx, first)
+    sources = sources_of(ctx)
+    found = [kind for kind in wanted if isinstance(sources.get(area, kind, key), dict)]
+    if not found:
+        what = " or ".join(wanted)
+        raise Refusal(f"There is no {what} {area}:{key} in the world's files. 'create "
+                      f"{wanted[0]} {key}' makes one.")
+    if len(found) > 1:
+        raise Refusal(f"Both an item and an NPC are called {area}:{key}: say which, "
+                      f"e.g. '{usage.split()[0].lower()} npc {key}'.")
+    return found[0], area, key, rest
+
+
+def ref_in(room_area: str, area: str, key: str) -> str:
+    """How a room of ``room_area`` lists ``area:key``: local ids for its own area."""
+    return key if area == room_area else f"{area}:{key}"
+
+
+# -- building live objects as the loader does -----------------------------------------------
+
+
+def _read(entry: dict[str, Any]) -> tuple[Checks, Any]:
+    # The entry passed the loader's checks already: these accessors only read it the way
+    # the loader does (no error is expected; any would be the loader's to report).
+    return Checks(Path("."), Report()), as_map(entry)
+
+
+def _keywords(checks: Checks, data: Any, name: str) -> tuple[str, ...]:
+    return tuple(k.lower() for k in checks.word_list(data, "keywords")) or \
+        keywords_from_name(name)
+
+
+def make_template(full: str, entry: dict[str, Any]) -> ItemTemplate:
+    """The ItemTemplate the loader builds from ``entry`` (without its system keys)."""
+    checks, data = _read(entry)
+    name = checks.text(data, "name")
+    plural = " ".join(checks.text(data, "plural").split())
+    return ItemTemplate(full, name, _keywords(checks, data, name),
+                        checks.text(data, "description"), checks.flag(data, "fixed"), plural)
+
+
+def make_npc(full: str, entry: dict[str, Any]) -> NPC:
+    """An NPC as the loader builds one from ``entry`` (not placed, no behaviours yet)."""
+    checks, data = _read(entry)
+    name = checks.text(data, "name")
+    return NPC(full, name, _keywords(checks, data, name), checks.text(data, "description"))
+
+
+def refresh_template(world: World, full: str, entry: dict[str, Any]) -> None:
+    """The live template ``full`` takes ``entry``'s fields and keys in place: every copy
+    (they share it) shows the change at once."""
+    fresh = make_template(full, entry)
+    attach_keys(world, "item", full, fresh, entry)
+    live = world.templates.get(full)
+    if live is None:
+        world.templates[full] = fresh
+        return
+    for slot in ItemTemplate.__slots__:
+        setattr(live, slot, getattr(fresh, slot))
+
+
+def place_npc(world: World, full: str, entry: dict[str, Any], room: Room) -> NPC:
+    """A new copy of NPC ``full`` from ``entry``, in ``room`` with its behaviours."""
+    npc = make_npc(full, entry)
+    world.place_npc(npc, room)
+    attach_keys(world, "npc", full, npc, entry)
+    return npc
+
+
+def _prototype(world: World, full: str, entry: dict[str, Any]) -> NPC:
+    """What a reset copies when it brings NPC ``full`` back: its fields and behaviours'
+    options, the behaviours themselves stopped (it is never in the world)."""
+    npc = make_npc(full, entry)
+    attach_keys(world, "npc", full, npc, entry)
+    for one in npc.behaviours:
+        one.stop()
+    return npc
+
+
+def remake_npcs(world: World, full: str, entry: dict[str, Any]) -> int:
+    """Every copy of NPC ``full`` in the world is replaced, where it stands (and at the
+    same place in its room's list), by one made from ``entry``; the room sees it remade.
+    Resets' slots follow (the copy a reset watches, the one it brings back). Returns how
+    many were remade."""
+    from mud.systems.resets import resets_of
+
+    swapped: dict[int, NPC] = {}
+    for old in [npc for npc in world.npcs if npc.id == full]:
+        room = old.room
+        if room is None:
+            continue
+        at = room.npcs.index(old)
+        world.remove_npc(old)
+        new = place_npc(world, full, entry, room)
+        room.npcs.remove(new)
+        room.npcs.insert(min(at, len(room.npcs)), new)
+        swapped[id(old)] = new
+        world.tell_room(room, Message(f"{old.name} shimmers and is remade."))
+    slots = [slot for plan in resets_of(world).plans.values() for slot in plan.slots
+             if slot.prototype.id == full]
+    if slots:
+        prototype = _prototype(world, full, entry)
+        for slot in slots:
+            slot.prototype = prototype
+            slot.live = swapped.get(id(slot.live), slot.live)
+    return len(swapped)
+
+
+# -- create ---------------------------------------------------------------------------------
+
+
+def placeholder(kind: str, key: str) -> dict[str, Any]:
+    """A new entry that loads: a placeholder name and description, keywords from the id."""
+    name, description = PLACEHOLDERS[kind]
+    words = [w for w in re.split(r"[_-]+", key) if w]
+    keywords = list(dict.fromkeys([key, *words]))
+    return {"name": name, "keywords": keywords, "description": description}
+
+
+def create(ctx: Context, args: str) -> Deferred[None]:
+    """create item|npc <id>
+
+    Make a new item or NPC entry in your area's items.yaml or npcs.yaml (another area's
+    with area:id), with a placeholder name and description and keywords from its id.
+    Then describe it with 'set' and put copies in rooms with 'spawn'. The id is
+    lowercase letters, digits, _ and -, and must not be taken already.
+    Example: create item brass_lamp
+    """
+    usage = "Create what? For example: create item brass_lamp, or create npc old_miner."
+    parts = args.split()
+    if len(parts) != 2 or parts[0].lower() not in KINDS:
+        raise Refusal(usage)
+    kind = parts[0].lower()
+    area, key = full_of(ctx, parts[1])
+    full = f"{area}:{key}"
+    if sources_of(ctx).get(area, kind, key) is not None:
+        raise Refusal(f"There is already an {kind} {full}; 'set {full} name ...' changes "
+                      "it.")
+    value = placeholder(kind, key)
+
+    def apply() -> None:
+        if kind == "item":
+            refresh_template(ctx.world, full, value)
+        ctx.send(Message(f"You create {kind} {full} ({value['name']}). Give it a name "
+                         f"with 'set {full} name ...', then 'spawn {full}' places one."))
+
+    return propose(ctx, [Change(area, kind, key, value)], apply, f"create {kind}", id=full)
+
+
+# -- set --------------------------------------------------------------------------------------
+
+
+def fields(kind: str) -> dict[str, bool]:
+    """The keys an entry of ``kind`` may carry (True: required)."""
+    plain = ITEM_KEYS if kind == "item" else NPC_KEYS
+    return {**plain, **world_keys.allowed(kind)}
+
+
+def parse_yaml(text: str) -> Any:
+    """A builder's YAML flow value (``{wander: {interval: 30}}``, ``[a, b]``, ``"text"``).
+    Refuses, in words, one YAML cannot read, anchors and aliases (a few characters of
+    them can stand for a huge value) and nesting deeper than MAX_DEPTH."""
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise Refusal("Anchors and aliases (& and *) are not allowed in a value.")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise Refusal(f"That value nests more than {MAX_DEPTH} deep.")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at character {mark.column + 1}" if mark is not None else ""
+        raise Refusal(f"That value is not YAML I can read ({problem}{where}). Write a "
+                      "mapping as {key: value, key: value} and a list as [a, b]; put text "
+                      "holding : or # in quotes.") from None
+
+
+def value_of(kind: str, field: str, text: str) -> Any:
+    """What ``set`` writes for ``field`` from what the builder typed."""
+    if len(text) > MAX_VALUE:
+        raise Refusal(f"That value is too long ({len(text)} characters; {MAX_VALUE} at "
+                      "most). Longer ones belong in the YAML file itself.")
+    if field in TEXT_FIELDS:
+        return text
+    if field == "fixed":
+        if text.lower() in _YES:
+            return True
+        if text.lower() in _NO:
+            return False
+        raise Refusal("fixed is yes or no: yes keeps it from being picked up.")
+    if field == "keywords" and not _FLOW.match(text):
+        return text.replace(",", " ").lower().split()
+    if _FLOW.match(text):
+        return parse_yaml(text)
+    return text  # plain words: text (a readable's words)
+
+
+def set_field(ctx: Context, args: str) -> Deferred[None]:
+    """set <item or npc id> <field> [value]
+
+    Change a field of an item or NPC entry (yours by its id, another area's as area:id;
+    'set item <id> ...' or 'set npc <id> ...' when both have that id). Fields: name,
+    description, keywords (words, or [a, b]), fixed (yes/no, items), plural (items), and
+    the keys systems add: behaviours (NPCs), text, container (items), ... A value that
+    starts with { [ or a quote is read as YAML flow; any other is text as written. With
+    no value, an optional field is removed. The loader's own checks judge the change.
+    Keywords come from the name unless set; those 'create' made from the id give way to
+    the name's words when it is first named.
+    Copies in the world change at once: every copy of an item shows its new name; each
+    copy of an NPC is remade where it stands.
+    Examples: set lamp name a brass lamp
+              set guard behaviours {wander: {interval: 30}}
+              set box container {capacity: 6, contents: [bread]}
+    """
+    usage = "Set what? For example: set lamp name a brass lamp"
+    kind, area, key, rest = definition(ctx, clean(args).strip(), usage)
+    full = f"{area}:{key}"
+    allowed = fields(kind)
+    field, raw = words(rest)
+    field = field.lower()
+    if not field:
+        raise Refusal(f"Set which field of {full}? Fields: {', '.join(sorted(allowed))}.")
+    if field not in allowed:
+        raise Refusal(f"{'Items' if kind == 'item' else 'NPCs'} have no field '{field[:30]}'."
+                      f" Fields: {', '.join(sorted(allowed))}.")
+    # Aliases are one key (behaviors: is behaviours:): write the registered spelling once.
+    specs = dict(world_keys.present(kind, dict.fromkeys(allowed)))
+    spellings = {field}
+    if field in specs:
+        spec = specs[field]
+        field = spec.key
+        spellings = {word for word, other in specs.items() if other is spec}
+    value = dict(sources_of(ctx).get(area, kind, key))
+    for word in spellings:
+        value.pop(word, None)
+    raw = raw.strip()
+    if raw:
+        value[field] = value_of(kind, field, raw)
+        if field == "name" and value.get("keywords") == placeholder(kind, key)["keywords"]:
+            # Named for the first time: its name's words, not its id's, are what players
+            # will type ("look tam" for "Old Tam" made as old_miner).
+            del value["keywords"]
+    elif allowed.get(field):
+        raise Refusal(f"{full} must have a {field}: give one, e.g. set {key} {field} ...")
+    said = "removed" if not raw else "set"
+    return propose(ctx, [Change(area, kind, key, value)],
+                   _after_set(ctx, kind, full, field, said, value), f"set {kind}", id=full,
+                   field=field)
+
+
+def _after_set(ctx: Context, kind: str, full: str, field: str, said: str,
+               value: dict[str, Any]) -> Callable[[], None]:
+    def apply() -> None:
+        if kind == "item":
+            refresh_template(ctx.world, full, value)
+            ctx.send(Message(f"{full}: {field} {said}."))
+            return
+        remade = remake_npcs(ctx.world, full, value)
+        copies = f" ({remade} in the world remade)" if remade else ""
+        ctx.send(Message(f"{full}: {field} {said}{copies}."))
+    return apply
+
+
+def install() -> None:
+    """Register create, set, spawn and destroy in the builder command set."""
+    from mud.systems.building import spawning
+
+    if "create" not in BUILDER.commands:
+        BUILDER.register("create", family="building")(create)
+        BUILDER.register("set", family="building")(set_field)
+    spawning.install()
