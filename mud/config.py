@@ -80,6 +80,9 @@ class Settings:
     hashing_threads: int = 2
     # A file the audit log (mud/audit.py) is also written to as JSON lines ("": none).
     audit_file: str = ""
+    # Seconds between saves of the areas builders changed to their YAML files (0: only by
+    # `save area` and at a stop; mud/systems/building/saving.py).
+    area_autosave: float = 300.0
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -96,9 +99,11 @@ NUMBERS = {"registrations_per_hour": 1,
            "command_burst": 1, "linkdead": 0,
            "connections_per_ip": 1, "new_connections_per_minute": 1,
            "ping_interval": 1, "ping_timeout": 1, "login_timeout": 0, "idle_timeout": 0,
-           "token_max_age": 60, "stop_timeout": 1, "save_grace": 0, "hashing_threads": 1}
+           "token_max_age": 60, "stop_timeout": 1, "save_grace": 0, "hashing_threads": 1,
+           "area_autosave": 0}
 FRACTIONAL = {"autosave", "command_rate", "linkdead", "ping_interval", "ping_timeout",
-              "login_timeout", "idle_timeout", "token_max_age", "stop_timeout", "save_grace"}
+              "login_timeout", "idle_timeout", "token_max_age", "stop_timeout", "save_grace",
+              "area_autosave"}
 
 
 def _check(key: str, value: Any, source: str) -> Any:

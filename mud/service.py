@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from twisted.application.internet import TimerService
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.defer import Deferred, gatherResults, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
@@ -44,6 +44,8 @@ CLOSE_GRACE_SECONDS = 2.0
 FALLBACK_RESERVE_SECONDS = 2.0
 # Stopping the listeners and the autosave timer (which waits for a running autosave).
 CHILDREN_WAIT_SECONDS = 1.0
+# What a final save that outlasted the stop's time gives.
+_LATE = object()
 
 
 def in_daemon_thread(reactor: Any, fn: Callable[..., T], *args: Any) -> Deferred[T]:
@@ -87,6 +89,12 @@ class MudService(MultiService):
         self.peer_limits: PeerLimits | None = None
         # Run after the game has saved and closed its sessions (e.g. closing feeds).
         self.closers: list[Callable[[], object]] = []
+        # Other saves a stop makes besides the game's (the building system's changed areas,
+        # mud/systems/building/saving.py): each is called when the final save starts and
+        # again once every connection is closed (for what changed meanwhile), and waited
+        # for while the stop's time allows.
+        self.final_saves: list[Callable[[], Deferred[Any]]] = []
+        self._final_saving: list[Deferred[Any]] = []
         # For the admin's ``stats``: when the service was built, and the last autosave's
         # end time and duration (seconds; None before the first).
         self.started = clock.seconds()
@@ -165,9 +173,11 @@ class MudService(MultiService):
                                  - FALLBACK_RESERVE_SECONDS))
         d: Deferred[Any] = self._within(maybeDeferred(super().stopService),
                                         CHILDREN_WAIT_SECONDS)
+        d.addCallback(lambda _: self._start_final_saves())
         d.addCallback(lambda _: self._within(self.game.shutdown(retry_for),
                                              max(retry_for, FIRST_WRITE_WAIT) + 1.0, False))
         d.addErrback(self._save_crashed)
+        d.addCallback(lambda _: self._end_final_saves(deadline))
         # No world timer may outlive the service (nor be left on the reactor).
         d.addCallback(lambda _: self.game.world.scheduler.stop())
         d.addCallback(lambda _: self._run_closers())
@@ -195,6 +205,24 @@ class MudService(MultiService):
         timer = self.clock.callLater(max(seconds, 0.0), late)
         d.addBoth(first)
         return out
+
+    def _start_final_saves(self) -> None:
+        self._final_saving = [maybeDeferred(save) for save in self.final_saves]
+
+    def _end_final_saves(self, deadline: float) -> Deferred[Any] | None:
+        if not self.final_saves:
+            return None
+        saving = self._final_saving + [maybeDeferred(save) for save in self.final_saves]
+        for d in saving:
+            d.addErrback(lambda f: log.failure("a final save failed", f))
+        wait = deadline - self.clock.seconds() - CLOSE_GRACE_SECONDS - FALLBACK_RESERVE_SECONDS
+
+        def late(result: object) -> None:
+            if result is _LATE:
+                log.warn("The final saves of changed areas did not finish within the stop's "
+                         "time; their files are as they were before (each is written whole "
+                         "or not at all).")
+        return self._within(gatherResults(saving), max(wait, 0.0), _LATE).addCallback(late)
 
     def _save_crashed(self, failure: Failure) -> bool:
         log.failure("final save failed", failure)

@@ -30,6 +30,7 @@ from mud.protocols.peer_limits import PeerLimits, http_refusal, telnet_refusal
 from mud.protocols.telnet import TelnetFactory
 from mud.protocols.web import make_site
 from mud.service import MudService
+from mud.systems.building import saving as building_saving
 from mud.tokens import ResumeTokens, TokenSigner, load_or_create_secret
 from mud.world_loader import WorldError, load_world
 
@@ -55,6 +56,9 @@ class Options(usage.Options):
         ["data", "d", None, "Directory where accounts and game state are kept "
                             "(default: ./var)."],
         ["autosave", None, None, "Seconds between autosaves (default: 60)."],
+        ["area-autosave", None, None, "Seconds between saves of the areas builders changed "
+                                      "to their YAML files (default: 300; 0: only by "
+                                      "'save area' and at a stop)."],
         ["config", "c", None, "YAML file with the same settings (command line wins)."],
         ["command-rate", None, None, "Commands a second each connection may send "
                                      "(default: 10)."],
@@ -205,6 +209,8 @@ def build_service(settings: Settings, reactor: Any = None,
     for endpoint in settings.web:
         service.listen(limits.reactor(reactor, http_refusal), endpoint, site, "web")
     service.closers.append(site.presence.close_all)
+    # Areas builders changed: saved every area_autosave seconds and at a stop.
+    building_saving.attach(service, settings.area_autosave)
     if settings.audit_file:
         AuditFile(settings.audit_file).setServiceParent(service)
     return service

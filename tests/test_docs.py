@@ -181,3 +181,43 @@ def test_the_ban_limits_and_events_match_the_code():
     for event in ("ban", "unban", "connect_refused", "login_refused"):
         assert f"| `{event}` |" in doc
     assert "| `banned` |" in (ROOT / "docs" / "protocol.md").read_text()
+
+
+def test_the_area_saving_docs_match_the_code():
+    """Area saving (mud/systems/building/saving.py): the setting's default in limits.md,
+    README's option table and the example config; its audit events in audit.md."""
+    seconds = Settings().area_autosave
+    assert f"saved every {seconds:g} s" in row("areas builders changed online")
+    assert "`--area-autosave`" in row("areas builders changed online")
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [r for r in readme.splitlines() if r.startswith("| `--area-autosave ")]
+    assert f"| `MUD_AREA_AUTOSAVE` | `{seconds:g}` |" in line
+    assert f"\narea_autosave: {seconds:g}\n" in (ROOT / "docs" / "mud.example.yaml").read_text()
+    doc = (ROOT / "docs" / "audit.md").read_text()
+    for event in ("area_saved", "area_save_failed"):
+        assert f"| `{event}` |" in doc
+
+
+def test_the_admin_api_limits_events_and_endpoints_match_the_code():
+    from mud import api_tokens
+    from mud.persistence.store import SCHEMA_VERSION
+    from mud.protocols import admin_api
+    assert f"{admin_api.MAX_BODY // 1024} KiB of JSON, nested at most {admin_api.MAX_DEPTH} " \
+        "levels" in row("an admin API request body")
+    assert f"at most {api_tokens.MAX_TOKENS} held" in row("admin API tokens")
+    assert f"There are {api_tokens.MAX_TOKENS} tokens already" in row("admin API tokens")
+    assert "1 to 40 letters" in row("admin API tokens") and api_tokens.label_problem("x" * 40) \
+        is None and api_tokens.label_problem("x" * 41)
+    doc = (ROOT / "docs" / "admin-api.md").read_text()
+    for path, (method, _) in admin_api.ROUTES.items():
+        assert f"`{method.decode()} /api/admin/{path}`" in doc
+        assert f"$API/{path}" in doc  # a curl example for each
+    assert f"store schema {SCHEMA_VERSION}" in doc
+    assert f"over {admin_api.MAX_BODY // 1024} KiB" in doc
+    assert f"At most {api_tokens.MAX_TOKENS} tokens" in doc
+    audit_doc = (ROOT / "docs" / "audit.md").read_text()
+    for event in ("api", "api_refused"):
+        assert f"| `{event}` |" in audit_doc
+    readme = (ROOT / "README.md").read_text()
+    assert f"schema {SCHEMA_VERSION}, older ones are upgraded" in readme
+    assert "mud-admin-token create LABEL" in readme

@@ -19,3 +19,6 @@ def install() -> None:
     from mud.systems.building import things
 
     things.install()
+    from mud.systems.building import saving
+
+    saving.install()
