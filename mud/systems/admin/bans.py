@@ -149,18 +149,26 @@ def unban(ctx: Context, args: str) -> Deferred[Any]:
     game = _game(ctx)
     if not args.strip() or len(args.split()) != 1:
         raise Refusal("Type: unban <name|address|CIDR>, for example: unban Bram")
-    kind, target = _target(args)
+    session = ctx.account
+    return unban_target(game, args, ctx.actor.name, getattr(session, "peer", ""),
+                        getattr(session, "via", ""), lambda text: ctx.send(Message(text)))
+
+
+def unban_target(game: Any, what: str, by: str, peer: str, via: str,
+                 tell: Callable[[str], None]) -> Deferred[Any]:
+    """Lift the ban on ``what`` as ``by`` (from ``peer`` over ``via``); ``tell`` gets what
+    the admin is told. Raises Refusal when it is not banned. Also the admin API's."""
+    kind, target = _target(what)
     bans = bans_of(game)
     if bans.get(kind, target) is None:
         raise Refusal(f"{target} is not banned. Type 'bans' to see the list.")
-    session = ctx.account
     shown = target.capitalize() if kind == "name" else target
 
     def removed(_: object) -> None:
         bans.remove(kind, target)
-        audit("unban", shown if kind == "name" else "", getattr(session, "peer", ""),
-              getattr(session, "via", ""), target=target, kind=kind, by=ctx.actor.name)
-        ctx.send(Message(f"{shown} is no longer banned."))
+        audit("unban", shown if kind == "name" else "", peer, via, target=target, kind=kind,
+              by=by)
+        tell(f"{shown} is no longer banned.")
     result: Deferred[Any] = game.store.remove_ban(kind, target).addCallback(removed)
     return result
 
