@@ -22,3 +22,6 @@ def install() -> None:
     from mud.systems.building import saving
 
     saving.install()
+    from mud.systems.building import reload
+
+    reload.install()

@@ -81,10 +81,26 @@ class Quests:
         world.hooks.on(hooks.READ, self._happened(hooks.READ), owner="quests")
 
     def add(self, quest: Quest) -> None:
+        self.drop([quest.id])  # declared again (its area reloaded): never started twice
         self.quests[quest.id] = quest
         for happening, templates in quest.starts.items():
             for template in templates:
                 self.starters.setdefault((happening, template), []).append(quest.id)
+
+    def drop(self, quest_ids: list[str]) -> None:
+        """Forget these quests (their area reloaded): players' progress is kept."""
+        for quest_id in quest_ids:
+            if self.quests.pop(quest_id, None) is None:
+                continue
+            for key, ids in list(self.starters.items()):
+                if quest_id in ids:
+                    ids.remove(quest_id)
+                    if not ids:
+                        del self.starters[key]
+
+    def area_quests(self, area: str) -> list[str]:
+        """The ids of the quests ``area`` declares."""
+        return [quest_id for quest_id in self.quests if quest_id.startswith(f"{area}:")]
 
     def _happened(self, happening: str) -> Any:
         def handler(who: Any, item: Any, **_: Any) -> None:

@@ -187,10 +187,21 @@ class Resets:
     # -- timing -----------------------------------------------------------------------------
 
     def add(self, plan: Plan) -> None:
+        # A plan replacing the area's (an area reloaded): the old one's timer goes with it,
+        # so the area never has two.
+        self.drop(plan.area)
         self.plans[plan.area] = plan
         # Fires when the area is first awake (areas start asleep), after the saved state is
         # restored: only then is the due time known.
         self._arm(plan, 0.0)
+
+    def drop(self, area: str) -> Plan | None:
+        """``area`` resets no more (reloaded without its ``reset:``): its plan and timer go."""
+        plan = self.plans.pop(area, None)
+        if plan is not None and plan.timer is not None:
+            plan.timer.cancel()
+            plan.timer = None
+        return plan
 
     def _arm(self, plan: Plan, delay: float) -> None:
         if plan.timer is not None:
