@@ -33,7 +33,7 @@ def say(bob, label: str, waits: list[float]):
 
 @defer.inlineCallbacks
 def run(reactor, data: str):
-    settings = Settings(telnet=(LOOPBACK,), web=(LOOPBACK,), world=str(BUNDLED_WORLD),
+    settings = Settings(telnet=(LOOPBACK,), web=(LOOPBACK,), metrics=(), world=str(BUNDLED_WORLD),
                         data=data, autosave=3600, command_rate=1000, command_burst=1000)
     service = build_service(settings, reactor=reactor, password_cost=CHEAP)
     service.privilegedStartService()

@@ -36,6 +36,9 @@ def bundled_world() -> str:
 class Settings:
     telnet: tuple[str, ...] = ("tcp:4000",)
     web: tuple[str, ...] = ("tcp:4080",)
+    # Where /metrics (Prometheus, mud/metrics.py) is served: loopback only unless the admin
+    # says otherwise; () (the word "none" in the config, environment or command line): off.
+    metrics: tuple[str, ...] = ("tcp:4090:interface=127.0.0.1",)
     world: str = field(default_factory=bundled_world)
     data: str = "./var"
     autosave: float = 60.0
@@ -92,7 +95,9 @@ class Settings:
 
 
 KEYS = {f.name for f in fields(Settings)}
-LISTS = {"telnet", "web", "reserved_names", "allowed_origins"}
+LISTS = {"telnet", "web", "metrics", "reserved_names", "allowed_origins"}
+# What turns a listener setting off (the metrics listener: "none").
+OFF_WORDS = {"none", "off"}
 # Numeric settings and their smallest allowed value.
 NUMBERS = {"registrations_per_hour": 1,
            "autosave": 1, "max_line": 256, "output_buffer": 4096, "command_rate": 0.1,
@@ -115,6 +120,8 @@ def _check(key: str, value: Any, source: str) -> Any:
         return _check_mssp(value, source)
     if key == "allowed_origins":
         return _check_origins(value, source)
+    if key == "metrics":
+        return _check_metrics(value, source)
     if key in LISTS:
         items = value if isinstance(value, list | tuple) else [value]
         if not items or not all(isinstance(v, str) and v.strip() for v in items):
@@ -138,6 +145,22 @@ def _check(key: str, value: Any, source: str) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise StartupError(f"{source}: {key!r} must be a path, not {value!r}")
     return value
+
+
+def _check_metrics(value: Any, source: str) -> tuple[str, ...]:
+    if value is False:
+        return ()  # YAML reads an unquoted off or no as false
+    items = value if isinstance(value, list | tuple) else [value]
+    if not all(isinstance(v, str) for v in items):
+        raise StartupError(f"{source}: 'metrics' must be an endpoint string such as "
+                           "'tcp:4090:interface=127.0.0.1', a list of them, or none")
+    words = [v.strip() for v in items if v.strip()]
+    if all(word.lower() in OFF_WORDS for word in words):
+        return ()
+    if any(word.lower() in OFF_WORDS for word in words):
+        raise StartupError(f"{source}: 'metrics' is either none or endpoints, not both: "
+                           f"{', '.join(words)}")
+    return tuple(words)
 
 
 def _check_names(value: Any, source: str) -> tuple[str, ...]:

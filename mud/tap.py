@@ -23,8 +23,10 @@ from mud.errors import StartupError
 from mud.game import Game
 from mud.hashing import HashingPool, release_large_allocations
 from mud.listing import Listing
+from mud.metrics import Metrics
 from mud.persistence.store import Store, StoreError
 from mud.protocols.keepalive import Keepalive
+from mud.protocols.metrics_web import make_metrics_site
 from mud.protocols.origins import OriginPolicy
 from mud.protocols.peer_limits import PeerLimits, http_refusal, telnet_refusal
 from mud.protocols.telnet import TelnetFactory
@@ -106,6 +108,7 @@ class Options(usage.Options):
         super().__init__()
         self["telnet"] = []
         self["web"] = []
+        self["metrics"] = []
         self["allowed-origins"] = []
 
     def opt_telnet(self, endpoint: str) -> None:
@@ -115,6 +118,11 @@ class Options(usage.Options):
     def opt_web(self, endpoint: str) -> None:
         """Web listener endpoint: the browser client, /ws, /api/who (tcp:4080; repeatable)."""
         self["web"].append(endpoint)
+
+    def opt_metrics(self, endpoint: str) -> None:
+        """Where /metrics (Prometheus) is served: tcp:4090:interface=127.0.0.1 by default
+        (loopback only); none turns it off (repeatable)."""
+        self["metrics"].append(endpoint)
 
     def opt_allowed_origins(self, origins: str) -> None:
         """Other sites' pages that may use the WebSockets and frame the client:
@@ -127,6 +135,7 @@ class Options(usage.Options):
                  for option, *_ in self.optParameters if option != "config"}
         given["telnet"] = self["telnet"] or None
         given["web"] = self["web"] or None
+        given["metrics"] = self["metrics"] or None
         given["allowed_origins"] = self["allowed-origins"] or None
         try:
             self.settings = load_settings(self["config"], command_line=given)
@@ -209,6 +218,14 @@ def build_service(settings: Settings, reactor: Any = None,
     for endpoint in settings.web:
         service.listen(limits.reactor(reactor, http_refusal), endpoint, site, "web")
     service.closers.append(site.presence.close_all)
+    if settings.metrics:
+        # /metrics on a listener of its own (loopback only by default), never on the web one.
+        metrics = Metrics(game, reactor, site.presence)
+        metrics.setServiceParent(service)
+        metrics_site = make_metrics_site(metrics.registry)
+        for endpoint in settings.metrics:
+            service.listen(limits.reactor(reactor, http_refusal), endpoint, metrics_site,
+                           "metrics")
     # Areas builders changed: saved every area_autosave seconds and at a stop.
     building_saving.attach(service, settings.area_autosave)
     if settings.audit_file:

@@ -68,11 +68,14 @@ def test_build_service_assembles_listeners_and_autosave(tmp_path):
     reactor = MemoryReactorClock()
     service = build_service(settings, reactor=reactor, password_cost=CHEAP)
     assert [(listener.what, listener.description) for listener in service.listeners] == [
-        ("telnet", "tcp:0"), ("telnet", "tcp:0:interface=127.0.0.1"), ("web", "tcp:0")]
+        ("telnet", "tcp:0"), ("telnet", "tcp:0:interface=127.0.0.1"), ("web", "tcp:0"),
+        ("metrics", "tcp:4090:interface=127.0.0.1")]
     assert service.getServiceNamed("autosave").step == 5
     assert (tmp_path / "var" / "mud.sqlite3").exists()
     service.privilegedStartService()
-    assert len(reactor.tcpServers) == 3
+    assert len(reactor.tcpServers) == 4
+    # The metrics listener binds loopback only unless told otherwise.
+    assert reactor.tcpServers[3][0] == 4090 and reactor.tcpServers[3][3] == "127.0.0.1"
     # Every listener counts its connections against the per-address limits.
     assert all(isinstance(server[1], CountingFactory) for server in reactor.tcpServers)
     assert {server[1].limits for server in reactor.tcpServers} == {service.peer_limits}
@@ -89,7 +92,8 @@ def test_build_service_assembles_listeners_and_autosave(tmp_path):
 def test_dead_peer_and_idle_options_reach_the_listeners_and_the_game(tmp_path):
     options = parse("--ping-interval", "5", "--ping-timeout", "2.5", "--login-timeout", "0",
                     "--idle-timeout", "900", "--data", str(tmp_path / "var"),
-                    "--world", str(BUNDLED_WORLD), "--telnet", "tcp:0", "--web", "tcp:0")
+                    "--world", str(BUNDLED_WORLD), "--telnet", "tcp:0", "--web", "tcp:0",
+                    "--metrics", "none")
     reactor = MemoryReactorClock()
     service = build_service(options.settings, reactor=reactor, password_cost=CHEAP)
     service.privilegedStartService()

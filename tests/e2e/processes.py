@@ -18,7 +18,7 @@ TWISTD = str(Path(sys.executable).parent / "twistd")
 # A clean stop (SIGTERM, SIGINT, SIGHUP) exits 0: the server takes those signals over from
 # twistd, which would re-raise the signal on itself (status -15). See mud/process.py.
 CLEAN_EXIT = (0,)
-LISTENING = re.compile(r"(telnet|web) listening on 127\.0\.0\.1:(\d+)")
+LISTENING = re.compile(r"(telnet|web|metrics) listening on 127\.0\.0\.1:(\d+)")
 
 
 def _web_on_free_port(args: list[str]) -> list[str]:
@@ -33,6 +33,8 @@ class Server:
                  cwd: Path | None = None) -> None:
         self.log = tmp / f"twistd-{time.monotonic_ns()}.log"
         environ = {k: v for k, v in os.environ.items() if not k.startswith("MUD_")}
+        # Never the default metrics port either (a test may name another, or none).
+        environ["MUD_METRICS"] = "tcp:0:interface=127.0.0.1"
         environ.update(env or {})
         with open(self.log, "wb") as out:
             command = [TWISTD, "--nodaemon", "--pidfile=", *_web_on_free_port(args)]

@@ -21,7 +21,9 @@ class ServerTestCase(unittest.TestCase):
         self.services: list[MudService] = []
 
     def start(self, **overrides: object) -> MudService:
-        settings = Settings(telnet=(LOOPBACK,), web=(LOOPBACK,), world=str(BUNDLED_WORLD),
+        # No /metrics unless a test asks (metrics=(LOOPBACK,)): never the default port.
+        settings = Settings(telnet=(LOOPBACK,), web=(LOOPBACK,), metrics=(),
+                            world=str(BUNDLED_WORLD),
                             data=self.data, autosave=3600).with_values(overrides, "test")
         service = build_service(settings, reactor=reactor, password_cost=CHEAP)
         service.privilegedStartService()

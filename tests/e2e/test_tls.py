@@ -90,7 +90,8 @@ class TLSTests(unittest.TestCase):
         folder.mkdir(parents=True)
         key, cert = self_signed(folder)
         endpoint = f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}"
-        settings = Settings(telnet=(endpoint,), web=(endpoint,), world=str(BUNDLED_WORLD),
+        settings = Settings(telnet=(endpoint,), web=(endpoint,), metrics=(),
+                            world=str(BUNDLED_WORLD),
                             data=str(folder / "var"), autosave=3600).with_values(overrides,
                                                                                  "test")
         service = build_service(settings, reactor=reactor, password_cost=CHEAP)
