@@ -1,0 +1,104 @@
+"""Saving areas with a real twistd over real sockets, on a copy of the bundled world: a
+builder made with mud-role digs and renames rooms over telnet, ``save area`` writes just
+those entries (a diff of the file shows only them), an edit made after it is saved by the
+SIGTERM stop, and a fresh load of the files holds the built world; a failing disk is told
+to the builder and the changes are kept until it works again."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from twisted.internet.task import Clock
+
+from mud.world_loader import load_world
+from tests.e2e.processes import log_in, telnet_server
+from tests.support import BUNDLED_WORLD
+
+
+def copy_world(tmp: Path) -> Path:
+    shutil.copytree(BUNDLED_WORLD, tmp / "world")
+    return tmp / "world"
+
+
+def promote(data: Path, name: str) -> None:
+    subprocess.run([sys.executable, "-m", "mud.role_tool", "promote", name, "builder",
+                    "--data", str(data)], check=True, capture_output=True, timeout=30)
+
+
+def changed_lines(old: str, new: str) -> list[str]:
+    return [line for line in difflib.unified_diff(old.splitlines(), new.splitlines(), n=0,
+                                                  lineterm="")
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_a_builder_saves_an_area_and_the_stop_saves_the_rest(tmp_path, servers):
+    world = copy_world(tmp_path)
+    rooms = world / "village" / "rooms.yaml"
+    before = rooms.read_text()
+    others = {p: p.read_bytes() for p in world.rglob("*.yaml") if p != rooms}
+    server = telnet_server(tmp_path, servers, "--world", str(world), "--area-autosave", "0")
+    bram = log_in(server, "create Bram secret1", "Village Square")
+    promote(tmp_path / "var", "Bram")
+
+    bram.ask("save area", "Nothing to save in village.")
+    bram.ask("dig up attic The Attic", "The Attic")
+    bram.ask("save area", "Saved village: rooms.yaml (2 entries changed).")
+    # Only square's new exit and the new room: the rest of the file is as it was.
+    assert changed_lines(before, rooms.read_text()) == [
+        "+    up: attic", "+", "+attic:", "+  name: The Attic", "+  description: >-",
+        "+    Nothing is here yet but bare ground and the builder's intentions.",
+        "+  exits:", "+    down: square"]
+    bram.ask("save area village", "Nothing to save in village.")
+
+    # Changed after the save: the stop writes it.
+    bram.ask("up", "The Attic")
+    bram.ask("rname The Dusty Attic", "The Dusty Attic")
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.finish() == 0
+    log = server.output()
+    assert "audit area_saved name=Bram" in log and "area=village" in log
+    assert "audit area_saved name=stop" in log
+
+    text = rooms.read_text()
+    assert "attic:\n  name: The Dusty Attic\n" in text
+    # Every other file is as it was, byte for byte.
+    assert {p: p.read_bytes() for p in world.rglob("*.yaml") if p != rooms} == others
+    fresh = load_world(world, Clock())
+    attic = fresh.rooms["village:attic"]
+    assert attic.name == "The Dusty Attic"
+    assert attic.exits["down"].target is fresh.rooms["village:square"]
+    assert fresh.rooms["village:square"].exits["up"].target is attic
+    original = load_world(BUNDLED_WORLD, Clock())
+    assert set(fresh.rooms) == set(original.rooms) | {"village:attic"}
+    for key, room in original.rooms.items():
+        if key != "village:square":
+            assert (fresh.rooms[key].name, fresh.rooms[key].description,
+                    sorted(fresh.rooms[key].exits)) == \
+                (room.name, room.description, sorted(room.exits))
+
+
+def test_a_save_the_disk_refuses_is_told_and_kept_for_later(tmp_path, servers):
+    world = copy_world(tmp_path)
+    rooms = world / "village" / "rooms.yaml"
+    server = telnet_server(tmp_path, servers, "--world", str(world), "--area-autosave", "0")
+    bram = log_in(server, "create Bram secret1", "Village Square")
+    promote(tmp_path / "var", "Bram")
+    bram.ask("rname The Old Square", "The Old Square")
+    # A file the disk will not give back (as root, permissions would not stop a write).
+    kept = rooms.read_bytes()
+    rooms.unlink()
+    rooms.mkdir()
+    bram.ask("save area", "Could not save village")
+    bram.wait_for("Is a directory")
+    bram.wait_for("kept in memory")
+    rooms.rmdir()
+    rooms.write_bytes(kept)
+    bram.ask("save area", "Saved village: rooms.yaml (1 entry changed).")
+    assert changed_lines(kept.decode(), rooms.read_text()) == [
+        "-  name: Village Square", "+  name: The Old Square"]
+    assert "audit area_save_failed name=Bram" in server.output()
