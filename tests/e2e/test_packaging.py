@@ -41,10 +41,13 @@ def test_wheel_installs_a_server_that_finds_its_bundled_world(tmp_path):
                    "map.css", "completion.js"):
         assert f"mud/web/static/{static}" in names
     assert not [n for n in names if n.startswith(("tests/", "bench/", "worlds/"))]
-    # The sysadmin's role tool (the first admin) is installed as the mud-role script.
+    # The sysadmin's role tool (the first admin) is installed as the mud-role script, the
+    # admin API's token tool as mud-admin-token.
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "[console_scripts]\nmud-role = mud.role_tool:main" in scripts
+    assert scripts.startswith("[console_scripts]\n")
+    assert "\nmud-role = mud.role_tool:main\n" in scripts
+    assert "\nmud-admin-token = mud.admin_token_tool:main\n" in scripts
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = ("import sys; sys.path.insert(0, sys.argv[1]);"
