@@ -221,3 +221,14 @@ def test_the_admin_api_limits_events_and_endpoints_match_the_code():
     readme = (ROOT / "README.md").read_text()
     assert f"schema {SCHEMA_VERSION}, older ones are upgraded" in readme
     assert "mud-admin-token create LABEL" in readme
+
+
+def test_the_builders_set_limits_match_the_code():
+    """create/set/spawn/destroy (mud/systems/building/things.py): set's bounds."""
+    from mud.systems.building import things
+
+    line = row("a builder's `set <item or npc> <field> <value>`")
+    assert f"a name or plural {things.MAX_NAME} characters" in line
+    assert f"a description {things.MAX_DESCRIPTION}" in line
+    assert f"any other value {things.MAX_VALUE}" in line
+    assert f"nests at most {things.MAX_DEPTH} deep" in line

@@ -26,6 +26,7 @@ from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, ItemTemplate, Room
 from mud.engine.world import World
 from mud.player_text import clean
+from mud.systems.building import rooms
 from mud.systems.building.edits import Change, here, propose, sources_of
 from mud.world_check import attach_keys
 from mud.world_loader import ITEM_KEYS, NPC_KEYS
@@ -34,9 +35,10 @@ from mud.world_schema import Context as Checks
 from mud.world_schema import Report
 from mud.world_yaml import as_map
 
-# Longest value ``set`` takes (characters): a description of a few paragraphs, a
-# behaviour with a dozen lines; more belongs in the YAML file itself.
+# Longest value ``set`` takes (characters): a behaviour with a dozen lines; more belongs
+# in the YAML file itself. Names and descriptions have the room commands' bounds.
 MAX_VALUE = 2000
+MAX_NAME, MAX_DESCRIPTION = rooms.MAX_NAME, rooms.MAX_DESCRIPTION
 # Deepest nesting of a YAML value ``set`` takes (mappings and lists inside each other).
 MAX_DEPTH = 16
 # What ``create`` writes, so the new entry loads until the builder describes it.
@@ -275,11 +277,13 @@ def parse_yaml(text: str) -> Any:
 
 def value_of(kind: str, field: str, text: str) -> Any:
     """What ``set`` writes for ``field`` from what the builder typed."""
-    if len(text) > MAX_VALUE:
-        raise Refusal(f"That value is too long ({len(text)} characters; {MAX_VALUE} at "
+    limit = MAX_DESCRIPTION if field == "description" else \
+        MAX_NAME if field in TEXT_FIELDS else MAX_VALUE
+    if len(text) > limit:
+        raise Refusal(f"That {field} is too long ({len(text)} characters; {limit} at "
                       "most). Longer ones belong in the YAML file itself.")
     if field in TEXT_FIELDS:
-        return text
+        return " ".join(text.split())
     if field == "fixed":
         if text.lower() in _YES:
             return True
