@@ -283,3 +283,42 @@ def test_a_player_cannot_reload(game, world_dir):
     out = ann.type("reload area village")
     assert "builder" in out
     assert game.world.rooms["village:square"].name == "Village Square"
+
+
+def test_an_exit_into_an_area_the_running_world_has_not_loaded_is_refused(game, world_dir):
+    bea = builder(game)
+    before = picture(game.world)
+    caves = world_dir / "caves"
+    caves.mkdir()
+    (caves / "area.yaml").write_text("name: The Caves\n")
+    (caves / "rooms.yaml").write_text(
+        "hole:\n  name: A Hole\n  description: Dark.\n  exits:\n    up: village:square\n")
+    edit(world_dir, "world.yaml", lambda d: d.update(areas=["village", "woods", "mine",
+                                                            "caves"]))
+    edit(world_dir, "village/rooms.yaml",
+         lambda d: d["square"]["exits"].update(down="caves:hole"))
+    out = bea.type("reload area village")
+    assert "caves:hole" in out and "restart the server" in out
+    assert picture(game.world) == before
+
+
+def test_an_npc_another_area_places_is_remade_there_and_its_reset_follows(game, world_dir):
+    from mud.systems.resets import resets_of
+
+    bea = builder(game)
+    edit(world_dir, "woods/rooms.yaml", lambda d: d["edge"].update(npcs=["village:smith"]))
+    assert "reloaded" in bea.type("reload area woods")
+    edge = game.world.rooms["woods:edge"]
+    assert [n.id for n in edge.npcs] == ["village:smith"]
+    edit(world_dir, "village/npcs.yaml", lambda d: d["smith"].update(name="Dunstan Hale the Elder"))
+    assert "reloaded" in bea.type("reload area village")
+    smiths = [n for n in game.world.npcs if n.id == "village:smith"]
+    assert sorted(n.room.id for n in smiths) == ["village:smithy", "woods:edge"]
+    assert {n.name for n in smiths} == {"Dunstan Hale the Elder"}
+    # The woods' reset holds the new smith at the edge: taken out, it comes back once,
+    # as the new one.
+    slot = next(s for s in resets_of(game.world).plans["woods"].slots if s.room is edge)
+    assert slot.live in smiths and slot.prototype is slot.live
+    game.world.remove_npc(slot.live)
+    resets_of(game.world).reset("woods")
+    assert [n.name for n in edge.npcs] == ["Dunstan Hale the Elder"]
