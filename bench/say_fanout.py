@@ -15,6 +15,8 @@ MCCP = "--mccp" in sys.argv[1:]
 # --respond: 50 NPCs carrying the `respond` behaviour stand in the room too, listening to
 # every say for their keywords (which this line does not hold: the cost of listening).
 RESPOND = "--respond" in sys.argv[1:]
+# --metrics: the Prometheus metrics are on (mud/metrics.py): each say is counted and timed.
+METRICS = "--metrics" in sys.argv[1:]
 
 ROOM_SIZE = 50
 SAYS = 5000
@@ -57,6 +59,9 @@ def main() -> None:
     game.command_rate, game.command_burst = 1e12, 10**12
     if RESPOND:
         add_listening_npcs(game.world)
+    if METRICS:
+        from mud.metrics import Metrics
+        Metrics(game, game.world.clock, process=False)
     players = []
     for i in range(ROOM_SIZE):
         p = WirePlayer(game)
@@ -87,7 +92,10 @@ def main() -> None:
     heard = (ROOM_SIZE - 1) * (SAYS + 200)
     if sent < heard * (2 if MCCP else 40):
         raise SystemExit(f"only {sent} bytes went out for {heard} deliveries: says were lost")
-    extra = (" (MCCP2 on)" if MCCP else "") + (" (+50 NPCs with respond)" if RESPOND else "")
+    if METRICS and game.metrics is not None and game.metrics.commands["telnet"] != SAYS + 200:
+        raise SystemExit("the metrics did not count every say")
+    extra = (" (MCCP2 on)" if MCCP else "") + (" (+50 NPCs with respond)" if RESPOND else "") \
+        + (" (metrics on)" if METRICS else "")
     print(f"room of {ROOM_SIZE}{extra}: {SAYS} says in {elapsed:.3f}s")
     print(f"  {1 / per_say:,.0f} says/s  ({per_say * 1e6:.1f} us per say, "
           f"{per_recipient * 1e6:.2f} us per recipient)")
