@@ -70,6 +70,45 @@ class Reading:
     placed_elsewhere: list[tuple[str, str]] = field(default_factory=list)
 
 
+# Ids listed in the builder's summary before "and N more".
+MAX_LISTED = 8
+
+
+@dataclass
+class Outcome:
+    """What a reload did, for the builder and the audit line."""
+
+    area: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    npcs: int = 0
+    items: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        def listed(ids: list[str]) -> str:
+            shown = ", ".join(ids[:MAX_LISTED])
+            more = len(ids) - MAX_LISTED
+            return shown + (f" and {more} more" if more > 0 else "")
+
+        lines = [f"Area {self.area} reloaded from disk."]
+        for label, ids in (("Rooms added", self.added), ("Rooms removed", self.removed),
+                           ("Rooms changed", self.updated)):
+            if ids:
+                lines.append(f"{label}: {listed(ids)}.")
+        if not (self.added or self.removed or self.updated):
+            lines.append("No room changed.")
+        if self.moved:
+            lines.append(f"Players moved out of removed rooms: {listed(self.moved)}.")
+        lines.append(f"NPCs placed anew: {self.npcs}; items put back as listed: "
+                     f"{self.items}.")
+        for problem in self.problems[:MAX_LISTED]:
+            lines.append(f"Warning: {problem}")
+        return "\n".join(lines)
+
+
 def read_area(root: Path, documents: dict[str, Any], area: str) -> Reading:
     """Check the world at ``root`` with ``documents`` (every file's entries by path, this
     area's left out so they are read from disk) by the loader's rules, and what the check

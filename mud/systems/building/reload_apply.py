@@ -19,7 +19,6 @@ Runs on the reactor, once the area's files passed the loader's checks. In order:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from mud.engine import directions
@@ -27,7 +26,7 @@ from mud.engine.actions import Refusal, look
 from mud.engine.events import Message
 from mud.engine.model import NPC, Character, Exit, Item, Room
 from mud.engine.world import World
-from mud.systems.building.reload import Reading
+from mud.systems.building.reload import Outcome, Reading
 from mud.world_check import attach_keys, attach_placed_item
 from mud.world_keys import present
 from mud.world_yaml import WorldError
@@ -36,45 +35,6 @@ from mud.world_yaml import WorldError
 SHIFT = "The world shifts around you: this area has been remade."
 MOVED = ("The room you were in was taken away by a reload of the area; you are moved "
          "to {room}.")
-# Ids listed in the builder's summary before "and N more".
-MAX_LISTED = 8
-
-
-@dataclass
-class Outcome:
-    """What a reload did, for the builder and the audit line."""
-
-    area: str
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    moved: list[str] = field(default_factory=list)
-    npcs: int = 0
-    items: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        def listed(ids: list[str]) -> str:
-            shown = ", ".join(ids[:MAX_LISTED])
-            more = len(ids) - MAX_LISTED
-            return shown + (f" and {more} more" if more > 0 else "")
-
-        lines = [f"Area {self.area} reloaded from disk."]
-        for label, ids in (("Rooms added", self.added), ("Rooms removed", self.removed),
-                           ("Rooms changed", self.updated)):
-            if ids:
-                lines.append(f"{label}: {listed(ids)}.")
-        if not (self.added or self.removed or self.updated):
-            lines.append("No room changed.")
-        if self.moved:
-            lines.append(f"Players moved out of removed rooms: {listed(self.moved)}.")
-        lines.append(f"NPCs placed anew: {self.npcs}; items put back as listed: "
-                     f"{self.items}.")
-        for problem in self.problems[:MAX_LISTED]:
-            lines.append(f"Warning: {problem}")
-        return "\n".join(lines)
-
-
 def _target_ids(reading: Reading) -> set[str]:
     return {exit_.target.id for room in reading.rooms for exit_ in room.exits.values()}
 
