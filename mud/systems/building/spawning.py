@@ -69,11 +69,11 @@ def _room_entry(sources: WorldSources, room: Room) -> dict[str, Any]:
     return found
 
 
-def _done(ctx: Context, action: str, **details: object) -> None:
+def _done(ctx: Context, room: Room, action: str, **details: object) -> None:
     """Audit a change that needed no edit of the files (nothing to check)."""
     session = ctx.account
     audit("build", ctx.actor.name, getattr(session, "peer", ""), getattr(session, "via", ""),
-          action=action, area=None, **details)
+          action=action, area=room.area, **details)
 
 
 # -- the area's reset follows the lists -----------------------------------------------------
@@ -229,7 +229,7 @@ def _destroy_item(ctx: Context, room: Room, item: Item) -> Deferred[None] | None
 
     if changed is None:
         apply()
-        _done(ctx, "destroy", id=item.id, room=room.id)
+        _done(ctx, room, "destroy", id=item.id, room=room.id)
         return None
     return propose(ctx, [Change(room.area, "room", local(room.id), changed)], apply,
                    "destroy", id=item.id, room=room.id)
@@ -272,7 +272,7 @@ def _destroy_npc(ctx: Context, room: Room, npc: NPC) -> Deferred[None] | None:
 
     if home is None or changed is None:
         apply()
-        _done(ctx, "destroy", id=npc.id, room=room.id)
+        _done(ctx, room, "destroy", id=npc.id, room=room.id)
         return None
     return propose(ctx, [Change(home.area, "room", local(home.id), changed)], apply,
                    "destroy", id=npc.id, room=home.id)
