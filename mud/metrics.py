@@ -136,13 +136,15 @@ class Metrics(Service):
         self.save_failures = 0
         self.scheduler_lag = Tally(LAG_BUCKETS)
         self.reactor_lag = Tally(LAG_BUCKETS)
-        self.registry = CollectorRegistry()
+        # The thread the game lives on (build_service runs on the reactor's).
+        self._home = threading.get_ident()
+        # auto_describe: the registry learns each collector's metric names by collecting
+        # once (here, on the reactor thread), so ?name[]=... can pick metrics by name.
+        self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(_GameCollector(self))
         if process:
             # Resident memory, CPU seconds, open files (Linux /proc; nothing elsewhere).
             ProcessCollector(registry=self.registry)
-        # The thread the game lives on (build_service runs on the reactor's).
-        self._home = threading.get_ident()
         self._loop: LoopingCall | None = None
         self._loop_last = 0.0
         self._probe: Any = None

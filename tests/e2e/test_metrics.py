@@ -155,6 +155,10 @@ class MetricsTests(ServerTestCase):
         self.assertIn("/metrics", text)
         response, text = yield self.get(port, "/ws")
         self.assertEqual(response.code, 404)
+        # ?name[]=... picks metrics by name.
+        response, text = yield self.get(port, "/metrics?name[]=mud_players"
+                                              "&name[]=process_resident_memory_bytes")
+        self.assertEqual(set(parse(text)), {"mud_players", "process_resident_memory_bytes"})
 
     @inlineCallbacks
     def test_metrics_none_serves_nothing(self):
