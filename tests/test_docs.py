@@ -232,3 +232,30 @@ def test_the_builders_set_limits_match_the_code():
     assert f"a description {things.MAX_DESCRIPTION}" in line
     assert f"any other value {things.MAX_VALUE}" in line
     assert f"nests at most {things.MAX_DEPTH} deep" in line
+
+
+def test_the_metrics_docs_match_the_code():
+    """docs/metrics.md lists every metric a scrape gives; the default listener and the
+    scrape's wait are what the code has (README, limits, example config too)."""
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from mud import metrics
+    from tests.support import make_game
+
+    game = make_game()
+    text = generate_latest(metrics.Metrics(game, game.world.clock).registry).decode()
+    doc = (ROOT / "docs" / "metrics.md").read_text()
+    names = {family.name for family in text_string_to_metric_families(text)}
+    assert "mud_players" in names and "process_resident_memory_bytes" in names
+    for family in text_string_to_metric_families(text):
+        name = family.name + ("_total" if family.type == "counter" else "")
+        assert f"`{name}`" in doc, f"docs/metrics.md does not describe {name}"
+    default = Settings().metrics[0]
+    assert f"| `{default}` |" in doc
+    assert f"| `{default}`: loopback only" in row("where `/metrics` is served")
+    assert f"| {metrics.READ_TIMEOUT:g} s |" in row("a scrape waiting for the game")
+    assert f"waits at most {metrics.READ_TIMEOUT:g} s" in doc
+    assert f"| `--metrics ENDPOINT` | `MUD_METRICS` | `{default}` |" in \
+        (ROOT / "README.md").read_text()
+    assert f"\nmetrics: {default}\n" in (ROOT / "docs" / "mud.example.yaml").read_text()
