@@ -15,6 +15,7 @@ attached as at start-up.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -97,17 +98,31 @@ class _Live:
         return self._extras
 
 
+# One live view per world and sources version, with the checks' shared cache: the many
+# attaches one change makes (a reloaded area's hundreds of NPCs) share it instead of each
+# walking every source again. Any edit of the sources bumps their version.
+_VIEWS: weakref.WeakKeyDictionary[World, tuple[WorldSources, int, _Live, Cache]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _view(world: World) -> tuple[_Live, Cache]:
+    sources = world.sources
+    got = _VIEWS.get(world)
+    if got is None or got[0] is not sources or got[1] != sources.version:
+        got = _VIEWS[world] = (sources, sources.version, _Live(world), {})
+    return got[2], got[3]
+
+
 def attach_keys(world: World, what: str, full: str, entity: Any,
                 entry: dict[str, Any]) -> None:
     """Check each system key written in ``entry`` (the source of ``entity``, a ``what``
     such as "npc" with full id ``full``) against the live world and attach it to
     ``entity``; for an item, ``entity`` is its template and only template keys attach.
     Raises WorldError if a check fails (the edit was checked already: it should not)."""
-    live = _Live(world)
+    live, cache = _view(world)
     area = full.partition(":")[0] if what != "area" else full
     path = world.sources.root / area / FILES["room" if what == "exit" else what]
     report = Report()
-    cache: Cache = {}
     data = as_map(entry)
     found = []
     with report.gathering():
@@ -127,11 +142,10 @@ def attach_keys(world: World, what: str, full: str, entity: Any,
 def attach_placed_item(world: World, full: str, item: Any, entry: dict[str, Any]) -> None:
     """A newly placed copy of item ``full`` gets what its keys give each copy (a
     container's contents)."""
-    live = _Live(world)
+    live, cache = _view(world)
     area = full.partition(":")[0]
     report = Report()
     data = as_map(entry)
-    cache: Cache = {}
     with report.gathering():
         for word, spec in world_keys.present("item", data):
             ctx = Context(world.sources.root / area / FILES["item"], report)

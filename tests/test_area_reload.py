@@ -322,3 +322,24 @@ def test_an_npc_another_area_places_is_remade_there_and_its_reset_follows(game, 
     game.world.remove_npc(slot.live)
     resets_of(game.world).reset("woods")
     assert [n.name for n in edge.npcs] == ["Dunstan Hale the Elder"]
+
+
+def test_one_reload_walks_the_sources_once_for_all_its_attaches(game, monkeypatch):
+    # Each attach used to build its own view of every source: a reloaded area with
+    # hundreds of NPCs walked the whole world hundreds of times on the reactor.
+    from mud import world_check
+
+    made = []
+
+    class Counting(world_check._Live):
+        def __init__(self, world: Any) -> None:
+            made.append(1)
+            super().__init__(world)
+
+    monkeypatch.setattr(world_check, "_Live", Counting)
+    bea = builder(game)
+    assert "reloaded" in bea.type("reload area village")
+    assert len(made) == 1
+    # An edit of the sources (a version later) is seen: the next attach builds anew.
+    assert "reloaded" in bea.type("reload area village")
+    assert len(made) == 2

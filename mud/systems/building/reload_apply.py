@@ -273,28 +273,30 @@ class _Apply:
         except WorldError as exc:  # checked already: reported, never half a reload
             self.outcome.problems.extend(exc.errors)
 
-    def exit_entry(self, room: Room, name: str) -> Any:
+    def exit_specs(self, room: Room) -> dict[str, Any]:
+        """The long-form exits (mappings) ``room``'s entry writes, by exit name."""
         area, _, key = room.id.partition(":")
         entry = self.sources.get(area, "room", key)
         exits = entry.get("exits") if isinstance(entry, dict) else None
         if not isinstance(exits, dict):
-            return None
-        for written, spec in exits.items():
-            if isinstance(written, str) and \
-                    (directions.canonical(written) or written.lower()) == name:
-                return spec
-        return None
+            return {}
+        return {directions.canonical(written) or written.lower(): spec
+                for written, spec in exits.items()
+                if isinstance(written, str) and isinstance(spec, dict)}
 
     def attach_exits(self, live: dict[str, Room], foreign: list[tuple[Room, str]]) -> None:
         # In the world's room order, as at load: where both sides declare a door, the
         # first declaration wins as it did at start-up.
         order = {rid: n for n, rid in enumerate(self.world.rooms)}
-        todo = [(room, name) for room in live.values() for name in room.exits] + foreign
-        for room, name in sorted(todo, key=lambda pair: order.get(pair[0].id, 0)):
+        todo: list[tuple[Room, str, Any]] = []
+        for room in live.values():
+            todo.extend((room, name, spec) for name, spec in self.exit_specs(room).items())
+        for room, name in foreign:
+            todo.append((room, name, self.exit_specs(room).get(name)))
+        for room, name, spec in sorted(todo, key=lambda one: order.get(one[0].id, 0)):
             exit_ = room.exits.get(name)
             if exit_ is not None:
-                self.attach("exit", f"{room.id} {name}", (room, exit_),
-                            self.exit_entry(room, name))
+                self.attach("exit", f"{room.id} {name}", (room, exit_), spec)
 
     def area_keys(self) -> None:
         from mud.systems.quests import quests_of
