@@ -250,3 +250,16 @@ def test_the_metrics_setting():
         Settings().with_values({"metrics": ["none", "tcp:9100"]}, "f.yaml")
     with pytest.raises(StartupError, match="'metrics' must be an endpoint string"):
         Settings().with_values({"metrics": 9100}, "f.yaml")
+
+
+def test_importing_the_server_does_not_install_a_reactor():
+    """twistd's --reactor must still get to choose: prometheus_client's Twisted resource
+    imports the global reactor, so it is imported only when a metrics site is made."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mud.tap, mud.metrics, mud.protocols.metrics_web; "
+            "assert 'twisted.internet.reactor' not in sys.modules, 'a reactor was installed'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.twisted import MetricsResource
 from twisted.web.resource import Resource
 from twisted.web.server import Request, Site
 
@@ -62,6 +61,10 @@ class MetricsSite(Site):
 
 def make_metrics_site(registry: CollectorRegistry) -> MetricsSite:
     """A Site serving ``registry`` at ``/metrics``."""
+    # Imported here: it imports (so installs) the global reactor, which twistd's
+    # --reactor must get to choose first.
+    from prometheus_client.twisted import MetricsResource
+
     root = MetricsIndex()
     root.putChild(b"metrics", MetricsResource(registry))
     return MetricsSite(root)
