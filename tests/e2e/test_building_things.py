@@ -85,6 +85,49 @@ class BuildingThingsTests(ServerTestCase):
         self.assertEqual(world.sources.changed_areas(), ["village"])
 
     @inlineCallbacks
+    def test_what_is_spawned_is_saved_and_a_fresh_server_loads_it_there(self):
+        folder = self.copy_world()
+        service = self.start(world=str(folder))
+        world = service.game.world
+        bram = yield connect(self.telnet_port)
+        yield bram.ask("create Bram secret1", "Village Square")
+        world.online["bram"].command_sets = ("player", "builder")
+        yield bram.ask("create item coffer", "You create item village:coffer")
+        yield bram.ask("set coffer name an iron coffer", "name set.")
+        yield bram.ask("set coffer container {capacity: 3, contents: [bread]}",
+                       "container set.")
+        yield bram.ask("set coffer text Property of the Reeve.", "text set.")
+        yield bram.ask("create npc miner", "You create npc village:miner")
+        yield bram.ask("set miner name Old Tam", "name set.")
+        yield bram.ask("set miner behaviours {chatter: {interval: 1, jitter: 0, lines: "
+                       "[Dust and more dust.]}}", "behaviours set.")
+        yield bram.ask("spawn coffer", "You spawn an iron coffer")
+        yield bram.ask("spawn miner", "You spawn Old Tam here")
+        yield bram.ask("save area", "Saved village: items.yaml")
+        before = {
+            "items": [i.id for i in world.rooms["village:square"].items],
+            "npcs": [n.id for n in world.rooms["village:square"].npcs],
+            "inside": sorted(i.id for i in world.items["village:square/village:coffer#1"]
+                             .contents),
+        }
+        yield bram.ask("quit", "Farewell")
+        yield service.stopService()
+
+        # A fresh server on the same folder: the files alone place them, as they were.
+        fresh = self.start(world=str(folder)).game.world
+        self.assertEqual({
+            "items": [i.id for i in fresh.rooms["village:square"].items],
+            "npcs": [n.id for n in fresh.rooms["village:square"].npcs],
+            "inside": sorted(i.id for i in fresh.items["village:square/village:coffer#1"]
+                             .contents),
+        }, before)
+        self.assertEqual(before["inside"], ["village:square/village:coffer#1/village:bread#1"])
+        nora = yield connect(self.telnet_port)
+        yield nora.ask("create Nora secret1", "an iron coffer")
+        yield nora.wait_for('Old Tam says, "Dust and more dust."')
+        yield nora.ask("read coffer", "Property of the Reeve.")
+
+    @inlineCallbacks
     def test_a_player_reaches_none_of_them_by_telnet_or_json(self):
         service = self.start(world=str(self.copy_world()))
         world = service.game.world
