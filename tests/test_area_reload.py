@@ -343,3 +343,41 @@ def test_one_reload_walks_the_sources_once_for_all_its_attaches(game, monkeypatc
     # An edit of the sources (a version later) is seen: the next attach builds anew.
     assert "reloaded" in bea.type("reload area village")
     assert len(made) == 2
+
+
+def test_a_reload_waits_for_a_save_or_reload_of_the_area_under_way(game, world_dir,
+                                                                   monkeypatch):
+    from twisted.internet.defer import Deferred
+
+    from mud.systems.building.saving import saver_for
+
+    bea = builder(game)
+    saver = saver_for(game.world.sources)
+    saver.running["village"] = Deferred()
+    assert "being saved right now" in bea.type("reload area village")
+    del saver.running["village"]
+    # A check still running in its thread: a second reload of the area waits.
+    held: list[Any] = []
+
+    def hold(fn: Any, *args: Any) -> Deferred[Any]:
+        d: Deferred[Any] = Deferred()
+        held.append((d, fn, args))
+        return d
+
+    monkeypatch.setattr(edits, "run_in_thread", hold)
+    edit(world_dir, "village/rooms.yaml", lambda d: d["square"].update(name="Plaza"))
+    assert "Reading area village from disk" in bea.type("reload area village")
+    # (Bea's session waits for her command: another builder tries.)
+    assert "being reloaded already" in builder(game, "Cid").type("reload area village")
+    # A save of the area landing while the files were read: read them again.
+    saver.running["village"] = Deferred()
+    d, fn, args = held.pop()
+    d.callback(fn(*args))
+    assert "being saved right now" in bea.read()
+    assert game.world.rooms["village:square"].name == "Village Square"
+    del saver.running["village"]
+    assert "Reading area village" in bea.type("reload area village")
+    d, fn, args = held.pop()
+    d.callback(fn(*args))
+    assert "reloaded" in bea.read()
+    assert game.world.rooms["village:square"].name == "Plaza"

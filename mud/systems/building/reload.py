@@ -176,6 +176,21 @@ def _unsaved(area: str, force: bool, sources: WorldSources) -> None:
                       f"'reload area {area} force' to drop them.")
 
 
+def _changes(area: str, sources: WorldSources) -> dict[str, dict[str, int]]:
+    # The area's unsaved edits with their generations: a save that wrote some clears them.
+    return {rel: dict(source.changed) for rel, source in sources.files.items()
+            if rel.startswith(f"{area}/")}
+
+
+def _not_saving(area: str, sources: WorldSources) -> None:
+    from mud.systems.building.saving import saver_for
+
+    if area in saver_for(sources).running:
+        # Its files are being written: what is read now could be half old, half new.
+        raise Refusal(f"Area {area} is being saved right now; reload it once the save is "
+                      "done.")
+
+
 def reload_command(ctx: Context, args: str) -> Deferred[None]:
     """reload area <name> [force]
 
@@ -191,20 +206,23 @@ def reload_command(ctx: Context, args: str) -> Deferred[None]:
     busy = _UNDER_WAY.setdefault(world, set())
     if area in busy:
         raise Refusal(f"Area {area} is being reloaded already; wait for it to finish.")
+    _not_saving(area, sources)
     busy.add(area)
     attempts = [0]
 
     def check() -> Deferred[Reading]:
-        version = sources.version
+        version, changes = sources.version, _changes(area, sources)
         d: Deferred[Reading] = edits.run_in_thread(read_area, sources.root,
                                                    documents_without(sources, area), area)
-        return d.addCallback(checked, version)
+        return d.addCallback(checked, version, changes)
 
-    def checked(reading: Reading, version: int) -> Any:
+    def checked(reading: Reading, version: int, changes: Any) -> Any:
         if reading.errors:
             raise Refusal(edits.refused(reading.errors, sources.root))
-        if sources.version != version:
-            # An edit landed while the files were checked: check against it.
+        _not_saving(area, sources)
+        if sources.version != version or _changes(area, sources) != changes:
+            # An edit landed while the files were checked (check against it), or a save
+            # wrote this area's files (read them again).
             attempts[0] += 1
             if attempts[0] > MAX_RETRIES:
                 raise Refusal("The world is being edited too busily to reload now; try "
