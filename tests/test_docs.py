@@ -232,6 +232,11 @@ def test_the_builders_set_limits_match_the_code():
     assert f"a description {things.MAX_DESCRIPTION}" in line
     assert f"any other value {things.MAX_VALUE}" in line
     assert f"nests at most {things.MAX_DEPTH} deep" in line
+    (audit_row,) = [r for r in (ROOT / "docs" / "audit.md").read_text().splitlines()
+                    if r.startswith("| `build` |")]
+    for action in ("create item", "create npc", "set item", "set npc", "spawn item",
+                   "spawn npc", "destroy", "destroy item", "destroy npc"):
+        assert f"`{action}`" in audit_row
 
 
 def test_the_metrics_docs_match_the_code():
