@@ -279,6 +279,19 @@ def test_spawn_npc_starts_its_behaviours_and_a_fresh_world_places_it(game):
     assert npc_of(world, "village:miner").room is world.rooms["village:square"]
 
 
+def test_a_builders_npc_name_is_reserved_for_new_characters_at_once(game):
+    bram = builder(game)
+    bram.type("create npc miner")
+    bram.type("set miner name Old Tam")
+    bram.type("spawn miner")
+    assert "'Tam' is a name of Old Tam" in WirePlayer(game).create("Tam")
+    bram.type("set miner name Grizzled Ulf")
+    assert "'Ulf' is a name of Grizzled Ulf" in WirePlayer(game).create("Ulf")
+    bram.type("destroy ulf")
+    out = WirePlayer(game).create("Ulf")
+    assert "is a name of" not in out and "Village Square" in out
+
+
 def test_spawn_another_areas_item_lists_it_by_full_id(game):
     bram = builder(game)
     bram.type("spawn woods:emberleaf")

@@ -25,7 +25,14 @@ from mud.engine.model import NPC, Item, Room
 from mud.engine.world import World
 from mud.player_text import clean
 from mud.systems.building.edits import Change, here, local, propose, sources_of
-from mud.systems.building.things import KINDS, definition, place_npc, ref_in, words
+from mud.systems.building.things import (
+    KINDS,
+    definition,
+    names_follow,
+    place_npc,
+    ref_in,
+    words,
+)
 from mud.world_check import attach_placed_item
 from mud.world_sources import WorldSources
 
@@ -149,6 +156,7 @@ def spawn(ctx: Context, args: str) -> Deferred[None]:
         else:
             npc = place_npc(world, full, source, room)
             _slot_added(world, room, npc)
+            names_follow(ctx)
             name, where = npc.name, ""
             world.tell_room(room, Arrive(npc.name, "appears", npc=True), exclude=ctx.actor)
         ctx.send(Message(f"You spawn {name}{where} here; {room.id} now lists "
@@ -262,6 +270,7 @@ def _destroy_npc(ctx: Context, room: Room, npc: NPC) -> Deferred[None] | None:
         world = ctx.world
         where = npc.room
         world.remove_npc(npc)
+        names_follow(ctx)
         if home is not None and changed is not None:
             _slot_removed(world, home, npc)
         if where is not None:

@@ -171,6 +171,17 @@ def _prototype(world: World, full: str, entry: dict[str, Any]) -> NPC:
     return npc
 
 
+def names_follow(ctx: Context) -> None:
+    """New characters' names are checked against the world's NPCs as they are now (a
+    builder's NPC is reserved at once, as it would be after a restart)."""
+    from mud.accounts import NameRules
+
+    auth = getattr(getattr(ctx.account, "game", None), "auth", None)
+    names = getattr(auth, "names", None)
+    if isinstance(names, NameRules):
+        auth.names = NameRules(names.reserved, ctx.world.npcs)  # type: ignore[union-attr]
+
+
 def remake_npcs(world: World, full: str, entry: dict[str, Any]) -> int:
     """Every copy of NPC ``full`` in the world is replaced, where it stands (and at the
     same place in its room's list), by one made from ``entry``; the room sees it remade.
@@ -358,6 +369,7 @@ def _after_set(ctx: Context, kind: str, full: str, field: str, said: str,
             ctx.send(Message(f"{full}: {field} {said}."))
             return
         remade = remake_npcs(ctx.world, full, value)
+        names_follow(ctx)
         copies = f" ({remade} in the world remade)" if remade else ""
         ctx.send(Message(f"{full}: {field} {said}{copies}."))
     return apply
