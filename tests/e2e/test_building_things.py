@@ -77,6 +77,10 @@ class BuildingThingsTests(ServerTestCase):
         yield nora.wait_for("A three-legged stool appears.")
         cleo.command("set miner name Tam the Miner")
         yield nora.wait_for("Old Tam shimmers and is remade.")
+        yield nora.wait_for("Tam the Miner takes its place.")
+        # The web client's list of NPCs here hears the old name go and the new one come.
+        yield cleo.wait("depart", name="Old Tam", npc=True)
+        yield cleo.wait("arrive", name="Tam the Miner", npc=True)
         yield nora.ask("look tam", "Tam the Miner")
         cleo.command("destroy stool")
         yield nora.wait_for("A three-legged stool vanishes.")

@@ -21,7 +21,7 @@ from twisted.internet.defer import Deferred
 from mud import world_keys
 from mud.commands.registry import BUILDER, Context
 from mud.engine.actions import Refusal
-from mud.engine.events import Message
+from mud.engine.events import Arrive, Depart, Message
 from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, ItemTemplate, Room
 from mud.engine.world import World
@@ -200,7 +200,13 @@ def remake_npcs(world: World, full: str, entry: dict[str, Any]) -> int:
         room.npcs.remove(new)
         room.npcs.insert(min(at, len(room.npcs)), new)
         swapped[id(old)] = new
-        world.tell_room(room, Message(f"{old.name} shimmers and is remade."))
+        if new.name == old.name:
+            world.tell_room(room, Message(f"{old.name} shimmers and is remade."))
+        else:
+            # Renamed: as a departure and an arrival, so clients' lists of who is here
+            # (the web panel, GMCP) drop the old name and show the new.
+            world.tell_room(room, Depart(old.name, "shimmers and is remade", npc=True))
+            world.tell_room(room, Arrive(new.name, "takes its place", npc=True))
     slots = [slot for plan in resets_of(world).plans.values() for slot in plan.slots
              if slot.prototype.id == full]
     if slots:
