@@ -203,8 +203,8 @@ def remake_npcs(world: World, full: str, entry: dict[str, Any]) -> int:
         if new.name == old.name:
             world.tell_room(room, Message(f"{old.name} shimmers and is remade."))
         else:
-            # Renamed: as a departure and an arrival, so clients' lists of who is here
-            # (the web panel, GMCP) drop the old name and show the new.
+            # Renamed: as a departure and an arrival, so the web client's list of NPCs here
+            # drops the old name and shows the new (GMCP lists only players).
             world.tell_room(room, Depart(old.name, "shimmers and is remade", npc=True))
             world.tell_room(room, Arrive(new.name, "takes its place", npc=True))
     slots = [slot for plan in resets_of(world).plans.values() for slot in plan.slots
