@@ -231,12 +231,13 @@ def placeholder(kind: str, key: str) -> dict[str, Any]:
 def create(ctx: Context, args: str) -> Deferred[None]:
     """create item|npc <id>
 
-    Make a new item or NPC entry in your area's items.yaml or npcs.yaml (another area's
-    with area:id), with a placeholder name and description and keywords from its id.
-    Then describe it with 'set' and put copies in rooms with 'spawn'. The id is
-    lowercase letters, digits, _ and -, and must not be taken already.
+    Make a new item or NPC entry in your area's items.yaml or npcs.yaml
+    (another area's with area:id), with a placeholder name and description
+    and keywords from its id; describe it with 'set', and 'spawn' puts a copy
+    here. The id is lowercase letters, digits, _ and -, not taken already.
     Example: create item brass_lamp
     """
+
     usage = "Create what? For example: create item brass_lamp, or create npc old_miner."
     parts = args.split()
     if len(parts) != 2 or parts[0].lower() not in KINDS:
@@ -317,20 +318,22 @@ def value_of(kind: str, field: str, text: str) -> Any:
 def set_field(ctx: Context, args: str) -> Deferred[None]:
     """set <item or npc id> <field> [value]
 
-    Change a field of an item or NPC entry (yours by its id, another area's as area:id;
-    'set item <id> ...' or 'set npc <id> ...' when both have that id). Fields: name,
-    description, keywords (words, or [a, b]), fixed (yes/no, items), plural (items), and
-    the keys systems add: behaviours (NPCs), text, container (items), ... A value that
-    starts with { [ or a quote is read as YAML flow; any other is text as written. With
-    no value, an optional field is removed. The loader's own checks judge the change.
-    Keywords come from the name unless set; those 'create' made from the id give way to
-    the name's words when it is first named.
-    Copies in the world change at once: every copy of an item shows its new name; each
-    copy of an NPC is remade where it stands.
+    Change a field of an item or NPC entry: yours by its id, another area's as
+    area:id ('set item <id> ...' or 'set npc <id> ...' when both have that id).
+    Fields: name, description, keywords (words, or [a, b]), fixed (yes/no) and
+    plural for items, and the keys systems add: behaviours (NPCs), text and
+    container (items), ... A value starting with { [ or a quote is read as
+    YAML flow; any other is text as written. With no value, an optional field
+    is removed. The loader's own checks judge every change.
+    Keywords come from the name unless set; those 'create' took from the id
+    give way to the name's words when it is first named.
+    Copies in the world change at once: every copy of an item shows its new
+    name; each copy of an NPC is remade where it stands.
     Examples: set lamp name a brass lamp
               set guard behaviours {wander: {interval: 30}}
               set box container {capacity: 6, contents: [bread]}
     """
+
     usage = "Set what? For example: set lamp name a brass lamp"
     kind, area, key, rest = definition(ctx, clean(args).strip(), usage)
     full = f"{area}:{key}"
