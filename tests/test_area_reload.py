@@ -140,7 +140,7 @@ def test_a_broken_file_is_refused_with_the_loaders_words_and_nothing_changes(gam
     path = world_dir / "village" / "rooms.yaml"
     text = path.read_text().replace("name: Village Square", "name: Plaza", 1)
     path.write_text(text.replace("    south: lane\n", "    south: nowhere_at_all\n", 1))
-    out = bea.type("reload area village")
+    out = " ".join(bea.type("reload area village").split())  # wrapped to the window
     assert "That would not load, so nothing changed:" in out
     assert 'village/rooms.yaml:' in out
     assert 'exit "south" leads to unknown room "village:nowhere_at_all"' in out

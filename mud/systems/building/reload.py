@@ -176,6 +176,13 @@ def _unsaved(area: str, force: bool, sources: WorldSources) -> None:
                       f"'reload area {area} force' to drop them.")
 
 
+def _as_list(text: str) -> str:
+    """The first line, then each further line as a list item: kept one a line when the
+    text is reflowed to the player's window (mud/render/wrapping.py), not run together."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *(f"- {line}" for line in rest)])
+
+
 def _changes(area: str, sources: WorldSources) -> dict[str, dict[str, int]]:
     # The area's unsaved edits with their generations: a save that wrote some clears them.
     return {rel: dict(source.changed) for rel, source in sources.files.items()
@@ -218,7 +225,7 @@ def reload_command(ctx: Context, args: str) -> Deferred[None]:
 
     def checked(reading: Reading, version: int, changes: Any) -> Any:
         if reading.errors:
-            raise Refusal(edits.refused(reading.errors, sources.root))
+            raise Refusal(_as_list(edits.refused(reading.errors, sources.root)))
         _not_saving(area, sources)
         if sources.version != version or _changes(area, sources) != changes:
             # An edit landed while the files were checked (check against it), or a save
@@ -232,7 +239,7 @@ def reload_command(ctx: Context, args: str) -> Deferred[None]:
         from mud.systems.building.reload_apply import apply_reading
 
         outcome = apply_reading(world, reading)
-        ctx.send(Message(outcome.summary()))
+        ctx.send(Message(_as_list(outcome.summary())))
         session = ctx.account
         audit("area_reload", ctx.actor.name, getattr(session, "peer", ""),
               getattr(session, "via", ""), area=area, forced="yes" if force else None,
