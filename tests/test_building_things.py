@@ -12,6 +12,7 @@ import pytest
 from twisted.internet import task
 
 from mud.commands.registry import sets_for_role
+from mud.engine import actions
 from mud.engine.model import NPC
 from mud.systems.building import things
 from mud.systems.resets import resets_of
@@ -364,6 +365,20 @@ def test_destroy_npc_takes_it_off_its_home_list_and_the_reset_keeps_it_gone(game
     resets_of(world).reset("village")
     assert not [n for n in world.npcs if n.id == "village:cat"]
     assert still_loads(game) == []
+
+
+def test_destroy_a_wandered_npc_takes_it_off_its_home_rooms_list(game):
+    bram = builder(game)
+    world = game.world
+    cat = npc_of(world, "village:cat")
+    actions.npc_go(world, cat, world.rooms["village:square"].exits["east"])
+    bram.type("goto market")
+    out = " ".join(bram.type("destroy ash").split())
+    assert "You destroy Ash (village:cat); village:square no longer lists it." in out
+    assert "npcs" not in world.sources.get("village", "room", "square")
+    assert world.sources.get("village", "room", "market")["npcs"] == ["peddler"]
+    resets_of(world).reset("village")
+    assert not [n for n in world.npcs if n.id == "village:cat"]
 
 
 def test_destroy_never_a_player_and_says_what_it_does_not_see(game):
