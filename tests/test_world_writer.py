@@ -16,7 +16,7 @@ import pytest
 import yaml
 from twisted.internet.task import Clock
 
-from mud import world_writer
+from mud import world_cut, world_writer
 from mud.world_loader import load_world
 from mud.world_render import plain, render_pair, same
 from mud.world_sources import FileSnapshot
@@ -258,8 +258,9 @@ def test_text_that_would_not_read_back_is_never_written(
     path = tmp_path / "rooms.yaml"
     path.write_text(ROOMS)
     # A renderer bug: every rendered entry comes out as some other room.
-    monkeypatch.setattr(world_writer, "render_pair",
-                        lambda key, value, indent=0: [" " * indent + f"{key}: wrong"])
+    for module in (world_cut, world_writer):
+        monkeypatch.setattr(module, "render_pair",
+                            lambda key, value, indent=0: [" " * indent + f"{key}: wrong"])
     inn = dict(yaml.safe_load(ROOMS)["inn"], name="Changed")
     with pytest.raises(WriteError):
         write_file(shot(path, {"inn": inn}))
@@ -303,3 +304,38 @@ def test_crlf_files_keep_their_line_endings(tmp_path: Path) -> None:
     data = path.read_bytes()
     assert b"  name: The Ember\r\n" in data
     assert data.count(b"\n") == data.count(b"\r\n")
+
+
+def test_a_big_file_is_parsed_entry_by_entry_never_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One call into libyaml over a whole 2,000-room file holds the interpreter lock for
+    # 60 ms and more, stalling the reactor (bench/area_save.py): entries go one at a time.
+    path = tmp_path / "rooms.yaml"
+    path.write_text("# many rooms\n\n" + "".join(
+        f"# room {n}\nr{n}:\n  name: Room {n}\n  description: >\n    A room.\n"
+        f"  exits:\n    north: r{n + 1}\n\n" for n in range(300)))
+    sizes: list[int] = []
+    real = world_cut.compose
+
+    def compose(text: str) -> Any:
+        sizes.append(len(text))
+        return real(text)
+    monkeypatch.setattr(world_cut, "compose", compose)
+    values = {f"r{n}": {"name": f"Room {n}!", "description": "A room.\n",
+                        "exits": {"north": f"r{n + 1}"}} for n in range(0, 300, 2)}
+    write_file(shot(path, values))
+    assert sizes and max(sizes) < 200
+    back = yaml.safe_load(path.read_text())
+    assert back["r0"]["name"] == "Room 0!" and back["r1"]["name"] == "Room 1"
+    assert "# room 1\nr1:\n" in path.read_text()
+
+
+def test_a_file_without_a_final_line_break_keeps_its_values(tmp_path: Path) -> None:
+    path = tmp_path / "items.yaml"
+    text = "lamp:\n  name: a lamp\n  description: >\n    Brass."
+    path.write_text(text)
+    write_file(shot(path, {"rope": {"name": "a rope", "description": "Hemp."}}))
+    back = yaml.safe_load(path.read_text())
+    # Parsed whole, the lamp's folded text had no line break: it still has none.
+    assert back["lamp"]["description"] == yaml.safe_load(text)["lamp"]["description"]
+    assert back["rope"] == {"name": "a rope", "description": "Hemp."}
