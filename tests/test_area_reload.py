@@ -111,6 +111,25 @@ def test_a_removed_room_moves_its_players_to_the_entry_room_told_why(game, world
                for i in game.world.rooms["village:square"].items)
 
 
+def test_another_areas_npc_in_a_removed_room_goes_along_to_the_entry_room(game, world_dir):
+    bea = builder(game)
+    world = game.world
+    fox = next(n for n in world.npcs if n.id == "woods:fox")
+    fox.room.npcs.remove(fox)
+    tower = world.rooms["village:watchtower"]
+    fox.room = tower
+    tower.npcs.append(fox)
+
+    def drop_tower(data: dict[str, Any]) -> None:
+        del data["watchtower"]
+        del data["gatehouse"]["exits"]["up"]
+
+    edit(world_dir, "village/rooms.yaml", drop_tower)
+    assert "reloaded" in bea.type("reload area village")
+    square = world.rooms["village:square"]
+    assert fox.room is square and fox in square.npcs and fox in world.npcs
+
+
 def test_an_npc_behaviour_changed_on_disk_is_the_new_one_with_no_duplicate(game, world_dir):
     bea = builder(game)
     before = game.world.scheduler.live()

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from mud.engine import directions
+from mud.engine import directions, hooks
 from mud.engine.actions import Refusal, look
 from mud.engine.events import Message
 from mud.engine.model import NPC, Character, Exit, Item, Room
@@ -247,7 +247,8 @@ class _Apply:
 
     def vanish(self, live: dict[str, Room]) -> None:
         """Rooms no longer in the files: players go to the entry room, told why; what
-        players dropped there goes with them; then the room is taken away."""
+        players dropped there and other areas' NPCs go with them; then the room is taken
+        away."""
         world = self.world
         entry = live[self.new_ids[0]] if self.new_ids else world.start
         for room in self.old_rooms:
@@ -260,6 +261,14 @@ class _Apply:
                 world.move(character, entry)
                 self.outcome.moved.append(character.name)
                 self.moved.append(character)
+            for npc in list(room.npcs):
+                # Another area's NPC that wandered (or followed someone) here: it goes
+                # along rather than out of the world. The area's own were remade already.
+                room.npcs.remove(npc)
+                world.hooks.emit(hooks.LEAVE, who=npc, room=room, to=entry)
+                npc.room = entry
+                entry.npcs.append(npc)
+                world.hooks.emit(hooks.ENTER, who=npc, room=entry, came_from=room)
             world.remove_room(room)
             self.outcome.removed.append(room.id)
 
