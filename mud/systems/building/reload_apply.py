@@ -10,8 +10,9 @@ Runs on the reactor, once the area's files passed the loader's checks. In order:
    other areas' exits into it and systems' indexes still hold it; new rooms are added;
 4. the area's NPCs (those whose id is in the area, wherever they are, and those its rooms
    placed) leave the world and the items its rooms list are put back as listed (what
-   players dropped stays); rooms that are gone send their players to the area's entry
-   room (the first in rooms.yaml), told why, and are then taken away;
+   players dropped stays); rooms that are gone send their players (and what they
+   dropped there, and other areas' NPCs) to the area's entry room (the first in
+   rooms.yaml), players told why, and are then taken away; the NPCs are placed anew;
 5. systems' keys are attached again (doors on both sides, behaviours, containers,
    readables, the area's reset and quests), each checked against the live world.
 """
@@ -35,6 +36,8 @@ from mud.world_yaml import WorldError
 SHIFT = "The world shifts around you: this area has been remade."
 MOVED = ("The room you were in was taken away by a reload of the area; you are moved "
          "to {room}.")
+
+
 def _target_ids(reading: Reading) -> set[str]:
     return {exit_.target.id for room in reading.rooms for exit_ in room.exits.values()}
 
@@ -81,8 +84,8 @@ class _Apply:
         self.outcome = Outcome(reading.area)
         self.old_rooms = [r for r in world.rooms.values() if r.area == self.area]
         self.new_ids = [room.id for room in reading.rooms]
-        # Old NPC instances taken out -> (room, id) of their listing, for other areas'
-        # reset slots.
+        # The NPC instances taken out, and the new ones by (listing room id, NPC id): other
+        # areas' reset slots holding an old one are given its new one.
         self.removed_npcs: set[NPC] = set()
         self.placed: dict[tuple[str, str], list[NPC]] = {}
         # Players moved out of rooms that went (told why once all is in place).
