@@ -14,7 +14,7 @@ import yaml
 
 from mud.engine.model import Character
 from mud.systems.building import edits
-from tests.support import BUNDLED_WORLD, joined_player, make_game, run_now
+from tests.support import BUNDLED_WORLD, ROOT, joined_player, make_game, run_now
 
 
 @pytest.fixture
@@ -400,3 +400,12 @@ def test_a_reload_waits_for_a_save_or_reload_of_the_area_under_way(game, world_d
     d.callback(fn(*args))
     assert "reloaded" in bea.read()
     assert game.world.rooms["village:square"].name == "Plaza"
+
+
+def test_the_limits_doc_says_what_the_code_does():
+    from mud.systems.building import reload
+
+    row = next(line for line in (ROOT / "docs" / "limits.md").read_text().splitlines()
+               if line.startswith("| a builder's `reload area <name>`"))
+    assert f"up to {reload.MAX_RETRIES} times" in row
+    assert f"first {edits.MAX_SHOWN_ERRORS} messages" in row
