@@ -149,6 +149,8 @@ def test_set_text_and_container_keys_attach_to_the_template(game):
     box = world.items["village:square/village:box#1"]
     assert sorted(i.template.id for i in box.contents) == ["village:apple", "village:bread"]
     assert "Property of: the Reeve" in bram.type("read box")
+    bram.type('set box text "Line one.\\nLine two."')
+    assert world.templates["village:box"].props["text"] == "Line one.\nLine two."
     bram.type("set box text")
     assert "text" not in world.templates["village:box"].props
     assert "text" not in world.sources.get("village", "item", "box")
@@ -202,6 +204,15 @@ def test_set_refusals_quote_the_loader_and_change_nothing(game):
         "'interval' must be a number of seconds above 0" in " ".join(out.split())
     assert "not YAML I can read" in bram.type("set cat behaviours {chatter: {interval: 5")
     assert "Anchors and aliases" in bram.type("set cat behaviours {a: &x [1], b: *x}")
+    assert "'chatter' is given twice" in bram.type(
+        "set cat behaviours {chatter: {interval: 5, lines: [a]}, chatter: {interval: 6}}")
+    # Escapes YAML would turn into control characters after the line was cleaned.
+    for escaped in (r'"\e[31mred"', r'"a\x00b"', r'"\u202eevil"'):
+        out = bram.type("set cat behaviours {chatter: {interval: 5, lines: [" + escaped +
+                        "]}}")
+        assert "Control characters and escape sequences are not allowed" in out
+    assert "could not determine a constructor" in bram.type(
+        "set cat behaviours {!!python/object:os.system x: 1}")
     assert "nests more than" in bram.type("set lamp container " + "[" * 40 + "]" * 40)
     assert "too long" in bram.type("set lamp description " + "x" * (things.MAX_DESCRIPTION + 1))
     assert "too long" in bram.type("set lamp name " + "x" * (things.MAX_NAME + 1))

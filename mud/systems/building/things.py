@@ -268,10 +268,50 @@ def fields(kind: str) -> dict[str, bool]:
     return {**plain, **world_keys.allowed(kind)}
 
 
+class _Strict(yaml.SafeLoader):
+    """The safe loader refusing a key given twice, as world files are read (plain YAML
+    keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{str(key)[:30]!r} is given twice in the same mapping",
+                    key_node.start_mark)
+            if isinstance(key, str | int | float | bool):
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                        _Strict.construct_mapping)
+
+
+def _plain(value: Any) -> None:
+    """Refuse control characters that YAML escapes ("\\e", "\\x00") put back into a
+    value after the line was cleaned; a line break stays (a readable's lines)."""
+    todo = [value]
+    while todo:
+        one = todo.pop()
+        if isinstance(one, dict):
+            todo.extend(one)
+            todo.extend(one.values())
+        elif isinstance(one, list):
+            todo.extend(one)
+        elif isinstance(one, str):
+            flat = one.replace("\n", "")
+            if clean(flat) != flat:
+                raise Refusal("Control characters and escape sequences are not allowed in "
+                              "a value (a line break, \\n, is).")
+
+
 def parse_yaml(text: str) -> Any:
     """A builder's YAML flow value (``{wander: {interval: 30}}``, ``[a, b]``, ``"text"``).
     Refuses, in words, one YAML cannot read, anchors and aliases (a few characters of
-    them can stand for a huge value) and nesting deeper than MAX_DEPTH."""
+    them can stand for a huge value), nesting deeper than MAX_DEPTH, a key given twice
+    and control characters written as escapes."""
     try:
         depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -283,7 +323,7 @@ def parse_yaml(text: str) -> Any:
                     raise Refusal(f"That value nests more than {MAX_DEPTH} deep.")
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-        return yaml.safe_load(text)
+        value = yaml.load(text, Loader=_Strict)  # a SafeLoader: builds plain data only
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         mark = getattr(exc, "problem_mark", None)
@@ -291,6 +331,8 @@ def parse_yaml(text: str) -> Any:
         raise Refusal(f"That value is not YAML I can read ({problem}{where}). Write a "
                       "mapping as {key: value, key: value} and a list as [a, b]; put text "
                       "holding : or # in quotes.") from None
+    _plain(value)
+    return value
 
 
 def value_of(kind: str, field: str, text: str) -> Any:
