@@ -276,6 +276,7 @@ TYPICAL = {
     "rexit": [f"north description {LONG_WORDS}", "north door {name: [", "nowhere desc x"],
     "goto": ["village:inn", "village:square", "nowhere"],
     "where": ["village:cat", "cat", "Bob", "square", "nothing"],
+    "reload": ["area village", "area moon", "area village force"],
 }
 # Lines typed as they are right after a command's bare word (rdesc reads the lines after).
 FOLLOW = {"rdesc": ["A stone room.", "", LONG_WORDS, "."]}
