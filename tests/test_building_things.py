@@ -14,7 +14,7 @@ from twisted.internet import task
 from mud.commands.registry import sets_for_role
 from mud.engine import actions
 from mud.engine.model import NPC
-from mud.systems.building import things
+from mud.systems.building import values
 from mud.systems.resets import resets_of
 from mud.world_check import check_documents
 from mud.world_loader import _Loader
@@ -214,9 +214,9 @@ def test_set_refusals_quote_the_loader_and_change_nothing(game):
     assert "could not determine a constructor" in bram.type(
         "set cat behaviours {!!python/object:os.system x: 1}")
     assert "nests more than" in bram.type("set lamp container " + "[" * 40 + "]" * 40)
-    assert "too long" in bram.type("set lamp description " + "x" * (things.MAX_DESCRIPTION + 1))
-    assert "too long" in bram.type("set lamp name " + "x" * (things.MAX_NAME + 1))
-    assert "too long" in bram.type("set cat behaviours [" + "x," * things.MAX_VALUE + "]")
+    assert "too long" in bram.type("set lamp description " + "x" * (values.MAX_DESCRIPTION + 1))
+    assert "too long" in bram.type("set lamp name " + "x" * (values.MAX_NAME + 1))
+    assert "too long" in bram.type("set cat behaviours [" + "x," * values.MAX_VALUE + "]")
     assert "NPCs have no field 'colour'" in bram.type("set cat colour red")
     assert "must have a name" in bram.type("set cat name")
     assert "fixed is yes or no" in bram.type("set lamp fixed maybe")

@@ -225,13 +225,13 @@ def test_the_admin_api_limits_events_and_endpoints_match_the_code():
 
 def test_the_builders_set_limits_match_the_code():
     """create/set/spawn/destroy (mud/systems/building/things.py): set's bounds."""
-    from mud.systems.building import things
+    from mud.systems.building import values
 
     line = row("a builder's `set <item or npc> <field> <value>`")
-    assert f"a name or plural {things.MAX_NAME} characters" in line
-    assert f"a description {things.MAX_DESCRIPTION}" in line
-    assert f"any other value {things.MAX_VALUE}" in line
-    assert f"nests at most {things.MAX_DEPTH} deep" in line
+    assert f"a name or plural {values.MAX_NAME} characters" in line
+    assert f"a description {values.MAX_DESCRIPTION}" in line
+    assert f"any other value {values.MAX_VALUE}" in line
+    assert f"nests at most {values.MAX_DEPTH} deep" in line
     (audit_row,) = [r for r in (ROOT / "docs" / "audit.md").read_text().splitlines()
                     if r.startswith("| `build` |")]
     for action in ("create item", "create npc", "set item", "set npc", "spawn item",

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from twisted.internet.defer import Deferred
 
 from mud import world_keys
@@ -26,8 +25,8 @@ from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, ItemTemplate, Room
 from mud.engine.world import World
 from mud.player_text import clean
-from mud.systems.building import rooms
 from mud.systems.building.edits import Change, here, propose, sources_of
+from mud.systems.building.values import value_of
 from mud.world_check import attach_keys
 from mud.world_loader import ITEM_KEYS, NPC_KEYS
 from mud.world_refs import ID_RE, ID_RULE
@@ -35,23 +34,12 @@ from mud.world_schema import Context as Checks
 from mud.world_schema import Report
 from mud.world_yaml import as_map
 
-# Longest value ``set`` takes (characters): a behaviour with a dozen lines; more belongs
-# in the YAML file itself. Names and descriptions have the room commands' bounds.
-MAX_VALUE = 2000
-MAX_NAME, MAX_DESCRIPTION = rooms.MAX_NAME, rooms.MAX_DESCRIPTION
-# Deepest nesting of a YAML value ``set`` takes (mappings and lists inside each other).
-MAX_DEPTH = 16
 # What ``create`` writes, so the new entry loads until the builder describes it.
 PLACEHOLDERS = {
     "item": ("a new thing", "A new thing, not yet described."),
     "npc": ("a nameless figure", "A figure not yet described."),
 }
-# Plain fields a builder sets as text (the rest of the loader's keys are lists or flags).
-TEXT_FIELDS = ("name", "description", "plural")
 KINDS = ("item", "npc")
-_YES = ("yes", "true", "on", "y")
-_NO = ("no", "false", "off", "n")
-_FLOW = re.compile(r"\s*[\[{\"']")
 
 
 # -- ids ------------------------------------------------------------------------------------
@@ -266,95 +254,6 @@ def fields(kind: str) -> dict[str, bool]:
     """The keys an entry of ``kind`` may carry (True: required)."""
     plain = ITEM_KEYS if kind == "item" else NPC_KEYS
     return {**plain, **world_keys.allowed(kind)}
-
-
-class _Strict(yaml.SafeLoader):
-    """The safe loader refusing a key given twice, as world files are read (plain YAML
-    keeps the last one silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{str(key)[:30]!r} is given twice in the same mapping",
-                    key_node.start_mark)
-            if isinstance(key, str | int | float | bool):
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                        _Strict.construct_mapping)
-
-
-def _plain(value: Any) -> None:
-    """Refuse control characters that YAML escapes ("\\e", "\\x00") put back into a
-    value after the line was cleaned; a line break stays (a readable's lines)."""
-    todo = [value]
-    while todo:
-        one = todo.pop()
-        if isinstance(one, dict):
-            todo.extend(one)
-            todo.extend(one.values())
-        elif isinstance(one, list):
-            todo.extend(one)
-        elif isinstance(one, str):
-            flat = one.replace("\n", "")
-            if clean(flat) != flat:
-                raise Refusal("Control characters and escape sequences are not allowed in "
-                              "a value (a line break, \\n, is).")
-
-
-def parse_yaml(text: str) -> Any:
-    """A builder's YAML flow value (``{wander: {interval: 30}}``, ``[a, b]``, ``"text"``).
-    Refuses, in words, one YAML cannot read, anchors and aliases (a few characters of
-    them can stand for a huge value), nesting deeper than MAX_DEPTH, a key given twice
-    and control characters written as escapes."""
-    try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise Refusal("Anchors and aliases (& and *) are not allowed in a value.")
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise Refusal(f"That value nests more than {MAX_DEPTH} deep.")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-        value = yaml.load(text, Loader=_Strict)  # a SafeLoader: builds plain data only
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at character {mark.column + 1}" if mark is not None else ""
-        raise Refusal(f"That value is not YAML I can read ({problem}{where}). Write a "
-                      "mapping as {key: value, key: value} and a list as [a, b]; put text "
-                      "holding : or # in quotes.") from None
-    _plain(value)
-    return value
-
-
-def value_of(kind: str, field: str, text: str) -> Any:
-    """What ``set`` writes for ``field`` from what the builder typed."""
-    limit = MAX_DESCRIPTION if field == "description" else \
-        MAX_NAME if field in TEXT_FIELDS else MAX_VALUE
-    if len(text) > limit:
-        raise Refusal(f"That {field} is too long ({len(text)} characters; {limit} at "
-                      "most). Longer ones belong in the YAML file itself.")
-    if field in TEXT_FIELDS:
-        return " ".join(text.split())
-    if field == "fixed":
-        if text.lower() in _YES:
-            return True
-        if text.lower() in _NO:
-            return False
-        raise Refusal("fixed is yes or no: yes keeps it from being picked up.")
-    if field == "keywords" and not _FLOW.match(text):
-        return text.replace(",", " ").lower().split()
-    if _FLOW.match(text):
-        return parse_yaml(text)
-    return text  # plain words: text (a readable's words)
 
 
 def set_field(ctx: Context, args: str) -> Deferred[None]:
