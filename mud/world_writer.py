@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -58,26 +57,27 @@ class WriteError(Exception):
     """A file the writer would not write: its new text did not read back as expected."""
 
 
-@dataclass(frozen=True)
-class _Kept:
-    """An entry kept as it was on disk: its text from the key line on, parsed only if the
-    new file does not hold that very text."""
+# What ``expected`` holds for an entry kept as it was on disk; ``_Out.kept`` has its text
+# from the key line on and whether it was parsed with a final line break, as a tuple of a
+# string and a bool (which the garbage collector does not track: thousands of kept entries
+# then add nothing for it to scan, and a full collection holds every thread up).
+_KEPT = object()
 
-    text: str
-    ended: bool
 
-    def value(self) -> Any:
-        node = compose(self.text + ("\n" if self.ended else ""))
-        return construct(node.value[0][1]) if isinstance(node, yaml.MappingNode) else None
+def _kept_value(text: str, ended: bool) -> Any:
+    node = compose(text + ("\n" if ended else ""))
+    return construct(node.value[0][1]) if isinstance(node, yaml.MappingNode) else None
 
 
 class _Out:
     """The new text as it is put together, and what it must read back as."""
 
     def __init__(self, head: list[str], blank: bool, values: dict[str, Any],
-                 kept: Callable[[Chunk], Any], keep: bool) -> None:
+                 kept: Callable[[Chunk], Any] | None, keep: bool) -> None:
         self.lines = list(head)
         self.expected: dict[Any, Any] = {}
+        # Entries kept as text (see _KEPT): key -> (text, ended).
+        self.kept_text: dict[Any, tuple[str, bool]] = {}
         self.blank = blank  # entries are set apart by a blank line
         self.values = values
         self.kept = kept
@@ -95,7 +95,11 @@ class _Out:
         if key not in values:
             if self.keep:
                 self.lines += chunk.lead + chunk.body + chunk.tail
-                self.expected[key] = self.kept(chunk)
+                if self.kept is None:
+                    self.expected[key] = _KEPT
+                    self.kept_text[key] = (chunk.text(), chunk.ended)
+                else:
+                    self.expected[key] = self.kept(chunk)
             else:
                 self.fresh(key, construct(chunk.value) if chunk.value is not None else None)
         elif values[key] is None:
@@ -140,7 +144,7 @@ def _plain(lines: list[str], shot: FileSnapshot, newline: str, ending: str) -> s
     """Entry by entry, each parsed on its own (mud/world_cut.py)."""
     head, key_lines, starts = head_of(lines)
     blank = len(key_lines) < 2 or any(not lines[s - 1].strip() for s in starts[1:])
-    out = _Out(head, blank, shot.values, lambda c: _Kept(c.text(), c.ended), keep=True)
+    out = _Out(head, blank, shot.values, None, keep=True)
     known = set()
     for chunk in entries(lines, bool(ending)):
         known.add(chunk.key)
@@ -199,30 +203,29 @@ def _finish(out: _Out, lines: list[str], ending: str, newline: str) -> str:
     had = len(lines) - len(_rstrip(lines))
     new = _rstrip(out.lines) + [""] * had
     text = newline.join(new) + ending if new else ""
-    if not _reads_back(new, text, bool(ending), out.expected):
+    if not _reads_back(new, text, bool(ending), out.expected, out.kept_text):
         raise WriteError("the new text does not read back as the entries it should hold")
     return text
 
 
-def _want(value: Any) -> Any:
-    return value.value() if isinstance(value, _Kept) else plain(value)
-
-
-def _reads_back(lines: list[str], text: str, ended: bool, expected: dict[Any, Any]) -> bool:
+def _reads_back(lines: list[str], text: str, ended: bool, expected: dict[Any, Any],
+                kept: dict[Any, tuple[str, bool]]) -> bool:
     """Whether ``text`` (``lines``) parses as exactly ``expected``, in its order. An
     entry kept from the disk whose text is the same, parsed the same way, is not parsed
     again: the same text gives the same entry."""
+
+    def want(key: Any) -> Any:
+        value = expected[key]
+        return _kept_value(*kept[key]) if value is _KEPT else plain(value)
     try:
         keys = []
         for chunk in entries(lines, ended):
             keys.append(chunk.key)
             if chunk.key not in expected:
                 return False
-            want = expected[chunk.key]
-            if isinstance(want, _Kept) and (want.text, want.ended) == (chunk.text(),
-                                                                       chunk.ended):
+            if kept.get(chunk.key) == (chunk.text(), chunk.ended):
                 continue
-            if chunk.value is None or not same(construct(chunk.value), _want(want)):
+            if chunk.value is None or not same(construct(chunk.value), want(chunk.key)):
                 return False
         return keys == list(expected)
     except Unplain:
@@ -233,7 +236,7 @@ def _reads_back(lines: list[str], text: str, ended: bool, expected: dict[Any, An
     if not isinstance(back, dict):
         return False
     back = {top_key(k): v for k, v in back.items()}
-    return same(back, {k: _want(v) for k, v in expected.items()}) and _distinct_keys(text)
+    return same(back, {k: want(k) for k in expected}) and _distinct_keys(text)
 
 
 def _rstrip(lines: list[str]) -> list[str]:
