@@ -16,7 +16,7 @@ from pathlib import Path
 from twisted.internet.task import Clock
 
 from mud.world_loader import load_world
-from tests.e2e.processes import log_in, telnet_server
+from tests.e2e.processes import log_in, telnet_server, until
 from tests.support import BUNDLED_WORLD
 
 
@@ -102,3 +102,18 @@ def test_a_save_the_disk_refuses_is_told_and_kept_for_later(tmp_path, servers):
     assert changed_lines(kept.decode(), rooms.read_text()) == [
         "-  name: Village Square", "+  name: The Old Square"]
     assert "audit area_save_failed name=Bram" in server.output()
+
+
+def test_the_area_autosave_writes_a_change_nobody_saved(tmp_path, servers):
+    world = copy_world(tmp_path)
+    rooms = world / "village" / "rooms.yaml"
+    before = rooms.read_text()
+    server = telnet_server(tmp_path, servers, "--world", str(world), "--area-autosave", "1")
+    bram = log_in(server, "create Bram secret1", "Village Square")
+    promote(tmp_path / "var", "Bram")
+    bram.ask("rname The Old Square", "The Old Square")
+    until(lambda: "The Old Square" in rooms.read_text(), what="the area autosave")
+    assert changed_lines(before, rooms.read_text()) == ["-  name: Village Square",
+                                                         "+  name: The Old Square"]
+    until(lambda: "audit area_saved name=autosave" in server.output(), what="its audit line")
+    bram.ask("save area", "Nothing to save in village.")
