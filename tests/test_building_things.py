@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from twisted.internet import task
+from twisted.internet import defer, task
 
 from mud.commands.registry import sets_for_role
 from mud.engine import actions
 from mud.engine.model import NPC
-from mud.systems.building import values
+from mud.systems.building import edits, values
 from mud.systems.resets import resets_of
 from mud.world_check import check_documents
 from mud.world_loader import _Loader
@@ -423,6 +423,35 @@ def test_destroy_an_entry_only_once_nothing_uses_it(game):
     assert world.sources.get("village", "item", "pie") is not None
     assert "village:pie" in world.templates and world.sources.version == version
     assert isinstance(npc_of(world, "village:cat"), NPC)
+    assert still_loads(game) == []
+
+
+def test_two_builders_editing_one_entry_at_once_keep_both_changes(game, monkeypatch):
+    # Each check is held until the test lets it finish, so both edits are checked at once
+    # and the second lands after the first changed the entry it was worked out from.
+    held = []
+
+    def later(f, *args):
+        d = defer.Deferred()
+        held.append((d, f, args))
+        return d
+
+    monkeypatch.setattr(edits, "run_in_thread", later)
+    bram, cleo = builder(game), builder(game, "Cleo")
+    bram.type("spawn bread")
+    cleo.type("spawn apple")
+    bram.type("set item lantern name a tin lantern")
+    cleo.type("set item lantern description Dented tin.")
+    while held:
+        d, f, args = held.pop(0)
+        d.callback(f(*args))
+    world = game.world
+    assert world.sources.get("village", "room", "square")["items"] == \
+        ["fountain", "board", "bread", "apple"]
+    lantern = world.sources.get("village", "item", "lantern")
+    assert (lantern["name"], lantern["description"]) == ("a tin lantern", "Dented tin.")
+    assert world.templates["village:lantern"].name == "a tin lantern"
+    assert world.templates["village:lantern"].description == "Dented tin."
     assert still_loads(game) == []
 
 

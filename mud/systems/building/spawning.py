@@ -28,6 +28,7 @@ from mud.systems.building.edits import Change, here, local, propose, sources_of
 from mud.systems.building.things import (
     KINDS,
     definition,
+    fresh,
     names_follow,
     place_npc,
     ref_in,
@@ -66,6 +67,17 @@ def _without(entry: dict[str, Any], kind: str, full: str, area: str) -> dict[str
     else:
         del changed[LISTS[kind]]
     return changed
+
+
+def _taking(kind: str, full: str, area: str) -> Any:
+    """What makes a room's entry without one listing of ``full``, from the entry as it is
+    when checked and written (another builder's edit of the list meanwhile is kept)."""
+    def make(current: Any) -> Any:
+        if not isinstance(current, dict):
+            return current
+        changed = _without(current, kind, full, area)
+        return current if changed is None else changed
+    return make
 
 
 def _room_entry(sources: WorldSources, room: Room) -> dict[str, Any]:
@@ -141,15 +153,19 @@ def spawn(ctx: Context, args: str) -> Deferred[None]:
     full = f"{area}:{key}"
     room = here(ctx)
     sources = sources_of(ctx)
-    entry = dict(_room_entry(sources, room))
-    listed = _listed(entry, kind)
-    listed.append(ref_in(room.area, area, key))
-    entry[LISTS[kind]] = listed
+    _room_entry(sources, room)  # refused here, before any check, if it has none
+
+    def make(current: Any) -> dict[str, Any]:
+        # The list as it is now: another builder's spawn meanwhile is kept.
+        entry = dict(current) if isinstance(current, dict) else {}
+        entry[LISTS[kind]] = [*_listed(entry, kind), ref_in(room.area, area, key)]
+        return entry
 
     def apply() -> None:
         world = ctx.world
         source = sources.get(area, kind, key)
         if kind == "item":
+            listed = _listed(_room_entry(sources, room), kind)
             made = _spawn_item(world, room, full, source, listed)
             name, where = made.name, f" ({made.id})"
             world.tell_room(room, Message(f"{_capital(name)} appears."), exclude=ctx.actor)
@@ -162,7 +178,7 @@ def spawn(ctx: Context, args: str) -> Deferred[None]:
         ctx.send(Message(f"You spawn {name}{where} here; {room.id} now lists "
                          f"{full} in its {LISTS[kind]}."))
 
-    return propose(ctx, [Change(room.area, "room", local(room.id), entry)], apply,
+    return propose(ctx, fresh(ctx, room.area, "room", local(room.id), make), apply,
                    f"spawn {kind}", id=full, room=room.id)
 
 
@@ -239,8 +255,8 @@ def _destroy_item(ctx: Context, room: Room, item: Item) -> Deferred[None] | None
         apply()
         _done(ctx, room, "destroy", id=item.id, room=room.id)
         return None
-    return propose(ctx, [Change(room.area, "room", local(room.id), changed)], apply,
-                   "destroy", id=item.id, room=room.id)
+    return propose(ctx, fresh(ctx, room.area, "room", local(room.id), _taking(
+        "item", full, room.area)), apply, "destroy", id=item.id, room=room.id)
 
 
 def _home(ctx: Context, room: Room, npc: NPC) -> Room | None:
@@ -283,8 +299,8 @@ def _destroy_npc(ctx: Context, room: Room, npc: NPC) -> Deferred[None] | None:
         apply()
         _done(ctx, room, "destroy", id=npc.id, room=room.id)
         return None
-    return propose(ctx, [Change(home.area, "room", local(home.id), changed)], apply,
-                   "destroy", id=npc.id, room=home.id)
+    return propose(ctx, fresh(ctx, home.area, "room", local(home.id), _taking(
+        "npc", npc.id, home.area)), apply, "destroy", id=npc.id, room=home.id)
 
 
 def _listing_rooms(sources: WorldSources, kind: str, full: str) -> list[str]:

@@ -32,6 +32,7 @@ from mud.world_loader import ITEM_KEYS, NPC_KEYS
 from mud.world_refs import ID_RE, ID_RULE
 from mud.world_schema import Context as Checks
 from mud.world_schema import Report
+from mud.world_sources import WorldSources
 from mud.world_yaml import as_map
 
 # What ``create`` writes, so the new entry loads until the builder describes it.
@@ -96,6 +97,31 @@ def definition(ctx: Context, text: str, usage: str) -> tuple[str, str, str, str]
 def ref_in(room_area: str, area: str, key: str) -> str:
     """How a room of ``room_area`` lists ``area:key``: local ids for its own area."""
     return key if area == room_area else f"{area}:{key}"
+
+
+class Fresh:
+    """A change to one entry worked out from that entry as the sources hold it each time
+    it is read: when ``edits.propose`` checks it and when it writes it (the sources are
+    the same then: propose writes only if nothing landed during the check). Two builders
+    editing one entry at once (spawning into one room) so each keep the other's change,
+    where a value worked out once would write the first one's over. ``make`` gets the
+    entry (None: there is none) and returns the new one (None: remove it), or refuses."""
+
+    def __init__(self, sources: WorldSources, area: str, kind: str, key: str,
+                 make: Callable[[Any], Any]) -> None:
+        self.sources = sources
+        self.area, self.kind, self.key = area, kind, key
+        self.make = make
+
+    @property
+    def value(self) -> Any:
+        return self.make(self.sources.get(self.area, self.kind, self.key))
+
+
+def fresh(ctx: Context, area: str, kind: str, key: str,
+          make: Callable[[Any], Any]) -> list[Change]:
+    """``[Fresh(...)]`` for ``edits.propose``, which reads a Change's fields only."""
+    return [Fresh(sources_of(ctx), area, kind, key, make)]  # type: ignore[list-item]
 
 
 # -- building live objects as the loader does -----------------------------------------------
@@ -233,10 +259,13 @@ def create(ctx: Context, args: str) -> Deferred[None]:
     kind = parts[0].lower()
     area, key = full_of(ctx, parts[1])
     full = f"{area}:{key}"
-    if sources_of(ctx).get(area, kind, key) is not None:
-        raise Refusal(f"There is already an {kind} {full}; 'set {full} name ...' changes "
-                      "it.")
     value = placeholder(kind, key)
+
+    def make(current: Any) -> Any:
+        if current is not None:
+            raise Refusal(f"There is already an {kind} {full}; 'set {full} name ...' "
+                          "changes it.")
+        return value
 
     def apply() -> None:
         if kind == "item":
@@ -244,7 +273,7 @@ def create(ctx: Context, args: str) -> Deferred[None]:
         ctx.send(Message(f"You create {kind} {full} ({value['name']}). Give it a name "
                          f"with 'set {full} name ...', then 'spawn {full}' places one."))
 
-    return propose(ctx, [Change(area, kind, key, value)], apply, f"create {kind}", id=full)
+    return propose(ctx, fresh(ctx, area, kind, key, make), apply, f"create {kind}", id=full)
 
 
 # -- set --------------------------------------------------------------------------------------
@@ -293,27 +322,37 @@ def set_field(ctx: Context, args: str) -> Deferred[None]:
         spec = specs[field]
         field = spec.key
         spellings = {word for word, other in specs.items() if other is spec}
-    value = dict(sources_of(ctx).get(area, kind, key))
-    for word in spellings:
-        value.pop(word, None)
     raw = raw.strip()
-    if raw:
-        value[field] = value_of(kind, field, raw)
-        if field == "name" and value.get("keywords") == placeholder(kind, key)["keywords"]:
-            # Named for the first time: its name's words, not its id's, are what players
-            # will type ("look tam" for "Old Tam" made as old_miner).
-            del value["keywords"]
-    elif allowed.get(field):
+    if not raw and allowed.get(field):
         raise Refusal(f"{full} must have a {field}: give one, e.g. set {key} {field} ...")
+    parsed = value_of(kind, field, raw) if raw else None
+
+    def make(current: Any) -> dict[str, Any]:
+        if not isinstance(current, dict):
+            raise Refusal(f"{full} is gone from the world's files.")
+        value = dict(current)
+        for word in spellings:
+            value.pop(word, None)
+        if raw:
+            value[field] = parsed
+            if field == "name" and value.get("keywords") == \
+                    placeholder(kind, key)["keywords"]:
+                # Named for the first time: its name's words, not its id's, are what
+                # players will type ("look tam" for "Old Tam" made as old_miner).
+                del value["keywords"]
+        return value
+
     said = "removed" if not raw else "set"
-    return propose(ctx, [Change(area, kind, key, value)],
-                   _after_set(ctx, kind, full, field, said, value), f"set {kind}", id=full,
+    return propose(ctx, fresh(ctx, area, kind, key, make),
+                   _after_set(ctx, kind, full, field, said), f"set {kind}", id=full,
                    field=field)
 
 
-def _after_set(ctx: Context, kind: str, full: str, field: str, said: str,
-               value: dict[str, Any]) -> Callable[[], None]:
+def _after_set(ctx: Context, kind: str, full: str, field: str,
+               said: str) -> Callable[[], None]:
     def apply() -> None:
+        area, _, key = full.partition(":")
+        value = sources_of(ctx).get(area, kind, key)
         if kind == "item":
             refresh_template(ctx.world, full, value)
             ctx.send(Message(f"{full}: {field} {said}."))
