@@ -303,7 +303,6 @@ def set_field(ctx: Context, args: str) -> Deferred[None]:
               set guard behaviours {wander: {interval: 30}}
               set box container {capacity: 6, contents: [bread]}
     """
-
     usage = "Set what? For example: set lamp name a brass lamp"
     kind, area, key, rest = definition(ctx, clean(args).strip(), usage)
     full = f"{area}:{key}"
