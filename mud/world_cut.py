@@ -202,8 +202,12 @@ def merge(chunk: Chunk, value: Any, indent: int = 0) -> list[str]:
         if cut is not None and cut.chunks:
             column = node.value[0][0].start_mark.column
             out = [lines[chunk.key_line], *cut.head]
-            for key, item in value.items():
-                found = cut.chunks.get(key)
+            # The file's order for the keys it has (an edit that put a key back last
+            # does not move its line), then the new keys in the value's order.
+            order = [k for k in cut.chunks if k in value]
+            order += [k for k in value if k not in cut.chunks]
+            for key in order:
+                item, found = value[key], cut.chunks.get(key)
                 if found is None:
                     out += render_pair(key, item, column)
                     continue

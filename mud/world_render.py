@@ -49,12 +49,14 @@ def plain(value: Any) -> Any:
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equal as YAML values, types included (Python's True == 1 == 1.0 is not enough)."""
+    """Equal as YAML values, types included (Python's True == 1 == 1.0 is not enough);
+    the order of a mapping's keys does not count (the writer keeps the file's)."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
         return len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items()) \
-            and all(same(x, y) for x, y in zip(a, b, strict=True))
+            and all(same(x, y) for x, y in zip(sorted(a, key=repr), sorted(b, key=repr),
+                                               strict=True))
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and math.isnan(a):

@@ -266,3 +266,35 @@ def test_the_setting_reaches_the_options() -> None:
     options = Options()
     options.parseOptions(["--area-autosave", "0"])
     assert options.settings.area_autosave == 0
+
+
+def test_what_builders_make_saves_and_loads_back_as_the_same_world(
+        game: Any, world_dir: Path) -> None:
+    """Builders' own commands, then save: a fresh load of the files holds exactly the
+    sources the running world has (values and key order), and its rooms."""
+    from mud.world_render import plain, same
+    game.command_rate, game.command_burst = 1e12, 10**12
+    bea = builder(game)
+    for line in ["dig up attic The Attic", "up", "rname The Dusty Attic",
+                 "rdesc", "Dust lies thick on the boards: yes, really.", "",
+                 "  An indented line, and a # that is no comment.", ".",
+                 "create item lamp2", "set lamp2 name a brass lamp",
+                 "set lamp2 description It says \"on\" and 'off': 1.0",
+                 "set lamp2 keywords [lamp, brass, \"yes\"]",
+                 "create npc owl", "set owl name a barn owl",
+                 "spawn lamp2", "spawn owl", "down", "dig east shed Garden Shed",
+                 "save area all"]:
+        out = said(bea, line)
+        assert "would not load" not in out and "Unknown" not in out, (line, out)
+    assert "Saved village:" in out
+    assert game.world.sources.changed_areas() == []
+    fresh = load_world(world_dir, Clock())
+    live = game.world.sources
+    for rel, source in live.files.items():
+        loaded = fresh.sources.files[rel].entries
+        assert same(plain(dict(loaded)), plain(dict(source.entries))), rel
+    assert fresh.rooms["village:attic"].description == \
+        game.world.rooms["village:attic"].description
+    assert set(fresh.rooms) == set(game.world.rooms)
+    assert sorted(fresh.rooms["village:square"].exits) == \
+        sorted(game.world.rooms["village:square"].exits)

@@ -123,6 +123,20 @@ def test_a_changed_entry_keeps_comments_and_text_of_its_unchanged_parts(tmp_path
     assert "    # the inn is a door away\n" in new
 
 
+def test_a_changed_entry_keeps_the_files_key_order(tmp_path: Path) -> None:
+    # An edit that takes a key out and puts it back (last, in the value's order) moves no
+    # line: new keys come after the file's.
+    path = tmp_path / "rooms.yaml"
+    path.write_text(ROOMS)
+    inn = yaml.safe_load(ROOMS)["inn"]
+    del inn["name"]
+    inn["name"] = "The Ember"
+    inn["environment"] = "indoors"
+    write_file(shot(path, {"inn": inn}))
+    assert diff(ROOMS, path.read_text()) == (["  name: The Inn"], [
+        "  name: The Ember", "  environment: indoors"])
+
+
 def test_a_changed_value_is_rendered_in_the_files_style(tmp_path: Path) -> None:
     path = tmp_path / "rooms.yaml"
     path.write_text(ROOMS)
@@ -218,7 +232,8 @@ def test_other_values_round_trip_with_their_types(value: Any) -> None:
 def test_same_tells_types_apart() -> None:
     assert not same({"a": True}, {"a": 1})
     assert not same({"a": 1}, {"a": 1.0})
-    assert not same({"a": 1, "b": 2}, {"b": 2, "a": 1})  # key order counts
+    assert same({"a": 1, "b": 2}, {"b": 2, "a": 1})  # the writer keeps the file's order
+    assert not same({1: "x"}, {"1": "x"}) and not same({True: "x"}, {1: "x"})
     assert same(plain({"a": (1, "x")}), {"a": [1, "x"]})
 
 
