@@ -163,18 +163,30 @@ def head_of(lines: list[str]) -> tuple[list[str], list[int], list[int]]:
     return head, key_lines, starts
 
 
-def entries(lines: list[str], ended: bool = True) -> Iterator[Chunk]:
+def entries(lines: list[str], ended: bool = True,
+            known: dict[tuple[str, bool], Any] | None = None) -> Iterator[Chunk]:
     """Each top-level entry of ``lines``, parsed on its own (see the module's docstring);
     ``ended``: the text's last line has its line break (a block scalar's value ends with
-    it). Raises Unplain, possibly after some entries were given."""
+    it). An entry whose (text, ended) is in ``known`` is not parsed again: it is given
+    with that key and no value. Raises Unplain, possibly after some entries were given."""
     _, key_lines, starts = head_of(lines)
     seen: set[Any] = set()
     for i, key_line in enumerate(key_lines):
         breathe()
         last_one = i + 1 == len(starts)
         local = lines[key_line:len(lines) if last_one else starts[i + 1]]
+        text = "\n".join(local)
+        last = _content_end(local, 0)
+        if known and (text, ended or not last_one) in known:
+            key = known[(text, ended or not last_one)]
+            if key in seen:
+                raise Unplain()
+            seen.add(key)
+            yield Chunk(key, lines[starts[i]:key_line], local[:last], local[last:], 0, None,
+                        local, ended or not last_one)
+            continue
         try:
-            node = compose("\n".join(local) + ("\n" if ended or not last_one else ""))
+            node = compose(text + ("\n" if ended or not last_one else ""))
         except yaml.YAMLError:
             raise Unplain() from None  # an alias to another entry's anchor...
         if not isinstance(node, yaml.MappingNode) or node.flow_style or len(node.value) != 1:
@@ -187,7 +199,6 @@ def entries(lines: list[str], ended: bool = True) -> Iterator[Chunk]:
         if key in seen:
             raise Unplain()
         seen.add(key)
-        last = _content_end(local, 0)
         yield Chunk(key, lines[starts[i]:key_line], local[:last], local[last:], 0,
                     value_node, local, ended or not last_one)
 

@@ -51,6 +51,8 @@ from mud.world_render import RenderError, load, plain, render_pair, same
 from mud.world_sources import FileSnapshot
 
 NEW_FILE_MODE = 0o644
+# Files up to this size are also parsed whole to check the new text (see _finish).
+WHOLE_CHECK_BYTES = 64 * 1024
 
 
 class WriteError(Exception):
@@ -203,9 +205,31 @@ def _finish(out: _Out, lines: list[str], ending: str, newline: str) -> str:
     had = len(lines) - len(_rstrip(lines))
     new = _rstrip(out.lines) + [""] * had
     text = newline.join(new) + ending if new else ""
-    if not _reads_back(new, text, bool(ending), out.expected, out.kept_text):
+    if not _reads_back(new, text, bool(ending), out.expected, out.kept_text) or \
+            not _small_file_check(newline.join(lines) + ending, text, out.expected):
         raise WriteError("the new text does not read back as the entries it should hold")
     return text
+
+
+def _small_file_check(old: str, text: str, expected: dict[Any, Any]) -> bool:
+    """A file of WHOLE_CHECK_BYTES or less (every bundled one) is also parsed whole, old
+    and new, and compared: a few milliseconds in libyaml. A bigger one is checked entry by
+    entry only (_reads_back), which a whole parse's long hold on the interpreter lock
+    would undo."""
+    if len(text) > WHOLE_CHECK_BYTES or len(old) > WHOLE_CHECK_BYTES:
+        return True
+    before = load(old) if old.strip() else {}
+    back = load(text) if text.strip() else {}
+    if not isinstance(back, dict) or not isinstance(before, dict):
+        return False
+    before = {top_key(k): v for k, v in before.items()}
+    back = {top_key(k): v for k, v in back.items()}
+    want = {}
+    for key, value in expected.items():
+        if value is _KEPT and key not in before:
+            return False
+        want[key] = before[key] if value is _KEPT else plain(value)
+    return list(back) == list(want) and same(back, want) and _distinct_keys(text)
 
 
 def _reads_back(lines: list[str], text: str, ended: bool, expected: dict[Any, Any],
@@ -219,7 +243,7 @@ def _reads_back(lines: list[str], text: str, ended: bool, expected: dict[Any, An
         return _kept_value(*kept[key]) if value is _KEPT else plain(value)
     try:
         keys = []
-        for chunk in entries(lines, ended):
+        for chunk in entries(lines, ended, {text: key for key, text in kept.items()}):
             keys.append(chunk.key)
             if chunk.key not in expected:
                 return False
