@@ -31,12 +31,18 @@ import yaml
 from mud.world_render import render_pair, same
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# A thread that wants the interpreter lock may wait up to 5 ms (sys.getswitchinterval) for
-# a busy one to let go: every BREATHE_EVERY seconds of work the writer sleeps BREATHE_PAUSE
-# seconds, so the reactor's thread gets it at once.
+# A thread that wants the interpreter lock waits for a busy one to let go (up to
+# sys.getswitchinterval(); the saver makes that 1 ms while it writes): every BREATHE_EVERY
+# seconds of work the writer sleeps BREATHE_PAUSE seconds, long enough for the reactor's
+# thread, woken, to take the lock (a shorter nap is often over before it is scheduled).
 BREATHE_EVERY = 0.002
-BREATHE_PAUSE = 0.0001
+BREATHE_PAUSE = 0.001
 _local = threading.local()
+
+
+def start_breathing() -> None:
+    """A write begins: its first BREATHE_EVERY seconds of work come before any nap."""
+    _local.last = time.perf_counter()
 
 
 def breathe() -> None:

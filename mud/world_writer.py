@@ -45,6 +45,7 @@ from mud.world_cut import (
     head_of,
     is_comment,
     merge,
+    start_breathing,
     top_key,
 )
 from mud.world_render import RenderError, load, plain, render_pair, same
@@ -284,6 +285,7 @@ def write_file(shot: FileSnapshot) -> bool:
     OSError when the disk refuses (the old file is then untouched), WriteError when the
     new text would not read back as it should."""
     path = os.path.realpath(shot.path)
+    start_breathing()
     try:
         with open(path, encoding="utf-8", newline="") as handle:
             old: str | None = handle.read()

@@ -298,3 +298,19 @@ def test_what_builders_make_saves_and_loads_back_as_the_same_world(
     assert set(fresh.rooms) == set(game.world.rooms)
     assert sorted(fresh.rooms["village:square"].exits) == \
         sorted(game.world.rooms["village:square"].exits)
+
+
+def test_the_interpreter_switches_threads_every_millisecond_while_a_write_runs(
+        world_dir: Path) -> None:
+    # With Python's 5 ms the reactor's thread waited up to 5 ms each time it wanted the
+    # interpreter lock back from the writer's (bench/area_save.py: stalls of 6-20 ms).
+    import sys
+    world = load_world(world_dir, Clock())
+    held = Held()
+    saver = AreaSaver(world.sources, held)
+    before = sys.getswitchinterval()
+    rename_world(world, "square", "First")
+    saver.save("village")
+    assert sys.getswitchinterval() == min(saving.SWITCH_INTERVAL, before)
+    held.finish()
+    assert sys.getswitchinterval() == before
