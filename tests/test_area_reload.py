@@ -409,3 +409,17 @@ def test_the_limits_doc_says_what_the_code_does():
                if line.startswith("| a builder's `reload area <name>`"))
     assert f"up to {reload.MAX_RETRIES} times" in row
     assert f"first {edits.MAX_SHOWN_ERRORS} messages" in row
+
+
+def test_a_reload_leaves_an_audit_line_and_a_refused_one_none(game, world_dir, audit_lines):
+    bea = builder(game)
+    edit(world_dir, "village/rooms.yaml", lambda d: d["square"].update(name="Plaza"))
+    bea.type("reload area village force")
+    line = next(f for f in audit_lines if f["event"] == "area_reload")
+    assert (line["name"], line["area"], line["forced"], line["updated"], line["added"]) == \
+        ("Bea", "village", "yes", "1", "0")
+    assert line["transport"] == "telnet" and line["address"]
+    audit_lines.clear()
+    (world_dir / "village" / "rooms.yaml").write_text("square: [\n")
+    assert "not valid YAML" in bea.type("reload area village")
+    assert not [f for f in audit_lines if f["event"] == "area_reload"]
