@@ -183,11 +183,14 @@ def test_set_npc_remakes_each_copy_where_it_stands_with_its_behaviours(game):
     assert back.room is square and [type(b).__name__ for b in back.behaviours] == ["Chatter"]
 
 
-def test_set_behaviors_spelling_is_one_key(game):
+def test_set_behaviors_spelling_is_one_key_and_keys_keep_their_place(game):
     bram = builder(game)
     bram.type("set guard behaviors {wander: {interval: 30}}")
     entry = game.world.sources.get("village", "npc", "guard")
     assert "behaviors" not in entry and entry["behaviours"] == {"wander": {"interval": 30}}
+    bram.type("set innkeeper name Marta Wren-Hale")
+    assert list(game.world.sources.get("village", "npc", "innkeeper")) == \
+        ["name", "keywords", "description", "behaviours"]
     assert still_loads(game) == []
 
 

@@ -329,11 +329,15 @@ def set_field(ctx: Context, args: str) -> Deferred[None]:
     def make(current: Any) -> dict[str, Any]:
         if not isinstance(current, dict):
             raise Refusal(f"{full} is gone from the world's files.")
-        value = dict(current)
-        for word in spellings:
-            value.pop(word, None)
+        # Where the key was written, it stays (a diff of the file shows one line).
+        value: dict[str, Any] = {}
+        for word, was in current.items():
+            if word not in spellings:
+                value[word] = was
+            elif raw and field not in value:
+                value[field] = parsed
         if raw:
-            value[field] = parsed
+            value.setdefault(field, parsed)
             if field == "name" and value.get("keywords") == \
                     placeholder(kind, key)["keywords"]:
                 # Named for the first time: its name's words, not its id's, are what
