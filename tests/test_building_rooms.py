@@ -78,7 +78,8 @@ def test_a_change_the_loader_would_refuse_is_refused_with_its_words(game):
     assert game.world.sources.version == version
     assert game.world.sources.get("village", "room", "square") == before
     assert game.world.rooms["village:square"].exits["north"].door is None
-    assert "Cannot read that value" in bram.type("rexit north door {name: [")
+    assert "That value is not YAML I can read" in bram.type("rexit north door {name: [")
+    assert "Anchors and aliases" in bram.type("rexit north door &a {name: gate}")
 
 
 def test_link_unlink_rname_and_rexit(game):
@@ -169,3 +170,28 @@ def test_edits_are_audited(game, audit_lines):
     line = next(a for a in audit_lines if a["event"] == "build")
     assert line["name"] == "Bram" and line["action"] == "rname" and line["area"] == "village"
     assert line["room"] == "village:square"
+
+
+def test_two_builders_editing_one_room_at_once_keep_both_edits(game, monkeypatch):
+    from twisted.internet import defer
+
+    from mud.systems.building import edits
+    pending = []
+
+    def later(f, *args):
+        d = defer.Deferred()
+        pending.append((d, f, args))
+        return d
+    monkeypatch.setattr(edits, "run_in_thread", later)
+    bram, nora = builder(game), builder(game, "Nora")
+    bram.type("rname Old Square")
+    nora.type("link up village:cellar")
+    assert len(pending) == 2   # both checked against the same sources
+    while pending:
+        d, f, args = pending.pop(0)
+        d.callback(f(*args))
+    entry = game.world.sources.get("village", "room", "square")
+    assert entry["name"] == "Old Square" and entry["exits"]["up"] == "cellar"
+    square = game.world.rooms["village:square"]
+    assert square.name == "Old Square" and "up" in square.exits
+    assert still_loads(game) == []

@@ -46,6 +46,31 @@ class Change:
     value: Any
 
 
+class Fresh:
+    """A change to one entry worked out from that entry as the sources hold it each time
+    it is read: when ``edits.propose`` checks it and when it writes it (the sources are
+    the same then: propose writes only if nothing landed during the check). Two builders
+    editing one entry at once (spawning into one room) so each keep the other's change,
+    where a value worked out once would write the first one's over. ``make`` gets the
+    entry (None: there is none) and returns the new one (None: remove it), or refuses."""
+
+    def __init__(self, sources: WorldSources, area: str, kind: str, key: str,
+                 make: Callable[[Any], Any]) -> None:
+        self.sources = sources
+        self.area, self.kind, self.key = area, kind, key
+        self.make = make
+
+    @property
+    def value(self) -> Any:
+        return self.make(self.sources.get(self.area, self.kind, self.key))
+
+
+def fresh(ctx: Context, area: str, kind: str, key: str,
+          make: Callable[[Any], Any]) -> list[Change]:
+    """``[Fresh(...)]`` for ``propose``, which reads a Change's fields only."""
+    return [Fresh(sources_of(ctx), area, kind, key, make)]  # type: ignore[list-item]
+
+
 def sources_of(ctx: Context) -> WorldSources:
     sources = ctx.world.sources
     if sources is None:

@@ -1,38 +1,33 @@
-"""Builders' room commands: dig, link, unlink, rname, rdesc, rexit, goto and where.
+"""Builders' room commands: dig, link, unlink, rname, rdesc and rexit (and, from
+navigation.py, goto and where in the same set).
 
 Each edit goes through ``edits.propose``: the room's entry in its area's rooms.yaml is
 changed in the world's sources, checked by the loader's rules, and only then the live
-room changes (players standing there see it at their next look). ``goto`` and ``where``
-only move the builder or look things up.
+room changes (players standing there see it at their next look).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import yaml
-
 from mud.commands.registry import Context
-from mud.engine import directions, hooks
-from mud.engine.actions import Refusal, look
-from mud.engine.events import Arrive, Depart, Message
+from mud.engine import directions
+from mud.engine.actions import Refusal
+from mud.engine.events import Message
 from mud.engine.model import Exit, Room
 from mud.player_text import clean
-from mud.systems.building.edits import Change, entry, here, local, propose, sources_of
+from mud.systems.building.edits import Change, fresh, here, local, propose, sources_of
+from mud.systems.building.navigation import find_room, goto, where
+from mud.systems.building.values import MAX_DESCRIPTION, MAX_NAME, MAX_VALUE, parse_yaml
 from mud.world_check import attach_keys
 from mud.world_refs import ID_RE, ID_RULE
 
 # A new room's words until a builder gives it its own (they load: the loader wants both).
 NEW_NAME = "An unfinished room"
 NEW_DESCRIPTION = "Nothing is here yet but bare ground and the builder's intentions."
-MAX_NAME = 80
-MAX_DESCRIPTION = 4000
 # Lines one multi-line description may take.
 MAX_LINES = 60
-# Characters of a YAML value given to ``exit <dir> <key> <value>``.
-MAX_VALUE = 2000
-# Matches ``where`` shows at most.
-MAX_WHERE = 20
 END, ABORT = ".", "@abort"
 
 
@@ -58,28 +53,6 @@ def _exit_key(exits: dict[str, Any], name: str) -> str | None:
     return None
 
 
-def _find_room(ctx: Context, ref: str) -> Room:
-    """The room ``ref`` names: area:id, or an id in the builder's area, or one whose id is
-    unique among all areas."""
-    ref = ref.strip().lower()
-    world = ctx.world
-    if ":" in ref:
-        found = world.rooms.get(ref)
-    else:
-        room = ctx.actor.room
-        found = world.rooms.get(f"{room.area}:{ref}") if room is not None else None
-        if found is None:
-            matches = [r for rid, r in world.rooms.items() if rid.endswith(f":{ref}")]
-            if len(matches) > 1:
-                raise Refusal(f"Several rooms are called {ref}: "
-                              f"{', '.join(sorted(r.id for r in matches)[:5])}. "
-                              "Write it as area:id.")
-            found = matches[0] if matches else None
-    if found is None:
-        raise Refusal(f"There is no room {ref!r}. Type 'where <id>' to look one up.")
-    return found
-
-
 def _exit_name(word: str) -> str:
     name = directions.canonical(word) or word.lower()
     if not ID_RE.fullmatch(name) or len(name) > 32:
@@ -88,8 +61,18 @@ def _exit_name(word: str) -> str:
     return name
 
 
-def _room_entry(ctx: Context, room: Room) -> dict[str, Any]:
-    return entry(ctx, room.area, "room", local(room.id))
+def _room_change(ctx: Context, room: Room,
+                 edit: Callable[[dict[str, Any]], None]) -> list[Change]:
+    """The change of ``room``'s entry that ``edit`` makes to a copy of it, worked out from
+    the entry as the sources hold it when the change is checked and when it is written
+    (``edits.Fresh``): two builders editing one room at once keep both their edits."""
+    def make(current: Any) -> dict[str, Any]:
+        if not isinstance(current, dict):
+            raise Refusal(f"There is no room {room.id} in the world's files.")
+        copy = dict(current)
+        edit(copy)
+        return copy
+    return fresh(ctx, room.area, "room", local(room.id), make)
 
 
 def _with_exits(data: dict[str, Any]) -> dict[str, Any]:
@@ -136,8 +119,17 @@ def dig(ctx: Context, args: str) -> Any:
     back = directions.OPPOSITES[direction]
     new_entry = {"name": name, "description": NEW_DESCRIPTION,
                  "exits": {back: local(room.id)}}
-    mine = _room_entry(ctx, room)
-    _with_exits(mine)[direction] = new_id
+
+    def new(current: Any) -> dict[str, Any]:
+        if current is not None:
+            raise Refusal(f"There is already a room {full}. Pick another id, or link to it.")
+        return new_entry
+
+    def dig_here(data: dict[str, Any]) -> None:
+        exits = _with_exits(data)
+        if _exit_key(exits, direction) is not None:
+            raise Refusal(f"There is already an exit {direction} here.")
+        exits[direction] = new_id
     environment = sources.get(room.area, "area", "environment")
     env = environment if isinstance(environment, str) else ""
 
@@ -149,9 +141,8 @@ def dig(ctx: Context, args: str) -> Any:
         ctx.send(Message(f"You dig {direction} and make {name} ({full}), with a way "
                          f"back {back}. Describe it with rname and rdesc there."))
 
-    return propose(ctx, [Change(room.area, "room", new_id, new_entry),
-                         Change(room.area, "room", local(room.id), mine)],
-                   apply, "dig", room=full, exit=direction)
+    return propose(ctx, fresh(ctx, room.area, "room", new_id, new) +
+                   _room_change(ctx, room, dig_here), apply, "dig", room=full, exit=direction)
 
 
 def link(ctx: Context, args: str) -> Any:
@@ -171,9 +162,13 @@ def link(ctx: Context, args: str) -> Any:
     if name in room.exits:
         raise Refusal(f"There is already an exit {name} here, to {room.exits[name].target.id}."
                       " Unlink it first.")
-    target = _find_room(ctx, words[1])
-    mine = _room_entry(ctx, room)
-    _with_exits(mine)[name] = _ref(room, target)
+    target = find_room(ctx, words[1])
+
+    def link_here(data: dict[str, Any]) -> None:
+        exits = _with_exits(data)
+        if _exit_key(exits, name) is not None:
+            raise Refusal(f"There is already an exit {name} here.")
+        exits[name] = _ref(room, target)
 
     def apply() -> None:
         room.exits[name] = Exit(name, target)
@@ -182,8 +177,8 @@ def link(ctx: Context, args: str) -> Any:
                          ("" if back else " It is one way: link back from there for a "
                           "way back.")))
 
-    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "link",
-                   room=room.id, exit=name, to=target.id)
+    return propose(ctx, _room_change(ctx, room, link_here), apply, "link", room=room.id,
+                   exit=name, to=target.id)
 
 
 def unlink(ctx: Context, args: str) -> Any:
@@ -199,15 +194,15 @@ def unlink(ctx: Context, args: str) -> Any:
     name = _exit_name(words[0])
     if name not in room.exits:
         raise Refusal(f"There is no exit {name} here. Type 'exits' to see them.")
-    mine = _room_entry(ctx, room)
-    exits = _with_exits(mine)
-    key = _exit_key(exits, name)
-    if key is None:
-        raise Refusal(f"The exit {name} is not written in this room's entry, so it cannot "
-                      "be unlinked here.")
-    del exits[key]
-    if not exits:
-        del mine["exits"]
+    def unlink_here(data: dict[str, Any]) -> None:
+        exits = _with_exits(data)
+        key = _exit_key(exits, name)
+        if key is None:
+            raise Refusal(f"The exit {name} is not written in this room's entry, so it "
+                          "cannot be unlinked here.")
+        del exits[key]
+        if not exits:
+            del data["exits"]
     target = room.exits[name].target
 
     def apply() -> None:
@@ -218,7 +213,7 @@ def unlink(ctx: Context, args: str) -> Any:
                     other.door = None
         ctx.send(Message(f"You take away the exit {name} (to {target.id})."))
 
-    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "unlink",
+    return propose(ctx, _room_change(ctx, room, unlink_here), apply, "unlink",
                    room=room.id, exit=name)
 
 
@@ -231,15 +226,13 @@ def rname(ctx: Context, args: str) -> Any:
     """
     room = here(ctx)
     name = _text(args, MAX_NAME, "room name")
-    mine = _room_entry(ctx, room)
-    mine["name"] = name
 
     def apply() -> None:
         room.name = name
         ctx.send(Message(f"This room is now called {name}."))
 
-    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "rname",
-                   room=room.id)
+    return propose(ctx, _room_change(ctx, room, lambda data: data.update(name=name)),
+                   apply, "rname", room=room.id)
 
 
 def set_description(ctx: Context, room: Room, text: str) -> Any:
@@ -248,15 +241,12 @@ def set_description(ctx: Context, room: Room, text: str) -> Any:
     if len(text) > MAX_DESCRIPTION:
         raise Refusal(f"That description is {len(text)} characters; "
                       f"{MAX_DESCRIPTION} at most. Nothing changed.")
-    mine = _room_entry(ctx, room)
-    mine["description"] = text
-
     def apply() -> None:
         room.description = text.strip()
         ctx.send(Message("The room's description is set. Type 'look' to see it."))
 
-    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "rdesc",
-                   room=room.id)
+    return propose(ctx, _room_change(ctx, room, lambda data: data.update(description=text)),
+                   apply, "rdesc", room=room.id)
 
 
 def rdesc(ctx: Context, args: str) -> Any:
@@ -325,13 +315,6 @@ def rexit(ctx: Context, args: str) -> Any:
     field, value = words[1].lower(), words[2] if len(words) > 2 else ""
     if field in ("desc", "describe"):
         field = "description"
-    mine = _room_entry(ctx, room)
-    exits = _with_exits(mine)
-    key = _exit_key(exits, name)
-    if key is None:
-        raise Refusal(f"The exit {name} is not written in this room's entry.")
-    written = exits[key]
-    long = dict(written) if isinstance(written, dict) else {"to": written}
     if field == "to":
         raise Refusal("To point an exit elsewhere, unlink it and link it again.")
     if field == "description":
@@ -342,17 +325,22 @@ def rexit(ctx: Context, args: str) -> Any:
     else:
         if len(value) > MAX_VALUE:
             raise Refusal(f"That value is {len(value)} characters; {MAX_VALUE} at most.")
-        try:
-            parsed = yaml.safe_load(value) if value.strip() else None
-        except yaml.YAMLError as exc:
-            problem = str(getattr(exc, "problem", "") or "it is not valid YAML")
-            raise Refusal(f"Cannot read that value: {problem}. Write it as YAML, for "
-                          "example {name: gate, closed: true}.") from None
-    if parsed in (None, ""):
-        long.pop(field, None)
-    else:
-        long[field] = parsed
-    exits[key] = long if set(long) != {"to"} else long["to"]
+        parsed = parse_yaml(value) if value.strip() else None
+    long: dict[str, Any] = {}
+
+    def rexit_here(data: dict[str, Any]) -> None:
+        exits = _with_exits(data)
+        key = _exit_key(exits, name)
+        if key is None:
+            raise Refusal(f"The exit {name} is not written in this room's entry.")
+        written = exits[key]
+        long.clear()
+        long.update(written if isinstance(written, dict) else {"to": written})
+        if parsed in (None, ""):
+            long.pop(field, None)
+        else:
+            long[field] = parsed
+        exits[key] = dict(long) if set(long) != {"to"} else long["to"]
 
     def apply() -> None:
         if field == "description":
@@ -369,79 +357,8 @@ def rexit(ctx: Context, args: str) -> Any:
             attach_keys(ctx.world, "exit", f"{room.id} {name}", (room, exit_here), long)
         ctx.send(Message(f"The exit {name} is changed."))
 
-    return propose(ctx, [Change(room.area, "room", local(room.id), mine)], apply, "rexit",
+    return propose(ctx, _room_change(ctx, room, rexit_here), apply, "rexit",
                    room=room.id, exit=name, key=field)
-
-
-def goto(ctx: Context, args: str) -> None:
-    """goto <room id>
-
-    Go straight to a room (area:id, or an id in this area).
-    """
-    if not args.strip():
-        raise Refusal("Usage: goto <room id>, for example: goto village:square")
-    target = _find_room(ctx, args.split()[0])
-    actor, world = ctx.actor, ctx.world
-    room = actor.room
-    if room is target:
-        raise Refusal("You are there already.")
-    if room is not None:
-        world.tell_room(room, Depart(actor.name, "vanishes"), exclude=actor)
-        world.hooks.emit(hooks.LEAVE, who=actor, room=room, to=target)
-    world.move(actor, target)
-    world.tell_room(target, Arrive(actor.name, "appears out of thin air"), exclude=actor)
-    look(world, actor)
-    world.hooks.emit(hooks.ENTER, who=actor, room=target, came_from=room)
-
-
-def where(ctx: Context, args: str) -> None:
-    """where <id or name>
-
-    Find a room, an item, an NPC or a player: a room id says which room it is; an item
-    or NPC id (area:id, or an id in this area) says where each copy is; a player's name
-    says where they stand.
-    """
-    ref = args.strip().lower()
-    if not ref:
-        raise Refusal("Usage: where <id or name>, for example: where village:cat")
-    world = ctx.world
-    room = ctx.actor.room
-    full = ref if ":" in ref or room is None else f"{room.area}:{ref}"
-    lines: list[str] = []
-    for rid in dict.fromkeys((full, ref)):
-        if rid in world.rooms:
-            found = world.rooms[rid]
-            area = world.area_names.get(found.area, found.area)
-            count = len(found.characters)
-            lines.append(f"Room {found.id}: {found.name} (in {area}), {count} "
-                         f"player{'' if count == 1 else 's'} here, exits: "
-                         f"{', '.join(found.exits) or 'none'}.")
-    for npc in world.npcs:
-        if npc.id in (full, ref) and len(lines) < MAX_WHERE:
-            at = npc.room.id if npc.room is not None else "nowhere"
-            lines.append(f"NPC {npc.id} ({npc.name}) is in {at}.")
-    if full in world.templates or ref in world.templates:
-        tid = full if full in world.templates else ref
-        copies = [item for item in world.items.values() if item.template.id == tid]
-        lines.append(f"Item {tid} ({world.templates[tid].name}): {len(copies)} in the world.")
-        for item in copies[:MAX_WHERE]:
-            lines.append(f"  {item.id} is {_place(item)}.")
-    player = world.find_online(ref)
-    if player is not None and player.room is not None:
-        lines.append(f"{player.name} is in {player.room.id} ({player.room.name}).")
-    if not lines:
-        raise Refusal(f"Nothing is called {ref!r}: no room, item, NPC or player online.")
-    ctx.send(Message("\n".join(lines)))
-
-
-def _place(item: Any) -> str:
-    where_ = item.location
-    if where_ is None:
-        return "nowhere"
-    if isinstance(where_, Room):
-        return f"in {where_.id}"
-    name = getattr(where_, "name", "?")
-    return f"in {name}'s hands" if not hasattr(where_, "template") else f"inside {where_.id}"
 
 
 def install() -> None:

@@ -24,11 +24,10 @@ from mud.engine.events import Arrive, Depart, Message
 from mud.engine.model import NPC, Item, Room
 from mud.engine.world import World
 from mud.player_text import clean
-from mud.systems.building.edits import Change, here, local, propose, sources_of
+from mud.systems.building.edits import Change, fresh, here, local, propose, sources_of
 from mud.systems.building.things import (
     KINDS,
     definition,
-    fresh,
     names_follow,
     place_npc,
     ref_in,

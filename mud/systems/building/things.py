@@ -25,14 +25,13 @@ from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, ItemTemplate, Room
 from mud.engine.world import World
 from mud.player_text import clean
-from mud.systems.building.edits import Change, here, propose, sources_of
+from mud.systems.building.edits import fresh, here, propose, sources_of
 from mud.systems.building.values import value_of
 from mud.world_check import attach_keys
 from mud.world_loader import ITEM_KEYS, NPC_KEYS
 from mud.world_refs import ID_RE, ID_RULE
 from mud.world_schema import Context as Checks
 from mud.world_schema import Report
-from mud.world_sources import WorldSources
 from mud.world_yaml import as_map
 
 # What ``create`` writes, so the new entry loads until the builder describes it.
@@ -97,31 +96,6 @@ def definition(ctx: Context, text: str, usage: str) -> tuple[str, str, str, str]
 def ref_in(room_area: str, area: str, key: str) -> str:
     """How a room of ``room_area`` lists ``area:key``: local ids for its own area."""
     return key if area == room_area else f"{area}:{key}"
-
-
-class Fresh:
-    """A change to one entry worked out from that entry as the sources hold it each time
-    it is read: when ``edits.propose`` checks it and when it writes it (the sources are
-    the same then: propose writes only if nothing landed during the check). Two builders
-    editing one entry at once (spawning into one room) so each keep the other's change,
-    where a value worked out once would write the first one's over. ``make`` gets the
-    entry (None: there is none) and returns the new one (None: remove it), or refuses."""
-
-    def __init__(self, sources: WorldSources, area: str, kind: str, key: str,
-                 make: Callable[[Any], Any]) -> None:
-        self.sources = sources
-        self.area, self.kind, self.key = area, kind, key
-        self.make = make
-
-    @property
-    def value(self) -> Any:
-        return self.make(self.sources.get(self.area, self.kind, self.key))
-
-
-def fresh(ctx: Context, area: str, kind: str, key: str,
-          make: Callable[[Any], Any]) -> list[Change]:
-    """``[Fresh(...)]`` for ``edits.propose``, which reads a Change's fields only."""
-    return [Fresh(sources_of(ctx), area, kind, key, make)]  # type: ignore[list-item]
 
 
 # -- building live objects as the loader does -----------------------------------------------

@@ -18,12 +18,13 @@ import yaml
 
 from mud.engine.actions import Refusal
 from mud.player_text import clean
-from mud.systems.building import rooms
 
 # Longest value ``set`` takes (characters): a behaviour with a dozen lines; more belongs
 # in the YAML file itself. Names and descriptions have the room commands' bounds.
 MAX_VALUE = 2000
-MAX_NAME, MAX_DESCRIPTION = rooms.MAX_NAME, rooms.MAX_DESCRIPTION
+# Longest name (a room's, an item's, an NPC's) and description a builder may give.
+MAX_NAME = 80
+MAX_DESCRIPTION = 4000
 # Deepest nesting of a YAML value ``set`` takes (mappings and lists inside each other).
 MAX_DEPTH = 16
 # Plain fields a builder sets as text (the rest of the loader's keys are lists or flags).
