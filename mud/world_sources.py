@@ -63,8 +63,9 @@ class WorldSources:
         return f"{area}/{FILES[kind]}"
 
     def read(self, rel: str, entries: dict[str, Any]) -> None:
-        """The loader read ``entries`` from the file at ``rel``."""
+        """``entries`` were read from the file at ``rel`` (by the loader, or a reload)."""
         self.files[rel] = SourceFile(rel, dict(entries))
+        self.version += 1
 
     def file(self, area: str, kind: str) -> SourceFile:
         """The file holding ``kind`` entries of ``area`` (empty if it was never read)."""

@@ -73,8 +73,10 @@ class BuildingRoomTests(ServerTestCase):
                          ("The Dusty Attic", "Swallows nest in the rafters."))
 
         # A door whose key is no item: the loader's own words, and nothing changes.
-        yield bram.ask("rexit down door {name: hatch, locked: true, closed: true, key: nope}",
-                       'unknown item "village:nope"')
+        text = yield bram.ask("rexit down door {name: hatch, locked: true, closed: true, "
+                              "key: nope}", "did you mean")
+        self.assertIn('- village/rooms.yaml: room "village:attic": exit "down": door \'key\' '
+                      'is unknown item "village:nope"', " ".join(text.split()))
         self.assertIsNone(world.rooms["village:attic"].exits["down"].door)
 
     @inlineCallbacks

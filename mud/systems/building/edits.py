@@ -122,8 +122,11 @@ def refused(errors: list[str], root: Any) -> str:
                 break
         shown.append(message)
     more = len(errors) - len(shown)
-    tail = f"\n(and {more} more)" if more > 0 else ""
-    return "That would not load, so nothing changed:\n" + "\n".join(shown) + tail
+    if more > 0:
+        shown.append(f"(and {more} more)")
+    # Each message a list item: kept one a line when the text is reflowed to the player's
+    # window (mud/render/wrapping.py), not run together into one paragraph.
+    return "That would not load, so nothing changed:\n" + "\n".join(f"- {m}" for m in shown)
 
 
 def propose(ctx: Context, changes: list[Change], apply: Callable[[], None],

@@ -225,7 +225,7 @@ def reload_command(ctx: Context, args: str) -> Deferred[None]:
 
     def checked(reading: Reading, version: int, changes: Any) -> Any:
         if reading.errors:
-            raise Refusal(_as_list(edits.refused(reading.errors, sources.root)))
+            raise Refusal(edits.refused(reading.errors, sources.root))
         _not_saving(area, sources)
         if sources.version != version or _changes(area, sources) != changes:
             # An edit landed while the files were checked (check against it), or a save
