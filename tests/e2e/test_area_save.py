@@ -13,10 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from twisted.internet.defer import inlineCallbacks
 from twisted.internet.task import Clock
 
 from mud.world_loader import load_world
+from tests.e2e.client import connect
 from tests.e2e.processes import log_in, telnet_server, until
+from tests.e2e.server import ServerTestCase
 from tests.support import BUNDLED_WORLD
 
 
@@ -117,3 +120,64 @@ def test_the_area_autosave_writes_a_change_nobody_saved(tmp_path, servers):
                                                          "+  name: The Old Square"]
     until(lambda: "audit area_saved name=autosave" in server.output(), what="its audit line")
     bram.ask("save area", "Nothing to save in village.")
+
+
+def fingerprint(world) -> dict:
+    """What a world is, for comparing two: rooms with their exits, what stands in them,
+    item templates, NPCs with their behaviours."""
+    rooms = {}
+    for room_id, room in world.rooms.items():
+        exits = sorted((name, e.target.id, e.description, e.door is not None)
+                       for name, e in room.exits.items())
+        rooms[room_id] = (room.name, room.description, room.area, room.environment, exits,
+                          sorted(item.template.id for item in room.items),
+                          sorted(npc.id for npc in room.npcs))
+    templates = {tid: (t.name, t.keywords, t.description, t.fixed)
+                 for tid, t in world.templates.items()}
+    npcs = sorted((npc.id, npc.name, npc.keywords, npc.description,
+                   npc.room.id if npc.room else None,
+                   tuple(type(b).__name__ for b in npc.behaviours)) for npc in world.npcs)
+    return {"rooms": rooms, "templates": templates, "npcs": npcs}
+
+
+class BuildSaveLoadTests(ServerTestCase):
+    @inlineCallbacks
+    def test_three_rooms_an_item_and_an_npc_built_saved_and_loaded_afresh_are_the_same(self):
+        world_dir = Path(self.mktemp()) / "world"
+        shutil.copytree(BUNDLED_WORLD, world_dir)
+        service = self.start(world=str(world_dir), area_autosave=0)
+        world = service.game.world
+        bram = yield connect(self.telnet_port)
+        yield bram.ask("create Bram secret1", "Village Square")
+        world.online["bram"].command_sets = ("player", "builder")
+        for line, answer in [
+                ("dig up attic The Attic", "You dig up"), ("up", "The Attic"),
+                ("rdesc Dust lies thick on the boards; a round window looks north.",
+                 "description is set"),
+                ("dig north turret The Turret", "You dig north"), ("north", "The Turret"),
+                ("rdesc", "a line with only . ends it"), ("Wind whistles through.", ""),
+                ("", ""), ("Pigeons: yes, no, 1.0.", ""), (".", "description is set"),
+                ("dig up roof On the Roof", "You dig up"),
+                ("create item telescope", "You create item"),
+                ("set telescope name a brass telescope", "name set"),
+                ("set telescope description Dented, but the lens is whole.",
+                 "description set"),
+                ("spawn telescope", "You spawn"),
+                ("create npc jackdaw", "You create npc"),
+                ("set jackdaw name a jackdaw", "name set"),
+                ("set jackdaw behaviours {chatter: {interval: 30, lines: [\"emote "
+                 "caws.\"]}}", "behaviours set"),
+                ("spawn jackdaw", "You spawn"),
+                ("save area", "Saved village:")]:
+            if answer:
+                yield bram.ask(line, answer)
+            else:
+                bram.send(line)
+        live = fingerprint(world)
+        fresh = load_world(world_dir, Clock())
+        self.assertEqual(fingerprint(fresh), live)
+        self.assertIn("village:roof", fresh.rooms)
+        self.assertEqual(fresh.rooms["village:turret"].description,
+                         "Wind whistles through.\nPigeons: yes, no, 1.0.")
+        bram.send("quit")
+        yield bram.wait_for("saved")
