@@ -15,10 +15,14 @@ renaming a room changes its ``name:`` line and nothing else: a ``git diff`` of t
 shows just the change.
 
 Before anything is written the whole new text is parsed again and must give exactly the
-entries expected (the disk's for the untouched ones, the snapshot's for the changed ones).
-If keeping text cannot do that (an alias into an entry that changed, say), every entry is
-rendered afresh (the comments inside entries are then lost); if that fails too, the file
-is left alone and ``WriteError`` raised. The write itself is atomic (mud/atomic_file.py:
+entries expected, in order (the disk's for the untouched ones, the snapshot's for the
+changed ones): cut by entry the same way and each entry parsed on its own, except an
+entry whose text is byte for byte what the disk had, parsed the same way (the same text
+gives the same entry); a file of 64 KiB or less (every bundled one) is also parsed whole,
+old and new, and compared. Key order inside a changed entry is the file's, new keys
+after. If keeping text cannot do that (an alias into an entry that changed, say), every
+entry is rendered afresh (the comments inside entries are then lost); if that fails too,
+the file is left alone and ``WriteError`` raised. The write itself is atomic (mud/atomic_file.py:
 a temporary file, fsync, rename, fsync of the folder) and keeps the file's permissions
 (0644 for a new file).
 """
