@@ -294,6 +294,14 @@ class Session:
         # long: a stuck store must not hold the connection open. Input waits meanwhile.
         self._started = self._goodbye_when(saved)
 
+    def save_character(self) -> Deferred[bool] | None:
+        """Save this session's character now (the ``save`` command); fires with whether
+        the write landed."""
+        character = self.character
+        if character is None:
+            return None
+        return self.game.save(self.game.world.snapshot_character(character))
+
     def _goodbye_when(self, saved: Deferred[bool], reason: str = "quit",
                       opening: str = "") -> Deferred[None]:
         """Say goodbye (``opening``, then what became of the save) once ``saved`` fires

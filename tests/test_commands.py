@@ -512,3 +512,19 @@ def test_completion_words_are_every_command_and_its_whole_word_aliases():
     assert set(COMMANDS.commands) <= set(words)
     assert "take" in words and "examine" in words       # whole-word aliases
     assert "x" not in words and "'" not in words and "ne" not in words
+
+
+def test_save_writes_the_character_now_and_says_when_it_failed():
+    from tests.support import joined_player, make_game
+    game = make_game()
+    nora = joined_player(game, "Nora")
+    nora.type("north")
+    assert "Your character is saved." in nora.type("save")
+    assert game.store.characters["nora"].room == "village:high_street"
+    nora.type("south")
+    game.store.fail_saves = 1
+    out = nora.type("save")
+    assert "Saving failed for now" in out and "Your character is saved." not in out
+    assert game.store.characters["nora"].room == "village:high_street"
+    assert "Your character is saved." in nora.type("save")
+    assert game.store.characters["nora"].room == "village:square"

@@ -1,6 +1,10 @@
-"""Account commands: password, quit, describe, colour."""
+"""Account commands: password, quit, save, describe, colour."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred
 
 from mud.commands.registry import Context, command
 from mud.engine import actions
@@ -28,6 +32,26 @@ def quit_(ctx: Context, args: str) -> None:
     Save your character and leave the game. You will come back where you left off.
     """
     ctx.account.quit()
+
+
+@command("save", family="account")
+def save(ctx: Context, args: str) -> Deferred[Any] | None:
+    """save
+
+    Save your character now. You never need to: the game saves you every minute or so,
+    and when you quit.
+    """
+    saving = getattr(ctx.account, "save_character", None)
+    started = saving() if saving is not None else None
+    if started is None:
+        ctx.send(Message("Your character is saved as you play."))
+        return None
+
+    def said(ok: bool) -> None:
+        ctx.send(Message("Your character is saved." if ok else
+                         "Saving failed for now (the server's disk); your character is "
+                         "kept in memory and saving is tried again."))
+    return started.addCallback(said)
 
 
 @command("describe", family="account")
