@@ -359,6 +359,26 @@ def test_a_file_without_a_final_line_break_keeps_its_values(tmp_path: Path) -> N
 SEED = 12
 
 
+def with_comments(text: str, rng: Any) -> str:
+    """``text`` with comment lines put above some of its keys (never inside a block of
+    text, where they would be text), at the key's indentation."""
+    import re
+    out: list[str] = []
+    block = -1  # the indentation of a line that opened a | or > block, while inside it
+    for line in text.splitlines():
+        depth = len(line) - len(line.lstrip(" "))
+        if block >= 0 and (not line.strip() or depth > block):
+            out.append(line)
+            continue
+        block = -1
+        if re.match(r"^ *[A-Za-z0-9_]+:( |$)", line) and rng.random() < 0.3:
+            out.append(" " * depth + "# a note about what follows")
+        out.append(line)
+        if re.search(r"(: |- |^-)[|>][0-9+-]*$", line):
+            block = depth
+    return "\n".join(out) + "\n"
+
+
 def test_random_edits_of_random_entries_read_back_exactly(tmp_path: Path) -> None:
     """Entries of random shapes and strings (TRICKY among them), written, then a random
     third changed, a few removed and added, over and over: the file always loads as the
@@ -375,15 +395,39 @@ def test_random_edits_of_random_entries_read_back_exactly(tmp_path: Path) -> Non
             return [value(depth + 1) for _ in range(rng.randint(0, 4))]
         return rng.choice([*words, 0, 7, -2.5, True, False, None])
 
+    def tweak(entry: Any) -> Any:
+        """A copy with one part somewhere inside changed, added or taken out."""
+        import copy
+        entry = copy.deepcopy(entry)
+        here = entry
+        while isinstance(here, dict) and here and rng.random() < 0.7:
+            key = rng.choice(list(here))
+            if not isinstance(here[key], dict) or not here[key]:
+                break
+            here = here[key]
+        if isinstance(here, dict) and here:
+            key = rng.choice(list(here))
+            roll = rng.random()
+            if roll < 0.6:
+                here[key] = value(2)
+            elif roll < 0.8 and len(here) > 1:
+                del here[key]
+            else:
+                here[f"added{rng.randint(0, 99)}"] = value(2)
+        return entry
+
     path = tmp_path / "things.yaml"
     entries = {f"e{n}": {"name": rng.choice(words), "extra": value()} for n in range(40)}
     write_file(shot(path, dict(entries), list(entries)))
+    assert same(yaml.safe_load(path.read_text()), entries)
+    path.write_text(with_comments(path.read_text(), rng))
     assert same(yaml.safe_load(path.read_text()), entries)
     for _ in range(15):
         before = path.read_text()
         changed: dict[str, Any] = {}
         for key in rng.sample(sorted(entries), 12):
-            changed[key] = {"name": rng.choice(words), "extra": value()}
+            changed[key] = tweak(entries[key]) if rng.random() < 0.5 else \
+                {"name": rng.choice(words), "extra": value()}
         for key in rng.sample(sorted(set(entries) - set(changed)), 2):
             changed[key] = None
         for n in range(2):
