@@ -113,17 +113,30 @@ def test_save_area_all_and_bad_words(game: Any, world_dir: Path) -> None:
     assert "Saved village: rooms.yaml (1 entry changed)." in out
     assert "There is no area 'nowhere'. Areas: mine, village, woods." in \
         said(bea, "save area nowhere")
-    assert "Save what?" in said(bea, "save")
-    assert "Save what?" in said(bea, "save the world")
+    assert "Save what?" in said(bea, "save area village now")
 
 
-def test_a_player_cannot_save(game: Any) -> None:
+def test_save_alone_saves_a_builders_character_not_the_area(game: Any, world_dir: Path) -> None:
+    bea = builder(game)
+    rename(game, "village", "square", "Changed")
+    bea.type("north")
+    assert "Your character is saved." in said(bea, "save")
+    assert game.store.characters["bea"].room == "village:high_street"
+    assert game.world.sources.changed_areas() == ["village"]
+    assert "save area" in said(bea, "help save")
+
+
+def test_a_player_cannot_save_an_area(game: Any, world_dir: Path) -> None:
     player = WirePlayer(game)
     player.create("Pip")
     player.read()
     rename(game, "village", "square", "Changed")
-    assert "needs the builder role" in said(player, "save area")
+    before = (world_dir / "village" / "rooms.yaml").read_bytes()
+    # A player's save is their character's.
+    assert "Saved village" not in said(player, "save area")
+    assert "Saved village" not in said(player, "save area all")
     assert game.world.sources.changed_areas() == ["village"]
+    assert (world_dir / "village" / "rooms.yaml").read_bytes() == before
 
 
 def test_a_failed_save_keeps_the_changes_marked_and_says_why(

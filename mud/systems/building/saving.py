@@ -194,24 +194,30 @@ def saver_for(sources: WorldSources,
     return found
 
 
-def save(ctx: Context, args: str) -> Deferred[None]:
-    """save area [name|all]
+def save(ctx: Context, args: str) -> Deferred[Any] | None:
+    """save [area [name|all]]
 
-    Write what builders changed in an area back to its YAML files: only the rooms, items,
-    NPCs and area settings that changed are rewritten; everything else in the files,
-    comments included, stays as it was. With no name, the area you are standing in;
-    'save area all' (or 'save areas') saves every area with changes. Changed areas are
-    also saved every few minutes and when the server stops.
+    'save' alone saves your character now, as for every player. 'save area' writes what
+    builders changed in the area you are standing in back to its YAML files: only the
+    rooms, items, NPCs and area settings that changed are rewritten; everything else in
+    the files, comments included, stays as it was. 'save area NAME' saves that area,
+    'save area all' (or 'save areas') every area with changes. Changed areas are also
+    saved every few minutes and when the server stops.
     Example: save area village
     """
+    words = args.lower().split()
+    if not words or words[0] not in ("area", "areas"):
+        # Not about areas: the character, as the player set's save does.
+        player_save = command_set("player").commands.get("save")
+        if player_save is not None and player_save.handler is not save:
+            return player_save.handler(ctx, args)
+    if not words or words[0] not in ("area", "areas") or len(words) > 2:
+        raise Refusal("Save what? Type 'save area' (the area you are in), 'save area "
+                      "NAME' or 'save area all'.")
     sources = getattr(ctx.world, "sources", None)
     if sources is None:
         raise Refusal("This world was not loaded from a world folder; there is nothing "
                       "to save it to.")
-    words = args.lower().split()
-    if not words or words[0] not in ("area", "areas") or len(words) > 2:
-        raise Refusal("Save what? Type 'save area' (the area you are in), 'save area "
-                      "NAME' or 'save area all'.")
     session = ctx.account
     who = (ctx.actor.name, getattr(session, "peer", ""), getattr(session, "via", ""))
     saver = saver_for(sources)
