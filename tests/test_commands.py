@@ -528,3 +528,23 @@ def test_save_writes_the_character_now_and_says_when_it_failed():
     assert game.store.characters["nora"].room == "village:high_street"
     assert "Your character is saved." in nora.type("save")
     assert game.store.characters["nora"].room == "village:square"
+
+
+def test_a_player_typing_save_area_is_told_it_needs_the_builder_role():
+    from tests.support import joined_player, make_game
+    game = make_game()
+    nora = joined_player(game, "Nora")
+    out = nora.type("save area")
+    assert "'save area' needs the builder role." in out
+    assert "Your character is saved." not in out
+
+
+def test_save_area_after_a_promotion_from_the_shell_saves_the_area():
+    from dataclasses import replace
+
+    from tests.support import joined_player, make_game
+    game = make_game()
+    nora = joined_player(game, "Nora")
+    game.store.accounts["nora"] = replace(game.store.accounts["nora"], role="builder")
+    assert "Nothing to save in village." in nora.type("save area")
+    assert "builder" in game.world.online["nora"].command_sets

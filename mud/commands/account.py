@@ -41,6 +41,13 @@ def save(ctx: Context, args: str) -> Deferred[Any] | None:
     Save your character now. You never need to: the game saves you every minute or so,
     and when you quit.
     """
+    if args.split()[:1] in (["area"], ["areas"]):
+        # A builder's "save area": the stored role may have changed from the shell since
+        # the login (registry.role_recheck reads it); else it says the role it needs.
+        from mud.commands import registry
+        if registry.role_recheck is None:
+            raise actions.Refusal(registry.refused_message("save area", "builder"))
+        return registry.role_recheck(ctx, f"save {args}", "save area", "builder")
     saving = getattr(ctx.account, "save_character", None)
     started = saving() if saving is not None else None
     if started is None:
