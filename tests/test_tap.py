@@ -126,3 +126,15 @@ def test_make_service_exits_with_one_line_on_a_startup_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("mud: ") and "no such world folder" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_make_service_freezes_the_loaded_world_out_of_full_collections(tmp_path, monkeypatch):
+    import gc
+
+    from mud.service import MudService
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(MudService, "control_process", lambda self, reactor=None: None)
+    service = makeService(parse("--data", str(tmp_path)))
+    assert calls == ["freeze"]
+    assert service.game.world.rooms   # frozen after the world was loaded
