@@ -239,6 +239,26 @@ def test_the_builders_set_limits_match_the_code():
         assert f"`{action}`" in audit_row
 
 
+def test_the_room_edit_limits_and_the_builders_guide_match_the_code():
+    """dig/rname/rdesc/rexit limits (docs/limits.md), and docs/building.md names every
+    command of the builder set."""
+    from mud import systems
+    from mud.commands.registry import command_set
+    from mud.systems.building import edits, rooms, values
+
+    line = row("a builder's room edits")
+    assert f"a room name {values.MAX_NAME} characters" in line
+    assert f"a description {values.MAX_DESCRIPTION} characters or {rooms.MAX_LINES} lines" \
+        in line
+    assert f"an exit's YAML value {values.MAX_VALUE} characters" in line
+    assert f"at most {edits.MAX_SHOWN_ERRORS} of the loader's messages" in line
+    assert f"up to {edits.MAX_RETRIES} times" in line
+    systems.install_all()
+    guide = (ROOT / "docs" / "building.md").read_text()
+    for name in command_set("builder").commands:
+        assert f"| `{name}" in guide or f"/ `{name}" in guide, name
+
+
 def test_the_metrics_docs_match_the_code():
     """docs/metrics.md lists every metric a scrape gives; the default listener and the
     scrape's wait are what the code has (README, limits, example config too)."""
