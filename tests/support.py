@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,57 @@ def joined_player(game: Game, name: str, peer: str | None = None) -> WirePlayer:
     player.create(name)
     player.read()
     return player
+
+
+def builder_player(game: Game, name: str = "Bram") -> WirePlayer:
+    """As ``joined_player``, granted the builder's sets (the role itself untouched)."""
+    player = joined_player(game, name)
+    game.world.online[name.lower()].command_sets = ("player", "builder")
+    return player
+
+
+def world_copy(folder: Path) -> Path:
+    """A copy of the bundled world in ``folder`` (``folder/world``), for tests that build
+    on it or save it: the checkout's world files are never written."""
+    target = folder / "world"
+    shutil.copytree(BUNDLED_WORLD, target)
+    return target
+
+
+def building_game(folder: Path) -> Game:
+    """A game on a copy of the bundled world in ``folder``, whose players may type as fast
+    as a script does: for builders' commands, which edit (and may save) the world."""
+    game = make_game(world_copy(folder))
+    game.command_rate, game.command_burst = 1e12, 10**12
+    return game
+
+
+def hold_building_checks(monkeypatch: Any) -> list[tuple[Deferred[Any], Any, tuple[Any, ...]]]:
+    """Builders' checks (mud.systems.building.edits.run_in_thread) held until
+    ``release_checks``, so several edits are checked against the same sources at once."""
+    from mud.systems.building import edits
+    held: list[tuple[Deferred[Any], Any, tuple[Any, ...]]] = []
+
+    def later(f: Any, *args: Any) -> Deferred[Any]:
+        d: Deferred[Any] = Deferred()
+        held.append((d, f, args))
+        return d
+    monkeypatch.setattr(edits, "run_in_thread", later)
+    return held
+
+
+def release_checks(held: list[tuple[Deferred[Any], Any, tuple[Any, ...]]]) -> None:
+    """Let held checks finish in order (a check asked again meanwhile is held and run too)."""
+    while held:
+        d, f, args = held.pop(0)
+        d.callback(f(*args))
+
+
+def load_errors(game: Game) -> list[str]:
+    """What the loader would say of the world's sources as they are now (empty: it loads)."""
+    from mud.world_check import check_documents
+    sources = game.world.sources
+    return check_documents(sources.root, sources.documents())
 
 
 def admin_player(game: Game, name: str = "Ada", peer: str | None = None) -> WirePlayer:

@@ -5,7 +5,6 @@ with the check run inline (edits.run_in_thread) so no reactor is needed."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,19 @@ import yaml
 
 from mud.engine.model import Character
 from mud.systems.building import edits
-from tests.support import BUNDLED_WORLD, ROOT, joined_player, make_game, run_now
+from tests.support import (
+    ROOT,
+    builder_player,
+    joined_player,
+    make_game,
+    run_now,
+    world_copy,
+)
 
 
 @pytest.fixture
 def world_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "world"
-    shutil.copytree(BUNDLED_WORLD, folder)
+    folder = world_copy(tmp_path)
     monkeypatch.setattr(edits, "run_in_thread", run_now)
     return folder
 
@@ -31,9 +36,7 @@ def game(world_dir: Path) -> Any:
 
 
 def builder(game: Any, name: str = "Bea") -> Any:
-    player = joined_player(game, name)
-    game.world.online[name.lower()].command_sets = ("player", "builder")
-    return player
+    return builder_player(game, name)
 
 
 def edit(world_dir: Path, rel: str, change: Any) -> None:

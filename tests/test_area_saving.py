@@ -5,7 +5,6 @@ and the saves a service makes on its timer and at its stop."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,12 @@ from twisted.internet.task import Clock
 from mud.systems.building import saving
 from mud.systems.building.saving import AreaSaver, saver_for
 from mud.world_loader import load_world
-from tests.support import BUNDLED_WORLD, WirePlayer, make_game, run_now
+from tests.support import WirePlayer, builder_player, make_game, run_now, world_copy
 
 
 @pytest.fixture
 def world_dir(tmp_path: Path) -> Path:
-    shutil.copytree(BUNDLED_WORLD, tmp_path / "world")
-    return tmp_path / "world"
+    return world_copy(tmp_path)
 
 
 @pytest.fixture
@@ -38,11 +36,7 @@ def said(player: WirePlayer, line: str) -> str:
 
 
 def builder(game: Any, name: str = "Bea") -> WirePlayer:
-    player = WirePlayer(game)
-    player.create(name)
-    game.world.online[name.lower()].command_sets = ("player", "builder")
-    player.read()
-    return player
+    return builder_player(game, name)
 
 
 def rename(game: Any, area: str, key: str, name: str) -> None:

@@ -4,33 +4,26 @@ world, and a refused one changes neither."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from mud.commands.registry import sets_for_role
-from mud.world_check import check_documents
-from tests.support import BUNDLED_WORLD, WirePlayer, joined_player, make_game
+from tests.support import (
+    builder_player,
+    building_game,
+    hold_building_checks,
+    joined_player,
+    load_errors,
+    release_checks,
+)
 
 
 @pytest.fixture
 def game(tmp_path: Path):
-    shutil.copytree(BUNDLED_WORLD, tmp_path / "world")
-    made = make_game(tmp_path / "world")
-    made.command_rate, made.command_burst = 1e12, 10**12
-    return made
+    return building_game(tmp_path)
 
 
-def builder(game, name: str = "Bram") -> WirePlayer:
-    player = joined_player(game, name)
-    game.world.online[name.lower()].command_sets = sets_for_role("builder")
-    return player
-
-
-def still_loads(game) -> list[str]:
-    sources = game.world.sources
-    return check_documents(sources.root, sources.documents())
+builder = builder_player
 
 
 def test_dig_makes_a_room_both_ways_live_and_in_the_sources(game):
@@ -46,7 +39,7 @@ def test_dig_makes_a_room_both_ways_live_and_in_the_sources(game):
     assert entry["exits"] == {"down": "square"} and entry["name"] == "The Attic Under the Eaves"
     assert world.sources.get("village", "room", "square")["exits"]["up"] == "attic"
     assert world.sources.changed_areas() == ["village"]
-    assert still_loads(game) == []
+    assert load_errors(game) == []
     # Anyone can walk it at once.
     assert "The Attic Under the Eaves" in nora.type("up")
     assert "The Attic Under the Eaves" in bram.type("up") and "Nora is here" in bram.read() + \
@@ -104,7 +97,7 @@ def test_link_unlink_rname_and_rexit(game):
     assert world.sources.get("village", "room", "square")["exits"]["north"] == {
         "to": "high_street", "description": "A cobbled rise to the gate."}
     assert "A cobbled rise to the gate." in bram.type("look north")
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def test_a_door_hung_with_rexit_works_from_both_sides(game):
@@ -173,25 +166,14 @@ def test_edits_are_audited(game, audit_lines):
 
 
 def test_two_builders_editing_one_room_at_once_keep_both_edits(game, monkeypatch):
-    from twisted.internet import defer
-
-    from mud.systems.building import edits
-    pending = []
-
-    def later(f, *args):
-        d = defer.Deferred()
-        pending.append((d, f, args))
-        return d
-    monkeypatch.setattr(edits, "run_in_thread", later)
+    held = hold_building_checks(monkeypatch)
     bram, nora = builder(game), builder(game, "Nora")
     bram.type("rname Old Square")
     nora.type("link up village:cellar")
-    assert len(pending) == 2   # both checked against the same sources
-    while pending:
-        d, f, args = pending.pop(0)
-        d.callback(f(*args))
+    assert len(held) == 2   # both checked against the same sources
+    release_checks(held)
     entry = game.world.sources.get("village", "room", "square")
     assert entry["name"] == "Old Square" and entry["exits"]["up"] == "cellar"
     square = game.world.rooms["village:square"]
     assert square.name == "Old Square" and "up" in square.exits
-    assert still_loads(game) == []
+    assert load_errors(game) == []

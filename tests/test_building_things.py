@@ -5,40 +5,35 @@ run inline here (tests/conftest.py). (Real sockets: tests/e2e/test_building_thin
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from twisted.internet import defer, task
+from twisted.internet import task
 
-from mud.commands.registry import sets_for_role
 from mud.engine import actions
 from mud.engine.model import NPC
-from mud.systems.building import edits, values
+from mud.systems.building import values
 from mud.systems.resets import resets_of
-from mud.world_check import check_documents
 from mud.world_loader import _Loader
 from mud.world_schema import Report
-from tests.support import BUNDLED_WORLD, WirePlayer, joined_player, make_game, npc_of
+from tests.support import (
+    WirePlayer,
+    builder_player,
+    building_game,
+    hold_building_checks,
+    joined_player,
+    load_errors,
+    npc_of,
+    release_checks,
+)
 
 
 @pytest.fixture
 def game(tmp_path: Path):
-    shutil.copytree(BUNDLED_WORLD, tmp_path / "world")
-    made = make_game(tmp_path / "world")
-    made.command_rate, made.command_burst = 1e12, 10**12
-    return made
+    return building_game(tmp_path)
 
 
-def builder(game, name: str = "Bram") -> WirePlayer:
-    player = joined_player(game, name)
-    game.world.online[name.lower()].command_sets = sets_for_role("builder")
-    return player
-
-
-def still_loads(game) -> list[str]:
-    sources = game.world.sources
-    return check_documents(sources.root, sources.documents())
+builder = builder_player
 
 
 def fresh_world(game):
@@ -67,7 +62,7 @@ def test_create_item_writes_a_placeholder_that_loads_and_a_live_template(game):
     template = game.world.templates["village:brass_lamp"]
     assert template.name == "a new thing" and "lamp" in template.keywords
     assert game.world.sources.changed_areas() == ["village"]
-    assert still_loads(game) == []
+    assert load_errors(game) == []
     assert "village:brass_lamp" in fresh_world(game).templates
 
 
@@ -75,7 +70,7 @@ def test_create_npc_in_another_area_by_its_full_id(game):
     bram = builder(game)
     assert "You create npc woods:old_miner" in bram.type("create npc woods:old_miner")
     assert game.world.sources.get("woods", "npc", "old_miner")["name"] == "a nameless figure"
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def test_create_refusals_change_nothing(game):
@@ -119,7 +114,7 @@ def test_set_item_fields_change_every_copy_at_once(game):
     assert world.sources.get("village", "item", "apple")["description"] == \
         "A pear that is oddly golden."
     assert "oddly golden" in bram.type("goto market") + bram.type("look pear")
-    assert still_loads(game) == []
+    assert load_errors(game) == []
     fresh = fresh_world(game).templates["village:apple"]
     live = world.templates["village:apple"]
     assert (fresh.name, fresh.keywords, fresh.description, fresh.fixed, fresh.plural) == \
@@ -154,7 +149,7 @@ def test_set_text_and_container_keys_attach_to_the_template(game):
     bram.type("set box text")
     assert "text" not in world.templates["village:box"].props
     assert "text" not in world.sources.get("village", "item", "box")
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def test_set_npc_remakes_each_copy_where_it_stands_with_its_behaviours(game):
@@ -191,7 +186,7 @@ def test_set_behaviors_spelling_is_one_key_and_keys_keep_their_place(game):
     bram.type("set innkeeper name Marta Wren-Hale")
     assert list(game.world.sources.get("village", "npc", "innkeeper")) == \
         ["name", "keywords", "description", "behaviours"]
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def test_set_refusals_quote_the_loader_and_change_nothing(game):
@@ -313,7 +308,7 @@ def test_spawn_another_areas_item_lists_it_by_full_id(game):
     assert world_items(game, "woods:emberleaf")
     assert game.world.sources.get("village", "room", "square")["items"][-1] == \
         "woods:emberleaf"
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def world_items(game, template_id: str) -> list:
@@ -347,7 +342,7 @@ def test_destroy_a_listed_item_takes_one_off_the_list(game):
     assert len(world_items_in(world, "village:market", "village:apple")) == 2
     resets_of(world).reset("village")
     assert len(world_items_in(world, "village:market", "village:apple")) == 2
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def world_items_in(world, room_id: str, template_id: str) -> list:
@@ -378,7 +373,7 @@ def test_destroy_npc_takes_it_off_its_home_list_and_the_reset_keeps_it_gone(game
     assert not [n for n in world.npcs if n.id == "village:cat"]
     resets_of(world).reset("village")
     assert not [n for n in world.npcs if n.id == "village:cat"]
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def test_destroy_a_wandered_npc_takes_it_off_its_home_rooms_list(game):
@@ -426,28 +421,19 @@ def test_destroy_an_entry_only_once_nothing_uses_it(game):
     assert world.sources.get("village", "item", "pie") is not None
     assert "village:pie" in world.templates and world.sources.version == version
     assert isinstance(npc_of(world, "village:cat"), NPC)
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def test_two_builders_editing_one_entry_at_once_keep_both_changes(game, monkeypatch):
     # Each check is held until the test lets it finish, so both edits are checked at once
     # and the second lands after the first changed the entry it was worked out from.
-    held = []
-
-    def later(f, *args):
-        d = defer.Deferred()
-        held.append((d, f, args))
-        return d
-
-    monkeypatch.setattr(edits, "run_in_thread", later)
+    held = hold_building_checks(monkeypatch)
     bram, cleo = builder(game), builder(game, "Cleo")
     bram.type("spawn bread")
     cleo.type("spawn apple")
     bram.type("set item lantern name a tin lantern")
     cleo.type("set item lantern description Dented tin.")
-    while held:
-        d, f, args = held.pop(0)
-        d.callback(f(*args))
+    release_checks(held)
     world = game.world
     assert world.sources.get("village", "room", "square")["items"] == \
         ["fountain", "board", "bread", "apple"]
@@ -455,7 +441,7 @@ def test_two_builders_editing_one_entry_at_once_keep_both_changes(game, monkeypa
     assert (lantern["name"], lantern["description"]) == ("a tin lantern", "Dented tin.")
     assert world.templates["village:lantern"].name == "a tin lantern"
     assert world.templates["village:lantern"].description == "Dented tin."
-    assert still_loads(game) == []
+    assert load_errors(game) == []
 
 
 def test_building_things_is_audited(game, audit_lines):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from twisted.internet import reactor
 from twisted.internet.defer import inlineCallbacks
 from twisted.internet.task import deferLater
@@ -10,7 +12,7 @@ from twisted.trial import unittest
 from mud.config import Settings
 from mud.service import MudService
 from mud.tap import build_service
-from tests.support import BUNDLED_WORLD, CHEAP
+from tests.support import BUNDLED_WORLD, CHEAP, world_copy
 
 LOOPBACK = "tcp:0:interface=127.0.0.1"
 
@@ -19,6 +21,12 @@ class ServerTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.data = self.mktemp()
         self.services: list[MudService] = []
+
+    def copy_world(self) -> Path:
+        """A copy of the bundled world in this test's temporary folder (to build on)."""
+        folder = Path(self.mktemp())
+        folder.mkdir(parents=True)
+        return world_copy(folder)
 
     def start(self, **overrides: object) -> MudService:
         # No /metrics unless a test asks (metrics=(LOOPBACK,)): never the default port.

@@ -6,31 +6,16 @@ command needs the role, over telnet and as a JSON command frame, and nothing cha
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
-from tests.e2e.wsclient import connect_web
-from tests.support import BUNDLED_WORLD
+from tests.e2e.wsclient import registered_web
 
 
 class BuildingRoomTests(ServerTestCase):
-    def copy_world(self) -> Path:
-        target = Path(self.mktemp()) / "world"
-        shutil.copytree(BUNDLED_WORLD, target)
-        return target
-
-    @inlineCallbacks
     def web_player(self, name):
-        web = yield connect_web(self.web_port)
-        yield web.wait("hello")
-        web.send(type="register", name=name, password="secret1")
-        yield web.wait("login_ok", name=name)
-        yield web.wait("room")
-        return web
+        return registered_web(self.web_port, name)
 
     @inlineCallbacks
     def test_a_telnet_builder_digs_and_describes_and_a_web_builder_renames(self):

@@ -7,31 +7,16 @@ frame, and nothing changes. The loader's checks run in the real worker thread.""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
-from tests.e2e.wsclient import connect_web
-from tests.support import BUNDLED_WORLD
+from tests.e2e.wsclient import registered_web
 
 
 class BuildingThingsTests(ServerTestCase):
-    def copy_world(self) -> Path:
-        target = Path(self.mktemp()) / "world"
-        shutil.copytree(BUNDLED_WORLD, target)
-        return target
-
-    @inlineCallbacks
     def web_player(self, name):
-        web = yield connect_web(self.web_port)
-        yield web.wait("hello")
-        web.send(type="register", name=name, password="secret1")
-        yield web.wait("login_ok", name=name)
-        yield web.wait("room")
-        return web
+        return registered_web(self.web_port, name)
 
     @inlineCallbacks
     def test_builders_make_and_spawn_things_others_see_and_hear(self):

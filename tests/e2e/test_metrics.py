@@ -23,7 +23,7 @@ from mud.config import Settings
 from tests.e2e.client import connect
 from tests.e2e.processes import log_in, telnet_server, until
 from tests.e2e.server import LOOPBACK, ServerTestCase
-from tests.e2e.wsclient import connect_web
+from tests.e2e.wsclient import connect_web, registered_web
 
 Samples = dict[str, dict[tuple[tuple[str, str], ...], float]]
 
@@ -71,14 +71,8 @@ class MetricsTests(ServerTestCase):
         self.assertTrue(content_type.startswith(b"text/plain"), content_type)
         return parse(text)
 
-    @inlineCallbacks
     def web_player(self, name: str) -> Any:
-        web = yield connect_web(self.web_port)
-        yield web.wait("hello")
-        web.send(type="register", name=name, password="secret1")
-        yield web.wait("login_ok", name=name)
-        yield web.wait("room")
-        return web
+        return registered_web(self.web_port, name)
 
     @inlineCallbacks
     def test_a_scrape_counts_telnet_and_web_players_and_their_commands(self):

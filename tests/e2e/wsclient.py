@@ -8,7 +8,7 @@ from typing import Any
 
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, inlineCallbacks
 from twisted.internet.endpoints import SSL4ClientEndpoint, TCP4ClientEndpoint
 from twisted.internet.ssl import CertificateOptions
 
@@ -102,3 +102,14 @@ def connect_web(port: int, path: str = "/ws", tls: bool = False,
     else:
         endpoint = TCP4ClientEndpoint(reactor, host, port)
     return endpoint.connect(factory).addCallback(lambda proto: proto.opened)
+
+
+@inlineCallbacks
+def registered_web(port: int, name: str, password: str = "secret1") -> Any:
+    """A web player who registered ``name`` and has seen the first room (a WebPlayer)."""
+    web = yield connect_web(port)
+    yield web.wait("hello")
+    web.send(type="register", name=name, password=password)
+    yield web.wait("login_ok", name=name)
+    yield web.wait("room")
+    return web
