@@ -28,6 +28,22 @@ from mud.persistence.store import ROLES, AccountRow, LastAdmin
 log = Logger()
 
 
+class RoleChanged(Message):
+    """A character's role changed while it plays: ``text`` tells it so; ``commands`` are
+    the command words it may type now (a web client's Tab completion, as ``login_ok``'s)."""
+
+    __slots__ = ("commands",)
+    kind = "role"
+
+    def __init__(self, text: str, commands: list[str]) -> None:
+        super().__init__(text)
+        self.commands = commands
+
+
+def role_changed(character: Any, text: str) -> RoleChanged:
+    return RoleChanged(text, for_character(character).completion_words())
+
+
 class RoleProblem(Exception):
     """A role change that cannot be made; the message says why, for the one asking."""
 
@@ -90,7 +106,7 @@ def apply_role(world: World, key: str, role: str, told: str = "") -> None:
     if character.command_sets != sets_for_role(role):
         character.command_sets = sets_for_role(role)
         if told:
-            character.send(Message(told))
+            character.send(role_changed(character, told))
 
 
 def recheck(ctx: Context, line: str, word: str, role: str) -> Deferred[Any] | None:
@@ -113,6 +129,7 @@ def recheck(ctx: Context, line: str, word: str, role: str) -> Deferred[Any] | No
             log.info("{name}'s role in the store is {role} (changed outside this game); "
                      "its commands are granted now", name=character.name, role=stored)
             character.command_sets = sets_for_role(stored)
+            character.send(role_changed(character, f"You are now {article(stored)}."))
         if role not in character.command_sets:
             character.send(Error(refused_message(word, role)))
             return None
@@ -139,7 +156,8 @@ def change_in_game(ctx: Context, name: str, role: str) -> Deferred[None]:
         key = name.strip().lower()
         if key == actor.key:
             apply_role(world, key, role)
-            actor.send(Message(f"You are now {article(role)} (you were {article(old)})."))
+            actor.send(role_changed(actor, f"You are now {article(role)} (you were "
+                                           f"{article(old)})."))
             return
         apply_role(world, key, role, f"{actor.name} made you {article(role)}. Type 'help' to "
                                      "see the commands you may use.")
@@ -154,3 +172,13 @@ def change_in_game(ctx: Context, name: str, role: str) -> Deferred[None]:
 
 
 registry.role_recheck = recheck
+
+
+def _install_looks() -> None:
+    from mud.render import json_events, text
+
+    text.register(RoleChanged, lambda e, p: p.wrap(e.text))
+    json_events.register(RoleChanged, lambda e: {"commands": list(e.commands)})
+
+
+_install_looks()

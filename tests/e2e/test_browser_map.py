@@ -292,6 +292,12 @@ def test_completion_candidates_from_frames(server, browser):
     # Nothing matches: Tab is left to the browser.
     assert complete(page, "xyzzy", "Tab") == "xyzzy"
     expect(page.locator("#send-button")).to_be_focused()
+    # Promoted while playing: the role frame brings the builder's words.
+    assert complete(page, "di", "Tab") == "di"
+    page.focus("#command")
+    feed(page, {"type": "role", "commands": ["dig", "get", "look"],
+                "text": "Rowan made you a builder."})
+    assert complete(page, "di", "Tab") == "dig"
 
 
 # Exit names the world loader allows (any word) that are also names of Object.prototype's

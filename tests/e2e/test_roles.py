@@ -84,8 +84,11 @@ class FirstAdminTests(unittest.TestCase):
         done = yield self.role_tool("promote", "rowan", "admin", "--data", data)
         self.assertIn("Rowan is already an admin.", done.stderr)
         yield rowan.ask("promote Wynn admin", "Wynn is now an admin (was a player).")
-        told = yield wynn.wait("system")
+        told = yield wynn.wait("role")
         self.assertIn("Rowan made you an admin.", told["text"])
+        # The web client's Tab completion learns the new words with it.
+        self.assertIn("promote", told["commands"])
+        self.assertIn("dig", told["commands"])
         # Now Wynn, over the web, uses the admin commands at once.
         wynn.command("demote Rowan")
         yield rowan.wait_for("Wynn made you a player.")

@@ -78,7 +78,10 @@
   document.addEventListener('mud:frame', (event) => {
     const msg = event.detail;
     if (!msg || typeof msg !== 'object') return;
-    if (msg.type === 'login_ok' && Array.isArray(msg.commands)) commands = words(msg.commands);
+    // login_ok, and role: a promotion or demotion while playing changes the words.
+    if ((msg.type === 'login_ok' || msg.type === 'role') && Array.isArray(msg.commands)) {
+      commands = words(msg.commands);
+    }
     else if (msg.type === 'room') onRoom(msg);
   });
 
