@@ -177,3 +177,54 @@ def test_two_builders_editing_one_room_at_once_keep_both_edits(game, monkeypatch
     square = game.world.rooms["village:square"]
     assert square.name == "Old Square" and "up" in square.exits
     assert load_errors(game) == []
+
+
+def _doors(world, *room_ids):
+    return {(rid, name): (e.door is not None and e.door.name, bool(e.closed),
+                          e.door is not None and bool(e.door.locked))
+            for rid in room_ids for name, e in world.rooms[rid].exits.items()}
+
+
+def _fresh(game):
+    from twisted.internet import task
+
+    from mud.world_loader import _Loader
+    from mud.world_schema import Report
+    sources = game.world.sources
+    return _Loader(sources.root, Report(), sources.documents()).load(task.Clock())
+
+
+def test_unlinking_the_side_that_does_not_declare_a_door_keeps_the_door(game):
+    bram = builder(game)
+    world = game.world
+    # The mine's locked gate is written on the entrance's north exit only.
+    bram.type("goto mine:adit")
+    bram.type("unlink south")
+    entrance = world.rooms["mine:entrance"]
+    assert entrance.exits["north"].door is not None and entrance.exits["north"].door.locked
+    assert _doors(world, "mine:entrance", "mine:adit") == \
+        _doors(_fresh(game), "mine:entrance", "mine:adit")
+    bram.type("link south mine:entrance")
+    assert world.rooms["mine:adit"].exits["south"].door is entrance.exits["north"].door
+    assert "closed" in bram.type("south")
+    assert world.online["bram"].room.id == "mine:adit"
+    assert _doors(world, "mine:entrance", "mine:adit") == \
+        _doors(_fresh(game), "mine:entrance", "mine:adit")
+    nora = joined_player(game, "Nora")
+    world.move(world.online["nora"], entrance)
+    assert "closed" in nora.type("north")
+
+
+def test_a_door_taken_off_its_declaring_side_leaves_both_sides_open(game):
+    bram = builder(game)
+    world = game.world
+    bram.type("goto mine:entrance")
+    bram.type("rexit north door")
+    assert world.rooms["mine:entrance"].exits["north"].door is None
+    assert world.rooms["mine:adit"].exits["south"].door is None
+    assert _doors(world, "mine:entrance", "mine:adit") == \
+        _doors(_fresh(game), "mine:entrance", "mine:adit")
+    bram.type("rexit north door {name: grille, closed: true}")
+    assert world.rooms["mine:adit"].exits["south"].door.name == "grille"
+    assert _doors(world, "mine:entrance", "mine:adit") == \
+        _doors(_fresh(game), "mine:entrance", "mine:adit")

@@ -548,3 +548,15 @@ def test_save_area_after_a_promotion_from_the_shell_saves_the_area():
     game.store.accounts["nora"] = replace(game.store.accounts["nora"], role="builder")
     assert "Nothing to save in village." in nora.type("save area")
     assert "builder" in game.world.online["nora"].command_sets
+
+
+def test_help_on_a_group_lists_its_commands_the_character_may_use(tmp_path):
+    from tests.support import builder_player, building_game, joined_player
+    game = building_game(tmp_path)
+    bram, nora = builder_player(game), joined_player(game, "Nora")
+    group = bram.type("help building")
+    assert "Building (help <command> for more):" in group
+    assert "  dig <direction> <new room id> [name]" in group and "  where <id or name>" in group
+    assert "There is no help on 'building'" in nora.type("help building")
+    moving = nora.type("help moving")
+    assert "  open <door|direction>" in moving and "dig" not in moving

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mud.commands.registry import COMMANDS, Context, command, needed_role, refused_message
 from mud.engine import actions
 from mud.engine.directions import DIRECTIONS
@@ -35,6 +37,20 @@ def look(ctx: Context, args: str) -> None:
         actions.look_at(ctx.world, ctx.actor, word)
     else:
         actions.look(ctx.world, ctx.actor)
+
+
+def _group(commands: Any, topic: str) -> list[str]:
+    """The help lines of the family ``topic`` names (by id or title), as this character's
+    commands hold it; empty when it names none of them."""
+    for family in {cmd.family for cmd in commands.commands.values()}:
+        title = FAMILIES.get(family, family.capitalize())
+        if topic in (family, title.lower()):
+            cmds = sorted((c for c in commands.commands.values()
+                           if c.family == family and c.name not in DIRECTIONS),
+                          key=lambda c: c.name)
+            return [f"{title} (help <command> for more):",
+                    *(f"  {cmd.index_line}" for cmd in cmds)]
+    return []
 
 
 @command("help", "?", family="info")
@@ -72,6 +88,11 @@ def help_(ctx: Context, args: str) -> None:
         return
     if topic in TOPICS:
         ctx.send(HelpText(topic, TOPICS[topic]))
+        return
+    # A group by its name or title ("help building", "help moving"): its commands here.
+    group = _group(commands, topic)
+    if group:
+        ctx.send(HelpText(topic, "\n".join(group)))
         return
     # Help may be asked by a prefix even of a command that must be typed in full (quit).
     cmd = commands.lookup(topic) or commands.cut_short(topic)

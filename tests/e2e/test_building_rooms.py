@@ -80,3 +80,33 @@ class BuildingRoomTests(ServerTestCase):
         self.assertNotIn("up", world.rooms["village:square"].exits)
         self.assertEqual(world.rooms["village:square"].name, "Village Square")
         self.assertEqual(world.sources.changed_areas(), [])
+
+    @inlineCallbacks
+    def test_builders_link_unlink_goto_and_where_over_telnet_and_the_web(self):
+        service = self.start(world=str(self.copy_world()))
+        world = service.game.world
+        bram = yield connect(self.telnet_port)
+        yield bram.ask("create Bram secret1", "Village Square")
+        world.online["bram"].command_sets = ("player", "builder")
+        cleo = yield self.web_player("Cleo")
+        world.online["cleo"].command_sets = ("player", "builder")
+
+        yield bram.ask("link up village:cellar", "It is one way")
+        yield bram.ask("up", "Inn Cellar")
+        yield bram.ask("goto village:square", "Village Square")
+        yield bram.ask("where cat", "NPC village:cat (Ash) is in village:square.")
+        yield bram.ask("where Cleo", "Cleo is in village:square (Village Square).")
+        yield bram.ask("help building", "link <exit> <room id>")
+        cleo.command("goto village:inn")
+        yield cleo.wait("room", name="The Ember and Anvil")
+        yield bram.wait_for("Cleo vanishes.")
+        cleo.command("goto square")
+        yield cleo.wait("room", name="Village Square")
+        cleo.command("unlink up")
+        yield cleo.wait("system", text="You take away the exit up (to village:cellar).")
+        self.assertNotIn("up", world.rooms["village:square"].exits)
+        self.assertNotIn("up", world.sources.get("village", "room", "square")["exits"])
+        cleo.command("where village:bread")
+        found = yield cleo.wait("system")
+        self.assertIn("Item village:bread", found["text"])
+        yield bram.ask("up", "You cannot go 'up' from here.")

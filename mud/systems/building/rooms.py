@@ -53,6 +53,33 @@ def _exit_key(exits: dict[str, Any], name: str) -> str | None:
     return None
 
 
+def _written_exit(ctx: Context, room: Room, name: str) -> Any:
+    """How ``room``'s entry writes its exit ``name`` (a room id, or a mapping with ``to``
+    and keys such as ``door``), or None."""
+    written = sources_of(ctx).get(room.area, "room", local(room.id))
+    exits = written.get("exits") if isinstance(written, dict) else None
+    if not isinstance(exits, dict):
+        return None
+    key = _exit_key(exits, name)
+    return None if key is None else exits[key]
+
+
+def rehang_doors(ctx: Context, one: Room, other: Room) -> None:
+    """Hang the doors between two rooms again as their entries now write them, as a
+    start-up would: a door hangs in both sides whichever side declares it, so after an
+    exit between them is added, taken away or given a door, both sides are taken down and
+    each side's declaration attached again (a side no longer declaring one keeps the other
+    side's door, if the other side still leads back)."""
+    pairs = [(a, e) for a, b in ((one, other), (other, one))
+             for e in a.exits.values() if e.target is b]
+    for _, exit_ in pairs:
+        exit_.door = None
+    for room, exit_ in pairs:
+        written = _written_exit(ctx, room, exit_.name)
+        if isinstance(written, dict):
+            attach_keys(ctx.world, "exit", f"{room.id} {exit_.name}", (room, exit_), written)
+
+
 def _exit_name(word: str) -> str:
     name = directions.canonical(word) or word.lower()
     if not ID_RE.fullmatch(name) or len(name) > 32:
@@ -172,6 +199,8 @@ def link(ctx: Context, args: str) -> Any:
 
     def apply() -> None:
         room.exits[name] = Exit(name, target)
+        # A door the other side declares on its way back hangs in this side too.
+        rehang_doors(ctx, room, target)
         back = any(e.target is room for e in target.exits.values())
         ctx.send(Message(f"You link {name} to {target.name} ({target.id})." +
                          ("" if back else " It is one way: link back from there for a "
@@ -207,10 +236,9 @@ def unlink(ctx: Context, args: str) -> Any:
 
     def apply() -> None:
         gone = room.exits.pop(name, None)
-        if gone is not None and gone.door is not None:
-            for other in target.exits.values():
-                if other.door is gone.door:
-                    other.door = None
+        if gone is not None:
+            gone.door = None
+        rehang_doors(ctx, room, target)
         ctx.send(Message(f"You take away the exit {name} (to {target.id})."))
 
     return propose(ctx, _room_change(ctx, room, unlink_here), apply, "unlink",
@@ -253,8 +281,9 @@ def rdesc(ctx: Context, args: str) -> Any:
     """rdesc [text]
 
     Describe this room. With text, that is the description. Alone, type the description
-    over as many lines as you like: a line with only . ends it, @abort cancels. A blank
-    line starts a new paragraph.
+    over as many lines as you like: a line with only . ends it, @abort cancels. Lines
+    run together into one paragraph; a blank line starts the next on a line of its own
+    (as a blank line does in a world file's folded text).
     """
     room = here(ctx)
     if args.strip():
@@ -346,15 +375,7 @@ def rexit(ctx: Context, args: str) -> Any:
         if field == "description":
             exit_here.description = str(parsed or "").strip()
         else:
-            # A door hangs in both sides: take the old one down from both, then hang
-            # whatever the entry says now.
-            old = exit_here.door
-            if old is not None:
-                for side in (room, exit_here.target):
-                    for other in side.exits.values():
-                        if other.door is old:
-                            other.door = None
-            attach_keys(ctx.world, "exit", f"{room.id} {name}", (room, exit_here), long)
+            rehang_doors(ctx, room, exit_here.target)
         ctx.send(Message(f"The exit {name} is changed."))
 
     return propose(ctx, _room_change(ctx, room, rexit_here), apply, "rexit",
