@@ -34,13 +34,19 @@ def check_documents(root: Path, documents: dict[str, Any]) -> list[str]:
     path relative to ``root``) read instead of those files; empty when it would load."""
     systems.install_all()
     report = Report()
+    loader = _Loader(root, report, documents)
     try:
         with report.gathering():
-            _, start = _Loader(root, report, documents).check()
+            _, start = loader.check()
             if start is None and not report.errors:
                 report.add("world.yaml: 'start' names no room")
     except WorldError as exc:
         return list(exc.errors)
+    finally:
+        # Rooms lead to each other: without their exits the checked world is freed as it
+        # goes out of use, not left to a full collection (which holds up the reactor).
+        for room in loader.rooms.values():
+            room.exits.clear()
     return []
 
 

@@ -23,6 +23,7 @@ from mud.audit import audit
 from mud.commands.registry import Context
 from mud.engine.actions import Refusal
 from mud.engine.model import Room
+from mud.systems.building import background
 from mud.world_check import check_documents
 from mud.world_sources import WorldSources
 from mud.world_yaml import display
@@ -139,8 +140,8 @@ def propose(ctx: Context, changes: list[Change], apply: Callable[[], None],
 
     def check() -> Deferred[None]:
         version = sources.version
-        d: Deferred[list[str]] = run_in_thread(check_documents, sources.root,
-                                               documents_with(sources, changes))
+        d: Deferred[list[str]] = background.politely(
+            run_in_thread, check_documents, sources.root, documents_with(sources, changes))
         return d.addCallback(checked, version)
 
     def checked(errors: list[str], version: int) -> Any:

@@ -29,7 +29,7 @@ from mud.engine.actions import Refusal
 from mud.engine.events import Message
 from mud.engine.model import ItemTemplate, Room
 from mud.engine.world import World
-from mud.systems.building import edits
+from mud.systems.building import background, edits
 from mud.systems.building.edits import sources_of
 from mud.world_loader import _Loader
 from mud.world_schema import Report
@@ -219,8 +219,9 @@ def reload_command(ctx: Context, args: str) -> Deferred[None]:
 
     def check() -> Deferred[Reading]:
         version, changes = sources.version, _changes(area, sources)
-        d: Deferred[Reading] = edits.run_in_thread(read_area, sources.root,
-                                                   documents_without(sources, area), area)
+        d: Deferred[Reading] = background.politely(
+            edits.run_in_thread, read_area, sources.root, documents_without(sources, area),
+            area)
         return d.addCallback(checked, version, changes)
 
     def checked(reading: Reading, version: int, changes: Any) -> Any:
