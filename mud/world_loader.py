@@ -24,11 +24,11 @@ from typing import Any
 from twisted.logger import Logger
 
 from mud import systems, world_keys, world_schema, world_yaml
-from mud.engine import directions
 from mud.engine.matching import keywords_from_name
-from mud.engine.model import NPC, Exit, Item, ItemTemplate, Room
+from mud.engine.model import NPC, Item, ItemTemplate, Room
 from mud.engine.world import Clock, World
-from mud.world_refs import ID_RE, ID_RULE, Cache, Lookup, full_id, unknown
+from mud.world_links import Linking
+from mud.world_refs import ID_RE, ID_RULE, Cache, Lookup, unknown
 from mud.world_refs import refs as id_refs
 from mud.world_schema import Context, Report, kind
 from mud.world_sources import WorldSources
@@ -41,8 +41,6 @@ MAX_FILE_BYTES, MAX_SHOWN = world_yaml.MAX_FILE_BYTES, world_yaml.MAX_SHOWN
 
 log = Logger()
 
-# Matched with fullmatch: "$" alone would let a trailing newline through.
-EXIT_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
 # The keys of each kind of entry, True when required. A key's type is checked where the
 # loader reads it (Context.text, .word, .word_list, .flag), so a new key is one line here
@@ -51,7 +49,6 @@ WORLD_KEYS = {"name": True, "description": True, "start": True, "welcome": False
 AREA_KEYS = {"name": True, "description": False, "environment": False}
 ROOM_KEYS = {"name": True, "description": True, "environment": False, "exits": False,
              "items": False, "npcs": False}
-EXIT_KEYS = {"to": True, "description": False}
 ITEM_KEYS = {"name": True, "keywords": False, "description": True, "fixed": False,
              "plural": False}
 NPC_KEYS = {"name": True, "keywords": False, "description": True}
@@ -109,7 +106,7 @@ def _entries(path: Path, loader: _Loader, what: str,
     return ctx, entries, misspelt
 
 
-class _Loader:
+class _Loader(Linking):
     """One load: what has been read so far, to resolve references once all is read."""
 
     def __init__(self, root: Path, report: Report,
@@ -353,69 +350,6 @@ class _Loader:
             ctx.error(f"no word of 'name' ({shown(name)}) is one a player could type to mean "
                       "it: add keywords: [word, word]", data.line_of("name"))
         return kws
-
-    def _link_exits(self, room: Room, ctx: Context, data: Map) -> None:
-        if "exits" not in data:
-            return
-        raw = data["exits"]
-        if raw is None:
-            ctx.error("'exits' is empty: list the exits under it (north: hall) or remove "
-                      "the line", data.line_of("exits"))
-            return
-        if not isinstance(raw, dict):
-            ctx.error(f"'exits' must be a mapping of exit names to rooms (north: hall), not "
-                      f"{kind(raw)}", data.line_of("exits"))
-            return
-        for name, spec in raw.items():
-            line = raw.line_of(name) if isinstance(raw, Map) else None
-            if not isinstance(name, str) or not EXIT_RE.fullmatch(name.lower()):
-                ctx.error(f"exit name {shown(name)} is not valid (a direction or one "
-                          "lowercase word)", line)
-                continue
-            canonical = directions.canonical(name) or name.lower()
-            if canonical in room.exits:
-                ctx.error(f'exit "{canonical}" is given twice', line)
-                continue
-            description = ""
-            extra: list[tuple[world_keys.KeySpec, Any, int | None, Context]] = []
-            what = f'exit "{canonical}" target'
-            if isinstance(spec, dict):
-                ectx = ctx.at(f'{ctx.entry}: exit "{canonical}"', line)
-                with self.report.collecting():
-                    spec = ectx.check_keys(spec, {**EXIT_KEYS, **world_keys.allowed("exit")},
-                                           "an exit")
-                    description = ectx.text(spec, "description").strip()
-                if "to" not in spec:
-                    continue
-                # Keys systems add to exits (door:), checked and attached as the others.
-                extra = [(s, spec[w], spec.line_of(w) if isinstance(spec, Map) else line, ectx)
-                         for w, s in world_keys.present("exit", spec)]
-                line = spec.line_of("to") if isinstance(spec, Map) else line
-                spec = spec["to"]
-            target_id = full_id(ctx, room.area, spec, what, line)
-            if target_id is None:
-                continue
-            target = self.rooms.get(target_id)
-            if target is None:
-                why = unknown(self, "room", target_id)
-                if why is not None:
-                    ctx.error(f'exit "{canonical}" leads to {why}', line)
-                continue
-            room.exits[canonical] = Exit(canonical, target, description)
-            for key_spec, value, at, ectx in extra:
-                self.extras.append(("exit", f"{room.id} {canonical}", key_spec, value, ectx, at))
-
-    def _place(self, room: Room, ctx: Context, item_refs: list[Any],
-               npc_refs: list[Any]) -> None:
-        # Unknown ones are reported and dropped, so the lists hold only good references.
-        for refs, what, known in ((item_refs, "item", self.templates),
-                                  (npc_refs, "npc", self.npc_defs)):
-            for ref, line in list(refs):
-                if ref not in known:
-                    refs.remove((ref, line))
-                    why = unknown(self, what, ref)
-                    if why is not None:
-                        ctx.error(f"places {why}", line)
 
     def _start(self, meta: Map) -> Room | None:
         if "start" not in meta:
