@@ -20,7 +20,13 @@ which obey bidirectional-text controls, so ``clean`` removes:
 - every other C0 control (NUL to US), DEL and C1 control (U+0080 to U+009F): tab becomes
   a space, the rest is removed;
 - bidirectional controls that reorder what others see: embeddings and overrides
-  (U+202A to U+202E), isolates (U+2066 to U+2069) and the marks U+200E, U+200F, U+061C.
+  (U+202A to U+202E), isolates (U+2066 to U+2069) and the marks U+200E, U+200F, U+061C;
+- lone UTF-16 surrogates (U+D800 to U+DFFF). JSON may write one (``"\\ud800"``, or half of an
+  emoji a browser cut in two); it is half a character that nothing can show and that no
+  UTF-8 encoder takes, so once stored it broke every telnet screen, JSON frame and area
+  file it reached. It is dropped, not replaced with U+FFFD: like a control character it
+  carries nothing a player meant to show, and a U+FFFD kept in a room name or a
+  description would sit in the area's files for good.
 
 Everything else is kept, joiners and emoji included. ``edit=True`` (telnet) also applies
 backspace and DEL as line editing, after escape sequences are gone (so an arrow key's
@@ -41,7 +47,8 @@ _STRING_COMMAND = (r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])"
 _OTHER_ESCAPE = r"\x1b[ -/]*+[0-~]?"
 _SEQUENCES = f"{_CSI}|{_STRING_COMMAND}|{_OTHER_ESCAPE}"
 # Tab is not here: it becomes a space before this runs.
-_SINGLE = r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_SINGLE = (r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+           r"\ud800-\udfff]")
 
 _ESCAPES = re.compile(_SEQUENCES)
 _UNSAFE = re.compile(f"{_SEQUENCES}|{_SINGLE}")
@@ -51,7 +58,8 @@ def clean(text: str, edit: bool = False) -> str:
     """``text`` with escape sequences, control characters and bidi controls removed
     (see the module docstring); with ``edit``, backspace and DEL delete what came before."""
     if text.isprintable():
-        # No Cc or Cf character at all (and no separators but the space): nothing to drop.
+        # No Cc, Cf or Cs character at all (and no separators but the space): nothing to
+        # drop.
         return text
     if edit and ("\b" in text or "\x7f" in text):
         text = _apply_backspaces(_ESCAPES.sub("", text))

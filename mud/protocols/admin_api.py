@@ -177,7 +177,13 @@ def _body(request: Request) -> dict[str, Any]:
         raise ApiError(415, "unsupported_media_type",
                        "Send the body as JSON, with Content-Type: application/json.")
     try:
-        body = bounded_json.loads(raw.decode("utf-8"), MAX_DEPTH)
+        body = bounded_json.loads(raw.decode("utf-8"), MAX_DEPTH, surrogates="refuse")
+    except bounded_json.LoneSurrogate:
+        # "\ud800" decodes to half a character no UTF-8 encoder takes: refused whole, as
+        # a name, reason or announcement holding one would break what shows it.
+        raise ApiError(400, "bad_text", "The body holds a lone UTF-16 surrogate (an escape "
+                       "such as \\ud800 without its other half), which is not text.") \
+            from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, "bad_json", f"The body is not valid JSON ({str(exc)[:80]}).") \
             from None
@@ -275,14 +281,25 @@ class AdminApi(Resource):
         if gone:
             return  # the caller hung up: nobody to answer
         status, payload = 200, result
+        headers: dict[bytes, bytes] = {}
         if isinstance(result, ApiError):
             status, payload = result.status, {"error": result.code,
                                               "message": result.message}
-            for name, value in result.headers.items():
-                request.setHeader(name, value)
+            headers = result.headers
+        try:
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8") + b"\n"
+        except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+            # An answer that cannot be written (a lone surrogate from somewhere, a value
+            # JSON does not take) is still an answer: the request must never hang.
+            log.failure("admin API answer could not be encoded")
+            status, headers = 500, {}
+            body = json.dumps({"error": "internal", "message": "Something went wrong on "
+                               "the server; the log says what."}).encode() + b"\n"
+        for name, value in headers.items():
+            request.setHeader(name, value)
         request.setResponseCode(status)
         request.setHeader(b"content-type", b"application/json; charset=utf-8")
         request.setHeader(b"cache-control", b"no-store")
-        request.write(json.dumps(payload, ensure_ascii=False).encode("utf-8") + b"\n")
+        request.write(body)
         request.finish()
 

@@ -66,8 +66,8 @@ def _write_ends() -> None:
 
 @dataclass
 class Outcome:
-    """One area's save: the files written with how many entries each changed; the
-    error that stopped it (the files before it were written), if one did."""
+    """One area's save: the files written with how many entries each changed; why the
+    files that could not be written were not (the others were), if any failed."""
 
     area: str
     files: list[tuple[str, int]] = field(default_factory=list)
@@ -87,17 +87,23 @@ class Outcome:
 
 
 def _write_all(shots: list[FileSnapshot]) -> tuple[list[FileSnapshot], str]:
-    """In a worker thread: write each file; stop at the first that fails."""
+    """In a worker thread: write each file; one that fails is reported and the others are
+    still written (a file the writer refuses, say one whose entry does not read back as
+    written, must not cost the area's other files their edits). The failed ones stay
+    changed, for the next save."""
     written = []
+    errors = []
     for shot in shots:
         try:
             write_file(shot)
         except OSError as exc:
-            return written, f"{shot.rel}: {exc.strerror or exc}"
+            errors.append(f"{shot.rel}: {exc.strerror or exc}")
+            continue
         except Exception as exc:
-            return written, f"{shot.rel}: {exc}"
+            errors.append(f"{shot.rel}: {exc}")
+            continue
         written.append(shot)
-    return written, ""
+    return written, "; ".join(errors)
 
 
 class AreaSaver:
