@@ -7,11 +7,16 @@ last used. A token is 32 random bytes (``secrets``), so a plain SHA-256 is enoug
 no password to guess behind it, and no salt or slow hash would make a 256-bit secret harder
 to find.
 
-A running server looks the tokens up in the store at each API request (a query in the
-store's worker thread, as a Deferred), so a token made or revoked from the shell while it
-runs counts at once. The hash a request presents is compared with every stored hash with
-``hmac.compare_digest``, never stopping at the first that matches, so how long a refusal
-takes says nothing about how much of a hash was right.
+A running server reads the stored hashes from the store (a query in the store's worker
+thread, as a Deferred) and keeps them for ``CACHE_SECONDS``: a flood of wrong tokens costs
+at most one query per that time, not one per request (the store's thread pool also saves
+characters). A token made or revoked by this process drops the copy at once; one made or
+revoked from the shell (another process) counts within ``CACHE_SECONDS``. A presented
+value that cannot be a token by its form (``well_formed``: the prefix, then 43 base64url
+characters) is refused without looking at the store at all; the form is public, so that
+says nothing about any token. The hash of a well-formed one is compared with every stored
+hash with ``hmac.compare_digest``, never stopping at the first that matches, so how long a
+refusal takes says nothing about how much of a hash was right.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ import hashlib
 import hmac
 import re
 import secrets
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from twisted.internet.defer import Deferred, fail
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import Logger
 
 log = Logger()
@@ -39,6 +45,10 @@ MAX_TOKENS = 100
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 # The longest Authorization header value looked at (anything longer is no token of ours).
 MAX_PRESENTED = 200
+# What every token looks like: the prefix, then TOKEN_BYTES as unpadded base64url.
+TOKEN_FORM = re.compile(r"^" + re.escape(PREFIX) + r"[A-Za-z0-9_-]{43}$")
+# How long a running server keeps the stored hashes before reading them again (seconds).
+CACHE_SECONDS = 2.0
 
 
 class TokenProblem(Exception):
@@ -94,27 +104,88 @@ def bearer(header: bytes | None) -> str | None:
     return token
 
 
-class ApiTokens:
-    """A running server's token check, reading the store at each request."""
+def well_formed(presented: str | None) -> bool:
+    """Whether ``presented`` has a token's form (prefix, length, characters): only such a
+    value is worth comparing with the stored hashes."""
+    return presented is not None and TOKEN_FORM.match(presented) is not None
 
-    def __init__(self, store: Any, clock: Callable[[], float]) -> None:
+
+# Every running check, so that a token made or revoked through this process's store drops
+# their copies of the hashes at once (``_changed``).
+_checkers: weakref.WeakSet[ApiTokens] = weakref.WeakSet()
+
+
+def _changed(store: Any) -> None:
+    for checker in list(_checkers):
+        if checker.store is store:
+            checker.forget()
+
+
+class ApiTokens:
+    """A running server's token check: the stored hashes, read from the store at most once
+    every CACHE_SECONDS (requests arriving while a read is under way wait for that one)."""
+
+    def __init__(self, store: Any, clock: Callable[[], float],
+                 cache_seconds: float = CACHE_SECONDS) -> None:
         self.store = store
         self.clock = clock
+        self.cache_seconds = cache_seconds
+        # The rows last read and when the read began; None: read them at the next check.
+        self._rows: list[tuple[Any, ...]] | None = None
+        self._read_at = 0.0
+        # The read under way, and the checks waiting for it.
+        self._reading: list[Deferred[list[tuple[Any, ...]]]] | None = None
+        # Bumped by forget(): a read begun before it is not kept.
+        self._generation = 0
+        _checkers.add(self)
+
+    def forget(self) -> None:
+        """Drop the copy of the hashes: the next check reads the store."""
+        self._rows = None
+        self._reading = None
+        self._generation += 1
+
+    def _stored(self) -> Deferred[list[tuple[Any, ...]]]:
+        now = self.clock()
+        if self._rows is not None and 0 <= now - self._read_at < self.cache_seconds:
+            return succeed(self._rows)
+        waiter: Deferred[list[tuple[Any, ...]]] = Deferred()
+        if self._reading is not None:
+            self._reading.append(waiter)
+            return waiter
+        waiting = self._reading = [waiter]
+        generation = self._generation
+
+        def read(result: Any) -> None:
+            if self._reading is waiting:
+                self._reading = None
+            if generation == self._generation and isinstance(result, list):
+                self._rows, self._read_at = result, now
+            # A failed read is not kept: each waiter is told, and the next check reads again.
+            for each in waiting:
+                if isinstance(result, list):
+                    each.callback(result)
+                else:
+                    each.errback(result)
+        self.store.api_tokens().addBoth(read)
+        return waiter
 
     def check(self, presented: str | None) -> Deferred[str | None]:
         """Fires with the label of the token ``presented`` matches, or None; a match's
-        last use is written (not waited for)."""
+        last use is written (not waited for). A value without a token's form is None at
+        once, with no look at the store."""
+        if not well_formed(presented):
+            return succeed(None)
+        token = str(presented)
+
         def compare(rows: list[tuple[Any, ...]]) -> str | None:
-            # A missing token still costs one comparison round, like a wrong one.
-            label = match(presented or "", rows)
-            if presented is None:
-                return None
+            label = match(token, rows)
             if label is not None:
                 self.store.touch_api_token(label, self.clock()).addErrback(
                     lambda f: log.failure("could not note the use of API token {label}", f,
                                           label=label))
             return label
-        result: Deferred[str | None] = self.store.api_tokens().addCallback(compare)
+        result: Deferred[str | None] = self._stored().addCallback(compare)
         return result
 
 
@@ -139,6 +210,7 @@ def create(store: Any, label: str, now: float) -> Deferred[str]:
     def added(ok: bool) -> str:
         if not ok:
             raise TokenProblem(f"There is already a token called '{label}'.")
+        _changed(store)
         return token
     result: Deferred[str] = store.api_tokens().addCallback(counted).addCallback(added)
     return result
@@ -155,6 +227,7 @@ def revoke(store: Any, label: str) -> Deferred[None]:
     """Forget the token ``label``: requests bearing it are refused from then on. Fails
     with TokenProblem when there is none."""
     def removed(ok: bool) -> None:
+        _changed(store)
         if not ok:
             raise TokenProblem(f"There is no token called '{label[:40]}'. "
                                "'mud-admin-token list' shows them.")

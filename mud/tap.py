@@ -231,6 +231,10 @@ def build_service(settings: Settings, reactor: Any = None,
     building_saving.attach(service, settings.area_autosave)
     if settings.audit_file:
         AuditFile(settings.audit_file).setServiceParent(service)
+    # The admin API's pending summaries of refused requests are written when it stops. Added
+    # after the audit file on purpose: a MultiService stops its children last-added first,
+    # so the summaries still reach the file.
+    site.admin_api.guard.setServiceParent(service)
     return service
 
 

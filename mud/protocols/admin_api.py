@@ -13,26 +13,32 @@
 Every request must carry ``Authorization: Bearer <token>``, a token the sysadmin made from
 the shell (mud/api_tokens.py, mud-admin-token); without one, or with one the store does not
 hold, the answer is 401 with ``WWW-Authenticate: Bearer`` whatever the path, so nothing
-about the API shows to a caller without a token. The actions are the admin commands' own
+about the API shows to a caller without a token. A header that holds no value of a
+token's form is refused without a look at the store, and the stored hashes are kept for
+a moment (mud/api_tokens.py); an address refused too often waits, answered 429 with
+``Retry-After`` (mud/api_refusals.py). The actions are the admin commands' own
 helpers (mud/systems/admin): the same parsing, limits and refusals as in game, with the
 token's label as the admin's name. JSON in, JSON out: an error is ``{"error": CODE,
-"message": TEXT}`` with a 4xx status, never a traceback. Every request, allowed or
-refused, leaves an ``api`` (or ``api_refused``) audit line with the label, the caller's
-address and transport ``http``, besides the audit lines of the action itself.
+"message": TEXT}`` with a 4xx status, never a traceback. Every request with a good
+token leaves an ``api`` audit line with the label, the caller's address and transport
+``http``, besides the audit lines of the action itself; refusals leave an ``api_refused``
+line for the first from an address and then one summary a minute with their count.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred, fail, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from mud.api_refusals import RefusalGuard
 from mud.api_tokens import ApiTokens, bearer
 from mud.audit import audit
 from mud.engine.actions import Refusal
@@ -197,34 +203,57 @@ class AdminApi(Resource):
 
     isLeaf = True
 
-    def __init__(self, game: Any, tokens: ApiTokens | None = None) -> None:
+    def __init__(self, game: Any, tokens: ApiTokens | None = None,
+                 guard: RefusalGuard | None = None) -> None:
         super().__init__()
         self.game = game
         self.tokens = tokens or ApiTokens(game.store, game.world.clock.seconds)
+        # The refusals' throttle and audit summaries (a service: the server's stop writes
+        # the summaries still pending).
+        self.guard = guard or RefusalGuard(game.world.clock, TRANSPORT)
 
     def render(self, request: Request) -> int:
         path = "/".join(p.decode("utf-8", "replace") for p in request.postpath).strip("/")
         peer = str(getattr(request.getClientAddress(), "host", "") or "")
         gone: list[bool] = []
         request.notifyFinish().addErrback(lambda _: gone.append(True))
-        presented = bearer(request.getHeader(b"authorization"))
-        d = self.tokens.check(presented)
-        d.addCallback(self._serve, request, path, peer, presented is not None)
+        d = self._authenticate(request, path[:60] or "/", peer)
+        d.addCallback(self._serve, request, path, peer)
         d.addErrback(self._failed, request, path)
         d.addCallback(self._answer, request, gone)
         return NOT_DONE_YET
 
-    def _serve(self, label: str | None, request: Request, path: str, peer: str,
-               had_token: bool) -> Any:
-        if label is None:
-            audit("api_refused", "", peer, TRANSPORT, path=path[:60] or "/",
-                  why="wrong token" if had_token else "no token")
+    def _authenticate(self, request: Request, path: str, peer: str) -> Deferred[str]:
+        """Fires with the label of the request's token; fails with a 429 while ``peer`` is
+        held back for its refusals (nothing looked at), or a 401 without a token the store
+        holds (the store not asked when the header holds nothing of a token's form)."""
+        wait = self.guard.wait(peer)
+        if wait > 0:
+            self.guard.refused(peer, path, "throttled")
+            seconds = max(1, math.ceil(wait))
+            return fail(ApiError(
+                429, "too_many_requests", f"Too many refused requests from your address: "
+                f"wait {seconds} second{'s' if seconds != 1 else ''} and try again.",
+                {b"retry-after": str(seconds).encode("ascii")}))
+        presented = bearer(request.getHeader(b"authorization"))
+
+        def checked(label: str | None) -> str:
+            if label is not None:
+                self.guard.succeeded(peer)
+                return label
+            had_token = presented is not None
+            self.guard.failed(peer)
+            self.guard.refused(peer, path, "wrong token" if had_token else "no token")
             headers = {b"www-authenticate": REALM + (b', error="invalid_token"'
                                                      if had_token else b"")}
             message = ("That token is not valid (revoked, mistyped, or another server's)."
                        if had_token else "This API needs an admin token: Authorization: "
                        "Bearer <token>, made with mud-admin-token create LABEL.")
             raise ApiError(401, "unauthorized", message, headers)
+        result: Deferred[str] = self.tokens.check(presented).addCallback(checked)
+        return result
+
+    def _serve(self, label: str, request: Request, path: str, peer: str) -> Any:
         method = request.method.upper()
 
         def done(result: Any) -> Any:

@@ -68,6 +68,7 @@ class GameSite(Site):
     protocol = GuardedChannel
     requestFactory = GuardedRequest
     presence: PresenceFactory
+    admin_api: AdminApi
     security_headers: dict[bytes, bytes]
     head_timeout = HEAD_TIMEOUT
 
@@ -86,11 +87,13 @@ def make_site(game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
     root.putChild(b"ws", WebSocketResource(game_ws))
     api = Resource()
     api.putChild(b"who", WhoResource(game))
-    api.putChild(b"admin", AdminApi(game))
+    admin_api = AdminApi(game)
+    api.putChild(b"admin", admin_api)
     root.putChild(b"api", api)
     presence = PresenceFactory(game, keepalive, output_cap, origins)
     root.putChild(b"presence", WebSocketResource(presence))
     site = GameSite(root)
     site.presence = presence
+    site.admin_api = admin_api
     site.security_headers = security_headers(origins)
     return site
