@@ -157,6 +157,8 @@ class GameWebSocket(BufferedWebSocket):
         if is_binary:
             raise BadFrame("bad_json", "Send text frames holding JSON, not binary frames.")
         try:
+            # Lone surrogates ("\ud800": half a character, nothing can encode it) are
+            # dropped from every string here, before any handler sees the frame.
             message = bounded_json.loads(payload.decode("utf-8"))
         except bounded_json.TooDeep as deep:
             # Refused before decoding: the decoder recurses once per level.
