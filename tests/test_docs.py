@@ -215,12 +215,25 @@ def test_the_admin_api_limits_events_and_endpoints_match_the_code():
     assert f"store schema {SCHEMA_VERSION}" in doc
     assert f"over {admin_api.MAX_BODY // 1024} KiB" in doc
     assert f"At most {api_tokens.MAX_TOKENS} tokens" in doc
+    from mud import api_refusals as refusals
+    throttled = row("refused admin API requests from one address")
+    assert f"{refusals.FREE_FAILURES} refusals (401), then a wait of 1 s" in throttled
+    assert f"up to {refusals.MAX_WAIT:g} s; forgotten after {refusals.FORGET:g} s" in throttled
+    assert f"refused (401) {refusals.FREE_FAILURES} times" in doc
+    assert f"up to {refusals.MAX_WAIT:g} seconds" in doc
+    assert f"{refusals.FORGET / 60:g} minutes without a refusal" in doc
+    assert refusals.AUDIT_WINDOW == 60 and "one summary a minute" in row(
+        "audit lines for refused admin API requests")
+    assert f"read again after {api_tokens.CACHE_SECONDS:g} s" in row("stored admin API tokens")
+    assert f"keeps them for {api_tokens.CACHE_SECONDS:g} seconds" in doc
     audit_doc = (ROOT / "docs" / "audit.md").read_text()
     for event in ("api", "api_refused"):
         assert f"| `{event}` |" in audit_doc
     readme = (ROOT / "README.md").read_text()
     assert f"schema {SCHEMA_VERSION}, older ones are upgraded" in readme
     assert "mud-admin-token create LABEL" in readme
+    assert f"refused {refusals.FREE_FAILURES} times is answered 429" in readme
+    assert f"takes a new token within {api_tokens.CACHE_SECONDS:g} seconds" in readme
 
 
 def test_the_builders_set_limits_match_the_code():

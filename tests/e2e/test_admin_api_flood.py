@@ -1,0 +1,135 @@
+"""The admin API under a flood of refused requests, over real sockets (a reviewer's finding:
+3,000 tokenless ``GET /api/admin/who`` pipelined on one keep-alive connection made 3,000
+``api_refused`` audit lines and 3,000 reads of the token table in the store's threads,
+which character saves also use). Now such a flood, without a token or with a wrong one of
+a token's form, leaves one audit line per address (and one summary with the count when the
+server stops), reads the store at most a couple of times, and is answered 429 once the
+address has been refused ten times; a token made with the real console script still works
+from another address (127.0.0.2: all of 127/8 is loopback on Linux)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from twisted.internet import threads
+from twisted.internet.defer import inlineCallbacks
+
+from mud import api_refusals
+from tests.e2e.server import ServerTestCase
+from tests.e2e.test_admin_api import make_token
+
+FLOOD = 3000
+STATUS = re.compile(rb"HTTP/1\.1 (\d{3}) ")
+
+
+def flood(port: int, count: int, authorization: str | None = None,
+          source: str = "127.0.0.1") -> list[int]:
+    """``count`` requests pipelined on one connection from ``source``; the statuses of the
+    answers, in order (blocking: run it in a thread)."""
+    head = "GET /api/admin/who HTTP/1.1\r\nHost: localhost\r\n"
+    if authorization is not None:
+        head += f"Authorization: {authorization}\r\n"
+    data = (head + "\r\n").encode() * count
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30,
+                                    source_address=(source, 0))
+    # Sent from a thread of its own: the answers must be read while the requests go out.
+    sender = threading.Thread(target=sock.sendall, args=(data,), daemon=True)
+    sender.start()
+    received = b""
+    try:
+        while len(STATUS.findall(received)) < count:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    finally:
+        sender.join(30)
+        sock.close()
+    return [int(code) for code in STATUS.findall(received)]
+
+
+def refusal_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    return [line for line in lines if line["event"] == "api_refused"]
+
+
+class AdminApiFloodTests(ServerTestCase):
+    timeout = 120
+
+    @inlineCallbacks
+    def test_a_pipelined_flood_leaves_two_audit_lines_and_almost_no_store_reads(self):
+        audit_file = Path(os.path.abspath(self.mktemp()))
+        audit_file.parent.mkdir(parents=True, exist_ok=True)
+        service = self.start(audit_file=str(audit_file))
+        token = yield threads.deferToThread(make_token, os.path.abspath(self.data), "ops")
+        store = service.game.store
+        reads: list[int] = []
+        real_read = store.api_tokens
+
+        def counted() -> Any:
+            reads.append(1)
+            return real_read()
+        store.api_tokens = counted
+
+        # No token at all: the first ten are 401s, then 429s; nothing reads the store.
+        statuses = yield threads.deferToThread(flood, self.web_port, FLOOD)
+        self.assertEqual(len(statuses), FLOOD)
+        self.assertEqual(len(refusal_lines(audit_file)), 1)
+        self.assertEqual(reads, [])
+        free = api_refusals.FREE_FAILURES
+        self.assertEqual(statuses[:free], [401] * free)
+        self.assertEqual(set(statuses[free:]), {429})
+
+        # Wrong tokens of a token's form, from another address: the store is read once
+        # (twice if the flood outlasts the cached copy), one audit line more.
+        wrong = "Bearer mud_admin_" + "x" * 43
+        statuses = yield threads.deferToThread(flood, self.web_port, FLOOD, wrong,
+                                               "127.0.0.3")
+        self.assertLessEqual(len(reads), 2)
+        self.assertEqual(statuses[:free], [401] * free)
+        self.assertEqual(set(statuses[free:]), {429})
+        lines = refusal_lines(audit_file)
+        self.assertEqual([(line["address"], line["why"]) for line in lines],
+                         [("127.0.0.1", "no token"), ("127.0.0.3", "wrong token")])
+
+        # The token works from an address that was not refused; the flooding one waits.
+        status, _, body = yield threads.deferToThread(
+            request_from, self.web_port, "127.0.0.2", token)
+        self.assertEqual(status, 200)
+        self.assertIn("users", body)
+        status, headers, body = yield threads.deferToThread(
+            request_from, self.web_port, "127.0.0.1", token)
+        self.assertEqual(status, 429)
+        self.assertEqual(body["error"], "too_many_requests")
+        self.assertGreaterEqual(int(headers["retry-after"]), 1)
+
+        # The stop writes each address's summary: the refusals after its first line.
+        yield service.stopService()
+        summaries = refusal_lines(audit_file)[2:]
+        self.assertEqual([(s["address"], s["count"]) for s in summaries],
+                         [("127.0.0.1", str(FLOOD)), ("127.0.0.3", str(FLOOD - 1))])
+        self.assertIn(f"{free - 1} no token", summaries[0]["why"])
+        self.assertIn(f"{FLOOD - free + 1} throttled", summaries[0]["why"])
+        self.assertLessEqual(len(reads), 2)
+
+
+def request_from(port: int, source: str, token: str) -> tuple[int, dict[str, str], Any]:
+    """One GET /api/admin/who with ``token`` on a fresh connection from ``source``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10,
+                                      source_address=(source, 0))
+    try:
+        conn.request("GET", "/api/admin/who", headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        fields = {k.lower(): v for k, v in response.getheaders()}
+        return response.status, fields, json.loads(response.read())
+    finally:
+        conn.close()
