@@ -5,7 +5,8 @@ which character saves also use). Now such a flood, without a token or with a wro
 a token's form, leaves one audit line per address (and one summary with the count when the
 server stops), reads the store at most a couple of times, and is answered 429 once the
 address has been refused ten times; a token made with the real console script still works
-from another address (127.0.0.2: all of 127/8 is loopback on Linux)."""
+from another address (127.0.0.2: all of 127/8 is loopback on Linux). A real twistd stopped
+with SIGTERM after a flood writes the pending summary to its audit file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import threading
 from pathlib import Path
@@ -22,6 +24,7 @@ from twisted.internet import threads
 from twisted.internet.defer import inlineCallbacks
 
 from mud import api_refusals
+from tests.e2e.processes import telnet_server
 from tests.e2e.server import ServerTestCase
 from tests.e2e.test_admin_api import make_token
 
@@ -133,3 +136,20 @@ def request_from(port: int, source: str, token: str) -> tuple[int, dict[str, str
         return response.status, fields, json.loads(response.read())
     finally:
         conn.close()
+
+
+def test_a_real_twistd_writes_the_pending_summary_to_the_audit_file_at_its_stop(
+        tmp_path, servers):
+    """A flood on a real twistd, then SIGTERM: the summary reaches the audit file before it
+    closes (the refusals' service stops before the audit file's)."""
+    audit_file = tmp_path / "audit.jsonl"
+    server = telnet_server(tmp_path, servers, "--web", "tcp:0:interface=127.0.0.1",
+                           "--audit-file", str(audit_file))
+    statuses = flood(server.port("web"), 500)
+    assert len(statuses) == 500 and statuses[-1] == 429
+    assert len(refusal_lines(audit_file)) == 1
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.finish() == 0
+    lines = refusal_lines(audit_file)
+    assert [(line["address"], line.get("count")) for line in lines] == [
+        ("127.0.0.1", None), ("127.0.0.1", "499")]
