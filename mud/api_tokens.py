@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
 from twisted.logger import Logger
 
 log = Logger()
@@ -167,7 +167,8 @@ class ApiTokens:
                     each.callback(result)
                 else:
                     each.errback(result)
-        self.store.api_tokens().addBoth(read)
+        # (maybeDeferred: a store that raises at once must not leave the waiters hanging.)
+        maybeDeferred(self.store.api_tokens).addBoth(read)
         return waiter
 
     def check(self, presented: str | None) -> Deferred[str | None]:

@@ -182,6 +182,20 @@ def test_checks_during_a_read_share_it_and_a_failed_read_is_not_kept():
     assert outcomes == ["ops"]
 
 
+def test_a_store_that_raises_at_once_leaves_no_check_hanging():
+    class Raising(CountingStore):
+        def api_tokens(self) -> Deferred[Any]:
+            self.token_reads += 1
+            raise StoreUnavailable("closed")
+    store = Raising()
+    checker = ApiTokens(store, Clock().seconds)
+    outcomes: list[Any] = []
+    checker.check(WRONG).addErrback(outcomes.append)
+    checker.check(WRONG).addErrback(outcomes.append)
+    assert [o.check(StoreUnavailable) for o in outcomes] == [StoreUnavailable] * 2
+    assert store.token_reads == 2
+
+
 def test_a_store_that_cannot_be_read_is_still_a_503_and_counts_no_failure(api):
     class Broken(CountingStore):
         def api_tokens(self) -> Deferred[Any]:
