@@ -3,25 +3,35 @@
 A role lives with the account in the store (schema 5); the command sets it grants come
 from ``mud.commands.registry.sets_for_role``. It changes from the shell (``mud-role``, in
 mud/role_tool.py, beside a running server or a stopped one) or in game (``promote`` /
-``demote``, admins only). A running server reads the stored role at every login and again
-when a role's command is refused, so a promotion made from the shell works at once, with no
-store read on any other command. Every change is logged: who changed whom, from what to
-what, and from where.
+``demote``, admins only). A running server reads the stored role at every login, when a
+role's command is refused (a promotion from the shell works at once) and before each command
+of the builder's or admin's own set runs, and before a builder's edit lands (a demotion from
+the shell stops the very next one, even a multi-line ``rdesc`` being typed). A player's own
+commands never read the store. Every change is logged: who changed whom, from what to what,
+and from where.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.audit import audit
 from mud.commands import registry
-from mud.commands.registry import Context, for_character, refused_message, sets_for_role
+from mud.commands.registry import (
+    Command,
+    Context,
+    for_character,
+    refused_message,
+    sets_for_role,
+)
 from mud.engine.actions import Refusal
 from mud.engine.events import Error, Message
+from mud.engine.model import Character
 from mud.engine.world import World
 from mud.persistence.store import ROLES, AccountRow, LastAdmin
 
@@ -109,33 +119,98 @@ def apply_role(world: World, key: str, role: str, told: str = "") -> None:
             character.send(role_changed(character, told))
 
 
-def recheck(ctx: Context, line: str, word: str, role: str) -> Deferred[Any] | None:
-    """``word`` is a command of ``role`` the acting character is not granted: read the
-    stored role (it may have changed from the shell since the login) and run ``line`` if
-    that role grants it; else say which role it needs. One store read per refused line, in
-    the store's thread; other commands never read it."""
+def _read_role(ctx: Context, then: Callable[[Character, Any], Any]) -> Deferred[Any]:
+    """Read the acting character's stored role (in the store's thread); if it grants other
+    sets than the character has (changed from the shell since the login), give it those
+    sets and tell it; then ``then(character, session)`` unless the character left (or was
+    taken over) meanwhile. A failing store fails the Deferred: nothing runs unchecked."""
     character = ctx.actor
-    session = ctx.account
-    game = getattr(session, "game", None)
-    if game is None:
-        ctx.send(Error(refused_message(word, role)))
-        return None
+    session: Any = ctx.account
 
-    def found(row: AccountRow | None) -> Deferred[Any] | None:
+    def found(row: AccountRow | None) -> Any:
         if getattr(session, "character", None) is not character:
             return None   # gone (or taken over) while the store answered
         stored = row.role if row is not None else "player"
         if character.command_sets != sets_for_role(stored):
             log.info("{name}'s role in the store is {role} (changed outside this game); "
-                     "its commands are granted now", name=character.name, role=stored)
+                     "its command sets follow it now", name=character.name, role=stored)
             character.command_sets = sets_for_role(stored)
             character.send(role_changed(character, f"You are now {article(stored)}."))
+        return then(character, session)
+    d: Deferred[Any] = session.game.store.get_account(character.key)
+    return d.addCallback(found)
+
+
+def _context(ctx: Context, character: Character, session: Any) -> Context:
+    table = for_character(character)
+    return Context(ctx.world, character, session, table)
+
+
+def recheck(ctx: Context, line: str, word: str, role: str) -> Deferred[Any] | None:
+    """``word`` is a command of ``role`` the acting character is not granted: read the
+    stored role (it may have changed from the shell since the login) and run ``line`` if
+    that role grants it; else say which role it needs. One store read per refused line, in
+    the store's thread."""
+    if getattr(ctx.account, "game", None) is None:
+        ctx.send(Error(refused_message(word, role)))
+        return None
+
+    def then(character: Character, session: Any) -> Any:
         if role not in character.command_sets:
             character.send(Error(refused_message(word, role)))
             return None
+        # Run what the line names now (not dispatch again, which would read the store again).
         table = for_character(character)
-        return table.dispatch(Context(game.world, character, session, table), line)
-    return game.store.get_account(character.key).addCallback(found)
+        typed, args = table.split(line)
+        cmd = table.by_word.get(typed) or table.lookup(typed)
+        if cmd is None:
+            character.send(Error(refused_message(word, role)))
+            return None
+        return cmd.handler(_context(ctx, character, session), args)
+    return _read_role(ctx, then)
+
+
+def confirm(ctx: Context, cmd: Command, word: str, args: str,
+            role: str) -> Deferred[Any] | None:
+    """``cmd`` comes from ``role``'s own set and the character has it: read the stored
+    role first and run ``cmd`` only if that role still grants it, so a demotion from the
+    shell takes effect before the next builder's or admin's command. Else the sets are
+    taken away (the character is told), and the word is refused as it would be for one
+    who never had the role, or, when the role it has now has a command by that exact
+    word (a builder's ``save`` is a player's too), that one runs."""
+    if getattr(ctx.account, "game", None) is None:
+        return cmd.handler(ctx, args)   # no store behind this context: the sets decide
+
+    def then(character: Character, session: Any) -> Any:
+        run = cmd
+        if role not in character.command_sets:
+            run = for_character(character).by_word.get(word)
+            if run is None:
+                shown = word if word in (cmd.name, *cmd.aliases) else cmd.name
+                character.send(Error(refused_message(shown, role)))
+                return None
+        return run.handler(_context(ctx, character, session), args)
+    return _read_role(ctx, then)
+
+
+def still_granted(ctx: Context, role: str, word: str) -> Deferred[None]:
+    """Fires when the acting character's stored role still grants ``role``; else takes
+    the sets away (telling it) and fails with a Refusal naming ``word``. A builder's edit
+    asks this before it lands (mud/systems/building/edits.py), which also covers lines a
+    command reads after it started (a multi-line ``rdesc``) that never pass dispatch."""
+    if getattr(ctx.account, "game", None) is None:
+        return succeed(None)
+
+    def then(character: Character, session: Any) -> bool:
+        if role not in character.command_sets:
+            raise Refusal(refused_message(word, role))
+        return True
+
+    def gone(still_here: bool | None) -> None:
+        if not still_here:
+            # The character left (or was taken over) while the store answered.
+            raise Refusal("You are no longer in the game; nothing changed.")
+    return _read_role(ctx, then).addCallback(gone)
 
 
 def change_in_game(ctx: Context, name: str, role: str) -> Deferred[None]:
@@ -172,6 +247,7 @@ def change_in_game(ctx: Context, name: str, role: str) -> Deferred[None]:
 
 
 registry.role_recheck = recheck
+registry.role_confirm = confirm
 
 
 def _install_looks() -> None:

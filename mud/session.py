@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from mud.accounts import password_problem
 from mud.audit import audit
 from mud.commands import Context, for_character
+from mud.engine.actions import Refusal
 from mud.engine.events import Error, Event, Goodbye, Message, Prompt
 from mud.engine.model import Character
 from mud.login import LoginFlow
@@ -212,7 +213,7 @@ class Session:
         if self.character is None:
             return self.login.handle(line)
         if self.reader is not None:
-            return self.reader(line)
+            return self._read(self.reader, line)
         commands = for_character(self.character)
         result = commands.dispatch(Context(self.game.world, self.character, self, commands),
                                    line)
@@ -220,6 +221,20 @@ class Session:
         # returned it.
         waiting, self._started = self._started, None
         return waiting if waiting is not None else result
+
+    def _read(self, reader: Callable[[str], Any], line: str) -> Any:
+        """Give ``line`` to a command's reader; a Refusal it raises or fails with (a
+        builder's edit the loader refuses, or a role taken away meanwhile) is said like a
+        command's, not taken for a server fault."""
+        def refused(failure: Failure) -> None:
+            failure.trap(Refusal)
+            self.send(Error(failure.value.message))
+        try:
+            result = reader(line)
+        except Refusal as refusal:
+            self.send(Error(refusal.message))
+            return None
+        return result.addErrback(refused) if isinstance(result, Deferred) else result
 
     def _failed(self, failure: Failure) -> None:
         _, text = failure_notice(failure, self.via)

@@ -300,10 +300,24 @@ def joined_player(game: Game, name: str, peer: str | None = None) -> WirePlayer:
     return player
 
 
+def grant_role(game: Game, name: str, role: str) -> Deferred[Any]:
+    """Give character ``name`` the role ``role`` in the store and its sets at once, as an
+    admin's promote does (the stored role counts: builders' and admins' commands read it
+    again before they run). Fires once the store has it (at once with a MemoryStore)."""
+    key = name.lower()
+
+    def stored(_: object) -> None:
+        from mud.commands import sets_for_role
+        character = game.world.online.get(key)
+        if character is not None:
+            character.command_sets = sets_for_role(role)
+    return game.store.set_role(key, role).addCallback(stored)
+
+
 def builder_player(game: Game, name: str = "Bram") -> WirePlayer:
-    """As ``joined_player``, granted the builder's sets (the role itself untouched)."""
+    """As ``joined_player``, with the builder role (stored, and its sets granted)."""
     player = joined_player(game, name)
-    game.world.online[name.lower()].command_sets = ("player", "builder")
+    grant_role(game, name, "builder")
     return player
 
 
@@ -352,10 +366,10 @@ def load_errors(game: Game) -> list[str]:
 
 
 def admin_player(game: Game, name: str = "Ada", peer: str | None = None) -> WirePlayer:
-    """As ``joined_player``, granted the admin command set (the role itself untouched)."""
+    """As ``joined_player``, with the admin role (stored, and its sets granted)."""
     player = WirePlayer(game, peer=peer)
     player.create(name)
-    game.world.online[name.lower()].command_sets = ("player", "admin")
+    grant_role(game, name, "admin")
     player.read()
     return player
 

@@ -9,7 +9,7 @@ from twisted.internet import task
 from mud.process import REBOOT
 from mud.render import json_events
 from mud.systems.admin.lifecycle import MAX_SECONDS, ShutdownNotice, Stats, figures
-from tests.support import WirePlayer, make_game
+from tests.support import WirePlayer, grant_role, make_game
 
 
 class FakeService:
@@ -31,7 +31,7 @@ def _setup():
     game.service = FakeService(clock)
     ada = WirePlayer(game)
     ada.create("Ada")
-    game.world.online["ada"].command_sets = ("player", "admin")
+    grant_role(game, "Ada", "admin")
     bob = WirePlayer(game)
     bob.create("Bob")
     ada.read(), bob.read()

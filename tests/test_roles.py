@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -159,3 +160,170 @@ def caplog_twisted():
     yield lines
     globalLogPublisher.removeObserver(observe)
 
+
+
+# -- a role changed from the shell while its character plays (the store changes behind the
+# game's back, as mud-role does beside a running server) -----------------------------------
+
+
+def _shell_sets(game, name, role):
+    """What ``mud-role`` does to a running server's store: the role changes, the game is
+    not told."""
+    key = name.lower()
+    game.store.accounts[key] = replace(game.store.accounts[key], role=role)
+
+
+def _spy(player):
+    """The events sent to ``player``'s character, kept as well as sent."""
+    session = player.protocol.session
+    seen = []
+    sending = session.send
+
+    def send(event):
+        seen.append(event)
+        sending(event)
+    session.send = send
+    return seen
+
+
+def _count_reads(game):
+    reads = []
+    reading = game.store.get_account
+
+    def get_account(key):
+        reads.append(key)
+        return reading(key)
+    game.store.get_account = get_account
+    return reads
+
+
+def test_a_builder_demoted_from_the_shell_loses_rname_at_the_next_command(tmp_path):
+    from mud.render.json_events import render_json
+    from mud.roles import RoleChanged
+    from tests.support import builder_player, building_game
+
+    game = building_game(tmp_path)
+    bram = builder_player(game)
+    square = game.world.rooms["village:square"]
+    assert "This room is now called Old Square." in bram.type("rname Old Square")
+    seen = _spy(bram)
+    _shell_sets(game, "Bram", "player")
+    said = bram.type("rname Hacked")
+    assert "You are now a player." in said and "'rname' needs the builder role." in said
+    assert square.name == "Old Square"
+    assert game.world.sources.get("village", "room", "square")["name"] == "Old Square"
+    assert game.world.online["bram"].command_sets == ("player",)
+    told = [e for e in seen if isinstance(e, RoleChanged)]
+    assert len(told) == 1 and told[0].text == "You are now a player."
+    frame = json.loads(render_json(told[0]))
+    assert frame["type"] == "role" and "rname" not in frame["commands"]
+    assert "say" in frame["commands"]
+    # The sets are gone: every builder's word is refused, help no longer lists them, and
+    # the player's own save (which the builder's hid) saves the character.
+    assert "'save area' needs the builder role." in bram.type("save area")
+    assert "'dig' needs the builder role." in bram.type("dig up attic")
+    assert "rname" not in bram.type("help")
+    assert "Your character is saved." in bram.type("save")
+    assert game.world.sources.changed_areas() == ["village"]   # only the first rname
+
+
+def test_a_demotion_reached_by_a_prefix_names_the_command_and_plain_save_still_saves(tmp_path):
+    from tests.support import builder_player, building_game
+
+    game = building_game(tmp_path)
+    bram = builder_player(game)
+    _shell_sets(game, "Bram", "player")
+    said = bram.type("rnam Hacked")
+    assert "'rname' needs the builder role." in said
+    assert game.world.rooms["village:square"].name != "Hacked"
+    bram2 = builder_player(game, "Cora")
+    _shell_sets(game, "Cora", "player")
+    # A builder's plain save is the builder set's command: the role is read, and the
+    # player's save (same word) runs instead of a refusal.
+    said = bram2.type("save")
+    assert "You are now a player." in said and "Your character is saved." in said
+
+
+def test_a_demotion_while_a_multi_line_rdesc_is_typed_stops_the_description(tmp_path):
+    from tests.support import builder_player, building_game
+
+    game = building_game(tmp_path)
+    bram = builder_player(game)
+    square = game.world.rooms["village:square"]
+    before = square.description
+    assert "a line with only . ends it" in bram.type("rdesc")
+    bram.type("Someone scrawled HACKED on every wall.")
+    _shell_sets(game, "Bram", "player")
+    said = bram.type(".")
+    assert "You are now a player." in said and "'rdesc' needs the builder role." in said
+    assert square.description == before
+    assert game.world.sources.changed_areas() == []
+    # The reader let go: the next line is a command again.
+    assert "Village Square" in bram.type("look")
+
+
+def test_an_admin_demoted_from_the_shell_cannot_kick_and_a_builder_keeps_building(tmp_path):
+    from tests.support import admin_player, building_game, joined_player
+
+    game = building_game(tmp_path)
+    ada = admin_player(game)
+    bob = joined_player(game, "Bob")
+    _shell_sets(game, "Ada", "builder")
+    said = ada.type("kick Bob")
+    assert "You are now a builder." in said and "'kick' needs the admin role." in said
+    assert not bob.closed and "bob" in game.world.online
+    assert game.world.online["ada"].command_sets == ("player", "builder")
+    # Still a builder: building works, with no second notice.
+    said = ada.type("rname Ada's Square")
+    assert "This room is now called Ada's Square." in said and "You are now" not in said
+
+
+def test_a_promotion_from_the_shell_still_works_at_once(tmp_path):
+    from tests.support import building_game, joined_player
+
+    game = building_game(tmp_path)
+    nora = joined_player(game, "Nora")
+    _shell_sets(game, "Nora", "builder")
+    said = nora.type("rname The Nora Square")
+    assert "You are now a builder." in said and "This room is now called The Nora Square." \
+        in said
+    assert game.world.online["nora"].command_sets == ("player", "builder")
+    _shell_sets(game, "Nora", "admin")
+    said = nora.type("rname Square Again")
+    assert "You are now an admin." in said and "This room is now called Square Again." in said
+
+
+def test_a_players_own_commands_never_read_the_store_and_a_builders_do(tmp_path):
+    from tests.support import builder_player, building_game, joined_player
+
+    game = building_game(tmp_path)
+    bram = builder_player(game)
+    nora = joined_player(game, "Nora")
+    reads = _count_reads(game)
+    nora.type("say hello")
+    nora.type("look")
+    bram.type("say hello")
+    bram.type("north")
+    assert reads == []
+    bram.type("goto village:square")
+    assert reads == ["bram"]
+    # An edit reads it again just before it lands (it may have been typed over many lines).
+    bram.type("rname Square")
+    assert reads == ["bram", "bram", "bram"]
+
+
+def test_a_builders_command_is_not_run_unchecked_when_the_store_cannot_answer(tmp_path):
+    from twisted.internet.defer import fail
+
+    from mud.persistence.store import StoreUnavailable
+    from tests.support import builder_player, building_game
+
+    game = building_game(tmp_path)
+    bram = builder_player(game)
+    game.store.get_account = lambda key: fail(StoreUnavailable("memory: disk I/O error"))
+    said = bram.type("rname Hacked")
+    assert "This room is now called" not in said and "cannot write to its storage" in said
+    assert game.world.rooms["village:square"].name != "Hacked"
+    assert game.world.online["bram"].command_sets == ("player", "builder")
+    # A player's own commands do not need the store's answer.
+    assert "still here" in bram.type("say still here")

@@ -11,7 +11,9 @@ told to type it in full.
 Commands come in named sets (``CommandSet``) that are granted to characters: ``player``
 (``COMMANDS``) for everyone, ``builder`` and ``admin`` (``BUILDER``, ``ADMIN``) granted by
 role (``sets_for_role``: admin implies builder). A character typing the exact word of a
-role's command it is not granted is told the role it needs, not "unknown command".
+role's command it is not granted is told the role it needs, not "unknown command"; a
+command of a role's own set (``owner_role``) runs only after the stored role is read again
+(``role_confirm``, mud/roles.py), so a demotion from the shell stops it.
 ``SETS`` holds every set by name; a system adds its commands to a set with
 ``SETS["player"].register`` (or makes a set of its own with ``command_set``).
 ``for_character`` gives the one table a character's granted sets make together, which
@@ -193,8 +195,8 @@ class CommandTable:
                 actions.go(ctx.world, ctx.actor, word)
                 return None
             cmd = cmd or self.lookup(word)
-            role = needed_role(word) if cmd is None else None
-            if role is not None:
+            role = needed_role(word) if cmd is None else owner_role(cmd)
+            if role is not None and cmd is None:
                 # A role's command (only its exact word: prefixes stay within what the
                 # character may use). The session may look up the stored role first (a
                 # promotion from the shell takes effect at once); else it is refused.
@@ -205,6 +207,11 @@ class CommandTable:
             elif cmd is None:
                 ctx.send(Error(self.unknown_message(word)))
                 return None
+            elif role is not None and role_confirm is not None:
+                # A command of the builder's or admin's own set: the stored role is read
+                # first, so a demotion from the shell stops it (a player's commands never
+                # read the store).
+                result = role_confirm(ctx, cmd, word, args, role)
             else:
                 result = cmd.handler(ctx, args)
         except Refusal as refusal:
@@ -304,9 +311,21 @@ def needed_role(word: str) -> str | None:
     return None
 
 
+def owner_role(cmd: Command) -> str | None:
+    """The role whose own set this very command comes from (a builder's ``save``, not the
+    player's one it hides), or None for everyone's commands."""
+    for role in ("builder", "admin"):
+        if SETS[role].commands.get(cmd.name) is cmd:
+            return role
+    return None
+
+
 # Set by mud/roles.py: reads the stored role before refusing a role's command, so a change
 # made from the shell takes effect at once: (ctx, line, word, role) -> what dispatch returns.
 role_recheck: Callable[[Context, str, str, str], Deferred[Any] | None] | None = None
+# Set by mud/roles.py: reads the stored role before a command of a role's own set runs, so
+# a demotion from the shell stops it: (ctx, cmd, word, args, role) -> what dispatch returns.
+role_confirm: Callable[[Context, Command, str, str, str], Deferred[Any] | None] | None = None
 
 
 def refused_message(word: str, role: str) -> str:

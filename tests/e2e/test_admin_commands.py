@@ -14,6 +14,7 @@ from twisted.internet.defer import inlineCallbacks
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import connect_web
+from tests.support import grant_role
 
 
 class AdminCommandTests(ServerTestCase):
@@ -31,7 +32,7 @@ class AdminCommandTests(ServerTestCase):
         service = self.start()
         ada = yield connect(self.telnet_port)
         yield ada.ask("create Ada secret1", "Village Square")
-        service.game.world.online["ada"].command_sets = ("player", "admin")
+        yield grant_role(service.game, "ada", "admin")
         bob = yield connect(self.telnet_port)
         yield bob.ask("create Bob secret1", "Village Square")
         web, _ = yield self.web_player("Cleo")

@@ -16,7 +16,7 @@ from twisted.internet.defer import inlineCallbacks
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import connect_web
-from tests.support import BUNDLED_WORLD
+from tests.support import BUNDLED_WORLD, grant_role
 
 
 def _said(web: Any, words: str) -> bool:
@@ -33,7 +33,7 @@ class AreaReloadTests(ServerTestCase):
         service = self.start(world=self.world_dir)
         bea = yield connect(self.telnet_port)
         yield bea.ask("create Bea secret1", "Village Square")
-        service.game.world.online["bea"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "bea", "builder")
         ann = yield connect(self.telnet_port)
         yield ann.ask("create Ann secret1", "Village Square")
         web = yield connect_web(self.web_port)

@@ -20,7 +20,7 @@ from mud.world_loader import load_world
 from tests.e2e.client import connect
 from tests.e2e.processes import log_in, telnet_server, until
 from tests.e2e.server import ServerTestCase
-from tests.support import BUNDLED_WORLD
+from tests.support import BUNDLED_WORLD, grant_role
 
 
 def copy_world(tmp: Path) -> Path:
@@ -149,7 +149,7 @@ class BuildSaveLoadTests(ServerTestCase):
         world = service.game.world
         bram = yield connect(self.telnet_port)
         yield bram.ask("create Bram secret1", "Village Square")
-        world.online["bram"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "bram", "builder")
         for line, answer in [
                 ("dig up attic The Attic", "You dig up"), ("up", "The Attic"),
                 ("rdesc Dust lies thick on the boards; a round window looks north.",

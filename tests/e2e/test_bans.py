@@ -13,6 +13,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from tests.e2e.client import TelnetPlayer, connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import connect_web
+from tests.support import grant_role
 
 
 def connect_from(port: int, source: str) -> object:
@@ -25,7 +26,7 @@ class BanTests(ServerTestCase):
     def admin(self, service):
         ada = yield connect_from(self.telnet_port, "127.0.0.2")
         yield ada.ask("create Ada secret1", "Village Square")
-        service.game.world.online["ada"].command_sets = ("player", "admin")
+        yield grant_role(service.game, "ada", "admin")
         return ada
 
     @inlineCallbacks

@@ -11,6 +11,7 @@ from twisted.internet.defer import inlineCallbacks
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import registered_web
+from tests.support import grant_role
 
 
 class BuildingRoomTests(ServerTestCase):
@@ -23,9 +24,9 @@ class BuildingRoomTests(ServerTestCase):
         world = service.game.world
         bram = yield connect(self.telnet_port)
         yield bram.ask("create Bram secret1", "Village Square")
-        world.online["bram"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "bram", "builder")
         cleo = yield self.web_player("Cleo")
-        world.online["cleo"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "cleo", "builder")
 
         yield bram.ask("dig up attic The Attic", "You dig up and make The Attic")
         yield bram.ask("up", "The Attic")
@@ -87,9 +88,9 @@ class BuildingRoomTests(ServerTestCase):
         world = service.game.world
         bram = yield connect(self.telnet_port)
         yield bram.ask("create Bram secret1", "Village Square")
-        world.online["bram"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "bram", "builder")
         cleo = yield self.web_player("Cleo")
-        world.online["cleo"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "cleo", "builder")
 
         yield bram.ask("link up village:cellar", "It is one way")
         yield bram.ask("up", "Inn Cellar")

@@ -12,6 +12,7 @@ from twisted.internet.defer import inlineCallbacks
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import registered_web
+from tests.support import grant_role
 
 
 class BuildingThingsTests(ServerTestCase):
@@ -24,7 +25,7 @@ class BuildingThingsTests(ServerTestCase):
         world = service.game.world
         bram = yield connect(self.telnet_port)
         yield bram.ask("create Bram secret1", "Village Square")
-        world.online["bram"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "bram", "builder")
         nora = yield connect(self.telnet_port)
         yield nora.ask("create Nora secret1", "Village Square")
 
@@ -51,7 +52,7 @@ class BuildingThingsTests(ServerTestCase):
 
         # A web builder does it through JSON command frames.
         cleo = yield self.web_player("Cleo")
-        world.online["cleo"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "cleo", "builder")
         cleo.command("create item stool")
         yield cleo.wait("system", text="You create item village:stool (a new thing). Give it "
                         "a name with 'set village:stool name ...', then 'spawn "
@@ -80,7 +81,7 @@ class BuildingThingsTests(ServerTestCase):
         world = service.game.world
         bram = yield connect(self.telnet_port)
         yield bram.ask("create Bram secret1", "Village Square")
-        world.online["bram"].command_sets = ("player", "builder")
+        yield grant_role(service.game, "bram", "builder")
         yield bram.ask("create item coffer", "You create item village:coffer")
         yield bram.ask("set coffer name an iron coffer", "name set.")
         yield bram.ask("set coffer container {capacity: 3, contents: [bread]}",

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from twisted.internet.defer import inlineCallbacks
 
-from mud.commands.registry import sets_for_role
 from mud.process import REBOOT
 from tests.e2e.client import connect
 from tests.e2e.processes import log_in, saved_room, telnet_server
 from tests.e2e.server import ServerTestCase
 from tests.e2e.wsclient import connect_web
+from tests.support import grant_role
 
 
 class CountdownTests(ServerTestCase):
@@ -32,7 +32,7 @@ class CountdownTests(ServerTestCase):
         service = self.start()
         ada = yield connect(self.telnet_port)
         yield ada.ask("create Ada secret1", "Village Square")
-        service.game.world.online["ada"].command_sets = sets_for_role("admin")
+        yield grant_role(service.game, "ada", "admin")
         web = yield connect_web(self.web_port)
         yield web.wait("hello")
         web.send(type="register", name="Wynn", password="secret1")

@@ -17,9 +17,12 @@ from twisted.trial import unittest
 from tests.e2e.client import connect
 from tests.e2e.processes import telnet_server
 from tests.e2e.wsclient import connect_web
+from tests.support import world_copy
 
 
-class FirstAdminTests(unittest.TestCase):
+class ShellRoleCase(unittest.TestCase):
+    """A real twistd beside which the ``mud-role`` tool runs (no tests of its own)."""
+
     timeout = 120
 
     def setUp(self) -> None:
@@ -44,6 +47,8 @@ class FirstAdminTests(unittest.TestCase):
         yield web.wait("room")
         return web, ok
 
+
+class FirstAdminTests(ShellRoleCase):
     @inlineCallbacks
     def test_the_shell_promotes_a_player_of_a_running_server_who_then_promotes_another(self):
         server = telnet_server(self.tmp, self.servers)
@@ -133,3 +138,64 @@ class FirstAdminTests(unittest.TestCase):
         self.assertEqual(refused["message"], "'promote' needs the admin role.")
         web.sendClose()
         yield web.closed
+
+
+class ShellDemotionTests(ShellRoleCase):
+    """A role taken away from the shell while its character plays takes effect before the
+    character's next builder's or admin's command (issue 12: it used to wait for a
+    refused command, which a builder never met)."""
+
+    @inlineCallbacks
+    def test_a_builder_and_a_web_admin_demoted_from_the_shell_lose_their_commands(self):
+        world = world_copy(self.tmp)
+        files = {p: p.read_bytes() for p in world.rglob("*.yaml")}
+        server = telnet_server(self.tmp, self.servers, "--world", str(world),
+                               "--area-autosave", "0")
+        data = str(self.tmp / "var")
+        bram = yield connect(server.port())
+        yield bram.ask("create Bram secret1", "Village Square")
+        cora = yield connect(server.port())
+        yield cora.ask("create Cora secret1", "Village Square")
+        wynn, _ = yield self.web_player(server.port("web"), "Wynn")
+        for name, role in (("Bram", "builder"), ("Wynn", "admin")):
+            done = yield self.role_tool("promote", name, role, "--data", data)
+            self.assertEqual(done.returncode, 0, done.stderr)
+
+        # Promoted from the shell: the commands work at once.
+        yield bram.ask("rname Bram's Square", "This room is now called Bram's Square.")
+        wynn.command("users")
+        yield wynn.wait("users")
+        yield bram.ask("rdesc", "a line with only . ends it")
+        bram.send("Someone scrawled HACKED on every wall.")
+
+        # Demoted from the shell halfway through the description.
+        for name in ("Bram", "Wynn"):
+            done = yield self.role_tool("demote", name, "--data", data)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn(f"{name} is now a player", done.stdout)
+        bram.send(".")
+        yield bram.wait_for("You are now a player.")
+        yield bram.wait_for("'rdesc' needs the builder role.")
+        yield bram.ask("rname Hacked", "'rname' needs the builder role.")
+        yield bram.ask("save area", "'save area' needs the builder role.")
+        seen = yield bram.ask("look", "Bram's Square")
+        self.assertNotIn("HACKED", seen)
+        self.assertNotIn("Hacked", seen)
+
+        wynn.command("kick Cora")
+        told = yield wynn.wait("role")
+        self.assertEqual(told["text"], "You are now a player.")
+        self.assertNotIn("kick", told["commands"])
+        self.assertNotIn("rname", told["commands"])
+        refused = yield wynn.wait("error")
+        self.assertEqual(refused["message"], "'kick' needs the admin role.")
+        # Cora was not kicked; no world file was written.
+        yield cora.ask("look", "Bram's Square")
+        self.assertEqual({p: p.read_bytes() for p in world.rglob("*.yaml")}, files)
+        log = server.output()
+        self.assertIn("Bram's role in the store is player (changed outside this game)", log)
+        self.assertNotIn("audit kick", log)
+        wynn.sendClose()
+        yield wynn.closed
+        for player in (bram, cora):
+            player.transport.loseConnection()

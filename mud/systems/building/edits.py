@@ -23,6 +23,7 @@ from mud.audit import audit
 from mud.commands.registry import Context
 from mud.engine.actions import Refusal
 from mud.engine.model import Room
+from mud.roles import still_granted
 from mud.systems.building import background
 from mud.world_check import check_documents
 from mud.world_sources import WorldSources
@@ -166,4 +167,6 @@ def propose(ctx: Context, changes: list[Change], apply: Callable[[], None],
               area=",".join(sorted({c.area for c in changes})) or None, **details)
         return None
 
-    return check()
+    # The stored role is read again first (mud/roles.py): a demotion from the shell stops
+    # the edit, even a multi-line rdesc's, whose lines never pass dispatch.
+    return still_granted(ctx, "builder", action).addCallback(lambda _: check())
