@@ -68,6 +68,15 @@ def refusal_lines(path: Path) -> list[dict[str, Any]]:
 class AdminApiFloodTests(ServerTestCase):
     timeout = 120
 
+    def assert_held_back(self, statuses: list[int]) -> None:
+        """The first refusals are 401s; then 429s, but for one more 401 each time the wait
+        (1 s, then 2, 4 ...) ends while the flood goes on (a slow machine's flood lasts)."""
+        free = api_refusals.FREE_FAILURES
+        self.assertEqual(len(statuses), FLOOD)
+        self.assertEqual(statuses[:free], [401] * free)
+        self.assertEqual(set(statuses), {401, 429})
+        self.assertLessEqual(statuses.count(401), free + 4)
+
     @inlineCallbacks
     def test_a_pipelined_flood_leaves_two_audit_lines_and_almost_no_store_reads(self):
         audit_file = Path(os.path.abspath(self.mktemp()))
@@ -84,13 +93,11 @@ class AdminApiFloodTests(ServerTestCase):
         store.api_tokens = counted
 
         # No token at all: the first ten are 401s, then 429s; nothing reads the store.
-        statuses = yield threads.deferToThread(flood, self.web_port, FLOOD)
+        statuses = first = yield threads.deferToThread(flood, self.web_port, FLOOD)
         self.assertEqual(len(statuses), FLOOD)
         self.assertEqual(len(refusal_lines(audit_file)), 1)
         self.assertEqual(reads, [])
-        free = api_refusals.FREE_FAILURES
-        self.assertEqual(statuses[:free], [401] * free)
-        self.assertEqual(set(statuses[free:]), {429})
+        self.assert_held_back(statuses)
 
         # Wrong tokens of a token's form, from another address: the store is read once
         # (twice if the flood outlasts the cached copy), one audit line more.
@@ -98,30 +105,25 @@ class AdminApiFloodTests(ServerTestCase):
         statuses = yield threads.deferToThread(flood, self.web_port, FLOOD, wrong,
                                                "127.0.0.3")
         self.assertLessEqual(len(reads), 2)
-        self.assertEqual(statuses[:free], [401] * free)
-        self.assertEqual(set(statuses[free:]), {429})
+        self.assert_held_back(statuses)
         lines = refusal_lines(audit_file)
         self.assertEqual([(line["address"], line["why"]) for line in lines],
                          [("127.0.0.1", "no token"), ("127.0.0.3", "wrong token")])
 
-        # The token works from an address that was not refused; the flooding one waits.
+        # The token works from an address that was not refused. (That it gets 429 from a
+        # flooding one while it waits: tests/test_admin_api_throttle.py, on a task.Clock.)
         status, _, body = yield threads.deferToThread(
             request_from, self.web_port, "127.0.0.2", token)
         self.assertEqual(status, 200)
         self.assertIn("users", body)
-        status, headers, body = yield threads.deferToThread(
-            request_from, self.web_port, "127.0.0.1", token)
-        self.assertEqual(status, 429)
-        self.assertEqual(body["error"], "too_many_requests")
-        self.assertGreaterEqual(int(headers["retry-after"]), 1)
 
         # The stop writes each address's summary: the refusals after its first line.
         yield service.stopService()
         summaries = refusal_lines(audit_file)[2:]
         self.assertEqual([(s["address"], s["count"]) for s in summaries],
-                         [("127.0.0.1", str(FLOOD)), ("127.0.0.3", str(FLOOD - 1))])
-        self.assertIn(f"{free - 1} no token", summaries[0]["why"])
-        self.assertIn(f"{FLOOD - free + 1} throttled", summaries[0]["why"])
+                         [("127.0.0.1", str(FLOOD - 1)), ("127.0.0.3", str(FLOOD - 1))])
+        self.assertEqual(summaries[0]["why"], f"{first.count(429)} throttled, "
+                         f"{first.count(401) - 1} no token")
         self.assertLessEqual(len(reads), 2)
 
 
@@ -146,7 +148,7 @@ def test_a_real_twistd_writes_the_pending_summary_to_the_audit_file_at_its_stop(
     server = telnet_server(tmp_path, servers, "--web", "tcp:0:interface=127.0.0.1",
                            "--audit-file", str(audit_file))
     statuses = flood(server.port("web"), 500)
-    assert len(statuses) == 500 and statuses[-1] == 429
+    assert len(statuses) == 500 and 429 in statuses
     assert len(refusal_lines(audit_file)) == 1
     server.proc.send_signal(signal.SIGTERM)
     assert server.finish() == 0
