@@ -53,7 +53,8 @@ def run(rooms: int, runs: int) -> Any:
                 documents = documents_with(sources, changes)
                 if polite:
                     errors = yield background.politely(deferToThread, check_documents,
-                                                       sources.root, documents)
+                                                       sources.root, documents,
+                                                       hold_collector=True)
                 else:
                     errors = yield deferToThread(check_documents, sources.root, documents)
                 took = time.perf_counter() - began

@@ -142,7 +142,8 @@ def propose(ctx: Context, changes: list[Change], apply: Callable[[], None],
     def check() -> Deferred[None]:
         version = sources.version
         d: Deferred[list[str]] = background.politely(
-            run_in_thread, check_documents, sources.root, documents_with(sources, changes))
+            run_in_thread, check_documents, sources.root, documents_with(sources, changes),
+            hold_collector=True)
         return d.addCallback(checked, version)
 
     def checked(errors: list[str], version: int) -> Any:

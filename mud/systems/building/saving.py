@@ -19,7 +19,6 @@ time. Each save, and each failed one, is an audit line (``area_saved``,
 
 from __future__ import annotations
 
-import sys
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from mud.audit import audit
 from mud.commands.registry import Context, command_set
 from mud.engine.actions import Refusal
 from mud.engine.events import Message
+from mud.systems.building import background
 from mud.world_sources import FileSnapshot, WorldSources
 from mud.world_writer import write_file
 
@@ -43,25 +43,12 @@ log = Logger()
 # How a write runs when no service says otherwise (tests may run it inline).
 run_in_thread: Callable[..., Deferred[Any]] = deferToThread
 ALL_WORDS = ("all", "*")
-# While a write runs, the interpreter hands its lock between threads every SWITCH_INTERVAL
-# seconds instead of Python's 5 ms: the reactor's thread, wanting the lock back from the
-# writer's, waits up to that long each time (bench/area_save.py: worst stalls of 6-20 ms
-# with 5 ms, 2-5 ms with 1 ms). Put back when no write runs.
-SWITCH_INTERVAL = 0.001
-_writes = {"running": 0, "interval": 0.005}
-
-
-def _write_begins() -> None:
-    if _writes["running"] == 0:
-        _writes["interval"] = sys.getswitchinterval()
-        sys.setswitchinterval(min(SWITCH_INTERVAL, _writes["interval"]))
-    _writes["running"] += 1
-
-
-def _write_ends() -> None:
-    _writes["running"] -= 1
-    if _writes["running"] == 0:
-        sys.setswitchinterval(_writes["interval"])
+# While a write runs, the interpreter hands its lock between threads every 1 ms instead of
+# Python's 5 ms, and the collector waits (background.py): the reactor's thread, wanting the
+# lock back from the writer's, waited up to 5 ms each time (bench/area_save.py: worst
+# stalls of 6-20 ms with 5 ms, 2-5 ms with 1 ms). Put back when no builders' work runs.
+SWITCH_INTERVAL = background.SWITCH_INTERVAL
+_write_begins, _write_ends = background.begin, background.end
 
 
 @dataclass
