@@ -137,3 +137,19 @@ def test_a_file_that_cannot_be_written_does_not_cost_the_others_their_edits(tmp_
     assert sources.changed_areas() == ["woods"]
     assert [shot.rel for shot in sources.snapshot("woods")] == ["woods/items.yaml"]
     assert load_world(world_dir, Clock()).rooms["woods:edge"].name == "The Wood's Edge"
+
+
+def test_output_never_fails_on_a_lone_surrogate_that_got_past_the_input_paths():
+    # Insurance: every input path drops them, but a future one that did not must not
+    # stop a room's output (a telnet look, a JSON frame, a GMCP message).
+    from mud.engine import events as ev
+    from mud.protocols import telnet
+    from mud.protocols.options import gmcp
+    from mud.render.json_events import frame, render_json
+    from mud.render.text import TextStyle, render
+
+    text = render(ev.Message("Sur\ud800rogate"), TextStyle(colour=False, width=80))
+    assert telnet.encode(text) == b"Sur?rogate"
+    assert b"Sur?rogate" in render_json(ev.Message("Sur\ud800rogate"))
+    assert b"Sur?rogate" in frame("system", text="Sur\ud800rogate")
+    assert b"Sur?rogate" in gmcp.message("Comm.Channel.Text", {"text": "Sur\ud800rogate"})

@@ -50,7 +50,7 @@ def encode(text: str, style: TextStyle = ANSI) -> bytes:
     # UTF-8 never produces byte 0xFF, so no IAC needs doubling.
     if style.ascii:
         text = ascii_safe(text)
-    return text.replace("\n", "\r\n").encode("utf-8")
+    return text.replace("\n", "\r\n").encode("utf-8", "replace")
 
 
 class MudTelnetProtocol(TelnetProtocol):

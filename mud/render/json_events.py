@@ -75,7 +75,7 @@ def register(event_type: type[ev.Event], fields: Callable[[Any], dict[str, Any]]
 
 def frame(kind: str, **fields: Any) -> bytes:
     """A protocol frame that is not a game event (``login_ok``, ``error``, ``pong``...)."""
-    return _encode({"type": kind, **fields}).encode("utf-8")
+    return _encode({"type": kind, **fields}).encode("utf-8", "replace")
 
 
 def error_frame(code: str, message: str) -> bytes:
@@ -94,5 +94,5 @@ def render_json(event: ev.Event) -> bytes:
         if fields is not None:
             body.update(fields(event))
         body["text"] = render(event, UNWRAPPED)
-        data = wire[_STYLE] = _encode(body).encode("utf-8")
+        data = wire[_STYLE] = _encode(body).encode("utf-8", "replace")
     return data  # type: ignore[return-value]

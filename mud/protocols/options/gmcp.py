@@ -53,7 +53,7 @@ def parse(payload: bytes, peer: object = "?") -> tuple[str, Any] | None:
 
 def message(package: str, data: Any) -> bytes:
     """One GMCP message, ready for the wire."""
-    return subnegotiation(GMCP, f"{package} {_encode(data)}".encode())
+    return subnegotiation(GMCP, f"{package} {_encode(data)}".encode("utf-8", "replace"))
 
 
 class Supports:
