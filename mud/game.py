@@ -45,6 +45,13 @@ SHUTDOWN_UNSAVED = ("Your character could not be saved: the server cannot write 
                     "file for the admins to restore. The server is going down; come back "
                     "soon!")
 SHUTDOWN_LOGIN_SCREEN = "The server is going down; come back soon!"
+# The same for a restart (an admin's reboot): players may reconnect in a moment.
+RESTART_NOTICE = ("The server is restarting and will be back in a moment. Your character "
+                  "is being saved.")
+RESTART_GOODBYE = "Your character is saved. The server is restarting; reconnect in a moment."
+RESTART_UNSAVED = SHUTDOWN_UNSAVED.replace("The server is going down; come back soon!",
+                                           "The server is restarting; reconnect in a moment.")
+RESTART_LOGIN_SCREEN = "The server is restarting; reconnect in a moment."
 # Seconds the final save's first write may take, even with no time set aside for retries.
 FIRST_WRITE_WAIT = 1.0
 # Seconds between attempts to save at shutdown while saving fails.
@@ -211,16 +218,17 @@ class Game:
 
     # -- shutdown -----------------------------------------------------------------------------
 
-    def shutdown(self, retry_for: float = 0.0) -> Deferred[bool]:
+    def shutdown(self, retry_for: float = 0.0, restarting: bool = False) -> Deferred[bool]:
         """Tell everyone, save everything, and close every connection with a goodbye that
-        says whether their character was saved. A failed save is retried every
+        says whether their character was saved (and, ``restarting``, that the server is
+        coming back). A failed save is retried every
         ``SAVE_RETRY_INTERVAL`` seconds for ``retry_for`` seconds (a write that never ends
         is given up on then too). Fires True when everything is written, False when some
         of it is not (``saves.unsaved_snapshot()`` holds it)."""
         connections = self.connections
         connections.closing = True
         connections.cancel_all_linkdead()
-        connections.tell_players(Message(SHUTDOWN_NOTICE))
+        connections.tell_players(Message(RESTART_NOTICE if restarting else SHUTDOWN_NOTICE))
         clock: Any = self.world.clock
         ends = clock.seconds() + max(retry_for, 0.0)
         finished: Deferred[bool] = Deferred()
@@ -236,8 +244,12 @@ class Game:
             self.saves.queue(self.world.snapshot_dirty())
             connections.take_everyone_out()
             # Nobody at the login screen has a character to be told about.
-            connections.close_all(SHUTDOWN_GOODBYE if saved else SHUTDOWN_UNSAVED,
-                                  SHUTDOWN_LOGIN_SCREEN, "shutdown")
+            if restarting:
+                connections.close_all(RESTART_GOODBYE if saved else RESTART_UNSAVED,
+                                      RESTART_LOGIN_SCREEN, "shutdown")
+            else:
+                connections.close_all(SHUTDOWN_GOODBYE if saved else SHUTDOWN_UNSAVED,
+                                      SHUTDOWN_LOGIN_SCREEN, "shutdown")
 
         def outcome(ok: bool) -> None:
             if finished.called:

@@ -27,7 +27,7 @@ from mud import unsaved
 from mud.errors import StartupError
 from mud.game import FIRST_WRITE_WAIT, Game
 from mud.listener import ListenerService
-from mud.process import UNSAVED, ProcessControl
+from mud.process import REBOOT, UNSAVED, ProcessControl
 from mud.protocols.peer_limits import PeerLimits
 
 log = Logger()
@@ -174,7 +174,8 @@ class MudService(MultiService):
         d: Deferred[Any] = self._within(maybeDeferred(super().stopService),
                                         CHILDREN_WAIT_SECONDS)
         d.addCallback(lambda _: self._start_final_saves())
-        d.addCallback(lambda _: self._within(self.game.shutdown(retry_for),
+        restarting = self.process is not None and self.process.status == REBOOT
+        d.addCallback(lambda _: self._within(self.game.shutdown(retry_for, restarting),
                                              max(retry_for, FIRST_WRITE_WAIT) + 1.0, False))
         d.addErrback(self._save_crashed)
         d.addCallback(lambda _: self._end_final_saves(deadline))

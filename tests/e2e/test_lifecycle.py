@@ -62,10 +62,12 @@ def _promote(data: Path, name: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize(("command", "status", "says"),
-                         [("reboot", REBOOT, "restarts"), ("shutdown", 0, "shuts down")])
+@pytest.mark.parametrize(("command", "status", "says", "goodbye"),
+                         [("reboot", REBOOT, "restarts", "reconnect in a moment"),
+                          ("shutdown", 0, "shuts down", "come back soon")])
 def test_a_real_twistd_counts_down_saves_and_exits_with_its_status(tmp_path: Path, servers,
-                                                                   command, status, says):
+                                                                   command, status, says,
+                                                                   goodbye):
     data = tmp_path / "var"
     server = telnet_server(tmp_path, servers, data=data)
     rowan = log_in(server, "create Rowan secret1", "Village Square")
@@ -74,6 +76,7 @@ def test_a_real_twistd_counts_down_saves_and_exits_with_its_status(tmp_path: Pat
     rowan.ask(f"{command} 2 testing", f"The server {says} in 2s (testing).")
     rowan.wait_for(f"The server {says} in 1s")
     rowan.wait_for("Your character is saved")
+    rowan.wait_for(goodbye)
     assert server.finish() == status, server.output()
     assert saved_room(data, "rowan") == "village:market"
     log = server.output()
