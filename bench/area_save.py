@@ -25,6 +25,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +184,10 @@ def run(rooms: int, runs: int) -> Any:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main_for(description: str, run: Callable[[int, int], Deferred[Any]]) -> None:
+    """Parse --rooms and --runs, then ``run(rooms, runs)`` on the real reactor; a failure
+    is raised once the reactor has stopped."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rooms", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
@@ -199,6 +202,10 @@ def main() -> None:
     reactor.run()
     if done and hasattr(done[0], "raiseException"):
         done[0].raiseException()
+
+
+def main() -> None:
+    main_for(__doc__.splitlines()[0], run)
 
 
 if __name__ == "__main__":

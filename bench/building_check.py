@@ -9,7 +9,6 @@ held off while it runs) and in a plain worker thread.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import shutil
 import statistics
@@ -20,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from twisted.internet import reactor, task
-from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.internet.defer import inlineCallbacks
 from twisted.internet.threads import deferToThread
 
-from bench.area_save import StallMeter, make_world
+from bench.area_save import StallMeter, main_for, make_world
 from mud.systems.building import background
 from mud.systems.building.edits import Change, documents_with
 from mud.world_check import check_documents
@@ -75,21 +74,7 @@ def run(rooms: int, runs: int) -> Any:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rooms", type=int, default=2000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    done: list[Any] = []
-
-    def go() -> Deferred[Any]:
-        d: Deferred[Any] = run(args.rooms, args.runs)
-        d.addBoth(done.append)
-        d.addBoth(lambda _: reactor.stop())
-        return d
-    reactor.callWhenRunning(go)
-    reactor.run()
-    if done and hasattr(done[0], "raiseException"):
-        done[0].raiseException()
+    main_for(__doc__.splitlines()[0], run)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,10 @@ from mud.world_sources import FILES, WorldSources
 from mud.world_yaml import WorldError, as_map
 
 
-def check_documents(root: Path, documents: dict[str, Any]) -> list[str]:
-    """The loader's errors for the world at ``root`` with ``documents`` (entries by file
-    path relative to ``root``) read instead of those files; empty when it would load."""
+def run_checks(root: Path, documents: dict[str, Any]) -> tuple[_Loader, list[str]]:
+    """A loader that has read and checked the world at ``root`` (``documents``, entries by
+    file path relative to ``root``, read instead of those files), and its errors: none when
+    the world would load. Blocking: run it in a worker thread."""
     systems.install_all()
     report = Report()
     loader = _Loader(root, report, documents)
@@ -41,13 +42,19 @@ def check_documents(root: Path, documents: dict[str, Any]) -> list[str]:
             if start is None and not report.errors:
                 report.add("world.yaml: 'start' names no room")
     except WorldError as exc:
-        return list(exc.errors)
-    finally:
-        # Rooms lead to each other: without their exits the checked world is freed as it
-        # goes out of use, not left to a full collection (which holds up the reactor).
-        for room in loader.rooms.values():
-            room.exits.clear()
-    return []
+        return loader, list(exc.errors)
+    return loader, []
+
+
+def check_documents(root: Path, documents: dict[str, Any]) -> list[str]:
+    """The loader's errors for the world at ``root`` with ``documents`` read instead of
+    those files; empty when it would load."""
+    loader, errors = run_checks(root, documents)
+    # Rooms lead to each other: without their exits the checked world is freed as it goes
+    # out of use, not left to a full collection (which holds up the reactor).
+    for room in loader.rooms.values():
+        room.exits.clear()
+    return errors
 
 
 class _Live:

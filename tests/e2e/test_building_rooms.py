@@ -19,14 +19,19 @@ class BuildingRoomTests(ServerTestCase):
         return registered_web(self.web_port, name)
 
     @inlineCallbacks
-    def test_a_telnet_builder_digs_and_describes_and_a_web_builder_renames(self):
+    def two_builders(self):
+        """A server on a copy of the world; Bram builds over telnet, Cleo over the web."""
         service = self.start(world=str(self.copy_world()))
-        world = service.game.world
         bram = yield connect(self.telnet_port)
         yield bram.ask("create Bram secret1", "Village Square")
         yield grant_role(service.game, "bram", "builder")
         cleo = yield self.web_player("Cleo")
         yield grant_role(service.game, "cleo", "builder")
+        return service.game.world, bram, cleo
+
+    @inlineCallbacks
+    def test_a_telnet_builder_digs_and_describes_and_a_web_builder_renames(self):
+        world, bram, cleo = yield self.two_builders()
 
         yield bram.ask("dig up attic The Attic", "You dig up and make The Attic")
         yield bram.ask("up", "The Attic")
@@ -84,13 +89,7 @@ class BuildingRoomTests(ServerTestCase):
 
     @inlineCallbacks
     def test_builders_link_unlink_goto_and_where_over_telnet_and_the_web(self):
-        service = self.start(world=str(self.copy_world()))
-        world = service.game.world
-        bram = yield connect(self.telnet_port)
-        yield bram.ask("create Bram secret1", "Village Square")
-        yield grant_role(service.game, "bram", "builder")
-        cleo = yield self.web_player("Cleo")
-        yield grant_role(service.game, "cleo", "builder")
+        world, bram, cleo = yield self.two_builders()
 
         yield bram.ask("link up village:cellar", "It is one way")
         yield bram.ask("up", "Inn Cellar")

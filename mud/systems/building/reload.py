@@ -22,7 +22,6 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 
-from mud import systems
 from mud.audit import audit
 from mud.commands.registry import Context
 from mud.engine.actions import Refusal
@@ -31,10 +30,8 @@ from mud.engine.model import ItemTemplate, Room
 from mud.engine.world import World
 from mud.systems.building import background, edits
 from mud.systems.building.edits import sources_of
-from mud.world_loader import _Loader
-from mud.world_schema import Report
+from mud.world_check import run_checks
 from mud.world_sources import FILES, WorldSources
-from mud.world_yaml import WorldError
 
 # Times a reload is checked again because a builder's edit of another area landed while
 # it was being checked.
@@ -113,16 +110,9 @@ def read_area(root: Path, documents: dict[str, Any], area: str) -> Reading:
     """Check the world at ``root`` with ``documents`` (every file's entries by path, this
     area's left out so they are read from disk) by the loader's rules, and what the check
     built of ``area``. Blocking: run it in a worker thread."""
-    systems.install_all()
-    report = Report()
-    loader = _Loader(root, report, documents)
-    try:
-        with report.gathering():
-            _, start = loader.check()
-            if start is None and not report.errors:
-                report.add("world.yaml: 'start' names no room")
-    except WorldError as exc:
-        return Reading(area, errors=list(exc.errors))
+    loader, errors = run_checks(root, documents)
+    if errors:
+        return Reading(area, errors=errors)
     if area not in loader.areas:
         return Reading(area, errors=[
             f"world.yaml: area {area!r} is not among the areas the world loads (its "
