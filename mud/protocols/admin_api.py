@@ -229,6 +229,7 @@ class AdminApi(Resource):
         holds (the store not asked when the header holds nothing of a token's form)."""
         wait = self.guard.wait(peer)
         if wait > 0:
+            request.quiet = True  # type: ignore[attr-defined]
             self.guard.refused(peer, path, "throttled")
             seconds = max(1, math.ceil(wait))
             return fail(ApiError(
@@ -242,6 +243,7 @@ class AdminApi(Resource):
                 self.guard.succeeded(peer)
                 return label
             had_token = presented is not None
+            request.quiet = True  # type: ignore[attr-defined]
             self.guard.failed(peer)
             self.guard.refused(peer, path, "wrong token" if had_token else "no token")
             headers = {b"www-authenticate": REALM + (b', error="invalid_token"'

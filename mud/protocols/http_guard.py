@@ -64,6 +64,9 @@ class GuardedRequest(Request):
     """A Request that sends the site's security headers and refuses large bodies."""
 
     _body_bytes = 0
+    # Set by a resource that accounts for this request itself (the admin API's refusals:
+    # one audit line and a summary a minute per address): the site's access log skips it.
+    quiet = False
 
     def process(self) -> None:
         for name, value in self.channel.site.security_headers.items():

@@ -77,6 +77,12 @@ class GameSite(Site):
         channel.head_timeout = self.head_timeout
         return channel
 
+    def log(self, request: Any) -> None:
+        # A refusal the admin API counts itself is not also one access-log line each: a
+        # flood pipelined on one connection would grow the log without bound.
+        if not getattr(request, "quiet", False):
+            super().log(request)
+
 
 def make_site(game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
               output_cap: int = 256 * 1024, origins: OriginPolicy | None = None) -> GameSite:

@@ -22,6 +22,7 @@ from typing import Any
 
 from twisted.internet import threads
 from twisted.internet.defer import inlineCallbacks
+from twisted.logger import globalLogPublisher
 
 from mud import api_refusals
 from tests.e2e.processes import telnet_server
@@ -92,12 +93,25 @@ class AdminApiFloodTests(ServerTestCase):
             return real_read()
         store.api_tokens = counted
 
+        # The site's access log: one line per request it logs.
+        access: list[str] = []
+
+        def observe(event: dict[str, Any]) -> None:
+            # The site writes to twisted's log file object: an event with ``log_io``.
+            text = str(event.get("log_io", ""))
+            if "/api/admin/" in text:
+                access.append(text)
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
+
         # No token at all: the first ten are 401s, then 429s; nothing reads the store.
         statuses = first = yield threads.deferToThread(flood, self.web_port, FLOOD)
         self.assertEqual(len(statuses), FLOOD)
         self.assertEqual(len(refusal_lines(audit_file)), 1)
         self.assertEqual(reads, [])
         self.assert_held_back(statuses)
+        # Nor is each refusal an access-log line (the flood would grow the log unbounded).
+        self.assertEqual(access, [])
 
         # Wrong tokens of a token's form, from another address: the store is read once
         # (twice if the flood outlasts the cached copy), one audit line more.
@@ -116,6 +130,10 @@ class AdminApiFloodTests(ServerTestCase):
             request_from, self.web_port, "127.0.0.2", token)
         self.assertEqual(status, 200)
         self.assertIn("users", body)
+        # A request served is an access-log line as ever.
+        yield threads.deferToThread(lambda: None)
+        self.assertEqual(len(access), 1, access)
+        self.assertIn('"GET /api/admin/who HTTP/1.1" 200', access[0])
 
         # The stop writes each address's summary: the refusals after its first line.
         yield service.stopService()
