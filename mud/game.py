@@ -24,7 +24,7 @@ from mud.commands.registry import sets_for_role
 from mud.connections import Connections
 from mud.engine import actions
 from mud.engine.events import Message
-from mud.engine.model import Character
+from mud.engine.model import Character, Room
 from mud.engine.world import CharacterRecord, Snapshot, World
 from mud.login_throttle import LoginThrottle, RegistrationLimit, Throttled
 from mud.persistence.store import AccountRow, Store
@@ -166,7 +166,10 @@ class Game:
             if again is not None:
                 self.connections.take_over(session, again)
                 return
-            room = self.world.rooms.get(record.room, self.world.start)
+            room = self.world.rooms.get(record.room)
+            gone = room is None
+            if room is None:
+                room = self._entry_instead(record.room)
             character = Character(record.name, room)
             character.description = record.description
             character.colour = record.colour
@@ -183,6 +186,9 @@ class Game:
             session.entered(character)
             actions.announce_arrival(self.world, character)
             actions.look(self.world, character)
+            if gone:
+                character.send(Message("The place you were last in is no longer there (the "
+                                       "world has been rebuilt), so you come in here."))
             self.connections.announce("join", character)
 
         def with_role(row: AccountRow | None) -> Deferred[None]:
@@ -194,6 +200,17 @@ class Game:
         """Save the session's character and take it out of the world; fires True once it
         is written, False if the write failed (it is kept and retried)."""
         return self.connections.leave(session)
+
+    def _entry_instead(self, room_id: str) -> Room:
+        """Where a character saved in a room the world no longer has (a builder took it
+        away) comes in: the first room of its area, if the area is still there, else the
+        world's start. A scan of the rooms, but only at such a rare login."""
+        area = room_id.partition(":")[0]
+        found = next((r for r in self.world.rooms.values() if r.area == area), None)
+        room = found or self.world.start
+        log.info("a saved room {gone!r} is gone from the world: coming in at {room}",
+                 gone=room_id[:80], room=room.id)
+        return room
 
     # -- saving (mud/saving.py) -----------------------------------------------------------------
 

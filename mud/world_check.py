@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mud import systems, world_keys
+from mud.engine import directions
 from mud.engine.model import Room
 from mud.engine.world import World
 from mud.world_loader import _Loader
@@ -105,10 +106,26 @@ class _Live:
                             for word, spec in world_keys.present(kind, entry):
                                 self._extras.append((kind, f"{area}:{key}", spec, entry[word],
                                                      None, None))
+                            if kind == "room":
+                                self._exit_extras(f"{area}:{key}", entry)
                 area_entry = self.sources.file(area, "area").entries
                 for word, spec in world_keys.present("area", area_entry):
                     self._extras.append(("area", area, spec, area_entry[word], None, None))
         return self._extras
+
+    def _exit_extras(self, room_id: str, entry: dict[str, Any]) -> None:
+        """The keys written on a room's long-form exits (a door), as the loader files them:
+        under "<room id> <exit name>"."""
+        exits = entry.get("exits")
+        if not isinstance(exits, dict):
+            return
+        for written, spec in exits.items():
+            if not isinstance(written, str) or not isinstance(spec, dict):
+                continue
+            name = directions.canonical(written) or written.lower()
+            for word, key_spec in world_keys.present("exit", spec):
+                self._extras.append(("exit", f"{room_id} {name}", key_spec, spec[word],
+                                     None, None))
 
 
 # One live view per world and sources version, with the checks' shared cache: the many

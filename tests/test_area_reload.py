@@ -426,3 +426,15 @@ def test_a_reload_leaves_an_audit_line_and_a_refused_one_none(game, world_dir, a
     (world_dir / "village" / "rooms.yaml").write_text("square: [\n")
     assert "not valid YAML" in bea.type("reload area village")
     assert not [f for f in audit_lines if f["event"] == "area_reload"]
+
+
+def test_a_reload_of_the_woods_keeps_the_hermits_slab_opening_without_a_warning(game):
+    # His accept behaviour opens the hidden door under the stones: its check looks up the
+    # doors written on exits, which the live view of the sources must list as a load does.
+    bea = builder(game)
+    bea.type("goto woods:edge")
+    out = " ".join(bea.type("reload area woods").split())
+    assert "Area woods reloaded from disk." in out
+    assert "Warning" not in out and "has no door to open" not in out
+    hermit = next(n for n in game.world.npcs if n.id == "woods:hermit")
+    assert [b.name for b in hermit.behaviours].count("accept") == 1

@@ -381,3 +381,27 @@ def test_shutdown_gives_up_on_a_write_that_never_ends():
     assert result == [False] and ann.closed  # ...but not past the window
     assert "could not be saved" in ann.read()
     assert [c.key for c in game.saves.unsaved_snapshot().characters] == ["ann"]
+
+
+def test_a_character_saved_in_a_room_now_gone_comes_in_at_its_areas_first_room():
+    from dataclasses import replace
+
+    from tests.support import WirePlayer, joined_player, make_game
+    game = make_game()
+    nora = joined_player(game, "Nora")
+    nora.type("quit")
+    record = game.store.characters["nora"]
+    game.store.characters["nora"] = replace(record, room="woods:taken_away")
+    again = WirePlayer(game)
+    again.read()
+    out = again.type("connect Nora secret1")
+    assert game.world.online["nora"].room.id == "woods:edge"
+    assert "The place you were last in is no longer there" in out
+    # An area that is gone too: the world's start.
+    again.type("quit")
+    game.store.characters["nora"] = replace(record, room="nowhere:at_all")
+    third = WirePlayer(game)
+    third.read()
+    out = third.type("connect Nora secret1")
+    assert game.world.online["nora"].room is game.world.start
+    assert "no longer there" in out
