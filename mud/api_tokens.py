@@ -107,7 +107,7 @@ def bearer(header: bytes | None) -> str | None:
 def well_formed(presented: str | None) -> bool:
     """Whether ``presented`` has a token's form (prefix, length, characters): only such a
     value is worth comparing with the stored hashes."""
-    return presented is not None and TOKEN_FORM.match(presented) is not None
+    return presented is not None and TOKEN_FORM.fullmatch(presented) is not None
 
 
 # Every running check, so that a token made or revoked through this process's store drops

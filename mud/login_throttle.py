@@ -60,7 +60,9 @@ class LoginThrottle:
             count -= self.checking.get(key, 0)
         if count < self.free:
             return 0.0
-        delay = min(self.max_wait, 2.0 ** (count - self.free))
+        # The exponent capped: a slow prober's count climbs for days, and 2.0 ** 1100
+        # overflows a float (every later check from that address would fail).
+        delay = min(self.max_wait, 2.0 ** min(count - self.free, 30))
         return max(0.0, last + delay - now)
 
     def address_wait(self, address: str) -> float:

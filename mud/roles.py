@@ -38,6 +38,11 @@ from mud.persistence.store import ROLES, AccountRow, LastAdmin
 log = Logger()
 
 
+# Seconds a builder's or admin's command waits for the stored role before it goes by the
+# role the character has (a store that hangs behind a stuck disk must not freeze it).
+ROLE_READ_WAIT = 3.0
+
+
 class RoleChanged(Message):
     """A character's role changed while it plays: ``text`` tells it so; ``commands`` are
     the command words it may type now (a web client's Tab completion, as ``login_ok``'s)."""
@@ -123,7 +128,9 @@ def _read_role(ctx: Context, then: Callable[[Character, Any], Any]) -> Deferred[
     """Read the acting character's stored role (in the store's thread); if it grants other
     sets than the character has (changed from the shell since the login), give it those
     sets and tell it; then ``then(character, session)`` unless the character left (or was
-    taken over) meanwhile. A failing store fails the Deferred: nothing runs unchecked."""
+    taken over) meanwhile. A store that fails, or has not answered in ROLE_READ_WAIT
+    seconds, leaves the sets the character has (logged): a stuck or failing store must not
+    freeze a builder's session or lock an admin out of shutdown when it is most needed."""
     character = ctx.actor
     session: Any = ctx.account
 
@@ -137,8 +144,17 @@ def _read_role(ctx: Context, then: Callable[[Character, Any], Any]) -> Deferred[
             character.command_sets = sets_for_role(stored)
             character.send(role_changed(character, f"You are now {article(stored)}."))
         return then(character, session)
+
+    def unread(failure: Failure) -> Any:
+        log.warn("could not read {name}'s stored role ({why}); going by the role it has",
+                 name=character.name, why=failure.getErrorMessage() or
+                 failure.type.__name__)
+        if getattr(session, "character", None) is not character:
+            return None
+        return then(character, session)
     d: Deferred[Any] = session.game.store.get_account(character.key)
-    return d.addCallback(found)
+    d.addTimeout(ROLE_READ_WAIT, session.game.world.clock)
+    return d.addCallbacks(found, unread)
 
 
 def _context(ctx: Context, character: Character, session: Any) -> Context:
@@ -184,7 +200,7 @@ def confirm(ctx: Context, cmd: Command, word: str, args: str,
     def then(character: Character, session: Any) -> Any:
         run = cmd
         if role not in character.command_sets:
-            run = for_character(character).by_word.get(word)
+            run = for_character(character).lookup(word)
             if run is None:
                 shown = word if word in (cmd.name, *cmd.aliases) else cmd.name
                 character.send(Error(refused_message(shown, role)))

@@ -32,14 +32,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, fail, maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from mud.api_refusals import RefusalGuard
-from mud.api_tokens import ApiTokens, bearer
+from mud.api_tokens import ApiTokens, bearer, well_formed
 from mud.audit import audit
 from mud.engine.actions import Refusal
 from mud.engine.model import NOBODY
@@ -224,19 +224,29 @@ class AdminApi(Resource):
         return NOT_DONE_YET
 
     def _authenticate(self, request: Request, path: str, peer: str) -> Deferred[str]:
-        """Fires with the label of the request's token; fails with a 429 while ``peer`` is
-        held back for its refusals (nothing looked at), or a 401 without a token the store
-        holds (the store not asked when the header holds nothing of a token's form)."""
+        """Fires with the label of the request's token; fails with a 401 without a token
+        the store holds (the store not asked when the header holds nothing of a token's
+        form), or a 429 while ``peer`` is held back for its refusals. A good token is still
+        served from a held-back address (others behind the same proxy or host must not
+        lock the admin out): only a value of a token's form is compared, against the
+        cached hashes, and a wrong one is a 429 that counts nothing more."""
+        presented = bearer(request.getHeader(b"authorization"))
         wait = self.guard.wait(peer)
         if wait > 0:
-            request.quiet = True  # type: ignore[attr-defined]
-            self.guard.refused(peer, path, "throttled")
-            seconds = max(1, math.ceil(wait))
-            return fail(ApiError(
-                429, "too_many_requests", f"Too many refused requests from your address: "
-                f"wait {seconds} second{'s' if seconds != 1 else ''} and try again.",
-                {b"retry-after": str(seconds).encode("ascii")}))
-        presented = bearer(request.getHeader(b"authorization"))
+            def held(label: str | None) -> str:
+                if label is not None:
+                    self.guard.succeeded(peer)
+                    return label
+                request.quiet = True  # type: ignore[attr-defined]
+                self.guard.refused(peer, path, "throttled")
+                seconds = max(1, math.ceil(self.guard.wait(peer)))
+                raise ApiError(
+                    429, "too_many_requests", f"Too many refused requests from your "
+                    f"address: wait {seconds} second{'s' if seconds != 1 else ''} and try "
+                    "again.", {b"retry-after": str(seconds).encode("ascii")})
+            if not well_formed(presented):
+                return maybeDeferred(held, None)
+            return self.tokens.check(presented).addCallback(held)
 
         def checked(label: str | None) -> str:
             if label is not None:
