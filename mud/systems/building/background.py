@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -21,34 +22,44 @@ from twisted.internet.defer import Deferred
 SWITCH_INTERVAL = 0.001
 _state: dict[str, Any] = {"running": 0, "interval": 0.005, "holding": 0,
                           "collecting": True}
+# Work holding the collector off counts itself from its own thread, while it runs.
+_holding = threading.Lock()
 
 
-def begin(hold_collector: bool = False) -> None:
-    """Builders' work starts in a worker thread. ``hold_collector`` for work that only
-    computes (a check over documents in memory), never for work that may wait on a disk
-    (a write, a read of an area): a hung write must not keep the collector off for good."""
+def begin() -> None:
+    """Builders' work was handed to a worker thread."""
     if _state["running"] == 0:
         _state["interval"] = sys.getswitchinterval()
         sys.setswitchinterval(min(SWITCH_INTERVAL, _state["interval"]))
     _state["running"] += 1
-    if hold_collector:
-        if _state["holding"] == 0:
-            # A check makes many objects at once (a whole world): a full collection the
-            # collector starts meanwhile holds the lock 20 ms and more, in whichever
-            # thread it runs. It waits until the check is done; the check leaves no cycles.
-            _state["collecting"] = gc.isenabled()
-            gc.disable()
-        _state["holding"] += 1
 
 
-def end(hold_collector: bool = False) -> None:
+def end() -> None:
     _state["running"] -= 1
     if _state["running"] == 0:
         sys.setswitchinterval(_state["interval"])
-    if hold_collector:
-        _state["holding"] -= 1
-        if _state["holding"] == 0 and _state["collecting"]:
-            gc.enable()
+
+
+def holding_collector(work: Callable[..., Any]) -> Callable[..., Any]:
+    """``work`` with the collector held off while it runs (from its own thread: not while
+    it waits its turn for one), for work that only computes, never for work that may wait
+    on a disk. A check makes many objects at once (a whole world): a full collection the
+    collector starts meanwhile holds the lock 20 ms and more, in whichever thread it runs.
+    It waits until the check is done; the check leaves no cycles."""
+    def run(*args: Any) -> Any:
+        with _holding:
+            if _state["holding"] == 0:
+                _state["collecting"] = gc.isenabled()
+                gc.disable()
+            _state["holding"] += 1
+        try:
+            return work(*args)
+        finally:
+            with _holding:
+                _state["holding"] -= 1
+                if _state["holding"] == 0 and _state["collecting"]:
+                    gc.enable()
+    return run
 
 
 def running() -> int:
@@ -60,14 +71,14 @@ def politely(run_in_thread: Callable[..., Deferred[Any]], work: Callable[..., An
              *args: Any, hold_collector: bool = False) -> Deferred[Any]:
     """``run_in_thread(work, *args)`` with the short switch interval while it runs (and
     the collector held off, for work that only computes)."""
-    begin(hold_collector)
+    begin()
     try:
-        d = run_in_thread(work, *args)
+        d = run_in_thread(holding_collector(work) if hold_collector else work, *args)
     except BaseException:
-        end(hold_collector)
+        end()
         raise
 
     def done(result: Any) -> Any:
-        end(hold_collector)
+        end()
         return result
     return d.addBoth(done)
