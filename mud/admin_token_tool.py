@@ -20,10 +20,10 @@ import time
 
 from mud import api_tokens
 from mud.api_tokens import TokenProblem
-from mud.config import load_settings
 from mud.errors import StartupError
 from mud.persistence.offline import run_store_call
 from mud.persistence.store import StoreError
+from mud.shell_options import add_data_options, data_dir
 
 
 def _when(seconds: float | None) -> str:
@@ -59,9 +59,6 @@ def main(argv: list[str] | None = None) -> int:
         prog="mud-admin-token",
         description="Make, list and revoke bearer tokens for the admin HTTP API "
                     "(/api/admin/...). Safe while the server runs.")
-    parser.add_argument("--data", help="the data directory (default: as the server's)")
-    parser.add_argument("--config", help="the server's config file, to find the data "
-                                         "directory in")
     actions = parser.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="make a token and print it (once)")
     create.add_argument("label", metavar="LABEL",
@@ -69,15 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     listed = actions.add_parser("list", help="list tokens: label, created, last used")
     revoke = actions.add_parser("revoke", help="refuse a token from now on")
     revoke.add_argument("label", metavar="LABEL")
-    for sub in (create, listed, revoke):
-        # Accepted after the subcommand too: "mud-admin-token create ci --data /srv/mud".
-        sub.add_argument("--data", dest="sub_data", help=argparse.SUPPRESS)
-        sub.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
+    add_data_options(parser, create, listed, revoke)
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(args.sub_config or args.config,
-                                 command_line={"data": args.sub_data or args.data})
-        print(run(settings.data, args.action, getattr(args, "label", None)))
+        print(run(data_dir(args), args.action, getattr(args, "label", None)))
     except (StartupError, StoreError, TokenProblem) as exc:
         print(f"mud-admin-token: {exc}", file=sys.stderr)
         return 1

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mud.config import load_settings
 from mud.errors import StartupError
 from mud.persistence.offline import run_store_call
 from mud.persistence.store import StoreError
+from mud.shell_options import add_data_options, data_dir
 
 
 def revoke(data_dir: str, names: list[str]) -> dict[str, int | None]:
@@ -36,13 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         description="Revoke every web resume token of the named characters: they must log "
                     "in with their password again. Safe while the server runs.")
     parser.add_argument("names", nargs="+", metavar="NAME", help="a character's name")
-    parser.add_argument("--data", help="the data directory (default: as the server's)")
-    parser.add_argument("--config", help="the server's config file, to find the data "
-                                         "directory in")
+    add_data_options(parser)
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(args.config, command_line={"data": args.data})
-        revoked = revoke(settings.data, args.names)
+        revoked = revoke(data_dir(args), args.names)
     except (StartupError, StoreError) as exc:
         print(f"mud.revoke_tokens: {exc}", file=sys.stderr)
         return 1

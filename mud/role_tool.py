@@ -19,11 +19,11 @@ import sys
 
 from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
 
-from mud.config import load_settings
 from mud.errors import StartupError
 from mud.persistence.offline import run_store_call
 from mud.persistence.store import ROLES, StoreError
 from mud.roles import RoleProblem, article, change_role, role_problem
+from mud.shell_options import add_data_options, data_dir
 
 log = Logger()
 
@@ -43,9 +43,6 @@ def main(argv: list[str] | None = None) -> int:
         prog="mud-role",
         description="Change a character's role (player, builder, admin): how the first admin "
                     "is made. Safe while the server runs; the change works at once.")
-    parser.add_argument("--data", help="the data directory (default: as the server's)")
-    parser.add_argument("--config", help="the server's config file, to find the data "
-                                         "directory in")
     actions = parser.add_subparsers(dest="action", required=True)
     promote = actions.add_parser("promote", help="give a character a role (admin by default)")
     promote.add_argument("name", metavar="NAME")
@@ -53,19 +50,14 @@ def main(argv: list[str] | None = None) -> int:
                          help=f"one of {', '.join(ROLES)} (default: admin)")
     demote = actions.add_parser("demote", help="make a character a player again")
     demote.add_argument("name", metavar="NAME")
-    for sub in (promote, demote):
-        # Accepted after the subcommand too: "mud-role promote Ann --data /srv/mud".
-        sub.add_argument("--data", dest="sub_data", help=argparse.SUPPRESS)
-        sub.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
+    add_data_options(parser, promote, demote)
     args = parser.parse_args(argv)
     role = args.role.lower() if args.action == "promote" else "player"
     # The change's log line goes to stderr, as the server's would go to its log.
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)],
                                      redirectStandardIO=False)
     try:
-        settings = load_settings(args.sub_config or args.config,
-                                 command_line={"data": args.sub_data or args.data})
-        old, shown = set_role(settings.data, args.name, role)
+        old, shown = set_role(data_dir(args), args.name, role)
     except (StartupError, StoreError, RoleProblem) as exc:
         print(f"mud-role: {exc}", file=sys.stderr)
         return 1

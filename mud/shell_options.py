@@ -1,0 +1,27 @@
+"""Where the sysadmin's shell tools (mud-role, mud-admin-token, revoke_tokens) find the
+server's data: ``--data`` and ``--config`` taken as the server takes them, before or after a
+tool's subcommand ("mud-role promote Ann --data /srv/mud")."""
+
+from __future__ import annotations
+
+import argparse
+
+from mud.config import load_settings
+
+
+def add_data_options(parser: argparse.ArgumentParser,
+                     *subcommands: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", help="the data directory (default: as the server's)")
+    parser.add_argument("--config", help="the server's config file, to find the data "
+                                         "directory in")
+    for sub in subcommands:
+        sub.add_argument("--data", dest="sub_data", help=argparse.SUPPRESS)
+        sub.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
+
+
+def data_dir(args: argparse.Namespace) -> str:
+    """The data directory the options name, as the server would find it. Raises
+    StartupError (a config file that cannot be read, say)."""
+    config = getattr(args, "sub_config", None) or args.config
+    data = getattr(args, "sub_data", None) or args.data
+    return load_settings(config, command_line={"data": data}).data
