@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
 from dataclasses import replace
@@ -391,3 +392,34 @@ class Probe:
     def take(self) -> list[Any]:
         events, self.events = self.events, []
         return events
+
+
+# A store as schema 5 made it (roles, world state), with Ann the admin in the woods; schema
+# 6 adds the bans table with one ban. For the tests of each migration after them.
+_SCHEMA_5 = (
+    "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+    "password TEXT NOT NULL, created REAL NOT NULL, token_generation INTEGER NOT "
+    "NULL DEFAULT 0, login_addresses TEXT NOT NULL DEFAULT '', role TEXT NOT NULL "
+    "DEFAULT 'player');"
+    "CREATE TABLE characters (key TEXT PRIMARY KEY REFERENCES accounts(key), "
+    "room TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', colour TEXT NOT "
+    "NULL DEFAULT 'auto', state TEXT NOT NULL DEFAULT '{}');"
+    "CREATE TABLE item_places (item TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+    "place TEXT NOT NULL);"
+    "CREATE TABLE world_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT INTO accounts VALUES ('ann', 'Ann', 'h', 0, 2, '', 'admin');"
+    "INSERT INTO characters VALUES ('ann', 'woods:edge', 'tall', 'auto', '{}');")
+_SCHEMA_6 = (
+    "CREATE TABLE bans (kind TEXT NOT NULL, target TEXT NOT NULL, until REAL, "
+    "reason TEXT NOT NULL, by TEXT NOT NULL, created REAL NOT NULL, "
+    "PRIMARY KEY (kind, target));"
+    "INSERT INTO bans VALUES ('name', 'bram', NULL, 'spam', 'Ann', 5.0);")
+
+
+def old_database(path: str, version: int) -> None:
+    """A data directory at ``path`` holding a store as schema ``version`` (5 or 6) left it."""
+    import sqlite3
+    os.makedirs(path)
+    script = _SCHEMA_5 + (_SCHEMA_6 if version >= 6 else "")
+    with sqlite3.connect(os.path.join(path, "mud.sqlite3")) as db:
+        db.executescript(script + f"PRAGMA user_version={version};")

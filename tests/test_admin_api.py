@@ -25,7 +25,7 @@ from mud.api_tokens import ApiTokens
 from mud.persistence.store import SCHEMA_VERSION, Store
 from mud.protocols import admin_api
 from mud.protocols.web import make_site
-from tests.support import MemoryStore, joined_player, make_game
+from tests.support import MemoryStore, joined_player, make_game, old_database
 
 PEER = "192.0.2.7"
 
@@ -404,34 +404,11 @@ def test_the_shell_tool_creates_lists_and_revokes_on_a_store(tmp_path):
     assert done.returncode == 0 and "from-config" in tool("--data", str(data), "list").stdout
 
 
-def _schema_6(path: str) -> None:
-    os.makedirs(path)
-    with sqlite3.connect(os.path.join(path, "mud.sqlite3")) as db:
-        db.executescript(
-            "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
-            "password TEXT NOT NULL, created REAL NOT NULL, token_generation INTEGER NOT "
-            "NULL DEFAULT 0, login_addresses TEXT NOT NULL DEFAULT '', role TEXT NOT NULL "
-            "DEFAULT 'player');"
-            "CREATE TABLE characters (key TEXT PRIMARY KEY REFERENCES accounts(key), "
-            "room TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', colour TEXT NOT "
-            "NULL DEFAULT 'auto', state TEXT NOT NULL DEFAULT '{}');"
-            "CREATE TABLE item_places (item TEXT PRIMARY KEY, kind TEXT NOT NULL, "
-            "place TEXT NOT NULL);"
-            "CREATE TABLE bans (kind TEXT NOT NULL, target TEXT NOT NULL, until REAL, "
-            "reason TEXT NOT NULL, by TEXT NOT NULL, created REAL NOT NULL, "
-            "PRIMARY KEY (kind, target));"
-            "CREATE TABLE world_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-            "INSERT INTO accounts VALUES ('ann', 'Ann', 'h', 0, 2, '', 'admin');"
-            "INSERT INTO characters VALUES ('ann', 'woods:edge', 'tall', 'auto', '{}');"
-            "INSERT INTO bans VALUES ('name', 'bram', NULL, 'spam', 'Ann', 5.0);"
-            "PRAGMA user_version=6;")
-
-
 class SchemaSixTests(unittest.TestCase):
     @inlineCallbacks
     def test_a_schema_6_database_gains_the_token_table_and_keeps_its_rows(self):
         path = os.path.abspath(self.mktemp())
-        _schema_6(path)
+        old_database(path, 6)
         store = Store(path)
         store.prepare()
         self.addCleanup(store.close)

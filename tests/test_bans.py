@@ -4,7 +4,6 @@ enforcement at connect and login. (Real sockets: tests/e2e/test_bans.py.)"""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
 import pytest
@@ -12,7 +11,7 @@ from twisted.internet import task
 
 from mud.bans import Ban, BanError, BanList, parse_duration, parse_target
 from mud.persistence.store import SCHEMA_VERSION, Store
-from tests.support import WirePlayer, admin_player, joined_player, make_game
+from tests.support import WirePlayer, admin_player, joined_player, make_game, old_database
 
 
 def test_durations():
@@ -57,29 +56,10 @@ def test_bans_expire_on_the_clock_and_networks_match_by_version():
     assert not BanList.covers("address", "10.0.0.1", "10.0.0.2")
 
 
-def _schema_5(path: str) -> None:
-    os.makedirs(path)
-    with sqlite3.connect(os.path.join(path, "mud.sqlite3")) as db:
-        db.executescript(
-            "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
-            "password TEXT NOT NULL, created REAL NOT NULL, token_generation INTEGER NOT "
-            "NULL DEFAULT 0, login_addresses TEXT NOT NULL DEFAULT '', role TEXT NOT NULL "
-            "DEFAULT 'player');"
-            "CREATE TABLE characters (key TEXT PRIMARY KEY REFERENCES accounts(key), "
-            "room TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', colour TEXT NOT "
-            "NULL DEFAULT 'auto', state TEXT NOT NULL DEFAULT '{}');"
-            "CREATE TABLE item_places (item TEXT PRIMARY KEY, kind TEXT NOT NULL, "
-            "place TEXT NOT NULL);"
-            "CREATE TABLE world_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-            "INSERT INTO accounts VALUES ('ann', 'Ann', 'h', 0, 2, '', 'admin');"
-            "INSERT INTO characters VALUES ('ann', 'woods:edge', 'tall', 'auto', '{}');"
-            "PRAGMA user_version=5;")
-
-
 def test_a_schema_5_database_gains_the_bans_table_and_keeps_its_rows(tmp_path):
     from twisted.internet import reactor  # noqa: F401  (the pool needs the reactor module)
     path = str(tmp_path / "data")
-    _schema_5(path)
+    old_database(path, 5)
     store = Store(path)
     store.prepare()
     assert store.ban_rows == []
