@@ -23,7 +23,8 @@ from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
 from tests.e2e.processes import log_in, telnet_server
-from tests.e2e.server import ServerTestCase, eventually
+from tests.e2e.server import ServerTestCase
+from tests.e2e.test_bans import banned_everywhere
 from tests.e2e.wsclient import connect_web
 
 
@@ -151,16 +152,7 @@ class AdminApiTests(ServerTestCase):
         self.assertEqual(status, 200, body)
         yield bob.wait_for("You have been banned by ops until")
         yield bob.closed
-        yield eventually(lambda: "bob" not in service.game.world.online)
-        again = yield connect(self.telnet_port)
-        again.send("connect Bob secret1")
-        yield again.wait_for("Bob is banned until")
-        web = yield connect_web(self.web_port)
-        yield web.wait("hello")
-        web.send(type="login", name="Bob", password="secret1")
-        refused = yield web.wait("error", code="banned")
-        self.assertIn("spam", refused["message"])
-        self.assertNotIn("bob", service.game.world.online)
+        web = yield banned_everywhere(self, service, "Bob", "spam")
         # The same refusal as in game for bad input, as a JSON error.
         status, _, body = yield self.call(
             "POST", "/api/admin/ban", {"target": "Bob", "duration": "soon", "reason": "x"},
@@ -170,7 +162,6 @@ class AdminApiTests(ServerTestCase):
         for player in (web, cleo):
             player.sendClose()
             yield player.closed
-        again.transport.loseConnection()
 
     @inlineCallbacks
     def test_a_countdown_shutdown_reaches_both_players_and_is_cancelled(self):

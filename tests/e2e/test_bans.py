@@ -21,6 +21,24 @@ def connect_from(port: int, source: str) -> object:
     return connectProtocol(endpoint, TelnetPlayer())
 
 
+@inlineCallbacks
+def banned_everywhere(case, service, name: str, why: str):
+    """``name``, banned and gone, is refused a telnet login and a web login (told ``why``);
+    the web player, still connected, is returned."""
+    yield eventually(lambda: name.lower() not in service.game.world.online)
+    again = yield connect(case.telnet_port)
+    again.send(f"connect {name} secret1")
+    yield again.wait_for(f"{name} is banned until")
+    again.transport.loseConnection()
+    web = yield connect_web(case.web_port)
+    yield web.wait("hello")
+    web.send(type="login", name=name, password="secret1")
+    refused = yield web.wait("error", code="banned")
+    case.assertIn(why, refused["message"])
+    case.assertNotIn(name.lower(), service.game.world.online)
+    return web
+
+
 class BanTests(ServerTestCase):
     @inlineCallbacks
     def admin(self, service):
@@ -40,16 +58,7 @@ class BanTests(ServerTestCase):
         yield bob.wait_for("spamming the square")
         yield bob.closed
         yield ada.wait_for("Bob is banned until")
-        yield eventually(lambda: "bob" not in service.game.world.online)
-        again = yield connect(self.telnet_port)
-        again.send("connect Bob secret1")
-        yield again.wait_for("Bob is banned until")
-        web = yield connect_web(self.web_port)
-        yield web.wait("hello")
-        web.send(type="login", name="Bob", password="secret1")
-        refused = yield web.wait("error", code="banned")
-        self.assertIn("spamming the square", refused["message"])
-        self.assertNotIn("bob", service.game.world.online)
+        web = yield banned_everywhere(self, service, "Bob", "spamming the square")
         ada.send("unban bob")
         yield ada.wait_for("Bob is no longer banned.")
         web.send(type="login", name="Bob", password="secret1")
