@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from mud import systems, world_keys
-from mud.engine import directions
 from mud.engine.model import Room
 from mud.engine.world import World
+from mud.world_links import written_exits
 from mud.world_loader import _Loader
 from mud.world_refs import Cache, Lookup
 from mud.world_schema import Context, Report
@@ -116,13 +116,9 @@ class _Live:
     def _exit_extras(self, room_id: str, entry: dict[str, Any]) -> None:
         """The keys written on a room's long-form exits (a door), as the loader files them:
         under "<room id> <exit name>"."""
-        exits = entry.get("exits")
-        if not isinstance(exits, dict):
-            return
-        for written, spec in exits.items():
-            if not isinstance(written, str) or not isinstance(spec, dict):
+        for name, spec in written_exits(entry).items():
+            if not isinstance(spec, dict):
                 continue
-            name = directions.canonical(written) or written.lower()
             for word, key_spec in world_keys.present("exit", spec):
                 self._extras.append(("exit", f"{room_id} {name}", key_spec, spec[word],
                                      None, None))

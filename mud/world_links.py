@@ -23,6 +23,17 @@ EXIT_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 EXIT_KEYS = {"to": True, "description": False}
 
 
+def written_exits(entry: Any) -> dict[str, Any]:
+    """The exits a room's entry writes (a room id, or a mapping with ``to`` and keys such
+    as ``door``), by the name the room keys each under (``n:`` is ``north``); what is not
+    an exit's shape is left out (the loader reports it)."""
+    exits = entry.get("exits") if isinstance(entry, dict) else None
+    if not isinstance(exits, dict):
+        return {}
+    return {directions.exit_name(written): spec for written, spec in exits.items()
+            if isinstance(written, str)}
+
+
 class Linking:
     """Exits and placements, once every file of the world is read."""
 
@@ -50,7 +61,7 @@ class Linking:
                 ctx.error(f"exit name {shown(name)} is not valid (a direction or one "
                           "lowercase word)", line)
                 continue
-            canonical = directions.canonical(name) or name.lower()
+            canonical = directions.exit_name(name)
             if canonical in room.exits:
                 ctx.error(f'exit "{canonical}" is given twice', line)
                 continue

@@ -86,3 +86,9 @@ def test_arrival_phrase_names_the_side_they_come_in_from(left_by, phrase):
 
 def test_arrival_through_a_named_exit_has_no_direction():
     assert directions.arrival_phrase("trapdoor") == "arrives"
+
+
+def test_exit_name_is_how_rooms_key_an_exit_written_any_way():
+    from mud.engine.directions import exit_name
+    assert exit_name("n") == "north" and exit_name(" NE ") == "northeast"
+    assert exit_name("Gate") == "gate" and exit_name(" trapdoor") == "trapdoor"

@@ -30,6 +30,13 @@ def canonical(word: str) -> str | None:
     return ABBREVIATIONS.get(word)
 
 
+def exit_name(written: str) -> str:
+    """The name an exit written as ``written`` goes by, as rooms key their exits: the full
+    direction (``n`` -> ``north``), else the word in lower case (``Gate`` -> ``gate``)."""
+    word = written.strip()
+    return canonical(word) or word.lower()
+
+
 def sort_key(exit_name: str) -> tuple[int, str]:
     """Order exits compass-first, then named exits alphabetically."""
     try:

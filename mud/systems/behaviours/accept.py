@@ -173,7 +173,7 @@ def _check_opens(ctx: Context, value: str, line: int | None,
     """``north`` (the NPC's home room) or ``room:direction`` -> (room id, exit name)."""
     where = "behaviour 'accept': parameter 'opens'"
     room_ref, colon, word = value.rpartition(":")
-    exit_name = directions.canonical(word.strip()) or word.strip().lower()
+    exit_name = directions.exit_name(word)
     if not colon:
         homes = lookup.homes()
         if not homes:

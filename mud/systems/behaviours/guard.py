@@ -24,11 +24,6 @@ from mud.world_yaml import shown
 SPEAK_AGAIN = 10.0
 
 
-def exit_name(written: str) -> str:
-    """The exit a builder wrote, as rooms' exits are keyed (``n`` -> ``north``)."""
-    return directions.canonical(written) or written.strip().lower()
-
-
 @behaviour("guard",
            exit=Param("text", "the exit of its home room it guards (north, gate, ...)",
                       required=True),
@@ -57,7 +52,7 @@ class Guard(Behaviour):
 
             options["quest"] = quests.check_ref(ctx, options["quest"], line, lookup,
                                                 "behaviour 'guard': parameter 'quest'")
-        wanted = exit_name(options["exit"])
+        wanted = directions.exit_name(options["exit"])
         for room in lookup.homes():
             if wanted not in room.exits:
                 known = ", ".join(sorted(room.exits)) or "none"
@@ -69,7 +64,7 @@ class Guard(Behaviour):
         self.home = self.owner.room
         if self.home is None:
             return
-        self.guarded = self.home.exits.get(exit_name(self.options["exit"]))
+        self.guarded = self.home.exits.get(directions.exit_name(self.options["exit"]))
         if self.guarded is not None:
             self.guarded.barriers = (*self.guarded.barriers, self)
         # (character key, which line) -> when it last said that line to that player.

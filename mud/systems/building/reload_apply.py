@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from mud.engine import directions, hooks
+from mud.engine import hooks
 from mud.engine.actions import Refusal, look
 from mud.engine.events import Message
 from mud.engine.model import NPC, Character, Exit, Item, Room
@@ -30,6 +30,7 @@ from mud.engine.world import World
 from mud.systems.building.reload import Outcome, Reading
 from mud.world_check import attach_keys, attach_placed_item
 from mud.world_keys import present
+from mud.world_links import written_exits
 from mud.world_yaml import WorldError
 
 # What players in a reloaded area are told, and one whose room went.
@@ -288,13 +289,9 @@ class _Apply:
     def exit_specs(self, room: Room) -> dict[str, Any]:
         """The long-form exits (mappings) ``room``'s entry writes, by exit name."""
         area, _, key = room.id.partition(":")
-        entry = self.sources.get(area, "room", key)
-        exits = entry.get("exits") if isinstance(entry, dict) else None
-        if not isinstance(exits, dict):
-            return {}
-        return {directions.canonical(written) or written.lower(): spec
-                for written, spec in exits.items()
-                if isinstance(written, str) and isinstance(spec, dict)}
+        return {name: spec for name, spec in
+                written_exits(self.sources.get(area, "room", key)).items()
+                if isinstance(spec, dict)}
 
     def attach_exits(self, live: dict[str, Room], foreign: list[tuple[Room, str]]) -> None:
         # In the world's room order, as at load: where both sides declare a door, the

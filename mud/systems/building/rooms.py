@@ -21,6 +21,7 @@ from mud.systems.building.edits import Change, fresh, here, local, propose, sour
 from mud.systems.building.navigation import find_room, goto, where
 from mud.systems.building.values import MAX_DESCRIPTION, MAX_NAME, MAX_VALUE, parse_yaml
 from mud.world_check import attach_keys
+from mud.world_links import written_exits
 from mud.world_refs import ID_RE, ID_RULE
 
 # A new room's words until a builder gives it its own (they load: the loader wants both).
@@ -48,7 +49,7 @@ def _ref(room: Room, target: Room) -> str:
 def _exit_key(exits: dict[str, Any], name: str) -> str | None:
     """The key under which ``exits`` (as written) holds the exit called ``name``."""
     for key in exits:
-        if isinstance(key, str) and (directions.canonical(key) or key.lower()) == name:
+        if isinstance(key, str) and directions.exit_name(key) == name:
             return key
     return None
 
@@ -56,12 +57,7 @@ def _exit_key(exits: dict[str, Any], name: str) -> str | None:
 def _written_exit(ctx: Context, room: Room, name: str) -> Any:
     """How ``room``'s entry writes its exit ``name`` (a room id, or a mapping with ``to``
     and keys such as ``door``), or None."""
-    written = sources_of(ctx).get(room.area, "room", local(room.id))
-    exits = written.get("exits") if isinstance(written, dict) else None
-    if not isinstance(exits, dict):
-        return None
-    key = _exit_key(exits, name)
-    return None if key is None else exits[key]
+    return written_exits(sources_of(ctx).get(room.area, "room", local(room.id))).get(name)
 
 
 def rehang_doors(ctx: Context, one: Room, other: Room) -> None:
@@ -81,7 +77,7 @@ def rehang_doors(ctx: Context, one: Room, other: Room) -> None:
 
 
 def _exit_name(word: str) -> str:
-    name = directions.canonical(word) or word.lower()
+    name = directions.exit_name(word)
     if not ID_RE.fullmatch(name) or len(name) > 32:
         raise Refusal(f"{word!r} is not an exit name: use a direction (north, ne, up) or "
                       "one lowercase word (gate, trapdoor).")
