@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from mud import systems, world_keys
-from mud.engine.model import Room
 from mud.engine.world import World
 from mud.world_links import written_exits
 from mud.world_loader import _Loader
@@ -139,12 +138,11 @@ def _view(world: World) -> tuple[_Live, Cache]:
     return got[2], got[3]
 
 
-def attach_keys(world: World, what: str, full: str, entity: Any,
-                entry: dict[str, Any]) -> None:
-    """Check each system key written in ``entry`` (the source of ``entity``, a ``what``
-    such as "npc" with full id ``full``) against the live world and attach it to
-    ``entity``; for an item, ``entity`` is its template and only template keys attach.
-    Raises WorldError if a check fails (the edit was checked already: it should not)."""
+def _checked(world: World, what: str, full: str,
+             entry: dict[str, Any]) -> list[tuple[world_keys.KeySpec, Any]]:
+    """Each system key written in ``entry`` (a ``what`` with full id ``full``), checked
+    against the live world. Raises WorldError if a check fails (the edit was checked
+    already: it should not)."""
     live, cache = _view(world)
     area = full.partition(":")[0] if what != "area" else full
     path = world.sources.root / area / FILES["room" if what == "exit" else what]
@@ -157,7 +155,16 @@ def attach_keys(world: World, what: str, full: str, entity: Any,
             checked = spec.check(ctx, data[word], data.line_of(word),
                                  Lookup(live, area, full, cache))
             found.append((spec, checked))
-    for spec, checked in found:
+    return found
+
+
+def attach_keys(world: World, what: str, full: str, entity: Any,
+                entry: dict[str, Any]) -> None:
+    """Check each system key written in ``entry`` (the source of ``entity``, a ``what``
+    such as "npc" with full id ``full``) against the live world and attach it to
+    ``entity``; for an item, ``entity`` is its template and only template keys attach.
+    Raises WorldError if a check fails."""
+    for spec, checked in _checked(world, what, full, entry):
         if what == "item":
             if spec.attach_template is not None:
                 spec.attach_template(world, entity, checked)
@@ -168,19 +175,5 @@ def attach_keys(world: World, what: str, full: str, entity: Any,
 def attach_placed_item(world: World, full: str, item: Any, entry: dict[str, Any]) -> None:
     """A newly placed copy of item ``full`` gets what its keys give each copy (a
     container's contents)."""
-    live, cache = _view(world)
-    area = full.partition(":")[0]
-    report = Report()
-    data = as_map(entry)
-    with report.gathering():
-        for word, spec in world_keys.present("item", data):
-            ctx = Context(world.sources.root / area / FILES["item"], report)
-            checked = spec.check(ctx, data[word], data.line_of(word),
-                                 Lookup(live, area, full, cache))
-            spec.attach(world, item, checked)
-
-
-def live_room(world: World, ref: str, area: str) -> Room | None:
-    """The live room a builder's ``ref`` names (a local id is in ``area``)."""
-    full = ref if ":" in ref else f"{area}:{ref}"
-    return world.rooms.get(full)
+    for spec, checked in _checked(world, "item", full, entry):
+        spec.attach(world, item, checked)
