@@ -26,6 +26,7 @@ from twisted.logger import Logger
 from mud import systems, world_keys, world_schema, world_yaml
 from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, Item, ItemTemplate, Room
+from mud.engine.placing import placed_id
 from mud.engine.world import Clock, World
 from mud.world_links import Linking
 from mud.world_refs import ID_RE, ID_RULE, Cache, Lookup, unknown
@@ -184,7 +185,7 @@ class _Loader(Linking):
             counts: dict[str, int] = {}
             for ref, _ in item_refs:
                 counts[ref] = counts.get(ref, 0) + 1
-                item = Item(f"{room.id}/{ref}#{counts[ref]}", self.templates[ref])
+                item = Item(placed_id(room.id, ref, counts[ref]), self.templates[ref])
                 world.add_item(item, room)
                 self._attach(world, "item", ref, item)
             for ref, _ in npc_refs:

@@ -18,6 +18,13 @@ IN_ROOM, CARRIED, INSIDE, GONE = "room", "char", "in", "gone"
 PLACE_KINDS = (IN_ROOM, CARRIED, INSIDE, GONE)
 
 
+def placed_id(place_id: str, template_id: str, n: int) -> str:
+    """The id of the ``n``-th copy (from 1) of ``template_id`` the world places in a room
+    or a container (``village:square/village:apple#2``): the same at every start-up, so a
+    save's rows find it again (``ItemPlaces.rebuild_placed`` reads it back)."""
+    return f"{place_id}/{template_id}#{n}"
+
+
 class ItemPlaces:
     """The World's items and where they are (a mixin: World sets these attributes)."""
 

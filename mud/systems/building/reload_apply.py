@@ -26,6 +26,7 @@ from mud.engine import hooks
 from mud.engine.actions import Refusal, look
 from mud.engine.events import Message
 from mud.engine.model import NPC, Character, Exit, Item, Room
+from mud.engine.placing import placed_id
 from mud.engine.world import World
 from mud.systems.building.reload import Outcome, Reading
 from mud.world_check import attach_keys, attach_placed_item
@@ -227,7 +228,7 @@ class _Apply:
             wanted: list[tuple[str, str]] = []
             for ref in self.reading.items.get(room.id, ()):
                 counts[ref] = counts.get(ref, 0) + 1
-                wanted.append((f"{room.id}/{ref}#{counts[ref]}", ref))
+                wanted.append((placed_id(room.id, ref, counts[ref]), ref))
             ids = {item_id for item_id, _ in wanted}
             for item in list(room.items):
                 # The area's own (placed at load, or by a reset: id from the room); what

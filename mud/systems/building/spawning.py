@@ -22,6 +22,7 @@ from mud.engine import matching
 from mud.engine.actions import Refusal
 from mud.engine.events import Arrive, Depart, Message
 from mud.engine.model import NPC, Item, Room
+from mud.engine.placing import placed_id
 from mud.engine.world import World
 from mud.player_text import clean
 from mud.systems.building.edits import Change, fresh, here, local, propose, sources_of
@@ -186,10 +187,10 @@ def _spawn_item(world: World, room: Room, full: str, source: Any, listed: list[A
     # there at load whose listing was destroyed) gets the next free number, which a save's
     # rows still find at the next start-up (World.rebuild_placed).
     n = sum(1 for ref in listed if _full(ref, room.area) == full)
-    item_id = f"{room.id}/{full}#{n}"
+    item_id = placed_id(room.id, full, n)
     while item_id in world.items:
         n += 1
-        item_id = f"{room.id}/{full}#{n}"
+        item_id = placed_id(room.id, full, n)
     item = Item(item_id, world.templates[full])
     world.items[item_id] = item
     world.transfer(item, room)  # a change to save: where it is survives a restart

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mud.engine.model import Item, ItemTemplate, Room
+from mud.engine.placing import placed_id
 from mud.engine.world import World
 from mud.world_keys import Lookup
 from mud.world_schema import Context as Where
@@ -208,7 +209,7 @@ def _stock(world: World, box: Item) -> None:
     counts: Counter[str] = Counter()
     for template_id in spec.contents:
         counts[template_id] += 1
-        inner = Item(f"{box.id}/{template_id}#{counts[template_id]}",
+        inner = Item(placed_id(box.id, template_id, counts[template_id]),
                      world.templates[template_id])
         world.add_item(inner, box)
         _stock(world, inner)  # no loop: checked at load
