@@ -107,6 +107,31 @@ def _entries(path: Path, loader: _Loader, what: str,
     return ctx, entries, misspelt
 
 
+def _keywords(ctx: Context, data: Map, name: str) -> tuple[str, ...]:
+    kws = tuple(k.lower() for k in ctx.word_list(data, "keywords")) or \
+        keywords_from_name(name)
+    if not kws and name and "keywords" not in data:
+        ctx.error(f"no word of 'name' ({shown(name)}) is one a player could type to mean "
+                  "it: add keywords: [word, word]", data.line_of("name"))
+    return kws
+
+
+def item_template(ctx: Context, tid: str, data: Map) -> ItemTemplate:
+    """The template an item entry makes (its system keys aside); faults go to ``ctx``.
+    Builders' ``create``/``set`` make theirs here too (mud/systems/building/things.py)."""
+    name = ctx.text(data, "name")
+    # "plural: loaves of bread" when the English rules in grouping.py get it wrong.
+    plural = " ".join(ctx.text(data, "plural").split())
+    return ItemTemplate(tid, name, _keywords(ctx, data, name), ctx.text(data, "description"),
+                        ctx.flag(data, "fixed"), plural)
+
+
+def npc_definition(ctx: Context, data: Map) -> tuple[str, str, tuple[str, ...]]:
+    """(name, description, keywords) an NPC entry gives each copy of it."""
+    name = ctx.text(data, "name")
+    return name, ctx.text(data, "description"), _keywords(ctx, data, name)
+
+
 class _Loader(Linking):
     """One load: what has been read so far, to resolve references once all is read."""
 
@@ -278,17 +303,10 @@ class _Loader(Linking):
             area_ctx.text(area_meta, "description")
 
         def item(tid: str, ictx: Context, data: dict[str, Any]) -> None:
-            name = ictx.text(data, "name")
-            # "plural: loaves of bread" when the English rules in grouping.py get it wrong.
-            plural = " ".join(ictx.text(data, "plural").split())
-            self.templates[tid] = ItemTemplate(tid, name, self._keywords(ictx, data, name),
-                                               ictx.text(data, "description"),
-                                               ictx.flag(data, "fixed"), plural)
+            self.templates[tid] = item_template(ictx, tid, data)
 
         def npc(nid: str, nctx: Context, data: dict[str, Any]) -> None:
-            name = nctx.text(data, "name")
-            self.npc_defs[nid] = (name, nctx.text(data, "description"),
-                                  self._keywords(nctx, data, name))
+            self.npc_defs[nid] = npc_definition(nctx, data)
 
         def room(rid: str, rctx: Context, data: dict[str, Any]) -> None:
             made = Room(rid, area, rctx.text(data, "name"),
@@ -342,15 +360,6 @@ class _Loader(Linking):
                 self.report.add(message)
             self.unreadable.add((area, what))
             return Context(path, self.report), Map()
-
-    @staticmethod
-    def _keywords(ctx: Context, data: Map, name: str) -> tuple[str, ...]:
-        kws = tuple(k.lower() for k in ctx.word_list(data, "keywords")) or \
-            keywords_from_name(name)
-        if not kws and name and "keywords" not in data:
-            ctx.error(f"no word of 'name' ({shown(name)}) is one a player could type to mean "
-                      "it: add keywords: [word, word]", data.line_of("name"))
-        return kws
 
     def _start(self, meta: Map) -> Room | None:
         if "start" not in meta:

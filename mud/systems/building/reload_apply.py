@@ -29,6 +29,7 @@ from mud.engine.model import NPC, Character, Exit, Item, Room
 from mud.engine.placing import placed_id
 from mud.engine.world import World
 from mud.systems.building.reload import Outcome, Reading
+from mud.systems.building.things import put_template
 from mud.world_check import attach_keys, attach_placed_item
 from mud.world_keys import present
 from mud.world_links import written_exits
@@ -114,15 +115,10 @@ class _Apply:
 
     def templates(self) -> None:
         world = self.world
-        for tid, new in self.reading.templates.items():
-            live = world.templates.get(tid)
-            if live is None:
-                world.templates[tid] = new
-                continue
-            # In place: every copy in the world points at this template.
-            live.name, live.description, live.fixed = new.name, new.description, new.fixed
-            live.plural, live.keywords = new.plural, new.keywords
-            live.props = {}
+        for new in self.reading.templates.values():
+            # The check attached nothing: the props come empty, and the keys are attached
+            # again after the rooms are built (run()).
+            put_template(world, new)
         for tid in [t for t in world.templates if t.startswith(f"{self.area}:")]:
             if tid not in self.reading.templates:
                 # Copies players hold keep the template object until they are gone.

@@ -21,14 +21,13 @@ from mud import world_keys
 from mud.commands.registry import BUILDER, Context
 from mud.engine.actions import Refusal
 from mud.engine.events import Arrive, Depart, Message
-from mud.engine.matching import keywords_from_name
 from mud.engine.model import NPC, ItemTemplate, Room
 from mud.engine.world import World
 from mud.player_text import clean
 from mud.systems.building.edits import fresh, here, propose, sources_of
 from mud.systems.building.values import value_of
 from mud.world_check import attach_keys
-from mud.world_loader import ITEM_KEYS, NPC_KEYS
+from mud.world_loader import ITEM_KEYS, NPC_KEYS, item_template, npc_definition
 from mud.world_refs import ID_RE, ID_RULE
 from mud.world_schema import Context as Checks
 from mud.world_schema import Report
@@ -107,25 +106,16 @@ def _read(entry: dict[str, Any]) -> tuple[Checks, Any]:
     return Checks(Path("."), Report()), as_map(entry)
 
 
-def _keywords(checks: Checks, data: Any, name: str) -> tuple[str, ...]:
-    return tuple(k.lower() for k in checks.word_list(data, "keywords")) or \
-        keywords_from_name(name)
-
-
 def make_template(full: str, entry: dict[str, Any]) -> ItemTemplate:
     """The ItemTemplate the loader builds from ``entry`` (without its system keys)."""
     checks, data = _read(entry)
-    name = checks.text(data, "name")
-    plural = " ".join(checks.text(data, "plural").split())
-    return ItemTemplate(full, name, _keywords(checks, data, name),
-                        checks.text(data, "description"), checks.flag(data, "fixed"), plural)
+    return item_template(checks, full, data)
 
 
 def make_npc(full: str, entry: dict[str, Any]) -> NPC:
     """An NPC as the loader builds one from ``entry`` (not placed, no behaviours yet)."""
-    checks, data = _read(entry)
-    name = checks.text(data, "name")
-    return NPC(full, name, _keywords(checks, data, name), checks.text(data, "description"))
+    name, description, keywords = npc_definition(*_read(entry))
+    return NPC(full, name, keywords, description)
 
 
 def refresh_template(world: World, full: str, entry: dict[str, Any]) -> None:
@@ -133,9 +123,15 @@ def refresh_template(world: World, full: str, entry: dict[str, Any]) -> None:
     (they share it) shows the change at once."""
     fresh = make_template(full, entry)
     attach_keys(world, "item", full, fresh, entry)
-    live = world.templates.get(full)
+    put_template(world, fresh)
+
+
+def put_template(world: World, fresh: ItemTemplate) -> None:
+    """``fresh`` is the world's template under its id: taken into the live one in place
+    when there is one, since every copy in the world points at that object."""
+    live = world.templates.get(fresh.id)
     if live is None:
-        world.templates[full] = fresh
+        world.templates[fresh.id] = fresh
         return
     for slot in ItemTemplate.__slots__:
         setattr(live, slot, getattr(fresh, slot))
