@@ -126,9 +126,14 @@ def refused(errors: list[str], root: Any) -> str:
     more = len(errors) - len(shown)
     if more > 0:
         shown.append(f"(and {more} more)")
-    # Each message a list item: kept one a line when the text is reflowed to the player's
-    # window (mud/render/wrapping.py), not run together into one paragraph.
-    return "That would not load, so nothing changed:\n" + "\n".join(f"- {m}" for m in shown)
+    return as_list("\n".join(["That would not load, so nothing changed:", *shown]))
+
+
+def as_list(text: str) -> str:
+    """The first line, then each further line as a list item: kept one a line when the
+    text is reflowed to the player's window (mud/render/wrapping.py), not run together."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *(f"- {line}" for line in rest)])
 
 
 def propose(ctx: Context, changes: list[Change], apply: Callable[[], None],

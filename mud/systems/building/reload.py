@@ -166,13 +166,6 @@ def _unsaved(area: str, force: bool, sources: WorldSources) -> None:
                       f"'reload area {area} force' to drop them.")
 
 
-def _as_list(text: str) -> str:
-    """The first line, then each further line as a list item: kept one a line when the
-    text is reflowed to the player's window (mud/render/wrapping.py), not run together."""
-    first, *rest = text.split("\n")
-    return "\n".join([first, *(f"- {line}" for line in rest)])
-
-
 def _changes(area: str, sources: WorldSources) -> dict[str, dict[str, int]]:
     # The area's unsaved edits with their generations: a save that wrote some clears them.
     return {rel: dict(source.changed) for rel, source in sources.files.items()
@@ -230,7 +223,7 @@ def reload_command(ctx: Context, args: str) -> Deferred[None]:
         from mud.systems.building.reload_apply import apply_reading
 
         outcome = apply_reading(world, reading)
-        ctx.send(Message(_as_list(outcome.summary())))
+        ctx.send(Message(edits.as_list(outcome.summary())))
         session = ctx.account
         audit("area_reload", ctx.actor.name, getattr(session, "peer", ""),
               getattr(session, "via", ""), area=area, forced="yes" if force else None,
