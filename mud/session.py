@@ -185,6 +185,11 @@ class Session:
             began = metrics.timer() if metrics is not None else 0.0
             try:
                 waiting = self._run(line)
+            except Refusal as refusal:
+                # What a command's line reader refuses (a builder's rdesc the loader would
+                # not load): said like a command's refusal, not taken for a server fault.
+                self.send(Error(refusal.message))
+                waiting = None
             except Exception:
                 log.failure("command {line!r} failed", line=line[:80])
                 self.send(Error("Something went wrong running that command; it has been "
@@ -213,7 +218,7 @@ class Session:
         if self.character is None:
             return self.login.handle(line)
         if self.reader is not None:
-            return self._read(self.reader, line)
+            return self.reader(line)
         commands = for_character(self.character)
         result = commands.dispatch(Context(self.game.world, self.character, self, commands),
                                    line)
@@ -222,23 +227,13 @@ class Session:
         waiting, self._started = self._started, None
         return waiting if waiting is not None else result
 
-    def _read(self, reader: Callable[[str], Any], line: str) -> Any:
-        """Give ``line`` to a command's reader; a Refusal it raises or fails with (a
-        builder's edit the loader refuses, or a role taken away meanwhile) is said like a
-        command's, not taken for a server fault."""
-        def refused(failure: Failure) -> None:
-            failure.trap(Refusal)
-            self.send(Error(failure.value.message))
-        try:
-            result = reader(line)
-        except Refusal as refusal:
-            self.send(Error(refusal.message))
-            return None
-        return result.addErrback(refused) if isinstance(result, Deferred) else result
-
     def _failed(self, failure: Failure) -> None:
-        _, text = failure_notice(failure, self.via)
-        self.send(Error(text))
+        if failure.check(Refusal):
+            # Slow work refused in the player's words (a builder's edit the loader would
+            # not load, a role taken away meanwhile), not a server fault.
+            self.send(Error(failure.value.message))
+        else:
+            self.send(Error(failure_notice(failure, self.via)[1]))
         if self.character is None and self.connected:
             self.login.ask_name()
 

@@ -228,3 +228,18 @@ def test_a_door_taken_off_its_declaring_side_leaves_both_sides_open(game):
     assert world.rooms["mine:adit"].exits["south"].door.name == "grille"
     assert _doors(world, "mine:entrance", "mine:adit") == \
         _doors(_fresh(game), "mine:entrance", "mine:adit")
+
+
+def test_an_empty_multi_line_rdesc_is_refused_in_words_and_a_refused_one_too(game):
+    bram = builder(game)
+    bram.type("rdesc")
+    said = bram.type(".")   # refused at once, by the reader itself
+    assert "A room needs a description: nothing changed." in said
+    assert "Something went wrong" not in said
+    bram.type("rdesc")
+    bram.type("x" * 200)
+    for _ in range(20):
+        bram.type("y" * 200)
+    said = bram.type(".")
+    assert "characters; 4000 at most" in said and "Something went wrong" not in said
+    assert "Village Square" in bram.type("look")   # commands again, not the reader
