@@ -39,6 +39,19 @@ def audit_lines() -> list[dict[str, str]]:
     globalLogPublisher.removeObserver(observer)
 
 
+@pytest.fixture
+def log_lines() -> list[str]:
+    """Every log line (formatted) logged while the test runs."""
+    from twisted.logger import formatEvent
+    seen: list[str] = []
+
+    def observer(event) -> None:
+        seen.append(formatEvent(event))
+    globalLogPublisher.addObserver(observer)
+    yield seen
+    globalLogPublisher.removeObserver(observer)
+
+
 @pytest.fixture(autouse=True)
 def _run_in_tmp(tmp_path, monkeypatch) -> None:
     # trial's mktemp() and relative paths land in the working directory: keep it a temp one.

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-import pytest
-
 from mud.commands import SETS, needed_role, sets_for_role
 from tests.support import WirePlayer, make_game
 
@@ -103,16 +101,16 @@ def test_the_last_admin_cannot_demote_themselves_but_may_when_another_exists():
     assert game.world.online["ann"].command_sets == ("player",)
 
 
-def test_every_role_change_is_logged_with_who_and_where(caplog_twisted):
+def test_every_role_change_is_logged_with_who_and_where(log_lines):
     game = make_game()
     ann = _admin(game)
     bob = WirePlayer(game, peer="10.9.8.7")
     bob.create("Bob")
     ann.type("promote Bob builder")
-    lines = [line for line in caplog_twisted if "role change" in line]
+    lines = [line for line in log_lines if "role change" in line]
     assert len(lines) == 1
     assert "Bob player -> builder, by Ann (in game, telnet from 10." in lines[0]
-    audited = [line for line in caplog_twisted if line.startswith("audit role")]
+    audited = [line for line in log_lines if line.startswith("audit role")]
     assert len(audited) == 1
     assert "name=Bob address=10." in audited[0] and "transport=telnet by=Ann old=player " \
         "new=builder" in audited[0]
@@ -149,16 +147,6 @@ def test_a_builder_command_is_refused_to_a_player_by_every_path_and_granted_to_a
         _VIEWS.clear()
 
 
-@pytest.fixture
-def caplog_twisted():
-    from twisted.logger import formatEvent, globalLogPublisher
-    lines: list[str] = []
-
-    def observe(event):
-        lines.append(formatEvent(event))
-    globalLogPublisher.addObserver(observe)
-    yield lines
-    globalLogPublisher.removeObserver(observe)
 
 
 

@@ -6,7 +6,6 @@ what a player carries survives the edit, never doubling an item still in the wor
 from __future__ import annotations
 
 import pytest
-from twisted.logger import formatEvent, globalLogPublisher
 
 from mud import tap
 from tests.support import join, make_game
@@ -20,15 +19,6 @@ def world():
     return make_game().world
 
 
-@pytest.fixture
-def logged():
-    lines: list[str] = []
-
-    def observe(event):
-        lines.append(formatEvent(event))
-    globalLogPublisher.addObserver(observe)
-    yield lines
-    globalLogPublisher.removeObserver(observe)
 
 
 
@@ -73,30 +63,30 @@ def test_a_resets_item_is_still_rebuilt_by_the_resets_maker(world):
     assert join(world, "Ann").inventory[0].name == "a red apple"
 
 
-def test_rows_that_no_longer_fit_are_logged_once_each_with_id_kind_and_place(world, logged):
+def test_rows_that_no_longer_fit_are_logged_once_each_with_id_kind_and_place(world, log_lines):
     rows = [(OLD_RING, "char", "ann"),
             ("village:square/village:unicorn#1", "room", "village:square"),
             ("village:market/village:apple#1", "room", "village:nowhere"),
             ("village:market/village:apple#2", "in", "village:nowhere/village:box#1"),
             ("village:market/village:apple#3", "sky", "up")]
     assert tap.restore_items(world, rows) == 4
-    left = [line for line in logged if "no longer fits the world" in line]
-    assert len(left) == 4, logged
+    left = [line for line in log_lines if "no longer fits the world" in line]
+    assert len(left) == 4, log_lines
     assert "saved item village:square/village:unicorn#1 (in room village:square)" in left[0]
     assert "saved item village:market/village:apple#1 (in room village:nowhere)" in left[1]
     assert "village:market/village:apple#2 (inside village:nowhere/village:box#1)" in left[2]
     assert "village:market/village:apple#3 (in a place of unknown kind 'sky' (up))" in left[3]
-    assert not any(OLD_RING in line for line in logged)
+    assert not any(OLD_RING in line for line in log_lines)
 
 
-def test_many_rows_that_no_longer_fit_are_one_summary_line_per_kind(world, logged):
+def test_many_rows_that_no_longer_fit_are_one_summary_line_per_kind(world, log_lines):
     many = tap.LEFT_OUT_ONE_BY_ONE + 5
     rows = [(f"village:square/village:unicorn#{n}", "room", "village:square")
             for n in range(1, many + 1)]
     rows += [("village:square/village:griffin#1", "char", "ann")]
     assert tap.restore_items(world, rows) == many + 1
-    left = [line for line in logged if "no longer fit" in line]  # fit or fits
-    assert len(left) == 2, logged
+    left = [line for line in log_lines if "no longer fit" in line]  # fit or fits
+    assert len(left) == 2, log_lines
     assert left[0].startswith(f"{many} saved items in rooms no longer fit the world")
     assert "village:square/village:unicorn#1 (in room village:square)" in left[0]
     assert left[0].endswith(f"and {many - tap.LEFT_OUT_NAMED} more")
