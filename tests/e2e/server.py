@@ -12,7 +12,7 @@ from twisted.trial import unittest
 from mud.config import Settings
 from mud.service import MudService
 from mud.tap import build_service
-from tests.support import BUNDLED_WORLD, CHEAP, world_copy
+from tests.support import BUNDLED_WORLD, CHEAP, grant_role, world_copy
 
 LOOPBACK = "tcp:0:interface=127.0.0.1"
 
@@ -27,6 +27,16 @@ class ServerTestCase(unittest.TestCase):
         folder = Path(self.mktemp())
         folder.mkdir(parents=True)
         return world_copy(folder)
+
+    @inlineCallbacks
+    def telnet_builder(self, service: MudService, name: str) -> object:
+        """A telnet player who made ``name`` and stands in the square as a builder (the role
+        stored, as mud-role or an admin's promote would)."""
+        from tests.e2e.client import connect
+        player = yield connect(self.telnet_port)
+        yield player.ask(f"create {name} secret1", "Village Square")
+        yield grant_role(service.game, name.lower(), "builder")
+        return player
 
     def start(self, **overrides: object) -> MudService:
         # No /metrics unless a test asks (metrics=(LOOPBACK,)): never the default port.

@@ -16,7 +16,7 @@ from twisted.internet.defer import inlineCallbacks
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import connect_web
-from tests.support import BUNDLED_WORLD, grant_role
+from tests.support import BUNDLED_WORLD
 
 
 def _said(web: Any, words: str) -> bool:
@@ -31,9 +31,7 @@ class AreaReloadTests(ServerTestCase):
         self.world_dir = os.path.join(self.mktemp(), "world")
         shutil.copytree(BUNDLED_WORLD, self.world_dir)
         service = self.start(world=self.world_dir)
-        bea = yield connect(self.telnet_port)
-        yield bea.ask("create Bea secret1", "Village Square")
-        yield grant_role(service.game, "bea", "builder")
+        bea = yield self.telnet_builder(service, "Bea")
         ann = yield connect(self.telnet_port)
         yield ann.ask("create Ann secret1", "Village Square")
         web = yield connect_web(self.web_port)

@@ -17,10 +17,9 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.internet.task import Clock
 
 from mud.world_loader import load_world
-from tests.e2e.client import connect
 from tests.e2e.processes import log_in, telnet_server, until
 from tests.e2e.server import ServerTestCase
-from tests.support import BUNDLED_WORLD, grant_role
+from tests.support import BUNDLED_WORLD
 
 
 def copy_world(tmp: Path) -> Path:
@@ -147,9 +146,7 @@ class BuildSaveLoadTests(ServerTestCase):
         shutil.copytree(BUNDLED_WORLD, world_dir)
         service = self.start(world=str(world_dir), area_autosave=0)
         world = service.game.world
-        bram = yield connect(self.telnet_port)
-        yield bram.ask("create Bram secret1", "Village Square")
-        yield grant_role(service.game, "bram", "builder")
+        bram = yield self.telnet_builder(service, "Bram")
         for line, answer in [
                 ("dig up attic The Attic", "You dig up"), ("up", "The Attic"),
                 ("rdesc Dust lies thick on the boards; a round window looks north.",

@@ -22,9 +22,7 @@ class BuildingRoomTests(ServerTestCase):
     def two_builders(self):
         """A server on a copy of the world; Bram builds over telnet, Cleo over the web."""
         service = self.start(world=str(self.copy_world()))
-        bram = yield connect(self.telnet_port)
-        yield bram.ask("create Bram secret1", "Village Square")
-        yield grant_role(service.game, "bram", "builder")
+        bram = yield self.telnet_builder(service, "Bram")
         cleo = yield self.web_player("Cleo")
         yield grant_role(service.game, "cleo", "builder")
         return service.game.world, bram, cleo

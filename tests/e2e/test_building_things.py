@@ -23,9 +23,7 @@ class BuildingThingsTests(ServerTestCase):
     def test_builders_make_and_spawn_things_others_see_and_hear(self):
         service = self.start(world=str(self.copy_world()))
         world = service.game.world
-        bram = yield connect(self.telnet_port)
-        yield bram.ask("create Bram secret1", "Village Square")
-        yield grant_role(service.game, "bram", "builder")
+        bram = yield self.telnet_builder(service, "Bram")
         nora = yield connect(self.telnet_port)
         yield nora.ask("create Nora secret1", "Village Square")
 
@@ -79,9 +77,7 @@ class BuildingThingsTests(ServerTestCase):
         folder = self.copy_world()
         service = self.start(world=str(folder))
         world = service.game.world
-        bram = yield connect(self.telnet_port)
-        yield bram.ask("create Bram secret1", "Village Square")
-        yield grant_role(service.game, "bram", "builder")
+        bram = yield self.telnet_builder(service, "Bram")
         yield bram.ask("create item coffer", "You create item village:coffer")
         yield bram.ask("set coffer name an iron coffer", "name set.")
         yield bram.ask("set coffer container {capacity: 3, contents: [bread]}",

@@ -9,7 +9,6 @@ from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
-from tests.support import grant_role
 
 
 class GoneRoomTests(ServerTestCase):
@@ -18,9 +17,7 @@ class GoneRoomTests(ServerTestCase):
         folder = self.copy_world()
         service = self.start(world=str(folder))
         world = service.game.world
-        bea = yield connect(self.telnet_port)
-        yield bea.ask("create Bea secret1", "Village Square")
-        yield grant_role(service.game, "bea", "builder")
+        bea = yield self.telnet_builder(service, "Bea")
         yield bea.ask("goto woods:fork", "Fork")
         yield bea.ask("dig up treehouse The Treehouse", "You dig up and make The Treehouse")
         yield bea.ask("save area", "Saved woods")
