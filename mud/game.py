@@ -245,7 +245,11 @@ class Game:
         connections = self.connections
         connections.closing = True
         connections.cancel_all_linkdead()
-        connections.tell_players(Message(RESTART_NOTICE if restarting else SHUTDOWN_NOTICE))
+        notice, goodbye, unsaved, login_screen = (
+            (RESTART_NOTICE, RESTART_GOODBYE, RESTART_UNSAVED, RESTART_LOGIN_SCREEN)
+            if restarting else
+            (SHUTDOWN_NOTICE, SHUTDOWN_GOODBYE, SHUTDOWN_UNSAVED, SHUTDOWN_LOGIN_SCREEN))
+        connections.tell_players(Message(notice))
         clock: Any = self.world.clock
         ends = clock.seconds() + max(retry_for, 0.0)
         finished: Deferred[bool] = Deferred()
@@ -261,12 +265,7 @@ class Game:
             self.saves.queue(self.world.snapshot_dirty())
             connections.take_everyone_out()
             # Nobody at the login screen has a character to be told about.
-            if restarting:
-                connections.close_all(RESTART_GOODBYE if saved else RESTART_UNSAVED,
-                                      RESTART_LOGIN_SCREEN, "shutdown")
-            else:
-                connections.close_all(SHUTDOWN_GOODBYE if saved else SHUTDOWN_UNSAVED,
-                                      SHUTDOWN_LOGIN_SCREEN, "shutdown")
+            connections.close_all(goodbye if saved else unsaved, login_screen, "shutdown")
 
         def outcome(ok: bool) -> None:
             if finished.called:
