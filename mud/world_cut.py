@@ -29,8 +29,8 @@ from typing import Any
 import yaml
 
 from mud.world_render import render_pair, same
+from mud.world_yaml import FAST_LOADER, entry_key
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A thread that wants the interpreter lock waits for a busy one to let go (up to
 # sys.getswitchinterval(); the saver makes that 1 ms while it writes): every BREATHE_EVERY
 # seconds of work the writer sleeps BREATHE_PAUSE seconds, long enough for the reactor's
@@ -86,16 +86,14 @@ class Cut:
 
 
 def compose(text: str) -> yaml.Node | None:
-    return yaml.compose(text, Loader=_Loader)
+    return yaml.compose(text, Loader=FAST_LOADER)
 
 
 def construct(node: yaml.Node) -> Any:
     return yaml.constructor.SafeConstructor().construct_document(node)
 
 
-def top_key(key: Any) -> Any:
-    # The loader reads a top-level 42: as the id "42".
-    return str(key) if isinstance(key, int) and not isinstance(key, bool) else key
+top_key = entry_key  # the loader's reading of a top-level key (42: is the id "42")
 
 
 def indent_of(line: str) -> int:

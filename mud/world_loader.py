@@ -33,7 +33,7 @@ from mud.world_refs import ID_RE, ID_RULE, Cache, Lookup, unknown
 from mud.world_refs import refs as id_refs
 from mud.world_schema import Context, Report, kind
 from mud.world_sources import WorldSources
-from mud.world_yaml import Map, WorldError, as_map, display, read_yaml, shown
+from mud.world_yaml import Map, WorldError, as_map, display, entry_key, read_yaml, shown
 
 __all__ = ["MAX_ERRORS", "MAX_FILE_BYTES", "MAX_SHOWN", "WorldError", "load_world"]
 # The loader's limits, where docs and tests look for them.
@@ -91,8 +91,7 @@ def _entries(path: Path, loader: _Loader, what: str,
     entries = Map()
     for key, value in data.items():
         line = data.line_of(key)
-        # YAML reads a bare 42: as a number; it is still an id.
-        local = str(key) if isinstance(key, int) and not isinstance(key, bool) else key
+        local = entry_key(key)
         if not isinstance(local, str) or not ID_RE.fullmatch(local):
             fixed = re.sub(r"[^a-z0-9_-]+", "_", str(key).strip().lower()).strip("_")[:64]
             hint = f": write it as {fixed}" if isinstance(key, str) and ID_RE.fullmatch(fixed) \

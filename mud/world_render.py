@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from mud.world_yaml import FAST_LOADER
+
 _resolver = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
 
@@ -222,7 +223,7 @@ def _empty(value: Any) -> str:
 
 
 def load(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)
+    return yaml.load(text, Loader=FAST_LOADER)
 
 
 def render_pair(key: Any, value: Any, indent: int = 0) -> list[str]:

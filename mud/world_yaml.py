@@ -22,7 +22,8 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 # Characters of a value from a world file that an error message quotes.
 MAX_SHOWN = 40
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's safe loader where PyYAML has it: what every reader of world files uses.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class WorldError(Exception):
@@ -76,7 +77,13 @@ def _raw(node: yaml.Node) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+def entry_key(key: Any) -> Any:
+    """A top-level key of a world file as the id it stands for: YAML reads a bare ``42:``
+    as a number; it is still an id."""
+    return str(key) if isinstance(key, int) and not isinstance(key, bool) else key
+
+
+class _StrictLoader(FAST_LOADER):  # type: ignore[misc, valid-type]
     """The fast safe loader, refusing duplicate keys (plain YAML keeps the last silently)
     and building ``Map``/``Seq`` with the lines of what they hold."""
 
