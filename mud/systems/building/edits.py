@@ -92,14 +92,6 @@ def local(room_id: str) -> str:
     return room_id.partition(":")[2]
 
 
-def entry(ctx: Context, area: str, kind: str, key: str) -> dict[str, Any]:
-    """A copy of ``key``'s entry to change (never change the one in the sources)."""
-    found = sources_of(ctx).get(area, kind, key)
-    if not isinstance(found, dict):
-        raise Refusal(f"There is no {kind} {area}:{key} in the world's files.")
-    return dict(found)
-
-
 def documents_with(sources: WorldSources, changes: list[Change]) -> dict[str, Any]:
     documents = sources.documents()
     for change in changes:
