@@ -23,7 +23,7 @@ from mud import systems, world_keys
 from mud.engine.world import World
 from mud.world_links import written_exits
 from mud.world_loader import _Loader
-from mud.world_refs import Cache, Lookup
+from mud.world_refs import Cache, Lookup, qualified
 from mud.world_schema import Context, Report
 from mud.world_sources import FILES, WorldSources
 from mud.world_yaml import WorldError, as_map
@@ -88,7 +88,7 @@ class _Live:
                     npcs = entry.get("npcs") if isinstance(entry, dict) else None
                     if room is None or not isinstance(npcs, list):
                         continue
-                    refs = [(ref if ":" in ref else f"{area}:{ref}", None)
+                    refs = [(qualified(ref, area), None)
                             for ref in npcs if isinstance(ref, str)]
                     self._pending.append((room, None, entry, [], refs))
         return self._pending

@@ -51,6 +51,17 @@ def full_id(ctx: Context, area: str, ref: Any, what: str, line: int | None) -> s
         return None
     return f"{ref_area}:{local}"
 
+def qualified(ref: str, area: str) -> str:
+    """``ref`` as area:id (a local id is in ``area``), unchecked: for ids a load checked."""
+    return ref if ":" in ref else f"{area}:{ref}"
+
+
+def written_ref(area: str, full: str) -> str:
+    """How a file of ``area`` writes the id ``full``: a local id for its own area's."""
+    ref_area, _, local = full.partition(":")
+    return local if ref_area == area else full
+
+
 def refs(ctx: Context, data: Map, key: str, area: str,
          what: str) -> list[tuple[str, int | None]]:
     """The ids listed under ``key`` as area:id with their lines; bad ones are reported."""

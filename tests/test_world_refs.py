@@ -141,3 +141,11 @@ def test_every_loop_is_reported_in_one_start_up(tmp_path, monkeypatch):
                       + box("a", "b", "capacity: 0, ") + box("b", "a")))
     assert "'capacity' is 0" in out
     assert "village:b inside itself (village:b holds village:a holds village:b)" in out
+
+
+def test_qualified_and_written_ref_are_each_others_reading():
+    from mud.world_refs import qualified, written_ref
+    assert qualified("square", "village") == "village:square"
+    assert qualified("woods:edge", "village") == "woods:edge"
+    assert written_ref("village", "village:square") == "square"
+    assert written_ref("village", "woods:edge") == "woods:edge"

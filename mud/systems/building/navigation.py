@@ -13,6 +13,7 @@ from mud.engine import hooks
 from mud.engine.actions import Refusal, look
 from mud.engine.events import Arrive, Depart, Message
 from mud.engine.model import Room
+from mud.world_refs import qualified
 
 # Matches ``where`` shows at most.
 MAX_WHERE = 20
@@ -74,7 +75,7 @@ def where(ctx: Context, args: str) -> None:
         raise Refusal("Usage: where <id or name>, for example: where village:cat")
     world = ctx.world
     room = ctx.actor.room
-    full = ref if ":" in ref or room is None else f"{room.area}:{ref}"
+    full = qualified(ref, room.area) if room is not None else ref
     lines: list[str] = []
     for rid in dict.fromkeys((full, ref)):
         if rid in world.rooms:

@@ -22,7 +22,7 @@ from mud.systems.building.navigation import find_room, goto, where
 from mud.systems.building.values import MAX_DESCRIPTION, MAX_NAME, MAX_VALUE, parse_yaml
 from mud.world_check import attach_keys
 from mud.world_links import written_exits
-from mud.world_refs import ID_RE, ID_RULE
+from mud.world_refs import ID_RE, ID_RULE, written_ref
 
 # A new room's words until a builder gives it its own (they load: the loader wants both).
 NEW_NAME = "An unfinished room"
@@ -39,11 +39,6 @@ def _text(words: str, limit: int, what: str) -> str:
     if len(text) > limit:
         raise Refusal(f"That {what} is {len(text)} characters; {limit} at most.")
     return text
-
-
-def _ref(room: Room, target: Room) -> str:
-    """How ``room``'s file names ``target``: a local id in its own area, else area:id."""
-    return local(target.id) if target.area == room.area else target.id
 
 
 def _exit_key(exits: dict[str, Any], name: str) -> str | None:
@@ -191,7 +186,7 @@ def link(ctx: Context, args: str) -> Any:
         exits = _with_exits(data)
         if _exit_key(exits, name) is not None:
             raise Refusal(f"There is already an exit {name} here.")
-        exits[name] = _ref(room, target)
+        exits[name] = written_ref(room.area, target.id)
 
     def apply() -> None:
         room.exits[name] = Exit(name, target)

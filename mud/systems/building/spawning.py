@@ -31,17 +31,17 @@ from mud.systems.building.things import (
     definition,
     names_follow,
     place_npc,
-    ref_in,
     words,
 )
 from mud.world_check import attach_placed_item
+from mud.world_refs import qualified, written_ref
 from mud.world_sources import WorldSources
 
 LISTS = {"item": "items", "npc": "npcs"}
 
 
 def _full(ref: Any, area: str) -> str:
-    return ref if isinstance(ref, str) and ":" in ref else f"{area}:{ref}"
+    return qualified(str(ref), area)
 
 
 def _listed(entry: dict[str, Any], kind: str) -> list[Any]:
@@ -158,7 +158,7 @@ def spawn(ctx: Context, args: str) -> Deferred[None]:
     def make(current: Any) -> dict[str, Any]:
         # The list as it is now: another builder's spawn meanwhile is kept.
         entry = dict(current) if isinstance(current, dict) else {}
-        entry[LISTS[kind]] = [*_listed(entry, kind), ref_in(room.area, area, key)]
+        entry[LISTS[kind]] = [*_listed(entry, kind), written_ref(room.area, f"{area}:{key}")]
         return entry
 
     def apply() -> None:

@@ -92,11 +92,6 @@ def definition(ctx: Context, text: str, usage: str) -> tuple[str, str, str, str]
     return found[0], area, key, rest
 
 
-def ref_in(room_area: str, area: str, key: str) -> str:
-    """How a room of ``room_area`` lists ``area:key``: local ids for its own area."""
-    return key if area == room_area else f"{area}:{key}"
-
-
 # -- building live objects as the loader does -----------------------------------------------
 
 
