@@ -13,7 +13,8 @@ import importlib
 SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables",
                             "mud.systems.doors", "mud.systems.resets",
                             "mud.systems.containers", "mud.systems.quests",
-                            "mud.systems.admin", "mud.systems.building")
+                            "mud.systems.admin", "mud.systems.building",
+                            "mud.systems.combat")
 
 _installed: set[str] = set()
 
