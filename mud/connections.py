@@ -118,6 +118,8 @@ class Connections:
             self.world.tell_room(character.room, LinkChange(character.name, False),
                                  exclude=character)
         actions.look(self.world, character)
+        # The new connection knows nothing of the character's state: systems send it again.
+        session.refresh()
         # Listeners saw the body go link-dead (or connected another way): tell them it is back.
         if old is NOBODY or was_via != character.via:
             self.announce("relinked", character)

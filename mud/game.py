@@ -182,8 +182,10 @@ class Game:
             character.link = session
             character.via = session.via
             session.character = character
-            self.world.enter(character)
+            # The connection learns who it is (GMCP Char.Name, the web's login_ok) before
+            # the hooks hear ``login``: what systems send then (vitals) follows it.
             session.entered(character)
+            self.world.enter(character)
             actions.announce_arrival(self.world, character)
             actions.look(self.world, character)
             if gone:

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from mud.accounts import password_problem
 from mud.audit import audit
 from mud.commands import Context, for_character
+from mud.engine import hooks, prompts
 from mud.engine.actions import Refusal
 from mud.engine.events import Error, Event, Goodbye, Message, Prompt
 from mud.engine.model import Character
@@ -145,6 +146,13 @@ class Session:
         # From the login screen's timeout to the game's.
         self.watch_idle()
 
+    def refresh(self) -> None:
+        """The client asked again for its character's state (GMCP ``Char`` turned on after
+        logging in): the hooks hear ``refresh`` and systems send theirs."""
+        character = self.character
+        if character is not None and character.room is not None:
+            self.game.world.hooks.emit(hooks.REFRESH, who=character, room=character.room)
+
     def taken_over(self) -> None:
         """Another connection took our character: let go of it and close."""
         self.character = None
@@ -204,7 +212,7 @@ class Session:
             if metrics is not None:
                 metrics.command_done(self.via, began)
             if self.character is not None:
-                self.send(PROMPT)
+                self.send(prompts.prompt_for(self.game.world, self.character))
 
     def _tick(self) -> None:
         self._later = None
@@ -240,7 +248,7 @@ class Session:
     def _resume(self, _: object) -> None:
         self._busy = False
         if self.character is not None and self.connected:
-            self.send(PROMPT)
+            self.send(prompts.prompt_for(self.game.world, self.character))
         self._pump()
 
     def connection_lost(self) -> None:

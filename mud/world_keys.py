@@ -12,9 +12,10 @@ references and shows what other entries declare, its indexes built once per load
 once the world is built and the load has no errors, ``attach(world, entity, checked)`` for
 each room, each placed NPC and each placed item carrying it, then for each area whose
 area.yaml carries it (the entity is then the area's id, every room already built and
-stocked). Keys on an exit's long form (kind ``"exit"``: the doors system's ``door:``) are
-attached with the pair ``(room, exit)`` as the entity, after rooms and before areas. A new
-key needs no edit to the loader.
+stocked), and last for a key written in world.yaml (kind ``"world"``: the world's own
+rules; the entity is the World). Keys on an exit's long form (kind ``"exit"``: the doors
+system's ``door:``) are attached with the pair ``(room, exit)`` as the entity, after rooms
+and before areas. A new key needs no edit to the loader.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mud.engine.model import Room
 from mud.engine.world import World
 from mud.world_schema import Context
 
-KINDS = ("room", "item", "npc", "area", "exit")
+KINDS = ("room", "item", "npc", "area", "exit", "world")
 T = TypeVar("T")
 
 

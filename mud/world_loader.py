@@ -177,8 +177,12 @@ class _Loader(Linking):
         and the start room."""
         meta = Map()
         with self.report.collecting():
-            meta = self.world_ctx.check_keys(self.read(self.root / "world.yaml"), WORLD_KEYS,
+            meta = self.world_ctx.check_keys(self.read(self.root / "world.yaml"),
+                                             {**WORLD_KEYS, **world_keys.allowed("world")},
                                              "world.yaml")
+        for word, spec in world_keys.present("world", meta):
+            self.extras.append(("world", "", spec, meta[word], self.world_ctx,
+                                meta.line_of(word)))
         self.name = self.world_ctx.text(meta, "name").strip()
         self.description = self.world_ctx.text(meta, "description").strip()
         self.welcome = self.world_ctx.text(meta, "welcome").rstrip()
@@ -226,6 +230,8 @@ class _Loader(Linking):
         # Areas last: what an area's key attaches may look at its rooms as built.
         for area in self.areas:
             self._attach(world, "area", area, area)
+        # world.yaml's own system keys (the world's rules) once everything else is there.
+        self._attach(world, "world", "", world)
         return world
 
     # -- keys systems add ---------------------------------------------------------------

@@ -459,3 +459,59 @@ def test_who_marks_link_dead_players_and_keeps_how_they_were_connected(world, cl
     event = only(ann)
     assert event.players == (("Ann", 0, "telnet"), ("Cora", 0, "web"))
     assert event.linkdead == ("Cora",)
+
+
+# -- systems' say in core actions: keepers, restraints, detailers, the drop happening ------
+
+def test_a_kept_item_stays_on_through_drop_give_and_all(world, ann, bob):
+    actions.get(world, ann, "all")
+    kept_apple = ann.inventory[0]
+    world.keepers.append(lambda who, item: "You are wearing it." if item is kept_apple
+                         else None)
+    actions.inventory(world, ann)
+    assert [g.count for g in ann.link.take()[-1].items] == [1]
+    actions.drop(world, ann, "all")
+    assert ann.inventory == [kept_apple]
+    with pytest.raises(Refusal, match=re.escape("You are wearing it.")):
+        actions.drop(world, ann, "apple")
+    with pytest.raises(Refusal, match=re.escape("You are wearing it.")):
+        actions.give(world, ann, "apple", "bob")
+    assert ann.inventory == [kept_apple] and bob.inventory == []
+
+
+def test_a_broken_keeper_keeps_nothing_and_is_reported(world, ann):
+    reports = []
+    world.hooks.report = lambda owner, what, exc: reports.append((owner, what))
+    world.keepers.append(lambda who, item: 1 / 0)
+    actions.get(world, ann, "apple")
+    actions.drop(world, ann, "apple")
+    assert ann.inventory == [] and reports and reports[0][0] == "ann"
+
+
+def test_a_restraint_holds_a_walker_before_doors_and_barriers(world, ann):
+    world.restraints.append(lambda who, exit_: "You are fighting!" if who is ann else None)
+    with pytest.raises(Refusal, match="You are fighting!"):
+        actions.go(world, ann, "north")
+    assert ann.room is world.start
+    world.restraints.clear()
+    actions.go(world, ann, "north")
+    assert ann.room.id == "home:kitchen"
+
+
+def test_detailers_add_lines_under_a_close_look(world, ann, bob):
+    world.detailers.append(lambda thing, looker: [f"{thing.name} is unhurt."]
+                           if thing is bob else [])
+    ann.link.take()
+    actions.look_at(world, ann, "bob")
+    seen = only(ann)
+    assert seen.details == ("Bob is unhurt.",)
+    actions.look_at(world, ann, "apple")
+    assert only(ann).details == ()
+
+
+def test_drop_is_a_happening_systems_hear(world, ann):
+    heard = []
+    world.hooks.on("drop", lambda **f: heard.append((f["who"], f["item"].name, f["room"])))
+    actions.get(world, ann, "apple")
+    actions.drop(world, ann, "apple")
+    assert heard == [(ann, "a red apple", world.start)]

@@ -158,7 +158,8 @@ def test_unknown_command_with_suggestion(ann):
 
 def test_a_prefix_of_several_commands_names_them(ann):
     # 'p' ran password before put existed; now it is either, and the player is told so.
-    assert ann.error("p") == "'p' could be password, put: type more of the command you mean."
+    assert ann.error("p") == ("'p' could be password, prompt, put: type more of the command "
+                              "you mean.")
     assert ann.error("g").startswith("'g' could be get, give, go")
     assert "Put what in what?" in ann.error("pu")
 

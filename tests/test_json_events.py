@@ -78,3 +78,23 @@ def test_link_dead_status_is_a_field_of_its_own():
     who = decoded(ev.WhoList((("Ann", 3, "web"), ("Cora", 90, "telnet")), linkdead=("Cora",)))
     assert who["players"] == [{"name": "Ann", "idle": 3, "via": "web", "linkdead": False},
                               {"name": "Cora", "idle": 90, "via": "telnet", "linkdead": True}]
+
+
+def test_a_silent_event_is_marked_so_pages_do_not_print_it():
+    class Gauge(ev.Event):
+        __slots__ = ("hp",)
+        kind = "gauge"
+        silent = True
+
+        def __init__(self, hp: int) -> None:
+            super().__init__()
+            self.hp = hp
+    body = json.loads(render_json(Gauge(3)))
+    assert body["type"] == "gauge" and body["silent"] is True
+    assert "silent" not in json.loads(render_json(ev.Message("hello")))
+
+
+def test_an_examine_carries_its_details():
+    body = json.loads(render_json(ev.Examine("character", "Bob", "Tall.", ("He wields a sword.",))))
+    assert body["details"] == ["He wields a sword."]
+    assert body["text"].endswith("Tall.\nHe wields a sword.")

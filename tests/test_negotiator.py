@@ -208,7 +208,9 @@ def test_gmcp_sends_only_what_was_asked_for_from_the_game_events():
     ann.send_bytes(b"create Ann secret1\r\n")
     messages = dict(gmcp_messages(ann.read_bytes()))
     assert messages["Char.Name"] == {"name": "Ann", "fullname": "Ann"}
-    assert "Char.Vitals" in messages and "Char.Status" in messages
+    # Char.Vitals and Char.Status are the game's (the combat system's), not the telnet side's.
+    assert messages["Char.Vitals"]["hp"] == messages["Char.Vitals"]["maxhp"] > 0
+    assert messages["Char.Status"]["name"] == "Ann"
     info = messages["Room.Info"]
     square = game.world.rooms["village:square"]
     assert info["num"] == square.num and info["name"] == "Village Square"
@@ -354,3 +356,39 @@ def test_a_connection_gone_before_the_size_leaves_no_timer():
     player.drop()
     assert not pending[0].active()
     assert player.read() == ""
+
+
+def test_a_silent_event_prints_nothing_but_its_gmcp_still_goes(monkeypatch):
+    from mud.engine import events as ev
+    from mud.protocols.options import gmcp
+
+    class Gauge(ev.Event):
+        __slots__ = ()
+        kind = "gauge"
+        silent = True
+    monkeypatch.setitem(gmcp.MESSAGES, Gauge, lambda e: [("Char.Gauge", {"hp": 3})])
+    game = make_game()
+    ann = WirePlayer(game)
+    ann.send_bytes(IAC + DO + GMCP)
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Set ["Char 1"]'))
+    ann.create("Ann")
+    ann.read_bytes()
+    game.world.online["ann"].send(Gauge())
+    data = ann.read_bytes()
+    assert gmcp_messages(data) == [("Char.Gauge", {"hp": 3})]
+    assert plain(data) == ""
+
+
+def test_turning_char_on_after_login_asks_the_game_for_the_state_again():
+    from mud.engine import hooks
+    game = make_game()
+    heard = []
+    game.world.hooks.on(hooks.REFRESH, lambda who, room: heard.append((who.name, room.id)))
+    ann = WirePlayer(game)
+    ann.send_bytes(IAC + DO + GMCP)
+    ann.create("Ann")
+    ann.read_bytes()
+    assert heard == []
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Add ["Char 1"]'))
+    assert dict(gmcp_messages(ann.read_bytes()))["Char.Name"]["name"] == "Ann"
+    assert heard == [("Ann", "village:square")]

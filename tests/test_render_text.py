@@ -257,6 +257,7 @@ TYPICAL = {
     "go": ["north", "nowhere"], "get": ["all", "lantern"], "drop": ["all", "lantern"],
     "give": ["lantern to Bob", "rope to Nobody"], "tell": [f"Bob {LONG_WORDS}", "Bob psst"],
     "say": [LONG_WORDS], "emote": [LONG_WORDS], "colour": ["256", "bogus"],
+    "prompt": ["<%h %% %q " + LONG_WORDS, "", "default"],
     "password": ["wrong secret2"], "quit": [],
     "promote": ["Bob builder", "Bob admin", "Nobody admin", f"Bob {LONG_WORDS}", "Ann admin"],
     "demote": ["Bob", "Bob", "Ann", LONG_WORDS],

@@ -276,3 +276,4 @@ def test_colour_command_changes_the_rendering_and_is_saved():
     again.read_bytes()
     again.send_bytes(b"connect Ann secret1\r\n")
     assert b"\x1b[" not in again.read_bytes()
+

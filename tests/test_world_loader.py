@@ -429,3 +429,30 @@ def test_values_from_files_are_quoted_cut_short(tmp_path, monkeypatch, files, sh
 def test_mappings_nested_past_the_stack_are_an_error_not_a_crash(tmp_path, monkeypatch):
     deep = "\n".join(" " * i + "k:" for i in range(990)) + " 1\n"
     assert "nested too deeply" in error(build(tmp_path, monkeypatch, village__items=deep))
+
+
+# -- keys systems add to world.yaml ------------------------------------------------------------
+
+def test_a_system_key_in_world_yaml_is_checked_and_attached_last(tmp_path, monkeypatch):
+    from mud import world_keys
+    attached = []
+
+    def check(ctx, value, line, lookup):
+        if not isinstance(value, str):
+            ctx.error(f"'motto' must be text, not {type(value).__name__}", line)
+        return value
+
+    def attach(world, entity, checked):
+        # Last: every area's keys are attached and the rooms are stocked.
+        attached.append((entity is world, checked, len(world.rooms)))
+    spec = world_keys.KeySpec("motto", ("world",), check, attach)
+    monkeypatch.setitem(world_keys._KEYS["world"], "motto", spec)
+    world = load_world(build(tmp_path, monkeypatch, world=WORLD + "motto: Onward\n"), Clock())
+    assert attached == [(True, "Onward", 2)]
+    assert "world.yaml:4" in error(build(tmp_path, monkeypatch,
+                                         world=WORLD + "motto: [1, 2]\n"))
+    assert world.name == "Test"
+
+
+def test_an_unregistered_key_in_world_yaml_is_still_an_error(tmp_path, monkeypatch):
+    assert "motto" in error(build(tmp_path, monkeypatch, world=WORLD + "motto: Onward\n"))

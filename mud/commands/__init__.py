@@ -1,6 +1,6 @@
 """Player commands, one module per family. Importing this package registers them all."""
 
-from mud.commands import account, info, items, movement, roles, talk
+from mud.commands import account, info, items, movement, prompt, roles, talk
 from mud.commands.registry import (
     ADMIN,
     BUILDER,
@@ -19,4 +19,4 @@ from mud.commands.registry import (
 
 __all__ = ["ADMIN", "BUILDER", "COMMANDS", "SETS", "AccountHooks", "Command", "CommandSet",
            "CommandTable", "Context", "account", "command_set", "for_character", "info",
-           "items", "movement", "needed_role", "roles", "sets_for_role", "talk"]
+           "items", "movement", "needed_role", "prompt", "roles", "sets_for_role", "talk"]

@@ -99,22 +99,34 @@ def look_at(world: World, actor: Character, query: str) -> None:
         return
     item = matching.find(query, actor.inventory) or matching.find(query, room.items)
     if item is not None:
-        actor.send(Examine("item", item.name, item.description))
+        actor.send(Examine("item", item.name, item.description, details(world, item, actor)))
         return
     npc = matching.find(query, room.npcs)
     if npc is not None:
-        actor.send(Examine("npc", npc.name, npc.description))
+        actor.send(Examine("npc", npc.name, npc.description, details(world, npc, actor)))
         return
     other = matching.find(query, room.characters)
     if other is not None:
         actor.send(Examine("character", other.name, other.description or
-                           f"{other.name} looks back at you."))
+                           f"{other.name} looks back at you.", details(world, other, actor)))
         return
     exit_ = find_exit(room, query)
     if exit_ is not None:
         _examine_exit(actor, exit_)
         return
     raise Refusal(f"You see no '{query}' here. Type 'look' to see what is around you.")
+
+
+def details(world: World, thing: object, looker: Character) -> tuple[str, ...]:
+    """What systems add under a close look at ``thing`` (``World.detailers``): what it
+    wears, how hurt it is. A detailer that raises is reported and adds nothing."""
+    lines: list[str] = []
+    for detailer in world.detailers:
+        try:
+            lines.extend(detailer(thing, looker))
+        except Exception as exc:  # one broken system must not spoil a look
+            world.hooks.report(hooks.entity_id(thing), f"detailer {detailer!r}", exc)
+    return tuple(lines)
 
 
 DESCRIBE_EXAMPLE = "describe A tall woman in a travel-stained green cloak."
@@ -195,13 +207,23 @@ def stopped(who: Character | NPC | None, exit_: Exit,
             world: World | None = None) -> str | None:
     """Why ``who`` cannot walk through ``exit_`` now (told to a player), or None if it can.
 
-    The one seam for refusing movement: a closed door (``Exit.door``) stops everyone; then
+    The one seam for refusing movement: first the world's ``restraints`` (systems that hold
+    someone wherever they are: a fight), then a closed door (``Exit.door``) stops everyone; then
     each of the exit's ``barriers`` (hung there by systems: a guard) is asked in turn, and
     may react as it refuses (a guard speaks). Players' ``go`` and NPCs' moves both ask it.
     A barrier that raises is reported (through ``world``'s hook reporter, with the
     barrier's ``owner_id``: the NPC) and counts as no objection: one broken guard must not
     turn every step through its exit into an error.
     """
+    if world is not None and who is not None:
+        for restraint in world.restraints:
+            try:
+                why = restraint(who, exit_)
+            except Exception as exc:  # a broken system must not pin everyone in place
+                world.hooks.report(hooks.entity_id(who), f"restraint {restraint!r}", exc)
+                continue
+            if why is not None:
+                return why
     if getattr(exit_, "closed", False):
         return f"The {exit_.door.name} is closed. Type 'open {exit_.name}' to open it."
     for barrier in getattr(exit_, "barriers", ()):
@@ -310,7 +332,46 @@ def who(world: World, actor: Character) -> None:
 # -- items ------------------------------------------------------------------------------------
 
 def inventory(world: World, actor: Character) -> None:
-    actor.send(Inventory(group_items(actor.inventory)))
+    actor.send(Inventory(group_items(loose(world, actor))))
+
+
+def kept(world: World, actor: Character, item: Item) -> str | None:
+    """Why ``actor`` cannot let go of the carried ``item`` now (a system's keeper: it is
+    worn), or None. A keeper that raises is reported and keeps nothing."""
+    for keeper in world.keepers:
+        try:
+            why = keeper(actor, item)
+        except Exception as exc:  # a broken system must not glue items to hands
+            world.hooks.report(hooks.entity_id(actor), f"keeper {keeper!r}", exc)
+            continue
+        if why is not None:
+            return why
+    return None
+
+
+def loose(world: World, actor: Character) -> list[Item]:
+    """The carried items ``actor`` may let go of (drop, give, put away, sell): those no
+    keeper keeps. The inventory itself when no system keeps anything."""
+    if not world.keepers or not actor.inventory:
+        return actor.inventory
+    return [item for item in actor.inventory if kept(world, actor, item) is None]
+
+
+def pick_loose(world: World, actor: Character, query: str, where: str) -> list[Item]:
+    """The loose carried items ``query`` names, for ``where`` (drop, give, put...); if it
+    names only kept ones, the keeper's reason is the refusal."""
+    pool = loose(world, actor)
+    if pool is actor.inventory or not query.strip():
+        return _pick(query, pool, where)
+    found = matching.find_all(query, pool)
+    if found:
+        return found
+    held = matching.find_all(query, actor.inventory)
+    if held:
+        why = kept(world, actor, held[0])
+        if why is not None:
+            raise Refusal(why)
+    return _pick(query, pool, where)
 
 
 def _pick(query: str, pool: list[Item], where: str) -> list[Item]:
@@ -381,10 +442,11 @@ def drop(world: World, actor: Character, query: str) -> None:
     room = _room(actor)
     if not actor.inventory:
         raise Refusal("You are not carrying anything.")
-    for item in _pick(query, actor.inventory, "drop"):
+    for item in pick_loose(world, actor, query, "drop"):
         world.transfer(item, room)
         actor.send(ItemAction(actor.name, "drop", item.name, own=True))
         world.tell_room(room, ItemAction(actor.name, "drop", item.name), exclude=actor)
+        world.hooks.emit(hooks.DROP, who=actor, item=item, room=room)
 
 
 def give(world: World, actor: Character, query: str, name: str) -> None:
@@ -398,7 +460,7 @@ def give(world: World, actor: Character, query: str, name: str) -> None:
         raise Refusal(f"There is nobody called '{name}' here to give it to.")
     if not actor.inventory:
         raise Refusal("You are not carrying anything.")
-    for item in _pick(query, actor.inventory, "give"):
+    for item in pick_loose(world, actor, query, "give"):
         world.transfer(item, target)
         actor.send(ItemAction(actor.name, "give", item.name, target.name, own=True))
         target.send(ItemAction(actor.name, "give", item.name, "you"))
@@ -416,7 +478,7 @@ def give_npc(world: World, actor: Character, query: str, npc: NPC) -> None:
     room = _room(actor)
     if not actor.inventory:
         raise Refusal("You are not carrying anything.")
-    offered = _pick(query, actor.inventory, "give")
+    offered = pick_loose(world, actor, query, "give")
     claimed = []
     for item in offered:
         finish = world.hooks.claim(hooks.GIVE, giver=actor, item=item, receiver=npc, room=room)

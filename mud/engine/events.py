@@ -21,6 +21,9 @@ class Event:
 
     __slots__ = ("wire",)
     kind: ClassVar[str] = "event"
+    # Data only (a character's vitals after each change): text clients print nothing for
+    # it, while its GMCP messages and its JSON frame (marked ``"silent": true``) still go.
+    silent: ClassVar[bool] = False
 
     def __init__(self) -> None:
         # Renderings cached by protocols, keyed by output style.
@@ -122,16 +125,19 @@ class RoomView(Event):
 
 
 class Examine(Event):
-    """A close look at one thing: an item, an NPC, a character or an exit."""
+    """A close look at one thing: an item, an NPC, a character or an exit. ``details``
+    are lines systems add under the description (what someone wears, how hurt it is)."""
 
-    __slots__ = ("description", "name", "what")
+    __slots__ = ("description", "details", "name", "what")
     kind = "examine"
 
-    def __init__(self, what: str, name: str, description: str) -> None:
+    def __init__(self, what: str, name: str, description: str,
+                 details: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.what = what
         self.name = name
         self.description = description
+        self.details = details
 
 
 class ExitList(Event):

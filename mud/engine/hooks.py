@@ -16,6 +16,10 @@ scan of every NPC). Handlers are called as ``handler(**fields)``:
            or taken out of a container by the containers system, with ``container``)
 ``read``   who (Character), item, room (read what is written on it: emitted by the
            readables system, not the engine; a quest may start when a notice is read)
+``drop``   who (Character), item, room (put down on the floor: the engine's ``drop``)
+``refresh`` who, room (the player's client asked again for the character's state: a
+           telnet client that turned GMCP ``Char`` on after logging in); systems send their
+           state events again, as they do at ``login``
 ``login``  who, room (a character came into the game)
 ``logout`` who, room (a character left the game)
 =========  ============================================================================
@@ -50,12 +54,14 @@ GET = "get"
 READ = "read"
 LOGIN = "login"
 LOGOUT = "logout"
+DROP = "drop"
+REFRESH = "refresh"
 # A room made or taken away while the world runs (a builder's dig, an area reloaded):
 # systems that index rooms by area keep up with it.
 ROOM_ADDED = "room_added"
 ROOM_REMOVED = "room_removed"
 NAMES = frozenset((ENTER, LEAVE, SAY, GIVE, GET, READ, LOGIN, LOGOUT, ROOM_ADDED,
-                   ROOM_REMOVED))
+                   ROOM_REMOVED, DROP, REFRESH))
 
 Handler = Callable[..., Any]
 # What a claimer answers: how to finish the happening (called with no arguments), or None.

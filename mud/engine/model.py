@@ -135,7 +135,7 @@ class NPC:
     """A non-player character: looked at, and brought to life by the behaviours attached
     to it from the world's YAML (mud/systems/behaviours)."""
 
-    __slots__ = ("behaviours", "description", "id", "keywords", "name", "room")
+    __slots__ = ("behaviours", "description", "id", "keywords", "name", "props", "room")
 
     def __init__(self, npc_id: str, name: str, keywords: tuple[str, ...], description: str) -> None:
         self.id = npc_id
@@ -145,6 +145,9 @@ class NPC:
         self.room: Room | None = None
         # Its behaviours (mud/systems/behaviours/base.py Behaviour instances), as attached.
         self.behaviours: tuple[Any, ...] = ()
+        # What systems keep on this NPC while it is in the world (its vitals, its shop),
+        # by the system's name.
+        self.props: dict[str, Any] = {}
 
 
 class _Nobody:

@@ -131,6 +131,13 @@ class World(ItemPlaces):
         self.state: dict[str, object] = self.declared.load_world(())[0]
         self._dirty_state: set[str] = set()
         self.state_problem: Callable[[str], None] = lambda message: None
+        # Systems' say in core actions, each asked in turn (mud/engine/actions.py):
+        # why a carried item cannot be let go (worn, wielded): ``keeper(character, item)``;
+        # why someone cannot walk out now (fighting): ``restraint(who, exit)``;
+        # lines to show under a close look at a thing: ``detailer(thing, looker)``.
+        self.keepers: list[Callable[[Character, Item], str | None]] = []
+        self.restraints: list[Callable[[Any, Any], str | None]] = []
+        self.detailers: list[Callable[[Any, Character], list[str]]] = []
 
     # -- rooms made or taken away while the world runs -----------------------------------
 

@@ -98,6 +98,7 @@ class MudTelnetProtocol(TelnetProtocol):
             self._heartbeat.start()
         self.options = TelnetOptions(self.transport, self.game.world.clock, self._restyle,
                                      self.listing)
+        self.options.refresh = self._refresh
         self._offer(SGA)
         self.options.start()
         self.session = Session(self.game, self)
@@ -127,6 +128,10 @@ class MudTelnetProtocol(TelnetProtocol):
     # -- Connection interface for the Session ---------------------------------------------------
 
     def send(self, event: Event) -> None:
+        if event.silent:
+            # Data only: no line of text, but GMCP clients that asked still get it.
+            self._send_gmcp(event)
+            return
         wire = event.wire
         if wire is None:
             wire = event.wire = {}
@@ -150,12 +155,19 @@ class MudTelnetProtocol(TelnetProtocol):
                 self._hide_input()
         else:
             self._at_prompt = False
-            supports = self.options.gmcp
-            if supports is not None:
-                wants = supports.wants
-                for package, message in gmcp.for_event(event):
-                    if wants(package):
-                        self._raw.write(message)
+            self._send_gmcp(event)
+
+    def _send_gmcp(self, event: Event) -> None:
+        supports = self.options.gmcp
+        if supports is not None:
+            wants = supports.wants
+            for package, message in gmcp.for_event(event):
+                if wants(package):
+                    self._raw.write(message)
+
+    def _refresh(self) -> None:
+        if self.session is not None:
+            self.session.refresh()
 
     def close(self) -> None:
         self.options.end_compression()

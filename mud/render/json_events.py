@@ -55,7 +55,8 @@ FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
                               "target": e.target, "own": e.own},
     ev.WhoList: lambda e: {"players": who_players(e)},
     ev.Inventory: lambda e: {"items": _items(e.items)},
-    ev.Examine: lambda e: {"what": e.what, "name": e.name, "description": e.description},
+    ev.Examine: lambda e: {"what": e.what, "name": e.name, "description": e.description,
+                           "details": list(e.details)},
     ev.ExitList: lambda e: {"exits": [{"name": n, "to": t} for n, t in e.exits]},
     ev.HelpText: lambda e: {"topic": e.topic, "topics": list(e.topics)},
     ev.Error: lambda e: {"code": "refused", "message": e.text},
@@ -93,6 +94,9 @@ def render_json(event: ev.Event) -> bytes:
         body: dict[str, Any] = {"type": event.kind}
         if fields is not None:
             body.update(fields(event))
+        if event.silent:
+            # State for the page to show (bars, panels), not a line for its log.
+            body["silent"] = True
         body["text"] = render(event, UNWRAPPED)
         data = wire[_STYLE] = _encode(body).encode("utf-8", "replace")
     return data  # type: ignore[return-value]

@@ -182,6 +182,13 @@ def _inventory(e: ev.Inventory, p: _Painter) -> str:
     return "You are carrying:\n" + "\n".join(f"  {group.label}" for group in e.items)
 
 
+def _examine(e: ev.Examine, p: _Painter) -> str:
+    text = f"{p('room', e.name[:1].upper() + e.name[1:])}\n{p.wrap(e.description.strip())}"
+    if e.details:
+        text += "\n" + "\n".join(p.wrap(line) for line in e.details)
+    return text
+
+
 RENDERERS: dict[type, Callable[..., str]] = {
     ev.RoomView: _room,
     ev.ExitList: _exits,
@@ -195,8 +202,7 @@ RENDERERS: dict[type, Callable[..., str]] = {
     ev.Depart: lambda e, p: f"{e.name} {e.phrase}.",
     ev.LinkChange: lambda e, p: f"{e.name} has lost the connection and stands very still."
                                 if e.linkdead else f"{e.name} stirs, awake again.",
-    ev.Examine: lambda e, p: f"{p('room', e.name[:1].upper() + e.name[1:])}\n"
-                             f"{p.wrap(e.description.strip())}",
+    ev.Examine: _examine,
     ev.HelpText: lambda e, p: p.wrap(e.text, sentences=True),
     ev.Error: lambda e, p: p.wrap(p("error", e.text)),
     ev.Goodbye: lambda e, p: p.wrap(p("notice", e.text)),

@@ -49,8 +49,8 @@ REMOTE = (NAWS, TTYPE, CHARSET)      # options we ask the client to do (DO)
 
 class TelnetOptions:
     __slots__ = ("_mccp", "_mccp_wanted", "_size_timer", "_sized", "_ttype_timer", "character",
-                 "client", "clock",
-                 "colour_preference", "eor", "ga", "gmcp", "height", "listing", "restyle",
+                 "client", "clock", "colour_preference", "eor", "ga", "gmcp", "height",
+                 "listing", "refresh", "restyle",
                  "transport", "ttype", "utf8", "width")
 
     def __init__(self, transport: Any, clock: Any, restyle: Callable[[], None],
@@ -59,6 +59,9 @@ class TelnetOptions:
         self.clock = clock
         self.restyle = restyle
         self.listing = listing
+        # Called when the client turns GMCP ``Char`` on after logging in: the game sends
+        # the character's state (vitals, status, items) again (the session's ``refresh``).
+        self.refresh: Callable[[], None] = lambda: None
         self.width = 80
         self.height = 24
         self.ttype = TerminalType()
@@ -257,21 +260,21 @@ class TelnetOptions:
             self.transport.output.write(gmcp.message("Core.Ping", None))
         else:
             wanted = self.gmcp.wants("Char")
-            if self.gmcp.handle(package, body) and not wanted and self.gmcp.wants("Char"):
+            if self.gmcp.handle(package, body) and not wanted and self.gmcp.wants("Char") \
+                    and self.character:
                 self.send_character()  # asked for after logging in
+                self.refresh()
 
     def send_character(self) -> None:
-        """Char.Name, Char.Status and Char.Vitals, to a GMCP client that wants them."""
+        """Char.Name, to a GMCP client that wants it. The rest of ``Char`` (Vitals, Status,
+        Items) is the game's: systems send it at login and on ``refresh``."""
         supports = self.gmcp
         if supports is None or not self.character:
             return
         name = self.character
-        for package, body in (("Char.Name", {"name": name, "fullname": name}),
-                              ("Char.Status", {"name": name}),
-                              # No vitals exist in this game yet: an honest empty object.
-                              ("Char.Vitals", {})):
-            if supports.wants(package):
-                self.transport.output.write(gmcp.message(package, body))
+        if supports.wants("Char.Name"):
+            self.transport.output.write(gmcp.message("Char.Name", {"name": name,
+                                                                   "fullname": name}))
 
 
 def _ignore(failure: Failure) -> None:

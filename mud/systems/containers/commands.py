@@ -12,7 +12,7 @@ from typing import Any
 
 from mud.commands.registry import COMMANDS, Command, Context
 from mud.engine import directions, hooks, matching
-from mud.engine.actions import Refusal
+from mud.engine.actions import Refusal, kept, loose
 from mud.engine.events import Event
 from mud.engine.grouping import ItemGroup, group_items
 from mud.engine.model import Character, Item, Room
@@ -124,9 +124,12 @@ def put_in(world: World, actor: Character, query: str, box_query: str) -> None:
     assert spec is not None
     if not actor.inventory:
         raise Refusal("You are not carrying anything.")
-    picked = matching.find_all(query, actor.inventory)
+    # What is worn stays on (a system's keeper): "put all in chest" leaves it be.
+    picked = matching.find_all(query, loose(world, actor))
     if not picked:
-        raise Refusal(f"You are not carrying '{query.strip()[:30]}'.")
+        held = matching.find_all(query, actor.inventory)
+        why = kept(world, actor, held[0]) if held else None
+        raise Refusal(why or f"You are not carrying '{query.strip()[:30]}'.")
     # With "all", the container itself (and what holds it) stays out, quietly.
     fitting = [i for i in picked if i is not box and not world.inside(box, i)]
     if not fitting:
