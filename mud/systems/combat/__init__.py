@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 
-PARTS: tuple[str, ...] = ()
+PARTS: tuple[str, ...] = ("rules", "vitals")
 
 
 def install() -> None:
