@@ -109,6 +109,7 @@
   let lineCount = 0;
   let stick = true;          // keep the pane scrolled to the bottom
 
+  /** Show one line in the output; returns its element (for a frame's extra markers). */
   function addLine(type, text, own) {
     const line = document.createElement('div');
     line.className = 'line';
@@ -120,6 +121,7 @@
     document.dispatchEvent(new CustomEvent('mud:line', { detail: { type, text, own: !!own } }));
     if (pending.length > MAX_LINES) pending = pending.slice(pending.length - MAX_LINES);
     scheduleFlush();
+    return line;
   }
 
   function scheduleFlush() {
@@ -360,7 +362,8 @@
   function handle(msg) {
     const type = msg.type;
     const text = str(msg.text);
-    // The map (map.js) and Tab completion (completion.js) follow the frames from here.
+    // The map (map.js), Tab completion (completion.js), the vitals bars and the equipment
+    // panel (vitals.js) follow the frames from here.
     document.dispatchEvent(new CustomEvent('mud:frame', { detail: msg }));
     switch (type) {
       case 'ack':      // a command arrived (outbox.js)
@@ -404,7 +407,16 @@
       default:
         break;
     }
-    if (text) addLine(type, text, msg.own === true);
+    // A silent frame is data only (vitals, equipment after a change: vitals.js shows it):
+    // its text is for a simple client that prints everything, never for our log.
+    if (!text || msg.silent === true) return;
+    const line = addLine(type, text, msg.own === true);
+    if (type === 'combat') {
+      // Whose blow it is (attacker: the player's own, victim: at the player, room: others')
+      // and what happened: client.css colours them.
+      line.setAttribute('data-role', str(msg.role));
+      line.setAttribute('data-action', str(msg.action));
+    }
   }
 
   function onHello(msg) {

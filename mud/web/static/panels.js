@@ -1,46 +1,67 @@
-/* The room panel folds down to the room's name and exits (the "Details" button).
+/* Panels that fold down to their heading: the room panel (its "Details" button folds it to
+ * the room's name and exits) and the equipment panel (its heading is the button).
  *
- * On a phone the output is the main thing, so the panel starts folded there (its full
+ * On a phone the output is the main thing, so a panel starts folded there (the room's full
  * text is in the output anyway); on a wide screen it starts open. Once the player chooses,
- * the choice is kept (localStorage) and wins at every width. Folded or open, nothing in
- * the panel is cut off: what it holds is either shown whole or hidden behind the button.
+ * the choice is kept (localStorage) and wins at every width -- except for a panel that opens
+ * over the output on a phone (the equipment): there it always starts folded, and Escape or
+ * its button shuts it. Folded or open, nothing in a panel is cut off: what it holds is
+ * either shown whole or hidden behind the button.
  */
 (() => {
   'use strict';
 
-  const KEY = 'mud.roomPanel';         // 'open' | 'closed'
   const PHONE = '(max-width: 700px)';  // the same width as client.css's phone layout
-
-  const panel = document.getElementById('room-panel');
-  const button = document.getElementById('room-toggle');
-  if (!panel || !button) return;
-  const parts = (button.getAttribute('aria-controls') || '').split(/\s+/)
-    .map((id) => document.getElementById(id)).filter(Boolean);
-
-  const stored = () => { try { return localStorage.getItem(KEY); } catch (_) { return null; } };
   const phone = window.matchMedia ? window.matchMedia(PHONE) : null;
+  const onPhone = () => !!(phone && phone.matches);
 
-  function show(open) {
-    button.setAttribute('aria-expanded', open ? 'true' : 'false');
-    panel.toggleAttribute('data-folded', !open);
-    for (const part of parts) part.hidden = !open;
+  /** Make `panelId` fold with `buttonId`; `key` keeps the choice; `overPhone`: it opens
+   *  over the output on a phone (not kept there). */
+  function foldable(panelId, buttonId, key, overPhone) {
+    const panel = document.getElementById(panelId);
+    const button = document.getElementById(buttonId);
+    if (!panel || !button) return;
+    const parts = (button.getAttribute('aria-controls') || '').split(/\s+/)
+      .map((id) => document.getElementById(id)).filter(Boolean);
+
+    const stored = () => { try { return localStorage.getItem(key); } catch (_) { return null; } };
+
+    function show(open) {
+      button.setAttribute('aria-expanded', open ? 'true' : 'false');
+      panel.toggleAttribute('data-folded', !open);
+      for (const part of parts) part.hidden = !open;
+    }
+
+    function initial() {
+      if (overPhone && onPhone()) return false;
+      const choice = stored();
+      if (choice === 'open' || choice === 'closed') return choice === 'open';
+      return !onPhone();
+    }
+
+    button.addEventListener('click', () => {
+      const open = button.getAttribute('aria-expanded') !== 'true';
+      show(open);
+      if (overPhone && onPhone()) return;   // a look over the output, not a layout choice
+      try { localStorage.setItem(key, open ? 'open' : 'closed'); } catch (_) { /* not kept */ }
+    });
+
+    if (overPhone) {
+      panel.addEventListener('keydown', (event) => {
+        if (event.key !== 'Escape' || !onPhone() || button.getAttribute('aria-expanded') !== 'true') return;
+        event.preventDefault();
+        show(false);
+        button.focus();
+      });
+    }
+
+    // Until the player chooses, follow the width (a phone turned sideways, a window resized).
+    if (phone && phone.addEventListener) {
+      phone.addEventListener('change', () => { if (overPhone || !stored()) show(initial()); });
+    }
+    show(initial());
   }
 
-  function initial() {
-    const choice = stored();
-    if (choice === 'open' || choice === 'closed') return choice === 'open';
-    return !(phone && phone.matches);
-  }
-
-  button.addEventListener('click', () => {
-    const open = button.getAttribute('aria-expanded') !== 'true';
-    show(open);
-    try { localStorage.setItem(KEY, open ? 'open' : 'closed'); } catch (_) { /* not kept */ }
-  });
-
-  // Until the player chooses, follow the width (a phone turned sideways, a window resized).
-  if (phone && phone.addEventListener) {
-    phone.addEventListener('change', () => { if (!stored()) show(initial()); });
-  }
-  show(initial());
+  foldable('room-panel', 'room-toggle', 'mud.roomPanel', false);
+  foldable('equipment-panel', 'equipment-toggle', 'mud.equipmentPanel', true);
 })();
