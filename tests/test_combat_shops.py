@@ -14,7 +14,7 @@ from mud.render.json_events import render_json
 from mud.render.text import PLAIN, render, text_style
 from mud.systems.combat import vitals
 from mud.systems.combat.shops import STATE_NAME, offer, price, shop_of, stock
-from mud.systems.combat.shops_trade import ShopList, Trade
+from mud.systems.combat.shops_events import ShopList, Trade
 from mud.systems.resets import resets_of
 from tests.support import BUNDLED_WORLD, WirePlayer, make_game, npc_of
 from tests.test_world_loader import build, error
@@ -76,6 +76,8 @@ def at_market(root, clock=None, gold=20):
     ann.create("Ann")
     ann.type("east")
     body = game.world.find_online("ann")
+    # Exactly ``gold`` coins, whatever the world's rules start a character with.
+    assert vitals.take_gold(game.world, body, vitals.gold(body))
     vitals.add_gold(game.world, body, gold)
     ann.read()
     return game, ann, body

@@ -1,25 +1,19 @@
-"""Shops' commands and events: list, buy, sell and value (the keys: shops.py).
+"""Shops' commands: list, buy, sell and value (the keys: shops.py; events: shops_events.py).
 
 Each command finds the shopkeeper in the player's room (the first the room lists, or the
 one named: ``list pim``, ``buy bread from pim``, ``sell pelt to dunstan``) and refuses in
 words when there is none, the player cannot pay, the shop does not buy that, the item is
 worn or held (the world's keepers: ``actions.loose``), or the ware is sold out.
-
-Events: ``ShopList`` (kind ``shop``: the wares with their numbers, prices and stock) and
-``Trade`` (kind ``trade``: a purchase or a sale, to the player and to the room; and a
-valuation, to the player only), each with text and JSON renderings.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from mud.commands.registry import SETS, Context
 from mud.engine import hooks, matching
 from mud.engine.actions import Refusal, kept, loose
-from mud.engine.events import Event
-from mud.engine.grouping import ItemGroup, group_items
+from mud.engine.grouping import group_items
 from mud.engine.model import NPC, Character, Item, ItemTemplate
 from mud.engine.world import World
 from mud.systems.combat.shops import (
@@ -32,6 +26,7 @@ from mud.systems.combat.shops import (
     shop_of,
     stock,
 )
+from mud.systems.combat.shops_events import ShopList, Trade
 
 # The most of one ware bought at once ("buy 20 bread"): every one is an item in the world.
 MAX_BUY = 20
@@ -41,47 +36,6 @@ _KEEPER = {"from": re.compile(r"^(?P<rest>.*?)\s+from\s+(?P<name>\S+)$", re.IGNO
 
 def _cap(name: str) -> str:
     return name[:1].upper() + name[1:]
-
-
-def _label(groups: tuple[ItemGroup, ...]) -> str:
-    labels = [g.label for g in groups]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-
-
-class ShopList(Event):
-    """What a shopkeeper sells: ``wares`` rows (number, name, price, stock left or -1 for
-    no limit, price in words such as "12 coins"); whether it ``buys`` anything."""
-
-    __slots__ = ("buys", "keeper", "message", "wares")
-    kind = "shop"
-
-    def __init__(self, keeper: str, message: str,
-                 wares: tuple[tuple[int, str, int, int, str], ...], buys: bool) -> None:
-        super().__init__()
-        self.keeper = keeper
-        self.message = message
-        self.wares = wares
-        self.buys = buys
-
-
-class Trade(Event):
-    """``actor`` bought (``verb`` buy) or sold (sell) ``items`` from or to ``keeper`` for
-    ``price`` (``cost`` in words: "12 coins"); ``value``: what the keeper would pay for
-    them (told only to the actor). ``own``: the actor's copy."""
-
-    __slots__ = ("actor", "cost", "items", "keeper", "own", "price", "verb")
-    kind = "trade"
-
-    def __init__(self, actor: str, verb: str, items: tuple[ItemGroup, ...], keeper: str,
-                 price: int, cost: str, own: bool = False) -> None:
-        super().__init__()
-        self.actor = actor
-        self.verb = verb
-        self.items = items
-        self.keeper = keeper
-        self.price = price
-        self.cost = cost
-        self.own = own
 
 
 # -- finding the keeper, the ware and the count -------------------------------------------------
@@ -292,7 +246,19 @@ def sell(world: World, actor: Character, args: str) -> int:
         world.consume(item)
     vitals.add_gold(world, actor, total)
     _tell(world, actor, "sell", items, keeper, total)
+    _carried_changed(world, actor)
     return total
+
+
+def _carried_changed(world: World, actor: Character) -> None:
+    # The equipment part keeps a client's inventory (GMCP Char.Items, the web's panel) up
+    # to date from the engine's happenings (get, drop, give); a sale is none of them, so
+    # it is told directly, when it is installed.
+    try:
+        from mud.systems.combat.equipment_events import send_soon
+    except ImportError:
+        return
+    send_soon(world, actor)
 
 
 def value(world: World, actor: Character, args: str) -> int:
@@ -345,74 +311,13 @@ def value_cmd(ctx: Context, args: str) -> None:
     """
     value(ctx.world, ctx.actor, args)
 
-
-# -- how the events look --------------------------------------------------------------------------
-
-
-def _list_text(e: ShopList, p: Any) -> str:
-    lines = [p.wrap(p("emote", e.message))] if e.message else []
-    if not e.wares:
-        lines.append(p.wrap(f"{_cap(e.keeper)} has nothing for sale"
-                            f"{', but buys things: try value <item>' if e.buys else ''}."))
-        return "\n".join(lines)
-    lines.append(p("notice", f"{_cap(e.keeper)} sells:"))
-    names = max(len(name) for _, name, *_ in e.wares)
-    # Columns while they fit the window; past that, each row wraps as a list item.
-    pad = names if names + 30 <= p.width else 0
-    for number, name, _, left, cost in e.wares:
-        stock_word = "" if left < 0 else "  sold out" if left == 0 else f"  ({left} left)"
-        row = f"{number:>3}. {name.ljust(pad)}  {cost}{stock_word}" if pad else \
-            f"{number:>3}. {name}: {cost}{stock_word}"
-        lines.append(p.wrap(row))
-    if e.buys:
-        lines.append(p.wrap(f"{_cap(e.keeper)} buys things too: 'value <item>' to ask a "
-                            "price."))
-    return "\n".join(lines)
-
-
-def _trade_text(e: Trade, p: Any) -> str:
-    what = _label(e.items)
-    if e.verb == "value":
-        return p.wrap(f"{_cap(e.keeper)} would give you {e.cost} for {what}.")
-    if e.verb == "buy":
-        if e.own:
-            return p.wrap(f"You buy {what} from {e.keeper} for {e.cost}.")
-        return p.wrap(f"{e.actor} buys {what} from {e.keeper}.")
-    if e.own:
-        return p.wrap(f"You sell {what} to {e.keeper} for {e.cost}.")
-    return p.wrap(f"{e.actor} sells {what} to {e.keeper}.")
-
-
-def _groups(groups: tuple[ItemGroup, ...]) -> list[dict[str, Any]]:
-    return [{"name": g.name, "count": g.count, "label": g.label} for g in groups]
-
-
-def _list_json(e: ShopList) -> dict[str, Any]:
-    return {"keeper": e.keeper, "message": e.message, "buys": e.buys,
-            "wares": [{"number": n, "name": name, "price": each,
-                       "stock": None if left < 0 else left, "cost": cost}
-                      for n, name, each, left, cost in e.wares]}
-
-
-def _trade_json(e: Trade) -> dict[str, Any]:
-    # Others in the room are not told the price (the text does not say it either).
-    fields = {"actor": e.actor, "verb": e.verb, "items": _groups(e.items),
-              "keeper": e.keeper, "own": e.own}
-    if e.own:
-        fields.update(price=e.price, cost=e.cost)
-    return fields
-
-
 def install() -> None:
     """Add list, buy, sell and value, and register the events' looks."""
-    from mud.render import json_events, text
+    from mud.systems.combat import shops_events
 
     player = SETS["player"]
     for name, handler in (("list", list_cmd), ("buy", buy_cmd), ("sell", sell_cmd),
                           ("value", value_cmd)):
         if name not in player.commands:
             player.register(name, family="shops")(handler)
-    text.register(ShopList, _list_text)
-    text.register(Trade, _trade_text)
-    json_events.register(ShopList, _list_json)
-    json_events.register(Trade, _trade_json)
+    shops_events.install()
