@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 
-PARTS: tuple[str, ...] = ("rules", "vitals")
+PARTS: tuple[str, ...] = ("rules", "vitals", "shops")
 
 
 def install() -> None:
