@@ -278,6 +278,9 @@ TYPICAL = {
     "goto": ["village:inn", "village:square", "nowhere"],
     "where": ["village:cat", "cat", "Bob", "square", "nothing"],
     "reload": ["area village", "area moon", "area village force"],
+    "wear": ["all", "lantern", "", LONG_WORDS], "wield": ["lantern", "", LONG_WORDS],
+    "hold": ["lantern", ""], "remove": ["all", "lantern", "", LONG_WORDS],
+    "equipment": [""],
 }
 # Lines typed as they are right after a command's bare word (rdesc reads the lines after).
 FOLLOW = {"rdesc": ["A stone room.", "", LONG_WORDS, "."]}
