@@ -62,7 +62,7 @@ def world():
 # -- the claimable give -------------------------------------------------------------------------
 
 def test_an_unclaimed_give_names_the_npc_and_the_item_and_keeps_it(world):
-    ann = join(world, "Ann", "woods:herb_cottage")
+    ann = join(world, "Ann", "woods:herb_cottage", quiet=True)
     staff, = hand(world, ann, "woods:staff")
     with pytest.raises(Refusal, match=r"^Nell Briar does not want a walking staff\.$"):
         actions.give(world, ann, "staff", "nell")
@@ -214,7 +214,7 @@ def test_a_reset_shuts_the_way_and_ambrose_opens_it_again_only_for_who_earned_it
 
 
 def test_the_hidden_exit_is_not_listed_in_any_view_while_shut(world):
-    cy = join(world, "Cy", "woods:stones")
+    cy = join(world, "Cy", "woods:stones", quiet=True)
     actions.list_exits(world, cy)
     actions.look(world, cy)
     events = cy.link.take()

@@ -12,11 +12,11 @@ from mud.systems.combat.rules import Points, Rules, check_combat, recall_room, r
 from mud.world_schema import Context, Report
 from mud.world_yaml import read_yaml
 
-
 # -- dice ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "dice", "written"), [
-    ("2d6+1", Dice(2, 6, 1), "2d6+1"), ("1d4", Dice(1, 4), "1d4"), ("d8-1", Dice(1, 8, -1), "1d8-1"),
+    ("2d6+1", Dice(2, 6, 1), "2d6+1"), ("1d4", Dice(1, 4), "1d4"),
+    ("d8-1", Dice(1, 8, -1), "1d8-1"),
     ("3", Dice(0, 0, 3), "3"), (3, Dice(0, 0, 3), "3"), (" 2D6 + 1 ", Dice(2, 6, 1), "2d6+1"),
 ])
 def test_dice_are_read_as_builders_write_them(text, dice, written):
@@ -93,7 +93,8 @@ def _check(text: str, tmp_path: Path, rooms: frozenset[str] = frozenset({"villag
 
 def test_a_world_writes_its_own_numbers(tmp_path):
     rules, errors = _check("start: {hp: 30}\nper_level: {hp: 10}\nlevels: [0, 50, 150]\n"
-                           "regen: {every: 3, hp: 4}\nslots: [Wield, body]\ncurrency: silver crown\n"
+                           "regen: {every: 3, hp: 4}\nslots: [Wield, body]\n"
+                           "currency: silver crown\n"
                            "start_gold: 10\nrecall: village:chapel\ndeath: {xp_loss: 0.2}\n"
                            "pvp: true\ncorpse_decay: 60\nnpc_xp: 20\n", tmp_path)
     assert errors == []

@@ -153,7 +153,8 @@ def test_state_survives_quit_and_login_through_the_save_queue():
     ann = WirePlayer(game)
     ann.create("Ann")
     character = game.world.online["ann"]
-    assert character.state == {"notes": [], "counts": {}}
+    # Only this registry's names are compared: installed systems keep theirs beside them.
+    assert {k: character.state[k] for k in ("notes", "counts")} == {"notes": [], "counts": {}}
     character.state["notes"].append("the notice board")
     game.world.changed(character)
     ann.type("quit")
@@ -177,7 +178,8 @@ def test_a_damaged_state_row_never_stops_a_login_and_is_logged(log_lines):
     again.type("Ann")
     out = again.type("secret1")
     assert "ann" in game.world.online, out
-    assert game.world.online["ann"].state == {"notes": [], "counts": {}}
+    state = game.world.online["ann"].state
+    assert {k: state[k] for k in ("notes", "counts")} == {"notes": [], "counts": {}}
     assert any("Ann's saved state: saved state is not JSON" in line for line in log_lines)
 
 
