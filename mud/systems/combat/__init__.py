@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 
-PARTS: tuple[str, ...] = ("rules", "vitals", "shops")
+PARTS: tuple[str, ...] = ("rules", "vitals", "shops", "equipment", "fight", "death")
 
 
 def install() -> None:
