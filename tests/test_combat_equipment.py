@@ -431,3 +431,24 @@ def test_worn_things_stay_worn_through_quit_and_a_restart_and_stale_entries_go(t
     assert body.state["equipment"] == {"wield": sword.id}
     assert "You are using:\n  wielded: a test sword" in ann2.type("eq")
     assert "You are wielding a test sword" in ann2.type("drop sword")
+
+
+def test_take_off_all_for_a_death_empties_the_slots_and_the_panel_after(tmp_path):
+    from tests.support import Probe
+    clock = Clock()
+    game = make_game(gear_world(tmp_path), clock=clock)
+    game.command_rate, game.command_burst = 1e12, 10**12
+    ann, _ = pair(game)
+    sword, cap = outfit(game, "Ann", "sword", "cap")
+    ann.type("wear all")
+    body = game.world.find_online("Ann")
+    body.link = probe = Probe()
+    assert eq.take_off_all(game.world, body) == [sword, cap]
+    assert body.state["equipment"] == {} and eq.keeper(body, sword) is None
+    # The things go elsewhere (a corpse) before the panel hears of it: once.
+    game.world.transfer(sword, game.world.start)
+    assert probe.take() == []
+    clock.advance(0)
+    state, = probe.take()
+    assert isinstance(state, EquipmentState) and {r[2] for r in state.slots} == {""}
+    assert state.items == ((cap.id, "a felt cap", "W"),)

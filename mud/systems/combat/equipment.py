@@ -180,11 +180,15 @@ def take_off(world: World, character: Character, item: Item) -> bool:
 
 def take_off_all(world: World, character: Character) -> list[Item]:
     """Stop wearing everything (death, a corpse taking what was carried): returns what was
-    worn, still carried. The fight part (H3) calls this before emptying the hands."""
+    worn, still carried. The death part calls this before emptying the hands."""
     items = [i for i in worn(world, character).values() if isinstance(i, Item)]
     if _saved(character):
         _saved(character).clear()
         world.changed(character)
+        from mud.systems.combat.equipment_events import send_soon
+
+        # Once the caller is done (the things gone into a corpse): the panel empties.
+        send_soon(world, character)
     return items
 
 
