@@ -281,6 +281,9 @@ TYPICAL = {
     "wear": ["all", "lantern", "", LONG_WORDS], "wield": ["lantern", "", LONG_WORDS],
     "hold": ["lantern", ""], "remove": ["all", "lantern", "", LONG_WORDS],
     "equipment": [""],
+    # Shops: refused in the square (no shopkeeper), in words that fit.
+    "list": ["", "dunstan", LONG_WORDS], "buy": ["2 bread", "3", f"bread from {LONG_WORDS}"],
+    "sell": ["lantern", f"lantern to {LONG_WORDS}"], "value": ["lantern", "0 lantern"],
 }
 # Lines typed as they are right after a command's bare word (rdesc reads the lines after).
 FOLLOW = {"rdesc": ["A stone room.", "", LONG_WORDS, "."]}

@@ -65,13 +65,16 @@ def _list_text(e: ShopList, p: Any) -> str:
         return "\n".join(lines)
     lines.append(p("notice", f"{_cap(e.keeper)} sells:"))
     names = max(len(name) for _, name, *_ in e.wares)
-    # Columns while they fit the window; past that, each row wraps as a list item.
-    pad = names if names + 30 <= p.width else 0
+    costs = max(len(cost) for *_, cost in e.wares)
+    # Columns (prices lined up on the right) while they fit the window; past that, one
+    # "name: price" row each, which the window's fitting wraps under its number.
+    columns = 5 + names + 2 + costs + 12 <= p.width
     for number, name, _, left, cost in e.wares:
         stock_word = "" if left < 0 else "  sold out" if left == 0 else f"  ({left} left)"
-        row = f"{number:>3}. {name.ljust(pad)}  {cost}{stock_word}" if pad else \
-            f"{number:>3}. {name}: {cost}{stock_word}"
-        lines.append(p.wrap(row))
+        if columns:
+            lines.append(f"{number:>3}. {name.ljust(names)}  {cost.rjust(costs)}{stock_word}")
+        else:
+            lines.append(f"{number}. {name}: {cost}{stock_word}")
     if e.buys:
         lines.append(p.wrap(f"{_cap(e.keeper)} buys things too: 'value <item>' to ask a "
                             "price."))
