@@ -280,7 +280,7 @@ TYPICAL = {
     "reload": ["area village", "area moon", "area village force"],
     "wear": ["all", "lantern", "", LONG_WORDS], "wield": ["lantern", "", LONG_WORDS],
     "hold": ["lantern", ""], "remove": ["all", "lantern", "", LONG_WORDS],
-    "equipment": [""],
+    "equipment": [""], "score": ["", LONG_WORDS],
     # Shops: refused in the square (no shopkeeper), in words that fit.
     "list": ["", "dunstan", LONG_WORDS], "buy": ["2 bread", "3", f"bread from {LONG_WORDS}"],
     "sell": ["lantern", f"lantern to {LONG_WORDS}"], "value": ["lantern", "0 lantern"],
