@@ -452,3 +452,13 @@ def test_take_off_all_for_a_death_empties_the_slots_and_the_panel_after(tmp_path
     state, = probe.take()
     assert isinstance(state, EquipmentState) and {r[2] for r in state.slots} == {""}
     assert state.items == ((cap.id, "a felt cap", "W"),)
+
+
+def test_watchman_pell_of_the_bundled_world_shows_his_spear_and_jerkin():
+    game = make_game()
+    ann = WirePlayer(game)
+    ann.create("Ann")
+    pell = next(n for n in game.world.npcs if n.name == "Watchman Pell")
+    game.world.move(game.world.find_online("Ann"), pell.room)
+    assert "Watchman Pell is using:\n  wielded: a watchman's spear\n  on body: a leather " \
+           "jerkin" in ann.type("look pell")

@@ -188,7 +188,8 @@ def test_environment_is_one_word(tmp_path, monkeypatch):
 def test_a_misspelt_key_is_one_error_with_a_suggestion(tmp_path, monkeypatch):
     assert lines(build(tmp_path, monkeypatch, village__items=ITEMS.replace("name:", "nmae:"))) \
         == ["w/village/items.yaml:2: item \"village:apple\": unknown key 'nmae' (allowed: "
-            "container, description, fixed, keywords, name, plural, text); did you mean "
+            "container, description, equip, fixed, keywords, name, plural, text, value); did "
+            "you mean "
             "'name'?"]
 
 
