@@ -244,8 +244,9 @@ def sell(world: World, actor: Character, args: str) -> int:
         # is used up: either way the item leaves the world, saved as gone.
         change_stock(world, keeper, item.template.id, 1)
         world.consume(item)
-    vitals.add_gold(world, actor, total)
+    # Told first, then paid: the coins' vitals frame follows the sale it comes from.
     _tell(world, actor, "sell", items, keeper, total)
+    vitals.add_gold(world, actor, total)
     _carried_changed(world, actor)
     return total
 
