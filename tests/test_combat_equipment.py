@@ -462,3 +462,20 @@ def test_watchman_pell_of_the_bundled_world_shows_his_spear_and_jerkin():
     game.world.move(game.world.find_online("Ann"), pell.room)
     assert "Watchman Pell is using:\n  wielded: a watchman's spear\n  on body: a leather " \
            "jerkin" in ann.type("look pell")
+
+
+def test_nothing_is_forgotten_while_out_of_the_game_and_a_reload_unwearable_thing_is(game):
+    from mud.engine.model import Character
+    ann, _ = pair(game)
+    sword, cap = outfit(game, "Ann", "sword", "cap")
+    ann.type("wear all")
+    body = game.world.find_online("Ann")
+    saved = dict(body.state["equipment"])
+    # A body out of the game (as at login, before its things are back in its hands).
+    ghost = Character("Ann")
+    ghost.state = {"equipment": dict(saved)}
+    assert eq.worn(game.world, ghost) == {} and ghost.state["equipment"] == saved
+    # The cap is no longer something to wear (its item entry changed and was reloaded).
+    del cap.template.props[eq.PROP]
+    assert eq.worn(game.world, body) == {"wield": sword}
+    assert body.state["equipment"] == {"wield": sword.id}

@@ -107,8 +107,9 @@ def _saved(character: Character) -> dict[str, str]:
 
 
 def worn(world: World, who: Character | NPC) -> dict[str, Item | ItemTemplate]:
-    """What ``who`` wears, slot -> item, in the world's slot order. For a character, an
-    entry whose item is no longer carried is forgotten here (and the change saved)."""
+    """What ``who`` wears, slot -> item, in the world's slot order. For a character in the
+    game, an entry whose item is no longer carried (or no longer wearable there) is
+    forgotten here (and the change saved)."""
     if isinstance(who, NPC):
         gear = who.props.get(NPC_PROP) or {}
         return {slot: gear[slot] for slot in slots_of(world) if slot in gear}
@@ -119,11 +120,15 @@ def worn(world: World, who: Character | NPC) -> dict[str, Item | ItemTemplate]:
     stale = []
     for slot, item_id in saved.items():
         item = world.items.get(item_id) if isinstance(item_id, str) else None
-        if item is None or item.location is not who:
+        spec = spec_of(item) if item is not None else None
+        # Gone from the hands, or no longer that kind of thing (a builder's reload).
+        if item is None or item.location is not who or spec is None or spec.slot != slot:
             stale.append(slot)
         else:
             found[slot] = item
-    if stale:
+    # Forgotten only while in the game: out of it (before a login has put the saved things
+    # back in the hands, after a logout took them) nothing is carried, and nothing is lost.
+    if stale and world.online.get(who.key) is who:
         for slot in stale:
             del saved[slot]
         world.changed(who)
