@@ -479,3 +479,15 @@ def test_nothing_is_forgotten_while_out_of_the_game_and_a_reload_unwearable_thin
     del cap.template.props[eq.PROP]
     assert eq.worn(game.world, body) == {"wield": sword}
     assert body.state["equipment"] == {"wield": sword.id}
+
+
+def test_the_limits_doc_gives_equips_bounds():
+    from mud.systems.combat import dice, rules
+    from tests.test_docs import row
+    line = row("what a thing worn adds (an item's `equip:`)")
+    assert f"`armour`, `hp`, `mp` -{eq.MAX_STAT} to {eq.MAX_STAT}; `hitroll` " \
+           f"-{eq.MAX_HITROLL} to {eq.MAX_HITROLL}; the `level` needed 1 to {eq.MAX_LEVEL}" \
+        in line
+    assert f"1 to {dice.MAX_COUNT} dice of 1 to {dice.MAX_SIDES} sides, plus or minus up to " \
+           f"{dice.MAX_BONUS}" in line
+    assert f"(at most {rules.MAX_SLOTS})" in line
