@@ -297,3 +297,19 @@ def test_the_metrics_docs_match_the_code():
     assert f"| `--metrics ENDPOINT` | `MUD_METRICS` | `{default}` |" in \
         (ROOT / "README.md").read_text()
     assert f"\nmetrics: {default}\n" in (ROOT / "docs" / "mud.example.yaml").read_text()
+
+
+def test_the_shop_limits_match_the_code():
+    """Shops (mud/systems/combat/shops*.py): the bounds a shop: and value: may hold, and
+    how many things one buy makes, as docs/limits.md, docs/shops.md and worlds/README say."""
+    from mud.systems.combat import shops, shops_trade
+    shop_row = row("a shop (an NPC's `shop:`)")
+    assert f"at most {shops.MAX_WARES} wares; a counted ware 1 to {shops.MAX_STOCK}; " \
+        f"`markup` {shops.MIN_MARKUP:g} to {shops.MAX_MARKUP:g}, `pays` 0 to 1" in shop_row
+    assert f"`message` up to {shops.MAX_MESSAGE} characters; an item's `value:` 0 to " \
+        f"{shops.MAX_VALUE}" in shop_row
+    assert f"| {shops_trade.MAX_BUY} |" in row("things bought at once")
+    guide = (ROOT / "docs" / "shops.md").read_text()
+    assert f"| things bought at once | {shops_trade.MAX_BUY} " in guide
+    assert f"| wares in one shop | {shops.MAX_WARES} |" in guide
+    assert f"| {shops.DEFAULT_MARKUP:g}: it charges" in (ROOT / "worlds" / "README.md").read_text()
