@@ -71,7 +71,7 @@ def put_on(world: World, actor: Character, query: str, command: str) -> None:
     _room(actor)
     query = query.strip()
     if not query:
-        example = {"wield": "sword", "hold": "lantern"}.get(command, "cap")
+        example = {"wield": "sword", "hold": "buckler"}.get(command, "cap")
         also = " (or: wear all)" if command == "wear" else ""
         raise Refusal(f"{command.capitalize()} what? For example: {command} {example}{also}")
     if query.lower() == "all" or query.lower().startswith("all."):
@@ -147,7 +147,7 @@ def take_off(world: World, actor: Character, query: str) -> None:
 def wear(ctx: Context, args: str) -> None:
     """wear <item>
 
-    Put on something you carry: armour, a cap, boots. A weapon is wielded and a lantern
+    Put on something you carry: armour, a cap, boots. A weapon is wielded and a buckler
     held, as 'wield' and 'hold' do. Wearing a thing where you already wear another
     swaps them. 'wear all' puts on everything that fits.
     Example: wear jerkin
@@ -167,8 +167,8 @@ def wield(ctx: Context, args: str) -> None:
 def hold(ctx: Context, args: str) -> None:
     """hold <item>
 
-    Hold something you carry in your other hand: a lantern, a torch.
-    Example: hold lantern
+    Hold something you carry in your other hand: a buckler, a shield.
+    Example: hold buckler
     """
     put_on(ctx.world, ctx.actor, args, "hold")
 
