@@ -163,6 +163,25 @@ def test_refusals_say_why(shop_world):
     assert "There is no shopkeeper here." in ann.type("buy 1")
 
 
+def test_no_trade_in_a_fight_and_a_keeper_brought_back_keeps_shop(shop_world):
+    clock = Clock()
+    game, ann, body = at_market(shop_world, clock)
+    vitals.set_fighting(game.world, body, True)
+    assert "You are fighting! Trade when the fight is over." in ann.type("buy charm")
+    vitals.set_fighting(game.world, body, False)
+    keeper = pim(game)
+    vitals.set_fighting(game.world, keeper, True)
+    assert "Pim Thistle is fighting and has no time to trade." in ann.type("list")
+    vitals.set_fighting(game.world, keeper, False)
+    # Taken out of the world (killed), he comes back with the village's reset, in shop.
+    assert game.world.remove_npc(keeper)
+    assert "There is no shopkeeper here." in ann.type("list")
+    clock.advance(601)
+    again = pim(game)
+    assert again is not keeper and shop_of(again) is shop_of(keeper)
+    assert "You buy a lucky charm from Pim Thistle for 5 coins." in ann.type("buy charm")
+
+
 def test_a_worn_item_is_refused_in_the_keepers_words(shop_world):
     game, ann, body = at_market(shop_world)
     rag = give(game, body, "village:rag")

@@ -59,6 +59,18 @@ def find_keeper(actor: Character, name: str = "") -> NPC:
     return keepers[0]
 
 
+def open_keeper(world: World, actor: Character, name: str = "") -> NPC:
+    """``find_keeper``, refusing while the player or the keeper is in a fight."""
+    from mud.systems.combat import vitals
+
+    keeper = find_keeper(actor, name)
+    if vitals.is_fighting(world, actor):
+        raise Refusal("You are fighting! Trade when the fight is over.")
+    if vitals.is_fighting(world, keeper):
+        raise Refusal(f"{_cap(keeper.name)} is fighting and has no time to trade.")
+    return keeper
+
+
 def _split(args: str, word: str) -> tuple[str, str]:
     """``"bread from pim"`` -> ("bread", "pim"); without the word, (args, "")."""
     match = _KEEPER[word].match(args.strip())
@@ -122,7 +134,7 @@ def find_ware(world: World, keeper: NPC, query: str) -> ItemTemplate:
 
 
 def show_list(world: World, actor: Character, name: str = "") -> None:
-    keeper = find_keeper(actor, name)
+    keeper = open_keeper(world, actor, name)
     shop = shop_of(keeper)
     assert shop is not None
     rows = []
@@ -150,7 +162,7 @@ def buy(world: World, actor: Character, args: str) -> list[Item]:
     from mud.systems.resets import resets_of
 
     text, name = _split(args, "from")
-    keeper = find_keeper(actor, name)
+    keeper = open_keeper(world, actor, name)
     shop = shop_of(keeper)
     assert shop is not None
     if not shop.wares:
@@ -220,7 +232,7 @@ def _why_not(keeper: NPC, shop: Shop, item: Item) -> str | None:
 def _offers(world: World, actor: Character, args: str, verb: str
             ) -> tuple[NPC, Shop, list[Item]]:
     text, name = _split(args, "to")
-    keeper = find_keeper(actor, name)
+    keeper = open_keeper(world, actor, name)
     shop = shop_of(keeper)
     assert shop is not None
     if not shop.buys:
