@@ -313,3 +313,19 @@ def test_the_shop_limits_match_the_code():
     assert f"| things bought at once | {shops_trade.MAX_BUY} " in guide
     assert f"| wares in one shop | {shops.MAX_WARES} |" in guide
     assert f"| {shops.DEFAULT_MARKUP:g}: it charges" in (ROOT / "worlds" / "README.md").read_text()
+
+
+def test_the_combat_rules_and_creature_limits_match_the_code():
+    from mud.systems.combat import dice, npc_vitals, rules
+    world = row("the world's combat numbers")
+    assert f"0 to {rules.MAX_POINTS} each; at most {rules.MAX_LEVELS} `levels`, each 0 to " \
+        f"{rules.MAX_XP} xp; `regen.every` {rules.MIN_TICK:g} s to {rules.MAX_TICK:g} s; " \
+        f"`corpse_decay` {rules.MIN_DECAY:g} s to {rules.MAX_DECAY:g} s" in world
+    assert f"`start_gold` and `npc_xp` up to {rules.MAX_GOLD}" in world
+    assert f"coins a character holds up to {rules.MAX_GOLD}" in world
+    npc = row("a creature's fighting numbers")
+    assert f"`level` 1 to {npc_vitals.MAX_LEVEL}; `hp` 1 to {rules.MAX_POINTS}" in npc
+    assert f"`armour` -{npc_vitals.MAX_ARMOUR} to {npc_vitals.MAX_ARMOUR}; `hitroll` " \
+        f"-{npc_vitals.MAX_HITROLL} to {npc_vitals.MAX_HITROLL}" in npc
+    assert f"1 to {dice.MAX_COUNT} dice of 1 to {dice.MAX_SIDES} sides, plus or minus up " \
+        f"to {dice.MAX_BONUS}" in row("what a thing worn adds")
