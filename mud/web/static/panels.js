@@ -47,12 +47,19 @@
     });
 
     if (overPhone) {
-      panel.addEventListener('keydown', (event) => {
-        if (event.key !== 'Escape' || !onPhone() || button.getAttribute('aria-expanded') !== 'true') return;
+      // Over the output it is in the way: Escape (wherever the focus is, unless something
+      // else took the key) or a tap outside it shuts it.
+      const over = () => onPhone() && button.getAttribute('aria-expanded') === 'true';
+      document.addEventListener('keydown', (event) => {
+        if (event.key !== 'Escape' || event.defaultPrevented || !over()) return;
         event.preventDefault();
+        const inside = panel.contains(document.activeElement);
         show(false);
-        button.focus();
+        if (inside) button.focus();
       });
+      document.addEventListener('pointerdown', (event) => {
+        if (over() && event.target instanceof Node && !panel.contains(event.target)) show(false);
+      }, { capture: true, passive: true });
     }
 
     // Until the player chooses, follow the width (a phone turned sideways, a window resized).
