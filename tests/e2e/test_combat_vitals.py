@@ -6,12 +6,18 @@ restart on the same data the level, experience, coins and wounds are as they wer
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from twisted.internet.defer import inlineCallbacks
+from twisted.internet.utils import getProcessOutputAndValue
+from twisted.trial.unittest import SkipTest
 
 from mud.protocols.options.codes import GMCP, IAC, SB, SE
 from mud.systems.combat import vitals
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
+from tests.e2e.test_mud_clients import _ESC, TINTIN, environment
 from tests.e2e.wsclient import connect_web
 from tests.support import gmcp_messages
 
@@ -124,3 +130,33 @@ class VitalsTests(ServerTestCase):
                          (2, 120, 15, 28))
         again.sendClose()
         yield again.closed
+
+    @inlineCallbacks
+    def test_tintin_receives_char_vitals_as_health_falls_and_comes_back(self):
+        if not os.path.exists(TINTIN):
+            raise SkipTest("TinTin++ is not installed (make test installs tintin++)")
+        service = self.start(world=self.quick_world())
+        world = service.game.world
+        script = Path(self.mktemp()).resolve()
+        script.write_text(
+            "#event {IAC WILL GMCP} {#send {\\xFF\\xFD\\xC9\\};"
+            "#send {\\xFF\\xFA\\xC9Core.Supports.Set [\"Char 1\"]\\xFF\\xF0\\}}\n"
+            "#event {IAC SB GMCP} {#showme {GMCP <%0> <%1>}}\n"
+            "#event {SESSION CONNECTED} {#delay {1} {create Tinny secret1}; #delay {6} {quit}}\n"
+            "#event {SESSION DISCONNECTED} {#end}\n"
+            f"#session mud 127.0.0.1 {self.telnet_port}\n")
+        run = getProcessOutputAndValue(
+            "/bin/sh", ["-c", f'exec timeout 30 "{TINTIN}" -H -G "{script}" </dev/null'],
+            env=environment(), path=str(script.parent))
+        yield eventually(lambda: "tinny" in world.online, timeout=10)
+        vitals.hurt(world, world.online["tinny"], 7)   # then it heals, a tick a second
+        out, _err, code = yield run
+        text = _ESC.sub("", out.decode("utf-8", errors="replace"))
+        self.assertEqual(code, 0, text[-2000:])
+        seen = [line for line in text.splitlines() if "GMCP <Char.Vitals>" in line]
+        self.assertIn("{hp}{20}{maxhp}{20}", seen[0])
+        self.assertTrue(any("{hp}{13}{maxhp}{20}" in line for line in seen), seen)
+        self.assertTrue(any("{hp}{15}{maxhp}{20}" in line for line in seen), seen)
+        # Healed, a tick at a time, back to full (TinTin's lines stop at its width).
+        self.assertIn("{hp}{20}{maxhp}{20}", seen[-1])
+        self.assertGreaterEqual(len(seen), 5)
