@@ -46,26 +46,39 @@ sparring:
   keywords: [sparring, master]
   description: >
     A wiry old soldier in a padded coat, who spars with anyone for the fun of it.
-  combat: {level: 1, hp: 900, damage: "3", hitroll: 100, xp: 1}
+  combat: {level: 1, hp: 900, damage: "DAMAGE", hitroll: 100, xp: 1}
 """
 
 
-@pytest.fixture
-def fight_server(tmp_path: Path):
+def serve_a_fight(tmp_path: Path, damage: int):
+    """The bundled world with the sword and a master who hits for ``damage`` on the
+    overlook, served by a real twistd."""
     world = tmp_path / "world"
     shutil.copytree(BUNDLED_WORLD, world)
     village = world / "village"
     with open(village / "items.yaml", "a", encoding="utf-8") as items:
         items.write(SWORD)
     with open(village / "npcs.yaml", "a", encoding="utf-8") as npcs:
-        npcs.write(MASTER)
+        npcs.write(MASTER.replace("DAMAGE", str(damage)))
     rooms = village / "rooms.yaml"
     text, count = re.subn(r"(\noverlook:\n(?:  .*\n|\n)*?)  items: \[whistle\]\n",
                           r"\1  items: [whistle, practice_sword]\n  npcs: [sparring]\n",
                           rooms.read_text(encoding="utf-8"))
     assert count == 1, "the bundled world's overlook changed"
     rooms.write_text(text, encoding="utf-8")
-    server = start_server(tmp_path, "--world", str(world))
+    return start_server(tmp_path, "--world", str(world))
+
+
+@pytest.fixture
+def fight_server(tmp_path: Path):
+    server = serve_a_fight(tmp_path, 3)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def deadly_server(tmp_path: Path):
+    server = serve_a_fight(tmp_path, 8)
     yield server
     server.stop()
 
@@ -227,3 +240,35 @@ def test_phone_keeps_the_bars_in_sight_the_output_tall_and_axe_finds_nothing(
         shot(page, tmp_path, f"vitals-{label}.png")
         assert errors == []
         page.close()
+
+
+def test_low_health_is_announced_once_and_after_a_death_the_bars_show_the_recall(
+        deadly_server, browser, tmp_path):
+    errors: list[str] = []
+    page, frames = watched_client(browser, deadly_server, DESKTOP, errors)
+    register(page, "Odo")
+    full, most = meter(page, "hp")
+    assert full == most == 20, "a new character's health changed: retune the master"
+    command(page, "s")
+    expect(page.locator("#room-name")).to_have_text("Well Lane")
+    command(page, "s")
+    expect(page.locator("#room-name")).to_have_text("South Overlook")
+    # Blows of 8: 20, 12, then 4 (a fifth of full, low), then dead.
+    command(page, "kill master")
+    bar = page.locator("#hp-meter")
+    expect(bar).to_have_attribute("data-state", "low", timeout=20_000)
+    expect(bar).to_have_attribute("aria-valuenow", "4")
+    expect(page.locator("#announcer")).to_contain_text("Health low: 4 of 20.")
+    shot(page, tmp_path, "vitals-low.png")
+    # Killed: back at the recall point with the health the server gives back, read from
+    # its last vitals frame; the warning was said once.
+    expect(page.locator("#output [data-type=combat][data-action=kill]")).to_contain_text(
+        "You have been killed", timeout=20_000)
+    expect(page.locator("#room-name")).not_to_have_text("South Overlook")
+    after = last(frames, "vitals")
+    expect(bar).to_have_attribute("aria-valuenow", str(after["hp"]))
+    expect(bar.locator(".vital-value")).to_have_text(f"{after['hp']}/{after['maxhp']}")
+    assert after["hp"] > 4 and bar.get_attribute("data-state") != "low"
+    assert page.locator("#announcer").inner_text().count("Health low") == 1
+    shot(page, tmp_path, "vitals-recalled.png")
+    assert errors == []

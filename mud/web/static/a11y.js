@@ -2,8 +2,9 @@
  *
  * The output pane (#output) is a log that is not live: a screen reader would read every
  * line of it, the player's own commands included, and a burst (a room, `help`, a fight)
- * all at once. Instead client.js tells us each line it shows (a `mud:line` event) and we
- * put what should be heard into #announcer, a polite live region:
+ * all at once. Instead client.js tells us each line it shows (a `mud:line` event; vitals.js
+ * sends one, not shown, when health falls low) and we put what should be heard into
+ * #announcer, a polite live region:
  *   - never the echo of the player's own command, nor their own speech coming back;
  *   - the setting #speech-mode (kept in localStorage): `all` lines, `short` (the first
  *     SHORT_LINES lines of a burst, and only the name of a room one walks into), or `off`;
