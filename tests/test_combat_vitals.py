@@ -368,3 +368,17 @@ def test_a_world_with_different_rules_counts_by_them(game):
     assert v.gold(ann) == 0
     assert v.gain_xp(game.world, ann, 50, tell=False) == 1
     assert v.vitals_of(game.world, ann).xp_next is None
+
+
+def test_no_timer_waits_on_a_point_the_rules_never_regenerate(game, clock):
+    from mud.systems.combat.rules import Regen
+    set_rules(game.world, Rules(regen=Regen(every=5, hp=2, mp=0, mv=4), start_gold=10))
+    _, ann = ann_in(game)
+    world = game.world
+    v.spend(world, ann, "mp", 4)
+    assert owned(world, ann) == ()   # mana never comes back here: nothing to wait for
+    v.hurt(world, ann, 2)
+    assert len(owned(world, ann)) == 1
+    clock.advance(REGEN)
+    assert v.vitals_of(world, ann).hp == 20 and v.vitals_of(world, ann).mp == 6
+    assert owned(world, ann) == ()

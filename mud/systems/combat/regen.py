@@ -31,9 +31,7 @@ class Live:
         world.hooks.on(hooks.LOGIN, self._login, owner="combat vitals")
         world.hooks.on(hooks.LOGOUT, self._logout, owner="combat vitals")
         world.hooks.on(hooks.LEAVE, self._left, owner="combat vitals")
-        refresh = getattr(hooks, "REFRESH", None)
-        if refresh is not None:
-            world.hooks.on(refresh, self._login, owner="combat vitals")
+        world.hooks.on(hooks.REFRESH, self._login, owner="combat vitals")
 
     def catch_up(self) -> None:
         """Made after someone logged in (a world without combat keys, where the first use
@@ -70,7 +68,7 @@ class Live:
         if isinstance(who, NPC) and who.room is None:
             return
         view = view or vitals_of(self.world, who)
-        if view is None or view.full or view.hp <= 0:
+        if view is None or view.hp <= 0 or not _wanting(view):
             return
         every = view.rules.regen.every
         if isinstance(who, NPC):
@@ -92,8 +90,16 @@ class Live:
         if isinstance(who, Character):
             self.world.changed(who)
             who.send(view.event())
-        if view.full:
+        if not _wanting(view):
             self.stop(who)
+
+
+def _wanting(view: Vitals) -> bool:
+    """Whether a tick would give ``view`` anything: some point below its maximum that the
+    rules regenerate (a world with ``regen: {mp: 0}`` never keeps a timer for mana)."""
+    regen = view.rules.regen
+    return any(getattr(regen, name) > 0 and getattr(view, name) < getattr(view, f"max_{name}")
+               for name in ("hp", "mp", "mv"))
 
 
 _LIVE: weakref.WeakKeyDictionary[World, Live] = weakref.WeakKeyDictionary()
