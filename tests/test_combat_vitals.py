@@ -382,3 +382,18 @@ def test_no_timer_waits_on_a_point_the_rules_never_regenerate(game, clock):
     clock.advance(REGEN)
     assert v.vitals_of(world, ann).hp == 20 and v.vitals_of(world, ann).mp == 6
     assert owned(world, ann) == ()
+
+
+def test_an_npc_starts_full_counting_what_it_wears(tmp_path, monkeypatch):
+    root = build(tmp_path, monkeypatch, village__npcs=NPCS, village__rooms=ROOMS)
+    world = load_world(root, Clock())
+    wolf = npc_of(world, "village:wolf")
+
+    def hide(w, who):   # a thick hide, as equipment would add it
+        return {"max_hp": 5} if who is wolf else {}
+    v.register_bonus(hide)
+    try:
+        view = v.vitals_of(world, wolf)
+        assert (view.hp, view.max_hp) == (23, 23)
+    finally:
+        v.BONUSES.remove(hide)

@@ -56,6 +56,19 @@ class NpcSpec:
         return self.xp if self.xp is not None else rules.npc_xp * self.level
 
 
+class NpcState:
+    """What ``npc.props["vitals"]`` holds: its ``combat:`` (an ``NpcSpec``) and its points."""
+
+    __slots__ = ("fresh", "points", "spec")
+
+    def __init__(self, spec: NpcSpec, rules: Rules) -> None:
+        self.spec = spec
+        self.points = {"hp": spec.hp, "mp": spec.max_mp(rules), "mv": spec.max_mv(rules)}
+        # Untouched since it appeared: its first look fills it to maxima that count what it
+        # wears (its equipment is attached after its combat: at load).
+        self.fresh = True
+
+
 def _whole(here: Context, data: Any, key: str, low: int, high: int, default: Any) -> Any:
     if key not in data:
         return default
@@ -98,8 +111,6 @@ def check_npc_combat(ctx: Context, value: Any, line: int | None, lookup: Any) ->
 
 def give(world: World, npc: NPC, spec: NpcSpec) -> None:
     """``npc`` can fight from now on, with full points."""
-    from mud.systems.combat.vitals import NpcState
-
     npc.props["vitals"] = NpcState(spec, rules_of(world))
 
 

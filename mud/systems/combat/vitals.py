@@ -28,7 +28,8 @@ from mud.engine.state import STATE, of
 from mud.engine.world import World
 from mud.systems.combat import vitals_events as events
 from mud.systems.combat.dice import Dice
-from mud.systems.combat.rules import MAX_GOLD, MAX_LEVELS, MAX_POINTS, MAX_XP, Rules, rules_of
+from mud.systems.combat.npc_vitals import NpcState
+from mud.systems.combat.rules import MAX_GOLD, MAX_LEVELS, MAX_POINTS, MAX_XP, rules_of
 
 STATE_NAME = "combat"
 POINTS = ("hp", "mp", "mv")
@@ -109,16 +110,6 @@ def record(world: World, character: Character) -> dict[str, Any]:
     if fixed:
         world.changed(character)
     return data
-
-
-class NpcState:
-    """What ``npc.props["vitals"]`` holds: its ``combat:`` (an ``NpcSpec``) and its points."""
-
-    __slots__ = ("points", "spec")
-
-    def __init__(self, spec: Any, rules: Rules) -> None:
-        self.spec = spec
-        self.points = {"hp": spec.hp, "mp": spec.max_mp(rules), "mv": spec.max_mv(rules)}
 
 
 class Vitals:
@@ -222,7 +213,11 @@ def vitals_of(world: World, who: Any) -> Vitals | None:
     if isinstance(who, NPC):
         state = who.props.get("vitals")
         if isinstance(state, NpcState):
-            return Vitals(world, who, state.points, state.spec)
+            view = Vitals(world, who, state.points, state.spec)
+            if state.fresh:
+                state.fresh = False
+                view.hp, view.mp, view.mv = view.max_hp, view.max_mp, view.max_mv
+            return view
     return None
 
 
