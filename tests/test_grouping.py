@@ -135,15 +135,15 @@ def _world_with(tmp_path, item_yaml: str):
 
 
 def test_world_files_may_give_a_plural(tmp_path, clock):
-    folder = _world_with(tmp_path, "\nboots:\n  name: a pair of boots\n  plural: pairs  of boots"
-                                   "\n  description: Boots.\n")
+    folder = _world_with(tmp_path, "\nold_boots:\n  name: a pair of boots\n  plural: pairs  of "
+                                   "boots\n  description: Boots.\n")
     world = load_world(folder, clock)
-    assert world.templates["village:boots"].plural == "pairs of boots"
+    assert world.templates["village:old_boots"].plural == "pairs of boots"
     assert world.templates["village:apple"].plural == "red apples"
 
 
 def test_a_plural_that_is_not_text_is_refused(tmp_path, clock):
-    folder = _world_with(tmp_path, "\nboots:\n  name: a pair of boots\n  plural: [a, b]"
+    folder = _world_with(tmp_path, "\nold_boots:\n  name: a pair of boots\n  plural: [a, b]"
                                    "\n  description: Boots.\n")
     with pytest.raises(WorldError, match="'plural' must be text"):
         load_world(folder, clock)

@@ -192,9 +192,9 @@ def equipment(ctx: Context, args: str) -> None:
 
 
 def install() -> None:
-    """Add the commands to everyone's set (help family "equipment")."""
+    """Add the commands to everyone's set (help family "combat", with the fights')."""
     for name, aliases, handler in (("wear", (), wear), ("wield", (), wield),
                                    ("hold", (), hold), ("remove", (), remove),
                                    ("equipment", ("eq",), equipment)):
         if name not in COMMANDS.commands:
-            COMMANDS.register(name, *aliases, family="equipment")(handler)
+            COMMANDS.register(name, *aliases, family="combat")(handler)
