@@ -507,6 +507,9 @@ def test_detailers_add_lines_under_a_close_look(world, ann, bob):
     assert seen.details == ("Bob is unhurt.",)
     actions.look_at(world, ann, "apple")
     assert only(ann).details == ()
+    world.detailers.append(lambda thing, looker: ["You are unhurt."] if thing is looker else [])
+    actions.look_at(world, ann, "me")
+    assert only(ann).details == ("You are unhurt.",)
 
 
 def test_drop_is_a_happening_systems_hear(world, ann):

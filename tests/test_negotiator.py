@@ -392,3 +392,21 @@ def test_turning_char_on_after_login_asks_the_game_for_the_state_again():
     ann.send_bytes(sb(GMCP, b'Core.Supports.Add ["Char 1"]'))
     assert dict(gmcp_messages(ann.read_bytes()))["Char.Name"]["name"] == "Ann"
     assert heard == [("Ann", "village:square")]
+
+
+def test_adding_a_char_package_later_or_asking_for_items_refreshes_the_state():
+    from mud.engine import hooks
+    game = make_game()
+    heard = []
+    game.world.hooks.on(hooks.REFRESH, lambda who, room: heard.append(who.name))
+    ann = WirePlayer(game)
+    ann.send_bytes(IAC + DO + GMCP)
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Set ["Char.Vitals 1"]'))
+    ann.create("Ann")
+    ann.read_bytes()
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Add ["Char.Vitals 1"]'))
+    assert heard == []  # nothing new asked for
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Add ["Char.Items 1"]'))
+    assert heard == ["Ann"]
+    ann.send_bytes(sb(GMCP, b"Char.Items.Inv"))
+    assert heard == ["Ann", "Ann"]

@@ -90,7 +90,7 @@ def look_at(world: World, actor: Character, query: str) -> None:
     query = query.strip()
     if query.lower() in ("me", "self", "myself"):
         actor.send(Examine("character", actor.name, actor.description or
-                           "You look much as you always do."))
+                           "You look much as you always do.", details(world, actor, actor)))
         return
     # A direction ("n", "west") means the exit, not an item whose keyword starts with it.
     direction = directions.canonical(query)

@@ -258,11 +258,18 @@ class TelnetOptions:
             self.client = str(body.get("client", ""))[:64] or self.client
         elif name == "core.ping":
             self.transport.output.write(gmcp.message("Core.Ping", None))
+        elif name in REQUESTS:
+            # A client asking for what it would otherwise get at login (Mudlet's
+            # Char.Items.Inv): the game sends the character's state again.
+            if self.character:
+                self.refresh()
         else:
-            wanted = self.gmcp.wants("Char")
-            if self.gmcp.handle(package, body) and not wanted and self.gmcp.wants("Char") \
-                    and self.character:
-                self.send_character()  # asked for after logging in
+            before = _char_packages(self.gmcp)
+            if self.gmcp.handle(package, body) and self.character and \
+                    _char_packages(self.gmcp) - before:
+                # Char packages asked for after logging in: send what they carry now.
+                if not any(p == "char" or p == "char.name" for p in before):
+                    self.send_character()
                 self.refresh()
 
     def send_character(self) -> None:
@@ -275,6 +282,14 @@ class TelnetOptions:
         if supports.wants("Char.Name"):
             self.transport.output.write(gmcp.message("Char.Name", {"name": name,
                                                                    "fullname": name}))
+
+
+# What clients send to ask for state again (lower case): answered by a refresh.
+REQUESTS = frozenset(("char.items.inv", "char.vitals.get", "char.status.get"))
+
+
+def _char_packages(supports: gmcp.Supports) -> set[str]:
+    return {name for name in supports.modules if name == "char" or name.startswith("char.")}
 
 
 def _ignore(failure: Failure) -> None:
