@@ -29,7 +29,7 @@ testrat:
   description: A rat that lives only in tests.
   combat: {level: 1, hp: 6, damage: 1d2, xp: 20}
   loot: {coins: 5, items: [emberleaf]}
-hare:
+testhare:
   name: a timid hare
   keywords: [hare, timid]
   description: A hare with its ears flat.
@@ -53,7 +53,7 @@ def fight_world(root) -> None:
     rooms = root / "woods" / "rooms.yaml"
     text = rooms.read_text()
     for old, new in (("    north: fork\n    south: edge\n",
-                      "    north: fork\n    south: edge\n  npcs: [testrat, hare]\n"),
+                      "    north: fork\n    south: edge\n  npcs: [testrat, testhare]\n"),
                      ("  items: [waystone]\n", "  items: [waystone]\n  npcs: [snarler]\n"),
                      ("edge:\n  name: Edge of the Thornwood\n",
                       "edge:\n  name: Edge of the Thornwood\n  safe: true\n")):
@@ -200,7 +200,7 @@ def test_a_players_wimpy_flees_on_its_own(root):
 def test_a_wimpy_npc_runs_when_hurt_enough(root):
     clock = Clock()
     game, ann, body = on_path(root, clock)
-    hare = npc_of(game.world, "woods:hare")
+    hare = npc_of(game.world, "woods:testhare")
     vitals.hurt(game.world, hare, 4)   # 6 of 10 left: one more blow takes it under 60%
     said = ann.type("kill hare")
     assert "A timid hare panics and flees" in said
@@ -245,9 +245,8 @@ def test_no_fighting_in_a_safe_room_and_no_pvp_unless_the_rules_allow(root):
     _dan, _ = player_at(game, "Dan", "woods:edge")
     assert "This is a place of peace" in cyd.type("kill dan")
     # An NPC without combat: cannot be fought at all.
-    cat_room = npc_of(game.world, "village:cat").room.id
-    eve, _ = player_at(game, "Eve", cat_room)
-    assert "is not someone you can fight" in eve.type("kill cat")
+    eve, _ = player_at(game, "Eve", "woods:herb_cottage")
+    assert "Nell Briar is not someone you can fight" in eve.type("kill nell")
     assert "You see no 'dragon' here" in eve.type("kill dragon")
     assert "Attack whom?" in eve.type("kill")
 
@@ -273,7 +272,7 @@ def test_fights_end_cleanly_when_someone_goes(root):
     # Quitting mid-fight is refused; a logout (a link-dead body timing out) ends it.
     ann.type("kill hare")
     assert "cannot quit in the middle of a fight" in ann.type("quit")
-    hare = npc_of(world, "woods:hare")
+    hare = npc_of(world, "woods:testhare")
     world.leave(body)
     assert not fighting(world, hare) and world.scheduler.owned("fight woods:path") == ()
 
@@ -299,3 +298,95 @@ def test_the_fight_key_errors_name_the_file_and_the_line(tmp_path, monkeypatch):
     rooms = ROOMS.replace("    north: hall\n", "    north: hall\n  npcs: [cat]\n", 1)
     message = error(build(tmp_path, monkeypatch, village__rooms=rooms, village__npcs=npcs))
     assert "npcs.yaml:5" in message and "above 0 and below 100" in message
+
+
+# -- the bundled world's numbers ----------------------------------------------------------------
+
+# From the village's high street to Foxglove Dell; the hunting grounds around the dell.
+TO_THE_DELL = ("north", "gate", "north", "north", "east", "north")
+NEXT = {"woods:dell": ("east", "north"), "woods:thicket": ("west",),
+        "woods:hill_foot": ("south",), "woods:old_oak": ("north",),
+        "woods:deepwood": ("east",), "woods:stones": ("east",)}
+
+
+def play(seed: int, limit: float = 3600.0) -> tuple[float, int]:
+    """A new player in the bundled world, played by a simple-minded script on the game's
+    clock: buy a cudgel with the starting coins, walk to the dell, fight whatever is no
+    more than a level above, rest to 80% health between fights, chase what flees, walk
+    back from the chapel after a death, and wait for the woods' reset when all is dead.
+    Every command costs a second of typing. Returns (seconds to level 3, deaths)."""
+    clock = Clock()
+    game = make_game(clock=clock)
+    world = game.world
+    world.scheduler.rng = random.Random(seed)
+    player = WirePlayer(game)
+    player.create("Ann")
+    body = world.find_online("ann")
+    start = clock.seconds()
+
+    def do(line: str) -> None:
+        player.type(line)
+        clock.advance(1.0)
+
+    def mine() -> vitals.Vitals:
+        return vitals.vitals_of(world, body)
+
+    for line in ("northwest", "buy cudgel", "wield cudgel", "east", *TO_THE_DELL):
+        do(line)
+    deaths, patrol, fled, recalled = 0, 0, None, False
+    while mine().level < 3 and clock.seconds() - start < limit:
+        room = body.room
+        if room.id == "village:chapel":
+            deaths += 0 if recalled else 1
+            recalled = False
+            for line in ("west", *TO_THE_DELL):
+                do(line)
+            continue
+        if fighting(world, body):
+            target = fights_of(world).target_of(body)
+            clock.advance(ROUND)
+            if target is not None and target.room is not None and target.room is not room \
+                    and not fighting(world, body):
+                fled = target
+            continue
+        view = mine()
+        if view.hp < view.max_hp * 0.8:
+            clock.advance(5.0)
+            continue
+        if fled is not None and fled.room is not None and fled.room is not room:
+            way = next((e.name for e in room.exits.values() if e.target is fled.room), None)
+            fled = None
+            if way is not None:
+                do(way)
+                continue
+        foes = [n for n in room.npcs if (v := vitals.vitals_of(world, n)) is not None
+                and v.level <= view.level]
+        if foes:
+            do(f"kill {foes[0].keywords[0]}")
+            continue
+        ways = NEXT.get(room.id, ())
+        if not ways:
+            do("recall")
+            recalled = True
+            continue
+        wanted = [w for w in ways if view.level >= 2 or room.exits[w].target.id not in
+                  ("woods:thicket", "woods:hill_foot")]
+        if room.id == "woods:dell":
+            patrol += 1
+            if patrol % (len(wanted) + 1) == 0:
+                clock.advance(30.0)   # nothing here: wait a while for the woods' reset
+                continue
+            do(wanted[patrol % len(wanted)] if wanted else "north")
+        else:
+            do(wanted[0])
+    return clock.seconds() - start, deaths
+
+
+def test_a_new_player_reaches_level_three_in_about_twenty_minutes():
+    # A script that wastes no time is faster than a player reading as they go: most of its
+    # time is spent waiting for the woods' reset once it has killed all it dares to.
+    results = [play(seed) for seed in range(7)]
+    minutes = sorted(round(took / 60, 1) for took, _ in results)
+    print("minutes to level 3:", minutes, "deaths:", [d for _, d in results])
+    assert 14 <= minutes[len(minutes) // 2] <= 25, minutes
+    assert minutes[0] >= 10 and minutes[-1] <= 45, minutes

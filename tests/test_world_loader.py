@@ -202,7 +202,7 @@ def test_unknown_key(tmp_path, monkeypatch):
     # One error: the misspelt key is not reported again as 'description' missing.
     assert error(build(tmp_path, monkeypatch, village__rooms=rooms)) == (
         "w/village/rooms.yaml:8: room \"village:hall\": unknown key 'decription' "
-        "(allowed: description, environment, exits, items, name, npcs); did you mean "
+        "(allowed: description, environment, exits, items, name, npcs, safe); did you mean "
         "'description'?")
 
 
