@@ -356,3 +356,26 @@ def test_a_good_shop_loads(tmp_path, monkeypatch):
     shop = shop_of(npc_of(world, "village:cat"))
     assert shop.wares == (("village:apple", 3),) and shop.buys is True
     assert price(shop, world.templates["village:apple"]) == 4
+
+
+def test_dunstan_sells_the_forges_goods_and_buys_every_creatures_loot():
+    """The bundled world: a newcomer's coins buy a weapon, and whatever a creature's
+    loot: may leave, Dunstan pays something for."""
+    import yaml
+
+    game = make_game()
+    keeper = npc_of(game.world, "village:smith")
+    shop = shop_of(keeper)
+    templates = game.world.templates
+    wares = {tid for tid, _ in shop.wares}
+    assert {"village:cudgel", "village:sword", "village:jerkin"} <= wares
+    from mud.systems.combat.rules import rules_of
+    assert min(price(shop, templates[t]) for t in wares
+               if "equip" in templates[t].props) <= rules_of(game.world).start_gold
+    loot = set()
+    for npcs in BUNDLED_WORLD.glob("*/npcs.yaml"):
+        area = npcs.parent.name
+        for entry in (yaml.safe_load(npcs.read_text()) or {}).values():
+            for drop in (entry.get("loot") or {}).get("items", []):
+                loot.add(drop["item"] if ":" in drop["item"] else f"{area}:{drop['item']}")
+    assert loot and all(offer(shop, templates[t]) > 0 for t in loot), loot
