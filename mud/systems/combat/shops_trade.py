@@ -301,7 +301,7 @@ def buy_cmd(ctx: Context, args: str) -> None:
 
     Buy from the shopkeeper here, paying in coins: by name, or by its number in the
     list. A count buys several at once.
-    Example: buy 2 bread
+    Example: buy 2 torch
     """
     buy(ctx.world, ctx.actor, args)
 
