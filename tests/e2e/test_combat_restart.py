@@ -150,6 +150,7 @@ def worn(frame: dict[str, Any]) -> dict[str, str]:
 
 class CombatRestartTests(unittest.TestCase):
     timeout = 240
+    maxDiff = None
 
     def setUp(self) -> None:
         self.tmp = Path(self.mktemp()).absolute()
