@@ -329,3 +329,17 @@ def test_the_combat_rules_and_creature_limits_match_the_code():
         f"-{npc_vitals.MAX_HITROLL} to {npc_vitals.MAX_HITROLL}" in npc
     assert f"1 to {dice.MAX_COUNT} dice of 1 to {dice.MAX_SIDES} sides, plus or minus up " \
         f"to {dice.MAX_BONUS}" in row("what a thing worn adds")
+
+
+def test_the_fight_and_death_limits_match_the_code():
+    """Fights, loot and corpses (mud/systems/combat/fight.py, death_loot.py, corpses.py) as
+    docs/limits.md and docs/combat.md say."""
+    from mud.systems.combat import corpses, death_loot, fight
+    fights = row("a fight and what a death leaves")
+    assert f"a round every {fight.ROUND:g} s, one timer per fight; a flee fails 1 time in " \
+        f"{round(1 / fight.FLEE_FAILS)}" in fights
+    assert f"`coins` 0 to {death_loot.MAX_COINS} and at most {death_loot.MAX_ITEMS} `items`; " \
+        f"a corpse takes up to {corpses.CAPACITY} things" in fights
+    guide = (ROOT / "docs" / "combat.md").read_text()
+    assert f"**rounds every {fight.ROUND:g} seconds**" in guide
+    assert f"Rounds**: every {fight.ROUND:g} seconds" in guide
