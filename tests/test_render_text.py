@@ -284,9 +284,13 @@ TYPICAL = {
     # Shops: refused in the square (no shopkeeper), in words that fit.
     "list": ["", "dunstan", LONG_WORDS], "buy": ["2 bread", "3", f"bread from {LONG_WORDS}"],
     "sell": ["lantern", f"lantern to {LONG_WORDS}"], "value": ["lantern", "0 lantern"],
+    # Fights: refused in the square (a place of peace; Bob is a player), in words that fit.
+    "kill": ["ash", "Bob", "nobody", LONG_WORDS], "flee": [], "consider": ["ash", "Bob", "x"],
+    "wimpy": ["5", "999", "off", LONG_WORDS], "recall": [],
 }
-# Lines typed as they are right after a command's bare word (rdesc reads the lines after).
-FOLLOW = {"rdesc": ["A stone room.", "", LONG_WORDS, "."]}
+# Lines typed as they are right after a command's bare word (rdesc reads the lines after;
+# recall goes to the chapel, and southwest comes back to the square).
+FOLLOW = {"rdesc": ["A stone room.", "", LONG_WORDS, "."], "recall": ["southwest"]}
 
 
 def _window(width: int) -> bytes:
