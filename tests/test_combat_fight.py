@@ -390,3 +390,32 @@ def test_a_new_player_reaches_level_three_in_about_twenty_minutes():
     print("minutes to level 3:", minutes, "deaths:", [d for _, d in results])
     assert 14 <= minutes[len(minutes) // 2] <= 25, minutes
     assert minutes[0] >= 10 and minutes[-1] <= 45, minutes
+
+
+def test_an_area_reload_ends_its_fights_and_reads_safe_again(tmp_path, monkeypatch):
+    from mud.systems.building import edits
+    from tests.support import builder_player, run_now, world_copy
+    monkeypatch.setattr(edits, "run_in_thread", run_now)
+    folder = world_copy(tmp_path)
+    clock = Clock()
+    game = make_game(folder, clock=clock)
+    world = game.world
+    world.scheduler.rng = Rigged()
+    ann, body = player_at(game, "Ann", "woods:dell")
+    assert "You attack a grey squirrel!" in ann.type("kill squirrel")
+    squirrel = fights_of(world).target_of(body)
+    bea = builder_player(game, "Bea")
+    from mud.systems.combat.fight_peace import is_safe
+    assert is_safe(world, world.rooms["village:square"])
+    rooms = folder / "village" / "rooms.yaml"
+    rooms.write_text(rooms.read_text().replace("  safe: true\n", "", 1))
+    assert "reloaded" in bea.type("reload area woods")
+    # The squirrel Ann fought left the world with its area's NPCs: the fight is over.
+    assert squirrel.room is None and not fighting(world, body)
+    assert world.scheduler.owned("fight woods:dell") == ()
+    assert "The Old Oak" in ann.type("south")   # free to walk away
+    assert body.room.id == "woods:old_oak"
+    # The square's safe: is gone from the village's files: a reload of the village reads it.
+    assert "reloaded" in bea.type("reload area village")
+    assert not is_safe(world, world.rooms["village:square"])
+    assert is_safe(world, world.rooms["village:chapel"])
