@@ -275,6 +275,15 @@ def test_fights_end_cleanly_when_someone_goes(root):
     hare = npc_of(world, "woods:testhare")
     world.leave(body)
     assert not fighting(world, hare) and world.scheduler.owned("fight woods:path") == ()
+    # Moved away with no hook at all (a reload's vanishing room does that): the next round
+    # lets go of both, and nothing is hit across rooms.
+    bob, bob_body = player_at(game, "Bob", "woods:path")
+    bob.type("kill hare")
+    hp_before = hp(game, hare)
+    world.move(bob_body, world.rooms["woods:fork"])
+    clock.advance(ROUND)
+    assert hp(game, hare) == hp_before and not fighting(world, bob_body)
+    assert not fighting(world, hare) and world.scheduler.owned("fight woods:path") == ()
 
 
 def test_a_link_dead_body_keeps_fighting(root):

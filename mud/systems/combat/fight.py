@@ -166,8 +166,11 @@ class Fights:
             if who.room is not room:
                 self.withdraw(who)
                 continue
-            if target.room is not room or target not in fight.targets:
-                self.withdraw(target)
+            if target not in fight.targets:
+                self.withdraw(who)  # no one to hit here (never expected: withdraw retargets)
+                continue
+            if target.room is not room:
+                self.withdraw(target)  # moved without a hook: whoever hit it turns away
                 continue
             self.swing(fight, who, target)
         if not fight.targets and fight.timer is not None:
