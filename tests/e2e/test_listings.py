@@ -68,7 +68,8 @@ class QuitInFullTests(ServerTestCase):
         for word in ("q", "qu", "qui"):
             yield ann.ask(word, f"Type 'quit' in full to use it ('{word}' is not enough).")
         # A prefix of several commands names them rather than calling itself unknown.
-        yield ann.ask("p", "'p' could be password, put: type more of the command you mean.")
+        yield ann.ask("p", "'p' could be password, prompt, put: type more of the command "
+                             "you mean.")
         # Still in the game and answering.
         yield ann.ask("say still here", 'You say, "still here"')
         self.assertIn("ann", service.game.world.online)
