@@ -456,3 +456,14 @@ def test_a_system_key_in_world_yaml_is_checked_and_attached_last(tmp_path, monke
 
 def test_an_unregistered_key_in_world_yaml_is_still_an_error(tmp_path, monkeypatch):
     assert "motto" in error(build(tmp_path, monkeypatch, world=WORLD + "motto: Onward\n"))
+
+
+def test_systems_set_up_every_world_built_whatever_its_files_say(tmp_path, monkeypatch):
+    from mud import systems
+    seen = []
+    monkeypatch.setattr(systems, "_world_setups", [])
+    systems.on_world(lambda world: seen.append(world.name))
+    systems.on_world(seen.append)  # a second set-up, and the first registered again:
+    systems.on_world(systems._world_setups[0])  # each runs once per world
+    world = load_world(build(tmp_path, monkeypatch), Clock())
+    assert seen == ["Test", world]
