@@ -232,6 +232,7 @@ class _Loader(Linking):
             self._attach(world, "area", area, area)
         # world.yaml's own system keys (the world's rules) once everything else is there.
         self._attach(world, "world", "", world)
+        systems.set_up_world(world)
         return world
 
     # -- keys systems add ---------------------------------------------------------------
