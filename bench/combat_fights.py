@@ -25,6 +25,7 @@ the real command starts the real fight, whose rounds run on ``world.scheduler`` 
 
     .venv/bin/python -m bench.combat_fights [--fights 500] [--seconds 60] [--gmcp]
     .venv/bin/python -m bench.combat_fights --quick     # 50 fights, a 6.5 s window
+    .venv/bin/python -m bench.combat_fights --profile   # where a round's time goes
 
 ``--gmcp``: every player's client asked for GMCP ``Char`` (as Mudlet does), so each
 wound also sends it ``Char.Vitals``.
@@ -242,6 +243,31 @@ def by_size(sizes: list[int], rounds_each: int) -> None:
               f"({deliveries} a round); timers {game.world.scheduler.live()}")
 
 
+def profile(fights: int, rounds_each: int) -> None:
+    """``--profile``: cProfile over ``rounds_each`` rounds of ``fights`` fights (task.Clock),
+    the top entries by cumulative time: where a round's time goes."""
+    import cProfile
+    import pstats
+
+    clock = task.Clock()
+    with tempfile.TemporaryDirectory() as tmp:
+        game, players = arena_game(Path(tmp), fights, clock)
+    fights_now = fight.fights_of(game.world)
+    for player in players:
+        player.send_bytes(b"kill brute\r\n")
+    count_bytes(players)
+    clock.advance(fight.ROUND)
+    running = list(fights_now.by_room.values())
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(rounds_each):
+        for one in running:
+            fights_now.round(one)
+    profiler.disable()
+    print(f"cProfile of {rounds_each} rounds of {fights} fights (task.Clock):")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(18)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fights", type=int, default=500)
@@ -251,7 +277,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="50 fights, a 6.5 s window, small tables (a smoke run)")
     parser.add_argument("--no-tables", action="store_true", help="only the CPU part")
+    parser.add_argument("--profile", action="store_true",
+                        help="only a cProfile of the fights' rounds (task.Clock)")
     args = parser.parse_args()
+    if args.profile:
+        profile(args.fights, 10)
+        return
     counts, sizes, rounds_each = [1, 10, 100, 500], [1, 2, 4, 8, 16, 32], 10
     if args.quick:
         args.fights, args.seconds, args.warmup = 50, 2 * fight.ROUND + 0.5, 1.0
