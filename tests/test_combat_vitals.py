@@ -72,6 +72,15 @@ def test_login_sends_silent_vitals_and_status_events(game):
     assert {type(e) for e in ann.link.take()} >= {Vitals, Status}
 
 
+def test_a_world_whose_files_name_no_combat_key_still_sends_vitals_at_the_first_login(clock):
+    from mud.systems.combat.equipment_events import EquipmentState
+    from tests.support import TINY
+    world = load_world(TINY, clock)
+    ann = join(world, "Ann")
+    kinds = {type(e) for e in ann.link.take()}
+    assert {Vitals, Status, EquipmentState} <= kinds
+
+
 def test_telnet_gmcp_char_gets_vitals_status_and_status_vars_with_numbers(game):
     ann = WirePlayer(game)
     ann.send_bytes(IAC + DO + GMCP)

@@ -27,6 +27,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from mud import systems
 from mud.engine import state
 from mud.engine.model import NPC, Character, Item, ItemTemplate
 from mud.engine.world import World
@@ -294,6 +295,9 @@ def install() -> None:
 
     equipment_keys.install()
     state.STATE.declare_character(STATE, dict)
+    # Every world gets the keeper and the hooks, even one with nothing to wear in its
+    # files: a builder may create a wearable thing later.
+    systems.on_world(join)
     vitals.register_bonus(bonus)
     equipment_events.install()
     equipment_commands.install()

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mud import systems
 from mud.engine.model import NPC, Character
 from mud.engine.state import STATE, of
 from mud.engine.world import World
@@ -386,6 +387,9 @@ def install() -> None:
     from mud.systems.combat import npc_vitals, score
 
     STATE.declare_character(STATE_NAME, default_state)
+    # Every world's login, logout and refresh hooks, whether or not its files name a
+    # combat key: a world without one still has vitals (the defaults).
+    systems.on_world(live_of)
     events.install()
     npc_vitals.install()
     score.install()
