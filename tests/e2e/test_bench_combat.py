@@ -64,4 +64,10 @@ def test_crowded_combat_quick_times_every_players_score(tmp_path):
         assert 0 < p50 <= p99 <= worst < 10_000
     # The room really fought: every player read at least a blow per brute a round.
     assert number(r"each player saw (\d+)-", out) >= 20
+    # The server's own metrics counted the same commands, and one fight holds one timer
+    # (beside the metrics' lag probe) on the world's scheduler.
+    fighting = next(x for x in out.splitlines() if "in combat" in x)
+    assert number(r"metrics over the window: (\d+) commands", out) >= \
+        number(r"(\d+) replies", fighting)
+    assert number(r"(\d+) timers on the world's scheduler", out) == 2
     assert re.search(r"budget: p99 under 50 ms: (OK|OVER)", out)
