@@ -237,3 +237,28 @@ def test_loot_key_errors_name_the_file_and_the_line(tmp_path, monkeypatch):
         message = error(build(tmp_path, monkeypatch, village__rooms=rooms,
                               village__npcs=npcs))
         assert "npcs.yaml:5" in message and words in message, message
+
+
+def test_a_world_without_safe_or_loot_keys_still_finds_a_corpse_after_a_restart(
+        tmp_path, monkeypatch):
+    from tests.test_world_loader import ROOMS
+    rooms = ROOMS.replace("    north: hall\n", "    north: hall\n  npcs: [brute]\n", 1)
+    npcs = ("brute:\n  name: a brute\n  keywords: [brute]\n  description: A brute.\n"
+            "  combat: {level: 1, hp: 50}\n")
+    root = build(tmp_path, monkeypatch, village__rooms=rooms, village__npcs=npcs)
+    clock = Clock()
+    game = make_game(root, clock=clock)
+    ann = WirePlayer(game)
+    ann.create("Ann")
+    body = game.world.find_online("ann")
+    apple = resets_of(game.world).new_item("test", "village:apple")
+    game.world.transfer(apple, body)
+    vitals.hurt(game.world, body, vitals.vitals_of(game.world, body).hp - 1)
+    ann.type("kill brute")
+    for _ in range(20):
+        clock.advance(ROUND)
+    (corpse,) = corpses(game.world.rooms["village:square"])
+    assert apple.location is corpse
+    again = restarted(game, root, Clock())
+    (back,) = corpses(again.world.rooms["village:square"])
+    assert [i.id for i in back.contents] == [apple.id]

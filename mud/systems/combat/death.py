@@ -143,10 +143,14 @@ def recall(ctx: Context, args: str) -> None:
 
 def install() -> None:
     """The recall command, corpses and the loot key."""
+    from mud import systems
     from mud.systems.combat import corpses, death_loot
 
     corpses.install()
     death_loot.install()
+    # Every world gets the corpses' item maker as it is built, before a save's items are
+    # restored, whatever its files say: a corpse saved before a restart is found again.
+    systems.on_world(corpses.corpses_of)
     if "recall" not in COMMANDS.commands:
         COMMANDS.register("recall", family="combat")(recall)
 
