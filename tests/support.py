@@ -282,11 +282,13 @@ class WirePlayer:
 TINY = ROOT / "tests" / "worlds" / "tiny"
 
 
-def join(world: Any, name: str, room_id: str | None = None, quiet: bool = False) -> Character:
+def join(world: Any, name: str, room_id: str | None = None, quiet: bool = False,
+         state: bool = False) -> Character:
     """A character called ``name`` entering ``world`` (at ``room_id``, else the world's
-    start), what it is sent kept by a Probe; ``quiet``: without what entering told it."""
+    start), what it is sent kept by a Probe; ``quiet``: without what entering told it;
+    ``state``: with the silent state events too (vitals, equipment)."""
     character = Character(name, world.rooms[room_id] if room_id else world.start)
-    character.link = Probe()
+    character.link = Probe(silent=state)
     world.enter(character)
     if quiet:
         character.link.take()
@@ -381,13 +383,16 @@ def npc_of(world: Any, npc_id: str) -> Any:
 
 
 class Probe:
-    """A listener that keeps the events it is sent."""
+    """A listener that keeps the events it is sent (``silent``: the silent ones too: the
+    state clients show in bars and panels, sent at login and after each change)."""
 
-    def __init__(self) -> None:
+    def __init__(self, silent: bool = True) -> None:
         self.events: list[Any] = []
+        self.silent = silent
 
     def send(self, event: Any) -> None:
-        self.events.append(event)
+        if self.silent or not event.silent:
+            self.events.append(event)
 
     def take(self) -> list[Any]:
         events, self.events = self.events, []

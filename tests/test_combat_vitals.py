@@ -55,7 +55,7 @@ def test_a_new_character_starts_full_at_level_one_with_the_worlds_coins(game):
 
 
 def test_login_sends_silent_vitals_and_status_events(game):
-    ann = join(game.world, "Ann")
+    ann = join(game.world, "Ann", state=True)
     events = ann.link.take()
     vitals = next(e for e in events if isinstance(e, Vitals))
     status = next(e for e in events if isinstance(e, Status))
@@ -76,7 +76,7 @@ def test_a_world_whose_files_name_no_combat_key_still_sends_vitals_at_the_first_
     from mud.systems.combat.equipment_events import EquipmentState
     from tests.support import TINY
     world = load_world(TINY, clock)
-    ann = join(world, "Ann")
+    ann = join(world, "Ann", state=True)
     kinds = {type(e) for e in ann.link.take()}
     assert {Vitals, Status, EquipmentState} <= kinds
 
