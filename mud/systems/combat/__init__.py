@@ -8,6 +8,8 @@ One game system, the classic Diku-family loop, in parts that each register what 
 - ``equipment``: what is worn and wielded, and the numbers it adds;
 - ``fight``: rounds on the scheduler, one timer per fight; ``death``: recall and corpses;
 - ``shops``: shopkeepers who sell and buy.
+- ``moves``: movement spent walking and fleeing, and resting; ``mend``: mana spent
+  on health.
 
 ``PARTS`` lists them in install order: a part may use what the parts before it registered.
 """
@@ -16,7 +18,8 @@ from __future__ import annotations
 
 import importlib
 
-PARTS: tuple[str, ...] = ("rules", "vitals", "shops", "equipment", "fight", "death")
+PARTS: tuple[str, ...] = ("rules", "vitals", "shops", "equipment", "fight", "death", "moves",
+                         "mend")
 
 
 def install() -> None:

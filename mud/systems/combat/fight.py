@@ -234,8 +234,17 @@ class Fights:
         if isinstance(who, NPC):
             actions.npc_go(world, who, way)
         else:
-            actions.go(world, who, way.name)
+            self._fleeing = who  # still fleeing while it goes: restraints may charge a flee
+            try:
+                actions.go(world, who, way.name)
+            finally:
+                self._fleeing = None
         return True
+
+    def fleeing(self, who: Any) -> bool:
+        """Whether ``who`` is fleeing right now (a restraint asked meanwhile may let it
+        through, or charge it a flee's movement rather than a step's)."""
+        return who is not None and who is self._fleeing
 
     def restraint(self, who: Any, exit_: Exit) -> str | None:
         """No walking away mid-fight (``World.restraints``): only ``flee``."""

@@ -12,6 +12,7 @@ client asks again (the ``login`` and ``refresh`` happenings).
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from mud.engine import hooks
@@ -19,6 +20,13 @@ from mud.engine.model import NPC, Character
 from mud.engine.scheduler import Timer
 from mud.engine.world import World
 from mud.systems.combat.vitals import Vitals, send_status, send_vitals, vitals_of
+
+# What multiplies a tick's points for someone (``fn(world, who) -> int``): resting doubles
+# them (mud/systems/combat/moves.py).
+BOOSTS: list[Callable[[World, Any], int]] = []
+# Told whenever someone starts (True) or stops (False) fighting: ``fn(world, who, flag)``
+# (a resting player attacked gets up).
+WATCHERS: list[Callable[[World, Any, bool], None]] = []
 
 
 class Live:
@@ -86,7 +94,11 @@ class Live:
             self.stop(who)
             return
         regen = view.rules.regen
-        view.hp, view.mp, view.mv = view.hp + regen.hp, view.mp + regen.mp, view.mv + regen.mv
+        boost = 1
+        for fn in BOOSTS:
+            boost *= fn(self.world, who)
+        view.hp, view.mp, view.mv = (view.hp + regen.hp * boost, view.mp + regen.mp * boost,
+                                     view.mv + regen.mv * boost)
         if isinstance(who, Character):
             self.world.changed(who)
             who.send(view.event())
@@ -124,6 +136,8 @@ def set_fighting(world: World, who: Any, flag: bool) -> None:
     else:
         live.fighting.discard(who)
         live.wake(who)
+    for fn in WATCHERS:
+        fn(world, who, flag)
 
 
 def is_fighting(world: World, who: Any) -> bool:

@@ -15,6 +15,12 @@ Every field is optional; a world that writes no ``combat:`` at all plays by ``Ru
       pvp: false                           # players may attack players
       corpse_decay: 300                    # seconds an NPC's corpse lies before it rots
       npc_xp: 15                           # xp an NPC is worth per level when it says none
+      move_cost: 1                         # a step's movement, or {default: 1, forest: 2}
+      flee_cost: 5                         # a flee's movement
+      mend: {cost: 5, heals: 2d4+2}        # mend's mana, and the health it gives back
+
+``regen`` also takes ``resting: 2`` (what resting multiplies a tick by). ``move_cost``,
+``flee_cost`` and ``mend`` are checked in mud/systems/combat/moves_rules.py.
 
 ``rules_of(world)`` gives the world's ``Rules`` (the defaults until the key is attached).
 The check here is what the loader runs (kind ``"world"`` of mud/world_keys.py): errors
@@ -31,6 +37,14 @@ from typing import Any
 from mud.engine.grouping import pluralise
 from mud.engine.model import Room
 from mud.engine.world import World
+from mud.systems.combat.moves_rules import (
+    MAX_RESTING,
+    Mend,
+    MoveCost,
+    check_flee_cost,
+    check_mend,
+    check_move_cost,
+)
 from mud.world_schema import Context, kind
 from mud.world_yaml import shown
 
@@ -77,6 +91,8 @@ class Regen(_Keyed):
     hp: int = 2
     mp: int = 1
     mv: int = 4
+    # What a resting character's ticks are multiplied by (mud/systems/combat/moves.py).
+    resting: int = 2
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,9 @@ class Rules:
     corpse_decay: float = 300.0
     npc_xp: int = 15
     currency_plural: str = field(default="", compare=False)
+    move_cost: MoveCost = field(default_factory=MoveCost)
+    flee_cost: int = 5
+    mend: Mend = field(default_factory=Mend)
 
     @property
     def max_level(self) -> int:
@@ -201,6 +220,9 @@ def _points(here: Context, data: Any, key: str, default: Any, cls: type, low: in
         if name == "every":
             given[name] = float(_number(here, checked, name, f"'combat': '{key}.every'",
                                         MIN_TICK, MAX_TICK, False, default.every, example))
+        elif name == "resting":
+            given[name] = _number(here, checked, name, f"'combat': '{key}.resting'", 1,
+                                  MAX_RESTING, True, default.resting, "regen: {resting: 2}")
         else:
             given[name] = _number(here, checked, name, f"'combat': '{key}.{name}'", low,
                                   MAX_POINTS, True, getattr(default, name), example)
@@ -251,7 +273,10 @@ def check_combat(ctx: Context, value: Any, line: int | None, lookup: Any) -> Rul
     npc_xp = _number(here, data, "npc_xp", "'combat': 'npc_xp'", 0, MAX_XP, True,
                      base.npc_xp, "npc_xp: 15")
     return Rules(start, per_level, levels, regen, slots, currency, start_gold, recall, death,
-                 pvp, decay, npc_xp, pluralise(currency))
+                 pvp, decay, npc_xp, pluralise(currency),
+                 move_cost=check_move_cost(here, data, base.move_cost),
+                 flee_cost=check_flee_cost(here, data, base.flee_cost),
+                 mend=check_mend(here, data, base.mend))
 
 
 def _levels(here: Context, data: Any, default: tuple[int, ...]) -> tuple[int, ...]:
