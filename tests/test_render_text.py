@@ -287,6 +287,8 @@ TYPICAL = {
     # Fights: refused in the square (a place of peace; Bob is a player), in words that fit.
     "kill": ["ash", "Bob", "nobody", LONG_WORDS], "flee": [], "consider": ["ash", "Bob", "x"],
     "wimpy": ["5", "999", "off", LONG_WORDS], "recall": [],
+    # Resting and mending: sit down, get up; mend a player who is whole, or a stranger.
+    "rest": ["", ""], "stand": ["", ""], "mend": ["", "Bob", "ash", LONG_WORDS],
 }
 # Lines typed as they are right after a command's bare word (rdesc reads the lines after;
 # recall goes to the chapel, and southwest comes back to the square).
