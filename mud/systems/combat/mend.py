@@ -74,10 +74,11 @@ def mend_someone(world: World, actor: Character, query: str) -> int:
     if fighting(world, actor) and actor in last and now - last[actor] < ROUND:
         raise Refusal("You have mended once this round already: wait for the next round.")
     amount = min(max(1, rules.heals.roll(world.scheduler.rng)), theirs.max_hp - theirs.hp)
-    vit.spend(world, actor, "mp", rules.cost)
     last[actor] = now
-    vit.heal(world, target, amount)
+    # Told first: the new numbers follow as vitals events (a web client's frames).
     _tell(world, actor, target, amount, rules.cost)
+    vit.spend(world, actor, "mp", rules.cost)
+    vit.heal(world, target, amount)
     return amount
 
 

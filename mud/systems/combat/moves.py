@@ -42,9 +42,9 @@ class Moves:
 
     def __init__(self, world: World) -> None:
         self.world = world
-        # A player -> (the exit its last weighed walk may take, what taking it costs, when
-        # (world clock) it was weighed): a walk is taken at once or not at all.
-        self.allowed: dict[Character, tuple[Exit, int, float]] = {}
+        # A player -> (the exit its last weighed walk may take, what taking it costs): a
+        # walk is taken at once or not at all; the next walk weighed replaces it.
+        self.allowed: dict[Character, tuple[Exit, int]] = {}
         self.resting: set[Character] = set()
         world.restraints.append(self.restraint)
         world.hooks.on(hooks.LEAVE, self._left, owner="combat moves")
@@ -80,10 +80,11 @@ class Moves:
             return None
         if view.mv < cost:
             return EXHAUSTED
-        if not in_fight:
-            # Not while a flee only weighs its ways out (still in the fight): its walk,
-            # once chosen, is weighed again after the fight let it go.
-            self.allowed[who] = (exit_, cost, self.world.clock.seconds())
+        # Not while a flee only weighs its ways out (still in the fight: its walk, once
+        # chosen, is weighed again after the fight let it go), nor through a closed door
+        # (which refuses the walk right after this).
+        if not in_fight and not getattr(exit_, "closed", False):
+            self.allowed[who] = (exit_, cost)
         return None
 
     def _left(self, who: Any, room: Room, to: Room | None = None, **_: Any) -> None:
@@ -93,12 +94,12 @@ class Moves:
         allowed = self.allowed.pop(who, None)
         if allowed is None or to is None:
             return
-        exit_, cost, when = allowed
-        # Paid only for the very walk allowed, at once: through that exit out of this room
-        # (a walk refused after the restraint, by a door or a guard, leaves an allowance
-        # that a later recall or goto to the same room must not pay).
-        if exit_.target is to and room.exits.get(exit_.name) is exit_ and \
-                when == self.world.clock.seconds():
+        exit_, cost = allowed
+        # Paid only for the very walk allowed: through that exit out of this room. (A walk
+        # a guard refused after this restraint allowed it leaves an allowance behind
+        # until the next walk weighed; only a teleport out of that room to that exit's
+        # very room, before any other step, would pay it.)
+        if exit_.target is to and room.exits.get(exit_.name) is exit_:
             vit.spend(self.world, who, "mv", min(cost, _mv(self.world, who)))
 
     def _logout(self, who: Any, **_: Any) -> None:
