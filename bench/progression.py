@@ -6,11 +6,12 @@ The scripted player: sets a prompt showing its numbers and a wimpy, buys Dunstan
 cudgel with its starting coins and wields it, walks out to the Thornwood and goes round its
 hunting grounds (Foxglove Dell first; the Bramble Thicket and the Foot of the Hills from
 level 2), ``consider``-ing each creature it meets and attacking those no higher than its
-own level (one level higher too once it is level 2 and whole), resting until nearly whole
-between fights, waiting for the woods' reset when nothing is left, and buying Dunstan's
-next weapon (hatchet, then sword) whenever the coins allow. It types one command every
-``PACE`` seconds of game time; fight rounds, regeneration, resets and wandering NPCs run on
-the scheduler as they would on a server.
+own level (one level higher too once it is level 2 and whole), resting (``rest``) until
+nearly whole between fights and when too exhausted to walk on, waiting for the woods'
+reset when nothing is left, and buying Dunstan's next weapon (hatchet, then sword)
+whenever the coins allow. It types one command every ``PACE`` seconds of game time; fight
+rounds, regeneration, resets and wandering NPCs run on the scheduler as they would on a
+server.
 
     .venv/bin/python -m bench.progression [--seeds 5] [--limit 90] [--pace 2]
 
@@ -39,6 +40,10 @@ WHOLE = 0.9
 # How long a player waits when the hunting grounds are empty before going round again.
 IDLE = 30.0
 PROMPT = re.compile(r"\[(\d+)/(\d+)hp L(\d+) (\d+)xp (\d+)c\]")
+# Movement, after the bracket (walking costs it; an exhausted player rests).
+MOVES = re.compile(r"\] (\d+)mv")
+# Rest until movement is at least this much again, once too exhausted to walk on.
+RESTED_MV = 30
 HERE = re.compile(r"^(?:An?|The) (.+?) is here\.$", re.MULTILINE)
 # Where the player hunts, from which level, in the order it goes round them.
 GROUNDS = (("woods:dell", 1), ("woods:thicket", 2), ("woods:hill_foot", 2))
@@ -79,6 +84,7 @@ class Player:
         self.wire = WirePlayer(self.game)
         self.result = Result(seed)
         self.hp = self.max_hp = self.level = 1
+        self.mv = RESTED_MV
         self.xp = self.gold = 0
         self.weapon = -1
         self.wire.create("Tamsin")
@@ -107,6 +113,8 @@ class Player:
         """Read the prompt's numbers and the levels gained from ``out``."""
         for m in PROMPT.finditer(out):
             self.hp, self.max_hp, self.level, self.xp, self.gold = map(int, m.groups())
+        for m in MOVES.finditer(out):
+            self.mv = int(m.group(1))
         for level in map(int, re.findall(r"You are now level (\d+)!", out)):
             self.result.level_at.setdefault(level, self.now())
             self.level = max(self.level, level)
@@ -143,6 +151,9 @@ class Player:
         out = ""
         for way in self.route(target):
             out = self.type(way)
+            if "too exhausted" in out:
+                self.rest(moves=RESTED_MV)
+                out = self.type(way)
             if "attacks you!" in out:
                 self.fight()
             if self.room().id != target and self.dead_since(out):
@@ -170,8 +181,12 @@ class Player:
         self.type("")  # a glance at the prompt
         return out
 
-    def rest(self) -> None:
-        while self.hp < WHOLE * self.max_hp:
+    def rest(self, moves: int = 0) -> None:
+        """Sit down ('rest': regeneration doubles) until nearly whole (and, after a walk
+        refused for exhaustion, until ``moves`` movement is back); walking gets it up."""
+        if self.hp < WHOLE * self.max_hp or self.mv < moves:
+            self.type("rest")
+        while self.hp < WHOLE * self.max_hp or self.mv < moves:
             begun = self.now()
             self.elapse(10.0)
             self.type("")
@@ -238,7 +253,7 @@ class Player:
     # -- the whole game ---------------------------------------------------------------------
 
     def play(self, goal: int = 3, limit: float = 90 * 60.0) -> Result:
-        self.type("prompt [%h/%Hhp L%l %xxp %gc] ")
+        self.type("prompt [%h/%Hhp L%l %xxp %gc] %vmv ")
         self.type("wimpy 5")
         self.shop()
         while self.level < goal and self.now() < limit:
