@@ -124,6 +124,11 @@ def test_kill_lands_a_first_blow_and_the_fight_goes_on_in_rounds_on_one_timer(ro
     # The round: Ann hits, the rat (who joined second) bites back.
     assert "You graze a test rat. (1)" in said and "A test rat grazes you. (1)" in said
     assert hp(game, rat) == 4 and hp(game, body) == full - 1
+    # After the round the fighter sees the prompt again: a prompt with vitals is the
+    # health bar between blows.
+    ann.type("prompt <%h/%Hhp>")
+    clock.advance(ROUND)
+    assert ann.read().rstrip("\n").endswith(f"<{full - 2}/{full}hp> ")
     # A second player joins the same fight: still one timer for the room.
     bob, _bob_body = player_at(game, "Bob", "woods:path")
     bob.type("kill rat")

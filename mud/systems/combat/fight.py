@@ -30,8 +30,8 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from mud.engine import actions, hooks
-from mud.engine.model import NPC, Character, Exit, Room
+from mud.engine import actions, hooks, prompts
+from mud.engine.model import NOBODY, NPC, Character, Exit, Room
 from mud.engine.scheduler import Timer
 from mud.engine.world import World
 from mud.systems.combat import vitals as vit
@@ -173,6 +173,11 @@ class Fights:
                 self.withdraw(target)  # moved without a hook: whoever hit it turns away
                 continue
             self.swing(fight, who, target)
+        # Each player still fighting sees the prompt after the round, as the Diku family
+        # shows it: one with vitals fields reads as a health bar between the blows.
+        for who in fight.targets:
+            if isinstance(who, Character) and who.link is not NOBODY:
+                who.send(prompts.prompt_for(self.world, who))
         if not fight.targets and fight.timer is not None:
             self._end(fight)
 
