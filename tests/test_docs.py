@@ -323,6 +323,11 @@ def test_the_combat_rules_and_creature_limits_match_the_code():
         f"`corpse_decay` {rules.MIN_DECAY:g} s to {rules.MAX_DECAY:g} s" in world
     assert f"`start_gold` and `npc_xp` up to {rules.MAX_GOLD}" in world
     assert f"coins a character holds up to {rules.MAX_GOLD}" in world
+    from mud.systems.combat import moves_rules
+    moves = row("walking, fleeing, resting and mending")
+    assert f"cost 0 to {moves_rules.MAX_COST} points; `move_cost` names at most " \
+        f"{moves_rules.MAX_PLACES} environments; `regen.resting` multiplies a tick 1 to " \
+        f"{moves_rules.MAX_RESTING} times" in moves
     npc = row("a creature's fighting numbers")
     assert f"`level` 1 to {npc_vitals.MAX_LEVEL}; `hp` 1 to {rules.MAX_POINTS}" in npc
     assert f"`armour` -{npc_vitals.MAX_ARMOUR} to {npc_vitals.MAX_ARMOUR}; `hitroll` " \
