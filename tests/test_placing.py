@@ -48,3 +48,21 @@ def test_rows_read_back_into_a_fresh_world_in_any_order():
     # A loop no save should hold, and a place that is gone, are refused.
     assert not w.restore_item(f"{NEST}/woods:button#1", INSIDE, f"{NEST}/woods:thimble#1")
     assert not w.restore_item(f"{NEST}/woods:button#2", IN_ROOM, "woods:nowhere")
+
+
+def test_a_change_in_what_a_character_holds_is_heard_however_it_happens(world):
+    from mud.engine import hooks
+    from tests.support import join
+    ann, bob = join(world, "Ann"), join(world, "Bob")
+    heard = []
+    world.hooks.on(hooks.CARRIED, lambda who, room: heard.append(who.name))
+    apple = next(i for i in world.start.items if i.template.id == "home:apple")
+    table = next(i for i in world.start.items if i.template.id == "home:table")
+    world.transfer(apple, ann)        # picked up
+    world.transfer(apple, bob)        # handed over: both hands changed
+    world.transfer(apple, table)      # put into something (a container)
+    world.transfer(apple, world.start)
+    assert heard == ["Ann", "Ann", "Bob", "Bob"]
+    world.transfer(apple, bob)
+    world.consume(apple)              # used up in Bob's hands
+    assert heard[-2:] == ["Bob", "Bob"]

@@ -17,6 +17,9 @@ scan of every NPC). Handlers are called as ``handler(**fields)``:
 ``read``   who (Character), item, room (read what is written on it: emitted by the
            readables system, not the engine; a quest may start when a notice is read)
 ``drop``   who (Character), item, room (put down on the floor: the engine's ``drop``)
+``carried`` who (Character), room: what the character holds in its hands changed, by any
+           way at all (got, dropped, given, put into a container, sold, looted, taken by
+           an NPC); emitted by the engine's ``transfer`` and ``consume``, after the move
 ``refresh`` who, room (the player's client asked again for the character's state: a
            telnet client that turned GMCP ``Char`` on after logging in); systems send their
            state events again, as they do at ``login``
@@ -56,12 +59,13 @@ LOGIN = "login"
 LOGOUT = "logout"
 DROP = "drop"
 REFRESH = "refresh"
+CARRIED = "carried"
 # A room made or taken away while the world runs (a builder's dig, an area reloaded):
 # systems that index rooms by area keep up with it.
 ROOM_ADDED = "room_added"
 ROOM_REMOVED = "room_removed"
 NAMES = frozenset((ENTER, LEAVE, SAY, GIVE, GET, READ, LOGIN, LOGOUT, ROOM_ADDED,
-                   ROOM_REMOVED, DROP, REFRESH))
+                   ROOM_REMOVED, DROP, REFRESH, CARRIED))
 
 Handler = Callable[..., Any]
 # What a claimer answers: how to finish the happening (called with no arguments), or None.

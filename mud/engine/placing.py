@@ -9,7 +9,9 @@ that say where each item is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
+from mud.engine.hooks import CARRIED as CARRIED_HAPPENING
 from mud.engine.model import Character, Item, ItemTemplate, Room
 
 # The save's kinds of place for an item: a room, a character's hands, inside another item,
@@ -34,6 +36,7 @@ class ItemPlaces:
     stored: dict[str, list[Item]]
     item_makers: list[Callable[[str], Item | None]]
     _dirty_items: set[Item]
+    hooks: Any
 
     def add_item(self, item: Item, room: Room | Item) -> None:
         """Place a new item at world start (not a change that needs saving): in a room, or
@@ -145,7 +148,9 @@ class ItemPlaces:
 
     def transfer(self, item: Item, destination: Room | Character | Item) -> None:
         """Move an item into a room, a character's hands or another item (a container),
-        and remember to save that."""
+        and remember to save that. A character whose hands it left or reached is heard
+        by the hooks (``carried``)."""
+        source = item.location
         self._detach(item)
         if isinstance(destination, Item):
             self._put_in(item, destination)
@@ -156,17 +161,26 @@ class ItemPlaces:
             else:
                 destination.inventory.append(item)
         self._dirty_items.add(item)
+        self._carried(source)
+        if destination is not source:
+            self._carried(destination)
+
+    def _carried(self, place: object) -> None:
+        if isinstance(place, Character) and place.room is not None:
+            self.hooks.emit(CARRIED_HAPPENING, who=place, room=place.room)
 
     def consume(self, item: Item) -> None:
         """Take an item (and whatever is inside it) out of the world for good: an NPC took
         it and used it up. Saved as gone, so a restart neither puts it back where the world
         first placed it nor rebuilds it."""
+        holder = item.location
         self._detach(item)
         for gone in self.nested((item,)):
             gone.location = None  # saved as gone too, not as inside something gone
             if self.items.get(gone.id) is gone:
                 del self.items[gone.id]
             self._dirty_items.add(gone)
+        self._carried(holder)
 
     def item_places(self, items: Iterable[Item]) -> list[tuple[str, str, str]]:
         """Save rows for items in rooms or in characters' hands."""
