@@ -242,6 +242,23 @@ def test_a_damaged_saved_record_is_put_right(game):
     assert set(ann.state["combat"]) == {"hp", "mp", "mv", "level", "xp", "gold"}
 
 
+def test_a_saved_level_the_worlds_levels_no_longer_reach_is_brought_to_its_experience(game):
+    # A builder shrank 'levels' to three: a saved level 5 with 950 experience is level 1
+    # now (950 < 1000), and one more point of experience is one more point, not a jump.
+    import dataclasses
+    _, ann = ann_in(game)
+    world = game.world
+    ann.state["combat"] = {"hp": 52, "mp": 26, "mv": 80, "level": 5, "xp": 950, "gold": 0}
+    set_rules(world, dataclasses.replace(Rules(), levels=(0, 1000, 2000)))
+    assert v.vitals_of(world, ann).level == 1
+    v.gain_xp(world, ann, 1, tell=False)
+    assert (ann.state["combat"]["level"], ann.state["combat"]["xp"]) == (1, 951)
+    v.gain_xp(world, ann, 5000, tell=False)   # past the last level: stays at the last
+    assert (v.vitals_of(world, ann).level, v.vitals_of(world, ann).xp) == (3, 5951)
+    ann.state["combat"]["level"] = 9           # above the last level: brought down
+    assert v.vitals_of(world, ann).level == 3
+
+
 # -- bonuses ----------------------------------------------------------------------------------
 
 def test_a_registered_bonus_adds_to_maxima_and_arms_the_character(game):

@@ -86,16 +86,19 @@ def record(world: World, character: Character) -> dict[str, Any]:
     data = of(character, STATE_NAME)
     if not isinstance(data, dict):
         data = character.state[STATE_NAME] = {}
+    rules = rules_of(world)
     if len(data) == 6 and all(_whole(data.get(k), 0, MAX_POINTS * MAX_LEVELS)
                               for k in POINTS) and \
-            _whole(data.get("level"), 1, MAX_XP) and _whole(data.get("xp"), 0, MAX_XP) and \
-            _whole(data.get("gold"), 0, MAX_GOLD):
+            _whole(data.get("xp"), 0, MAX_XP) and _whole(data.get("gold"), 0, MAX_GOLD) and \
+            data.get("level") == rules.level_for(data["xp"]):
         return data  # the usual case: all there
-    rules = rules_of(world)
     fixed = False
     if not _whole(data.get("xp"), 0, MAX_XP):
         data["xp"], fixed = 0, True
-    if not _whole(data.get("level"), 1, rules.max_level):
+    # The level is the one the experience makes: a builder who shrank or moved the world's
+    # levels brings a saved level to its place (never above the last level), so the next
+    # gain_xp adds what it says rather than jumping up to an old level's floor.
+    if data.get("level") != rules.level_for(data["xp"]):
         data["level"], fixed = rules.level_for(data["xp"]), True
     if not _whole(data.get("gold"), 0, MAX_GOLD):
         data["gold"], fixed = rules.start_gold, True
