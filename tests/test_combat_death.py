@@ -118,6 +118,57 @@ def test_an_npc_corpse_rots_with_its_loot_and_what_players_put_in_falls_out(root
     assert world.state[STATE_NAME]["due"] == {}
 
 
+def test_loot_a_player_carries_falls_out_of_her_corpse_and_other_loot_out_of_a_rats(root):
+    """Only the loot made for a creature's corpse rots with it: loot a player picked up
+    and died carrying, or put into another corpse, falls to the floor (issue 13)."""
+    clock = Clock()
+    game, ann, body = on_path(root, clock)
+    world = game.world
+    room = world.rooms[PATH]
+    kill_rat(game, ann)
+    (rat_corpse,) = corpses(room)
+    own = list(rat_corpse.contents)
+    assert own and all(i.id.startswith("loot:") for i in own)
+    ann.type("get all from corpse")
+    carried = [i for i in body.inventory if i.id.startswith("loot:")]
+    assert carried
+    # Loot of another rat's (an id of the same shape), put back into this corpse.
+    stray = resets_of(world).new_item("loot:woods:testrat", "village:apple")
+    world.transfer(stray, body)
+    ann.type("put apple in corpse")
+    assert stray.location is rat_corpse
+    # Ann dies carrying the rat's loot; both corpses rot.
+    dead = corpses_of(world).make(room, body)
+    for thing in list(body.inventory):
+        world.transfer(thing, dead)
+    assert all(i.location is dead for i in carried)
+    clock.advance(rules_of(world).corpse_decay + 1)
+    assert corpses(room) == []
+    assert all(i.id in world.items and i.location is room for i in carried)
+    assert stray.id in world.items and stray.location is room
+    assert world.state[STATE_NAME]["loot"] == {}
+
+
+def test_a_restart_still_rots_a_creatures_own_loot_but_not_a_players(root):
+    clock = Clock()
+    game, ann, body = on_path(root, clock)
+    room = game.world.rooms[PATH]
+    kill_rat(game, ann)
+    (rat_corpse,) = corpses(room)
+    own = sorted(i.id for i in rat_corpse.contents)
+    apple = give(game, body, "village:apple")
+    ann.type("put apple in corpse")
+    clock2 = Clock()
+    clock2.advance(clock.seconds())
+    again = restarted(game, root, clock2)
+    room2 = again.world.rooms[PATH]
+    player_at(again, "Cyd", PATH)
+    clock2.advance(rules_of(again.world).corpse_decay + 1)
+    assert corpses(room2) == []
+    assert all(i not in again.world.items for i in own)
+    assert apple.id in again.world.items and again.world.items[apple.id].location is room2
+
+
 def dead_ann(root, clock):
     """Ann, level 2 with 150 xp and 20 coins, wielding a sword and carrying emberleaf,
     killed by the rat on the path; Bob watching."""

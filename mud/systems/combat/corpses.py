@@ -11,9 +11,12 @@ item places are restored before the world state; the decay times (world state
 ``corpses``) are read once the state is back, on the scheduler's next turn.
 
 A corpse rots after the rules' ``corpse_decay`` seconds (a timer in its room's area
-group: it waits while nobody is in that area). What it holds falls to the floor, except an
-NPC's loot (items with ids from ``loot:``, made for that corpse), which rots with it: a
-player's things are never lost to a corpse's decay.
+group: it waits while nobody is in that area). What it holds falls to the floor, except the
+loot made for that very creature's corpse (the ids ``mark_loot`` recorded as the corpse was
+filled, kept in the world state so a restart still knows them), which rots with it. A
+player's corpse spills everything, and whatever a player put into a creature's corpse
+(loot picked up from another corpse included) falls to the floor too: a player's things are
+never lost to a corpse's decay.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from mud.engine.world import World
 
 STATE_NAME = "corpses"
 PREFIX = "corpse/"
-# What an NPC's loot ids start with (``loot:<npc id>/<template>~<serial>``): rots with it.
+# What an NPC's loot ids start with (``loot:<npc id>/<template>~<serial>``).
 LOOT_PREFIX = "loot:"
 # How many things a corpse takes by ``put`` (a death puts everything in regardless).
 CAPACITY = 100
@@ -48,8 +51,9 @@ class Rot(Event):
 
 
 def default_state() -> dict[str, Any]:
-    # serial: the last corpse's number; due: corpse id -> clock seconds it rots at.
-    return {"serial": 0, "due": {}}
+    # serial: the last corpse's number; due: corpse id -> clock seconds it rots at;
+    # loot: corpse id -> the ids of the loot made for it (what rots with it).
+    return {"serial": 0, "due": {}, "loot": {}}
 
 
 def is_corpse(item: Item) -> bool:
@@ -147,6 +151,18 @@ class Corpses:
                     return slot.prototype.name, tuple(slot.prototype.keywords)
         return "something", ()
 
+    def mark_loot(self, corpse: Item, item: Item) -> None:
+        """``item`` is loot made for ``corpse``: it rots with it if still inside."""
+        self._loot().setdefault(corpse.id, []).append(item.id)
+        self.world.changed_state(STATE_NAME)
+
+    def _loot(self) -> dict[str, list[str]]:
+        state = self.state
+        value = state.get("loot")
+        if not isinstance(value, dict):  # a save from before loot was recorded
+            value = state["loot"] = {}
+        return value
+
     # -- decay --------------------------------------------------------------------------------
 
     def arm(self, corpse: Item, delay: float) -> None:
@@ -175,19 +191,29 @@ class Corpses:
         for item_id in [i for i in due if i not in self.world.items]:
             del due[item_id]  # rotted, or never saved where it lay
             self.world.changed_state(STATE_NAME)
+        loot = self._loot()
+        for item_id in [i for i in loot if i not in self.world.items]:
+            del loot[item_id]
+            self.world.changed_state(STATE_NAME)
 
     def decay(self, item_id: str) -> None:
-        """``item_id`` rots: what it holds falls where it lies (an NPC's loot rots too)."""
+        """``item_id`` rots: what it holds falls where it lies, except the loot made for
+        it, which rots too."""
         self.timers.pop(item_id, None)
         if self.state["due"].pop(item_id, None) is not None:
             self.world.changed_state(STATE_NAME)
+        own = self._loot().pop(item_id, None)
+        if own is not None:
+            self.world.changed_state(STATE_NAME)
+        # Only a creature's corpse has loot of its own; only the ids made for it rot.
+        rots = set(own) if isinstance(own, list) and "/npc/" in item_id else set()
         corpse = self.world.items.get(item_id)
         if corpse is None:
             return
         room = corpse.location if isinstance(corpse.location, Room) else None
         spilled = False
         for thing in list(corpse.contents or ()):
-            if room is not None and not thing.id.startswith(LOOT_PREFIX):
+            if room is not None and thing.id not in rots:
                 self.world.transfer(thing, room)
                 spilled = True
         self.world.consume(corpse)

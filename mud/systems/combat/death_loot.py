@@ -9,8 +9,8 @@
         - {item: wolf_fang, chance: 0.3}   # three times in ten
 
 Items are made for each corpse with stable ids (``loot:<npc id>/<item>~<serial>``, the
-resets' id scheme and item maker), so a save finds one a player carried off; what is
-left in the corpse rots with it.
+resets' id scheme and item maker), so a save finds one a player carried off; the corpse
+records which it was given, and those still in it when it rots rot with it.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def loot_of(npc: NPC) -> Loot | None:
 
 def fill(world: World, npc: NPC, corpse: Item) -> None:
     """Put ``npc``'s item loot into its ``corpse``."""
-    from mud.systems.combat.corpses import LOOT_PREFIX
+    from mud.systems.combat.corpses import LOOT_PREFIX, corpses_of
     from mud.systems.resets import resets_of
 
     loot = loot_of(npc)
@@ -63,6 +63,7 @@ def fill(world: World, npc: NPC, corpse: Item) -> None:
         if template_id in world.templates:  # a builder may have taken it out since
             item = resets_of(world).new_item(f"{LOOT_PREFIX}{npc.id}", template_id)
             world.transfer(item, corpse)
+            corpses_of(world).mark_loot(corpse, item)  # only this rots with the corpse
 
 
 # -- the world's YAML ----------------------------------------------------------------------------
