@@ -133,6 +133,35 @@ def test_the_slots_are_the_worlds_own(tmp_path, monkeypatch):
     assert "no slot 'head' in this world; its slots are wield, tail" in message
 
 
+def test_a_reloaded_area_keeps_the_worlds_own_slots_and_what_is_worn_in_them(
+        tmp_path, monkeypatch):
+    # world.yaml is not read by 'reload area': the slots come from the live world's rules,
+    # not the defaults (where 'shield' is no slot: the buckler would be unwearable and
+    # silently come off whoever wears it).
+    import yaml
+
+    from mud.systems.building import edits
+    from tests.support import builder_player, run_now
+    monkeypatch.setattr(edits, "run_in_thread", run_now)
+    root = gear_world(tmp_path)
+    meta = yaml.safe_load((root / "world.yaml").read_text())
+    meta["combat"]["slots"] = ["wield", "hold", "head", "body", "feet", "shield"]
+    (root / "world.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    with open(root / "village" / "items.yaml", "a", encoding="utf-8") as f:
+        f.write("t_buckler:\n  name: a round buckler\n  keywords: [buckler]\n"
+                "  description: Round.\n  equip: {slot: shield, armour: 1}\n")
+    game = make_game(root)
+    game.command_rate, game.command_burst = 1e12, 10**12
+    ann, _ = pair(game)
+    (buckler,) = outfit(game, "Ann", "buckler")
+    assert "You wear a round buckler" in ann.type("wear buckler")
+    out = builder_player(game, "Bram").type("reload area village")
+    assert "reloaded" in out and "no slot 'shield'" not in out, out
+    template = game.world.templates["village:t_buckler"]
+    assert eq.spec_of(template) is not None and eq.spec_of(template).slot == "shield"
+    assert eq.worn(game.world, game.world.find_online("Ann")) == {"shield": buckler}
+
+
 NPC_GEAR = """\
 cat:
   name: Mouser

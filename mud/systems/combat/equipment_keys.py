@@ -28,7 +28,7 @@ from mud.systems.combat.equipment import (
     join,
     spec_of,
 )
-from mud.systems.combat.rules import DEFAULT_SLOTS
+from mud.systems.combat.rules import DEFAULT_SLOTS, rules_of
 from mud.world_keys import Lookup
 from mud.world_schema import Context as Where
 from mud.world_schema import kind
@@ -36,15 +36,25 @@ from mud.world_yaml import shown
 
 
 def _written_slots(lookup: Lookup) -> tuple[str, ...]:
-    """The slots world.yaml writes, while the load is checked (the world's rules are
-    attached after every item is checked); the default where it writes none, or writes
-    them wrong (an error of the rules' own check)."""
+    """The world's slots while an ``equip:`` is checked: those world.yaml writes during a
+    full load (the world's rules are attached after every item is checked); the live
+    world's rules when an area is reloaded or an entry re-attached (world.yaml is not read
+    then: the defaults would make a world's own slot, 'shield', unwearable); the default
+    where it writes none, or writes them wrong (an error of the rules' own check)."""
     for value in lookup.written("world", "combat").values():
         slots = value.get("slots") if isinstance(value, dict) else None
         if isinstance(slots, list) and slots and \
                 all(isinstance(s, str) and s.strip() for s in slots):
             return tuple(s.strip().lower() for s in slots)
-    return DEFAULT_SLOTS
+    live = _live_world(lookup)
+    return rules_of(live).slots if live is not None else DEFAULT_SLOTS
+
+
+def _live_world(lookup: Lookup) -> World | None:
+    """The running world whose entries are being checked again (mud/world_check.py's live
+    view carries it), or None during a load, which reads world.yaml itself."""
+    world = getattr(getattr(lookup, "loader", None), "world", None)
+    return world if isinstance(world, World) else None
 
 
 # -- equip: on items ---------------------------------------------------------------------------
