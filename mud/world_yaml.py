@@ -13,6 +13,7 @@ message: escaped and cut short, never the file's text around it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,20 @@ class _StrictLoader(FAST_LOADER):  # type: ignore[misc, valid-type]
                     data.raw[key] = raw
         return data
 
+    def construct_text(self, node: yaml.ScalarNode) -> str:
+        # Every string a world file holds reaches players' screens somewhere (a name, a
+        # description, a shop's greeting): a control character there (YAML's "\e" is ESC)
+        # would be a terminal command, not text.
+        value = self.construct_scalar(node)
+        bad = _CONTROL.search(value)
+        if bad is not None:
+            code = ord(bad.group())
+            name = _CONTROL_NAMES.get(code, "a control character")
+            raise yaml.constructor.ConstructorError(
+                None, None, f"text holds U+{code:04X} ({name}), which would reach players' "
+                "terminals as a command, not text: remove it", node.start_mark)
+        return value
+
     def construct_seq(self, node: yaml.SequenceNode) -> Seq:
         data = Seq(self.construct_sequence(node))
         data.line = node.start_mark.line + 1
@@ -125,6 +140,11 @@ class _StrictLoader(FAST_LOADER):  # type: ignore[misc, valid-type]
         return data
 
 
+# Tab and newline are text; every other C0 and C1 control character (and DEL) is not.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_NAMES = {0x1b: "ESC", 0x07: "BEL", 0x08: "BS", 0x0d: "CR", 0x00: "NUL", 0x7f: "DEL",
+                  0x9b: "CSI"}
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_text)
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                               _StrictLoader.construct_map)
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,

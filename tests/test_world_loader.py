@@ -467,3 +467,20 @@ def test_systems_set_up_every_world_built_whatever_its_files_say(tmp_path, monke
     systems.on_world(systems._world_setups[0])  # each runs once per world
     world = load_world(build(tmp_path, monkeypatch), Clock())
     assert seen == ["Test", world]
+
+
+@pytest.mark.parametrize(("written", "code"), [
+    ('"Square\\e[2J"', "U+001B (ESC)"), ('"Ding\\a"', "U+0007 (BEL)"),
+    ('"a\\x9b2J"', "U+009B (CSI)"), ('"back\\rwards"', "U+000D (CR)")])
+def test_a_control_character_in_any_world_text_stops_the_load_at_its_line(
+        tmp_path, monkeypatch, written, code):
+    rooms = ROOMS.replace("  name: Hall\n", f"  name: {written}\n")
+    message = error(build(tmp_path, monkeypatch, village__rooms=rooms))
+    assert "village/rooms.yaml:7" in message and code in message
+    assert "would reach players' terminals" in message
+
+
+def test_tabs_and_newlines_in_world_text_are_still_text(tmp_path, monkeypatch):
+    rooms = ROOMS.replace("  description: A hall.\n", '  description: "A hall.\\tWide.\\nTall."\n')
+    world = load_world(build(tmp_path, monkeypatch, village__rooms=rooms), Clock())
+    assert world.rooms["village:hall"].description == "A hall.\tWide.\nTall."
