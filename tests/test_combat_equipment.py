@@ -204,6 +204,31 @@ def test_an_npc_wears_its_equipment_shown_on_a_look_and_counted(tmp_path, monkey
                                                                  "a tin helm"]
 
 
+def test_an_npc_a_reset_brings_back_wears_its_gear_again_and_its_vitals_count_it(
+        tmp_path, monkeypatch):
+    from mud.systems.combat import vitals as v
+    from mud.systems.resets import resets_of
+
+    npcs = NPC_GEAR.replace("  equipment: [helm, club]\n",
+                            "  equipment: [helm, club]\n  combat: {level: 2, hp: 12}\n")
+    rooms = ROOMS.replace("  exits:\n    north: hall\n", "  npcs: [cat]\n  exits:\n"
+                          "    north: hall\n", 1)
+    root = build(tmp_path, monkeypatch, village__npcs=npcs, village__items=GEAR_ITEMS,
+                 village__rooms=rooms,
+                 village__area="name: The Village\nreset: {every: 60}\n")
+    world = load_world(root, Clock())
+    cat = world.npcs[0]
+    world.remove_npc(cat)                       # killed
+    resets_of(world).reset("village")
+    back = next(n for n in world.npcs if n.id == cat.id)
+    assert back is not cat
+    assert {slot: t.id for slot, t in eq.worn(world, back).items()} == \
+        {"wield": "village:club", "head": "village:helm"}
+    view = v.vitals_of(world, back)
+    assert (view.armour, str(view.damage), view.weapon) == (2, "1d8", "a knobbly club")
+    assert view.hp == view.max_hp == 12
+
+
 @pytest.mark.parametrize("listed, words", [
     ("[apple]", "'equipment': village:apple has no 'equip:'"),
     ("[helm, helm]", "both go in the 'head' slot"),

@@ -5,7 +5,8 @@ hitroll: 1, level: 2}``), checked at load with file:line: the slot must be one o
 world's (world.yaml ``combat: slots``), ``damage`` dice only on a wielded weapon, the
 numbers within bounds. It is attached to the item's template, so every copy is wearable.
 ``equipment: [item, ...]`` on an NPC lists things with ``equip:`` it wears (one per slot):
-kept as templates in ``NPC.props``, seen on a look and counted by its vitals.
+kept as templates in ``NPC.props``, seen on a look and counted by its vitals, and worn
+again by a copy a reset brings back.
 """
 
 from __future__ import annotations
@@ -175,6 +176,18 @@ def attach_npc(world: World, npc: NPC, items: tuple[str, ...] | None) -> None:
             gear[spec.slot] = template
     npc.props[NPC_PROP] = gear
     join(world)
+    from mud.systems.resets import resets_of
+
+    resets_of(world).join("combat.equipment",
+                          respawner=lambda old, new: _respawned(old, new))
+
+
+def _respawned(old: NPC, new: NPC) -> None:
+    # A copy a reset brings back wears what the one loaded wore (its vitals, given fresh
+    # by npc_vitals' respawner, fill to maxima counting this gear on their first look).
+    gear = old.props.get(NPC_PROP)
+    if isinstance(gear, dict) and gear:
+        new.props[NPC_PROP] = dict(gear)
 
 
 def install() -> None:
