@@ -449,6 +449,54 @@ def test_gmcp_char_items_list_goes_to_clients_that_asked_once_per_command(tmp_pa
     assert "using" not in ann.type("look")
 
 
+def test_char_items_list_follows_put_a_give_to_an_npc_its_reward_and_a_sale(tmp_path):
+    # None of these is a get, drop or give between players: the engine's 'carried'
+    # happening (transfer, consume) tells the equipment part, once per command.
+    clock = Clock()
+    game = make_game(gear_world(tmp_path), clock=clock)
+    game.command_rate, game.command_burst = 1e12, 10**12
+    world = game.world
+    ann = WirePlayer(game)
+    ann.send_bytes(IAC + DO + GMCP)
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Set ["Char 1", "Char.Items 1"]'))
+    ann.read()
+    ann.send_bytes(b"create Ann secret1\r\n")
+    ann.read_bytes()
+    body = world.find_online("Ann")
+    kitbag, torch = (new_item(world, body.room, t) for t in ("village:kitbag", "village:torch"))
+    world.transfer(kitbag, body)
+    world.transfer(torch, body)
+    clock.advance(0)
+    ann.read_bytes()
+    ann.send_bytes(b"put torch in kitbag\r\n")
+    clock.advance(0)
+    listed = _items_lists(ann.read_bytes())
+    assert listed == [{"location": "inv", "items": [
+        {"id": kitbag.id, "name": "a canvas kitbag", "attrib": "c"}]}]
+    # Given to Nell: the sprig goes (one list), and her reward comes after (another).
+    world.move(body, world.rooms["woods:herb_cottage"])
+    world.transfer(new_item(world, body.room, "woods:emberleaf"), body)
+    clock.advance(0)
+    ann.read_bytes()
+    ann.send_bytes(b"give emberleaf to nell\r\n")
+    clock.advance(0)
+    clock.advance(5)
+    names = [[i["name"] for i in one["items"]] for one in _items_lists(ann.read_bytes())]
+    assert names and "a sprig of emberleaf" not in names[-1]
+    assert any(i.template.id == "woods:satchel" for i in body.inventory)
+    assert "a herb satchel" in names[-1]
+    # Sold to Dunstan: one list without the cap.
+    world.move(body, world.rooms["village:smithy"])
+    cap = new_item(world, body.room, "village:cap")
+    world.transfer(cap, body)
+    clock.advance(0)
+    ann.read_bytes()
+    ann.send_bytes(b"sell cap\r\n")
+    clock.advance(0)
+    listed = _items_lists(ann.read_bytes())
+    assert len(listed) == 1 and cap.id not in [i["id"] for i in listed[0]["items"]]
+
+
 def test_refresh_sends_the_state_again(game):
     from tests.support import Probe
     pair(game)

@@ -6,8 +6,10 @@
   marked ``"silent": true``), with the carried items for GMCP ``Char.Items.List``
   (location ``"inv"``; ``attrib`` letters: ``w`` worn, ``W`` wearable, ``c`` container),
   sent to clients that asked for ``Char.Items``. Sent at login, when a client asks again
-  (``refresh``), after ``wear``/``remove``, and after things are got, dropped or given
-  (once per command, however many things moved: ``get all`` sends one).
+  (``refresh``), after ``wear``/``remove``, and whenever what the character carries
+  changes (the engine's ``carried`` happening: got, dropped, given to a player or an NPC,
+  put into a container, a quest's reward, bought, sold, looted, used up), once per
+  command however many things moved: ``get all`` sends one.
 - ``WearAction`` (kind ``"wear"``): someone wore, wielded, held or removed something; the
   actor's copy (``own``) and the room's.
 """
@@ -152,23 +154,19 @@ def join(world: World) -> None:
         if isinstance(who, Character):
             # A thing picked up is never worn, whatever an old entry says.
             eq.take_off(world, who, item)
-            send_soon(world, who)
 
-    def dropped(who: Any, **_: Any) -> None:
+    def carried(who: Any, **_: Any) -> None:
+        # Whatever changed what a character holds (got, dropped, given to a player or an
+        # NPC, put into a container, a quest's reward, bought, sold, looted, used up): one
+        # list once the command is done, however many things moved.
         if isinstance(who, Character):
             send_soon(world, who)
-
-    def given(giver: Any, receiver: Any, **_: Any) -> None:
-        for one in (giver, receiver):
-            if isinstance(one, Character):
-                send_soon(world, one)
 
     owner = "equipment"
     world.hooks.on(hooks.LOGIN, login, owner=owner)
     world.hooks.on(hooks.REFRESH, refresh, owner=owner)
     world.hooks.on(hooks.GET, got, owner=owner)
-    world.hooks.on(hooks.DROP, dropped, owner=owner)
-    world.hooks.on(hooks.GIVE, given, owner=owner)
+    world.hooks.on(hooks.CARRIED, carried, owner=owner)
 
 
 # -- how they read -----------------------------------------------------------------------------

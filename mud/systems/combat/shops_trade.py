@@ -259,19 +259,9 @@ def sell(world: World, actor: Character, args: str) -> int:
     # Told first, then paid: the coins' vitals frame follows the sale it comes from.
     _tell(world, actor, "sell", items, keeper, total)
     vitals.add_gold(world, actor, total)
-    _carried_changed(world, actor)
+    # What the actor carries changed: the engine's 'carried' happening (consume, transfer)
+    # refreshes a client's inventory (GMCP Char.Items, the web's panel); nothing to do here.
     return total
-
-
-def _carried_changed(world: World, actor: Character) -> None:
-    # The equipment part keeps a client's inventory (GMCP Char.Items, the web's panel) up
-    # to date from the engine's happenings (get, drop, give); a sale is none of them, so
-    # it is told directly, when it is installed.
-    try:
-        from mud.systems.combat.equipment_events import send_soon
-    except ImportError:
-        return
-    send_soon(world, actor)
 
 
 def value(world: World, actor: Character, args: str) -> int:
