@@ -113,22 +113,25 @@ def test_kill_lands_a_first_blow_and_the_fight_goes_on_in_rounds_on_one_timer(ro
     said = ann.type("kill rat")
     assert "You attack a test rat!" in said
     assert "You graze a test rat. (1)" in said   # the first blow, at once
+    assert "A test rat grazes you. (1)" in said   # and the rat's answer, at once too
+    assert said.index("You graze") < said.index("A test rat grazes you")
     assert hp(game, rat) == 5 and fighting(game.world, body) and fighting(game.world, rat)
     timers = game.world.scheduler.owned("fight woods:path")
     assert len(timers) == 1
-    full = hp(game, body)
+    full = hp(game, body) + 1
+    assert hp(game, body) == full - 1
     clock.advance(ROUND - 0.1)
-    assert hp(game, rat) == 5   # nothing until the round
+    assert hp(game, rat) == 5 and hp(game, body) == full - 1   # nothing until the round
     clock.advance(0.1)
     said = ann.read()
     # The round: Ann hits, the rat (who joined second) bites back.
     assert "You graze a test rat. (1)" in said and "A test rat grazes you. (1)" in said
-    assert hp(game, rat) == 4 and hp(game, body) == full - 1
+    assert hp(game, rat) == 4 and hp(game, body) == full - 2
     # After the round the fighter sees the prompt again: a prompt with vitals is the
     # health bar between blows.
     ann.type("prompt <%h/%Hhp>")
     clock.advance(ROUND)
-    assert ann.read().rstrip("\n").endswith(f"<{full - 2}/{full}hp> ")
+    assert ann.read().rstrip("\n").endswith(f"<{full - 3}/{full}hp> ")
     # A second player joins the same fight: still one timer for the room.
     bob, _bob_body = player_at(game, "Bob", "woods:path")
     bob.type("kill rat")
@@ -186,6 +189,29 @@ def test_a_fighter_cannot_walk_away_but_can_flee(root):
     assert "You are not fighting anyone" in ann.type("flee")
 
 
+def test_hit_and_run_costs_the_attacker_a_blow_each_time(root):
+    """kill, flee, walk back, kill again, faster than a round: the creature answers each
+    first blow at once, so the loop is never free (issue 13)."""
+    clock = Clock()
+    game, ann, body = on_path(root, clock)
+    rat = npc_of(game.world, "woods:testrat")
+    start = hp(game, body)
+    back = {"north": "south", "south": "north", "east": "west", "west": "east"}
+    cycles = 0
+    while rat.room is not None and cycles < 20:
+        cycles += 1
+        ann.type("kill rat")
+        if rat.room is None:
+            break
+        said = ann.type("flee")
+        way = said.split("flee head over heels ")[1].split("!")[0]
+        ann.type(back[way])
+        clock.advance(1.0)   # well inside a round
+    assert rat.room is None and cycles == 6   # a point a blow on a rat of 6
+    # Five answered blows (the last blow killed it before it could answer).
+    assert hp(game, body) == start - 5
+
+
 def test_a_players_wimpy_flees_on_its_own(root):
     clock = Clock()
     game, ann, body = on_path(root, clock)
@@ -194,10 +220,9 @@ def test_a_players_wimpy_flees_on_its_own(root):
     assert "Wimpy set to 10" in ann.type("wimpy 10")
     assert "Your wimpy is 10" in ann.type("wimpy")
     vitals.hurt(game.world, body, hp(game, body) - 11)   # one point above it
-    ann.type("kill rat")
-    clock.advance(ROUND)   # the rat's bite leaves 10: Ann runs
+    said = ann.type("kill rat")   # the rat's answer leaves 10: Ann runs at once
     assert body.room.id != "woods:path" and not fighting(game.world, body)
-    assert "You flee head over heels" in ann.read()
+    assert "You flee head over heels" in said
     ann.type("wimpy off")
     assert body.state["combat.wimpy"] == 0
 

@@ -53,16 +53,25 @@ class FightTests(ServerTestCase):
             web.command(way)
             yield web.wait("room", name=name)
 
-        # Wynn is nearly dead already (a rough walk): the hare's first bite will do it.
+        # Wynn is nearly dead already (a rough walk): the hare answers her first blow at
+        # once (a bite of 1), and its bite in the next round finishes her.
         wynn = world.find_online("wynn")
-        vitals.hurt(world, wynn, vitals.vitals_of(world, wynn).hp - 1)
+        vitals.hurt(world, wynn, vitals.vitals_of(world, wynn).hp - 2)
         web.command("kill hare")
         seen = yield web.wait("combat", action="engage", role="attacker")
         self.assertEqual((seen["attacker"], seen["victim"]), ("Wynn", "a brown hare"))
         blow = yield web.wait("combat", action="hit", role="attacker")
+        after_blow = web.seen
         self.assertEqual((blow["amount"], blow["weapon"]), (2, "an oak cudgel"))
         self.assertEqual(blow["text"], "You graze a brown hare with your oak cudgel. (2)")
         yield tel.wait_for("Wynn grazes a brown hare with an oak cudgel.")
+        answer = yield web.wait("combat", action="hit", role="victim")
+        self.assertEqual(answer["attacker"], "a brown hare")
+        # At once: the very next combat frame after Wynn's first blow, not a round later
+        # after her own second blow (hit and run would otherwise be free).
+        between = [f for f in web.frames[after_blow:web.seen - 1] if f.get("type") == "combat"]
+        self.assertEqual(between, [])
+        self.assertEqual(vitals.vitals_of(world, wynn).hp, 1)
         yield tel.ask("kill hare", "You attack a brown hare!")
         # Nobody walks off mid-fight; flee is the way.
         yield tel.ask("w", "You are fighting! Type 'flee' to run away.")

@@ -6,7 +6,9 @@ scheduler in the room's area's group. A round costs the fighters of that fight a
 nothing else: no scan of the world, no timer per fighter.
 
 - Starting one (``Fights.engage``: ``kill``, an aggressive NPC) gives the attacker its
-  first blow at once; the victim fights back from the next round. Someone attacked while
+  first blow at once, and a victim not yet fighting answers it at once too (if still
+  standing and not fled): so kill, flee, come back and kill again is no free blow. From
+  then on both hit once a round. Someone attacked while
   fighting another keeps its target; when a target goes (dead, fled, gone) a fighter
   turns on whoever is still attacking it, else stops fighting. A fight ends when nobody
   is left with a target.
@@ -89,8 +91,9 @@ class Fights:
 
     def engage(self, attacker: Fighter, victim: Fighter) -> Fight:
         """``attacker`` attacks ``victim`` (both in the same room, both with vitals; the
-        caller checked peace and pvp): a new fighter's first blow lands at once; one
-        already fighting here turns on ``victim`` from the next round."""
+        caller checked peace and pvp): a new fighter's first blow lands at once, and a
+        victim drawn into the fight by it answers at once (no hit and run); one already
+        fighting here turns on ``victim`` from the next round."""
         room = attacker.room
         assert room is not None and victim.room is room
         for who in (attacker, victim):
@@ -105,12 +108,18 @@ class Fights:
         switching = attacker in fight.targets
         fight.targets[attacker] = victim
         self._join(fight, attacker)
-        if victim not in fight.targets:
+        answers = victim not in fight.targets
+        if answers:
             fight.targets[victim] = attacker
             self._join(fight, victim)
         self.say(room, "engage", attacker, victim)
         if not switching:
             self.swing(fight, attacker, victim)
+            # The counter-blow: without it the attacker's blow is the only one before the
+            # next round, and kill + flee, repeated, kills a creature that never hits back.
+            if answers and fight.targets.get(victim) is attacker and \
+                    attacker in fight.targets and victim.room is room and attacker.room is room:
+                self.swing(fight, victim, attacker)
         return fight
 
     def _join(self, fight: Fight, who: Fighter) -> None:
