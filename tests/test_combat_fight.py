@@ -238,6 +238,36 @@ def test_a_wimpy_npc_runs_when_hurt_enough(root):
     assert not fighting(game.world, body)
 
 
+def test_a_wimpy_npc_flees_only_into_rooms_of_its_own_area():
+    """The poacher at the Foot of the Hills never runs north into the mine (another
+    area, whose reset would never bring him back to the woods); with only that way open
+    he is stuck (issue 13)."""
+    game = make_game(BUNDLED_WORLD, clock=Clock())
+    world = game.world
+    world.scheduler.rng = random.Random(7)
+    foot = world.rooms["woods:hill_foot"]
+    poacher = npc_of(world, "woods:poacher")
+    fights = fights_of(world)
+    went = set()
+    for _ in range(40):
+        if fights.flee(poacher):
+            went.add(poacher.room.area)
+            poacher.room.npcs.remove(poacher)   # straight back, for the next try
+            poacher.room = foot
+            foot.npcs.append(poacher)
+    assert went == {"woods"}
+    # Only the mine's way left open: stuck where he is.
+    woods_ways = {name: e for name, e in foot.exits.items() if e.target.area == "woods"}
+    for name in woods_ways:
+        del foot.exits[name]
+    try:
+        for _ in range(10):
+            assert not fights.flee(poacher)
+            assert poacher.room is foot
+    finally:
+        foot.exits.update(woods_ways)
+
+
 def test_an_aggressive_npc_attacks_who_comes_in_but_not_in_a_safe_room(root):
     clock = Clock()
     game, ann, body = on_path(root, clock)

@@ -17,7 +17,9 @@ nothing else: no scan of the world, no timer per fighter.
   (a wielded weapon's, an NPC's own, bare hands' 1d3) as the vitals part gives them.
 - Nobody walks away from a fight (a restraint on ``World.restraints``): ``flee`` runs
   through a random open exit, and may fail. A player's ``wimpy`` and an NPC's ``wimpy``
-  behaviour flee on their own when health falls that low.
+  behaviour flee on their own when health falls that low. An NPC flees only into rooms
+  of the area it is in (else it is stuck): its area's reset brings back only an NPC that
+  is gone from the world, so one run off into another area would be lost to its own.
 - A fight lets go of whoever leaves the room any way at all (a flee, a builder's
   ``goto``), logs out (a link-dead body keeps fighting, as in the Diku family, so
   dropping the line is no escape), or leaves the world (an NPC a builder destroys, an
@@ -226,8 +228,9 @@ class Fights:
     # -- fleeing --------------------------------------------------------------------------------
 
     def flee(self, who: Fighter) -> bool:
-        """Run from the fight through a random open exit; False if it failed (the fighter
-        is still fighting). Someone not fighting may flee too (it is a quick walk)."""
+        """Run from the fight through a random open exit (an NPC: only one into a room of
+        its own area); False if it failed (the fighter is still fighting). Someone not
+        fighting may flee too (it is a quick walk)."""
         world = self.world
         room = who.room
         if room is None:
@@ -235,7 +238,8 @@ class Fights:
         self._fleeing = who
         try:
             ways = [e for e in actions.visible_exits(room).values()
-                    if e.target is not room and actions.passable(e, who, world)]
+                    if e.target is not room and actions.passable(e, who, world)
+                    and (isinstance(who, Character) or e.target.area == room.area)]
         finally:
             self._fleeing = None
         rng = world.scheduler.rng
