@@ -333,6 +333,21 @@ def test_the_shop_key_is_checked_with_file_and_line(tmp_path, monkeypatch, shop,
     assert wanted in said, said
 
 
+@pytest.mark.parametrize("escaped", ["\\e[2J", "\\a", "\\x9b2J"])
+def test_control_characters_in_combats_text_stop_the_load_at_their_line(
+        tmp_path, monkeypatch, escaped):
+    """A shop's greeting and the rules' currency word reach players' terminals: a
+    control character in them (YAML's escapes) is a load error naming file:line, by the
+    loader's own text reading, never a terminal command (issue 13)."""
+    said = _shop_error(tmp_path, monkeypatch,
+                       f'  shop: {{sells: [apple], message: "{escaped} Mouser purrs."}}\n')
+    assert "w/village/npcs.yaml:4" in said and "players' terminals" in said, said
+    world = ("name: Test\ndescription: A test world.\nstart: village:square\n"
+             f'combat:\n  currency: "silver{escaped}"\n')
+    said = error(build(tmp_path, monkeypatch, world=world))
+    assert "w/world.yaml:5" in said and "players' terminals" in said, said
+
+
 def test_the_value_key_is_checked_with_file_and_line(tmp_path, monkeypatch):
     for value, wanted in (("cheap", "'value' must be a whole number"),
                           ("-3", "'value' is -3; it must be from 0 to 1000000"),
