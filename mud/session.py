@@ -53,6 +53,8 @@ QUIT_UNSAVED = ("Your character could not be saved just now: the server cannot w
 QUIT_SLOW = ("Saving your character is taking longer than it should; it is kept and will be "
              "written as soon as the server can. Farewell, and come back soon!")
 QUIT_SAVE_WAIT = 5.0
+# The least time between two answers to a client asking for its character's state again.
+REFRESH_GAP = 1.0
 
 
 def idle_notice(seconds: float) -> str:
@@ -109,6 +111,10 @@ class Session:
         # When the connection opened (for the admin's ``users``).
         self.opened: float = self._last_input
         self._idle_call: Any = None
+        # When the character's state was last sent again on request, and the pending
+        # answer to a request made sooner than REFRESH_GAP after it.
+        self._refreshed = float("-inf")
+        self._refresh_call: Any = None
         # A command reading the lines that follow it (a builder's multi-line rdesc): each
         # line goes to it, not to the command table, until it lets go (read_lines(None)).
         self.reader: Callable[[str], Any] | None = None
@@ -148,9 +154,24 @@ class Session:
 
     def refresh(self) -> None:
         """The client asked again for its character's state (GMCP ``Char`` turned on after
-        logging in): the hooks hear ``refresh`` and systems send theirs."""
+        logging in, Mudlet's ``Char.Items.Inv``): the hooks hear ``refresh`` and systems
+        send theirs. At once, but at most once every ``REFRESH_GAP`` seconds: asking again
+        sooner is answered once, when the gap is over (a client cannot make the server
+        build and send its whole state thousands of times a second)."""
+        if self._refresh_call is not None:
+            return
+        now = self._clock.seconds()
+        wait = self._refreshed + REFRESH_GAP - now
+        if wait > 0:
+            self._refresh_call = self._clock.callLater(wait, self._refresh_now)
+            return
+        self._refresh_now()
+
+    def _refresh_now(self) -> None:
+        self._refresh_call = None
+        self._refreshed = self._clock.seconds()
         character = self.character
-        if character is not None and character.room is not None:
+        if self.connected and character is not None and character.room is not None:
             self.game.world.hooks.emit(hooks.REFRESH, who=character, room=character.room)
 
     def taken_over(self) -> None:
@@ -254,10 +275,10 @@ class Session:
     def connection_lost(self) -> None:
         self.connected = False
         self._queue.clear()
-        for call in (self._later, self._idle_call):
+        for call in (self._later, self._idle_call, self._refresh_call):
             if call is not None and call.active():
                 call.cancel()
-        self._later = self._idle_call = None
+        self._later = self._idle_call = self._refresh_call = None
         self.game.disconnect(self)
 
     # -- idle timeouts --------------------------------------------------------------------------

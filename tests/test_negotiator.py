@@ -408,5 +408,31 @@ def test_adding_a_char_package_later_or_asking_for_items_refreshes_the_state():
     assert heard == []  # nothing new asked for
     ann.send_bytes(sb(GMCP, b'Core.Supports.Add ["Char.Items 1"]'))
     assert heard == ["Ann"]
+    game.world.clock.advance(1)
     ann.send_bytes(sb(GMCP, b"Char.Items.Inv"))
+    assert heard == ["Ann", "Ann"]
+
+
+def test_a_flood_of_state_requests_is_answered_once_a_second():
+    from mud.engine import hooks
+    game = make_game()
+    heard = []
+    game.world.hooks.on(hooks.REFRESH, lambda who, room: heard.append(who.name))
+    ann = WirePlayer(game)
+    ann.send_bytes(IAC + DO + GMCP)
+    ann.send_bytes(sb(GMCP, b'Core.Supports.Set ["Char 1"]'))
+    ann.create("Ann")
+    ann.read_bytes()
+    ann.send_bytes(sb(GMCP, b"Char.Items.Inv") * 5000)
+    assert heard == ["Ann"]          # the first at once
+    sent = len(ann.read_bytes())
+    game.world.clock.advance(0.5)
+    ann.send_bytes(sb(GMCP, b"Char.Items.Inv") * 5000)
+    game.world.clock.advance(0.5)
+    assert heard == ["Ann", "Ann"]   # the rest once, when the second is up
+    assert len(ann.read_bytes()) <= sent
+    # A request pending when the connection goes is never answered.
+    ann.send_bytes(sb(GMCP, b"Char.Items.Inv"))
+    ann.drop()
+    game.world.clock.advance(5)
     assert heard == ["Ann", "Ann"]
