@@ -299,6 +299,14 @@ def test_the_metrics_docs_match_the_code():
     assert f"\nmetrics: {default}\n" in (ROOT / "docs" / "mud.example.yaml").read_text()
 
 
+def test_the_prompt_and_state_request_limits_match_the_code():
+    from mud import session
+    from mud.engine import prompts
+    assert f"at most once every {session.REFRESH_GAP:g} s" in row("a client asking for its")
+    assert f"{prompts.MAX_FORMAT} characters; each field fills in at most " \
+        f"{prompts.MAX_FIELD}" in row("a player's own prompt")
+
+
 def test_the_shop_limits_match_the_code():
     """Shops (mud/systems/combat/shops*.py): the bounds a shop: and value: may hold, and
     how many things one buy makes, as docs/limits.md, docs/shops.md and worlds/README say."""
