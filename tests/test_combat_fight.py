@@ -319,6 +319,22 @@ def test_consider_compares_levels(root):
     assert "Are you mad?" in ann.type("con rat")
 
 
+def test_consider_refuses_what_cannot_be_fought_rather_than_calling_it_a_match(root):
+    """Nell has no combat: consider is refused in words (an error frame), never a
+    consider frame with difference 0 that reads as "the perfect match" (issue 13)."""
+    from mud.engine.actions import Refusal
+    from mud.systems.combat.fight_commands import consider
+
+    game, _ann, _body = on_path(root)
+    eve, eve_body = player_at(game, "Eve", "woods:herb_cottage")
+    with pytest.raises(Refusal, match="Nell Briar is not someone you can fight"):
+        consider(game.world, eve_body, "nell")   # (no Consider event sent: refused)
+    eve.read()
+    said = eve.type("consider nell")
+    assert "Nell Briar is not someone you can fight: there is nothing to size up." in said
+    assert "perfect match" not in said
+
+
 def test_fights_end_cleanly_when_someone_goes(root):
     clock = Clock()
     game, ann, body = on_path(root, clock)

@@ -82,8 +82,10 @@ def consider(world: World, actor: Character, query: str) -> None:
     foe = find_foe(actor, query, "consider")
     mine, theirs = vitals_of(world, actor), vitals_of(world, foe)
     if theirs is None or mine is None:
-        actor.send(Consider(foe.name, 0, f"{cap(foe.name)} is not someone you can fight."))
-        return
+        # A refusal (an error frame), not a consider frame: a difference of 0 would read
+        # as "the perfect match" to a client going by the number.
+        raise Refusal(f"{cap(foe.name)} is not someone you can fight: there is nothing "
+                      "to size up.")
     difference = theirs.level - mine.level
     actor.send(Consider(foe.name, difference,
                         f"You size up {foe.name}. {verdict(difference)}"))
