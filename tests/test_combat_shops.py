@@ -281,6 +281,36 @@ def test_prices_round_up_for_the_shop_and_down_for_the_player(shop_world):
     assert STATE_NAME in game.world.state
 
 
+def test_what_docs_shops_md_says_of_making_coins_between_shops():
+    """Within one shop, and between shops whose markups are all 1 or more, no keeper pays
+    more than any keeper charges; a cheap seller and a generous buyer do mint coins (the
+    loader does not compare shops: docs/shops.md says so, issue 13)."""
+    from mud.engine.model import ItemTemplate
+    from mud.systems.combat.shops import VALUE, Shop
+
+    def worth(n):
+        template = ItemTemplate("t:x", "a thing", ("thing",), "A thing.")
+        template.props[VALUE] = n
+        return template
+
+    pays = (0.0, 0.1, 0.5, 0.8, 0.99, 1.0)
+    for value in range(1, 301):
+        thing = worth(value)
+        for markup in (1.0, 1.01, 1.1, 1.25, 2.0):
+            seller = Shop(wares=(("t:x", None),), markup=markup)
+            for pay in pays:
+                buyer = Shop(buys=True, markup=max(pay, 0.1), pays=pay)
+                assert offer(buyer, thing) <= price(seller, thing), (value, markup, pay)
+        for markup in (0.1, 0.5, 0.9, 1.0):
+            for pay in pays:
+                if pay <= markup:   # the loader's check, one shop alone
+                    alone = Shop(wares=(("t:x", None),), buys=True, markup=markup, pays=pay)
+                    assert offer(alone, thing) <= price(alone, thing)
+    cheap = Shop(wares=(("t:x", None),), markup=0.5)
+    generous = Shop(buys=True, markup=1.0, pays=0.8)
+    assert offer(generous, worth(10)) > price(cheap, worth(10))   # 8 for what costs 5
+
+
 def test_events_render_as_text_at_forty_columns_and_as_json():
     listing = ShopList("Pim Thistle", "Pim grins.", ((1, "an extraordinarily long "
                        "polished brass spyglass", 120, 3, "120 coins"),
