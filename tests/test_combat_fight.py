@@ -212,6 +212,24 @@ def test_hit_and_run_costs_the_attacker_a_blow_each_time(root):
     assert hp(game, body) == start - 5
 
 
+def test_a_flee_is_followed_by_a_room_frame_for_the_runner_and_a_depart_for_others(root):
+    """What docs/protocol.md says of a flee: the runner's own combat frame is followed by
+    the room it ran to; everyone else's by a depart (issue 13)."""
+    from tests.support import Probe, join
+
+    game, _ann, body = on_path(root)
+    world = game.world
+    bob = join(world, "Bob", "woods:path", quiet=True)
+    fights = fights_of(world)
+    fights.engage(body, npc_of(world, "woods:testrat"))
+    body.link, bob.link = Probe(silent=False), Probe(silent=False)
+    assert fights.flee(body)
+    own = [e.kind for e in body.link.take()]
+    assert own[:2] == ["combat", "room"], own
+    theirs = [e.kind for e in bob.link.take()]
+    assert theirs[:2] == ["combat", "depart"], theirs
+
+
 def test_a_players_wimpy_flees_on_its_own(root):
     clock = Clock()
     game, ann, body = on_path(root, clock)
