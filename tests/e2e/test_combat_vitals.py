@@ -160,3 +160,43 @@ class VitalsTests(ServerTestCase):
         # Healed, a tick at a time, back to full (TinTin's lines stop at its width).
         self.assertIn("{hp}{20}{maxhp}{20}", seen[-1])
         self.assertGreaterEqual(len(seen), 5)
+
+    @inlineCallbacks
+    def test_tintin_reads_char_vitals_change_round_by_round_in_a_fight(self):
+        """The issue's proof with a real client: TinTin++ fights the dell's hare (made a
+        sure hitter with plenty of health in the test's copy) and its GMCP Char.Vitals
+        lines fall round by round."""
+        if not os.path.exists(TINTIN):
+            raise SkipTest("TinTin++ is not installed (make test installs tintin++)")
+        root = Path(self.quick_world())
+        world_yaml = root / "world.yaml"
+        world_yaml.write_text(world_yaml.read_text(encoding="utf-8").replace(
+            "start: village:square", "start: woods:dell"), encoding="utf-8")
+        npcs = root / "woods" / "npcs.yaml"
+        hare = "  combat: {level: 1, hp: 8, damage: 1d2, xp: 25}\n"
+        text = npcs.read_text(encoding="utf-8")
+        self.assertIn(hare, text)
+        npcs.write_text(text.replace(hare, "  combat: {level: 1, hp: 60, damage: 1d2, "
+                                           "hitroll: 40, xp: 25}\n"), encoding="utf-8")
+        self.start(world=str(root))
+        script = Path(self.mktemp()).resolve()
+        script.write_text(
+            "#event {IAC WILL GMCP} {#send {\\xFF\\xFD\\xC9\\};"
+            "#send {\\xFF\\xFA\\xC9Core.Supports.Set [\"Char 1\"]\\xFF\\xF0\\}}\n"
+            "#event {IAC SB GMCP} {#showme {GMCP <%0> <%1>}}\n"
+            "#event {SESSION CONNECTED} {#delay {1} {create Tinny secret1}; "
+            "#delay {2} {kill hare}; #delay {12} {#end}}\n"
+            f"#session mud 127.0.0.1 {self.telnet_port}\n")
+        out, _err, code = yield getProcessOutputAndValue(
+            "/bin/sh", ["-c", f'exec timeout 30 "{TINTIN}" -H -G "{script}" </dev/null'],
+            env=environment(), path=str(script.parent))
+        text = _ESC.sub("", out.decode("utf-8", errors="replace"))
+        self.assertEqual(code, 0, text[-2000:])
+        self.assertIn("You attack a brown hare!", text)
+        healths = [int(line.split("{hp}{", 1)[1].split("}", 1)[0])
+                   for line in text.splitlines() if "GMCP <Char.Vitals>" in line]
+        self.assertEqual(healths[0], 20, text[-2000:])
+        # Each bite the player took in the fight is a Char.Vitals line, lower each time.
+        falling = [h for h in healths if h < 20]
+        self.assertGreaterEqual(len(falling), 2, healths)
+        self.assertEqual(falling, sorted(falling, reverse=True), healths)
