@@ -155,7 +155,13 @@ class MudTelnetProtocol(TelnetProtocol):
                 self._hide_input()
         else:
             self._at_prompt = False
-            self._send_gmcp(event)
+            # As _send_gmcp, written out: this runs once per recipient of every line.
+            supports = self.options.gmcp
+            if supports is not None:
+                wants = supports.wants
+                for package, message in gmcp.for_event(event):
+                    if wants(package):
+                        self._raw.write(message)
 
     def _send_gmcp(self, event: Event) -> None:
         supports = self.options.gmcp
