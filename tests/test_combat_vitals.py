@@ -349,6 +349,31 @@ def test_a_bad_npc_combat_key_is_refused_naming_file_and_line(tmp_path, monkeypa
     assert "village/npcs.yaml:4" in str(caught.value)
 
 
+def test_the_status_frame_carries_the_servers_plural_of_the_currency(tmp_path, monkeypatch):
+    # "silver pence", as the server's own text says it: a client never makes up
+    # "silver pennies".
+    from tests.test_world_loader import WORLD
+    root = build(tmp_path, monkeypatch,
+                 world=WORLD + "combat:\n  currency: silver penny\n  start_gold: 7\n")
+    game = make_game(root)
+    player = WirePlayer(game)
+    player.create("Ann")
+    player.read()
+    assert "You carry 7 silver pence." in player.type("score")
+    ann = game.world.online["ann"]
+    frame = json.loads(render_json(next(
+        e for e in _sent_status(game.world, ann))))
+    assert (frame["currency"], frame["currency_plural"], frame["gold"]) == \
+        ("silver penny", "silver pence", 7)
+
+
+def _sent_status(world, character):
+    from tests.support import Probe
+    character.link = probe = Probe()
+    v.send_status(world, character)
+    return [e for e in probe.take() if isinstance(e, Status)]
+
+
 def test_a_bad_world_combat_key_stops_the_load_naming_world_yaml(tmp_path, monkeypatch):
     from tests.test_world_loader import WORLD
     root = build(tmp_path, monkeypatch,

@@ -297,8 +297,10 @@ def send_status(world: World, character: Character, labels: bool = False) -> Non
     """Tell ``character`` its status (GMCP Char.Status; ``labels``: Char.StatusVars too)."""
     view = vitals_of(world, character)
     if view is not None:
+        rules = view.rules
         character.send(events.Status(character.name, view.level, view.xp, view.xp_next,
-                                     view.gold, view.rules.currency, labels))
+                                     view.gold, rules.currency, labels,
+                                     rules.currency_plural))
 
 
 # -- experience and coins --------------------------------------------------------------------

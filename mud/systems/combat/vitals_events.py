@@ -44,12 +44,13 @@ class Vitals(Event):
 class Status(Event):
     """Who the character is in the game's terms (``labels``: send Char.StatusVars too)."""
 
-    __slots__ = ("currency", "gold", "labels", "level", "name", "xp", "xp_next")
+    __slots__ = ("currency", "currency_plural", "gold", "labels", "level", "name", "xp",
+                 "xp_next")
     kind = "status"
     silent = True
 
     def __init__(self, name: str, level: int, xp: int, xp_next: int | None, gold: int,
-                 currency: str, labels: bool = False) -> None:
+                 currency: str, labels: bool = False, currency_plural: str = "") -> None:
         super().__init__()
         self.name = name
         self.level = level
@@ -57,6 +58,8 @@ class Status(Event):
         self.xp_next = xp_next
         self.gold = gold
         self.currency = currency
+        # The server's own plural ("silver pence"), so a client never makes its own.
+        self.currency_plural = currency_plural or _plural(currency)
         self.labels = labels
 
 
@@ -102,9 +105,13 @@ class Score(Event):
         self.currency = currency
 
 
-def _coins(amount: int, currency: str) -> str:
+def _plural(currency: str) -> str:
     from mud.engine.grouping import pluralise
-    return f"{amount} {currency if amount == 1 else pluralise(currency)}"
+    return pluralise(currency)
+
+
+def _coins(amount: int, currency: str) -> str:
+    return f"{amount} {currency if amount == 1 else _plural(currency)}"
 
 
 def vitals_string(e: Vitals) -> str:
@@ -128,7 +135,7 @@ def _vitals_gmcp(e: Vitals) -> list[tuple[str, Any]]:
 
 def _status_fields(e: Status) -> dict[str, Any]:
     return {"name": e.name, "level": e.level, "xp": e.xp, "xp_next": e.xp_next,
-            "gold": e.gold, "currency": e.currency}
+            "gold": e.gold, "currency": e.currency, "currency_plural": e.currency_plural}
 
 
 def _status_gmcp(e: Status) -> list[tuple[str, Any]]:

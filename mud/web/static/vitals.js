@@ -4,7 +4,8 @@
  *   - `vitals` {hp, maxhp, mp, maxmp, mv, maxmv, level, xp, xp_next, gold}: the bars
  *     (health, mana, moves), the level with its experience, and the coins. A world
  *     without mana or movement (its maximum 0 or missing) gets no bar for it;
- *   - `status` {gold, currency}: what the world's coins are called;
+ *   - `status` {gold, currency, currency_plural}: what the world's coins are called (one,
+ *     and many, as the server says it);
  *   - `equipment` {name, slots: [{slot, label, item}]}: what the player wears and wields,
  *     slot by slot (`name` someone else's: not the player's, not shown here).
  * Both stay hidden until their first frame: a world without combat shows neither. A fresh
@@ -56,6 +57,7 @@
   let lowSaid = false;   // "health low" announced since health was last above LOW
   let me = '';           // the character's name (login_ok)
   let currency = '';     // the world's coin, singular ("coin"), from a status frame
+  let currencies = '';   // and its plural as the server makes it ("coins", "silver pence")
   let coins = null;      // the coins last shown
 
   /** Draw one bar: `now` of `max` (null max: no such vital in this world). */
@@ -127,20 +129,13 @@
     panel.hidden = false;
   }
 
-  /** A currency's plural, as the server's English rules make most: coin -> coins,
-   *  penny -> pennies, brass -> brasses. */
-  function plural(word) {
-    if (/[^aeiou]y$/i.test(word)) return `${word.slice(0, -1)}ies`;
-    if (/(s|x|z|ch|sh)$/i.test(word)) return `${word}es`;
-    return `${word}s`;
-  }
-
-  /** "45 coins", in the world's own word once a status frame has said it. */
+  /** "45 coins", in the world's own words once a status frame has said them: the
+   *  server's plural ("silver pence"), never one made up here. */
   function showCoins(amount) {
     coins = amount;
     gold.hidden = amount === null;
     if (amount === null) return;
-    const word = !currency ? 'gold' : amount === 1 ? currency : plural(currency);
+    const word = !currency ? 'gold' : amount === 1 ? currency : (currencies || currency);
     gold.textContent = `${amount} ${word}`;
     gold.title = `${amount} ${word}`;
   }
@@ -189,6 +184,7 @@
     else if (msg.type === 'equipment') showEquipment(msg);
     else if (msg.type === 'status') {
       currency = str(msg.currency) || currency;
+      currencies = str(msg.currency_plural) || currencies;
       if (coins !== null) showCoins(num(msg.gold) ?? coins);
     } else if (msg.type === 'login_ok') {
       me = str(msg.name) || me;
