@@ -52,6 +52,11 @@ t_torch:
   keywords: [torch, pine]
   description: Smoky.
   equip: hold
+t_stick:
+  name: a walking stick
+  keywords: [stick, walking]
+  description: Knotted.
+  equip: {slot: wield, hitroll: 1}
 """
 
 
@@ -110,6 +115,8 @@ def test_equip_is_read_into_the_template(game):
     ("equip: {slot: wield, damage: 3x}", "'equip': 'damage': '3x' is not dice"),
     ("equip: {slot: body, armour: lots}", "'armour' must be a whole number from -1000"),
     ("equip: {slot: body, level: 0}", "'level' (the level needed to use it) must be"),
+    ("equip: {slot: body, level: 11}",
+     "'level' is 11, above this world's last level (10, world.yaml combat: levels)"),
     ("equip: {slot: body, weight: 3}", "unknown key 'weight'"),
     ("equip: [head]", "'equip' must be a slot (equip: head) or a mapping"),
     ("equip: {armour: 2}", "missing required key 'slot'"),
@@ -316,6 +323,28 @@ def test_a_level_too_low_is_refused(game):
     from mud.systems.combat import vitals
     vitals.gain_xp(game.world, body, 300, tell=False)
     assert "You wear an iron crown on your head." in ann.type("wear crown")
+
+
+def test_a_level_past_the_worlds_last_is_a_load_error_naming_file_and_line(tmp_path,
+                                                                          monkeypatch):
+    world_yaml = WORLD + "combat:\n  levels: [0, 100, 250]\n"
+    items = "crown:\n  name: a crown\n  description: Gold.\n  equip: {slot: head, level: 3}\n"
+    world = load_world(build(tmp_path, monkeypatch, world=world_yaml, village__items=items),
+                       Clock())
+    assert eq.spec_of(world.templates["village:crown"]).level == 3
+    items = items.replace("level: 3", "level: 4")
+    message = error(build(tmp_path, monkeypatch, world=world_yaml, village__items=items))
+    assert "items.yaml:4" in message and "village:crown" in message
+    assert "'level' is 4, above this world's last level (3" in message
+
+
+def test_a_wielded_thing_without_damage_hits_as_fists_and_is_named_in_score(game):
+    ann, _ = pair(game)
+    outfit(game, "Ann", "stick")
+    assert "You wield a walking stick." in ann.type("wield stick")
+    out = ann.type("score")
+    assert "Damage: 1d3 (a walking stick)" in out and "bare hands" not in out
+    assert "Hitroll: +1" in out
 
 
 # -- the keeper --------------------------------------------------------------------------------

@@ -248,8 +248,11 @@ def bonus(world: World, who: Character | NPC) -> dict[str, Any]:
         added["max_hp"] += spec.hp
         added["max_mp"] += spec.mp
         added["hitroll"] += spec.hitroll
-        if slot == WIELD and spec.damage is not None:
-            added["damage"] = spec.damage
+        if slot == WIELD:
+            # A wielded thing with no 'damage' (a walking stick) hits as bare hands do
+            # (an NPC: as its own combat: damage), but it is what score and the blows name.
+            if spec.damage is not None:
+                added["damage"] = spec.damage
             added["weapon"] = thing.name
     return added
 
@@ -271,14 +274,15 @@ def detail(world: World, thing: object, looker: Character) -> list[str]:
     return []
 
 
-# The worlds this system's seams hang on (each joins once: its first wearable thing).
+# The worlds this system's seams hang on (each joins once, as it is built).
 _JOINED: weakref.WeakSet[World] = weakref.WeakSet()
 
 
 def join(world: World) -> None:
-    """Hang the keeper, the detailer and the hooks on ``world``, once. Called when the
-    world's first wearable item template (or NPC gear) is attached: a world with nothing
-    to wear needs none of it."""
+    """Hang the keeper, the detailer and the hooks on ``world``, once. Every world gets
+    them as it is built (``systems.on_world``), whether or not its files have anything to
+    wear (a builder may make a wearable thing later, and the login state is sent either
+    way); attaching a wearable template or NPC gear calls this again, which does nothing."""
     if world in _JOINED:
         return
     _JOINED.add(world)

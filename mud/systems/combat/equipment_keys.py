@@ -29,7 +29,7 @@ from mud.systems.combat.equipment import (
     join,
     spec_of,
 )
-from mud.systems.combat.rules import DEFAULT_SLOTS, rules_of
+from mud.systems.combat.rules import DEFAULT_LEVELS, DEFAULT_SLOTS, rules_of
 from mud.world_keys import Lookup
 from mud.world_schema import Context as Where
 from mud.world_schema import kind
@@ -49,6 +49,20 @@ def _written_slots(lookup: Lookup) -> tuple[str, ...]:
             return tuple(s.strip().lower() for s in slots)
     live = _live_world(lookup)
     return rules_of(live).slots if live is not None else DEFAULT_SLOTS
+
+
+def _last_level(lookup: Lookup) -> int:
+    """The world's last level while an ``equip:`` is checked, found as the slots are: the
+    length of the ``levels`` world.yaml writes (during a full load), else the live
+    world's rules (an area reloaded), else the default levels'."""
+    for value in lookup.written("world", "combat").values():
+        levels = value.get("levels") if isinstance(value, dict) else None
+        if isinstance(levels, list) and levels:
+            return len(levels)
+        if isinstance(value, dict):
+            return len(DEFAULT_LEVELS)  # written without levels: the defaults
+    live = _live_world(lookup)
+    return rules_of(live).max_level if live is not None else len(DEFAULT_LEVELS)
 
 
 def _live_world(lookup: Lookup) -> World | None:
@@ -103,6 +117,12 @@ def check_equip(ctx: Where, value: Any, line: int | None, lookup: Lookup) -> Spe
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= MAX_LEVEL:
         here.error(f"'equip': 'level' (the level needed to use it) must be a whole number "
                    f"from 1 to {MAX_LEVEL}, not {shown(level)}", data.line_of("level") or line)
+        good = False
+    elif level > (last := lookup.once(_last_level)):
+        # Nobody could ever reach it: the thing could never be worn.
+        here.error(f"'equip': 'level' is {level}, above this world's last level ({last}, "
+                   f"world.yaml combat: levels): nobody could ever use it",
+                   data.line_of("level") or line)
         good = False
     damage = None
     if "damage" in data:
