@@ -97,3 +97,30 @@ class EquipmentTests(ServerTestCase):
         web2.send(type="login", name="Wynn", password="secret1")
         state = yield web2.wait("equipment", silent=True)
         self.assertEqual(_slots(state)["hold"], "a wooden buckler")
+
+    @inlineCallbacks
+    def test_putting_a_thing_in_a_bag_sends_the_equipment_state_again(self):
+        # A put is no get, drop or give: the engine's 'carried' happening tells the
+        # equipment part, which sends its silent state (and GMCP Char.Items.List) again.
+        root = self.copy_world()
+        rooms = root / "village" / "rooms.yaml"
+        text = rooms.read_text(encoding="utf-8")
+        assert "  items: [fountain, board]\n" in text
+        rooms.write_text(text.replace("  items: [fountain, board]\n",
+                                      "  items: [fountain, board, kitbag, torch]\n", 1),
+                         encoding="utf-8")
+        self.start(world=str(root))
+        web = yield connect_web(self.web_port)
+        yield web.wait("hello")
+        web.send(type="register", name="Wynn", password="secret1")
+        yield web.wait("equipment", silent=True)
+        yield web.wait("room", name="Village Square")
+        for thing in ("kitbag", "torch"):
+            web.command(f"get {thing}")
+            yield web.wait("item", verb="get", own=True)
+            yield web.wait("equipment", silent=True)
+        web.command("put torch in kitbag")
+        put = yield web.wait("container", verb="put", own=True)
+        self.assertEqual(put["container"], "a canvas kitbag")
+        after = yield web.wait("equipment", silent=True)
+        self.assertEqual(after["name"], "Wynn")
