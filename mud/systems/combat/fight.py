@@ -210,9 +210,9 @@ class Fights:
         if isinstance(victim, NPC) and isinstance(attacker, Character):
             fight.hurt_by.setdefault(victim, {})[attacker] = None
         self.say(fight.room, "hit", attacker, victim, amount, va.weapon)
-        if vit.hurt(world, victim, amount):
+        if vit.hurt(world, victim, amount, vv):
             self.killed(fight, attacker, victim)
-        elif wants_to_flee(world, victim):
+        elif wants_to_flee(world, victim, vv):
             self.flee(victim)
 
     def killed(self, fight: Fight, killer: Fighter, victim: Fighter) -> None:
@@ -306,20 +306,29 @@ class Fights:
                 other.link.send(shared)
 
 
-def wants_to_flee(world: World, who: Any) -> bool:
+def wants_to_flee(world: World, who: Any, view: Any = None) -> bool:
     """Whether ``who``, hurt and alive, runs now: a player at or below its ``wimpy``, an
-    NPC whose ``wimpy`` behaviour's share of its health is reached."""
-    view = vit.vitals_of(world, who)
-    if view is None or view.hp <= 0:
-        return False
+    NPC whose ``wimpy`` behaviour's share of its health is reached. ``view``: ``who``'s
+    vitals if the caller has them (a blow does); they are read only for the wimpy."""
+    wimpy = 0
+    below: float | None = None
     if isinstance(who, Character):
         wimpy = who.state.get(WIMPY, 0)
-        return isinstance(wimpy, int) and 0 < view.hp <= wimpy
-    for one in getattr(who, "behaviours", ()):
-        if getattr(one, "name", "") == "wimpy":
-            below = float(one.options.get("below") or 0)
-            return view.hp * 100 <= below * view.max_hp
-    return False
+        if not isinstance(wimpy, int) or wimpy <= 0:
+            return False
+    else:
+        below = next((float(one.options.get("below") or 0)
+                      for one in getattr(who, "behaviours", ())
+                      if getattr(one, "name", "") == "wimpy"), None)
+        if below is None:
+            return False
+    if view is None or view.who is not who:
+        view = vit.vitals_of(world, who)
+    if view is None or view.hp <= 0:
+        return False
+    if below is None:
+        return view.hp <= wimpy
+    return view.hp * 100 <= below * view.max_hp
 
 
 _FIGHTS: weakref.WeakKeyDictionary[World, Fights] = weakref.WeakKeyDictionary()

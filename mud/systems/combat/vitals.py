@@ -236,10 +236,13 @@ def _changed(world: World, who: Any, view: Vitals) -> None:
     live_of(world).wake(who, view)
 
 
-def hurt(world: World, who: Any, amount: int) -> bool:
+def hurt(world: World, who: Any, amount: int, view: Vitals | None = None) -> bool:
     """Take ``amount`` health from ``who``; True when it fell to 0 (the caller handles
-    the death). Nothing happens to someone without vitals (False)."""
-    view = vitals_of(world, who)
+    the death). Nothing happens to someone without vitals (False). ``view``: ``who``'s
+    vitals, made this moment by the caller (a blow has them already), so they are not
+    made again."""
+    if view is None or view.who is not who:
+        view = vitals_of(world, who)
     if view is None:
         return False
     view.hp = view.hp - max(0, int(amount))
