@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twisted.conch.telnet import ECHO, IAC, NOP, SGA, TelnetProtocol
 from twisted.internet.protocol import Protocol, ServerFactory
@@ -51,6 +51,10 @@ def encode(text: str, style: TextStyle = ANSI) -> bytes:
     if style.ascii:
         text = ascii_safe(text)
     return text.replace("\n", "\r\n").encode("utf-8", "replace")
+
+
+# Stands in a silent event's cache for the text it does not have (see send).
+_SILENT: Any = object()
 
 
 class MudTelnetProtocol(TelnetProtocol):
@@ -128,18 +132,24 @@ class MudTelnetProtocol(TelnetProtocol):
     # -- Connection interface for the Session ---------------------------------------------------
 
     def send(self, event: Event) -> None:
-        if event.silent:
-            # Data only: no line of text, but GMCP clients that asked still get it.
-            self._send_gmcp(event)
-            return
         wire = event.wire
         if wire is None:
             wire = event.wire = {}
         style = self.style
         data = wire.get(style)
         if data is None:
-            text = render(event, style)
-            data = wire[style] = encode(text if type(event) is Prompt else text + "\n", style)
+            if event.silent:
+                # Asked once per event and style, not once per recipient: the mark is
+                # cached where the rendering would be.
+                data = wire[style] = _SILENT
+            else:
+                text = render(event, style)
+                data = wire[style] = encode(text if type(event) is Prompt else text + "\n",
+                                            style)
+        if data is _SILENT:
+            # Data only: no line of text, but GMCP clients that asked still get it.
+            self._send_gmcp(event)
+            return
         secret = type(event) is Prompt and event.secret  # type: ignore[attr-defined]
         if self._echo_release_pending and not secret:
             self._show_input()
