@@ -99,8 +99,8 @@ def expand(world: Any, character: Any, text: str, report: Callable[[str, BaseExc
 def prompt_for(world: Any, character: Any) -> Prompt:
     """The prompt to send ``character`` now: the shared default, or its own format filled
     in (the same event as last time while the text has not changed)."""
-    text = format_of(character)
-    if not text:
+    text = character.state.get(STATE_NAME)  # after every command: the short way first
+    if not text or not isinstance(text, str):
         return DEFAULT
     hooks = getattr(world, "hooks", None)
     report = None if hooks is None else \
