@@ -233,3 +233,24 @@ def test_snapshot_truth_and_merge():
 def test_record_of_a_character_nowhere_uses_the_start_room(world):
     ghost = Character("Ghost")
     assert world.record(ghost).room == world.start.id
+
+
+def test_a_world_played_in_is_freed_once_nothing_holds_it():
+    """Systems keep their objects for a world (fights, shops, resets, regeneration) in
+    ``world.parts``, not in registries of worlds that would keep every world alive."""
+    import gc
+    import weakref
+
+    from mud.systems.combat.death import teleport
+    from tests.support import joined_player, make_game
+    game = make_game()
+    ann = joined_player(game, "Ann")
+    body = game.world.online["ann"]
+    teleport(game.world, body, game.world.rooms["woods:dell"], "", "arrives")
+    for line in ("kill hare", "score", "eq", "list", "quests"):
+        ann.type(line)
+    assert {"combat.fights", "combat.vitals", "resets"} <= set(game.world.parts)
+    ref = weakref.ref(game.world)
+    del game, ann, body
+    gc.collect()
+    assert ref() is None

@@ -138,6 +138,9 @@ class World(ItemPlaces):
         self.keepers: list[Callable[[Character, Item], str | None]] = []
         self.restraints: list[Callable[[Any, Any], str | None]] = []
         self.detailers: list[Callable[[Any, Character], list[str]]] = []
+        # Systems' objects for this world (its fights, shops, resets), by the system's
+        # name: kept on the world rather than in a registry of worlds, so they go with it.
+        self.parts: dict[str, Any] = {}
 
     # -- rooms made or taken away while the world runs -----------------------------------
 

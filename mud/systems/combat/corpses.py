@@ -21,7 +21,6 @@ never lost to a corpse's decay.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from mud.engine.events import Event
@@ -221,14 +220,15 @@ class Corpses:
             self.world.tell_room(room, Rot(corpse.name, spilled))
 
 
-_CORPSES: weakref.WeakKeyDictionary[World, Corpses] = weakref.WeakKeyDictionary()
+# Kept in world.parts under this name.
+_CORPSES = "combat.corpses"
 
 
 def corpses_of(world: World) -> Corpses:
     """The world's corpses (made on first use; making it registers the item maker)."""
-    found = _CORPSES.get(world)
+    found = world.parts.get(_CORPSES)
     if found is None:
-        found = _CORPSES[world] = Corpses(world)
+        found = world.parts[_CORPSES] = Corpses(world)
     return found
 
 

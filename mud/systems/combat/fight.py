@@ -31,7 +31,6 @@ Deaths are the death part's (mud/systems/combat/death.py); what is said is
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from mud.engine import actions, hooks, prompts
@@ -331,20 +330,21 @@ def wants_to_flee(world: World, who: Any, view: Any = None) -> bool:
     return view.hp * 100 <= below * view.max_hp
 
 
-_FIGHTS: weakref.WeakKeyDictionary[World, Fights] = weakref.WeakKeyDictionary()
+# Kept in world.parts under this name.
+_FIGHTS = "combat.fights"
 
 
 def fights_of(world: World) -> Fights:
     """The world's fights (made on first use)."""
-    found = _FIGHTS.get(world)
+    found = world.parts.get(_FIGHTS)
     if found is None:
-        found = _FIGHTS[world] = Fights(world)
+        found = world.parts[_FIGHTS] = Fights(world)
     return found
 
 
 def fighting(world: World, who: Any) -> bool:
     """Whether ``who`` is in a fight now."""
-    found = _FIGHTS.get(world)
+    found = world.parts.get(_FIGHTS)
     return found is not None and who in found.of
 
 

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from mud.commands.registry import COMMANDS, Command, Context
@@ -141,19 +140,20 @@ def _mv(world: World, who: Character) -> int:
     return view.mv if view is not None else 0
 
 
-_MOVES: weakref.WeakKeyDictionary[World, Moves] = weakref.WeakKeyDictionary()
+# Kept in world.parts under this name.
+_MOVES = "combat.moves"
 
 
 def moves_of(world: World) -> Moves:
     """The world's movement and resting (made on first use)."""
-    found = _MOVES.get(world)
+    found = world.parts.get(_MOVES)
     if found is None:
-        found = _MOVES[world] = Moves(world)
+        found = world.parts[_MOVES] = Moves(world)
     return found
 
 
 def is_resting(world: World, who: Any) -> bool:
-    found = _MOVES.get(world)
+    found = world.parts.get(_MOVES)
     return found is not None and who in found.resting
 
 

@@ -11,7 +11,6 @@ client asks again (the ``login`` and ``refresh`` happenings).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -114,14 +113,15 @@ def _wanting(view: Vitals) -> bool:
                for name in ("hp", "mp", "mv"))
 
 
-_LIVE: weakref.WeakKeyDictionary[World, Live] = weakref.WeakKeyDictionary()
+# Kept in world.parts under this name.
+_LIVE = "combat.vitals"
 
 
 def live_of(world: World) -> Live:
     """The world's regeneration and fighting flags (made on first use)."""
-    found = _LIVE.get(world)
+    found = world.parts.get(_LIVE)
     if found is None:
-        found = _LIVE[world] = Live(world)
+        found = world.parts[_LIVE] = Live(world)
         found.catch_up()
     return found
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import functools
 import math
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,14 +195,15 @@ class Shops:
         return back
 
 
-_SHOPS: weakref.WeakKeyDictionary[World, Shops] = weakref.WeakKeyDictionary()
+# Kept in world.parts under this name.
+_SHOPS = "combat.shops"
 
 
 def shops_of(world: World) -> Shops:
     """The world's shops (made on first use)."""
-    found = _SHOPS.get(world)
+    found = world.parts.get(_SHOPS)
     if found is None:
-        found = _SHOPS[world] = Shops(world)
+        found = world.parts[_SHOPS] = Shops(world)
     return found
 
 

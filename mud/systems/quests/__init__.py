@@ -23,7 +23,6 @@ command; and two events with text and JSON renderings: ``quest`` (one started or
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from mud.commands.registry import COMMANDS, Context
@@ -110,14 +109,15 @@ class Quests:
         return handler
 
 
-_QUESTS: weakref.WeakKeyDictionary[World, Quests] = weakref.WeakKeyDictionary()
+# Kept in world.parts under this name.
+_QUESTS = "quests"
 
 
 def quests_of(world: World) -> Quests:
     """The world's quests (made on first use)."""
-    found = _QUESTS.get(world)
+    found = world.parts.get(_QUESTS)
     if found is None:
-        found = _QUESTS[world] = Quests(world)
+        found = world.parts[_QUESTS] = Quests(world)
     return found
 
 

@@ -40,7 +40,6 @@ once. Nothing ever scans the world: a reset walks its own area's rooms.
 
 from __future__ import annotations
 
-import weakref
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -321,14 +320,15 @@ class Resets:
         return Item(item_id, template)
 
 
-_RESETS: weakref.WeakKeyDictionary[World, Resets] = weakref.WeakKeyDictionary()
+# Kept in world.parts under this name.
+_RESETS = "resets"
 
 
 def resets_of(world: World) -> Resets:
     """The world's resets (made on first use)."""
-    found = _RESETS.get(world)
+    found = world.parts.get(_RESETS)
     if found is None:
-        found = _RESETS[world] = Resets(world)
+        found = world.parts[_RESETS] = Resets(world)
     return found
 
 
