@@ -7,7 +7,7 @@ One game system, the classic Diku-family loop, in parts that each register what 
 - ``vitals``: health, mana and movement, regeneration, experience and levels, coins;
 - ``equipment``: what is worn and wielded, and the numbers it adds;
 - ``fight``: rounds on the scheduler, one timer per fight; ``death``: recall and corpses;
-- ``shops``: shopkeepers who sell and buy.
+- ``shops``: shopkeepers who sell and buy;
 - ``moves``: movement spent walking and fleeing, and resting; ``mend``: mana spent
   on health.
 
