@@ -121,6 +121,10 @@ def test_a_world_writes_its_own_numbers(tmp_path):
     ("slots: [wield, wield]", "lists wield more than once"),
     ("pvp: sometimes", "'pvp' must be true or false"),
     ("hitpoints: 3", "unknown key 'hitpoints'"),
+    ("titles: Newcomer", "'titles' must be a list, one title a level"),
+    ("titles: [Newcomer, 3]", "title 2 must be text"),
+    ("titles: [" + "x" * 31 + "]", "a title is 30 characters at most, not 31"),
+    ("levels: [0, 100]\ntitles: [A, B, C]", "names 3 titles for 2 levels"),
 ])
 def test_a_bad_combat_key_is_an_error_naming_the_line(text, words, tmp_path):
     _, errors = _check(text, tmp_path)

@@ -92,8 +92,9 @@ def test_telnet_gmcp_char_gets_vitals_status_and_status_vars_with_numbers(game):
                                   "maxmv": 60, "xp": 0, "maxxp": 100,
                                   "string": "H:20/20 M:10/10 V:60/60"}
     assert got["Char.Status"] == {"name": "Ann", "level": 1, "xp": 0, "maxxp": 100,
-                                  "gold": 10}
+                                  "gold": 10, "title": "Newcomer"}
     assert got["Char.StatusVars"]["level"] == "Level"
+    assert got["Char.StatusVars"]["title"] == "Title"
     # Every change is sent: a wound, then each regeneration tick.
     v.hurt(game.world, game.world.online["ann"], 5)
     assert dict(gmcp_messages(ann.read_bytes()))["Char.Vitals"]["hp"] == 15
@@ -398,7 +399,8 @@ def test_score_shows_the_sheet_as_text(game):
     v.gain_xp(game.world, ann, 130, tell=False)
     player.read()
     out = player.type("score")
-    assert "Ann, level 2" in out
+    # Emberfall's titles give the level a name (world.yaml combat: titles).
+    assert "Ann the Wayfarer, level 2" in out
     assert "Health: 28/28  Mana: 14/14  Movement: 65/65" in out
     assert "Experience: 130 (120 to level 3)" in out
     assert "Damage: 1d3 (bare hands)" in out and "You carry 10 coins." in out
@@ -448,3 +450,33 @@ def test_an_npc_starts_full_counting_what_it_wears(tmp_path, monkeypatch):
         assert (view.hp, view.max_hp) == (23, 23)
     finally:
         v.BONUSES.remove(hide)
+
+
+def test_a_worlds_titles_name_each_level_in_status_and_score_and_past_the_last(game):
+    """world.yaml combat: titles: the class-like field Char.Status carries (the issue's
+    "fields the world defines"), in the status frame and score too."""
+    import json as _json
+    player, ann = ann_in(game)
+    rules = v.rules_of(game.world)
+    assert rules.title(1) == "Newcomer" and rules.title(3) == "Woodsrunner"
+    assert rules.title(999) == "Warden of Emberfall"
+    v.gain_xp(game.world, ann, 260, tell=False)   # level 3
+    player.read()
+    assert "Ann the Woodsrunner, level 3" in player.type("score")
+    seen = []
+    ann.link, real = type("Tap", (), {"send": lambda self, e: seen.append(e)})(), ann.link
+    v.send_status(game.world, ann)
+    ann.link = real
+    frame = _json.loads(render_json(next(e for e in seen if isinstance(e, Status))))
+    assert frame["title"] == "Woodsrunner" and frame["level"] == 3
+
+
+def test_a_world_without_titles_sends_none(clock):
+    from tests.support import TINY
+    world = load_world(TINY, clock)
+    ann = join(world, "Ann", state=True)
+    status = next(e for e in ann.link.take() if isinstance(e, Status))
+    assert status.title == ""
+    from mud.systems.combat.vitals_events import _status_gmcp
+    (_, vars_), (_, fields) = _status_gmcp(Status("Ann", 1, 0, 100, 0, "coin", labels=True))
+    assert "title" not in fields and "title" not in vars_

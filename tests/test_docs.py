@@ -330,6 +330,7 @@ def test_the_combat_rules_and_creature_limits_match_the_code():
         f"{rules.MAX_XP} xp; `regen.every` {rules.MIN_TICK:g} s to {rules.MAX_TICK:g} s; " \
         f"`corpse_decay` {rules.MIN_DECAY:g} s to {rules.MAX_DECAY:g} s" in world
     assert f"`start_gold` and `npc_xp` up to {rules.MAX_GOLD}" in world
+    assert f"`titles` one a level, each up to {rules.MAX_TITLE} characters" in world
     assert f"coins a character holds up to {rules.MAX_GOLD}" in world
     from mud.systems.combat import moves_rules
     moves = row("walking, fleeing, resting and mending")

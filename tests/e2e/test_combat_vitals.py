@@ -53,7 +53,8 @@ class VitalsTests(ServerTestCase):
                                  "maxmv": 60, "xp": 0, "maxxp": 100,
                                  "string": "H:20/20 M:10/10 V:60/60"})
         self.assertEqual(_gmcp(ann, "Char.Status")[0],
-                         {"name": "Ann", "level": 1, "xp": 0, "maxxp": 100, "gold": 10})
+                         {"name": "Ann", "level": 1, "xp": 0, "maxxp": 100, "gold": 10,
+                          "title": "Newcomer"})
         self.assertEqual(_gmcp(ann, "Char.StatusVars")[0]["gold"], "Coins")
         # Silent: no line of text came with them.
         self.assertNotIn("H:20/20", ann.text())

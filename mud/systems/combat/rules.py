@@ -18,6 +18,7 @@ Every field is optional; a world that writes no ``combat:`` at all plays by ``Ru
       move_cost: 1                         # a step's movement, or {default: 1, forest: 2}
       flee_cost: 5                         # a flee's movement
       mend: {cost: 5, heals: 2d4+2}        # mend's mana, and the health it gives back
+      titles: [Newcomer, Wayfarer]         # what a level calls you (past the end: the last)
 
 ``regen`` also takes ``resting: 2`` (what resting multiplies a tick by). ``move_cost``,
 ``flee_cost`` and ``mend`` are checked in mud/systems/combat/moves_rules.py.
@@ -56,6 +57,8 @@ MAX_XP = 1_000_000_000
 MIN_TICK, MAX_TICK = 1.0, 3600.0
 MIN_DECAY, MAX_DECAY = 5.0, 7 * 24 * 3600.0
 MAX_SLOTS = 30
+# The longest title a level may give (characters).
+MAX_TITLE = 30
 MAX_GOLD = 1_000_000_000
 
 
@@ -130,10 +133,18 @@ class Rules:
     move_cost: MoveCost = field(default_factory=MoveCost)
     flee_cost: int = 5
     mend: Mend = field(default_factory=Mend)
+    # A title per level (Char.Status' class-like field; "" when the world gives none).
+    titles: tuple[str, ...] = ()
 
     @property
     def max_level(self) -> int:
         return len(self.levels)
+
+    def title(self, level: int) -> str:
+        """What ``level`` calls a character here (the last title for levels past them)."""
+        if not self.titles:
+            return ""
+        return self.titles[min(max(1, level), len(self.titles)) - 1]
 
     def level_for(self, xp: int) -> int:
         """The level ``xp`` experience makes (1 at least; at most ``max_level``)."""
@@ -276,7 +287,38 @@ def check_combat(ctx: Context, value: Any, line: int | None, lookup: Any) -> Rul
                  pvp, decay, npc_xp, pluralise(currency),
                  move_cost=check_move_cost(here, data, base.move_cost),
                  flee_cost=check_flee_cost(here, data, base.flee_cost),
-                 mend=check_mend(here, data, base.mend))
+                 mend=check_mend(here, data, base.mend),
+                 titles=_titles(here, data, len(levels)))
+
+
+def _titles(here: Context, data: Any, levels: int) -> tuple[str, ...]:
+    """``titles: [Newcomer, Wayfarer, ...]``: one short text per level, at most as many as
+    there are levels."""
+    if "titles" not in data:
+        return ()
+    value = data["titles"]
+    if not isinstance(value, list):
+        here.error(f"'combat': 'titles' must be a list, one title a level, such as titles: "
+                   f"[Newcomer, Wayfarer], not {kind(value)}", data.line_of("titles"))
+        return ()
+    found: list[str] = []
+    for n, raw in enumerate(value):
+        at = value.line_of(n) if hasattr(value, "line_of") else data.line_of("titles")
+        title = " ".join(raw.split()) if isinstance(raw, str) else ""
+        if not title:
+            here.error(f"'combat': title {n + 1} must be text, such as Wayfarer, not "
+                       f"{kind(raw)}", at)
+            continue
+        if len(title) > MAX_TITLE:
+            here.error(f"'combat': a title is {MAX_TITLE} characters at most, not "
+                       f"{len(title)}: {shown(title)}", at)
+            continue
+        found.append(title)
+    if len(found) > levels:
+        here.error(f"'combat': 'titles' names {len(found)} titles for {levels} levels: "
+                   "one a level at most", data.line_of("titles"))
+        return tuple(found[:levels])
+    return tuple(found)
 
 
 def _levels(here: Context, data: Any, default: tuple[int, ...]) -> tuple[int, ...]:

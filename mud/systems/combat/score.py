@@ -25,7 +25,8 @@ def score(ctx: Context, args: str) -> None:
     view = vitals_of(ctx.world, ctx.actor)
     assert view is not None  # a character always has vitals
     ctx.send(events.Score(ctx.actor.name, view.event(), view.armour, view.hitroll,
-                          str(view.damage), view.weapon, view.rules.currency))
+                          str(view.damage), view.weapon, view.rules.currency,
+                          view.rules.title(view.level)))
 
 
 def _field(name: str) -> Any:

@@ -303,7 +303,7 @@ def send_status(world: World, character: Character, labels: bool = False) -> Non
         rules = view.rules
         character.send(events.Status(character.name, view.level, view.xp, view.xp_next,
                                      view.gold, rules.currency, labels,
-                                     rules.currency_plural))
+                                     rules.currency_plural, rules.title(view.level)))
 
 
 # -- experience and coins --------------------------------------------------------------------

@@ -44,15 +44,18 @@ class Vitals(Event):
 class Status(Event):
     """Who the character is in the game's terms (``labels``: send Char.StatusVars too)."""
 
-    __slots__ = ("currency", "currency_plural", "gold", "labels", "level", "name", "xp",
-                 "xp_next")
+    __slots__ = ("currency", "currency_plural", "gold", "labels", "level", "name", "title",
+                 "xp", "xp_next")
     kind = "status"
     silent = True
 
     def __init__(self, name: str, level: int, xp: int, xp_next: int | None, gold: int,
-                 currency: str, labels: bool = False, currency_plural: str = "") -> None:
+                 currency: str, labels: bool = False, currency_plural: str = "",
+                 title: str = "") -> None:
         super().__init__()
         self.name = name
+        # What the world's titles call this level ("" when it has none).
+        self.title = title
         self.level = level
         self.xp = xp
         self.xp_next = xp_next
@@ -90,13 +93,15 @@ class Experience(Event):
 class Score(Event):
     """The ``score`` sheet: ``vitals`` as in the Vitals event, plus the fighting numbers."""
 
-    __slots__ = ("armour", "currency", "damage", "hitroll", "name", "vitals", "weapon")
+    __slots__ = ("armour", "currency", "damage", "hitroll", "name", "title", "vitals",
+                 "weapon")
     kind = "score"
 
     def __init__(self, name: str, vitals: Vitals, armour: int, hitroll: int, damage: str,
-                 weapon: str, currency: str) -> None:
+                 weapon: str, currency: str, title: str = "") -> None:
         super().__init__()
         self.name = name
+        self.title = title
         self.vitals = vitals
         self.armour = armour
         self.hitroll = hitroll
@@ -135,14 +140,20 @@ def _vitals_gmcp(e: Vitals) -> list[tuple[str, Any]]:
 
 def _status_fields(e: Status) -> dict[str, Any]:
     return {"name": e.name, "level": e.level, "xp": e.xp, "xp_next": e.xp_next,
-            "gold": e.gold, "currency": e.currency, "currency_plural": e.currency_plural}
+            "gold": e.gold, "currency": e.currency, "currency_plural": e.currency_plural,
+            "title": e.title}
 
 
 def _status_gmcp(e: Status) -> list[tuple[str, Any]]:
-    status = ("Char.Status", {"name": e.name, "level": e.level, "xp": e.xp,
+    fields: dict[str, Any] = {"name": e.name, "level": e.level, "xp": e.xp,
                               "maxxp": e.xp_next if e.xp_next is not None else e.xp,
-                              "gold": e.gold})
-    return [("Char.StatusVars", STATUS_VARS), status] if e.labels else [status]
+                              "gold": e.gold}
+    labels = STATUS_VARS
+    if e.title:  # the class-like field a world with titles defines
+        fields["title"] = e.title
+        labels = {**STATUS_VARS, "title": "Title"}
+    status = ("Char.Status", fields)
+    return [("Char.StatusVars", labels), status] if e.labels else [status]
 
 
 def _level_text(e: LevelUp, p: Any) -> str:
@@ -165,7 +176,8 @@ def _score_text(e: Score, p: Any) -> str:
     else:
         progress = f"Experience: {v.xp} ({v.xp_next - v.xp} to level {v.level + 1})"
     weapon = e.weapon or "bare hands"
-    lines = [p("people", f"{e.name}, level {v.level}"),
+    who = f"{e.name} the {e.title}" if e.title else e.name
+    lines = [p("people", f"{who}, level {v.level}"),
              f"Health: {v.hp}/{v.maxhp}  Mana: {v.mp}/{v.maxmp}  Movement: {v.mv}/{v.maxmv}",
              progress,
              f"Armour: {e.armour}  Hitroll: {e.hitroll:+d}  Damage: {e.damage} ({weapon})",
@@ -184,7 +196,7 @@ def _xp_json(e: Experience) -> dict[str, Any]:
 def _score_json(e: Score) -> dict[str, Any]:
     return {"name": e.name, **vitals_fields(e.vitals), "armour": e.armour,
             "hitroll": e.hitroll, "damage": e.damage, "weapon": e.weapon,
-            "currency": e.currency}
+            "currency": e.currency, "title": e.title}
 
 
 def install() -> None:
