@@ -151,13 +151,13 @@ def worn(frame: dict[str, Any]) -> dict[str, str]:
     return {s["slot"]: s["item"] for s in frame["slots"] if s["item"]}
 
 
-
 def _sheet(out: str) -> int:
     """Where Bram's last score sheet starts ("Bram the Newcomer, level 1": the title is
     the world's)."""
     starts = [m.start() for m in re.finditer(r"Bram(?: the [^,\n]+)?, level", out)]
     assert starts, out[-500:]
     return starts[-1]
+
 
 class CombatRestartTests(unittest.TestCase):
     timeout = 240
