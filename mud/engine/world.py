@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from mud.engine import hooks
 from mud.engine.activity import QuietAreas
@@ -19,6 +19,8 @@ from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
 from mud.engine.placing import CARRIED, GONE, IN_ROOM, INSIDE, PLACE_KINDS, ItemPlaces
 from mud.engine.scheduler import Scheduler
 from mud.engine.state import STATE, StateRegistry
+
+T = TypeVar("T")
 
 __all__ = ["CARRIED", "GONE", "INSIDE", "IN_ROOM", "PLACE_KINDS", "CharacterRecord", "Clock",
            "Snapshot", "World", "number_rooms"]
@@ -141,6 +143,14 @@ class World(ItemPlaces):
         # Systems' objects for this world (its fights, shops, resets), by the system's
         # name: kept on the world rather than in a registry of worlds, so they go with it.
         self.parts: dict[str, Any] = {}
+
+    def part(self, name: str, make: Callable[[World], T]) -> T:
+        """The system object ``name`` of this world (``parts``), made by ``make(world)``
+        the first time it is asked for."""
+        found = self.parts.get(name)
+        if found is None:
+            found = self.parts[name] = make(self)
+        return found  # type: ignore[no-any-return]
 
     # -- rooms made or taken away while the world runs -----------------------------------
 

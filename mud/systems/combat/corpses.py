@@ -226,10 +226,7 @@ _CORPSES = "combat.corpses"
 
 def corpses_of(world: World) -> Corpses:
     """The world's corpses (made on first use; making it registers the item maker)."""
-    found = world.parts.get(_CORPSES)
-    if found is None:
-        found = world.parts[_CORPSES] = Corpses(world)
-    return found
+    return world.part(_CORPSES, Corpses)
 
 
 def _rot_text(e: Rot, p: Any) -> str:

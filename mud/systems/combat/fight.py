@@ -336,10 +336,7 @@ _FIGHTS = "combat.fights"
 
 def fights_of(world: World) -> Fights:
     """The world's fights (made on first use)."""
-    found = world.parts.get(_FIGHTS)
-    if found is None:
-        found = world.parts[_FIGHTS] = Fights(world)
-    return found
+    return world.part(_FIGHTS, Fights)
 
 
 def fighting(world: World, who: Any) -> bool:

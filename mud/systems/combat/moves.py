@@ -146,10 +146,7 @@ _MOVES = "combat.moves"
 
 def moves_of(world: World) -> Moves:
     """The world's movement and resting (made on first use)."""
-    found = world.parts.get(_MOVES)
-    if found is None:
-        found = world.parts[_MOVES] = Moves(world)
-    return found
+    return world.part(_MOVES, Moves)
 
 
 def is_resting(world: World, who: Any) -> bool:

@@ -121,7 +121,9 @@ def live_of(world: World) -> Live:
     """The world's regeneration and fighting flags (made on first use)."""
     found = world.parts.get(_LIVE)
     if found is None:
-        found = world.parts[_LIVE] = Live(world)
+        # Not world.part alone: catch_up sends vitals, which asks for this again, so it
+        # runs once the new one is kept.
+        found = world.part(_LIVE, Live)
         found.catch_up()
     return found
 

@@ -201,10 +201,7 @@ _SHOPS = "combat.shops"
 
 def shops_of(world: World) -> Shops:
     """The world's shops (made on first use)."""
-    found = world.parts.get(_SHOPS)
-    if found is None:
-        found = world.parts[_SHOPS] = Shops(world)
-    return found
+    return world.part(_SHOPS, Shops)
 
 
 def restock(world: World, area: str, rooms: list[Room]) -> int:

@@ -115,10 +115,7 @@ _QUESTS = "quests"
 
 def quests_of(world: World) -> Quests:
     """The world's quests (made on first use)."""
-    found = world.parts.get(_QUESTS)
-    if found is None:
-        found = world.parts[_QUESTS] = Quests(world)
-    return found
+    return world.part(_QUESTS, Quests)
 
 
 def start(world: World, who: Character, quest_id: str) -> bool:

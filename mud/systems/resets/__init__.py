@@ -326,10 +326,7 @@ _RESETS = "resets"
 
 def resets_of(world: World) -> Resets:
     """The world's resets (made on first use)."""
-    found = world.parts.get(_RESETS)
-    if found is None:
-        found = world.parts[_RESETS] = Resets(world)
-    return found
+    return world.part(_RESETS, Resets)
 
 
 # -- the world's YAML: reset on areas ------------------------------------------------------
