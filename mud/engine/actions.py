@@ -6,6 +6,8 @@ the command layer turns that into an error event. Commands parse; actions decide
 
 from __future__ import annotations
 
+from typing import Any
+
 from mud.engine import directions, hooks, matching
 from mud.engine.events import (
     Arrive,
@@ -216,14 +218,10 @@ def stopped(who: Character | NPC | None, exit_: Exit,
     turn every step through its exit into an error.
     """
     if world is not None and who is not None:
-        for restraint in world.restraints:
-            try:
-                why = restraint(who, exit_)
-            except Exception as exc:  # a broken system must not pin everyone in place
-                world.hooks.report(hooks.entity_id(who), f"restraint {restraint!r}", exc)
-                continue
-            if why is not None:
-                return why
+        # A broken system must not pin everyone in place.
+        why = first_objection(world, world.restraints, "restraint", who, exit_)
+        if why is not None:
+            return why
     if getattr(exit_, "closed", False):
         return f"The {exit_.door.name} is closed. Type 'open {exit_.name}' to open it."
     for barrier in getattr(exit_, "barriers", ()):
@@ -337,12 +335,21 @@ def inventory(world: World, actor: Character) -> None:
 
 def kept(world: World, actor: Character, item: Item) -> str | None:
     """Why ``actor`` cannot let go of the carried ``item`` now (a system's keeper: it is
-    worn), or None. A keeper that raises is reported and keeps nothing."""
-    for keeper in world.keepers:
+    worn), or None. A keeper that raises is reported and keeps nothing (a broken system
+    must not glue items to hands)."""
+    return first_objection(world, world.keepers, "keeper", actor, item)
+
+
+def first_objection(world: World, asked: list[Any], what: str, who: Any,
+                    thing: Any) -> str | None:
+    """The first answer other than None of ``ask(who, thing)`` for each of a world's
+    systems ``asked`` (its keepers, its restraints): why not, in the player's words. One
+    that raises is reported (as ``what``, with ``who``'s id) and counts as no objection."""
+    for ask in asked:
         try:
-            why = keeper(actor, item)
-        except Exception as exc:  # a broken system must not glue items to hands
-            world.hooks.report(hooks.entity_id(actor), f"keeper {keeper!r}", exc)
+            why = ask(who, thing)
+        except Exception as exc:
+            world.hooks.report(hooks.entity_id(who), f"{what} {ask!r}", exc)
             continue
         if why is not None:
             return why
