@@ -43,6 +43,7 @@ from typing import Any
 from twisted.internet import task
 
 from bench import combat_world
+from bench.say_fanout import CountingTransport
 from mud.protocols.options.codes import GMCP, IAC, SB, SE
 from mud.systems.combat import fight
 from mud.systems.combat.death import teleport
@@ -50,21 +51,6 @@ from tests.support import WirePlayer, make_game
 
 ROOMS_PER_AREA = 50
 DO = bytes([253])
-
-
-class CountingTransport:
-    """Stands in for the TCP transport under telnet: counts what would be sent."""
-
-    disconnecting = False
-
-    def __init__(self) -> None:
-        self.bytes = 0
-
-    def write(self, data: bytes) -> None:
-        self.bytes += len(data)
-
-    def writeSequence(self, seq: list[bytes]) -> None:
-        self.bytes += sum(map(len, seq))
 
 
 class Rounds:
