@@ -21,14 +21,18 @@ run: $(STAMP)
 
 # Debian packages the end-to-end tests drive, as package:command. chromium for the browser
 # tests (Playwright never downloads one); iproute2 for the network namespaces that make a
-# half-open connection; tintin++ (tt++), a real MUD client for the telnet option tests.
-SYSTEM_PACKAGES := chromium:chromium iproute2:ip tintin++:tt++
+# half-open connection; tintin++ (tt++), a real MUD client for the telnet option tests;
+# redis-server and postgresql, which the realm tests start privately on loopback ports
+# (Debian keeps PostgreSQL's programs off PATH, in /usr/lib/postgresql/<version>/bin).
+SYSTEM_PACKAGES := chromium:chromium iproute2:ip tintin++:tt++ redis-server:redis-server \
+	postgresql:pg_ctl
 
 system-packages:
 	@missing=""; \
 	for pair in $(SYSTEM_PACKAGES); do \
 	  command -v "$${pair#*:}" >/dev/null 2>&1 || [ -x "/usr/sbin/$${pair#*:}" ] || \
-	    [ -x "/usr/games/$${pair#*:}" ] || missing="$$missing $${pair%%:*}"; \
+	    [ -x "/usr/games/$${pair#*:}" ] || \
+	    ls /usr/lib/postgresql/*/bin/$${pair#*:} >/dev/null 2>&1 || missing="$$missing $${pair%%:*}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

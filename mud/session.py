@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from mud.accounts import password_problem
 from mud.audit import audit
+from mud.client_requests import ClientRequests
 from mud.commands import Context, for_character
 from mud.engine import hooks, prompts
 from mud.engine.actions import Refusal
@@ -115,6 +116,8 @@ class Session:
         # answer to a request made sooner than REFRESH_GAP after it.
         self._refreshed = float("-inf")
         self._refresh_call: Any = None
+        # What the client asks systems for by name (mud/client_requests.py).
+        self._requests = ClientRequests(self._clock, REFRESH_GAP, self._request_now)
         # A command reading the lines that follow it (a builder's multi-line rdesc): each
         # line goes to it, not to the command table, until it lets go (read_lines(None)).
         self.reader: Callable[[str], Any] | None = None
@@ -173,6 +176,19 @@ class Session:
         character = self.character
         if self.connected and character is not None and character.room is not None:
             self.game.world.hooks.emit(hooks.REFRESH, who=character, room=character.room)
+
+    def request(self, what: str, data: Any = None) -> None:
+        """The client asked for ``what`` by name (GMCP ``Comm.Channel.List``): the hooks
+        hear ``request`` and the system that knows the name answers (throttled per name
+        like ``refresh``)."""
+        if self.character is not None:
+            self._requests.ask(what, data)
+
+    def _request_now(self, what: str, data: Any) -> None:
+        character = self.character
+        if self.connected and character is not None and character.room is not None:
+            self.game.world.hooks.emit(hooks.REQUEST, who=character, room=character.room,
+                                       what=what, data=data)
 
     def taken_over(self) -> None:
         """Another connection took our character: let go of it and close."""
@@ -279,6 +295,7 @@ class Session:
             if call is not None and call.active():
                 call.cancel()
         self._later = self._idle_call = self._refresh_call = None
+        self._requests.cancel()
         self.game.disconnect(self)
 
     # -- idle timeouts --------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def help_(ctx: Context, args: str) -> None:
         ctx.send(HelpText(topic, "\n".join(group)))
         return
     # Help may be asked by a prefix even of a command that must be typed in full (quit).
-    cmd = commands.lookup(topic) or commands.cut_short(topic)
+    cmd = commands.lookup(topic) or commands.cut_short(topic) or ctx.world.words.get(topic)
     role = needed_role(topic) if cmd is None else None
     if role is not None:
         raise actions.Refusal(refused_message(topic, role))

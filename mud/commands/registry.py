@@ -194,7 +194,9 @@ class CommandTable:
                     actions.find_exit(ctx.actor.room, word) is not None and not args:
                 actions.go(ctx.world, ctx.actor, word)
                 return None
-            cmd = cmd or self.lookup(word)
+            # The world's own words (its channels' names) come before prefixes of commands:
+            # "ooc hi" speaks on ooc, not "ooc" taken as a prefix of something else.
+            cmd = cmd or ctx.world.words.get(word) or self.lookup(word)
             role = needed_role(word) if cmd is None else owner_role(cmd)
             if role is not None and cmd is None:
                 # A role's command (only its exact word: prefixes stay within what the

@@ -60,12 +60,15 @@ LOGOUT = "logout"
 DROP = "drop"
 REFRESH = "refresh"
 CARRIED = "carried"
+# A client asked for something by name (GMCP ``Comm.Channel.List``, lower-cased): the
+# system that answers it sends its event; ``what`` names it, ``data`` is what came with it.
+REQUEST = "request"
 # A room made or taken away while the world runs (a builder's dig, an area reloaded):
 # systems that index rooms by area keep up with it.
 ROOM_ADDED = "room_added"
 ROOM_REMOVED = "room_removed"
 NAMES = frozenset((ENTER, LEAVE, SAY, GIVE, GET, READ, LOGIN, LOGOUT, ROOM_ADDED,
-                   ROOM_REMOVED, DROP, REFRESH, CARRIED))
+                   ROOM_REMOVED, DROP, REFRESH, CARRIED, REQUEST))
 
 Handler = Callable[..., Any]
 # What a claimer answers: how to finish the happening (called with no arguments), or None.

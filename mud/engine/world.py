@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 from mud.engine import hooks
 from mud.engine.activity import QuietAreas
+from mud.engine.bus import Bus
 from mud.engine.events import Event
 from mud.engine.hooks import Hooks
 from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
@@ -143,6 +144,12 @@ class World(ItemPlaces):
         # Systems' objects for this world (its fights, shops, resets), by the system's
         # name: kept on the world rather than in a registry of worlds, so they go with it.
         self.parts: dict[str, Any] = {}
+        # What this daemon says to the other realms and hears from them (mud/engine/bus.py):
+        # linked to a broker by the service when the server runs clustered.
+        self.bus = Bus()
+        # Command words of this world's own (its channels' names): mud.commands.registry
+        # Command objects by word, tried when no granted command has the exact word.
+        self.words: dict[str, Any] = {}
 
     def part(self, name: str, make: Callable[[World], T]) -> T:
         """The system object ``name`` of this world (``parts``), made by ``make(world)``

@@ -103,6 +103,7 @@ class MudTelnetProtocol(TelnetProtocol):
         self.options = TelnetOptions(self.transport, self.game.world.clock, self._restyle,
                                      self.listing)
         self.options.refresh = self._refresh
+        self.options.request = self._request
         self._offer(SGA)
         self.options.start()
         self.session = Session(self.game, self)
@@ -184,6 +185,10 @@ class MudTelnetProtocol(TelnetProtocol):
     def _refresh(self) -> None:
         if self.session is not None:
             self.session.refresh()
+
+    def _request(self, what: str, data: object) -> None:
+        if self.session is not None:
+            self.session.request(what, data)
 
     def close(self) -> None:
         self.options.end_compression()

@@ -134,6 +134,16 @@ MESSAGES: dict[type, Callable[[Any], list[tuple[str, Any]]]] = {
 }
 
 
+# Packages a client sends to ask a system for something (``Comm.Channel.List``), in lower
+# case: a system adds its own with ``answer``; each reaches the session as a request.
+ANSWERED: set[str] = set()
+
+
+def answer(package: str) -> None:
+    """Hand the client's ``package`` messages to the game as requests of that name."""
+    ANSWERED.add(package.lower())
+
+
 def register(event_type: type[ev.Event],
              messages: Callable[[Any], list[tuple[str, Any]]]) -> None:
     """The GMCP messages a system's event makes: ``messages(event)`` gives (package, data)

@@ -50,7 +50,7 @@ REMOTE = (NAWS, TTYPE, CHARSET)      # options we ask the client to do (DO)
 class TelnetOptions:
     __slots__ = ("_mccp", "_mccp_wanted", "_size_timer", "_sized", "_ttype_timer", "character",
                  "client", "clock", "colour_preference", "eor", "ga", "gmcp", "height",
-                 "listing", "refresh", "restyle",
+                 "listing", "refresh", "request", "restyle",
                  "transport", "ttype", "utf8", "width")
 
     def __init__(self, transport: Any, clock: Any, restyle: Callable[[], None],
@@ -62,6 +62,8 @@ class TelnetOptions:
         # Called when the client turns GMCP ``Char`` on after logging in: the game sends
         # the character's state (vitals, status, items) again (the session's ``refresh``).
         self.refresh: Callable[[], None] = lambda: None
+        # Called with a system's request (``gmcp.ANSWERED``: Comm.Channel.List) and its data.
+        self.request: Callable[[str, Any], None] = lambda what, data: None
         self.width = 80
         self.height = 24
         self.ttype = TerminalType()
@@ -258,6 +260,9 @@ class TelnetOptions:
             self.client = str(body.get("client", ""))[:64] or self.client
         elif name == "core.ping":
             self.transport.output.write(gmcp.message("Core.Ping", None))
+        elif name in gmcp.ANSWERED:
+            if self.character:
+                self.request(name, body)
         elif name in REQUESTS:
             # A client asking for what it would otherwise get at login (Mudlet's
             # Char.Items.Inv): the game sends the character's state again.
