@@ -86,6 +86,13 @@ class Settings:
     # Seconds between saves of the areas builders changed to their YAML files (0: only by
     # `save area` and at a stop; mud/systems/building/saving.py).
     area_autosave: float = 300.0
+    # Realms (docs/scale-out.md): this daemon's realm name, the Redis server that carries
+    # channels, tells and who between realms ("": none, a lone daemon), and where accounts
+    # and characters are kept ("": SQLite in the data directory; postgresql://... to share
+    # them between realms).
+    realm: str = ""
+    redis: str = ""
+    store: str = ""
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -122,6 +129,8 @@ def _check(key: str, value: Any, source: str) -> Any:
         return _check_origins(value, source)
     if key == "metrics":
         return _check_metrics(value, source)
+    if key in ("realm", "redis", "store"):
+        return _check_realm_setting(key, value, source)
     if key in LISTS:
         items = value if isinstance(value, list | tuple) else [value]
         if not items or not all(isinstance(v, str) and v.strip() for v in items):
@@ -144,6 +153,36 @@ def _check(key: str, value: Any, source: str) -> Any:
         return number
     if not isinstance(value, str) or not value.strip():
         raise StartupError(f"{source}: {key!r} must be a path, not {value!r}")
+    return value
+
+
+# Longest realm name: it is shown in ``who`` beside each player.
+MAX_REALM = 24
+
+
+def _check_realm_setting(key: str, value: Any, source: str) -> str:
+    """realm: a short name of letters, digits, - and _; redis: a redis:// URL; store: a
+    postgresql:// URL. An empty value (or none) turns it off."""
+    if not isinstance(value, str):
+        raise StartupError(f"{source}: {key!r} must be text, not {value!r}")
+    value = value.strip()
+    if value.lower() in OFF_WORDS or not value:
+        return ""
+    if key == "realm":
+        if len(value) > MAX_REALM or not value.isascii() or \
+                not value.replace("-", "").replace("_", "").isalnum():
+            raise StartupError(f"{source}: 'realm' must be a short name (letters, digits, - "
+                               f"and _; {MAX_REALM} at most), such as north, not {value!r}")
+        return value.lower()
+    if key == "redis":
+        if not value.lower().startswith("redis://"):
+            raise StartupError(f"{source}: 'redis' must be a URL such as "
+                               "redis://127.0.0.1:6379/0 (or none)")
+        return value
+    if not value.lower().startswith(("postgresql://", "postgres://")):
+        raise StartupError(f"{source}: 'store' must be a PostgreSQL URL such as "
+                           "postgresql://mud:secret@127.0.0.1:5432/mud, or none for SQLite "
+                           "in the data directory")
     return value
 
 

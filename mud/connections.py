@@ -45,6 +45,11 @@ class Connections:
         # The server is stopping: a connection that ends takes its body out at once.
         self.closing = False
         self._linkdead_timers: dict[str, Any] = {}
+        # Realms sharing a store (mud/cluster/claims.py): this realm's claims on characters,
+        # given back once a leaving character's save lands; and the keys whose save failed
+        # as they left, given back after the next save that lands.
+        self.claims: Any = None
+        self._unreleased: set[str] = set()
 
     def announce(self, what: str, character: Character) -> None:
         for observer in list(self.presence):
@@ -141,7 +146,28 @@ class Connections:
         self.world.leave(character)
         character.link = NOBODY
         self.announce("leave", character)
-        return self.saves.save(snapshot)
+        saved = self.saves.save(snapshot)
+        if self.claims is not None:
+            saved.addCallback(self._give_back, character.key)
+        return saved
+
+    def _give_back(self, ok: bool, key: str) -> bool:
+        # Another realm must load what this one wrote: a save that failed keeps the claim.
+        if ok:
+            self._unreleased.discard(key)
+            if key not in self.world.online:
+                self.claims.release(key)
+        else:
+            self._unreleased.add(key)
+        return ok
+
+    def saved_everything(self, ok: bool) -> bool:
+        """A save of everything waiting landed (``ok``): give back the claims on those
+        who left while saves were failing."""
+        if ok and self._unreleased and self.claims is not None:
+            for key in list(self._unreleased):
+                self._give_back(True, key)
+        return ok
 
     # -- shutdown -------------------------------------------------------------------------------
 

@@ -18,14 +18,16 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from mud.accounts import DEFAULT_RESERVED, Accounts, NameRules
+from mud.accounts import DEFAULT_RESERVED, Accounts, NameRules, display_name
 from mud.auth import Authenticator
+from mud.cluster.claims import held_elsewhere
 from mud.commands.registry import sets_for_role
 from mud.connections import Connections
 from mud.engine import actions
 from mud.engine.events import Message
 from mud.engine.model import Character, Room
 from mud.engine.world import CharacterRecord, Snapshot, World
+from mud.login import LoginRefused
 from mud.login_throttle import LoginThrottle, RegistrationLimit, Throttled
 from mud.persistence.store import AccountRow, Store
 from mud.saving import SaveQueue
@@ -153,6 +155,22 @@ class Game:
         if existing is not None:
             self.connections.take_over(session, existing)
             return succeed(None)
+        claims = self.connections.claims
+        if claims is None:
+            return self._load(session, key)
+
+        def claimed(holder: str | None) -> Deferred[None] | None:
+            # Realms sharing a store: the character is ours now, or in the game elsewhere.
+            if holder is not None:
+                raise LoginRefused("elsewhere", held_elsewhere(display_name(key), holder))
+            if not session.connected:
+                claims.release(key)
+                return None
+            return self._load(session, key)
+        return claims.claim(key).addCallback(claimed)
+
+    def _load(self, session: Session, key: str) -> Deferred[None]:
+        """Load character ``key`` from the newest record and put ``session`` in it."""
 
         def loaded(record: CharacterRecord | None, role: str) -> None:
             if not session.connected:
@@ -222,7 +240,8 @@ class Game:
         return self.saves.save(snapshot)
 
     def autosave(self) -> Deferred[bool]:
-        return self.save(self.world.snapshot_dirty())
+        return self.save(self.world.snapshot_dirty()).addCallback(
+            self.connections.saved_everything)
 
     def save_everything(self) -> Deferred[bool]:
         return self.save(self.world.snapshot_everything())

@@ -100,6 +100,13 @@ class Options(usage.Options):
         ["fallback-dir", None, None, "Where a stop that cannot save writes what is unsaved, "
                                      "as JSON (default: the data directory, else the "
                                      "working directory, else the temporary directory)."],
+        ["realm", None, None, "This daemon's realm name, shown beside its players in "
+                                "other realms' who (needed with --redis)."],
+        ["redis", None, None, "Redis URL (redis://host:port/db) carrying channels, tells, "
+                              "who and admin actions between realms (default: none)."],
+        ["store", None, None, "PostgreSQL URL (postgresql://user:password@host/db) keeping "
+                              "accounts and characters shared between realms (default: "
+                              "SQLite in the data directory)."],
         ["audit-file", None, None, "Also write the audit log (logins, failed logins, "
                                    "logouts, takeovers, kicks...) to this file as JSON "
                                    "lines (default: none; twistd's log has it always)."],

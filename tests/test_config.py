@@ -298,3 +298,17 @@ def test_stopping_settings_from_every_source(tmp_path):
     assert "'stop_timeout' must be at least 1" in failure(
         environ={"MUD_STOP_TIMEOUT": "0.5"})
     assert "'save_grace' must be at least 0" in failure(environ={"MUD_SAVE_GRACE": "-1"})
+
+
+def test_realm_settings_are_checked_and_none_turns_them_off():
+    settings = load_settings(environ={"MUD_REALM": "North-1", "MUD_REDIS": "redis://h:6379/0",
+                                      "MUD_STORE": "postgresql://mud@h/mud"})
+    assert (settings.realm, settings.redis, settings.store) == (
+        "north-1", "redis://h:6379/0", "postgresql://mud@h/mud")
+    assert load_settings(environ={"MUD_REDIS": "none"}).redis == ""
+    with pytest.raises(StartupError, match="'realm' must be a short name"):
+        load_settings(environ={"MUD_REALM": "north pole"})
+    with pytest.raises(StartupError, match="'redis' must be a URL such as redis://"):
+        load_settings(environ={"MUD_REDIS": "127.0.0.1:6379"})
+    with pytest.raises(StartupError, match="'store' must be a PostgreSQL URL"):
+        load_settings(environ={"MUD_STORE": "mysql://x"})

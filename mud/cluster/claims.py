@@ -1,0 +1,115 @@
+"""One body per account across the cluster: realms claim characters in the shared store.
+
+Daemons sharing one PostgreSQL store may each run a realm; a character must be in at most
+one of them at a time, or two daemons would each save their own copy over the other's.
+Before a character is loaded into this realm, its row in the store's ``online`` table is
+claimed for this realm. A claim another realm holds refuses the login in words ("Bram is
+in the game in realm north"); one whose realm has stopped beating for ``stale_after``
+seconds (a daemon killed outright) is taken over. Claims are given back once the
+character's last save has landed, so the next realm loads what this one wrote; a realm
+gives back all of its own at start (left over from a crash) and at a clean stop.
+
+The beat is one UPDATE for all of this realm's claims every ``beat`` seconds: nothing is
+done per player on the timer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+log = Logger()
+
+# Seconds between beats, and how long a realm may miss them before its claims lapse.
+BEAT = 20.0
+STALE_AFTER = 90.0
+
+
+def held_elsewhere(name: str, realm: str) -> str:
+    """What a player is told when the character is in the game in another realm."""
+    return (f"{name} is in the game in realm {realm} just now: quit there first (if that "
+            f"realm's server stopped without saying so, this works again within "
+            f"{int(STALE_AFTER)} seconds).")
+
+
+class RealmClaims(Service):
+    """This realm's claims on characters in a shared store (see the module docstring)."""
+
+    def __init__(self, store: Any, realm: str, clock: Any, beat: float = BEAT,
+                 stale_after: float = STALE_AFTER) -> None:
+        self.store = store
+        self.realm = realm
+        self.clock = clock
+        self.beat_every = beat
+        self.stale_after = stale_after
+        self._loop: LoopingCall | None = None
+        # Beats that failed in a row (the store away): logged on the first and on return.
+        self.failed_beats = 0
+
+    def claim(self, key: str) -> Deferred[str | None]:
+        """Claim ``key`` for this realm: fires None when it is ours now, else the name of
+        the realm that holds it. Fails with StoreUnavailable when the store is away."""
+        result: Deferred[str | None] = self.store.claim(key, self.realm, self.clock.seconds(),
+                                                        self.stale_after)
+        return result
+
+    def release(self, key: str) -> Deferred[None]:
+        """Give ``key`` back (its last save has landed); a failure is logged only: the
+        claim lapses when this realm stops or is given back at its next start."""
+        def failed(failure: Failure) -> None:
+            log.warn("could not give back the claim on {key} in the shared store: {why}",
+                     key=key, why=failure.getErrorMessage())
+        d: Deferred[None] = self.store.release(key, self.realm)
+        return d.addErrback(failed)
+
+    # -- the service: give back leftovers, beat, give back at a clean stop -----------------
+
+    def startService(self) -> None:
+        super().startService()
+        d: Deferred[Any] = self.store.release_realm(self.realm)
+        d.addErrback(lambda f: log.warn("could not give back realm {realm}'s old claims: {why}",
+                                        realm=self.realm, why=f.getErrorMessage()))
+        loop = self._loop = LoopingCall(self._beat)
+        loop.clock = self.clock
+        loop.start(self.beat_every, now=False)
+
+    def _beat(self) -> Deferred[None]:
+        def beaten(_: object) -> None:
+            if self.failed_beats:
+                log.info("the shared store answers again: realm {realm}'s claims are kept "
+                         "alive", realm=self.realm)
+            self.failed_beats = 0
+
+        def failed(failure: Failure) -> None:
+            self.failed_beats += 1
+            if self.failed_beats == 1:
+                log.warn("could not renew realm {realm}'s claims in the shared store "
+                         "({why}); retrying every {every:g}s", realm=self.realm,
+                         why=failure.getErrorMessage(), every=self.beat_every)
+        d: Deferred[None] = self.store.beat(self.realm, self.clock.seconds())
+        return d.addCallbacks(beaten, failed)
+
+    def stopService(self) -> None:
+        # The claims themselves are given back by the server once its final save is done
+        # (give_back_all, a closer of the MudService), not here: before that save, another
+        # realm would load what this one has not written yet.
+        super().stopService()
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+
+    def give_back_all(self) -> Deferred[None]:
+        """Give back every claim of this realm (a clean stop, once everything is saved)."""
+        d: Deferred[Any] = self.store.release_realm(self.realm)
+        d.addErrback(lambda f: log.warn("could not give back realm {realm}'s claims: {why}",
+                                        realm=self.realm, why=f.getErrorMessage()))
+        return d.addCallback(lambda _: None)
+
+
+def no_claims() -> Deferred[str | None]:
+    """A lone daemon's claim: always granted."""
+    return succeed(None)
