@@ -109,8 +109,9 @@
   let lineCount = 0;
   let stick = true;          // keep the pane scrolled to the bottom
 
-  /** Show one line in the output; returns its element (for a frame's extra markers). */
-  function addLine(type, text, own) {
+  /** Show one line in the output; returns its element (for a frame's extra markers).
+   *  `msg`: the frame it shows, if any. */
+  function addLine(type, text, own, msg) {
     const line = document.createElement('div');
     line.className = 'line';
     line.setAttribute('data-type', type);
@@ -119,6 +120,9 @@
     pending.push(line);
     // What is read aloud, and how much, is a11y.js's business.
     document.dispatchEvent(new CustomEvent('mud:line', { detail: { type, text, own: !!own } }));
+    // The channel tabs (channels.js) sort each line into its tab.
+    document.dispatchEvent(new CustomEvent('mud:shown', {
+      detail: { line, type, text, own: !!own, msg: msg || null } }));
     if (pending.length > MAX_LINES) pending = pending.slice(pending.length - MAX_LINES);
     scheduleFlush();
     return line;
@@ -410,7 +414,7 @@
     // A silent frame is data only (vitals, equipment after a change: vitals.js shows it):
     // its text is for a simple client that prints everything, never for our log.
     if (!text || msg.silent === true) return;
-    const line = addLine(type, text, msg.own === true);
+    const line = addLine(type, text, msg.own === true, msg);
     if (type === 'combat') {
       // Whose blow it is (attacker: the player's own, victim: at the player, room: others')
       // and what happened: client.css colours them.
@@ -805,10 +809,17 @@
     return word.length > 0 && 'password'.startsWith(word) && text.trim().includes(' ');
   }
 
-  function sendCommand(text) {
+  /** Send a command; `quiet`: not echoed, and only if it can go now (a tab asking for a
+   *  channel's history). */
+  function sendCommand(text, quiet) {
     const secret = isSecret(text);
     const shown = secret ? firstWord(text) + ' ********' : text;
     const connected = ws && ws.readyState === WebSocket.OPEN;
+    if (quiet) {
+      if (!connected || !authed) return false;
+      outbox.send(text, myName);
+      return true;
+    }
     if (connected && authed) {
       outbox.send(text, myName);
     } else if (connected && authInFlight && held.length < MAX_HELD) {
@@ -856,14 +867,27 @@
   el.commandForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = el.command.value;
-    if (text.trim() && sendCommand(text)) {
-      remember(text);
+    // A channel's tab makes "hello" "ooc hello" (channels.js): the history keeps what was
+    // typed, unless what goes out is a secret ("/password old new").
+    const ask = { text };
+    document.dispatchEvent(new CustomEvent('mud:submit', { detail: ask }));
+    const wire = typeof ask.text === 'string' ? ask.text : text;
+    if (text.trim() && sendCommand(wire)) {
+      if (!isSecret(wire)) remember(text);
       el.command.value = '';
     }
     historyPos = history.length;
     draft = '';
     stick = true;   // the player acted: show the answer
     focusCommand();
+  });
+
+  // A command from another part of the client (channels.js: a tab's history).
+  document.addEventListener('mud:command', (event) => {
+    const detail = event.detail;
+    if (detail && typeof detail.text === 'string' && detail.text.trim()) {
+      sendCommand(detail.text, detail.quiet === true);
+    }
   });
 
   // -- focus: keep it on the command line, but let the player select text in the output ---------
