@@ -185,7 +185,7 @@ class CommandTable:
         if not line.strip():
             return None
         word, args = self.split(line)
-        ctx.world.touch(ctx.actor)
+        ctx.world.touch(ctx.actor, word)
         if ctx.commands is None:
             ctx.commands = self
         try:

@@ -1,4 +1,4 @@
-"""Talking: say, emote, tell, who."""
+"""Talking: say, emote, tell, reply, afk, who."""
 
 from __future__ import annotations
 
@@ -29,19 +29,45 @@ def emote(ctx: Context, args: str) -> None:
 def tell(ctx: Context, args: str) -> None:
     """tell <name> <words>
 
-    Send a private message to another player, wherever they are.
+    Send a private message to another player, wherever they are: in this realm or, on
+    a server linked to others, in another one (found by name; if two realms each have
+    someone of that name, say which: tell Bram@north hello).
     Example: tell Bram meet me at the inn
     """
-    name, _, text = args.partition(" ")
+    name, _, text = args.strip().partition(" ")
     if not name:
         raise actions.Refusal("Tell whom what? For example: tell Bram meet me at the inn")
     actions.tell(ctx.world, ctx.actor, name, text)
+
+
+@command("reply", family="talk")
+def reply(ctx: Context, args: str) -> None:
+    """reply <words>
+
+    Answer the last player who sent you a tell, wherever they are now.
+    Example: reply on my way
+    """
+    actions.reply(ctx.world, ctx.actor, args)
+
+
+@command("afk", family="talk")
+def afk(ctx: Context, args: str) -> None:
+    """afk [message]
+
+    Mark yourself away from the keyboard: who shows it, and whoever sends you a tell is
+    told you are away (once each), with your message if you give one. Tells still reach
+    you. Your next command (anything but afk) marks you back.
+    Example: afk back after supper
+    """
+    actions.afk(ctx.world, ctx.actor, args)
 
 
 @command("who", family="talk")
 def who(ctx: Context, args: str) -> None:
     """who
 
-    List everyone who is online, how long they have been idle, and how they are connected.
+    List everyone who is online, how long they have been idle, how they are connected
+    and who is away (afk); on a server linked to other realms, their players too, by
+    realm.
     """
     actions.who(ctx.world, ctx.actor)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mud.engine import directions, hooks, matching
+from mud.engine import directions, hooks, matching, tells
 from mud.engine.events import (
     Arrive,
     Depart,
@@ -304,23 +304,86 @@ def emote(world: World, actor: Character, text: str) -> None:
 
 
 def tell(world: World, actor: Character, name: str, text: str) -> None:
+    """A private message to the player ``name``: in this world, or (``name@realm``, or a
+    name nobody here has) in another realm through the realms directory."""
     text = _speech(text, "Tell", f"tell {name} hello")
+    who, _, realm = name.partition("@")
+    _tell_to(world, actor, who.strip(), realm.strip(), text)
+
+
+def reply(world: World, actor: Character, text: str) -> None:
+    """Tell the last player who told ``actor`` something, wherever they are."""
+    last = tells.of(world).last.get(actor.key)
+    if last is None:
+        raise Refusal("Nobody has told you anything to reply to yet. Type 'tell <name> "
+                      "<words>' to start.")
+    name, realm = last
+    text = _speech(text, "Reply", "reply thank you")
+    _tell_to(world, actor, name, realm, text)
+
+
+def _tell_to(world: World, actor: Character, name: str, realm: str, text: str) -> None:
+    if not name:
+        raise Refusal("Tell whom what? For example: tell Bram meet me at the inn")
+    elsewhere: tells.Elsewhere | None = world.parts.get(tells.DIRECTORY)
+    if realm and realm.lower() != world.bus.realm.lower():
+        if elsewhere is None:
+            raise Refusal(f"There are no other realms to reach from here ('{realm[:30]}'): "
+                          f"this server runs alone. Type 'tell {name[:20]} <words>' for "
+                          "someone here.")
+        elsewhere.send_tell(actor, name, realm, text)
+        return
     target = world.find_online(name)
     if target is None:
-        raise Refusal(f"Nobody called '{name}' is online. Type 'who' to see who is.")
+        found = elsewhere.realms_of(name.lower()) if elsewhere is not None and not realm \
+            else []
+        if len(found) == 1:
+            elsewhere.send_tell(actor, name, found[0], text)  # type: ignore[union-attr]
+            return
+        shown = name[:30]
+        if found:
+            raise Refusal(f"More than one player called '{shown}' is online, in realms "
+                          f"{', '.join(found)}: say which, for example: tell "
+                          f"{shown}@{found[0]} hello")
+        raise Refusal(f"Nobody called '{shown}' is online. Type 'who' to see who is.")
     if target is actor:
         raise Refusal("Talking to yourself? Try 'say' instead.")
-    target.send(Tell(actor.name, target.name, text))
+    away = tells.of(world).hear(target, actor.name, "", text)
     actor.send(Tell(actor.name, target.name, text, own=True))
+    if away is not None:
+        actor.send(Message(tells.away_text(target.name, away)))
+
+
+def afk(world: World, actor: Character, message: str) -> None:
+    """Mark ``actor`` away (``message``: what tellers are told); its next command other
+    than afk marks it back."""
+    message = " ".join(message.split())
+    if len(message) > tells.MAX_AWAY:
+        raise Refusal(f"That afk message is too long ({len(message)} characters; "
+                      f"{tells.MAX_AWAY} at most). Shorten it.")
+    tells.of(world).mark_away(actor, message)
+    said = f": {message}" if message else ""
+    if said and said[-1:] not in ".!?":
+        said += "."
+    actor.send(Message(f"You are marked away (afk){said or '.'} Whoever tells you "
+                       "something is told so, once; your next command marks you back."))
 
 
 def who_list(world: World) -> WhoList:
-    """Everyone in the world, as the ``who`` command, ``/api/who`` and ``/presence`` show it."""
+    """Everyone in the world, as the ``who`` command, ``/api/who`` and ``/presence`` show
+    it, and the players of the other realms when the server runs with others."""
     now = world.clock.seconds()
     players = sorted(world.online.values(), key=lambda c: c.key)
+    part: tells.Tells | None = world.parts.get(tells.PART)
+    away = {world.online[key].name: spell.message for key, spell in part.away.items()
+            if key in world.online} if part is not None and part.away else None
+    elsewhere: tells.Elsewhere | None = world.parts.get(tells.DIRECTORY)
+    bus = world.bus
     return WhoList(tuple((c.name, int(max(0.0, now - c.last_active)), c.via)
                          for c in players),
-                   linkdead=tuple(c.name for c in players if c.link is NOBODY))
+                   linkdead=tuple(c.name for c in players if c.link is NOBODY), away=away,
+                   others=elsewhere.players() if elsewhere is not None and bus.up else (),
+                   cut_off=bus.clustered and not bus.up)
 
 
 def who(world: World, actor: Character) -> None:

@@ -173,17 +173,21 @@ class Emote(Event):
 
 
 class Tell(Event):
-    """A private message. ``own`` is the sender's copy."""
+    """A private message. ``own`` is the sender's copy. ``realm`` names the other side's
+    realm when it is another daemon's (the sender's, to the recipient; the recipient's,
+    in the sender's copy); "" when both are in this one."""
 
-    __slots__ = ("own", "recipient", "sender", "text")
+    __slots__ = ("own", "realm", "recipient", "sender", "text")
     kind = "tell"
 
-    def __init__(self, sender: str, recipient: str, text: str, own: bool = False) -> None:
+    def __init__(self, sender: str, recipient: str, text: str, own: bool = False,
+                 realm: str = "") -> None:
         super().__init__()
         self.sender = sender
         self.recipient = recipient
         self.text = text
         self.own = own
+        self.realm = realm
 
 
 class Arrive(Event):
@@ -246,16 +250,27 @@ class ItemAction(Event):
 class WhoList(Event):
     """Everyone in the world: (name, idle seconds, how connected) per player. ``linkdead``
     names the players whose connection died: their bodies wait in the world, but they are
-    not online, and ``via`` stays how they were last connected."""
+    not online, and ``via`` stays how they were last connected. ``away`` maps the names
+    of those marked afk to their message ("" for none).
 
-    __slots__ = ("linkdead", "players")
+    Realms on several daemons: ``others`` lists the players of the other realms, each
+    (name, how connected, realm, link-dead, afk message or None), by realm then name (no
+    idle time: realms tell each other who comes and goes, not every keystroke);
+    ``cut_off`` says the other realms cannot be reached just now (so none are listed)."""
+
+    __slots__ = ("away", "cut_off", "linkdead", "others", "players")
     kind = "who"
 
     def __init__(self, players: tuple[tuple[str, int, str], ...],
-                 linkdead: tuple[str, ...] = ()) -> None:
+                 linkdead: tuple[str, ...] = (), away: dict[str, str] | None = None,
+                 others: tuple[tuple[str, str, str, bool, str | None], ...] = (),
+                 cut_off: bool = False) -> None:
         super().__init__()
         self.players = players
         self.linkdead = linkdead
+        self.away = away or {}
+        self.others = others
+        self.cut_off = cut_off
 
 
 class Inventory(Event):

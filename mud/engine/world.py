@@ -150,6 +150,9 @@ class World(ItemPlaces):
         # Command words of this world's own (its channels' names): mud.commands.registry
         # Command objects by word, tried when no granted command has the exact word.
         self.words: dict[str, Any] = {}
+        # Systems waiting for a character's next command (an afk player's return), called
+        # from ``touch``: empty for nearly everyone, so a command pays one empty-dict test.
+        self.waiting: dict[Character, Callable[[Character, str], None]] = {}
 
     def part(self, name: str, make: Callable[[World], T]) -> T:
         """The system object ``name`` of this world (``parts``), made by ``make(world)``
@@ -281,9 +284,15 @@ class World(ItemPlaces):
             if character is not exclude:
                 character.link.send(event)
 
-    def touch(self, character: Character) -> None:
-        """Note that the player did something (for idle times)."""
+    def touch(self, character: Character, word: str = "") -> None:
+        """Note that the player did something (for idle times): typed the command
+        ``word`` ("" for anything else, such as taking a body back). Whoever ``waiting``
+        holds for this character is told ``waiting[character](character, word)``."""
         character.last_active = self.clock.seconds()
+        if self.waiting:
+            heard = self.waiting.get(character)
+            if heard is not None:
+                heard(character, word)
 
     # -- saving ---------------------------------------------------------------------------
 

@@ -38,16 +38,31 @@ def _room(e: ev.RoomView) -> dict[str, Any]:
 
 
 def who_players(e: ev.WhoList) -> list[dict[str, Any]]:
-    """The players of a who list as JSON objects (the ``who`` event, ``/api/who``)."""
+    """The players of a who list as JSON objects (the ``who`` event, ``/api/who``): an
+    ``afk`` message on those away; players of other realms after them, with their
+    ``realm`` and no idle time (null)."""
     dead = set(e.linkdead)
-    return [{"name": n, "idle": i, "via": v, "linkdead": n in dead} for n, i, v in e.players]
+    away = e.away
+    players: list[dict[str, Any]] = []
+    for n, i, v in e.players:
+        player: dict[str, Any] = {"name": n, "idle": i, "via": v, "linkdead": n in dead}
+        if n in away:
+            player["afk"] = away[n]
+        players.append(player)
+    for n, v, realm, linkdead, afk in e.others:
+        player = {"name": n, "idle": None, "via": v, "linkdead": linkdead, "realm": realm}
+        if afk is not None:
+            player["afk"] = afk
+        players.append(player)
+    return players
 
 
 FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
     ev.RoomView: _room,
     ev.Say: lambda e: {"from": e.speaker, "message": e.text, "own": e.own},
     ev.Emote: lambda e: {"from": e.actor, "message": e.text},
-    ev.Tell: lambda e: {"from": e.sender, "to": e.recipient, "message": e.text, "own": e.own},
+    ev.Tell: lambda e: {"from": e.sender, "to": e.recipient, "message": e.text, "own": e.own,
+                        "realm": e.realm},
     ev.Arrive: lambda e: {"name": e.name, "phrase": e.phrase, "npc": e.npc},
     ev.Depart: lambda e: {"name": e.name, "phrase": e.phrase, "npc": e.npc},
     ev.LinkChange: lambda e: {"name": e.name, "linkdead": e.linkdead},

@@ -124,9 +124,11 @@ def _say(e: ev.Say, p: _Painter) -> str:
 
 
 def _tell(e: ev.Tell, p: _Painter) -> str:
+    # Someone of another realm is named as a tell to them is addressed: Bram@north.
+    at = f"@{e.realm}" if e.realm else ""
     if e.own:
-        return p.wrap(p("tell", f'You tell {e.recipient}, "{e.text}"'))
-    return p.wrap(p("tell", f'{e.sender} tells you, "{e.text}"'))
+        return p.wrap(p("tell", f'You tell {e.recipient}{at}, "{e.text}"'))
+    return p.wrap(p("tell", f'{e.sender}{at} tells you, "{e.text}"'))
 
 
 def _emote(e: ev.Emote, p: _Painter) -> str:
@@ -163,16 +165,37 @@ def _idle(seconds: int) -> str:
     return f"  idle {seconds // 86400}d"
 
 
+def _who_row(name: str, rest: str, away: str | None, p: _Painter) -> str:
+    row = f"  {p('people', name.ljust(20))} {rest}".rstrip()
+    if away is None:
+        return row
+    # "afk" on the row while it fits the window (visible width: the name's colour aside).
+    if 2 + max(len(name), 20) + 1 + len(rest.rstrip()) + 5 < p.width:
+        return row + "  afk"
+    return row + "\n    afk"
+
+
 def _who(e: ev.WhoList, p: _Painter) -> str:
     # Only players with a live connection are online; link-dead bodies are listed apart.
     dead = set(e.linkdead)
     live = [row for row in e.players if row[0] not in dead]
-    lines = [p("notice", f"Players online: {len(live)}")]
+    others = [row for row in e.others if not row[3]]
+    lines = [p("notice", f"Players online: {len(live) + len(others)}")]
     for name, idle, via in live:
-        lines.append(f"  {p('people', name.ljust(20))} {via}{_idle(idle)}".rstrip())
-    if dead:
-        names = ", ".join(row[0] for row in e.players if row[0] in dead)
-        lines.append(p.wrap(f"{p('notice', 'Link-dead:')} {names}"))
+        lines.append(_who_row(name, f"{via}{_idle(idle)}", e.away.get(name), p))
+    realm = None
+    for name, via, where, _, away in others:
+        if where != realm:
+            realm = where
+            lines.append(p("notice", f"In realm {where}:"))
+        lines.append(_who_row(name, via, away, p))
+    if dead or len(others) < len(e.others):
+        names = [row[0] for row in e.players if row[0] in dead]
+        names += [f"{row[0]}@{row[2]}" for row in e.others if row[3]]
+        lines.append(p.wrap(f"{p('notice', 'Link-dead:')} {', '.join(names)}"))
+    if e.cut_off:
+        lines.append(p.wrap("The other realms cannot be reached just now: only this "
+                            "realm's players are listed."))
     return "\n".join(lines)
 
 
