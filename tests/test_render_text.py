@@ -289,7 +289,12 @@ TYPICAL = {
     "wimpy": ["5", "999", "off", LONG_WORDS], "recall": [],
     # Resting and mending: sit down, get up; mend a player who is whole, or a stranger.
     "rest": ["", ""], "stand": ["", ""], "mend": ["", "Bob", "ash", LONG_WORDS],
+    # Channels: the list, on and off, and each channel's words (spoken, then its history:
+    # CHANNEL_LINES below).
+    "channels": [""], "channel": ["off gossip", "on gossip", "on nowhere", LONG_WORDS],
 }
+# Typed for each of the world's channel words (ooc, nb...): spoken on, then its history.
+CHANNEL_LINES = [LONG_WORDS, ""]
 # Lines typed as they are right after a command's bare word (rdesc reads the lines after;
 # recall goes to the chapel, and southwest comes back to the square).
 FOLLOW = {"rdesc": ["A stone room.", "", LONG_WORDS, "."], "recall": ["southwest"]}
@@ -341,6 +346,8 @@ def test_every_command_fits_the_window(width, colour, tmp_path):
         lines += FOLLOW.get(name, [])
         lines += [f"{name} {args}" for args in TYPICAL.get(name, [LONG_WORDS])]
         lines.append("look")
+    lines += [f"{word} {args}".strip() for word in sorted(game.world.words)
+              for args in CHANNEL_LINES]
     # A client's own Enter ends the prompt's line: each answer starts on a line of its own.
     for line in lines:
         seen += "\n" + ann.type(line)

@@ -21,7 +21,7 @@ SYSTEMS: tuple[str, ...] = ("mud.systems.behaviours", "mud.systems.readables",
                             "mud.systems.doors", "mud.systems.resets",
                             "mud.systems.containers", "mud.systems.quests",
                             "mud.systems.admin", "mud.systems.building",
-                            "mud.systems.combat")
+                            "mud.systems.combat", "mud.systems.channels")
 
 _installed: set[str] = set()
 _world_setups: list[Callable[[Any], None]] = []
