@@ -244,6 +244,7 @@ class Metrics(Service):
             "timers": game.world.scheduler.live(),
             "scheduler_lag": self.scheduler_lag.snapshot(),
             "reactor_lag": self.reactor_lag.snapshot(),
+            "bus": bus_figures(game.world.bus),
         }
 
     def figures(self) -> dict[str, Any] | None:
@@ -263,6 +264,45 @@ class Metrics(Service):
                 done.set()
         self.clock.callFromThread(run)
         return box[0] if done.wait(READ_TIMEOUT) and box else None
+
+
+def bus_figures(bus: Any) -> dict[str, Any] | None:
+    """The bus's figures, when the daemon has a link to other realms (None alone): its
+    counts, and what the link counts of its own (mud/cluster/redis_link.py's figures():
+    reconnects, publishes waiting on the broker, drops by direction and reason)."""
+    if bus is None or bus.link is None:
+        return None
+    own = getattr(bus.link, "figures", None)
+    link = own() if callable(own) else {}
+    dropped = link.get("dropped")
+    if dropped is None:
+        dropped = {("out", "down"): bus.dropped} if bus.dropped else {}
+    return {"up": bus.up, "published": bus.published, "received": bus.received,
+            "dropped": dropped, "reconnects": link.get("reconnects"),
+            "pending": link.get("pending")}
+
+
+def _bus_metrics(f: dict[str, Any]) -> Iterator[Metric]:
+    yield GaugeMetricFamily("mud_bus_up", "1 while the link to the other realms (Redis) "
+                            "is up, 0 while it is down and cross-realm messages are "
+                            "dropped.", value=1 if f["up"] else 0)
+    yield CounterMetricFamily("mud_bus_published", "Messages this daemon sent to the "
+                              "other realms.", value=f["published"])
+    yield CounterMetricFamily("mud_bus_received", "Messages from other realms handed to "
+                              "this daemon's game.", value=f["received"])
+    dropped = CounterMetricFamily("mud_bus_dropped", "Bus messages dropped, by direction "
+                                  "(out, in) and reason (down, oversize, unencodable, "
+                                  "congested, unanswered; malformed, version, same_realm).",
+                                  labels=["direction", "reason"])
+    for (direction, reason), count in sorted(f["dropped"].items()):
+        dropped.add_metric([direction, reason], count)
+    yield dropped
+    if f["reconnects"] is not None:
+        yield CounterMetricFamily("mud_bus_reconnects", "Times the link to the other realms "
+                                  "came back after being lost.", value=f["reconnects"])
+    if f["pending"] is not None:
+        yield GaugeMetricFamily("mud_bus_pending", "Messages sent to the broker that it has "
+                                "not acknowledged yet.", value=f["pending"])
 
 
 class _GameCollector:
@@ -323,3 +363,5 @@ class _GameCollector:
         yield histogram("mud_reactor_lag_seconds", "How late a LoopingCall on the reactor "
                         "fired (every second): the time the reactor was busy or blocked.",
                         f["reactor_lag"])
+        if f.get("bus") is not None:
+            yield from _bus_metrics(f["bus"])
