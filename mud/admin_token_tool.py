@@ -1,14 +1,15 @@
 """The sysadmin's admin API tokens, from the shell.
 
-    mud-admin-token create LABEL [--data DIR] [--config FILE]   (prints the token, once)
-    mud-admin-token list [--data DIR] [--config FILE]
-    mud-admin-token revoke LABEL [--data DIR] [--config FILE]
-    python -m mud.admin_token_tool ...                          (the same, uninstalled)
+    mud-admin-token create LABEL [--data DIR] [--store URL] [--config FILE]  (prints it once)
+    mud-admin-token list [--data DIR] [--store URL] [--config FILE]
+    mud-admin-token revoke LABEL [--data DIR] [--store URL] [--config FILE]
+    python -m mud.admin_token_tool ...                                       (the same)
 
-Works on the store under the server's data directory (``<data>/mud.sqlite3``, which must
-exist: start the server once first), found as mud-role finds it: ``--data``, else the
-config file and MUD_* variables. Safe while the server runs: it reads the tokens at each
-API request, so a token made here works at once and a revoked one is refused at once.
+Works on the server's store (``<data>/mud.sqlite3``, or the PostgreSQL database
+``--store postgresql://...`` names; either must exist: start the server once first), found
+as mud-role finds it: ``--data`` and ``--store``, else the config file and MUD_* variables.
+Safe while the server runs: it reads the tokens at each API request, so a token made here
+works at once and a revoked one is refused at once.
 Only a hash of the token is stored; it is printed here and nowhere else.
 """
 
@@ -23,7 +24,7 @@ from mud.api_tokens import TokenProblem
 from mud.errors import StartupError
 from mud.persistence.offline import run_store_call
 from mud.persistence.store import StoreError
-from mud.shell_options import add_data_options, data_dir
+from mud.shell_options import add_data_options, data_and_store
 
 
 def _when(seconds: float | None) -> str:
@@ -32,21 +33,22 @@ def _when(seconds: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
 
 
-def run(data_dir: str, action: str, label: str | None) -> str:
-    """Do ``action`` (create, list, revoke) on the store under ``data_dir``; what to print.
-    Raises TokenProblem or StoreError."""
+def run(data_dir: str, action: str, label: str | None, store_url: str = "") -> str:
+    """Do ``action`` (create, list, revoke) on the store under ``data_dir`` (or at
+    ``store_url``); what to print. Raises TokenProblem or StoreError."""
     if action == "create":
         assert label is not None
         token = run_store_call(data_dir, lambda store: api_tokens.create(store, label,
-                                                                         time.time()))
+                                                                         time.time()),
+                               store_url)
         return (f"{token}\n"
                 f"Token '{label}' created. Keep it now: it is not stored and cannot be shown "
                 "again.\nUse it as: Authorization: Bearer <token> (see docs/admin-api.md).")
     if action == "revoke":
         assert label is not None
-        run_store_call(data_dir, lambda store: api_tokens.revoke(store, label))
+        run_store_call(data_dir, lambda store: api_tokens.revoke(store, label), store_url)
         return f"Token '{label}' is revoked: requests bearing it are refused from now on."
-    tokens = run_store_call(data_dir, api_tokens.listing)
+    tokens = run_store_call(data_dir, api_tokens.listing, store_url)
     if not tokens:
         return "No admin API tokens. Make one with: mud-admin-token create LABEL"
     width = max(len(t.label) for t in tokens)
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     add_data_options(parser, create, listed, revoke)
     args = parser.parse_args(argv)
     try:
-        print(run(data_dir(args), args.action, getattr(args, "label", None)))
+        data, store_url = data_and_store(args)
+        print(run(data, args.action, getattr(args, "label", None), store_url))
     except (StartupError, StoreError, TokenProblem) as exc:
         print(f"mud-admin-token: {exc}", file=sys.stderr)
         return 1

@@ -1,14 +1,16 @@
 """The sysadmin's role changes from the shell: how the first admin is made.
 
-    mud-role promote NAME [ROLE] [--data DIR] [--config FILE]    (ROLE: admin by default)
-    mud-role demote NAME [--data DIR] [--config FILE]
+    mud-role promote NAME [ROLE] [--data DIR] [--store URL] [--config FILE]  (admin by default)
+    mud-role demote NAME [--data DIR] [--store URL] [--config FILE]
     python -m mud.role_tool ...                                  (the same, uninstalled)
 
-Writes the account's role in the store (``<data>/mud.sqlite3``, which must exist: start the
-server once first). Safe while the server runs: SQLite serialises the write with the
+Writes the account's role in the store (``<data>/mud.sqlite3``, or the PostgreSQL database
+``--store postgresql://...`` names, shared by realms; either must exist: start the server
+once first). Safe while the server runs: the database serialises the write with the
 server's, and the server reads the stored role at each login and whenever a role's command
 is refused, so a promoted player may use the role's commands at once. The data directory
-comes from ``--data``, else the config file and MUD_* variables, as for the server. The
+and store come from ``--data`` and ``--store``, else the config file and MUD_* variables,
+as for the server. The
 change is printed and logged (the server logs it too when it notices).
 """
 
@@ -23,19 +25,20 @@ from mud.errors import StartupError
 from mud.persistence.offline import run_store_call
 from mud.persistence.store import ROLES, StoreError
 from mud.roles import RoleProblem, article, change_role, role_problem
-from mud.shell_options import add_data_options, data_dir
+from mud.shell_options import add_data_options, data_and_store
 
 log = Logger()
 
 
-def set_role(data_dir: str, name: str, role: str) -> tuple[str, str]:
-    """Give ``name`` the role ``role`` in the store under ``data_dir``; the old role and the
-    name as spelt. Raises RoleProblem (no such character, already that role, bad role)."""
+def set_role(data_dir: str, name: str, role: str, store_url: str = "") -> tuple[str, str]:
+    """Give ``name`` the role ``role`` in the store under ``data_dir`` (or at ``store_url``);
+    the old role and the name as spelt. Raises RoleProblem (no such character, already that
+    role, bad role)."""
     problem = role_problem(role)
     if problem:
         raise RoleProblem(problem)
     return run_store_call(data_dir, lambda store: change_role(
-        store, name, role, by="the sysadmin", where="from the shell, mud-role"))
+        store, name, role, by="the sysadmin", where="from the shell, mud-role"), store_url)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)],
                                      redirectStandardIO=False)
     try:
-        old, shown = set_role(data_dir(args), args.name, role)
+        data, store_url = data_and_store(args)
+        old, shown = set_role(data, args.name, role, store_url)
     except (StartupError, StoreError, RoleProblem) as exc:
         print(f"mud-role: {exc}", file=sys.stderr)
         return 1

@@ -166,6 +166,16 @@ class StoreTests(unittest.TestCase):
         self.store.close()
         self.assertRaises(StoreError, lambda: self.store.pool)
 
+    @defer.inlineCallbacks
+    def test_a_lone_daemon_s_claims_are_always_granted(self):
+        # One daemon owns an SQLite store: no other realm can hold its characters.
+        self.assertIsNone((yield self.store.claim("bram", "", 1.0, 90.0)))
+        self.assertIsNone((yield self.store.claim("bram", "other", 1.0, 90.0)))
+        yield self.store.beat("", 2.0)
+        yield self.store.release("bram", "")
+        yield self.store.release_realm("")
+        self.assertIsNone((yield self.store.claim("bram", "", 3.0, 90.0)))
+
 
 class MigrationTests(unittest.TestCase):
     @defer.inlineCallbacks

@@ -1,9 +1,10 @@
 """One store call from a command-line tool (an admin's, run beside or instead of the server).
 
-Opens ``<data>/mud.sqlite3`` (which must exist: a tool never makes a new, empty store),
-runs the call under a reactor of its own and closes the store again. SQLite serialises the
-write with a running server's, so tools that only bump a counter or add rows are safe while
-it runs; those that overwrite game state (restoring unsaved records) say to stop it first.
+Opens ``<data>/mud.sqlite3``, or the PostgreSQL database a store URL names (either must
+exist: a tool never makes a new, empty store), runs the call under a reactor of its own and
+closes the store again. The database serialises the write with a running server's, so
+tools that only bump a counter or add rows are safe while it runs; those that overwrite
+game state (restoring unsaved records) say to stop it first.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.internet.task import react
 
+from mud.persistence import open_store
 from mud.persistence.store import Store, StoreError
 
 
-def run_store_call(data_dir: str, call: Callable[[Store], Deferred[Any]]) -> Any:
-    """``call(store)``'s result. Raises StoreError when there is no usable store there, and
-    whatever the call failed with."""
-    if not os.path.isfile(os.path.join(data_dir, "mud.sqlite3")):
+def run_store_call(data_dir: str, call: Callable[[Store], Deferred[Any]],
+                   store_url: str = "") -> Any:
+    """``call(store)``'s result, on the store at ``store_url`` (PostgreSQL) or else the one
+    in ``data_dir``. Raises StoreError when there is no usable store there, and whatever
+    the call failed with."""
+    if not store_url and not os.path.isfile(os.path.join(data_dir, "mud.sqlite3")):
         raise StoreError(f"{data_dir} holds no mud.sqlite3")
-    store = Store(data_dir)
+    store = open_store(data_dir, store_url, create=False)
     store.prepare()
     outcome: list[Any] = []
 

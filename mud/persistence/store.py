@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twisted.enterprise import adbapi
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -378,3 +378,21 @@ class Store:
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                 world)
         return self.pool.runInteraction(write).addErrback(self._unavailable)
+
+    # -- claims (mud/cluster/claims.py) -----------------------------------------------------
+    # One daemon owns an SQLite store: no other realm can hold its characters, so a claim
+    # is always granted and nothing is kept (the shared PostgreSQL store keeps them).
+
+    def claim(self, key: str, realm: str, now: float, stale_after: float
+              ) -> Deferred[str | None]:
+        """Fires None: ``key`` is ``realm``'s (always, here)."""
+        return succeed(None)
+
+    def release(self, key: str, realm: str) -> Deferred[None]:
+        return succeed(None)
+
+    def beat(self, realm: str, now: float) -> Deferred[None]:
+        return succeed(None)
+
+    def release_realm(self, realm: str) -> Deferred[None]:
+        return succeed(None)
