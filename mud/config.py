@@ -93,6 +93,10 @@ class Settings:
     realm: str = ""
     redis: str = ""
     store: str = ""
+    # Chat channels over the world's (config file only; docs/channels.md): the same
+    # mapping as world.yaml's channels:, each adding a channel or replacing the world's of
+    # that name. Checked into mud.systems.channels.definitions.Channel objects.
+    channels: tuple[Any, ...] = ()
 
     def with_values(self, values: Mapping[str, Any], source: str) -> Settings:
         """A copy with ``values`` (already raw strings/YAML values) checked and applied."""
@@ -125,6 +129,8 @@ def _check(key: str, value: Any, source: str) -> Any:
         return _check_names(value, source)
     if key == "mssp":
         return _check_mssp(value, source)
+    if key == "channels":
+        return _check_channels(value, source)
     if key == "allowed_origins":
         return _check_origins(value, source)
     if key == "metrics":
@@ -230,6 +236,14 @@ def _check_mssp(value: Any, source: str) -> tuple[tuple[str, object], ...]:
     return tuple(checked)
 
 
+def _check_channels(value: Any, source: str) -> tuple[Any, ...]:
+    from mud.systems.channels.definitions import check_config
+    try:
+        return check_config(value, source)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
+
+
 def _check_origins(value: Any, source: str) -> tuple[str, ...]:
     items = value if isinstance(value, list | tuple) else [value]
     for item in items:
@@ -275,7 +289,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """``MUD_TELNET``, ``MUD_WORLD``... Endpoint lists may be comma- or space-separated."""
     values: dict[str, Any] = {}
     for key in KEYS:
-        if key == "mssp":
+        if key in ("mssp", "channels"):
             continue  # a mapping: config file only
         raw = environ.get(ENV_PREFIX + key.upper())
         if raw is None or not raw.strip():

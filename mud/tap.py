@@ -191,6 +191,13 @@ def build_service(settings: Settings, reactor: Any = None,
         world = load_world(settings.world, reactor)
     except WorldError as exc:
         raise StartupError(str(exc)) from None
+    if settings.channels:
+        # The config file's channels over the world's (docs/channels.md).
+        from mud.systems.channels import configure
+        try:
+            configure(world, settings.channels)
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
     store = Store(settings.data)
     try:
         restore_items(world, store.prepare())

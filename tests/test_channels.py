@@ -274,3 +274,23 @@ def test_a_world_without_channels_sends_no_state_and_knows_no_words():
     wynn = join(game.world, "Wynn", state=True)
     assert not [e for e in wynn.link.events if isinstance(e, ev.ChannelsState)]
     assert game.world.words == {}
+
+
+def test_the_config_files_channels_setting_is_checked_at_start_up(tmp_path):
+    from mud.config import load_settings
+    from mud.errors import StartupError
+    from mud.tap import build_service
+
+    config = tmp_path / "mud.yaml"
+    config.write_text("channels:\n  trade:\n    aliases: [tr]\n", encoding="utf-8")
+    settings = load_settings(str(config), {"MUD_CHANNELS": "ignored"})
+    assert [c.name for c in settings.channels] == ["trade"]
+    assert load_settings(None, {"MUD_CHANNELS": "trade"}).channels == ()
+    config.write_text("channels:\n  ooc: {history: lots}\n", encoding="utf-8")
+    with pytest.raises(StartupError, match="'history' must be a whole number"):
+        load_settings(str(config), {})
+    config.write_text("channels:\n  look: {}\n", encoding="utf-8")
+    with pytest.raises(StartupError) as clash:
+        build_service(load_settings(str(config), {}).with_values(
+            {"data": str(tmp_path / "data")}, "test"), reactor=Clock())
+    assert "channel 'look': 'look' is already the command 'look'" in str(clash.value)

@@ -53,7 +53,8 @@ def configure(world: Any, channels: tuple[Channel, ...]) -> None:
 
     systems.install_all()
     words = {word: cmd for table in SETS.values() for word, cmd in table.by_word.items()}
-    problems = [f"channels: {channel.name!r}: {problem}: pick another word"
+    problems = [f"the config file's channels: channel {channel.name!r}: {problem}: pick "
+                "another word for the channel"
                 for channel in channels for problem in clashes(channel, words)]
     if problems:
         raise ValueError("\n".join(problems))
