@@ -18,7 +18,16 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import DESKTOP, PHONE, axe_violations, command, register, watch_errors
+from tests.e2e.browser import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    command,
+    open_client,
+    register,
+    watch_errors,
+)
+from tests.e2e.processes import Player
 
 LIST = {"type": "channels", "silent": True, "channels": [
     {"name": "ooc", "label": "OOC", "aliases": ["o"], "description": "Out of character chat.",
@@ -208,7 +217,8 @@ def test_tabs_follow_the_wire_shapes_filter_count_and_speak(server, browser, tmp
     off = dict(LIST, channels=[dict(c, on=False) if c["name"] == "ooc" else c
                                for c in LIST["channels"]])
     feed(off)
-    expect(page.get_by_role("tab")).to_have_text(["All", "Room", "Newbie", "News", "Tells"])
+    expect(page.locator("[role=tab] .tab-label")).to_have_text(
+        ["All", "Room", "Newbie", "News", "Tells"])
     expect(tab(page, "All")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#chat-target")).to_be_hidden()
     assert axe_violations(page) == []
@@ -246,4 +256,117 @@ def test_phone_width_tabs_scroll_sideways_and_leave_the_output_its_height(server
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, tmp_path, "fed-phone.png")
     assert axe_violations(page) == []
+    assert errors == []
+
+
+# -- the whole thing: the server's channels -------------------------------------------------
+
+
+def channel_lines(page: Page) -> list[str]:
+    return page.locator("#output .line:visible").all_inner_texts()
+
+
+def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, browser, tmp_path):
+    errors: list[str] = []
+    wynn = open_client(browser, server, DESKTOP, errors)
+    register(wynn, "Wynn")
+    nora = open_client(browser, server, PHONE, errors)
+    register(nora, "Nora")
+    bram = Player(server.port("telnet"))
+    bram.ask("create Bram secret1", "Village Square")
+
+    # The server's list makes the tabs: gossip is off until turned on, wiz is the admins'.
+    for page in (wynn, nora):
+        expect(page.get_by_role("tab")).to_have_text(["All", "Room", "OOC", "Newbie", "Tells"])
+        expect(tab(page, "All")).to_have_attribute("aria-selected", "true")
+
+    # Bram talks on both channels from telnet; both web players hear it, All shows it all.
+    bram.ask("ooc hello from telnet", "[OOC] You: hello from telnet")
+    bram.ask("nb how do I fight?", "[Newbie] You: how do I fight?")
+    for page in (wynn, nora):
+        expect(page.locator("#output [data-type=channel]")).to_have_text(
+            ["[OOC] Bram: hello from telnet", "[Newbie] Bram: how do I fight?"])
+        expect(tab(page, "OOC")).to_have_accessible_name("OOC")   # seen in All
+
+    # Wynn watches the room; Nora (a phone) the Newbie tab. What is said elsewhere counts.
+    wynn.get_by_role("tab", name="Room").click()
+    nora.get_by_role("tab", name="Newbie").click()
+    expect(nora.locator("#output .line:visible")).to_have_text(
+        ["[Newbie] Bram: how do I fight?"])
+    bram.ask("ooc anyone seen the smith?", "[OOC] You: anyone seen the smith?")
+    bram.ask("say hello, square", "You say")
+    expect(wynn.locator("#output .line:visible[data-type=say]").last).to_contain_text(
+        'Bram says, "hello, square"')
+    expect(tab(wynn, "OOC")).to_have_accessible_name("OOC, 1 unread")
+    assert not [t for t in channel_lines(wynn) if t.startswith("[")]   # Room: no channels
+    expect(tab(nora, "OOC")).to_have_accessible_name("OOC, 1 unread")
+    expect(tab(nora, "Room")).to_have_accessible_name("Room, 1 unread")   # Bram's say
+    assert channel_lines(nora) == ["[Newbie] Bram: how do I fight?"]
+
+    # Nora answers from her Newbie tab, typing only her words: Bram and Wynn hear it on
+    # newbie, where Wynn's tab counts it.
+    command(nora, "type kill hare, then flee if it goes badly")
+    bram.wait_for("[Newbie] Nora: type kill hare, then flee if it goes badly")
+    expect(nora.locator("#output .line:visible").last).to_have_text(
+        "[Newbie] You: type kill hare, then flee if it goes badly")
+    expect(tab(wynn, "Newbie")).to_have_accessible_name("Newbie, 1 unread")
+    expect(wynn.locator("#channel-tabs [data-channel=newbie] .unread")).to_have_text("1")
+
+    # Wynn goes to OOC by the keyboard: the tab shows OOC's lines and nothing else, its
+    # count goes; Wynn's words from there reach the telnet player on ooc.
+    tab(wynn, "Room").focus()
+    wynn.keyboard.press("ArrowRight")
+    expect(tab(wynn, "OOC")).to_have_attribute("aria-selected", "true")
+    expect(tab(wynn, "OOC")).to_have_accessible_name("OOC")
+    expect(wynn.locator("#output .line:visible")).to_have_text(
+        ["[OOC] Bram: hello from telnet", "[OOC] Bram: anyone seen the smith?"])
+    wynn.locator("#command").focus()
+    command(wynn, "the smith went north, Bram")
+    bram.wait_for("[OOC] Wynn: the smith went north, Bram")
+    expect(wynn.locator("#output .line:visible").last).to_have_text(
+        "[OOC] You: the smith went north, Bram")
+    expect(tab(nora, "OOC")).to_have_accessible_name("OOC, 2 unread")
+    # "/" runs a command from a channel's tab: the room's answer is in Room, not here.
+    command(wynn, "/look")
+    expect(wynn.locator("#output [data-type=room]")).to_have_count(2)
+    expect(wynn.locator("#output [data-type=room]").last).to_be_hidden()
+    assert all(t.startswith("[OOC]") for t in channel_lines(wynn))
+
+    # Tells: Bram tells Wynn; the Tells tab counts it and answers Bram from there.
+    bram.ask("tell Wynn meet me at the fountain", "You tell Wynn")
+    expect(tab(wynn, "Tells")).to_have_accessible_name("Tells, 1 unread")
+    wynn.keyboard.press("Alt+PageDown")
+    wynn.keyboard.press("Alt+PageDown")
+    expect(tab(wynn, "Tells")).to_have_attribute("aria-selected", "true")
+    expect(wynn.locator("#chat-target")).to_have_text("Bram")
+    command(wynn, "on my way")
+    bram.wait_for('Wynn tells you, "on my way"')
+    expect(wynn.locator("#output .line:visible")).to_have_text(
+        ['Bram tells you, "meet me at the fountain"', 'You tell Bram, "on my way"'])
+    shot(wynn, tmp_path, "chat-desktop.png")
+
+    # A newcomer's OOC tab fills with the channel's last lines, in that tab only.
+    kip = open_client(browser, server, DESKTOP, errors)
+    register(kip, "Kip")
+    kip.get_by_role("tab", name="OOC").click()
+    history = kip.locator("#output .line:visible[data-type=channel_history]")
+    expect(history).to_contain_text("the smith went north, Bram")
+    expect(history).to_contain_text("Bram (")
+    kip.get_by_role("tab", name="All").click()
+    expect(kip.locator("#output [data-type=channel_history]")).to_be_hidden()
+
+    # Turning a channel off takes its tab away (the server sends the list again).
+    command(nora, "/channel off newbie")
+    expect(nora.locator("[role=tab] .tab-label")).to_have_text(["All", "Room", "OOC", "Tells"])
+    expect(tab(nora, "All")).to_have_attribute("aria-selected", "true")
+    expect(nora.locator("#output .line:visible").last).to_contain_text("newbie")
+    # ...and her words are commands again: "nb" is not a channel of hers to speak on.
+    bram.ask("nb still there?", "[Newbie] You: still there?")
+    expect(tab(wynn, "Newbie")).to_have_accessible_name("Newbie, 1 unread")
+    assert "still there" not in nora.locator("#output").inner_text()
+    assert nora.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(nora, tmp_path, "chat-phone.png")
+
+    assert axe_violations(wynn) == [], "desktop"
+    assert axe_violations(nora) == [], "phone"
     assert errors == []

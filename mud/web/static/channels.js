@@ -295,8 +295,10 @@
       }
     } else if (type === 'tell') {
       key = 'tells';
+      // The other side; name@realm when they are on another daemon (msg.realm).
       const other = detail.own === true ? str(msg.to) : str(msg.from);
-      if (nameOk(other)) partner = other;
+      const realm = str(msg.realm);
+      if (nameOk(other) && (!realm || nameOk(realm))) partner = realm ? `${other}@${realm}` : other;
       counts = detail.own !== true;
       if (active === 'tells') showMode();
     } else if (type === 'command') {
