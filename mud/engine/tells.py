@@ -30,8 +30,11 @@ from mud.engine.events import Message, Tell
 from mud.engine.model import Character
 
 PART = "tells"
-# The world part holding the realms directory (there only on a clustered server).
+# The world part holding the realms directory (there only on a clustered server), and the
+# one holding the observers of other realms' players coming and going (the /presence
+# feeds: ``observer(what, realm, name, fields)``, mud/cluster/directory.py).
 DIRECTORY = "directory"
+REMOTE_PRESENCE = "remote_presence"
 # Longest afk message (characters): a line, not a letter.
 MAX_AWAY = 120
 # Tellers remembered as answered in one spell away: past it, a new one is still told the

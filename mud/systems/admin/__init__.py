@@ -19,13 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 
 from mud.audit import audit
 from mud.commands.registry import Context, command_set
 from mud.engine.actions import Refusal
 from mud.engine.events import Event, Goodbye, Message
 from mud.engine.model import NOBODY
+from mud.engine.tells import DIRECTORY
 from mud.player_text import clean
 
 # Longest announcement (characters): a few lines on everyone's screen, not a page.
@@ -37,15 +38,17 @@ WEB_CLIENT = "browser"
 
 
 class Announcement(Event):
-    """An admin's message to every player: ``message``, from ``by``."""
+    """An admin's message to every player: ``message``, from ``by`` (of ``realm``, when
+    it came from another realm's admin)."""
 
-    __slots__ = ("by", "message")
+    __slots__ = ("by", "message", "realm")
     kind = "announce"
 
-    def __init__(self, message: str, by: str) -> None:
+    def __init__(self, message: str, by: str, realm: str = "") -> None:
         super().__init__()
         self.message = message
         self.by = by
+        self.realm = realm
 
 
 class UserList(Event):
@@ -84,18 +87,35 @@ def announce(ctx: Context, args: str) -> None:
     """
     game = _game(ctx)
     session = ctx.account
-    announce_to_all(game, args, ctx.actor.name, getattr(session, "peer", ""),
-                    getattr(session, "via", ""))
+    text = announce_to_all(game, args, ctx.actor.name, getattr(session, "peer", ""),
+                           getattr(session, "via", ""))
+    if not announce_elsewhere(game, text, ctx.actor.name):
+        ctx.send(Message(UNREACHABLE))
 
 
-def announce_to_all(game: Any, text: str, by: str, peer: str, via: str) -> str:
-    """Tell every player ``text`` from ``by`` (audited with ``peer`` and ``via``: where
-    it was asked from); the text as sent. Raises Refusal. Also the admin API's."""
+def announce_elsewhere(game: Any, text: str, by: str) -> bool:
+    """Send an announcement made here to every other realm; False when they cannot be
+    reached (True on a server with no other realms)."""
+    return bool(game.world.bus.publish(ADMIN_TOPIC, {"op": "announce", "text": text,
+                                                     "by": by}))
+
+
+# The bus topic of admin actions reaching every realm (mud/cluster/admin.py hears it).
+ADMIN_TOPIC = "admin"
+UNREACHABLE = ("The other realms cannot be reached just now: only this realm's players "
+               "were told.")
+
+
+def announce_to_all(game: Any, text: str, by: str, peer: str, via: str,
+                    realm: str = "") -> str:
+    """Tell every player ``text`` from ``by`` (of another ``realm``, when it came over
+    the bus; audited with ``peer`` and ``via``: where it was asked from); the text as
+    sent. Raises Refusal. Also the admin API's, which then tells the other realms itself."""
     text = _words(text, MAX_ANNOUNCE, "announcement")
     if not text:
         raise Refusal("Announce what? For example: announce The server restarts at noon.")
-    game.connections.tell_players(Announcement(text, by))
-    audit("announce", by, peer, via, text=text)
+    game.connections.tell_players(Announcement(text, by, realm))
+    audit("announce", by, peer, via, text=text, realm=realm or None)
     return text
 
 
@@ -117,10 +137,26 @@ def kick_player(game: Any, name: str, reason: str, by: str, tell: Callable[[str]
                 actor: Any = None) -> Deferred[None]:
     """Disconnect the character ``name`` (told why, saved), as ``by``; ``tell`` gets what
     the admin is told. Fires when the character is saved. Raises Refusal (nobody of that
-    name; ``actor``, the admin's own character, kicking itself). Also the admin API's."""
+    name; ``actor``, the admin's own character, kicking itself). Also the admin API's.
+
+    On a server linked to other realms, ``name@realm``, or a name nobody here has but
+    one other realm has, asks that realm to kick them: fires at once, and the realm's
+    answer reaches ``actor`` (if a player) when it comes."""
     reason = _words(reason, MAX_REASON, "reason")
-    character = game.world.online.get(name.lower())
+    name, _, realm = name.partition("@")
+    here = game.world.bus.realm
+    character = game.world.online.get(name.lower()) \
+        if not realm or realm.lower() == here.lower() else None
     if character is None:
+        elsewhere = game.world.parts.get(DIRECTORY)
+        found = [realm] if realm else \
+            elsewhere.realms_of(name.lower()) if elsewhere is not None else []
+        if elsewhere is not None and len(found) == 1:
+            return kick_elsewhere(game, name, found[0], reason, by, tell, actor)
+        if found:
+            raise Refusal(f"More than one player called '{name[:30]}' is in the game, in "
+                          f"realms {', '.join(found)}: say which, for example: kick "
+                          f"{name[:30]}@{found[0]}")
         raise Refusal(f"Nobody called '{name[:30]}' is in the game. Type 'users' to see "
                       "who is.")
     if character is actor:
@@ -139,6 +175,27 @@ def kick_player(game: Any, name: str, reason: str, by: str, tell: Callable[[str]
                              "saved.", "kicked"))
     tell(f"{character.name} is kicked" + (f" ({reason})." if reason else "."))
     return saved.addCallback(lambda _: None)
+
+
+def kick_elsewhere(game: Any, name: str, realm: str, reason: str, by: str,
+                   tell: Callable[[str], None], actor: Any = None) -> Deferred[None]:
+    """Ask ``realm`` to kick its player ``name`` (see kick_player). Raises Refusal when no
+    such realm or player is known there, or the realms cannot be reached."""
+    elsewhere = game.world.parts.get(DIRECTORY)
+    view = elsewhere.realms.get(realm.lower()) if elsewhere is not None else None
+    if view is None or name.lower() not in view.players:
+        raise Refusal(f"Nobody called '{name[:30]}' is in the game in realm '{realm[:30]}'. "
+                      "Type 'who' to see who is where.")
+    shown = view.players[name.lower()].name
+    asked = game.world.bus.publish(ADMIN_TOPIC, {
+        "op": "kick", "realm": view.name, "name": name.lower(), "reason": reason, "by": by,
+        "to": actor.key if actor is not None else ""})
+    if not asked:
+        raise Refusal("The other realms cannot be reached just now: nobody was kicked. "
+                      "Try again in a moment.")
+    audit("kick", shown, by=by, reason=reason or "-", realm=view.name, asked="yes")
+    tell(f"{shown} is in realm {view.name}: that realm is asked to kick them.")
+    return succeed(None)
 
 
 def users(ctx: Context, args: str) -> None:
@@ -193,9 +250,28 @@ def revoke(ctx: Context, args: str) -> Deferred[Any]:
               getattr(session, "via", ""), by=ctx.actor.name)
         return game.tokens.revoke(name.lower()).addCallback(lambda _: ctx.send(Message(
             f"{shown.capitalize()}'s resume tokens are revoked: the web client must log in "
-            "with the password again.")))
+            "with the password again."))).addCallback(
+                lambda _: revoke_elsewhere(game, name.lower(), ctx.actor.name, ctx.send))
     result: Deferred[Any] = game.accounts.exists(name).addCallback(known)
     return result
+
+
+def revoke_elsewhere(game: Any, key: str, by: str,
+                    send: Callable[[Event], None] | None = None) -> Deferred[None]:
+    """Tell the other realms (if any) that ``key``'s tokens are revoked, with the token
+    generation now stored here: a realm sharing the store finds it there already and
+    does nothing; one with a store of its own revokes them in it too."""
+    bus = game.world.bus
+    if not bus.clustered:
+        return succeed(None)
+
+    def publish(generation: int) -> None:
+        if not bus.publish(ADMIN_TOPIC, {"op": "revoke", "name": key, "by": by,
+                                         "generation": generation}) and send is not None:
+            send(Message("The other realms cannot be reached just now: their servers "
+                         "still take the tokens they issued."))
+    d: Deferred[None] = game.tokens.generation(key).addCallback(publish)
+    return d
 
 
 def _duration(seconds: float) -> str:
@@ -208,7 +284,8 @@ def _duration(seconds: float) -> str:
 
 
 def _announce_text(e: Announcement, p: Any) -> str:
-    return p.wrap(f"{p('notice', f'[Announcement from {e.by}]')} {e.message}")
+    by = f"{e.by}@{e.realm}" if e.realm else e.by
+    return p.wrap(f"{p('notice', f'[Announcement from {by}]')} {e.message}")
 
 
 def _users_text(e: UserList, p: Any) -> str:
@@ -225,7 +302,7 @@ def _users_text(e: UserList, p: Any) -> str:
 
 
 def _announce_json(e: Announcement) -> dict[str, Any]:
-    return {"message": e.message, "by": e.by}
+    return {"message": e.message, "by": e.by, "realm": e.realm}
 
 
 def _users_json(e: UserList) -> dict[str, Any]:

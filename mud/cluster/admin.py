@@ -1,0 +1,125 @@
+"""Admin actions reaching every realm: what this realm does when another one's admin
+announces, kicks one of our players, or revokes a character's resume tokens.
+
+Topic ``admin`` (the bus envelope names the realm it came from):
+
+    {"op": "announce", "text": "...", "by": "Ada"}
+        every realm tells its players ("[Announcement from Ada@north] ...")
+    {"op": "kick", "realm": "south", "name": "bram", "reason": "...", "by": "Ada",
+     "to": "ada"}
+        realm ``realm`` kicks its player ``name`` and answers with "told"
+    {"op": "told", "realm": "north", "to": "ada", "text": "Bram is kicked."}
+        the answer, for realm ``realm``'s player ``to`` (the admin who asked)
+    {"op": "revoke", "name": "bram", "by": "Ada", "generation": 4}
+        every realm: if its store holds an older token generation for ``name`` (a store
+        of its own, not one shared with the sender's realm), revoke the tokens in it too
+
+The actions are the admin commands' own helpers (mud/systems/admin), so the limits,
+refusals and audit lines are the same as for a local admin's; the admin is named
+``Ada@north`` in them, and the transport is ``bus``.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from mud.audit import audit
+from mud.cluster.directory import MAX_NAME, bus_text
+from mud.engine.actions import Refusal
+from mud.engine.events import Message
+from mud.systems.admin import (
+    ADMIN_TOPIC,
+    MAX_ANNOUNCE,
+    MAX_REASON,
+    announce_to_all,
+    kick_player,
+)
+
+log = Logger()
+
+TRANSPORT = "bus"
+
+
+class AdminRelay:
+    """Hears the ``admin`` topic for one game (see the module)."""
+
+    def __init__(self, game: Any) -> None:
+        self.game = game
+        self.bus = game.world.bus
+        self.bus.subscribe(ADMIN_TOPIC, self.heard)
+
+    def heard(self, data: dict[str, Any], realm: str) -> None:
+        op = data.get("op")
+        by = bus_text(data.get("by"), MAX_NAME)
+        if op == "told":
+            self._told(data, realm)
+            return
+        if by is None:
+            return
+        by = f"{by}@{realm}"
+        if op == "announce":
+            text = data.get("text")
+            if isinstance(text, str) and len(text) <= MAX_ANNOUNCE * 2:
+                # Empty or too long once cleaned: nothing to say.
+                with suppress(Refusal):
+                    announce_to_all(self.game, text, by.partition("@")[0], "", TRANSPORT,
+                                    realm)
+        elif op == "kick":
+            self._kick(data, realm, by)
+        elif op == "revoke":
+            self._revoke(data, by)
+
+    def _kick(self, data: dict[str, Any], realm: str, by: str) -> None:
+        ours = data.get("realm")
+        name = bus_text(data.get("name"), MAX_NAME)
+        if not isinstance(ours, str) or ours.lower() != self.bus.realm.lower() or \
+                name is None or "@" in name:
+            return
+        reason = data.get("reason")
+        reason = reason if isinstance(reason, str) and len(reason) <= MAX_REASON * 2 else ""
+        asker = data.get("to") if isinstance(data.get("to"), str) else ""
+
+        def answer(text: str) -> None:
+            self.bus.publish(ADMIN_TOPIC, {"op": "told", "realm": realm, "to": asker,
+                                           "text": text})
+        try:
+            saved = kick_player(self.game, name, reason, by, answer)
+        except Refusal as refusal:
+            answer(refusal.message)
+            return
+        saved.addErrback(self._failed, "kick")
+
+    def _told(self, data: dict[str, Any], realm: str) -> None:
+        ours, to = data.get("realm"), bus_text(data.get("to"), MAX_NAME)
+        text = bus_text(data.get("text"), MAX_REASON + 200)
+        if not isinstance(ours, str) or ours.lower() != self.bus.realm.lower() or \
+                to is None or text is None:
+            return
+        admin = self.game.world.find_online(to)
+        if admin is not None:
+            admin.send(Message(f"Realm {realm}: {text}"))
+
+    def _revoke(self, data: dict[str, Any], by: str) -> None:
+        name = bus_text(data.get("name"), MAX_NAME)
+        generation = data.get("generation")
+        tokens = self.game.tokens
+        if name is None or tokens is None or type(generation) is not int:
+            return
+        key = name.lower()
+
+        def compare(ours: int) -> Deferred[None] | None:
+            if ours >= generation:
+                return None  # the store is shared with that realm: it is done already
+            audit("revoke", name.capitalize(), "", TRANSPORT, by=by)
+            d: Deferred[None] = tokens.revoke(key)
+            return d
+        tokens.generation(key).addCallback(compare).addErrback(self._failed, "revoke")
+
+    def _failed(self, failure: Failure, what: str) -> None:
+        log.error("a {what} asked by another realm failed: {why}", what=what,
+                  why=failure.getErrorMessage())
