@@ -4,6 +4,7 @@ going away and coming back mid-way, and the URL's password kept out of every mes
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import threading
@@ -16,7 +17,8 @@ from twisted.trial import unittest
 
 from mud.engine.world import CharacterRecord, Snapshot
 from mud.persistence import open_store, pg_schema
-from mud.persistence.pg_store import PgStore, parse_url, redact, scrub
+from mud.persistence.pg_store import PgStore
+from mud.persistence.pg_url import parse_url, redact, scrub
 from mud.persistence.store import AccountRow, LastAdmin, Store, StoreError, StoreUnavailable
 from tests.postgres_service import PostgresCluster, pg_url, postgres_cluster  # noqa: F401
 
@@ -281,6 +283,12 @@ class OutageTests(PgTestCase):
         self.store = self.open("north")
         self.store.prepare()
         self.addCleanup(self._running)
+        # psycopg's own warnings (stdlib logging) reach twistd's log through stderr.
+        self.psycopg_warnings: list[str] = []
+        handler = logging.Handler(logging.WARNING)
+        handler.emit = lambda record: self.psycopg_warnings.append(record.getMessage())
+        logging.getLogger("psycopg").addHandler(handler)
+        self.addCleanup(logging.getLogger("psycopg").removeHandler, handler)
 
     def _running(self) -> None:
         if not self.cluster.running:
@@ -311,6 +319,7 @@ class OutageTests(PgTestCase):
         self.assertNotIn(QUOTED, text)
         # A storage fault, reported by the caller in one line: no tracebacks from the pool.
         self.assertEqual([formatEvent(e) for e in self.logged if e.get("isError")], [])
+        self.assertEqual(self.psycopg_warnings, [])
 
     def test_a_fast_stop_and_start(self):
         return self.check_outage("fast")

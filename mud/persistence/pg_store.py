@@ -18,76 +18,39 @@ connects again. The URL's password never appears in a message or log line.
 
 from __future__ import annotations
 
-import re
+import logging
+import os
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
-from psycopg import conninfo
 from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from mud.engine.world import CharacterRecord, Snapshot
 from mud.persistence import pg_schema
+from mud.persistence.pg_url import parse_url, redact, scrub
 from mud.persistence.store import ROLES, AccountRow, LastAdmin, StoreError, StoreUnavailable
 
 # What a lost or refused connection raises: the storage is away, not our code.
 LOST = (psycopg.OperationalError, psycopg.InterfaceError, adbapi.ConnectionLost)
 # Seconds to wait for a connection (a host that drops packets) unless the URL says.
 CONNECT_TIMEOUT = 10
+# Unless the URL says: a silent peer (a partition, a host gone) fails the call within
+# about 30 s, instead of holding the store's one connection until the kernel gives up.
+TCP_OPTIONS = {"keepalives": 1, "keepalives_idle": 15, "keepalives_interval": 5,
+               "keepalives_count": 3, "tcp_user_timeout": 30000}
 
 
-def parse_url(url: str) -> dict[str, Any]:
-    """The connection parameters in ``url``; ValueError (without the password) saying what
-    to write when it is not a PostgreSQL URL."""
-    if not url.lower().startswith(("postgresql://", "postgres://")):
-        raise ValueError(f"{redact(url)} is not a PostgreSQL URL: write "
-                         "postgresql://user:password@host:5432/database")
-    try:
-        return conninfo.conninfo_to_dict(url)
-    except psycopg.Error as exc:
-        # psycopg quotes the whole URL, password and all, in its message.
-        raise ValueError(f"{redact(url)} is not a usable PostgreSQL URL "
-                         f"({scrub(str(exc), url)}): write "
-                         "postgresql://user:password@host:5432/database") from None
+class _QuietPipelineEnd(logging.Filter):
+    """psycopg warns (stdlib logging) as it drops a save's pipeline on a lost connection:
+    the save's own failure already says so, in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "error ignored terminating" not in record.getMessage()
 
 
-def redact(url: str) -> str:
-    """``url`` as it may be shown: any password (in the user part or the query) as ***."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return re.sub(r"//[^/@]*@", "//***@", url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, _, host = netloc.rpartition("@")
-        if ":" in user:
-            user = user.split(":", 1)[0] + ":***"
-        netloc = f"{user}@{host}"
-    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def _secrets(url: str) -> list[str]:
-    # The user part's password as written and as decoded, and any password= parameter.
-    found = re.findall(r"//[^/@:]*:([^/@]*)@", url)
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    if password:
-        found += [password, quote(password, safe="")]
-    found += re.findall(r"(?i)(?:^|[?&])password=([^&]*)", url)
-    return sorted({s for s in found if s}, key=len, reverse=True)
-
-
-def scrub(text: str, url: str) -> str:
-    """``text`` (an error message) on one line, with the URL's password taken out."""
-    text = text.replace(url, redact(url))
-    for secret in _secrets(url):
-        text = text.replace(secret, "***")
-    return " ".join(text.split())
+logging.getLogger("psycopg").addFilter(_QuietPipelineEnd())
 
 
 class _Connection(adbapi.Connection):
@@ -157,7 +120,8 @@ class PgStore:
         self.ban_rows: list[tuple[Any, ...]] = []
 
     def _connect_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {k: v for k, v in TCP_OPTIONS.items()
+                                   if k not in self.params}
         if "connect_timeout" not in self.params:
             options["connect_timeout"] = CONNECT_TIMEOUT
         if "application_name" not in self.params:
@@ -170,6 +134,14 @@ class PgStore:
     def prepare(self) -> list[tuple[str, str, str]]:
         """Create or migrate the schema; read this realm's item places (returned), its world
         state (``world_rows``) and the bans (``ban_rows``). Raises StoreError."""
+        if self.data_dir and self.create:
+            # The server's secret key and fallback files still live there (0700, as the
+            # SQLite store makes it: the key signs resume tokens).
+            try:
+                os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{self.data_dir}: cannot use the data directory "
+                                 f"({exc})") from None
         try:
             conn = psycopg.connect(self.url, **self._connect_options())
         except psycopg.Error as exc:
