@@ -21,13 +21,13 @@ from mud.persistence.store import Store, StoreError
 
 
 def run_store_call(data_dir: str, call: Callable[[Store], Deferred[Any]],
-                   store_url: str = "") -> Any:
-    """``call(store)``'s result, on the store at ``store_url`` (PostgreSQL) or else the one
-    in ``data_dir``. Raises StoreError when there is no usable store there, and whatever
-    the call failed with."""
+                   store_url: str = "", realm: str = "") -> Any:
+    """``call(store)``'s result, on the store at ``store_url`` (PostgreSQL; ``realm``'s
+    item places and world state) or else the one in ``data_dir``. Raises StoreError when
+    there is no usable store there, and whatever the call failed with."""
     if not store_url and not os.path.isfile(os.path.join(data_dir, "mud.sqlite3")):
         raise StoreError(f"{data_dir} holds no mud.sqlite3")
-    store = open_store(data_dir, store_url, create=False)
+    store = open_store(data_dir, store_url, realm, create=False)
     store.prepare()
     outcome: list[Any] = []
 
