@@ -357,3 +357,14 @@ def test_the_fight_and_death_limits_match_the_code():
     guide = (ROOT / "docs" / "combat.md").read_text()
     assert f"**rounds every {fight.ROUND:g} seconds**" in guide
     assert f"Rounds**: every {fight.ROUND:g} seconds" in guide
+
+
+def test_the_shared_store_limits_match_the_code():
+    from mud.persistence import pg_schema, pg_store
+    assert f"{pg_store.CONNECT_TIMEOUT} s" in row("connecting to PostgreSQL")
+    tcp = pg_store.TCP_OPTIONS
+    assert (f"after {tcp['keepalives_idle']} s idle, every {tcp['keepalives_interval']} s, "
+            f"{tcp['keepalives_count']} missed; data unacknowledged for "
+            f"{tcp['tcp_user_timeout'] // 1000} s") in row("PostgreSQL that stops answering")
+    assert f"schema version {pg_schema.SCHEMA_VERSION} known" in row(
+        "a database written by a newer server")
