@@ -153,3 +153,24 @@ def test_afk_rows_fit_forty_columns():
     event = WhoList((("A" * 20, 40 * 86400, "telnet"),), away={"A" * 20: "x"})
     for line in render(event, TextStyle(colour=False, width=40)).splitlines():
         assert len(line) <= 39, line
+
+
+def test_presence_feeds_hear_afk_and_back():
+    import json
+
+    from mud.protocols.presence import PresenceFactory
+
+    game = make_game()
+    factory = PresenceFactory(game)
+    frames: list[bytes] = []
+
+    class Listener:
+        def send_frame(self, data: bytes) -> None:
+            frames.append(data)
+    factory.listeners.add(Listener())  # type: ignore[arg-type]
+    wynn = joined_player(game, "Wynn")
+    wynn.type("afk tea")
+    wynn.type("look")
+    bodies = [json.loads(f[f.index(b"{"):]) for f in frames]
+    assert bodies[1:] == [{"type": "afk", "name": "Wynn", "afk": "tea"},
+                          {"type": "back", "name": "Wynn"}]

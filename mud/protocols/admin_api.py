@@ -43,9 +43,10 @@ from mud.api_tokens import ApiTokens, bearer, well_formed
 from mud.audit import audit
 from mud.engine.actions import Refusal
 from mud.engine.model import NOBODY
+from mud.engine.tells import DIRECTORY
 from mud.persistence.store import StoreError
 from mud.protocols import bounded_json
-from mud.systems.admin import announce_to_all, connection_rows, kick_player
+from mud.systems.admin import announce_elsewhere, announce_to_all, connection_rows, kick_player
 from mud.systems.admin.bans import ban_target, unban_target
 from mud.systems.admin.lifecycle import cancel_stop, start_stop
 
@@ -98,7 +99,9 @@ def _fields(body: dict[str, Any], required: dict[str, type], optional: dict[str,
 
 
 def who(game: Any, label: str, peer: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Each connection (as the ``users`` command lists them), then each link-dead body."""
+    """Each connection (as the ``users`` command lists them), then each link-dead body,
+    then (a server linked to other realms) the players of the other realms, each with its
+    ``realm`` (their addresses and clients stay with their own realm)."""
     users = [{"name": name or None, "transport": via, "client": client or None,
               "address": address or None, "seconds": round(seconds), "linkdead": False}
              for name, via, client, address, seconds in connection_rows(game)]
@@ -106,19 +109,32 @@ def who(game: Any, label: str, peer: str, body: dict[str, Any]) -> dict[str, Any
                "seconds": None, "linkdead": True}
               for c in sorted(game.world.online.values(), key=lambda c: c.name)
               if c.link is NOBODY]
+    elsewhere = game.world.parts.get(DIRECTORY)
+    if elsewhere is not None and game.world.bus.up:
+        users += [{"name": name, "transport": via, "client": None, "address": None,
+                   "seconds": None, "linkdead": linkdead, "realm": realm}
+                  for name, via, realm, linkdead, _ in elsewhere.players()]
     return {"users": users}
 
 
 def announce(game: Any, label: str, peer: str, body: dict[str, Any]) -> dict[str, Any]:
     text = _fields(body, {"text": str}, {})["text"]
     sent = announce_to_all(game, text, label, peer, TRANSPORT)
-    return {"ok": True, "text": sent, "players": len(game.world.online)}
+    answer = {"ok": True, "text": sent, "players": len(game.world.online)}
+    if game.world.bus.clustered:
+        # Whether the other realms were told too (they cannot be while the link is down).
+        answer["other_realms"] = announce_elsewhere(game, sent, label)
+    return answer
 
 
 def kick(game: Any, label: str, peer: str, body: dict[str, Any]) -> Deferred[Any]:
     fields = _fields(body, {"name": str}, {"reason": str})
     name = fields["name"].strip()
-    if not name or name.lower() not in game.world.online:
+    elsewhere = game.world.parts.get(DIRECTORY)
+    # name@realm, or a name only another realm has, is that realm's to kick.
+    remote = "@" in name or (elsewhere is not None and name.lower() not in game.world.online
+                             and elsewhere.realms_of(name.lower()))
+    if not name or (not remote and name.lower() not in game.world.online):
         raise ApiError(404, "not_found", f"Nobody called {name[:30]!r} is in the game.")
     told: list[str] = []
     saved = kick_player(game, name, fields.get("reason") or "", label, told.append)
