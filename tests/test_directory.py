@@ -295,3 +295,28 @@ def test_a_lone_server_names_no_realm_and_refuses_name_at_realm():
     assert "this server runs alone" in flat(wynn.type("tell nora@south hi"))
     assert 'You tell Nora, "hi"' in wynn.type("tell nora@ hi")
     assert actions.who_list(game.world).others == ()
+
+
+def test_news_after_a_bye_does_not_bring_the_realm_back():
+    _, (north, south), _ = realms("north", "south")
+    wynn = joined_player(north, "Wynn")
+    nora = joined_player(south, "Nora")
+    detach(south)
+    nora.type("quit")                    # its leave comes after the bye
+    assert "south" not in north.world.parts["directory"].realms
+    assert "There is no realm called 'south' (realms: none just now)" in \
+        flat(wynn.type("tell nora@south hi"))
+
+
+def test_a_realm_unknown_to_both_sides_is_learnt_from_beats():
+    clock, (north, south), pipes = realms("north", "south")
+    joined_player(south, "Nora")
+    wynn = joined_player(north, "Wynn")
+    # Each forgets the other without a word (their hellos lost).
+    for game in (north, south):
+        directory = game.world.parts["directory"]
+        for key in list(directory.realms):
+            directory._forget(key)
+    clock.advance(BEAT + 1)
+    assert "Nora" in wynn.type("who")
+    assert [p["name"] for p in who_online(south)] == ["Nora", "Wynn"]

@@ -242,6 +242,8 @@ class Directory:
         view = self.realms.get(key)
         known = view is not None
         if view is None:
+            if op not in ("hello", "list", "join", "beat", "ask"):
+                return  # news of a realm we do not know (one that just said bye)
             view = self.realms[key] = RealmView(realm, 0.0)
         view.heard = self.world.clock.seconds()
         if op in ("hello", "list"):
