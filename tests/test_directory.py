@@ -309,7 +309,7 @@ def test_news_after_a_bye_does_not_bring_the_realm_back():
 
 
 def test_a_realm_unknown_to_both_sides_is_learnt_from_beats():
-    clock, (north, south), pipes = realms("north", "south")
+    clock, (north, south), _ = realms("north", "south")
     joined_player(south, "Nora")
     wynn = joined_player(north, "Wynn")
     # Each forgets the other without a word (their hellos lost).
