@@ -51,6 +51,15 @@ def test_account_and_world_limits_match_the_code():
     assert f"| {world_loader.MAX_SHOWN} characters |" in row("a value quoted in a world error")
     assert f"| {world_loader.MAX_ERRORS} |" in row("errors reported by one start-up")
     assert f"{actions.MAX_SPEECH} characters" in row("speech")
+    from mud.systems.channels import definitions as channels
+    from mud.systems.channels import hub
+    assert f"| {hub.MAX_TEXT} characters; {hub.BURST} lines at once, then one every " \
+        f"{1 / hub.RATE:g} s per speaker" in row("a line on a channel")
+    assert f"| {channels.MAX_CHANNELS} channels; a name or alias {channels.MIN_NAME} to " \
+        f"{channels.MAX_NAME} letters, {channels.MAX_ALIASES} aliases, a label of " \
+        f"{channels.MAX_LABEL} characters, a description of {channels.MAX_DESCRIPTION}, " \
+        f"history 0 to {channels.MAX_HISTORY} lines ({channels.DEFAULT_HISTORY} unless" \
+        in row("channels (world.yaml")
     assert f"| {actions.MAX_DESCRIPTION} characters |" in row("a character's own description")
     from mud.systems import readables
     assert f"| {readables.MAX_TEXT} characters |" in row("the words on a readable thing")
