@@ -377,3 +377,16 @@ def test_the_shared_store_limits_match_the_code():
             f"{tcp['tcp_user_timeout'] // 1000} s") in row("PostgreSQL that stops answering")
     assert f"schema version {pg_schema.SCHEMA_VERSION} known" in row(
         "a database written by a newer server")
+
+
+def test_the_afk_and_realms_directory_limits_match_the_code():
+    from mud.cluster import directory
+    from mud.engine import tells
+    assert f"| {tells.MAX_AWAY} characters |" in row("an afk message")
+    assert f"{tells.MAX_ANSWERED} remembered a spell" in row("tellers answered")
+    realms = row("who is in the other realms")
+    assert f"a beat every {directory.BEAT:g} s carrying only the realm's player count" in realms
+    assert f"not heard for {directory.MISSED_BEATS} beats is forgotten" in realms
+    assert f"cut at {directory.MAX_NAME} characters, how they are connected at " \
+        f"{directory.MAX_VIA}, afk messages at {tells.MAX_AWAY}, lists at " \
+        f"{directory.MAX_PLAYERS:,} players" in realms
