@@ -194,6 +194,15 @@ def test_wiz_is_for_admins_and_a_demoted_admin_stops_hearing_it_at_once():
     assert "wiz" in cleo.type("channels")
     ada.type("wiz hi again")
     assert "[Wiz] Ada: hi again" in cleo.read()
+    # Another promoted admin's body taken over by a new connection (the refresh hook)
+    # hears wiz from then on too.
+    bea = admin_player(game, "Bea")
+    from mud.engine import hooks
+    character = game.world.online["bea"]
+    game.world.hooks.emit(hooks.REFRESH, who=character, room=character.room)
+    bea.read()
+    ada.type("wiz welcome Bea")
+    assert "[Wiz] Ada: welcome Bea" in bea.read()
     # Demoted while playing: the very next wiz line passes her by.
     from mud.commands.registry import sets_for_role
     game.world.online["cleo"].command_sets = sets_for_role("player")

@@ -5,8 +5,8 @@ Listeners are kept as characters come and go and as they turn channels on and of
 ``login``, ``logout`` hooks and ``channel on|off``), so a message costs one send per
 listener and no scan of the players. Who may listen by role is asked again as each line
 is handed out on a channel above players (``wiz``): a demoted admin stops hearing it at
-once. A character promoted while playing joins such a channel at its next channel command
-or login.
+once. A character promoted while playing joins such a channel at its next channel command,
+its next login or when its connection is taken over (the ``refresh`` hook).
 
 A line said here is rendered once per style for every listener (one event object), kept
 in the channel's history, and published once on the world's bus (topic ``channel``:
@@ -164,7 +164,10 @@ class Channels:
         self._told_down.discard(key)
 
     def _refresh(self, who: Any, room: Any) -> None:
+        # A new connection took the body over, or the client asked again: it learns the
+        # channels anew (and a role granted meanwhile brings its channels in).
         if isinstance(who, Character):
+            self.rejoin(who)
             self.send_state(who)
 
     def _request(self, who: Any, room: Any, what: str, data: Any) -> None:
