@@ -62,7 +62,8 @@ def web_listeners(game: Any, count: int) -> list[WebCounter]:
 def measure(style: str, listeners: int, lines: int) -> None:
     game = make_game()
     game.command_rate, game.command_burst = 1e12, 10**12   # a script types fast
-    hub.RATE, hub.BURST = 1e12, 10**12                     # and speaks fast
+    speech = hub.channels_of(game.world)
+    speech.rate, speech.burst = 1e12, 10**12                # and speaks fast
     counters: list[Any] = (telnet_listeners if style == "text" else web_listeners)(
         game, listeners)
     speaker = WirePlayer(game)
@@ -101,11 +102,11 @@ def measure(style: str, listeners: int, lines: int) -> None:
               f"{1 / per_line:,.0f} lines/s, {sent / lines / listeners:.0f} bytes each")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listeners", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=100)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     print(f"one ooc line to {args.listeners} listeners, {args.lines} lines a run, best of "
           f"{RUNS}:")
     for style in ("text", "json"):

@@ -146,3 +146,11 @@ def test_what_another_realm_sends_is_checked_like_player_input():
     bus.deliver("channel", "north", {"channel": "ooc", "talker": "Wynn", "text": "echo"})
     assert probe.take() == []
     assert isinstance(event, ev.ChannelMessage)
+
+
+def test_the_channel_fanout_bench_runs_and_counts_what_went_out(capsys):
+    from bench import channel_fanout
+    channel_fanout.main(["--listeners", "12", "--lines", "3"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if "us per recipient" in line]
+    assert len(rows) == 4 and "from another realm" in rows[1] and "json" in rows[3]

@@ -89,6 +89,8 @@ class Channels:
         # Each channel's last lines: (talker, words, realm, when).
         self.history: dict[str, deque[tuple[str, str, str, float]]] = {}
         self._buckets: dict[str, TokenBucket] = {}
+        # Each speaker's lines a second and burst (a benchmark lifts them).
+        self.rate, self.burst = RATE, BURST
         # Speakers told, during this outage of the link, that only this realm heard.
         self._told_down: set[str] = set()
         world.hooks.on(hooks.LOGIN, self._login, owner="channels")
@@ -255,7 +257,7 @@ class Channels:
         now = self.world.clock.seconds()
         bucket = self._buckets.get(character.key)
         if bucket is None:
-            bucket = self._buckets[character.key] = TokenBucket(RATE, BURST, now)
+            bucket = self._buckets[character.key] = TokenBucket(self.rate, self.burst, now)
         if not bucket.take(now):
             wait = max(1, math.ceil(bucket.wait(now)))
             raise Refusal(f"You are talking on channels too fast: wait {wait} second"
