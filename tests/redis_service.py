@@ -7,8 +7,8 @@ same port as a test needs.
     redis.kill(); redis.start()         # gone without a word, then back on the same port
     redis.stop()                        # at the end (the test's cleanup)
 
-Blocking (subprocess and a short connect poll): for a test's set-up and its faults, never
-for the server under test.
+Blocking (subprocess, and a poll of its log for its ready line): for a test's set-up
+and its faults, never for the server under test.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ class RedisServer:
         self.dir = Path(dir).resolve() / f"redis-{time.monotonic_ns()}"
         self.dir.mkdir(parents=True)
         self.port = port or free_port()
+        # A port picked here may move if another program takes it before Redis binds it.
+        self._picked = port is None
         self.password = password
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -60,30 +62,50 @@ class RedisServer:
         return self.dir / "redis.log"
 
     def start(self) -> None:
-        """Start it (again) on the same port; returns once it accepts connections."""
+        """Start it (again) on the same port; returns once it accepts connections. A
+        first start whose free port another program took meanwhile moves to another; a
+        restart whose port is briefly held retries for a few seconds."""
         assert self.process is None, "already running"
+        for _ in range(20):
+            if self._start_once():
+                self.starts += 1
+                return
+            if self.starts == 0 and self._picked:
+                self.port = free_port()
+            time.sleep(0.25)
+        raise RuntimeError(f"redis-server could not listen on 127.0.0.1:{self.port}; see "
+                           f"{self.log}")
+
+    def _start_once(self) -> bool:
+        # False: the port was taken (try again); raises for anything else.
         command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
                    "--save", "", "--appendonly", "no", "--dir", str(self.dir),
                    "--logfile", str(self.log), "--daemonize", "no"]
         if self.password:
             command += ["--requirepass", self.password]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.starts += 1
+        if self.log.exists():
+            self.log.unlink()
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + STARTUP
         while True:
-            if self.process.poll() is not None:
-                self.process = None
-                raise RuntimeError(f"redis-server exited at start; see {self.log}:\n"
-                                   + self.log.read_text(errors="replace")[-2000:])
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"redis-server not listening on {self.port}") from None
-                time.sleep(0.02)
+            if process.poll() is not None:
+                said = self.log.read_text(errors="replace") if self.log.exists() else ""
+                if "in use" in said:
+                    return False
+                raise RuntimeError(f"redis-server exited at start; {self.log}:\n"
+                                   + said[-2000:])
+            # Its own word that it listens (a connect could reach another program that
+            # took the port).
+            if self.log.exists() and "Ready to accept connections" in self.log.read_text(
+                    errors="replace"):
+                self.process = process
+                return True
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait(10)
+                raise RuntimeError(f"redis-server not ready on {self.port}; see {self.log}")
+            time.sleep(0.02)
 
     def kill(self) -> None:
         """SIGKILL: gone at once, connections reset, nothing said to the clients."""

@@ -208,6 +208,33 @@ def test_publish_while_down_or_unsendable_is_false_and_counted(clock, log_lines)
     assert sum("200-byte bound" in line for line in log_lines) == 1
 
 
+class SlowPublisher:
+    """Stands in for the publishing connection: answers only when told to."""
+
+    def __init__(self) -> None:
+        self.answers: list[defer.Deferred] = []
+
+    def publish(self, channel: str, payload: bytes) -> defer.Deferred:
+        self.answers.append(defer.Deferred())
+        return self.answers[-1]
+
+
+def test_publishes_waiting_on_redis_are_bounded_and_a_lost_answer_counted(clock, log_lines):
+    link = RedisLink("redis://h", Bus("north"), clock, max_pending=3)
+    slow = SlowPublisher()
+    link.publisher.proto = slow
+    link._up = True
+    assert [link.publish("channel", "north", {"n": n}) for n in range(5)] == \
+        [True, True, True, False, False]
+    assert link.pending == 3 and link.dropped == {("out", "congested"): 2}
+    assert sum("3 messages behind" in line for line in log_lines) == 1
+    slow.answers[0].callback(2)
+    slow.answers[1].errback(txredisapi.ConnectionError("Lost connection"))
+    assert link.pending == 1 and link.dropped[("out", "unanswered")] == 1
+    assert link.publish("channel", "north", {"n": 5}) is True
+    assert link.sent == 4
+
+
 # -- metrics ----------------------------------------------------------------------------
 
 def samples_of(metrics: Metrics) -> dict[str, dict[tuple, float]]:
@@ -411,6 +438,17 @@ class RealRedis(unittest.TestCase):
         assert heard_north.changes == [True] and north.reconnects == 0
         assert len(self.logged("cannot be reached yet")) == 1
         assert len(self.logged("up (realm 'north'")) == 1
+
+    @defer.inlineCallbacks
+    def test_a_link_stopped_while_redis_is_away_leaves_nothing_behind(self):
+        self.redis.stop()
+        north, heard_north = self.link("north")
+        yield sleep(0.15)
+        assert north.publisher.retry is not None or north.publisher.connecting is not None
+        yield north.stop()
+        # trial fails the test if a retry timer or a connection attempt is left.
+        assert heard_north.changes == [] and not north.up
+        assert north.publisher.retry is None and north.subscriber.retry is None
 
     @defer.inlineCallbacks
     def test_a_wrong_password_keeps_the_link_down_and_says_why(self):
