@@ -467,6 +467,40 @@ class RealRedis(unittest.TestCase):
                     line]
 
     @defer.inlineCallbacks
+    def test_channels_cross_realms_through_redis_and_survive_its_restart(self):
+        from mud.systems.channels.hub import DOWN_NOTICE, channels_of
+        from tests.support import joined_player, plain
+        games = []
+        for realm in ("north", "south"):
+            game = make_game()
+            game.world.bus.realm = realm
+            link = RedisLink(self.redis.url, game.world.bus, reactor, prefix="test",
+                             backoff_first=0.05, backoff_cap=0.2)
+            self.links.append(link)
+            link.start()
+            channels_of(game.world).rate = 1000.0  # several lines in a row, no wait
+            games.append(game)
+        north, south = games
+        yield until(lambda: north.world.bus.up and south.world.bus.up)
+        wynn, nora = joined_player(north, "Wynn"), joined_player(south, "Nora")
+        nora.read()
+        wynn.type("ooc hello south")
+        yield until(lambda: "hello south" in plain(nora.wire.value()), what="Nora hearing Wynn")
+        assert "[OOC] Wynn@north: hello south" in nora.read()
+        self.redis.kill()
+        yield until(lambda: not north.world.bus.up, what="north's link down")
+        said = wynn.type("ooc anyone there?")
+        assert DOWN_NOTICE in said and "[OOC] You: anyone there?" in said
+        assert DOWN_NOTICE not in wynn.type("ooc still here")  # once per outage
+        self.redis.start()
+        yield until(lambda: north.world.bus.up and south.world.bus.up)
+        nora.read()
+        wynn.type("ooc back")
+        yield until(lambda: "back" in plain(nora.wire.value()), what="Nora hearing Wynn again")
+        assert "[OOC] Wynn@north: back" in nora.read()
+        assert "anyone there?" not in nora.read()
+
+    @defer.inlineCallbacks
     def test_stop_closes_both_connections_and_tells_the_bus(self):
         north, heard_north, south, _ = yield self.two()
         yield north.stop()
