@@ -12,12 +12,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from twisted.application.service import Service
 from twisted.logger import Logger
 from twisted.python import usage
 
 from mud import passwords
 from mud.accounts import Accounts
 from mud.audit import AuditFile
+from mud.cluster.claims import RealmClaims
 from mud.config import Settings, load_settings
 from mud.engine.world import World
 from mud.errors import StartupError
@@ -25,7 +27,8 @@ from mud.game import Game
 from mud.hashing import HashingPool, release_large_allocations
 from mud.listing import Listing
 from mud.metrics import Metrics
-from mud.persistence.store import Store, StoreError
+from mud.persistence import open_store
+from mud.persistence.store import StoreError
 from mud.protocols.keepalive import Keepalive
 from mud.protocols.metrics_web import make_metrics_site
 from mud.protocols.origins import OriginPolicy
@@ -198,7 +201,16 @@ def build_service(settings: Settings, reactor: Any = None,
             configure(world, settings.channels)
         except ValueError as exc:
             raise StartupError(str(exc)) from None
-    store = Store(settings.data)
+    if (settings.redis or settings.store) and not settings.realm:
+        raise StartupError("a daemon with --redis or a PostgreSQL --store needs a realm name "
+                           "of its own (--realm north, MUD_REALM, or realm: in the config): "
+                           "each realm's players are shown with it, and its items and world "
+                           "state are kept apart by it")
+    world.bus.realm = settings.realm
+    try:
+        store = open_store(settings.data, settings.store, settings.realm)
+    except StoreError as exc:
+        raise StartupError(str(exc)) from None
     try:
         restore_items(world, store.prepare())
         for problem in world.restore_state(store.world_rows):
@@ -241,6 +253,7 @@ def build_service(settings: Settings, reactor: Any = None,
         for endpoint in settings.metrics:
             service.listen(limits.reactor(reactor, http_refusal), endpoint, metrics_site,
                            "metrics")
+    join_realms(service, settings, reactor)
     # Areas builders changed: saved every area_autosave seconds and at a stop.
     building_saving.attach(service, settings.area_autosave)
     if settings.audit_file:
@@ -250,6 +263,48 @@ def build_service(settings: Settings, reactor: Any = None,
     # so the summaries still reach the file.
     site.admin_api.guard.setServiceParent(service)
     return service
+
+
+class _StartsWithServer(Service):
+    """Calls ``start`` when the server starts, and nothing when it stops."""
+
+    def __init__(self, start: Callable[[], object]) -> None:
+        self._start = start
+
+    def startService(self) -> None:
+        super().startService()
+        self._start()
+
+
+def join_realms(service: MudService, settings: Settings, reactor: Any) -> None:
+    """A daemon of a cluster (docs/scale-out.md): with a shared store, its claims on
+    characters (one body per account across realms); with Redis, the link that carries
+    channels, tells, who and admin actions between realms, and the directory of the other
+    realms' players. A lone daemon gets neither."""
+    game = service.game
+    if settings.store:
+        claims = RealmClaims(game.store, settings.realm, reactor)
+        claims.setServiceParent(service)
+        game.connections.claims = claims
+        # Given back once the final save has landed: not if it failed (the data is only
+        # in this daemon's memory and fallback file, and another realm must not load the
+        # older row meanwhile; the claims lapse STALE_AFTER seconds after the stop).
+        service.closers.append(lambda: None if game.unsaved else claims.give_back_all())
+    if settings.redis:
+        # Imported here: a lone daemon never loads the Redis client.
+        from mud.cluster import realms
+        from mud.cluster.redis_link import RedisLink
+        try:
+            link = RedisLink(settings.redis, game.world.bus, reactor)
+        except ValueError as exc:
+            raise StartupError(f"redis: {exc}") from None
+        realms.attach(game)
+        # Started with the server, but not stopped with its listeners: the link carries
+        # the players' leaving during the stop, then this realm's goodbye (so the others
+        # forget it at once rather than after missed beats), and only then closes.
+        _StartsWithServer(link.start).setServiceParent(service)
+        service.closers.append(lambda: realms.detach(game))
+        service.closers.append(link.stop)
 
 
 def makeService(options: Options | dict[str, Any]) -> MudService:
