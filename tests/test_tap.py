@@ -138,3 +138,34 @@ def test_make_service_freezes_the_loaded_world_out_of_full_collections(tmp_path,
     service = makeService(parse("--data", str(tmp_path)))
     assert calls == ["freeze"]
     assert service.game.world.rooms   # frozen after the world was loaded
+
+
+def test_a_clustered_daemon_needs_a_realm_name_and_a_lone_one_joins_nothing(tmp_path):
+    base = Settings(telnet=("tcp:0",), web=("tcp:0",), metrics=(), world=str(BUNDLED_WORLD),
+                    data=str(tmp_path / "var"))
+    for clustered in ({"redis": "redis://127.0.0.1:1/0"},
+                      {"store": "postgresql://mud@127.0.0.1:1/mud"}):
+        with pytest.raises(StartupError, match="needs a realm name of its own"):
+            build_service(base.with_values(clustered, "test"), reactor=MemoryReactorClock(),
+                          password_cost=CHEAP)
+    lone = build_service(base, reactor=MemoryReactorClock(), password_cost=CHEAP)
+    assert lone.game.connections.claims is None and lone.game.world.bus.link is None
+    assert "directory" not in lone.game.world.parts
+
+
+def test_a_realm_with_redis_has_its_link_and_directory_and_a_bad_url_stops_it(tmp_path):
+    settings = Settings(telnet=("tcp:0",), web=("tcp:0",), metrics=(),
+                        world=str(BUNDLED_WORLD), data=str(tmp_path / "var"),
+                        realm="north", redis="redis://127.0.0.1:1/0")
+    reactor = MemoryReactorClock()
+    service = build_service(settings, reactor=reactor, password_cost=CHEAP)
+    world = service.game.world
+    assert world.bus.realm == "north" and "directory" in world.parts
+    # The link attaches itself when the server starts, and is not stopped with it: the
+    # closers say goodbye, then close it.
+    assert world.bus.link is None
+    service.startService()
+    assert world.bus.link is not None and not world.bus.up
+    with pytest.raises(StartupError, match="redis"):
+        build_service(settings.with_values({"redis": "redis://127.0.0.1:notaport/0"}, "t"),
+                      reactor=MemoryReactorClock(), password_cost=CHEAP)
