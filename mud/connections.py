@@ -156,10 +156,15 @@ class Connections:
         if ok:
             self._unreleased.discard(key)
             if key not in self.world.online:
-                self.claims.release(key)
+                self.claims.release(key).addCallback(self._released, key)
         else:
             self._unreleased.add(key)
         return ok
+
+    def _released(self, ok: bool, key: str) -> None:
+        if not ok:
+            # The store went away between the save and the release: try with the next save.
+            self._unreleased.add(key)
 
     def saved_everything(self, ok: bool) -> bool:
         """A save of everything waiting landed (``ok``): give back the claims on those

@@ -160,3 +160,16 @@ def test_a_lone_daemon_claims_nothing() -> None:
     assert game.connections.claims is None
     joined_player(game, "Tamsin")
     assert "tamsin" in game.world.online
+
+
+def test_a_release_the_store_missed_is_made_after_the_next_save_that_lands() -> None:
+    store = ClaimingStore()
+    game = realm_game(store, "north")
+    cleo = joined_player(game, "Cleo")
+    real_release = store.release
+    store.release = lambda key, realm: fail(StoreUnavailable("postgresql: gone"))
+    cleo.type("quit")
+    assert store.online["cleo"][0] == "north"
+    store.release = real_release
+    game.autosave()
+    assert "cleo" not in store.online

@@ -58,14 +58,15 @@ class RealmClaims(Service):
                                                         self.stale_after)
         return result
 
-    def release(self, key: str) -> Deferred[None]:
-        """Give ``key`` back (its last save has landed); a failure is logged only: the
-        claim lapses when this realm stops or is given back at its next start."""
-        def failed(failure: Failure) -> None:
+    def release(self, key: str) -> Deferred[bool]:
+        """Give ``key`` back (its last save has landed): fires True, or False when the
+        store could not be reached (logged; the caller tries again later)."""
+        def failed(failure: Failure) -> bool:
             log.warn("could not give back the claim on {key} in the shared store: {why}",
                      key=key, why=failure.getErrorMessage())
-        d: Deferred[None] = self.store.release(key, self.realm)
-        return d.addErrback(failed)
+            return False
+        d: Deferred[Any] = self.store.release(key, self.realm)
+        return d.addCallbacks(lambda _: True, failed)
 
     # -- the service: give back leftovers, beat, give back at a clean stop -----------------
 
