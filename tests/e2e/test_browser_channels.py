@@ -105,7 +105,8 @@ def until_sent(page: Page, sent: list[dict], text: str, timeout: float = 10.0) -
 
 
 def tab(page: Page, label: str):
-    return page.get_by_role("tab", name=re.compile(rf"^{label}\b"))
+    """The tab ``label`` (on a phone, in sight only while the list is open)."""
+    return page.get_by_role("tab", name=re.compile(rf"^{label}\b"), include_hidden=True)
 
 
 def visible_lines(page: Page) -> list[str]:
@@ -225,37 +226,69 @@ def test_tabs_follow_the_wire_shapes_filter_count_and_speak(server, browser, tmp
     assert errors == []
 
 
-def test_phone_width_tabs_scroll_sideways_and_leave_the_output_its_height(server, browser,
-                                                                         tmp_path):
+def test_phone_opens_the_tabs_over_the_output_from_a_button_and_keeps_its_height(
+        server, browser, tmp_path):
     errors: list[str] = []
     page, feed, sent = fed_page(browser, server, PHONE, {"chan7"})
     watch_errors(page, errors)
     register(page, "Pipa")
+    expect(page.locator("#channels-toggle")).to_be_hidden()   # no channels yet
+    before = page.locator("#output").bounding_box()["height"]
     many = {"type": "channels", "channels": [
         {"name": f"chan{n}", "label": f"Channel {n}", "aliases": [], "on": True, "speak": True}
         for n in range(8)]}
     feed(many)
-    expect(page.get_by_role("tab")).to_have_count(11)
-    strip = page.locator("#channel-tabs")
-    # The strip scrolls sideways; the page does not.
-    assert strip.evaluate("e => e.scrollWidth > e.clientWidth")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    toggle = page.locator("#channels-toggle")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_text("All")
+    # The tabs cost the output no height: the button sits in the map's row.
+    expect(page.get_by_role("tablist")).to_be_hidden()
     output = page.locator("#output").bounding_box()["height"]
-    assert output >= 0.45 * PHONE["height"], f"output pane only {output:.0f} px tall"
-    for t in page.get_by_role("tab").all()[:3]:
-        assert t.bounding_box()["height"] >= 32   # big enough to tap
-    # The last tab, scrolled to by the keyboard, is in sight and chosen.
-    page.get_by_role("tab").first.focus()
+    assert output == before, (before, output)
+    assert output >= 0.5 * PHONE["height"], f"output pane only {output:.0f} px tall"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # The button opens the list over the output, the chosen tab focused; rows to tap.
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("tablist")).to_have_attribute("aria-orientation", "vertical")
+    expect(tab(page, "All")).to_be_focused()
+    for t in page.get_by_role("tab").all()[:4]:
+        assert t.bounding_box()["height"] >= 36   # big enough to tap
+    shot(page, tmp_path, "fed-phone-open.png")
+    # The keyboard: End chooses the last, Escape shuts the list and goes back to the button.
     page.keyboard.press("End")
-    expect(tab(page, "Tells")).to_be_in_viewport(ratio=0.95)
-    page.get_by_role("tab", name="Channel 7").click()
+    expect(tab(page, "Tells")).to_have_attribute("aria-selected", "true")
+    expect(tab(page, "Tells")).to_be_in_viewport()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("tablist")).to_be_hidden()
+    expect(toggle).to_be_focused()
+    expect(toggle).to_have_text("Tells")
+
+    # A line elsewhere: the button counts it.
     feed(line("chan7", "Channel 7", "Bram", "hi on seven"))
+    expect(page.locator("#channels-unread")).to_have_text("1")
+    expect(toggle).to_have_accessible_name("Channel tabs: Tells chosen, 1 unread")
+    # A tap on a tab chooses it and shuts the list.
+    toggle.click()
+    tab(page, "Channel 7").click()
+    expect(page.get_by_role("tablist")).to_be_hidden()
+    expect(toggle).to_have_text("Channel 7")
+    expect(page.locator("#channels-unread")).to_be_hidden()
     expect(page.locator("#output .line:visible")).to_have_text(["[Channel 7] Bram: hi on seven"])
     command(page, "hello seven")
     until_sent(page, sent, "chan7 hello seven")
+    # A tap outside it shuts it too.
+    toggle.click()
+    expect(page.get_by_role("tablist")).to_be_visible()
+    box = page.locator("#output").bounding_box()
+    page.mouse.click(box["x"] + 10, box["y"] + box["height"] - 10)   # away from the list
+    expect(page.get_by_role("tablist")).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, tmp_path, "fed-phone.png")
     assert axe_violations(page) == []
+    toggle.click()
+    assert axe_violations(page) == [], "the list open"
     assert errors == []
 
 
@@ -264,6 +297,14 @@ def test_phone_width_tabs_scroll_sideways_and_leave_the_output_its_height(server
 
 def channel_lines(page: Page) -> list[str]:
     return page.locator("#output .line:visible").all_inner_texts()
+
+
+def choose(page: Page, label: str) -> None:
+    """Click the tab ``label``; on a phone, open the tabs from their button first."""
+    toggle = page.locator("#channels-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    tab(page, label).click()
 
 
 def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, browser, tmp_path):
@@ -277,7 +318,8 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
 
     # The server's list makes the tabs: gossip is off until turned on, wiz is the admins'.
     for page in (wynn, nora):
-        expect(page.get_by_role("tab")).to_have_text(["All", "Room", "OOC", "Newbie", "Tells"])
+        expect(page.locator("[role=tab] .tab-label")).to_have_text(
+            ["All", "Room", "OOC", "Newbie", "Tells"])
         expect(tab(page, "All")).to_have_attribute("aria-selected", "true")
 
     # Bram talks on both channels from telnet; both web players hear it, All shows it all.
@@ -286,21 +328,21 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
     for page in (wynn, nora):
         expect(page.locator("#output [data-type=channel]")).to_have_text(
             ["[OOC] Bram: hello from telnet", "[Newbie] Bram: how do I fight?"])
-        expect(tab(page, "OOC")).to_have_accessible_name("OOC")   # seen in All
+        expect(tab(page, "OOC")).to_have_attribute("aria-label", "OOC")   # seen in All
 
     # Wynn watches the room; Nora (a phone) the Newbie tab. What is said elsewhere counts.
     wynn.get_by_role("tab", name="Room").click()
-    nora.get_by_role("tab", name="Newbie").click()
+    choose(nora, "Newbie")
     expect(nora.locator("#output .line:visible")).to_have_text(
         ["[Newbie] Bram: how do I fight?"])
     bram.ask("ooc anyone seen the smith?", "[OOC] You: anyone seen the smith?")
     bram.ask("say hello, square", "You say")
     expect(wynn.locator("#output .line:visible[data-type=say]").last).to_contain_text(
         'Bram says, "hello, square"')
-    expect(tab(wynn, "OOC")).to_have_accessible_name("OOC, 1 unread")
+    expect(tab(wynn, "OOC")).to_have_attribute("aria-label", "OOC, 1 unread")
     assert not [t for t in channel_lines(wynn) if t.startswith("[")]   # Room: no channels
-    expect(tab(nora, "OOC")).to_have_accessible_name("OOC, 1 unread")
-    expect(tab(nora, "Room")).to_have_accessible_name("Room, 1 unread")   # Bram's say
+    expect(tab(nora, "OOC")).to_have_attribute("aria-label", "OOC, 1 unread")
+    expect(tab(nora, "Room")).to_have_attribute("aria-label", "Room, 1 unread")   # Bram's say
     assert channel_lines(nora) == ["[Newbie] Bram: how do I fight?"]
 
     # Nora answers from her Newbie tab, typing only her words: Bram and Wynn hear it on
@@ -309,7 +351,7 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
     bram.wait_for("[Newbie] Nora: type kill hare, then flee if it goes badly")
     expect(nora.locator("#output .line:visible").last).to_have_text(
         "[Newbie] You: type kill hare, then flee if it goes badly")
-    expect(tab(wynn, "Newbie")).to_have_accessible_name("Newbie, 1 unread")
+    expect(tab(wynn, "Newbie")).to_have_attribute("aria-label", "Newbie, 1 unread")
     expect(wynn.locator("#channel-tabs [data-channel=newbie] .unread")).to_have_text("1")
 
     # Wynn goes to OOC by the keyboard: the tab shows OOC's lines and nothing else, its
@@ -317,7 +359,7 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
     tab(wynn, "Room").focus()
     wynn.keyboard.press("ArrowRight")
     expect(tab(wynn, "OOC")).to_have_attribute("aria-selected", "true")
-    expect(tab(wynn, "OOC")).to_have_accessible_name("OOC")
+    expect(tab(wynn, "OOC")).to_have_attribute("aria-label", "OOC")
     expect(wynn.locator("#output .line:visible")).to_have_text(
         ["[OOC] Bram: hello from telnet", "[OOC] Bram: anyone seen the smith?"])
     wynn.locator("#command").focus()
@@ -325,7 +367,7 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
     bram.wait_for("[OOC] Wynn: the smith went north, Bram")
     expect(wynn.locator("#output .line:visible").last).to_have_text(
         "[OOC] You: the smith went north, Bram")
-    expect(tab(nora, "OOC")).to_have_accessible_name("OOC, 2 unread")
+    expect(tab(nora, "OOC")).to_have_attribute("aria-label", "OOC, 2 unread")
     # "/" runs a command from a channel's tab: the room's answer is in Room, not here.
     command(wynn, "/look")
     expect(wynn.locator("#output [data-type=room]")).to_have_count(2)
@@ -334,7 +376,7 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
 
     # Tells: Bram tells Wynn; the Tells tab counts it and answers Bram from there.
     bram.ask("tell Wynn meet me at the fountain", "You tell Wynn")
-    expect(tab(wynn, "Tells")).to_have_accessible_name("Tells, 1 unread")
+    expect(tab(wynn, "Tells")).to_have_attribute("aria-label", "Tells, 1 unread")
     wynn.keyboard.press("Alt+PageDown")
     wynn.keyboard.press("Alt+PageDown")
     expect(tab(wynn, "Tells")).to_have_attribute("aria-selected", "true")
@@ -354,6 +396,12 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
     expect(history).to_contain_text("Bram (")
     kip.get_by_role("tab", name="All").click()
     expect(kip.locator("#output [data-type=channel_history]")).to_be_hidden()
+    # A reload (the session resumed) keeps the tab chosen, and fills it again.
+    kip.get_by_role("tab", name="OOC").click()
+    kip.reload()
+    expect(tab(kip, "OOC")).to_have_attribute("aria-selected", "true")
+    expect(kip.locator("#output .line:visible[data-type=channel_history]")).to_contain_text(
+        "the smith went north, Bram")
 
     # Turning a channel off takes its tab away (the server sends the list again).
     command(nora, "/channel off newbie")
@@ -362,7 +410,7 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
     expect(nora.locator("#output .line:visible").last).to_contain_text("newbie")
     # ...and her words are commands again: "nb" is not a channel of hers to speak on.
     bram.ask("nb still there?", "[Newbie] You: still there?")
-    expect(tab(wynn, "Newbie")).to_have_accessible_name("Newbie, 1 unread")
+    expect(tab(wynn, "Newbie")).to_have_attribute("aria-label", "Newbie, 1 unread")
     assert "still there" not in nora.locator("#output").inner_text()
     assert nora.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(nora, tmp_path, "chat-phone.png")

@@ -45,7 +45,15 @@
   const input = $('command');
   const target = $('chat-target');
   const game = $('game');
-  if (!strip || !output || !panel || !form || !input || !target || !game) return;
+  const toggle = $('channels-toggle');
+  const current = $('channels-current');
+  const total = $('channels-unread');
+  if (!strip || !output || !panel || !form || !input || !target || !game || !toggle || !current
+      || !total) return;
+  // On a phone (client.css's width) the tabs are a list that opens over the output from
+  // #channels-toggle, so the output keeps its height.
+  const phone = window.matchMedia ? window.matchMedia('(max-width: 700px)') : null;
+  const onPhone = () => !!(phone && phone.matches);
 
   const str = (value) => (typeof value === 'string' ? value : '');
   const nameOk = (value) => typeof value === 'string' && value.length > 0
@@ -90,6 +98,7 @@
     button.append(text, badge);
     const tab = { key, kind, name, label, speak: true, button, text, badge, unread: 0, asked: false };
     tabs.set(key, tab);
+    setUnread(tab, 0);
     return tab;
   }
 
@@ -103,6 +112,8 @@
     const order = ['all', 'room', ...channelKeys, 'tells'];
     strip.replaceChildren(...order.map((key) => tabs.get(key).button));
     strip.hidden = channelKeys.length === 0;
+    toggle.hidden = strip.hidden;
+    if (strip.hidden) openList(false);
     // While the tabs show, the output is the chosen tab's panel.
     if (strip.hidden) {
       panel.removeAttribute('role');
@@ -129,6 +140,7 @@
     } else if (label && tab.label !== label) {
       tab.label = label;
       tab.text.textContent = label;
+      setUnread(tab, tab.unread);   // its accessible name
     }
     words.set(lower, key);
     return tab;
@@ -193,6 +205,7 @@
     }
     if (!strip.hidden) panel.setAttribute('aria-labelledby', tab.button.id);
     setUnread(tab, 0);
+    current.textContent = tab.label;
     if (changed) {
       filter();
       output.scrollTop = output.scrollHeight;   // the newest lines of the tab chosen
@@ -206,9 +219,12 @@
 
   /** A channel's tab chosen for the first time with nothing on it yet: its recent lines. */
   function askHistory(tab) {
+    const ask = { text: tab.name, quiet: true, sent: false };
+    document.dispatchEvent(new CustomEvent('mud:command', { detail: ask }));
+    // Not sent (the list came before the login was done): asked when the login is.
+    if (!ask.sent) return;
     tab.asked = true;
     quiet.add(tab.name);
-    document.dispatchEvent(new CustomEvent('mud:command', { detail: { text: tab.name, quiet: true } }));
   }
 
   function choose(key) {
@@ -221,8 +237,46 @@
     const button = event.target instanceof Element ? event.target.closest('[role=tab]') : null;
     if (!button || !strip.contains(button)) return;
     choose(button.dataset.key);
+    openList(false);
     input.focus({ preventScroll: true });   // the next thing typed goes to the tab chosen
   });
+
+  // -- a phone: the tabs open over the output ------------------------------------------------
+
+  const isOpen = () => toggle.getAttribute('aria-expanded') === 'true';
+
+  function openList(open) {
+    toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    strip.toggleAttribute('data-open', open);
+  }
+
+  function orient() {
+    strip.setAttribute('aria-orientation', onPhone() ? 'vertical' : 'horizontal');
+    if (!onPhone()) openList(false);
+  }
+  orient();
+  if (phone && phone.addEventListener) phone.addEventListener('change', orient);
+
+  toggle.addEventListener('click', () => {
+    const open = !isOpen();
+    openList(open);
+    // After client.js's own mouseup, which puts the focus back on the command line.
+    if (open) setTimeout(() => { if (isOpen()) tabs.get(active).button.focus(); }, 0);
+  });
+
+  // Over the output it is in the way: Escape (the focus back on the button) or a tap
+  // outside it shuts it.
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || event.defaultPrevented || !isOpen()) return;
+    event.preventDefault();
+    const inside = strip.contains(document.activeElement);
+    openList(false);
+    if (inside) toggle.focus();
+  });
+  document.addEventListener('pointerdown', (event) => {
+    if (!isOpen() || !(event.target instanceof Node)) return;
+    if (!strip.contains(event.target) && !toggle.contains(event.target)) openList(false);
+  }, { capture: true, passive: true });
 
   function step(by) {
     const buttons = [...strip.children];
@@ -262,6 +316,14 @@
     // The accessible name carries the count: "OOC, 3 unread".
     tab.button.setAttribute('aria-label', count ? `${tab.label}, ${tab.badge.textContent} unread` : tab.label);
     tab.button.toggleAttribute('data-unread', count > 0);
+    // The phone's button counts what is unread in every tab.
+    let all = 0;
+    for (const other of tabs.values()) all += other.unread;
+    total.hidden = all === 0;
+    total.textContent = !all ? '' : all > MAX_COUNT ? `${MAX_COUNT}+` : String(all);
+    const chosen = tabs.get(active);
+    toggle.setAttribute('aria-label', `Channel tabs: ${chosen ? chosen.label : 'All'} chosen`
+      + (all ? `, ${total.textContent} unread` : ''));
   }
 
   // -- the lines ------------------------------------------------------------------------------
@@ -361,7 +423,13 @@
     const msg = event.detail;
     if (!msg || typeof msg !== 'object') return;
     if (msg.type === 'channels') onChannels(msg);
-    else if (msg.type === 'login_ok' && game.hidden) {
+    else if (msg.type === 'login_ok') {
+      // Logged in (or resumed): a channel's tab chosen before then gets its history now.
+      setTimeout(() => {
+        const tab = tabs.get(active);
+        if (tab.kind === 'channel' && !tab.asked && !tab.seen) askHistory(tab);
+      }, 0);
+      if (!game.hidden) return;
       // From the login form: perhaps someone else. Their tabs come with their channels.
       for (const tab of tabs.values()) {
         setUnread(tab, 0);

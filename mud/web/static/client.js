@@ -886,7 +886,7 @@
   document.addEventListener('mud:command', (event) => {
     const detail = event.detail;
     if (detail && typeof detail.text === 'string' && detail.text.trim()) {
-      sendCommand(detail.text, detail.quiet === true);
+      detail.sent = sendCommand(detail.text, detail.quiet === true);
     }
   });
 
