@@ -501,6 +501,20 @@ class RealRedis(unittest.TestCase):
         assert "anyone there?" not in nora.read()
 
     @defer.inlineCallbacks
+    def test_a_stop_while_redis_reads_nothing_ends_after_the_grace(self):
+        from mud.cluster import redis_conn
+        self.patch(redis_conn, "STOP_GRACE", 0.3)
+        north, _ = self.link("north", heartbeat=0)
+        yield until(lambda: north.up)
+        self.redis.freeze()
+        for n in range(400):  # 24 MB: more than the kernel's buffers take
+            assert north.publish("channel", "north", {"n": n, "text": "x" * 60000})
+        began = time.monotonic()
+        yield north.stop()
+        assert time.monotonic() - began < 5
+        self.redis.thaw()
+
+    @defer.inlineCallbacks
     def test_stop_closes_both_connections_and_tells_the_bus(self):
         north, heard_north, south, _ = yield self.two()
         yield north.stop()

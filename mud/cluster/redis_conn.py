@@ -25,6 +25,8 @@ BACKOFF_CAP = 30.0
 BACKOFF_FACTOR = 2.0
 # Each delay is spread over +-JITTER of itself (never past the cap).
 JITTER = 0.25
+# Seconds a stopping link waits for a clean close before dropping the connection.
+STOP_GRACE = 2.0
 
 
 def backoff(attempt: int, first: float = BACKOFF_FIRST, cap: float = BACKOFF_CAP,
@@ -201,5 +203,14 @@ class Leg:
         if proto is None or proto.transport is None or not proto.transport.connected:
             return defer.succeed(None)
         gone = proto.whenDisconnected()
-        proto.transport.loseConnection()
-        return gone.addCallback(lambda _: None)
+        # A clean close sends what is still buffered (a realm's last words) first; a Redis
+        # that stopped reading would hold that forever, so the close is forced after a
+        # while rather than holding up the daemon's stop.
+        transport = proto.transport
+        transport.loseConnection()
+        force = self.link.reactor.callLater(STOP_GRACE, transport.abortConnection)
+
+        def closed(_: object) -> None:
+            if force.active():
+                force.cancel()
+        return gone.addCallback(closed)
