@@ -303,6 +303,7 @@ def test_the_limits_docs_match_the_link_defaults():
             f"within {redis_link.REPLY_TIMEOUT:g} s") in section
     assert f"(connecting: {redis_link.CONNECT_TIMEOUT:g} s)" in section
     assert f"one log line at most every {redis_link.BAD_LOG_EVERY:g} s" in section
+    assert f"| a stop while Redis reads nothing | {redis_conn.STOP_GRACE:g} s |" in section
     metrics_doc = (ROOT / "docs" / "metrics.md").read_text()
     assert f"over {redis_link.MAX_MESSAGE_BYTES // 1024} KiB" in metrics_doc
     assert f"{redis_link.MAX_PENDING:,} sent ones" in metrics_doc
