@@ -170,6 +170,13 @@ def test_tabs_follow_the_wire_shapes_filter_count_and_speak(server, browser, tmp
     expect(page.locator("#chat-target")).to_have_text("OOC")
     command(page, "hello from the tab")
     until_sent(page, sent, "ooc hello from the tab")
+    # A notice that comes with one's own line is shown in the tab one spoke from.
+    feed(dict(line("ooc", "OOC", "Wynn", "hello from the tab", own=True),
+              text="[OOC] You: hello from the tab"))
+    feed({"type": "system", "text": "Only players on this realm heard you: the link to the "
+                                    "other realms is down."})
+    expect(page.locator("#output .line:visible").last).to_contain_text(
+        "Only players on this realm heard you")
     command(page, "/look")
     until_sent(page, sent, "look")
     expect(page.locator("#command")).to_have_attribute("aria-label", re.compile("Message to OOC"))

@@ -36,6 +36,7 @@
   const TAB_KEY = 'mud.tab';         // sessionStorage: the chosen tab, across a reload
   const TELL_WORDS = new Set(['tell', 'reply']);
   const TALK = new Set(['say', 'emote']);   // what counts as unread in the Room tab
+  const OWN_NOTE_MS = 250;           // a system line this soon after one's own channel line
 
   const $ = (id) => document.getElementById(id);
   const strip = $('channel-tabs');
@@ -75,6 +76,8 @@
   let wanted = store.get() || 'all';   // chosen before a reload: taken once its tab is back
   let partner = '';          // whom the Tells tab talks to: the other side of the last tell
   let fresh = [];            // lines tagged but perhaps not in the document yet
+  let ownAt = -Infinity;     // when the player's own channel line last came back
+  let ownKey = '';           // ... and its tab
   const quiet = new Set();   // channels whose history we asked for without echoing it
 
   function makeTab(key, kind, label, name) {
@@ -353,6 +356,10 @@
         line.dataset.hue = tab.button.dataset.hue;
         if (type === 'channel_history' && quiet.delete(tab.name)) line.setAttribute('data-replay', '');
         counts = type === 'channel' && detail.own !== true;
+        if (type === 'channel' && detail.own === true) {
+          ownAt = performance.now();
+          ownKey = tab.key;
+        }
         tab.seen = true;
       }
     } else if (type === 'tell') {
@@ -367,6 +374,11 @@
       key = commandTab(str(detail.text));
     } else if (type === 'error' || type === 'client') {
       key = '*';
+    } else if (type === 'system' && performance.now() - ownAt < OWN_NOTE_MS) {
+      // A notice that comes with one's own line ("Only players on this realm heard you:
+      // the link to the other realms is down.") is for the tab one spoke from.
+      key = ownKey;
+      ownAt = -Infinity;
     } else {
       counts = TALK.has(type) && detail.own !== true;
     }
