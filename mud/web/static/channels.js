@@ -21,7 +21,8 @@
  * Keyboard: the tabs are an ARIA tablist (arrow keys, Home and End move and choose; only
  * the chosen tab is in the Tab order), and Alt+PageDown / Alt+PageUp choose the next or
  * previous tab from anywhere. The tab strip is hidden until the server names a channel,
- * so a server without channels keeps the layout it had.
+ * so a server without channels keeps the layout it had. On a phone the strip is a list
+ * that opens over the output from a button (channel_menu.js).
  *
  * Server values are untrusted: they reach the page only as text and data attributes, and
  * element ids are made here, never from a server's name.
@@ -46,15 +47,7 @@
   const input = $('command');
   const target = $('chat-target');
   const game = $('game');
-  const toggle = $('channels-toggle');
-  const current = $('channels-current');
-  const total = $('channels-unread');
-  if (!strip || !output || !panel || !form || !input || !target || !game || !toggle || !current
-      || !total) return;
-  // On a phone (client.css's width) the tabs are a list that opens over the output from
-  // #channels-toggle, so the output keeps its height.
-  const phone = window.matchMedia ? window.matchMedia('(max-width: 700px)') : null;
-  const onPhone = () => !!(phone && phone.matches);
+  if (!strip || !output || !panel || !form || !input || !target || !game) return;
 
   const str = (value) => (typeof value === 'string' ? value : '');
   const nameOk = (value) => typeof value === 'string' && value.length > 0
@@ -115,8 +108,6 @@
     const order = ['all', 'room', ...channelKeys, 'tells'];
     strip.replaceChildren(...order.map((key) => tabs.get(key).button));
     strip.hidden = channelKeys.length === 0;
-    toggle.hidden = strip.hidden;
-    if (strip.hidden) openList(false);
     // While the tabs show, the output is the chosen tab's panel.
     if (strip.hidden) {
       panel.removeAttribute('role');
@@ -125,6 +116,7 @@
       panel.setAttribute('role', 'tabpanel');
       panel.setAttribute('aria-labelledby', tabs.get(active).button.id);
     }
+    tell();
   }
 
   function channelKeys() {
@@ -208,14 +200,13 @@
     }
     if (!strip.hidden) panel.setAttribute('aria-labelledby', tab.button.id);
     setUnread(tab, 0);
-    current.textContent = tab.label;
     if (changed) {
       filter();
       output.scrollTop = output.scrollHeight;   // the newest lines of the tab chosen
     }
     showMode();
     if (focus) tab.button.focus();
-    // A phone's strip scrolls sideways: the chosen tab (say by Alt+PageDown) in sight.
+    // A strip of many tabs scrolls sideways: the chosen one (say by Alt+PageDown) in sight.
     if (changed && !strip.hidden) tab.button.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     if (changed && tab.kind === 'channel' && !tab.asked && !tab.seen) askHistory(tab);
   }
@@ -240,46 +231,8 @@
     const button = event.target instanceof Element ? event.target.closest('[role=tab]') : null;
     if (!button || !strip.contains(button)) return;
     choose(button.dataset.key);
-    openList(false);
     input.focus({ preventScroll: true });   // the next thing typed goes to the tab chosen
   });
-
-  // -- a phone: the tabs open over the output ------------------------------------------------
-
-  const isOpen = () => toggle.getAttribute('aria-expanded') === 'true';
-
-  function openList(open) {
-    toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
-    strip.toggleAttribute('data-open', open);
-  }
-
-  function orient() {
-    strip.setAttribute('aria-orientation', onPhone() ? 'vertical' : 'horizontal');
-    if (!onPhone()) openList(false);
-  }
-  orient();
-  if (phone && phone.addEventListener) phone.addEventListener('change', orient);
-
-  toggle.addEventListener('click', () => {
-    const open = !isOpen();
-    openList(open);
-    // After client.js's own mouseup, which puts the focus back on the command line.
-    if (open) setTimeout(() => { if (isOpen()) tabs.get(active).button.focus(); }, 0);
-  });
-
-  // Over the output it is in the way: Escape (the focus back on the button) or a tap
-  // outside it shuts it.
-  document.addEventListener('keydown', (event) => {
-    if (event.key !== 'Escape' || event.defaultPrevented || !isOpen()) return;
-    event.preventDefault();
-    const inside = strip.contains(document.activeElement);
-    openList(false);
-    if (inside) toggle.focus();
-  });
-  document.addEventListener('pointerdown', (event) => {
-    if (!isOpen() || !(event.target instanceof Node)) return;
-    if (!strip.contains(event.target) && !toggle.contains(event.target)) openList(false);
-  }, { capture: true, passive: true });
 
   function step(by) {
     const buttons = [...strip.children];
@@ -319,14 +272,17 @@
     // The accessible name carries the count: "OOC, 3 unread".
     tab.button.setAttribute('aria-label', count ? `${tab.label}, ${tab.badge.textContent} unread` : tab.label);
     tab.button.toggleAttribute('data-unread', count > 0);
-    // The phone's button counts what is unread in every tab.
-    let all = 0;
-    for (const other of tabs.values()) all += other.unread;
-    total.hidden = all === 0;
-    total.textContent = !all ? '' : all > MAX_COUNT ? `${MAX_COUNT}+` : String(all);
+    tell();
+  }
+
+  /** Tell channel_menu.js (a phone's button for the tabs) what to show: whether there are
+   *  tabs, the one chosen, and how many lines are unread in all of them. */
+  function tell() {
+    let unread = 0;
+    for (const tab of tabs.values()) unread += tab.unread;
     const chosen = tabs.get(active);
-    toggle.setAttribute('aria-label', `Channel tabs: ${chosen ? chosen.label : 'All'} chosen`
-      + (all ? `, ${total.textContent} unread` : ''));
+    document.dispatchEvent(new CustomEvent('mud:tabs', {
+      detail: { shown: !strip.hidden, label: chosen ? chosen.label : 'All', unread } }));
   }
 
   // -- the lines ------------------------------------------------------------------------------
