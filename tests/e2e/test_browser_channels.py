@@ -419,6 +419,11 @@ def test_two_web_players_and_a_telnet_player_chat_on_ooc_and_newbie(server, brow
     bram.ask("nb still there?", "[Newbie] You: still there?")
     expect(tab(wynn, "Newbie")).to_have_attribute("aria-label", "Newbie, 1 unread")
     assert "still there" not in nora.locator("#output").inner_text()
+    # Its history may still be asked for; it comes back as the room's, with no tab.
+    command(nora, "newbie")
+    expect(nora.locator("#output .line:visible[data-type=channel_history]")).to_contain_text(
+        "type kill hare")
+    expect(nora.locator("[role=tab] .tab-label")).to_have_text(["All", "Room", "OOC", "Tells"])
     assert nora.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(nora, tmp_path, "chat-phone.png")
 

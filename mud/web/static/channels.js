@@ -69,6 +69,7 @@
   let wanted = store.get() || 'all';   // chosen before a reload: taken once its tab is back
   let partner = '';          // whom the Tells tab talks to: the other side of the last tell
   let fresh = [];            // lines tagged but perhaps not in the document yet
+  let listed = false;        // a `channels` list has come (else tabs come with lines)
   let ownAt = -Infinity;     // when the player's own channel line last came back
   let ownKey = '';           // ... and its tab
   const quiet = new Set();   // channels whose history we asked for without echoing it
@@ -144,13 +145,12 @@
   /** A `channels` frame: the channels that are on get tabs, in the server's order. */
   function onChannels(msg) {
     if (!Array.isArray(msg.channels)) return;
+    listed = true;
+    words.clear();   // a channel turned off: its words are no tab's any more
     const keys = [];
     for (const entry of msg.channels) {
       if (!entry || typeof entry !== 'object' || !nameOk(entry.name)) continue;
-      if (entry.on === false) {
-        words.delete(entry.name.toLowerCase());   // not heard: its words are commands again
-        continue;
-      }
+      if (entry.on === false) continue;
       const tab = channelTab(entry.name, str(entry.label));
       if (!tab || keys.includes(tab.key)) continue;
       tab.speak = entry.speak !== false;
@@ -260,7 +260,10 @@
     if (!event.altKey || event.ctrlKey || event.metaKey || strip.hidden || game.hidden) return;
     if (event.key !== 'PageDown' && event.key !== 'PageUp') return;
     event.preventDefault();
-    choose(step(event.key === 'PageDown' ? 1 : -1));
+    const key = step(event.key === 'PageDown' ? 1 : -1);
+    const inStrip = strip.contains(document.activeElement);
+    choose(key);
+    if (inStrip) tabs.get(key).button.focus();   // not left on a tab out of the Tab order
   });
 
   // -- unread counts ------------------------------------------------------------------------
@@ -304,7 +307,11 @@
     let key = 'room';
     let counts = false;   // unread, if it is not in view
     if ((type === 'channel' || type === 'channel_history') && nameOk(msg.channel)) {
-      const tab = channelTab(msg.channel, str(msg.label));
+      const known = tabs.get(`ch:${msg.channel.toLowerCase()}`);
+      // Once the server has listed the channels heard, a line of another (the history of
+      // one turned off) gets no tab: it is the room's. Before any list, lines make tabs.
+      const tab = known && strip.contains(known.button) ? known
+        : listed ? null : channelTab(msg.channel, str(msg.label));
       if (tab) {
         key = tab.key;
         if (!strip.contains(tab.button)) arrange([...channelKeys(), key]);
