@@ -10,8 +10,6 @@ import pytest
 from twisted.internet.defer import inlineCallbacks
 from twisted.logger import formatEvent, globalLogPublisher
 
-from mud import tap
-from mud.persistence.pg_store import PgStore
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase
 from tests.postgres_service import PostgresCluster, pg_url, postgres_cluster  # noqa: F401
@@ -32,9 +30,6 @@ class PostgresServerTests(ServerTestCase):
         self.addCleanup(globalLogPublisher.removeObserver, self.logged.append)
 
     def start_on_postgres(self):
-        if "open_store" not in vars(tap):
-            # Until build_service opens the store from settings.store itself.
-            self.patch(tap, "Store", lambda data: PgStore(self.url, "north", data))
         return self.start(store=self.url, realm="north")
 
     def saved_room(self, key: str) -> str | None:
