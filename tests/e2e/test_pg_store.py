@@ -47,6 +47,9 @@ class PostgresServerTests(ServerTestCase):
         yield rowan.ask("n", "High Street")
         self.assertTrue((yield service.game.autosave()))
         self.assertEqual(self.saved_room("rowan"), "village:high_street")
+        with psycopg.connect(self.url) as conn:  # this realm's claim on Rowan
+            self.assertEqual(conn.execute("SELECT key, realm FROM online").fetchall(),
+                             [("rowan", "north")])
 
         self.cluster.stop("fast")
         try:
