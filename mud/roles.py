@@ -29,6 +29,7 @@ from mud.commands.registry import (
     refused_message,
     sets_for_role,
 )
+from mud.engine import hooks
 from mud.engine.actions import Refusal
 from mud.engine.events import Error, Message
 from mud.engine.model import Character
@@ -122,6 +123,14 @@ def apply_role(world: World, key: str, role: str, told: str = "") -> None:
         character.command_sets = sets_for_role(role)
         if told:
             character.send(role_changed(character, told))
+        _roles_changed(world, character)
+
+
+def _roles_changed(world: World, character: Character) -> None:
+    """Systems that go by role (a channel only admins hear) take the new sets at once:
+    they hear ``refresh``, as when the client asks for the character's state again."""
+    if character.room is not None:
+        world.hooks.emit(hooks.REFRESH, who=character, room=character.room)
 
 
 def _read_role(ctx: Context, then: Callable[[Character, Any], Any]) -> Deferred[Any]:
@@ -143,6 +152,7 @@ def _read_role(ctx: Context, then: Callable[[Character, Any], Any]) -> Deferred[
                      "its command sets follow it now", name=character.name, role=stored)
             character.command_sets = sets_for_role(stored)
             character.send(role_changed(character, f"You are now {article(stored)}."))
+            _roles_changed(ctx.world, character)
         return then(character, session)
 
     def unread(failure: Failure) -> Any:

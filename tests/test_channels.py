@@ -303,3 +303,20 @@ def test_the_config_files_channels_setting_is_checked_at_start_up(tmp_path):
         build_service(load_settings(str(config), {}).with_values(
             {"data": str(tmp_path / "data")}, "test"), reactor=Clock())
     assert "channel 'look': 'look' is already the command 'look'" in str(clash.value)
+
+
+def test_a_player_promoted_in_the_game_hears_the_admins_channel_at_once():
+    game = make_game()
+    ada = admin_player(game, "Ada")
+    kip = joined_player(game, "Kip")
+    ada.type("wiz before")
+    assert "before" not in kip.read()
+    ada.type("promote Kip admin")
+    kip.read()
+    # No command of Kip's own in between: the promotion itself lets him in.
+    ada.type("wiz after the promotion")
+    assert "[Wiz] Ada: after the promotion" in kip.read()
+    assert "is now a player" in ada.type("demote Kip")
+    kip.read()
+    ada.type("wiz after the demotion")
+    assert "after the demotion" not in kip.read()
