@@ -320,3 +320,42 @@ def test_a_realm_unknown_to_both_sides_is_learnt_from_beats():
     clock.advance(BEAT + 1)
     assert "Nora" in wynn.type("who")
     assert [p["name"] for p in who_online(south)] == ["Nora", "Wynn"]
+
+
+def test_a_ban_and_its_lifting_reach_every_realm_and_disconnect_who_it_holds_there():
+    _, (north, south), pipes = realms("north", "south")
+    ada = admin_player(north, "Ada")
+    bram = joined_player(south, "Bram")
+    out = flat(ada.type("ban bram 7d spamming every realm"))
+    assert "Bram is banned" in out and "cannot be reached" not in out
+    # South stored it, put it in force and disconnected Bram, told by whom.
+    assert ("name", "bram") in {row[:2] for row in south.store.ban_rows}
+    assert bram.closed and "banned by Ada@north" in flat(bram.read())
+    back = WirePlayer(south)
+    back.read()
+    assert "banned" in flat(back.type("connect Bram secret1"))
+    assert "bram" not in south.world.online
+    ada.type("unban bram")
+    assert ("name", "bram") not in {row[:2] for row in south.store.ban_rows}
+    again = WirePlayer(south)
+    again.read()
+    again.type("connect Bram secret1")
+    assert "bram" in south.world.online
+    # A ban while the link is down holds here, and the admin is told the rest missed it.
+    for pipe in pipes:
+        pipe.set_up(False)
+    assert "other realms cannot be reached" in flat(ada.type("ban kip 1h flooding"))
+
+
+def test_a_ban_from_another_realm_of_the_wrong_shape_is_ignored():
+    _, (north, south), _ = realms("north", "south")
+    for bad in ({"op": "ban", "kind": "name", "target": "bram", "until": None,
+                 "reason": "x", "by": "Ada"},                           # no created
+                {"op": "ban", "kind": "name", "target": "Bram!", "until": None,
+                 "reason": "x", "by": "Ada", "created": 1.0},           # not a name
+                {"op": "ban", "kind": "network", "target": "bram", "until": None,
+                 "reason": "x", "by": "Ada", "created": 1.0},           # kind and target
+                {"op": "ban", "kind": "name", "target": "bram", "until": "soon",
+                 "reason": "x", "by": "Ada", "created": 1.0}):
+        south.world.bus.deliver("admin", "north", bad)
+    assert list(south.store.ban_rows) == []

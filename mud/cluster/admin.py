@@ -14,6 +14,13 @@ Topic ``admin`` (the bus envelope names the realm it came from):
         every realm: if its store holds an older token generation for ``name`` (a store
         of its own, not one shared with the sender's realm), revoke the tokens in it too
 
+    {"op": "ban", "kind": "name", "target": "bram", "until": 1.7e9 | null,
+     "reason": "...", "by": "Ada", "created": 1.7e9}
+        every realm stores the ban (the same row again when the store is shared), puts it
+        in force and disconnects the players it holds
+    {"op": "unban", "kind": "name", "target": "bram", "by": "Ada"}
+        every realm lifts it
+
 The actions are the admin commands' own helpers (mud/systems/admin), so the limits,
 refusals and audit lines are the same as for a local admin's; the admin is named
 ``Ada@north`` in them, and the transport is ``bus``.
@@ -29,6 +36,8 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.audit import audit
+from mud.bans import MAX_BANS, Ban, BanError, bans_of, parse_target, when
+from mud.bans import MAX_REASON as MAX_BAN_REASON
 from mud.cluster.directory import MAX_NAME, bus_text
 from mud.engine.actions import Refusal
 from mud.engine.events import Message
@@ -39,6 +48,7 @@ from mud.systems.admin import (
     announce_to_all,
     kick_player,
 )
+from mud.systems.admin.bans import disconnect_banned
 
 log = Logger()
 
@@ -73,6 +83,52 @@ class AdminRelay:
             self._kick(data, realm, by)
         elif op == "revoke":
             self._revoke(data, by)
+        elif op in ("ban", "unban"):
+            self._ban(data, by, op == "ban")
+
+    def _ban(self, data: dict[str, Any], by: str, banned: bool) -> None:
+        """Another realm's admin banned (or unbanned) someone: the same here, stored
+        (the same row again when the store is shared) and in force, the players it holds
+        disconnected as a local ban does."""
+        kind, target = data.get("kind"), data.get("target")
+        if not isinstance(kind, str) or not isinstance(target, str) or len(target) > 64:
+            return
+        try:
+            if parse_target(target) != (kind, target):
+                return
+        except BanError:
+            return
+        bans = bans_of(self.game)
+        shown = target.capitalize() if kind == "name" else target
+        if not banned:
+            if bans.get(kind, target) is None:
+                return
+            audit("unban", shown if kind == "name" else "", "", TRANSPORT, target=target,
+                  kind=kind, by=by)
+            self.game.store.remove_ban(kind, target).addCallback(
+                lambda _: bans.remove(kind, target)).addErrback(self._failed, "unban")
+            return
+        until, created = data.get("until"), data.get("created")
+        reason = bus_text(data.get("reason"), MAX_BAN_REASON)
+        number = (int, float)
+        if reason is None or not reason or not isinstance(created, number) or \
+                isinstance(created, bool) or (until is not None and (
+                    not isinstance(until, number) or isinstance(until, bool))):
+            return
+        if bans.get(kind, target) is None and len(bans) >= MAX_BANS:
+            log.warn("a ban from another realm ({target}) is not kept here: {count} bans "
+                     "are held already", target=target, count=len(bans))
+            return
+        entry = Ban(kind, target, None if until is None else float(until), reason, by,
+                    float(created))
+
+        def stored(_: object) -> Deferred[Any] | None:
+            bans.add(entry)
+            audit("ban", shown if kind == "name" else "", "", TRANSPORT, target=target,
+                  kind=kind, by=by, until=when(entry), reason=reason)
+            return disconnect_banned(self.game, entry, by)
+        self.game.store.add_ban(entry.row()).addCallback(stored).addErrback(
+            self._failed, "ban")
 
     def _kick(self, data: dict[str, Any], realm: str, by: str) -> None:
         ours = data.get("realm")

@@ -97,7 +97,10 @@ def ban_target(game: Any, what: str, duration: str, reason: str, by: str, peer: 
         audit("ban", shown if kind == "name" else "", peer, via, target=target, kind=kind,
               by=by, until=when(entry), reason=reason)
         tell(f"{shown} is banned {when(entry)}: {reason}")
-        kicked = _disconnect(game, entry, by)
+        _tell_realms(game, {"op": "ban", "kind": kind, "target": target,
+                            "until": entry.until, "reason": reason, "by": by,
+                            "created": now}, tell)
+        kicked = disconnect_banned(game, entry, by)
         if kind == "name":
             return game.accounts.exists(target).addCallback(told_unknown)
         return kicked
@@ -110,7 +113,17 @@ def ban_target(game: Any, what: str, duration: str, reason: str, by: str, peer: 
     return result
 
 
-def _disconnect(game: Any, entry: Ban, by: str) -> Deferred[Any] | None:
+def _tell_realms(game: Any, data: dict[str, Any], tell: Callable[[str], None]) -> None:
+    """Other realms (mud/cluster/admin.py) put a ban in force, or lift it, too; the
+    admin hears when they cannot be reached."""
+    from mud.systems.admin import ADMIN_TOPIC
+    bus = game.world.bus
+    if bus.clustered and not bus.publish(ADMIN_TOPIC, data):
+        tell("The other realms cannot be reached just now: there it takes effect when "
+             "they restart, if they share this store.")
+
+
+def disconnect_banned(game: Any, entry: Ban, by: str) -> Deferred[Any] | None:
     """Disconnect every connection ``entry`` holds, the way kick does: told why, the
     character saved and out of the game."""
     bans = bans_of(game)
@@ -169,6 +182,7 @@ def unban_target(game: Any, what: str, by: str, peer: str, via: str,
         audit("unban", shown if kind == "name" else "", peer, via, target=target, kind=kind,
               by=by)
         tell(f"{shown} is no longer banned.")
+        _tell_realms(game, {"op": "unban", "kind": kind, "target": target, "by": by}, tell)
     result: Deferred[Any] = game.store.remove_ban(kind, target).addCallback(removed)
     return result
 
