@@ -348,7 +348,7 @@ def test_a_ban_and_its_lifting_reach_every_realm_and_disconnect_who_it_holds_the
 
 
 def test_a_ban_from_another_realm_of_the_wrong_shape_is_ignored():
-    _, (north, south), _ = realms("north", "south")
+    _, (_, south), _ = realms("north", "south")
     for bad in ({"op": "ban", "kind": "name", "target": "bram", "until": None,
                  "reason": "x", "by": "Ada"},                           # no created
                 {"op": "ban", "kind": "name", "target": "Bram!", "until": None,
