@@ -130,7 +130,8 @@ class SaveQueue:
             # The storage is failing, not our code: one line per attempt, no traceback.
             log.critical("SAVE FAILED (attempt {attempt}): {why}. {n} characters and {m} "
                          "item places are kept in memory and retried at every save; fix "
-                         "the data directory (space, permissions) and they are written.",
+                         "the storage (the data directory's space and permissions, or the "
+                         "PostgreSQL server) and they are written.",
                          attempt=self.failures, why=failure.value,
                          n=len(self._pending.characters), m=len(self._pending.items))
         else:

@@ -229,6 +229,11 @@ class MudService(MultiService):
         log.failure("final save failed", failure)
         return False
 
+    def _realm_of_store(self) -> str | None:
+        """The realm whose rows a PostgreSQL store holds; None for SQLite."""
+        realm = getattr(self.game.store, "realm", None)
+        return realm if isinstance(realm, str) else None
+
     def _run_closers(self) -> None:
         for close in self.closers:
             try:
@@ -270,7 +275,7 @@ class MudService(MultiService):
                          "that could not be saved are in {path}. Fix the data directory, then, "
                          "with the server stopped, restore them: {command}",
                          n=len(snapshot.characters), m=len(snapshot.items), path=path,
-                         command=unsaved.restore_command(str(path)))
+                         command=unsaved.restore_command(str(path), self._realm_of_store()))
         # Keep a moment for the watchdog, past the deadline, to have the last word.
         wait = max(0.0, deadline - self.clock.seconds() - 0.25)
         return self._within(writing, wait).addBoth(written)
@@ -279,7 +284,7 @@ class MudService(MultiService):
         log.critical("Saving failed until the stop and the fallback file could not be "
                      "written either ({why}). The unsaved records follow: keep them as a "
                      ".json file and restore it with {command}\n{json}", why=why,
-                     command=unsaved.restore_command("FILE"),
+                     command=unsaved.restore_command("FILE", self._realm_of_store()),
                      json=data.decode("utf-8"))
 
     def _last_words(self) -> str:
@@ -290,7 +295,8 @@ class MudService(MultiService):
         data = unsaved.encode(self.game.saves.unsaved_snapshot(), self.game.store.data_dir,
                               self.clock.seconds())
         return ("Not saved (keep this as a .json file and restore it with "
-                f"{unsaved.restore_command('FILE')}):\n{data.decode('utf-8')}")
+                f"{unsaved.restore_command('FILE', self._realm_of_store())}):\n"
+                f"{data.decode('utf-8')}")
 
     def _close_store(self, result: object) -> object:
         if isinstance(result, Failure):

@@ -129,16 +129,24 @@ def write(data: bytes, directories: Iterable[str], written: float) -> str:
     raise OSError("no directory took the fallback file (" + "; ".join(problems) + ")")
 
 
-def restore_command(path: str) -> str:
-    """How an admin puts ``path`` back, as a shell command."""
-    return f"{sys.executable} -m mud.unsaved {path}"
+def restore_command(path: str, realm: str | None = None) -> str:
+    """How an admin puts ``path`` back, as a shell command; ``realm`` (not None) for a
+    server on a PostgreSQL store, whose URL (and password) the command leaves to the
+    MUD_STORE environment variable rather than the log."""
+    if realm is None:
+        return f"{sys.executable} -m mud.unsaved {path}"
+    return (f"MUD_STORE=<the server's store URL> {sys.executable} -m mud.unsaved {path} "
+            f"--realm {realm}")
 
 
 # -- restoring ----------------------------------------------------------------------------------
 
 
-def restore(path: str, data_dir: str | None = None) -> tuple[Snapshot, str]:
-    """Write the records in ``path`` into the store; the snapshot and the data directory.
+def restore(path: str, data_dir: str | None = None, store_url: str = "",
+            realm: str = "") -> tuple[Snapshot, str]:
+    """Write the records in ``path`` into the store (SQLite in the data directory, or the
+    PostgreSQL store at ``store_url``, as realm ``realm``); the snapshot and the data
+    directory.
 
     Raises BadFallbackFile, OSError or StoreError (from mud.persistence.store)."""
     from mud.persistence.offline import run_store_call
@@ -148,7 +156,7 @@ def restore(path: str, data_dir: str | None = None) -> tuple[Snapshot, str]:
     data_dir = data_dir or meant_for
     if not data_dir:
         raise BadFallbackFile("it names no data directory; give one with --data")
-    run_store_call(data_dir, lambda store: store.save(snapshot))
+    run_store_call(data_dir, lambda store: store.save(snapshot), store_url, realm)
     return snapshot, data_dir
 
 
@@ -159,10 +167,20 @@ def main(argv: list[str] | None = None) -> int:
                     "into the store. Run it with the server stopped.")
     parser.add_argument("file", help="the fallback file the server's log named")
     parser.add_argument("--data", help="the data directory (default: the one the file names)")
+    parser.add_argument("--store", default=os.environ.get("MUD_STORE", ""),
+                        help="the server's PostgreSQL store URL (default: MUD_STORE; none: "
+                             "SQLite in the data directory)")
+    parser.add_argument("--realm", default=os.environ.get("MUD_REALM", ""),
+                        help="the server's realm, whose item places and world state these "
+                             "are (default: MUD_REALM)")
     args = parser.parse_args(argv)
+    if args.store and not args.realm:
+        print("mud.unsaved: with a PostgreSQL store, name the server's realm (--realm)",
+              file=sys.stderr)
+        return 1
     from mud.persistence.store import StoreError
     try:
-        snapshot, data_dir = restore(args.file, args.data)
+        snapshot, data_dir = restore(args.file, args.data, args.store, args.realm)
     except (BadFallbackFile, StoreError) as exc:
         print(f"mud.unsaved: {args.file}: {exc}", file=sys.stderr)
         return 1
@@ -171,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Restored {len(snapshot.characters)} characters, {len(snapshot.items)} item "
           f"places and {len(snapshot.world)} pieces of world state into "
-          f"{os.path.join(data_dir, 'mud.sqlite3')}; {args.file} can be deleted.")
+          + (f"the PostgreSQL store (realm {args.realm})" if args.store else
+             os.path.join(data_dir, 'mud.sqlite3'))
+          + f"; {args.file} can be deleted.")
     return 0
 
 

@@ -404,6 +404,31 @@ class ShellToolTests(PgTestCase):
         self.assertEqual(len(self.sql("SELECT label FROM api_tokens")), 1)
 
     @defer.inlineCallbacks
+    def test_a_fallback_file_is_restored_into_the_store_as_its_realm(self):
+        from mud import unsaved
+        from mud.engine.world import CharacterRecord as Record
+        snapshot = Snapshot([Record("rowan", "Rowan", "village:inn", "a tall one", "on",
+                                    "{}")], [("torch-1", "char", "rowan")], [])
+        path = self.mktemp() + ".json"
+        with open(path, "wb") as handle:
+            handle.write(unsaved.encode(snapshot, self.mktemp(), 0.0))
+        command = unsaved.restore_command(path, "north")
+        self.assertIn("MUD_STORE=<the server's store URL>", command)
+        self.assertIn("--realm north", command)
+        missing = yield defer_to_thread(tool, "-m", "mud.unsaved", path, "--store", self.url)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("name the server's realm", missing.stderr)
+        done = yield defer_to_thread(tool, "-m", "mud.unsaved", path, "--store", self.url,
+                                     "--realm", "north")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("into the PostgreSQL store (realm north)", done.stdout)
+        self.assertNotIn(SECRET, done.stdout + done.stderr)
+        self.assertEqual(self.sql("SELECT room, description FROM characters WHERE key = "
+                                  "'rowan'"), [("village:inn", "a tall one")])
+        self.assertEqual(self.sql("SELECT realm, item, place FROM item_places"),
+                         [("north", "torch-1", "rowan")])
+
+    @defer.inlineCallbacks
     def test_a_tool_on_an_unreachable_or_empty_store_says_so_without_the_password(self):
         down = self.url.replace(f":{self.cluster.port}/", ":1/")
         done = yield defer_to_thread(tool, "-m", "mud.role_tool", "promote", "Rowan",
