@@ -27,6 +27,9 @@ from mud.session import Session
 log = Logger()
 
 TAKEOVER_TEXT = "You take over your body where you left it."
+CLAIM_LOST = ("Your character was taken up in another realm while this one could not reach "
+              "its storage, so it leaves the game here and what you did since is not saved. "
+              "Log in again to play on.")
 
 Observer = Callable[[str, str, str], None]
 
@@ -155,11 +158,40 @@ class Connections:
         # Another realm must load what this one wrote: a save that failed keeps the claim.
         if ok:
             self._unreleased.discard(key)
-            if key not in self.world.online:
-                self.claims.release(key).addCallback(self._released, key)
+            self.release_if_free(key)
         else:
             self._unreleased.add(key)
         return ok
+
+    def release_if_free(self, key: str) -> None:
+        """Give back this realm's claim on ``key`` unless something here still holds it:
+        the character in the game, a login of it loading, or a save of it not landed. The
+        store runs calls in order, so a login that claims after this goes in keeps its
+        claim."""
+        claims = self.claims
+        if claims is None or key in self.world.online or claims.loading.get(key) or \
+                key in self._unreleased:
+            return
+        claims.release(key).addCallback(self._released, key)
+
+    def claim_lost(self, key: str) -> None:
+        """Another realm took over the claim on ``key`` (this realm's store was away for
+        longer than a claim lasts): the character leaves the game here without a save,
+        its player told why; the other realm's body is the one that counts now."""
+        character = self.world.online.get(key)
+        if character is None:
+            return
+        self.cancel_linkdead(key)
+        session = character.link
+        audit("logout", character.name, getattr(session, "peer", ""), character.via,
+              reason="claim_lost")
+        actions.announce_departure(self.world, character)
+        self.world.leave(character)
+        character.link = NOBODY
+        self.announce("leave", character)
+        if isinstance(session, Session):
+            session.character = None
+            session.close(Goodbye(CLAIM_LOST, "claim_lost"))
 
     def _released(self, ok: bool, key: str) -> None:
         if not ok:

@@ -159,15 +159,29 @@ class Game:
         if claims is None:
             return self._load(session, key)
 
+        granted = False
+
         def claimed(holder: str | None) -> Deferred[None] | None:
             # Realms sharing a store: the character is ours now, or in the game elsewhere.
+            nonlocal granted
             if holder is not None:
                 raise LoginRefused("elsewhere", held_elsewhere(display_name(key), holder))
+            granted = True
             if not session.connected:
-                claims.release(key)
                 return None
             return self._load(session, key)
-        return claims.claim(key).addCallback(claimed)
+
+        def finished(result: object) -> object:
+            # However the login ended (in the game, the player gone meanwhile, the store
+            # failing while loading), the claim goes back if nothing here holds the key.
+            claims.loading[key] -= 1
+            if not claims.loading[key]:
+                del claims.loading[key]
+            if granted:
+                self.connections.release_if_free(key)
+            return result
+        claims.loading[key] += 1
+        return claims.claim(key).addCallback(claimed).addBoth(finished)
 
     def _load(self, session: Session, key: str) -> Deferred[None]:
         """Load character ``key`` from the newest record and put ``session`` in it."""

@@ -19,7 +19,7 @@ from twisted.python import usage
 from mud import passwords
 from mud.accounts import Accounts
 from mud.audit import AuditFile
-from mud.cluster.claims import RealmClaims
+from mud.cluster.claims import attach as attach_claims
 from mud.config import Settings, load_settings
 from mud.engine.world import World
 from mud.errors import StartupError
@@ -283,9 +283,8 @@ def join_realms(service: MudService, settings: Settings, reactor: Any) -> None:
     realms' players. A lone daemon gets neither."""
     game = service.game
     if settings.store:
-        claims = RealmClaims(game.store, settings.realm, reactor)
+        claims = attach_claims(game, settings.realm, reactor)
         claims.setServiceParent(service)
-        game.connections.claims = claims
         # Given back once the final save has landed: not if it failed (the data is only
         # in this daemon's memory and fallback file, and another realm must not load the
         # older row meanwhile; the claims lapse STALE_AFTER seconds after the stop).

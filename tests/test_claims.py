@@ -8,7 +8,7 @@ from typing import Any
 from twisted.internet import task
 from twisted.internet.defer import Deferred, fail, succeed
 
-from mud.cluster.claims import BEAT, RealmClaims
+from mud.cluster.claims import BEAT, RealmClaims, attach
 from mud.persistence.store import StoreUnavailable
 from tests.support import LateStore, MemoryStore, WirePlayer, joined_player, make_game
 
@@ -40,14 +40,19 @@ class ClaimingStore(LateStore):
             del self.online[key]
         return succeed(None)
 
-    def beat(self, realm: str, now: float) -> Deferred[None]:
+    def beat(self, realm: str, now: float) -> Deferred[int]:
         self.calls.append(("beat", realm))
         if self.down:
             return fail(StoreUnavailable("postgresql: connection refused"))
+        kept = 0
         for key, (owner, _) in list(self.online.items()):
             if owner == realm:
                 self.online[key] = (owner, now)
-        return succeed(None)
+                kept += 1
+        return succeed(kept)
+
+    def claimed(self, realm: str) -> Deferred[set[str]]:
+        return succeed({key for key, (owner, _) in self.online.items() if owner == realm})
 
     def release_realm(self, realm: str) -> Deferred[None]:
         self.calls.append(("release_realm", realm))
@@ -59,8 +64,31 @@ class ClaimingStore(LateStore):
 
 def realm_game(store: ClaimingStore, realm: str, clock: task.Clock | None = None) -> Any:
     game = make_game(store=store, clock=clock or task.Clock())
-    game.connections.claims = RealmClaims(store, realm, game.world.clock)
+    attach(game, realm, game.world.clock)
     return game
+
+
+class HeldClaims(ClaimingStore):
+    """Claims answered when the test says: as a one-connection pool runs them, the row
+    changes in submission order and the answer reaches the reactor later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold_claims = False
+        self.held: list[tuple[Deferred[Any], Deferred[Any]]] = []
+
+    def claim(self, key: str, realm: str, now: float, stale_after: float
+              ) -> Deferred[str | None]:
+        result = super().claim(key, realm, now, stale_after)
+        if not self.hold_claims:
+            return result
+        d: Deferred[str | None] = Deferred()
+        self.held.append((d, result))
+        return d
+
+    def answer_claim(self) -> None:
+        d, result = self.held.pop(0)
+        result.chainDeferred(d)
 
 
 def test_a_character_in_the_game_in_another_realm_is_refused_in_words() -> None:
@@ -173,3 +201,91 @@ def test_a_release_the_store_missed_is_made_after_the_next_save_that_lands() -> 
     store.release = real_release
     game.autosave()
     assert "cleo" not in store.online
+
+
+def test_quit_and_straight_back_in_while_the_save_is_written_keeps_the_claim() -> None:
+    # The reviewer's race: the quit's save lands while the new login is claimed but still
+    # loading, and gave the claim back under it: Nora was then let into south as well.
+    store = HeldClaims()
+    clock = task.Clock()
+    north, south = realm_game(store, "north", clock), realm_game(store, "south", clock)
+    nora = joined_player(north, "Nora")
+    store.hold_saves = True
+    nora.type("quit")
+    store.hold_claims = True
+    again = WirePlayer(north)
+    again.read()
+    again.type("connect nora secret1")
+    store.finish_save(ok=True)
+    store.answer_claim()
+    store.hold_claims = store.hold_saves = False
+    assert "nora" in north.world.online and store.online["nora"][0] == "north"
+    other = WirePlayer(south)
+    other.read()
+    assert "in realm north" in other.type("connect nora secret1")
+    assert "nora" not in south.world.online
+
+
+def test_a_second_login_dropping_before_its_claim_answers_leaves_the_first_its_claim() -> None:
+    store = HeldClaims()
+    clock = task.Clock()
+    north, south = realm_game(store, "north", clock), realm_game(store, "south", clock)
+    joined_player(north, "Kip").type("quit")
+    store.hold_claims = True
+    first, second = WirePlayer(north), WirePlayer(north)
+    for player in (first, second):
+        player.read()
+        player.type("connect kip secret1")
+    store.answer_claim()
+    assert "kip" in north.world.online
+    second.drop()
+    store.answer_claim()
+    store.hold_claims = False
+    assert store.online["kip"][0] == "north"
+    other = WirePlayer(south)
+    other.read()
+    assert "in realm north" in other.type("connect kip secret1")
+
+
+def test_a_login_lost_while_loading_gives_its_claim_back() -> None:
+    store = ClaimingStore()
+    clock = task.Clock()
+    north, south = realm_game(store, "north", clock), realm_game(store, "south", clock)
+    joined_player(north, "Pipa").type("quit")
+    store.hold_reads = True
+    lost = WirePlayer(north)
+    lost.read()
+    lost.type("connect pipa secret1")
+    lost.drop()
+    store.answer_read()
+    store.hold_reads = False
+    assert "pipa" not in north.world.online and "pipa" not in store.online
+    other = WirePlayer(south)
+    other.read()
+    other.type("connect pipa secret1")
+    assert "pipa" in south.world.online
+
+
+def test_a_claim_taken_over_while_the_store_was_away_takes_the_body_out_here_unsaved() -> None:
+    store = ClaimingStore()
+    clock = task.Clock()
+    north, south = realm_game(store, "north", clock), realm_game(store, "south", clock)
+    north.connections.claims.startService()
+    rowan = joined_player(north, "Rowan")
+    clock.advance(5)
+    store.down = True
+    for _ in range(10):
+        clock.advance(10)
+    assert "You say" in rowan.type("say still here")
+    store.down = False
+    other = WirePlayer(south)
+    other.read()
+    other.type("connect rowan secret1")
+    # South took the lapsed claim; north learns it at its next beat and lets go.
+    assert "rowan" in south.world.online
+    saves = len(store.characters)
+    clock.advance(BEAT)
+    assert "rowan" not in north.world.online
+    assert "taken up in another realm" in rowan.read() and rowan.closed
+    assert store.online["rowan"][0] == "south" and len(store.characters) == saves
+    north.connections.claims.stopService()

@@ -10,11 +10,21 @@ character's last save has landed, so the next realm loads what this one wrote; a
 gives back all of its own at start (left over from a crash) and at a clean stop.
 
 The beat is one UPDATE for all of this realm's claims every ``beat`` seconds: nothing is
-done per player on the timer.
+done per player on the timer. It answers how many claims it kept; fewer than this realm
+has characters in the game means another realm took some over (this realm's store was
+away for longer than a claim lasts): only then are the claims read, and each character
+whose claim is gone leaves the game here unsaved (``lost``), its player told why, since
+the other realm's play is the one that counts now (the store does not write a character
+another realm holds either).
+
+A claim is given back only when nothing of this realm holds the character: not in the
+game, no login of it loading (``loading``), nothing of it unsaved.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Collection
 from typing import Any
 
 from twisted.application.service import Service
@@ -50,6 +60,12 @@ class RealmClaims(Service):
         self._loop: LoopingCall | None = None
         # Beats that failed in a row (the store away): logged on the first and on return.
         self.failed_beats = 0
+        # Logins of each key under way here (claimed or being claimed, not yet in the game).
+        self.loading: Counter[str] = Counter()
+        # The keys of this realm's characters in the game (the world's ``online``), and
+        # what to do with one whose claim another realm took: set by the server.
+        self.held: Callable[[], Collection[str]] = lambda: ()
+        self.lost: Callable[[str], None] = lambda key: None
 
     def claim(self, key: str) -> Deferred[str | None]:
         """Claim ``key`` for this realm: fires None when it is ours now, else the name of
@@ -80,11 +96,14 @@ class RealmClaims(Service):
         loop.start(self.beat_every, now=False)
 
     def _beat(self) -> Deferred[None]:
-        def beaten(_: object) -> None:
+        def beaten(kept: object) -> Deferred[None] | None:
             if self.failed_beats:
                 log.info("the shared store answers again: realm {realm}'s claims are kept "
                          "alive", realm=self.realm)
             self.failed_beats = 0
+            if isinstance(kept, int) and kept < len(self.held()):
+                return self._check()
+            return None
 
         def failed(failure: Failure) -> None:
             self.failed_beats += 1
@@ -94,6 +113,20 @@ class RealmClaims(Service):
                          why=failure.getErrorMessage(), every=self.beat_every)
         d: Deferred[None] = self.store.beat(self.realm, self.clock.seconds())
         return d.addCallbacks(beaten, failed)
+
+    def _check(self) -> Deferred[None]:
+        """Some claims were taken over: the characters here whose claim is gone leave."""
+        def compare(ours: set[str]) -> None:
+            for key in [k for k in self.held() if k not in ours]:
+                log.critical("realm {realm} lost its claim on {key} to another realm (the "
+                             "shared store was away longer than {stale:g} s): it leaves the "
+                             "game here unsaved", realm=self.realm, key=key,
+                             stale=self.stale_after)
+                self.lost(key)
+        d: Deferred[set[str]] = self.store.claimed(self.realm)
+        return d.addCallback(compare).addErrback(
+            lambda f: log.warn("could not read realm {realm}'s claims: {why}",
+                               realm=self.realm, why=f.getErrorMessage()))
 
     def stopService(self) -> None:
         # The claims themselves are given back by the server once its final save is done
@@ -109,6 +142,17 @@ class RealmClaims(Service):
         d.addErrback(lambda f: log.warn("could not give back realm {realm}'s claims: {why}",
                                         realm=self.realm, why=f.getErrorMessage()))
         return d.addCallback(lambda _: None)
+
+
+def attach(game: Any, realm: str, clock: Any) -> RealmClaims:
+    """Give ``game`` claims on its characters in its (shared) store, as realm ``realm``:
+    the service that beats them (to be started with the server), told which characters
+    are in the game here and what to do with one whose claim another realm took."""
+    claims = RealmClaims(game.store, realm, clock)
+    game.connections.claims = claims
+    claims.held = game.world.online.keys
+    claims.lost = game.connections.claim_lost
+    return claims
 
 
 def no_claims() -> Deferred[str | None]:

@@ -325,9 +325,14 @@ class PgStore:
             # An empty state is "not known" (a fallback file from before schema 4): the
             # row keeps the state it has.
             if chars:
+                # Never over a character another realm holds: this realm lost its claim
+                # (its store was away longer than a claim lasts) and the other's play is
+                # the one that counts now.
                 txn.executemany("UPDATE characters SET room = %s, description = %s, "
                                 "colour = %s, state = COALESCE(NULLIF(%s, ''), state) "
-                                "WHERE key = %s", chars)
+                                "WHERE key = %s AND NOT EXISTS (SELECT 1 FROM online "
+                                "WHERE online.key = characters.key AND online.realm <> %s)",
+                                [(*row, self.realm) for row in chars])
             if items:
                 txn.executemany("INSERT INTO item_places (realm, item, kind, place) "
                                 "VALUES (%s, %s, %s, %s) ON CONFLICT (realm, item) DO UPDATE "
@@ -370,9 +375,18 @@ class PgStore:
         return self._operation("DELETE FROM online WHERE key = %s AND realm = %s",
                                (key, realm))
 
-    def beat(self, realm: str, now: float) -> Deferred[None]:
-        """Keep all of ``realm``'s claims alive: one UPDATE, however many there are."""
-        return self._operation("UPDATE online SET beat = %s WHERE realm = %s", (now, realm))
+    def beat(self, realm: str, now: float) -> Deferred[int]:
+        """Keep all of ``realm``'s claims alive: one UPDATE, however many there are; fires
+        with how many it kept (fewer than the realm holds: another realm took some)."""
+        def renew(txn: Any) -> int:
+            txn.execute("UPDATE online SET beat = %s WHERE realm = %s", (now, realm))
+            return int(txn.rowcount)
+        return self._run(renew)
+
+    def claimed(self, realm: str) -> Deferred[set[str]]:
+        """The keys ``realm`` holds claims on."""
+        return self._query("SELECT key FROM online WHERE realm = %s", (realm,)).addCallback(
+            lambda rows: {str(row[0]) for row in rows})
 
     def release_realm(self, realm: str) -> Deferred[None]:
         """Give back every claim of ``realm`` (at its start: a crash's leftovers; at a
