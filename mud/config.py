@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from mud.accounts import DEFAULT_RESERVED
+from mud.engine.bus import MAX_REALM
 from mud.errors import StartupError
 from mud.protocols.origins import origin_problem
 
@@ -162,8 +163,6 @@ def _check(key: str, value: Any, source: str) -> Any:
     return value
 
 
-# Longest realm name: it is shown in ``who`` beside each player.
-MAX_REALM = 24
 
 
 def _check_realm_setting(key: str, value: Any, source: str) -> str:

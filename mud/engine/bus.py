@@ -25,7 +25,20 @@ from typing import Any, Protocol
 
 from mud.engine.scheduler import Reporter, log_failure
 
+# A realm's name as every daemon is given it (mud/config.py checks --realm the same way):
+# what another realm's message names itself is shown to players (``Wynn@north``), so a
+# message naming anything else (escape sequences, an empty name that would pass for this
+# realm's own) is dropped here, before any subscriber sees it.
+MAX_REALM = 24
+_REALM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
 Handler = Callable[[dict[str, Any], str], None]
+
+
+def realm_name_ok(realm: object) -> bool:
+    """Whether ``realm`` is a realm's name: 1 to MAX_REALM of a-z, 0-9, - and _."""
+    return isinstance(realm, str) and 0 < len(realm) <= MAX_REALM and \
+        _REALM_CHARS.issuperset(realm)
 Watcher = Callable[[bool], None]
 
 
@@ -45,7 +58,7 @@ class Bus:
     """One world's door to the other realms: topics, subscribers, an optional link."""
 
     __slots__ = ("_handlers", "_watchers", "dropped", "link", "published", "realm", "received",
-                 "report")
+                 "rejected", "report")
 
     def __init__(self, realm: str = "") -> None:
         # This daemon's realm name ("" on a lone daemon with no name given).
@@ -57,6 +70,8 @@ class Bus:
         self.published = 0
         self.received = 0
         self.dropped = 0
+        # Messages from other realms refused here: a realm name that is not one.
+        self.rejected = 0
         # Told of a subscriber that raised (the server points it at the log).
         self.report: Reporter = log_failure
 
@@ -101,6 +116,9 @@ class Bus:
         Our own (a broker echoes to every subscriber) is ignored; a subscriber that
         raises is reported and the others still hear it."""
         if realm == self.realm:
+            return
+        if not realm_name_ok(realm) or not isinstance(data, dict):
+            self.rejected += 1
             return
         self.received += 1
         for handler in self._handlers.get(topic, ()):
