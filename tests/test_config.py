@@ -308,7 +308,18 @@ def test_realm_settings_are_checked_and_none_turns_them_off():
     assert load_settings(environ={"MUD_REDIS": "none"}).redis == ""
     with pytest.raises(StartupError, match="'realm' must be a short name"):
         load_settings(environ={"MUD_REALM": "north pole"})
-    with pytest.raises(StartupError, match="'redis' must be a URL such as redis://"):
+    with pytest.raises(StartupError, match="'redis': .*not a Redis URL; write redis://"):
         load_settings(environ={"MUD_REDIS": "127.0.0.1:6379"})
+    # A Unix socket is a Redis address too (the link takes it).
+    assert load_settings(environ={"MUD_REDIS": "unix:///run/redis.sock?db=1"}).redis == \
+        "unix:///run/redis.sock?db=1"
+    # A malformed URL is exactly when a password must not be echoed: one with a / in it
+    # (base64), one with an @, one in a unix: query.
+    for url, secret in (("redis://:Zx9/Qm+Pw2@127.0.0.1:6379/0", "Zx9/Qm+Pw2"),
+                        ("redis://:hunt@er2@host:99999", "er2@"),
+                        ("unix:///run/r.sock?password=s3cret&db=x", "s3cret")):
+        with pytest.raises(StartupError) as refused:
+            load_settings(environ={"MUD_REDIS": url})
+        assert secret not in str(refused.value) and "***" in str(refused.value)
     with pytest.raises(StartupError, match="'store' must be a PostgreSQL URL"):
         load_settings(environ={"MUD_STORE": "mysql://x"})

@@ -13,6 +13,7 @@ and ``describe()`` (what the log says) show the address without it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -46,13 +47,16 @@ def _fail(url: str, why: str) -> ValueError:
 
 
 def _redacted(url: str) -> str:
-    # user:password@ -> user:***@ (the whole netloc's userinfo, whatever it holds).
+    # Everything between :// and the LAST @ may be a password (one with / or @ in it
+    # included: a malformed URL is exactly when it must not be echoed); a query's
+    # password= (unix: URLs) likewise. What is left can be shown.
+    url = re.sub(r"(?i)(password=)[^&#]*", r"\1***", url)
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
+    if not sep or "@" not in rest:
         return url
-    userinfo, _, tail = rest.partition("@")
+    userinfo, _, tail = rest.rpartition("@")
     user = userinfo.split(":", 1)[0] if ":" in userinfo else ""
-    return f"{scheme}://{user}:***@{tail}"
+    return f"{scheme}://{user}:***@{tail}" if ":" in userinfo else f"{scheme}://***@{tail}"
 
 
 def _db(url: str, text: str) -> int | None:
