@@ -9,6 +9,13 @@ of the builder's or admin's own set runs, and before a builder's edit lands (a d
 the shell stops the very next one, even a multi-line ``rdesc`` being typed). A player's own
 commands never read the store. Every change is logged: who changed whom, from what to what,
 and from where.
+
+Realms (several daemons on one bus): an in-game ``promote``/``demote`` is also sent to the
+other realms (``tell_realms``); a realm where the character plays gives it the role its own
+store holds at once (mud/cluster/admin.py): with a shared store, the new one. A role lives
+in each realm's store, so realms with stores of their own keep their own roles. A change
+from the shell (``mud-role``) is not sent: each realm reads it at the character's next
+login or builder's or admin's command, as above.
 """
 
 from __future__ import annotations
@@ -124,6 +131,19 @@ def apply_role(world: World, key: str, role: str, told: str = "") -> None:
         if told:
             character.send(role_changed(character, told))
         _roles_changed(world, character)
+
+
+def tell_realms(world: World, name: str, role: str, by: str) -> bool:
+    """A role changed here: ask every other realm (the ``admin`` topic,
+    mud/cluster/admin.py) to give ``name``, if it plays there, the role that realm's store
+    holds for it now: with a shared store, the new one at once. False when the realms are
+    linked but could not be told (the link is down)."""
+    if not world.bus.clustered:
+        return True
+    # Imported here: the admin system's package imports the command registry, as this does.
+    from mud.systems.admin import ADMIN_TOPIC
+    return world.bus.publish(ADMIN_TOPIC, {"op": "role", "name": name, "role": role,
+                                           "by": by})
 
 
 def _roles_changed(world: World, character: Character) -> None:
@@ -263,6 +283,11 @@ def change_in_game(ctx: Context, name: str, role: str) -> Deferred[None]:
         apply_role(world, key, role, f"{actor.name} made you {article(role)}. Type 'help' to "
                                      "see the commands you may use.")
         actor.send(Message(f"{shown} is now {article(role)} (was {article(old)})."))
+        if not tell_realms(world, shown, role, actor.name):
+            actor.send(Message(f"The other realms could not be told just now (the link to "
+                               f"them is down): if {shown} plays in one of them, the new "
+                               "role takes effect there when they next log in or use a "
+                               "builder's or admin's command."))
 
     def problem(failure: Failure) -> None:
         failure.trap(RoleProblem)

@@ -13,7 +13,7 @@ from mud.cluster.realms import attach, detach
 from mud.engine import actions
 from mud.engine.tells import REMOTE_PRESENCE
 from mud.protocols.presence import who_online
-from tests.support import WirePlayer, admin_player, joined_player, make_game
+from tests.support import MemoryStore, WirePlayer, admin_player, joined_player, make_game
 
 
 class Pipe:
@@ -44,9 +44,11 @@ class Pipe:
         self.bus.changed(up)
 
 
-def realms(*names: str) -> tuple[task.Clock, list[Any], list[Pipe]]:
+def realms(*names: str, store: Any = None) -> tuple[task.Clock, list[Any], list[Pipe]]:
+    """Games named ``names`` joined by Pipes; each with a store of its own, or all on
+    ``store`` (as realms sharing one PostgreSQL)."""
     clock = task.Clock()
-    games = [make_game(clock=clock) for _ in names]
+    games = [make_game(clock=clock, store=store) for _ in names]
     pipes = [Pipe(g.world.bus) for g in games]
     for game, pipe, name in zip(games, pipes, names, strict=True):
         pipe.peers = [p for p in pipes if p is not pipe]
@@ -359,3 +361,63 @@ def test_a_ban_from_another_realm_of_the_wrong_shape_is_ignored():
                  "reason": "x", "by": "Ada", "created": 1.0}):
         south.world.bus.deliver("admin", "north", bad)
     assert list(south.store.ban_rows) == []
+
+
+def test_a_demotion_in_one_realm_reaches_the_admin_in_another_at_once():
+    # One store shared by both realms: Ada in north demotes Cleo, who plays in south.
+    _, (north, south), _ = realms("north", "south", store=MemoryStore())
+    ada, cleo = admin_player(north, "Ada"), admin_player(south, "Cleo")
+    ada.type("channels")
+    cleo.type("channels")
+    ada.type("wiz hello")
+    assert "Ada@north: hello" in cleo.read()
+    assert "Cleo is now a player (was an admin)." in flat(ada.type("demote Cleo"))
+    assert "Ada@north made you a player." in flat(cleo.read())
+    assert "admin" not in south.world.online["cleo"].command_sets
+    ada.type("wiz secret plans")
+    assert "secret plans" not in cleo.read()
+    assert "[Wiz]" not in cleo.type("wiz still here")
+    # And back: a promotion reaches her the same way.
+    ada.type("promote Cleo admin")
+    assert "Ada@north made you an admin." in flat(cleo.read())
+    ada.type("wiz welcome back")
+    assert "welcome back" in cleo.read()
+
+
+def test_a_role_change_leaves_a_realm_with_a_store_of_its_own_as_its_store_says():
+    # Separate stores: north's Cleo is not south's; south goes by its own store's role.
+    _, (north, south), _ = realms("north", "south")
+    ada = admin_player(north, "Ada")
+    joined_player(north, "Cleo").type("quit")
+    cleo = admin_player(south, "Cleo")
+    assert "Cleo is now an admin" in flat(ada.type("promote Cleo admin"))
+    ada.type("demote Cleo")
+    assert "made you" not in cleo.read()
+    assert "admin" in south.world.online["cleo"].command_sets
+
+
+def test_a_role_change_with_the_link_down_tells_the_admin_the_others_were_not_told():
+    _, (north, south), pipes = realms("north", "south", store=MemoryStore())
+    ada, bram = admin_player(north, "Ada"), joined_player(south, "Bram")
+    pipes[0].set_up(False)
+    out = flat(ada.type("promote Bram builder"))
+    assert "Bram is now a builder" in out
+    assert "The other realms could not be told" in out
+    assert "builder" not in south.world.online["bram"].command_sets
+    assert "made you" not in bram.read()
+
+
+def test_a_role_message_of_the_wrong_shape_or_for_nobody_here_is_ignored():
+    _, (_, south), _ = realms("north", "south", store=MemoryStore())
+    bram = joined_player(south, "Bram")
+    sets = south.world.online["bram"].command_sets
+    bus = south.world.bus
+    for data in ({"op": "role", "name": "Bram", "role": "god", "by": "Ada"},
+                 {"op": "role", "name": 7, "role": "admin", "by": "Ada"},
+                 {"op": "role", "name": "Bram", "role": "admin"},
+                 {"op": "role", "name": "Nobody", "role": "admin", "by": "Ada"},
+                 # The store says player: a realm's word alone grants nothing.
+                 {"op": "role", "name": "Bram", "role": "admin", "by": "Ada"}):
+        bus.deliver("admin", "north", data)
+    assert south.world.online["bram"].command_sets == sets
+    assert "made you" not in bram.read()

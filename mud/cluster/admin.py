@@ -14,6 +14,13 @@ Topic ``admin`` (the bus envelope names the realm it came from):
         every realm: if its store holds an older token generation for ``name`` (a store
         of its own, not one shared with the sender's realm), revoke the tokens in it too
 
+    {"op": "role", "name": "Cleo", "role": "player", "by": "Ada"}
+        an admin of the sending realm changed Cleo's role (in that realm's store): a
+        realm where Cleo plays reads her role from its own store and gives her that one
+        at once (told "Ada@north made you a player."). With a shared store it is the new
+        role; a realm with a store of its own keeps its own (its Cleo is another account),
+        so the message alone grants nothing
+
     {"op": "ban", "kind": "name", "target": "bram", "until": 1.7e9 | null,
      "reason": "...", "by": "Ada", "created": 1.7e9}
         every realm stores the ban (the same row again when the store is shared), puts it
@@ -41,6 +48,8 @@ from mud.bans import MAX_REASON as MAX_BAN_REASON
 from mud.cluster.directory import MAX_NAME, bus_text
 from mud.engine.actions import Refusal
 from mud.engine.events import Message
+from mud.persistence.store import ROLES, AccountRow
+from mud.roles import apply_role, article
 from mud.systems.admin import (
     ADMIN_TOPIC,
     MAX_ANNOUNCE,
@@ -85,6 +94,27 @@ class AdminRelay:
             self._revoke(data, by)
         elif op in ("ban", "unban"):
             self._ban(data, by, op == "ban")
+        elif op == "role":
+            self._role(data, by)
+
+    def _role(self, data: dict[str, Any], by: str) -> None:
+        """Another realm's admin changed someone's role: if they play here, give them the
+        role this realm's store holds now (see the module)."""
+        name, role = bus_text(data.get("name"), MAX_NAME), data.get("role")
+        if name is None or role not in ROLES:
+            return
+        key = name.lower()
+        if key not in self.game.world.online:
+            return  # not here: a login reads the stored role anyway
+
+        def found(row: AccountRow | None) -> None:
+            if row is None or row.role not in ROLES:
+                return
+            told = f"{by} made you {article(row.role)}. Type 'help' to see the commands " \
+                "you may use." if row.role == role else f"You are now {article(row.role)}."
+            apply_role(self.game.world, key, row.role, told)
+        self.game.store.get_account(key).addCallback(found).addErrback(self._failed,
+                                                                        "role change")
 
     def _ban(self, data: dict[str, Any], by: str, banned: bool) -> None:
         """Another realm's admin banned (or unbanned) someone: the same here, stored
