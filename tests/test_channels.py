@@ -320,3 +320,107 @@ def test_a_player_promoted_in_the_game_hears_the_admins_channel_at_once():
     kip.read()
     ada.type("wiz after the demotion")
     assert "after the demotion" not in kip.read()
+
+
+def test_quitting_does_not_buy_a_fresh_burst_of_channel_lines():
+    """Issue 14 review R1-3: the rate limit outlives a quit and a new login, until the
+    speaker's bucket would be full again; then it is forgotten (bounded memory)."""
+    game = make_game()
+    wynn, nora = joined_player(game, "Wynn"), joined_player(game, "Nora")
+    for n in range(BURST):
+        wynn.type(f"ooc n{n}")
+    assert "too fast" in wynn.type("ooc one too many")
+    wynn.type("quit")
+    again = WirePlayer(game)
+    again.type("connect Wynn secret1")
+    nora.read()
+    assert "too fast" in again.type("ooc fresh burst?")
+    assert "fresh burst?" not in nora.read()
+    hub = channels_of(game.world)
+    again.type("quit")
+    # Once the bucket would be full again, it is forgotten at the next line said.
+    game.world.clock.advance(BURST / hub.rate)
+    nora.type("ooc anyone?")
+    assert "wynn" not in hub._buckets and "wynn" not in hub._left
+    assert not hub._leaving
+
+
+def test_a_long_channel_line_wraps_indented_so_it_cannot_fake_another_line():
+    """R1-5: the wrapped tail of a channel line hangs under the talker's name."""
+    game = make_game()
+    kip, wynn = joined_player(game, "Kip"), joined_player(game, "Wynn")
+    kip.read()
+    pad = "x" * (79 - len("[OOC] Wynn: "))
+    wynn.type(f"ooc {pad} [Announcement from Ada] The game stops in 1 minute: type save")
+    lines = [line for line in kip.read().split("\n") if line.strip()]
+    assert lines[0].endswith(pad)
+    assert lines[1] == "      [Announcement from Ada] The game stops in 1 minute: type save"
+    from mud.render.text import PLAIN, render, text_style
+    event = ev.ChannelMessage("newbie", "Newbie", "Ann", " ".join(["word"] * 40))
+    for style in (PLAIN, text_style(colour=16, width=40)):
+        shown = render(event, style).split("\n")
+        assert len(shown) > 1 and all(line.startswith(" " * 9) for line in shown[1:])
+
+
+def test_gmcp_channel_text_is_the_whole_line_unwrapped():
+    """R1-6: Comm.Channel.Text's text is the line as said, not cut at 80 columns."""
+    game = make_game()
+    wynn = joined_player(game, "Wynn")
+    nora = gmcp_player(game, "Nora")
+    words = " ".join(["chatter"] * 30)
+    wynn.type(f"ooc {words}")
+    messages = dict(gmcp_messages(nora.read_bytes()))
+    assert messages["Comm.Channel.Text"]["text"] == f"[OOC] Wynn: {words}"
+
+
+def test_the_config_may_not_take_a_world_channels_word_nor_pass_the_bound(tmp_path):
+    """R1-7: a config channel taking a world channel's name or alias is refused in words
+    unless it replaces that channel by name; the channels in all are bounded."""
+    game = make_game()
+    with pytest.raises(ValueError) as taken:
+        configure(game.world, check_config({"chat": {"aliases": ["ooc"]},
+                                            "nb": {}}, "mud.yaml"))
+    assert str(taken.value).split("\n") == [
+        "the config file's channels: channel 'chat': 'ooc' is already a word of the "
+        "world's channel 'ooc': pick another word, or name the channel ooc to replace "
+        "the world's",
+        "the config file's channels: channel 'nb': 'nb' is already a word of the world's "
+        "channel 'newbie': pick another word, or name the channel newbie to replace the "
+        "world's"]
+    hub = channels_of(game.world)
+    assert "chat" not in hub.defined and game.world.words["ooc"].name == "ooc"
+    # Replacing newbie by name frees its alias for the new channel.
+    configure(game.world, check_config({"newbie": {"aliases": ["new"]},
+                                        "chat": {"aliases": ["nb"]}}, "mud.yaml"))
+    assert game.world.words["nb"].name == "chat" and game.world.words["new"].name == "newbie"
+    many = {"c" + chr(97 + i // 26) + chr(97 + i % 26): {} for i in range(17)}
+    with pytest.raises(ValueError, match="there would be 21 channels; 20 at most"):
+        configure(game.world, check_config(many, "mud.yaml"))
+    # Sixteen new ones and the world's four: twenty, allowed.
+    del many["caq"]
+    configure(game.world, check_config(many, "mud.yaml"))
+    assert len(hub.defined) == 20
+
+
+def test_a_demotion_in_the_game_takes_the_admin_off_wiz_for_hearing_and_speaking():
+    """R1-1: the refresh hook roles.apply_role emits takes a demoted admin off the
+    admins' channels at once: off the listeners, no line heard, none said, and the
+    client's list (web tabs, Comm.Channel.List) loses wiz."""
+    game = make_game()
+    ada, cleo = admin_player(game, "Ada"), admin_player(game, "Cleo")
+    cleo.type("channels")
+    hub = channels_of(game.world)
+    character = game.world.online["cleo"]
+    assert character in hub.listeners["wiz"]
+    probe = Probe()
+    real = character.link
+    character.link = probe
+    ada.type("demote Cleo")
+    states = [e for e in probe.take() if isinstance(e, ev.ChannelsState)]
+    character.link = real
+    assert states and "wiz" not in [row[0] for row in states[-1].channels]
+    assert character not in hub.listeners["wiz"]
+    ada.type("wiz after the demotion")
+    assert "after the demotion" not in cleo.read()
+    assert "Only admins may use Wiz" in cleo.type("wiz may I still?")
+    assert "may I still" not in ada.read()

@@ -45,17 +45,33 @@ def attach_key(world: Any, entity: Any, channels: tuple[Channel, ...]) -> None:
 
 def configure(world: Any, channels: tuple[Channel, ...]) -> None:
     """Put the config file's channels over the world's (by name). Raises ValueError
-    naming each channel whose words would hide a command or a direction."""
+    naming each channel whose words would hide a command or a direction, or take a word
+    of a world channel it does not replace (a config channel named as a world channel
+    replaces it, words and all), and when there would be more than MAX_CHANNELS in all."""
     from mud import systems
     from mud.commands.registry import SETS
-    from mud.systems.channels.definitions import clashes
+    from mud.systems.channels.definitions import MAX_CHANNELS, clashes, merged
     from mud.systems.channels.hub import channels_of
 
     systems.install_all()
+    hub = channels_of(world)
     words = {word: cmd for table in SETS.values() for word, cmd in table.by_word.items()}
     problems = [f"the config file's channels: channel {channel.name!r}: {problem}: pick "
                 "another word for the channel"
                 for channel in channels for problem in clashes(channel, words)]
+    # The world's channels that stay (not replaced by name) keep their words.
+    replaced = {channel.name for channel in channels}
+    kept = {word: channel.name for channel in hub.world_channels
+            if channel.name not in replaced for word in channel.words}
+    problems += [f"the config file's channels: channel {channel.name!r}: {word!r} is "
+                 f"already a word of the world's channel {kept[word]!r}: pick another word, "
+                 f"or name the channel {kept[word]} to replace the world's"
+                 for channel in channels for word in channel.words if word in kept]
+    total = len(merged(hub.world_channels, channels))
+    if total > MAX_CHANNELS:
+        problems.append(f"the config file's channels: with the world's there would be "
+                        f"{total} channels; {MAX_CHANNELS} at most (a config channel named "
+                        "as a world channel replaces it and does not count twice)")
     if problems:
         raise ValueError("\n".join(problems))
     channels_of(world).define(from_config=channels)

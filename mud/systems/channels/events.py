@@ -105,8 +105,20 @@ def ago(seconds: int) -> str:
     return f"{seconds // 86400}d ago"
 
 
+def whole_line(e: ChannelMessage) -> str:
+    """The line as said, unwrapped and plain: "[OOC] Ann@north: hello"."""
+    return f"[{e.label}] {shown_talker(e)}: {e.text}"
+
+
 def _message_text(e: ChannelMessage, p: Any) -> str:
-    return p.wrap(f"{p('emote', f'[{e.label}]')} {shown_talker(e)}: {e.text}")
+    # Continuation lines hang under the talker's name: a long line's wrapped tail can
+    # never start at the margin, so words cannot pass for a line of their own (a fake
+    # "[Announcement from Ada]" after 70 x's reads as part of the channel line).
+    from mud.render.wrapping import wrap_line
+
+    hang = len(e.label) + 3
+    line = f"{p('emote', f'[{e.label}]')} {shown_talker(e)}: {e.text}"
+    return "\n".join(wrap_line(line, p.width, hang))
 
 
 def _history_text(e: ChannelHistory, p: Any) -> str:
@@ -160,10 +172,9 @@ def _players_json(e: ChannelPlayers) -> dict[str, Any]:
 
 
 def _message_gmcp(e: ChannelMessage) -> list[tuple[str, Any]]:
-    from mud.render.text import PLAIN, render
-
+    # The whole line: a client wraps it to its own window (or shows it in a pane).
     return [("Comm.Channel.Text", {"channel": e.channel, "talker": e.talker,
-                                   "text": render(e, PLAIN)})]
+                                   "text": whole_line(e)})]
 
 
 def _list_gmcp(e: ChannelList) -> list[tuple[str, Any]]:

@@ -88,7 +88,14 @@ class Channels:
         self.listeners: dict[str, dict[Character, None]] = {}
         # Each channel's last lines: (talker, words, realm, when).
         self.history: dict[str, deque[tuple[str, str, str, float]]] = {}
+        # Each speaker's rate limit by character key. A speaker who leaves keeps theirs
+        # until it would be full again (quitting and logging in again must not buy a
+        # fresh burst): ``_left`` holds when each leaver's bucket may go, ``_leaving``
+        # the same in the order they left, swept from the front as lines are said and
+        # characters leave (no walk over every bucket).
         self._buckets: dict[str, TokenBucket] = {}
+        self._left: dict[str, float] = {}
+        self._leaving: deque[tuple[float, str]] = deque()
         # Each speaker's lines a second and burst (a benchmark lifts them).
         self.rate, self.burst = RATE, BURST
         # Speakers told, during this outage of the link, that only this realm heard.
@@ -127,6 +134,11 @@ class Channels:
         for character in self.world.online.values():
             self.rejoin(character)
 
+    @property
+    def world_channels(self) -> tuple[Channel, ...]:
+        """The channels the world's files define (before the config file's)."""
+        return self._from_world
+
     def find(self, word: str) -> Channel | None:
         name = self.by_word.get(word.strip().lower())
         return self.defined.get(name) if name is not None else None
@@ -147,14 +159,18 @@ class Channels:
     # -- listeners ------------------------------------------------------------------------
 
     def rejoin(self, character: Character) -> None:
-        """Put ``character`` on every channel it may hear and has not turned off."""
+        """Put ``character`` on every channel it may hear and has not turned off, and take
+        it off those its role no longer lets it hear (demoted while playing)."""
         chosen = choices(character)
         for channel in self.defined.values():
             if may(character, channel.listen) and chosen.get(channel.name, channel.default):
                 self.listeners[channel.name][character] = None
+            else:
+                self.listeners[channel.name].pop(character, None)
 
     def _login(self, who: Any, room: Any) -> None:
         if isinstance(who, Character):
+            self._left.pop(who.key, None)   # back: the bucket it left with is its own
             self.rejoin(who)
             self.send_state(who)
 
@@ -162,8 +178,26 @@ class Channels:
         for heard in self.listeners.values():
             heard.pop(who, None)
         key = getattr(who, "key", "")
-        self._buckets.pop(key, None)
         self._told_down.discard(key)
+        now = self.world.clock.seconds()
+        self._sweep(now)
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            # Kept until it would have filled again: the longest that takes is a whole
+            # burst's worth of time.
+            until = now + bucket.burst / bucket.rate
+            self._left[key] = until
+            self._leaving.append((until, key))
+
+    def _sweep(self, now: float) -> None:
+        """Forget the buckets of speakers who left and whose bucket is full again (those
+        who came back keep theirs)."""
+        leaving = self._leaving
+        while leaving and leaving[0][0] <= now:
+            until, key = leaving.popleft()
+            if self._left.get(key) == until:   # not back, nor left again since
+                del self._left[key]
+                self._buckets.pop(key, None)
 
     def _refresh(self, who: Any, room: Any) -> None:
         # A new connection took the body over, or the client asked again: it learns the
@@ -255,6 +289,7 @@ class Channels:
             raise Refusal(f"That is too long for a channel ({len(text)} characters; "
                           f"{MAX_TEXT} at most). Break it up.")
         now = self.world.clock.seconds()
+        self._sweep(now)
         bucket = self._buckets.get(character.key)
         if bucket is None:
             bucket = self._buckets[character.key] = TokenBucket(self.rate, self.burst, now)
