@@ -11,7 +11,8 @@ import threading
 
 import psycopg
 import pytest
-from twisted.internet import defer
+from twisted.internet import defer, reactor
+from twisted.internet.task import deferLater
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
@@ -203,7 +204,37 @@ class InterfaceTests(PgTestCase):
         self.assertRaises(StoreError, lambda: self.store.pool)
 
 
+@defer.inlineCallbacks
+def prepared(store: PgStore):
+    """``store.prepare()`` once PostgreSQL has seen the realm's previous daemon go (its
+    backend ends a moment after the connection closes)."""
+    for _ in range(50):
+        try:
+            return store.prepare()
+        except StoreError as exc:
+            if "already served" not in str(exc):
+                raise
+            yield deferLater(reactor, 0.1, lambda: None)
+    return store.prepare()
+
+
 class RealmTests(PgTestCase):
+    @defer.inlineCallbacks
+    def test_a_second_daemon_of_the_same_realm_is_refused_at_start(self):
+        north = self.open("north")
+        north.prepare()
+        yield north.beat("north", 1.0)      # its connection is open, as a running one's is
+        with self.assertRaises(StoreError) as refused:
+            self.open("north").prepare()
+        self.assertIn("realm 'north' is already served by another daemon", str(refused.exception))
+        self.assertNotIn(SECRET, str(refused.exception))
+        # Another realm, or a shell tool, on the same database is welcome.
+        self.open("south").prepare()
+        PgStore(self.url, "north", self.mktemp(), create=False).prepare()
+        north.close()
+        # Once the first is gone, the realm may start again.
+        yield prepared(self.open("north"))
+
     @defer.inlineCallbacks
     def test_realms_share_accounts_and_characters_but_not_items_or_world_state(self):
         north, south = self.open("north"), self.open("south")
@@ -218,8 +249,11 @@ class RealmTests(PgTestCase):
         # The account made in north logs in on south, with what north saved.
         self.assertEqual((yield south.get_account("wynn")).name, "Wynn")
         self.assertEqual((yield south.get_character("wynn")).room, "n:hall")
+        # The realms' daemons restart (the same realm may not start twice at once).
+        north.close()
+        south.close()
         again_north, again_south = self.open("north"), self.open("south")
-        self.assertEqual(again_north.prepare(), [("n:a/n:lamp#1", "room", "n:hall")])
+        self.assertEqual((yield prepared(again_north)), [("n:a/n:lamp#1", "room", "n:hall")])
         self.assertEqual(again_north.world_rows, [("doors", '{"v":1,"value":{"gate":"open"}}')])
         self.assertEqual(again_south.prepare(), [("n:a/n:lamp#1", "room", "s:pier")])
         self.assertEqual(again_south.world_rows, [("doors", '{"v":1,"value":{}}')])

@@ -125,9 +125,30 @@ class PgStore:
         if "connect_timeout" not in self.params:
             options["connect_timeout"] = CONNECT_TIMEOUT
         if "application_name" not in self.params:
-            # Seen in pg_stat_activity: which realm's daemon holds a connection.
-            options["application_name"] = f"emberfall {self.realm}".strip()[:63]
+            # Seen in pg_stat_activity: which realm's daemon holds a connection (prepare
+            # looks for another daemon of the same realm by it; a shell tool is not one).
+            options["application_name"] = self._application_name()
         return options
+
+    def _application_name(self) -> str:
+        if not self.create:
+            return "emberfall tool"
+        return f"emberfall {self.realm}".strip()[:63]
+
+    def _same_realm_elsewhere(self, conn: Any) -> None:
+        """Refuse to start a second daemon of this realm on this database: the two would
+        load the same characters and write over each other's items and world state."""
+        if not self.create or not self.realm or "application_name" in self.params:
+            return
+        other = conn.execute(
+            "SELECT client_addr FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = %s AND pid <> pg_backend_pid() LIMIT 1",
+            (self._application_name(),)).fetchone()
+        if other is not None:
+            raise StoreError(f"{self.where}: realm {self.realm!r} is already served by "
+                             f"another daemon on this database (connected from "
+                             f"{other[0] or 'this host'}): give each daemon its own --realm, "
+                             "or stop the other first")
 
     # -- start-up (synchronous: the reactor is not running yet) ---------------------------
 
@@ -150,6 +171,7 @@ class PgStore:
         try:
             with conn.transaction():
                 pg_schema.bring_up_to_date(conn, self.where, self.create)
+            self._same_realm_elsewhere(conn)
             places = conn.execute("SELECT item, kind, place FROM item_places WHERE realm = %s",
                                   (self.realm,)).fetchall()
             self.world_rows = [tuple(r) for r in conn.execute(
