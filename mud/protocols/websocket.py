@@ -2,7 +2,8 @@
 
 Grammar (full in docs/protocol.md). Every frame is one JSON object with a string ``type``.
   client -> server: register{name,password} | login{name,password} | resume{token}
-                    | command{text, id?} | ping
+                    | command{text, id?} | request{what: "channel_history", channel}
+                    | ping
   server -> client: hello{world,welcome,text} | login_ok{name,token,commands,text}
                     | error{code,message,text} | pong | ack{id} (a command with an id
                     arrived; see command_ids.py) | one frame per game event,
@@ -14,6 +15,13 @@ by Autobahn (maxMessagePayloadSize). One Session per connection, as for telnet. 
 refused (see origins.py). ``login``, ``register`` and ``resume`` take the one login path
 every transport shares (mud/login.py's LoginFlow): this module only reads their fields and
 turns the outcome into ``login_ok`` or an ``error`` frame.
+
+A ``request`` is the client asking for data on its own account, not the player acting:
+``channel_history`` answers as ``<channel>`` typed alone would (a ``channel_history``
+frame, or an ``error`` one), but it is no command: it neither ends an ``afk`` spell nor
+counts as activity (idle time, the idle timeout), nor uses the command rate limit; each
+channel is answered at most once a second per connection instead (client_requests.py).
+The web client asks this way for a tab's lines after a reload.
 """
 
 from __future__ import annotations
@@ -26,7 +34,10 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from mud.bans import address_ban, refusal
-from mud.engine.events import Event, Prompt
+from mud.client_requests import ClientRequests
+from mud.commands.registry import Context, for_character
+from mud.engine.actions import Refusal
+from mud.engine.events import Error, Event, Prompt
 from mud.login import LoginRefused
 from mud.protocols import bounded_json
 from mud.protocols.addresses import peer_key
@@ -50,6 +61,9 @@ log = Logger()
 
 MAX_FRAME = 64 * 1024
 MAX_COMMAND = 4096
+# What a ``request`` frame may ask for, and how often each channel is answered at most.
+REQUESTS = ("channel_history",)
+REQUEST_GAP = 1.0
 
 
 _FRAMED = "ws-frame"
@@ -93,6 +107,7 @@ class GameWebSocket(BufferedWebSocket):
         self.game = self.factory.game
         self.session = Session(self.game, self)
         self.session.watch_idle()
+        self._asks = ClientRequests(self.game.world.clock, REQUEST_GAP, self._answer)
         self._checking = False
         world = self.game.world
         # The banner as paragraphs, not lines cut for an 80-column terminal: the
@@ -105,6 +120,7 @@ class GameWebSocket(BufferedWebSocket):
         session = self.session
         if session is not None:
             self.session = None  # type: ignore[assignment]
+            self._asks.cancel()
             session.connection_lost()
 
     # -- Connection interface for the Session --------------------------------------------------
@@ -176,8 +192,9 @@ class GameWebSocket(BufferedWebSocket):
             shown = message["type"][:40]
             raise BadFrame("unknown_type", f"Unknown frame type '{shown}'; expected one of: "
                            + ", ".join(sorted(self.HANDLERS)) + ".")
-        if handler is not GameWebSocket._on_ping:
-            # The client's own keepalive pings are not the player doing something.
+        if handler not in (GameWebSocket._on_ping, GameWebSocket._on_request):
+            # The client's own keepalive pings and requests are not the player doing
+            # something.
             self.session.note_input()
         handler(self, message)
 
@@ -199,6 +216,33 @@ class GameWebSocket(BufferedWebSocket):
             if not self.factory.command_ids.first_time(character.key, ident):
                 return
         self.session.line_received(" ".join(text.splitlines()))
+
+    def _on_request(self, message: dict[str, Any]) -> None:
+        what = _text_field(message, "what", 40)
+        if what not in REQUESTS:
+            raise BadFrame("bad_field", "'what' must be one of: " + ", ".join(REQUESTS))
+        name = _text_field(message, "channel", 40).lower()
+        if self.session.character is None:
+            raise BadFrame("not_logged_in", "Log in (or register) before sending requests.")
+        self._asks.ask(name)
+
+    def _answer(self, name: str, _: Any) -> None:
+        """A channel's recent lines, as its word typed alone shows them, but with no
+        command run: no ``touch`` (afk, idle), no command rate limit. The world's own
+        words are its channels' names and aliases (world.words)."""
+        session = self.session
+        character = session.character if session is not None else None
+        if character is None or character.room is None:
+            return
+        world = self.game.world
+        command = world.words.get(name)
+        if command is None:
+            character.send(Error(f"There is no channel called '{name[:30]}'."))
+            return
+        try:
+            command.handler(Context(world, character, session, for_character(character)), "")
+        except Refusal as refusal:
+            character.send(Error(refusal.message))
 
     def _logging_in(self) -> None:
         if self.session.character is not None:
@@ -240,7 +284,7 @@ class GameWebSocket(BufferedWebSocket):
 
     HANDLERS: dict[str, Callable[[GameWebSocket, dict[str, Any]], None]] = {
         "ping": _on_ping, "command": _on_command, "login": _on_login,
-        "register": _on_register, "resume": _on_resume,
+        "register": _on_register, "resume": _on_resume, "request": _on_request,
     }
 
 
