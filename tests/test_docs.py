@@ -377,6 +377,11 @@ def test_the_shared_store_limits_match_the_code():
             f"{tcp['tcp_user_timeout'] // 1000} s") in row("PostgreSQL that stops answering")
     assert f"schema version {pg_schema.SCHEMA_VERSION} known" in row(
         "a database written by a newer server")
+    assert f"| {pg_store.STATEMENT_TIMEOUT_MS // 1000} s |" in row(
+        "a statement that does not finish")
+    from mud.cluster import claims
+    assert (f"one UPDATE every {claims.BEAT:g} s for all of the realm's claims; lapses "
+            f"{claims.STALE_AFTER:g} s after") in row("one body per account")
 
 
 def test_the_afk_and_realms_directory_limits_match_the_code():

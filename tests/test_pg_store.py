@@ -220,6 +220,20 @@ def prepared(store: PgStore):
 
 class RealmTests(PgTestCase):
     @defer.inlineCallbacks
+    def test_a_statement_that_never_finishes_fails_after_the_timeout(self):
+        store = self.open("north")
+        store.prepare()
+        shown = yield store.pool.runQuery("SHOW statement_timeout")
+        self.assertEqual(shown, [("30s",)])
+        # A URL's own server options replace ours.
+        other = PgStore(self.url + "?options=-c%20statement_timeout%3D1500", "south",
+                        self.mktemp())
+        self.addCleanup(other.close)
+        other.prepare()
+        shown = yield other.pool.runQuery("SHOW statement_timeout")
+        self.assertEqual(shown, [("1500ms",)])
+
+    @defer.inlineCallbacks
     def test_a_second_daemon_of_the_same_realm_is_refused_at_start(self):
         north = self.open("north")
         north.prepare()

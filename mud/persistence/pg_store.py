@@ -40,6 +40,11 @@ CONNECT_TIMEOUT = 10
 # about 30 s, instead of holding the store's one connection until the kernel gives up.
 TCP_OPTIONS = {"keepalives": 1, "keepalives_idle": 15, "keepalives_interval": 5,
                "keepalives_count": 3, "tcp_user_timeout": 30000}
+# Unless the URL sets its own server options: a statement that waits longer (on a lock
+# some other program holds, a PostgreSQL that answers the network but not the query)
+# fails as the storage being away, rather than holding the one connection (and with it
+# the realm's claim beats) past the life of a claim.
+STATEMENT_TIMEOUT_MS = 30000
 
 
 class _QuietPipelineEnd(logging.Filter):
@@ -124,6 +129,8 @@ class PgStore:
                                    if k not in self.params}
         if "connect_timeout" not in self.params:
             options["connect_timeout"] = CONNECT_TIMEOUT
+        if "options" not in self.params:
+            options["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
         if "application_name" not in self.params:
             # Seen in pg_stat_activity: which realm's daemon holds a connection (prepare
             # looks for another daemon of the same realm by it; a shell tool is not one).
