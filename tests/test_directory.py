@@ -10,7 +10,7 @@ from twisted.internet import task
 
 from mud.cluster.directory import BEAT, MISSED_BEATS
 from mud.cluster.realms import attach, detach
-from mud.engine import actions
+from mud.engine import actions, tells
 from mud.engine.tells import REMOTE_PRESENCE
 from mud.protocols.presence import who_online
 from tests.support import MemoryStore, WirePlayer, admin_player, joined_player, make_game
@@ -421,3 +421,18 @@ def test_a_role_message_of_the_wrong_shape_or_for_nobody_here_is_ignored():
         bus.deliver("admin", "north", data)
     assert south.world.online["bram"].command_sets == sets
     assert "made you" not in bram.read()
+
+
+def test_afk_over_and_over_cannot_flood_the_other_realms():
+    _, (north, south), pipes = realms("north", "south")
+    wynn, nora = joined_player(north, "Wynn"), joined_player(south, "Nora")
+    before = len(pipes[0].sent)
+    for i in range(50):
+        wynn.type(f"afk away {i}")
+        wynn.type("look")
+    wynn.type(f"afk away {50}")
+    sent = [d for t, d in pipes[0].sent[before:] if t == "presence"]
+    assert len(sent) == 2 * tells.AFK_BURST
+    # The others hold what the player's last accepted command left: back.
+    assert [p[4] for p in south.world.parts["directory"].players()] == [None]
+    assert "afk" not in nora.type("who")

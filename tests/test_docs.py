@@ -387,7 +387,8 @@ def test_the_shared_store_limits_match_the_code():
 def test_the_afk_and_realms_directory_limits_match_the_code():
     from mud.cluster import directory
     from mud.engine import tells
-    assert f"| {tells.MAX_AWAY} characters |" in row("an afk message")
+    assert f"| {tells.MAX_AWAY} characters; `afk` {tells.AFK_BURST} times at once, then " \
+        f"once every {tells.AFK_EVERY:g} s per player" in row("an afk message")
     assert f"{tells.MAX_ANSWERED} remembered a spell" in row("tellers answered")
     realms = row("who is in the other realms")
     assert f"a beat every {directory.BEAT:g} s carrying only the realm's player count" in realms

@@ -174,3 +174,74 @@ def test_presence_feeds_hear_afk_and_back():
     bodies = [json.loads(f[f.index(b"{"):]) for f in frames]
     assert bodies[1:] == [{"type": "afk", "name": "Wynn", "afk": "tea"},
                           {"type": "back", "name": "Wynn"}]
+
+
+def _presence_bodies(game):
+    """A /presence listener on ``game``: the list of bodies it is sent."""
+    import json
+
+    from mud.protocols.presence import PresenceFactory
+
+    factory = PresenceFactory(game)
+    bodies: list[dict] = []
+
+    class Listener:
+        def send_frame(self, data: bytes) -> None:
+            bodies.append(json.loads(data[data.index(b"{"):]))
+    factory.listeners.add(Listener())  # type: ignore[arg-type]
+    return bodies
+
+
+def test_afk_is_rate_limited_per_player_so_presence_is_not_flooded():
+    game = make_game()
+    bodies = _presence_bodies(game)
+    wynn = joined_player(game, "Wynn")
+    refused = ""
+    for i in range(50):
+        out = wynn.type(f"afk away {i}")
+        if "too often" in out:
+            refused = out
+        wynn.type("look")  # each command marks back: afk, back, afk, back...
+    changes = [b for b in bodies if b["type"] in ("afk", "back")]
+    assert len(changes) == 2 * tells.AFK_BURST
+    assert f"wait {int(tells.AFK_EVERY)} s" in " ".join(refused.split())
+    # Time gives one use back; a quit and a login do not.
+    wynn.type("quit")
+    wynn = _login(game, "Wynn")
+    assert "too often" in wynn.type("afk again")
+    game.world.clock.advance(tells.AFK_EVERY)
+    assert "You are marked away (afk): again." in wynn.type("afk again")
+    assert "too often" in wynn.type("afk and again")
+
+
+def test_afk_again_with_the_same_message_tells_nobody():
+    game = make_game()
+    bodies = _presence_bodies(game)
+    wynn = joined_player(game, "Wynn")
+    wynn.type("afk tea")
+    wynn.type("afk tea")
+    assert [b["type"] for b in bodies[1:]] == ["afk"]
+
+
+def test_afk_limits_kept_after_quitting_are_forgotten_once_full_again():
+    game = make_game()
+    part = tells.of(game.world)
+    for name in ("Wynn", "Nora"):
+        player = joined_player(game, name)
+        player.type("afk x")
+        player.type("quit")
+    assert set(part.afk_uses) == {"wynn", "nora"}
+    game.world.clock.advance(tells.AFK_BURST * tells.AFK_EVERY + 1)
+    kip = joined_player(game, "Kip")
+    kip.type("afk y")
+    assert set(part.afk_uses) == {"kip"}
+
+
+def _login(game, name):
+    from tests.support import WirePlayer
+
+    player = WirePlayer(game)
+    player.read()
+    player.type(f"connect {name} secret1")
+    player.read()
+    return player

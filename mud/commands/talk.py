@@ -56,7 +56,8 @@ def afk(ctx: Context, args: str) -> None:
 
     Mark yourself away from the keyboard: who shows it, and whoever sends you a tell is
     told you are away (once each), with your message if you give one. Tells still reach
-    you. Your next command (anything but afk) marks you back.
+    you. Your next command (anything but afk) marks you back. afk may be used 3 times at
+    once, then once every 20 seconds.
     Example: afk back after supper
     """
     actions.afk(ctx.world, ctx.actor, args)

@@ -6,6 +6,7 @@ the command layer turns that into an error event. Commands parse; actions decide
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from mud.engine import directions, hooks, matching, tells
@@ -361,7 +362,12 @@ def afk(world: World, actor: Character, message: str) -> None:
     if len(message) > tells.MAX_AWAY:
         raise Refusal(f"That afk message is too long ({len(message)} characters; "
                       f"{tells.MAX_AWAY} at most). Shorten it.")
-    tells.of(world).mark_away(actor, message)
+    part = tells.of(world)
+    wait = part.afk_wait(actor)
+    if wait:
+        raise Refusal(f"You have used afk too often just now: wait {math.ceil(wait)} s, "
+                      "then try again.")
+    part.mark_away(actor, message)
     said = f": {message}" if message else ""
     if said and said[-1:] not in ".!?":
         said += "."

@@ -5,10 +5,12 @@ keeps what they remember for each player of a world, in the world's ``tells`` pa
 
 - the last teller of each player, as (name, realm), so ``reply`` answers them wherever
   they are ("" is this realm);
-- who is away: ``afk [message]`` marks a player; a tell to them is still delivered, and
-  its teller is answered with the message, once per teller in each spell away; the
-  player's next command other than ``afk`` ends the spell (``World.waiting``, called from
-  ``World.touch``), so nothing watches the clock for it.
+- who is away: ``afk [message]`` marks a player (AFK_BURST uses at once, then one every
+  AFK_EVERY seconds: each change goes to the /presence feeds and the other realms); a
+  tell to them is still delivered, and its teller is answered with the message, once
+  per teller in each spell away; the player's next command other than ``afk`` ends the
+  spell (``World.waiting``, called from ``World.touch``), so nothing watches the clock
+  for it.
 
 Both are forgotten when the player leaves the game: being away is a state of a player at
 the keyboard, not of the character, and is not saved.
@@ -37,6 +39,12 @@ DIRECTORY = "directory"
 REMOTE_PRESENCE = "remote_presence"
 # Longest afk message (characters): a line, not a letter.
 MAX_AWAY = 120
+# Uses of ``afk`` a player may make at once, then one more every AFK_EVERY seconds: each
+# use (and the command that ends the spell) is told to the /presence feeds and to every
+# other realm, so a player typing afk over and over must not flood them. The count is
+# kept across a quit and a login (forgotten once it is full again).
+AFK_BURST = 3
+AFK_EVERY = 20.0
 # Tellers remembered as answered in one spell away: past it, a new one is still told the
 # player is away, but no longer remembered (so a flood of tellers costs bounded memory).
 MAX_ANSWERED = 200
@@ -85,6 +93,11 @@ class Tells:
         # Character key -> its spell away.
         self.away: dict[str, Away] = {}
         self.watchers: list[Watcher] = []
+        # Character key -> (afk uses left, when counted): see AFK_BURST. Those whose count
+        # is full again are dropped at most once every AFK_BURST * AFK_EVERY seconds, by
+        # the next afk, so the dict holds only players who used afk lately.
+        self.afk_uses: dict[str, tuple[float, float]] = {}
+        self._swept = 0.0
         world.hooks.on(hooks.LOGOUT, self._logged_out)
 
     def _logged_out(self, who: Any, room: Any) -> None:
@@ -95,13 +108,33 @@ class Tells:
 
     # -- being away -----------------------------------------------------------------------
 
+    def afk_wait(self, character: Character) -> float:
+        """Count a use of ``afk`` by ``character``: 0.0 when it may go ahead, else the
+        seconds until it may (nothing counted then). See AFK_BURST."""
+        now = self.world.clock.seconds()
+        full = AFK_BURST * AFK_EVERY
+        if now - self._swept >= full:
+            self._swept = now
+            for key, (left, at) in list(self.afk_uses.items()):
+                if left + (now - at) / AFK_EVERY >= AFK_BURST:
+                    del self.afk_uses[key]
+        left, at = self.afk_uses.get(character.key, (float(AFK_BURST), now))
+        left = min(float(AFK_BURST), left + (now - at) / AFK_EVERY)
+        if left < 1.0:
+            self.afk_uses[character.key] = (left, now)
+            return (1.0 - left) * AFK_EVERY
+        self.afk_uses[character.key] = (left - 1.0, now)
+        return 0.0
+
     def mark_away(self, character: Character, message: str) -> None:
         """Mark ``character`` away with ``message`` (again: the message changes, the
-        spell and who has been answered stay)."""
+        spell and who has been answered stay; the same message again tells nobody)."""
         spell = self.away.get(character.key)
         if spell is None:
             self.away[character.key] = Away(message)
             self.world.waiting[character] = self._acted
+        elif spell.message == message:
+            return
         else:
             spell.message = message
         self._tell_watchers(character, message)
