@@ -3,14 +3,21 @@ and a web player on one in-process server chat on ooc and newbie, each in its ow
 (text, GMCP Comm.Channel.Text, the web's channel frames); the web client is sent its
 channel list at login, a channel alone gives its history, channel off is heard no more
 and kept through a new login, Comm.Channel.Players answers when asked, an admin's wiz
-passes players by, and the config file's channels join the world's."""
+passes players by, and the config file's channels join the world's. After review R1:
+quitting does not buy a fresh burst of lines, a long line's wrapped tail is indented under
+the talker (GMCP gets it whole), and a real twistd refuses a config channel that takes a
+world channel's word."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from twisted.internet.defer import inlineCallbacks
 
 from mud.protocols.options.codes import GMCP, IAC, SB, SE
+from mud.systems.channels.hub import BURST, channels_of
 from tests.e2e.client import connect
+from tests.e2e.processes import Server
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import connect_web
 from tests.support import gmcp_messages, grant_role
@@ -141,3 +148,49 @@ class ChannelsTests(ServerTestCase):
         yield ada.closed
         wynn.sendClose()
         yield wynn.closed
+
+    @inlineCallbacks
+    def test_a_quit_keeps_the_rate_limit_and_long_lines_wrap_indented(self):
+        service = self.start()
+        # Slow refill, so a loaded machine's delays cannot refill the bucket meanwhile.
+        channels_of(service.game.world).rate = 0.05
+        wynn = yield self._telnet("Wynn")
+        kip = yield self._telnet("Kip")
+        for n in range(BURST):
+            yield wynn.ask(f"ooc line {n}", f"[OOC] You: line {n}")
+        yield wynn.ask("ooc one too many", "talking on channels too fast")
+        wynn.send("quit")
+        yield wynn.closed
+        again = yield connect(self.telnet_port)
+        yield again.ask("connect Wynn secret1", "Village Square")
+        yield again.ask("ooc a fresh burst?", "talking on channels too fast")
+        self.assertNotIn("fresh burst", kip.text())
+
+        # A long line from Kip: Wynn's telnet (80 columns) shows its tail indented; GMCP
+        # (Kip's own copy) has it whole.
+        words = "x" * (79 - len("[OOC] Kip: ")) + " [Announcement from Ada] The game stops"
+        start = len(kip.received)
+        yield kip.ask(f"ooc {words}", "[OOC] You:")
+        shown = yield again.wait_for("The game stops")
+        self.assertIn("\n      [Announcement from Ada] The game stops", shown)
+        self.assertNotIn("\n[Announcement", shown)
+        yield eventually(lambda: _gmcp(kip, "Comm.Channel.Text", start))
+        self.assertEqual(_gmcp(kip, "Comm.Channel.Text", start)[0]["text"],
+                         f"[OOC] You: {words}")
+        for player in (again, kip):
+            player.transport.loseConnection()
+            yield player.closed
+
+
+def test_a_real_twistd_refuses_a_config_channel_taking_a_world_channels_word(
+        tmp_path: Path):
+    config = tmp_path / "mud.yaml"
+    config.write_text("channels:\n  chat:\n    aliases: [ooc]\n", encoding="utf-8")
+    server = Server(["mud", "--config", str(config), "--telnet",
+                     "tcp:0:interface=127.0.0.1", "--data", str(tmp_path / "var")], tmp_path)
+    assert server.finish() == 1
+    out = server.output()
+    assert "Traceback" not in out, out
+    said = [line for line in out.splitlines() if line.startswith("mud: ")]
+    assert any("channel 'chat': 'ooc' is already a word of the world's channel 'ooc'" in line
+               for line in said), out
