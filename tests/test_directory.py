@@ -161,14 +161,18 @@ def test_a_link_down_refuses_tells_elsewhere_and_who_says_so_then_all_is_learnt_
     wynn, nora = joined_player(north, "Wynn"), joined_player(south, "Nora")
     pipes[0].set_up(False)
     out = flat(wynn.type("tell nora hi"))
-    assert "Nobody called 'nora' is online" in out
+    assert "Nobody called 'nora' is in this realm, and the other realms cannot be reached " \
+        "just now" in out
+    assert "is online" not in out
+    joined_player(north, "Kip")
+    assert 'You tell Kip, "hi"' in wynn.type("tell kip hi")   # this realm's players still
     assert "The other realms cannot be reached just now" in flat(wynn.type("tell nora@south hi"))
     who = flat(wynn.type("who"))
     assert "Nora" not in who and "The other realms cannot be reached just now" in who
-    joined_player(south, "Kip")          # north hears nothing of it
+    joined_player(south, "Pipa")         # north hears nothing of it
     pipes[0].set_up(True)                # north's hello: south answers with its list
     who = wynn.type("who")
-    assert "Nora" in who and "Kip" in who
+    assert "Nora" in who and "Pipa" in who
     assert "Wynn" in nora.type("who")
 
 

@@ -346,6 +346,11 @@ def _tell_to(world: World, actor: Character, name: str, realm: str, text: str) -
             raise Refusal(f"More than one player called '{shown}' is online, in realms "
                           f"{', '.join(found)}: say which, for example: tell "
                           f"{shown}@{found[0]} hello")
+        if world.bus.clustered and not world.bus.up:
+            # The other realms are forgotten while the link is down: they may hold them.
+            raise Refusal(f"Nobody called '{shown}' is in this realm, and the other realms "
+                          "cannot be reached just now, so your tell was not sent. Try "
+                          "again in a moment.")
         raise Refusal(f"Nobody called '{shown}' is online. Type 'who' to see who is.")
     if target is actor:
         raise Refusal("Talking to yourself? Try 'say' instead.")
