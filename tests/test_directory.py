@@ -440,3 +440,14 @@ def test_afk_over_and_over_cannot_flood_the_other_realms():
     # The others hold what the player's last accepted command left: back.
     assert [p[4] for p in south.world.parts["directory"].players()] == [None]
     assert "afk" not in nora.type("who")
+
+
+def test_long_names_from_other_realms_are_ignored_and_long_vias_shown_as_unknown():
+    _, (north, _), _ = realms("north", "south")
+    bus = north.world.bus
+    players = [{"name": "N" * 41, "via": "telnet"}, {"name": "M" * 40, "via": "x" * 21},
+               {"name": "Kip", "via": "web", "afk": "a" * 200}]
+    bus.deliver("presence", "east", {"op": "hello", "players": players})
+    listed = north.world.parts["directory"].players()
+    assert [(p[0], p[1], len(p[4] or "")) for p in listed] == [
+        ("Kip", "web", tells.MAX_AWAY), ("M" * 40, "?", 0)]

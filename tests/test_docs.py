@@ -393,6 +393,10 @@ def test_the_afk_and_realms_directory_limits_match_the_code():
     realms = row("who is in the other realms")
     assert f"a beat every {directory.BEAT:g} s carrying only the realm's player count" in realms
     assert f"not heard for {directory.MISSED_BEATS} beats is forgotten" in realms
-    assert f"cut at {directory.MAX_NAME} characters, how they are connected at " \
-        f"{directory.MAX_VIA}, afk messages at {tells.MAX_AWAY}, lists at " \
-        f"{directory.MAX_PLAYERS:,} players" in realms
+    # What the code does with each (tests/test_directory.py checks it): names dropped,
+    # not cut; a long via shown as ?; afk cut; a long list dropped whole.
+    assert f"whose name is longer than {directory.MAX_NAME} characters is ignored, not " \
+        "cut" in realms
+    assert f"longer than {directory.MAX_VIA} characters, shows as `?`; afk messages are " \
+        f"cut at {tells.MAX_AWAY}; a list of more than {directory.MAX_PLAYERS:,} players " \
+        "is ignored whole" in realms

@@ -57,8 +57,10 @@ TELL = "tell"
 # Seconds between beats, and how many a realm may miss before it is forgotten.
 BEAT = 30.0
 MISSED_BEATS = 3
-# Bounds on what other realms send: a name, a realm's name, how someone is connected,
-# an afk message, and players in one list.
+# Bounds on what other realms send: a name (a player named longer is ignored, not cut:
+# no name is valid that long, and a cut one could be someone else's), how someone is
+# connected (longer: shown as "?"), players in one list (more: the list is ignored).
+# An afk message is cut at tells.MAX_AWAY.
 MAX_NAME = 40
 MAX_VIA = 20
 MAX_PLAYERS = 100_000
