@@ -5,8 +5,9 @@ Listeners are kept as characters come and go and as they turn channels on and of
 ``login``, ``logout`` hooks and ``channel on|off``), so a message costs one send per
 listener and no scan of the players. Who may listen by role is asked again as each line
 is handed out on a channel above players (``wiz``): a demoted admin stops hearing it at
-once. A character promoted while playing joins such a channel at its next channel command,
-its next login or when its connection is taken over (the ``refresh`` hook).
+once. The ``refresh`` hook (a role changed in the game: roles.apply_role; a connection
+taking the body over) puts the character on the channels its role now hears and takes it
+off those it no longer may; so do its next channel command and its next login.
 
 A line said here is rendered once per style for every listener (one event object), kept
 in the channel's history, and published once on the world's bus (topic ``channel``:
