@@ -60,7 +60,8 @@ def fed_page(browser, server, viewport, fake: set[str] = frozenset()):
     frame as if the server sent it (the server's own channel frames are dropped); ``sent``
     is every frame the page sent. A command whose
     first word is in ``fake`` (our made-up channels, tells to nobody) is acknowledged by
-    the route and kept from the server, whose answer would be "Huh?"."""
+    the route and kept from the server, whose answer would be "Huh?"; so is a request for
+    the history of a channel in ``fake``."""
     page = browser.new_page(viewport=viewport)
     sockets: list = []
     sent: list[dict] = []
@@ -75,6 +76,8 @@ def fed_page(browser, server, viewport, fake: set[str] = frozenset()):
             if frame.get("type") == "command" and words and words[0] in fake:
                 ws.send(json.dumps({"type": "ack", "id": frame.get("id")}))
                 return
+            if frame.get("type") == "request" and frame.get("channel") in fake:
+                return   # a made-up channel's history: the test feeds it
             upstream.send(message)
         ws.on_message(forward)
         def backward(message):
@@ -93,6 +96,12 @@ def fed_page(browser, server, viewport, fake: set[str] = frozenset()):
 
 def commands(sent: list[dict]) -> list[str]:
     return [str(f.get("text")) for f in sent if f.get("type") == "command"]
+
+
+def requested(sent: list[dict]) -> list[str]:
+    """The channels whose history the page asked for (``request`` frames)."""
+    return [str(f.get("channel")) for f in sent
+            if f.get("type") == "request" and f.get("what") == "channel_history"]
 
 
 def until_sent(page: Page, sent: list[dict], text: str, timeout: float = 10.0) -> None:
@@ -193,9 +202,14 @@ def test_tabs_follow_the_wire_shapes_filter_count_and_speak(server, browser, tmp
     expect(page.locator("#chat-target")).to_be_hidden()
     expect(page.locator("#command")).to_have_attribute("placeholder", re.compile("cannot speak"))
 
-    # Choosing a tab with nothing on it asks quietly for its history, shown in that tab
-    # only (the All tab is what happened, not a replay).
-    until_sent(page, sent, "news")
+    # Choosing a tab with nothing on it asks for its history (a request frame, not the
+    # command: that would end an afk), shown in that tab only (the All tab is what
+    # happened, not a replay).
+    deadline = time.monotonic() + 10
+    while "news" not in requested(sent):
+        assert time.monotonic() < deadline, f"never asked for news: {sent[-3:]}"
+        page.wait_for_timeout(50)
+    assert "news" not in commands(sent)
     expect(page.locator("#output [data-type=command]").filter(has_text=re.compile("^news$"))) \
         .to_have_count(0)
     feed({"type": "channel_history", "channel": "news", "label": "News",

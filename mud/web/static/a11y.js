@@ -20,7 +20,7 @@
   const KEPT = 5;                     // announcements left in the region (older ones removed)
   const MODE_KEY = 'mud.speech';
   const MODES = ['all', 'short', 'off'];
-  const OWN_TYPES = new Set(['say', 'emote', 'tell']);   // their own copy: `own`
+  const OWN_TYPES = new Set(['say', 'emote', 'tell', 'channel']);   // their own copy: `own`
 
   const announcer = document.getElementById('announcer');
   const select = document.getElementById('speech-mode');

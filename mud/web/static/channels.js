@@ -5,9 +5,10 @@
  *   - `channels` {channels: [{name, label, aliases, description, on, speak}]}: the tabs, one
  *     for each channel that is on (sent silently at login, and as the `channels` command's
  *     answer);
- *   - `channel` {channel, label, talker, text, own, realm} and `channel_history`
- *     {channel, label, lines}: a line for that channel's tab;
- *   - `tell` {from, to, own}: a line for the Tells tab, and whom the Tells tab talks to.
+ *   - `channel` {channel, label, talker, message, text, own, realm} (`message` the words
+ *     alone, `text` the line as shown) and `channel_history` {channel, label, lines}: a
+ *     line for that channel's tab;
+ *   - `tell` {from, to, own, realm}: a line for the Tells tab, and whom it talks to.
  * Each line client.js shows comes as a `mud:shown` event with its element: we tag it with
  * the tab it belongs to (data-tab) and hide it while another tab is chosen. The All tab
  * shows everything; Room everything that is not a channel or a tell; a channel's tab its
@@ -15,8 +16,10 @@
  * in a tab that is not in view counts as unread on that tab until it is chosen.
  *
  * Typing in a channel's tab speaks on it (`ooc <text>`), in Tells to whoever told you last
- * (`tell <name> <text>`); a line starting with "/" is a command there, as typed. client.js
- * asks us through a `mud:submit` event, whose detail.text we may rewrite.
+ * (`tell <name> <text>`: the name, beside the input, holds from the first key typed until
+ * the line is sent or emptied); a line starting with "/" is a command there, as typed.
+ * client.js asks us through a `mud:submit` event, whose detail.text we may rewrite. A
+ * tab's history comes by a `request` frame (`mud:request`): no command, so afk stays.
  *
  * Keyboard: the tabs are an ARIA tablist (arrow keys, Home and End move and choose; only
  * the chosen tab is in the Tab order), and Alt+PageDown / Alt+PageUp choose the next or
@@ -68,11 +71,12 @@
   let active = 'all';
   let wanted = store.get() || 'all';   // chosen before a reload: taken once its tab is back
   let partner = '';          // whom the Tells tab talks to: the other side of the last tell
+  let pinned = null;         // ... held (perhaps '': no one) while a line is being typed
   let fresh = [];            // lines tagged but perhaps not in the document yet
   let listed = false;        // a `channels` list has come (else tabs come with lines)
   let ownAt = -Infinity;     // when the player's own channel line last came back
   let ownKey = '';           // ... and its tab
-  const quiet = new Set();   // channels whose history we asked for without echoing it
+  const asked = new Set();   // channels whose history we asked for (not typed)
 
   function makeTab(key, kind, label, name) {
     const button = document.createElement('button');
@@ -211,14 +215,14 @@
     if (changed && tab.kind === 'channel' && !tab.asked && !tab.seen) askHistory(tab);
   }
 
-  /** A channel's tab chosen for the first time with nothing on it yet: its recent lines. */
+  /** A channel's tab chosen first with nothing on it yet: its recent lines (asked). */
   function askHistory(tab) {
-    const ask = { text: tab.name, quiet: true, sent: false };
-    document.dispatchEvent(new CustomEvent('mud:command', { detail: ask }));
+    const ask = { what: 'channel_history', channel: tab.name, sent: false };
+    document.dispatchEvent(new CustomEvent('mud:request', { detail: ask }));
     // Not sent (the list came before the login was done): asked when the login is.
     if (!ask.sent) return;
     tab.asked = true;
-    quiet.add(tab.name);
+    asked.add(tab.name);
   }
 
   function choose(key) {
@@ -317,7 +321,7 @@
         if (!strip.contains(tab.button)) arrange([...channelKeys(), key]);
         line.dataset.channel = tab.name;
         line.dataset.hue = tab.button.dataset.hue;
-        if (type === 'channel_history' && quiet.delete(tab.name)) line.setAttribute('data-replay', '');
+        if (type === 'channel_history' && asked.delete(tab.name)) line.setAttribute('data-replay', '');
         counts = type === 'channel' && detail.own !== true;
         if (type === 'channel' && detail.own === true) {
           ownAt = performance.now();
@@ -330,6 +334,7 @@
       // The other side; name@realm when they are on another daemon (msg.realm).
       const other = detail.own === true ? str(msg.to) : str(msg.from);
       const realm = str(msg.realm);
+      hold();   // a line being typed keeps its name
       if (nameOk(other) && (!realm || nameOk(realm))) partner = realm ? `${other}@${realm}` : other;
       counts = detail.own !== true;
       if (active === 'tells') showMode();
@@ -362,11 +367,19 @@
   function chatWord() {
     const tab = tabs.get(active);
     if (tab.kind === 'channel' && tab.speak) return { word: tab.name, to: tab.label };
-    if (tab.kind === 'tells' && partner) return { word: `tell ${partner}`, to: partner };
+    const to = pinned === null ? partner : pinned;
+    if (tab.kind === 'tells' && to) return { word: `tell ${to}`, to };
     return null;
   }
 
+  /** Typing in Tells holds whom the line is for until it is sent or emptied. */
+  function hold() {
+    if (active !== 'tells' || !input.value) pinned = null;
+    else if (pinned === null) pinned = partner;
+  }
+
   function showMode() {
+    hold();
     const mode = chatWord();
     const tab = tabs.get(active);
     target.hidden = !mode;
@@ -390,7 +403,10 @@
     if (!mode) return;
     if (ask.text.startsWith('/')) ask.text = ask.text.slice(1);   // a command, as typed
     else ask.text = `${mode.word} ${ask.text}`;
+    setTimeout(showMode, 0);   // sent (the line emptied): the last teller again
   });
+
+  input.addEventListener('input', () => { if (pinned === null || !input.value) showMode(); });
 
   // -- frames ---------------------------------------------------------------------------------
 
@@ -412,7 +428,8 @@
         tab.seen = false;
       }
       partner = '';
-      quiet.clear();
+      pinned = null;
+      asked.clear();
       showMode();
     }
   });

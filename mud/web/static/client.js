@@ -625,21 +625,28 @@
 
   // The same list from /api/who and from the `who` command: link-dead players (a body whose
   // connection died, waiting for its player) are listed last, greyed, and not counted online.
+  // On a server linked to other realms, their players (a `realm` field) come after this
+  // realm's under an "In realm <name>" heading, as telnet's `who` shows them (link-dead:
+  // name@realm); only a player of this realm with our name is us. "afk" marks those away,
+  // their message as its tooltip.
   function renderWho(players) {
     const frag = document.createDocumentFragment();
     const dead = document.createDocumentFragment();
     let count = 0;
+    let heading = '';
     for (const player of players) {
       if (!player || typeof player !== 'object') continue;
       const name = str(player.name);
       if (!name) continue;
+      const realm = str(player.realm);
       const linkdead = player.linkdead === true;
       const li = document.createElement('li');
       li.setAttribute('data-name', name);
-      if (name === myName) li.classList.add('me');
+      if (realm) li.setAttribute('data-realm', realm);
+      if (name === myName && !realm) li.classList.add('me');
       const nameSpan = document.createElement('span');
       nameSpan.className = 'who-name';
-      nameSpan.textContent = name;
+      nameSpan.textContent = linkdead && realm ? `${name}@${realm}` : name;
       li.appendChild(nameSpan);
       if (linkdead) {
         li.classList.add('linkdead');
@@ -649,6 +656,13 @@
         li.appendChild(status);
         dead.appendChild(li);
         continue;
+      }
+      if (realm && realm !== heading) {
+        heading = realm;
+        const head = document.createElement('li');
+        head.className = 'who-realm';
+        head.textContent = `In realm ${realm}`;
+        frag.appendChild(head);
       }
       const via = str(player.via);
       if (via) {
@@ -664,6 +678,14 @@
         idleSpan.className = 'who-idle';
         idleSpan.textContent = idle;
         li.appendChild(idleSpan);
+      }
+      if (typeof player.afk === 'string') {
+        li.classList.add('afk');
+        const afk = document.createElement('span');
+        afk.className = 'who-afk';
+        afk.textContent = 'afk';
+        if (player.afk) afk.title = player.afk.slice(0, 200);
+        li.appendChild(afk);
       }
       frag.appendChild(li);
       count += 1;
@@ -809,17 +831,11 @@
     return word.length > 0 && 'password'.startsWith(word) && text.trim().includes(' ');
   }
 
-  /** Send a command; `quiet`: not echoed, and only if it can go now (a tab asking for a
-   *  channel's history). */
-  function sendCommand(text, quiet) {
+  /** Send a command (echoed in the output). */
+  function sendCommand(text) {
     const secret = isSecret(text);
     const shown = secret ? firstWord(text) + ' ********' : text;
     const connected = ws && ws.readyState === WebSocket.OPEN;
-    if (quiet) {
-      if (!connected || !authed) return false;
-      outbox.send(text, myName);
-      return true;
-    }
     if (connected && authed) {
       outbox.send(text, myName);
     } else if (connected && authInFlight && held.length < MAX_HELD) {
@@ -882,12 +898,20 @@
     focusCommand();
   });
 
-  // A command from another part of the client (channels.js: a tab's history).
+  // A command from another part of the client.
   document.addEventListener('mud:command', (event) => {
     const detail = event.detail;
     if (detail && typeof detail.text === 'string' && detail.text.trim()) {
-      detail.sent = sendCommand(detail.text, detail.quiet === true);
+      detail.sent = sendCommand(detail.text);
     }
+  });
+
+  // A request for data (channels.js: a tab's history): a `request` frame, which is no
+  // command (it does not end the player's afk); sent only if it can go now.
+  document.addEventListener('mud:request', (event) => {
+    const detail = event.detail;
+    if (!detail || typeof detail.what !== 'string' || typeof detail.channel !== 'string') return;
+    detail.sent = authed && send({ type: 'request', what: detail.what, channel: detail.channel });
   });
 
   // -- focus: keep it on the command line, but let the player select text in the output ---------
