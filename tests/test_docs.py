@@ -316,6 +316,12 @@ def test_the_prompt_and_state_request_limits_match_the_code():
         f"{prompts.MAX_FIELD}" in row("a player's own prompt")
 
 
+def test_the_web_request_limit_matches_the_code():
+    from mud.protocols import websocket
+    assert f"at most once every {websocket.REQUEST_GAP:g} s per connection" in \
+        row("a web client asking for a channel's")
+
+
 def test_the_shop_limits_match_the_code():
     """Shops (mud/systems/combat/shops*.py): the bounds a shop: and value: may hold, and
     how many things one buy makes, as docs/limits.md, docs/shops.md and worlds/README say."""
