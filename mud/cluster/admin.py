@@ -112,7 +112,14 @@ class AdminRelay:
                 return
             told = f"{by} made you {article(row.role)}. Type 'help' to see the commands " \
                 "you may use." if row.role == role else f"You are now {article(row.role)}."
+            character = self.game.world.online.get(key)
+            before = character.command_sets if character is not None else None
             apply_role(self.game.world, key, row.role, told)
+            if character is not None and character.command_sets != before:
+                # The realm that changed it logged and audited the change; this says
+                # where it took effect.
+                log.info("{name} plays here as {role} now (changed by {by})",
+                         name=row.name, role=row.role, by=by)
         self.game.store.get_account(key).addCallback(found).addErrback(self._failed,
                                                                         "role change")
 
