@@ -308,7 +308,7 @@ def test_realm_settings_are_checked_and_none_turns_them_off():
     assert load_settings(environ={"MUD_REDIS": "none"}).redis == ""
     with pytest.raises(StartupError, match="'realm' must be a short name"):
         load_settings(environ={"MUD_REALM": "north pole"})
-    with pytest.raises(StartupError, match="'redis': .*not a Redis URL; write redis://"):
+    with pytest.raises(StartupError, match=r"'redis': .*not a Redis URL; write redis://"):
         load_settings(environ={"MUD_REDIS": "127.0.0.1:6379"})
     # A Unix socket is a Redis address too (the link takes it).
     assert load_settings(environ={"MUD_REDIS": "unix:///run/redis.sock?db=1"}).redis == \
