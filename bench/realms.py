@@ -1,24 +1,26 @@
 """Channel lines across two realms: how many a second reach all 1,000 listeners of the other
 daemon, and how much later than the speaker's own daemon's listeners.
 
-Two daemons, each its own OS process and the real engine: a Game from the bundled world on
-the real reactor (its world clock too), ``--listeners`` players logged in on byte-counting
-transports (telnet, or web with ``--web``: bench/channel_fanout.py's listeners), the realms
-directory attached and the world's bus linked to a private redis-server
-(tests/redis_service.py) by the real ``RedisLink``, as ``--redis`` wires a daemon. North
-also holds a telnet speaker, who says ``ooc ...`` lines through the whole command path.
-This parent process starts Redis and the daemons and steers them over their stdin/stdout.
+Two daemons, each its own OS process running the real engine: a Game from the bundled
+world on the real reactor (its world clock too), ``--listeners`` players logged in on
+byte-counting transports (telnet as bench/channel_fanout.py logs them in, or web with
+``--web``), the realms directory attached and the world's bus linked to a private
+redis-server (tests/redis_service.py) by the real ``RedisLink``, as ``--redis`` wires a
+daemon. North also holds a telnet speaker, who says ``ooc ...`` lines through the whole
+command path. This parent process starts Redis and the daemons and steers them over their
+stdin/stdout.
 
 For each line: ``t0`` when north's speaker sends it; ``local`` when north's listeners all
 have it (the speaker's own echo, written right after the fan-out, before the publish);
-``far`` when south's listeners all have it (a bus subscriber heard after the channels'
-own). The added latency of the bus is ``far - local``. Both processes read
-``time.perf_counter`` (CLOCK_MONOTONIC on Linux, one clock for every process). CPU per
-line is each daemon's ``time.process_time()`` (and Redis' from /proc) over a run.
+``far`` when south's listeners all have it (a bus subscriber called after the channels'
+own). The bus adds ``far - local``. Both processes read ``time.perf_counter``
+(CLOCK_MONOTONIC on Linux: one clock for every process). CPU per line: each daemon's user
+and system time (getrusage) and Redis' (/proc) over a run. At a slow pace a line costs
+several times its flat-out CPU: the same command takes 23 us back to back and 190-290 us
+after the process slept 5-20 ms on this (virtual) machine; flat out is our code's cost.
 
-- latency: lines at a light pace (200/s), p50 and p99, best of 3 runs;
-- ramp: 5,000 lines at each offered rate, to find where south stops keeping up
-  (delivered below the offered rate, or a lag that grows to the end of the run);
+- latency: 2,000 lines at a light pace (200/s), p50 and p99, best of 3 runs;
+- ramp: 5,000 lines at each offered rate, to see where south stops keeping up;
 - flat out: north says 5,000 lines as fast as it can (10 per reactor turn), best of 3.
 
     .venv/bin/python -m bench.realms [--listeners 1000] [--lines 5000] [--web] [--quick]
@@ -30,6 +32,7 @@ import argparse
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -63,13 +66,48 @@ class Stamp:
         self.write(b"".join(seq))
 
 
+def cpu_now() -> tuple[float, float]:
+    """This process' user and system CPU seconds so far (all its threads)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime, used.ru_stime
+
+
+def spent(before: tuple[float, float], after: tuple[float, float]) -> list[float]:
+    return [after[0] - before[0], after[1] - before[1]]
+
+
+def web_listeners(game: Any, count: int) -> list[Any]:
+    """``count`` web players as bench/channel_fanout.py logs them in, but on a factory
+    without Autobahn's pings: a counting transport never answers one, and the real reactor
+    would drop it 50 s on (the ping's interval and timeout)."""
+    from bench.channel_fanout import _name
+    from bench.web_fanout import HANDSHAKE
+    from bench.web_fanout import CountingTransport as WebCounter
+    from mud.protocols.keepalive import Keepalive
+    from mud.protocols.websocket import GameWebSocketFactory
+
+    factory = GameWebSocketFactory(game, keepalive=Keepalive(interval=0, timeout=0))
+    counters = []
+    for i in range(count):
+        web = factory.buildProtocol(None)
+        counter = WebCounter(f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
+        web.makeConnection(counter)
+        web.dataReceived(HANDSHAKE)
+        web.onMessage(json.dumps({"type": "register", "name": _name("W", i),
+                                  "password": "secret1"}).encode(), False)
+        if web.session.character is None:
+            raise SystemExit("a web player did not get in")
+        counters.append(counter)
+    return counters
+
+
 class Daemon:
     """One realm: the game, its listeners and its link, steered by orders on stdin."""
 
     def __init__(self, realm: str, url: str, listeners: int, web: bool) -> None:
         from twisted.internet import reactor
 
-        from bench.channel_fanout import telnet_listeners, web_listeners
+        from bench.channel_fanout import telnet_listeners
         from mud.cluster import realms
         from mud.cluster.redis_link import RedisLink
         from mud.systems.channels import hub
@@ -114,11 +152,11 @@ class Daemon:
         tag, _, seq = str(data.get("text", "")).rpartition("#")[2].partition("-")
         if tag == self.tag and seq.isdigit():
             self.arrivals[int(seq)] = time.perf_counter()
-            self.cpu = (self.cpu[0], time.process_time())
+            self.cpu = (self.cpu[0], cpu_now())
 
     def _mark(self, tag: str) -> None:
         self.tag, self.arrivals = tag, {}
-        self.cpu = (time.process_time(), time.process_time())
+        self.cpu = (cpu_now(), cpu_now())
         self.bytes0 = [c.bytes for c in self.counters]
 
     def _bytes(self) -> tuple[int, int]:
@@ -141,7 +179,7 @@ class Daemon:
             return {}
         if what == "report":
             low, high = self._bytes()
-            return {"arrivals": self.arrivals, "cpu": self.cpu[1] - self.cpu[0],
+            return {"arrivals": self.arrivals, "cpu": spent(self.cpu[0], self.cpu[1]),
                     "bytes": [low, high], "link": self.figures()}
         if what == "speak":
             return self.speak(order["tag"], order["lines"], order["rate"])
@@ -183,7 +221,7 @@ class Daemon:
                 return
             low, high = self._bytes()
             done.callback({"t0": t0, "local": local, "bytes": [low, high],
-                           "cpu": time.process_time() - self.cpu[0],
+                           "cpu": spent(self.cpu[0], cpu_now()),
                            "refused": self.game.world.bus.dropped - refused,
                            "link": self.figures()})
 
@@ -266,6 +304,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def busy() -> str:
+    """How loaded the machine is (the runs share its cores with whatever else runs)."""
+    load = os.getloadavg()[0]
+    try:   # the share of time some runnable task waited for a CPU, last 60 s
+        pressure = Path("/proc/pressure/cpu").read_text().split()[2].split("=")[1] + "%"
+    except (OSError, IndexError):
+        pressure = "unknown"
+    return f"load {load:.2f} on {os.cpu_count()} cores, CPU pressure {pressure}"
+
+
 def cpu_of(pid: int) -> float:
     """A process' user + system CPU seconds so far (/proc, in clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -317,10 +365,12 @@ def run(north: Child, south: Child, redis_pid: int, tag: str, lines: int, rate: 
             "added": (percentile(added, 0.5), percentile(added, 0.99), max(added))
             if got else (0, 0, 0),
             "end_lag": statistics.median(tail) if got else 0.0,
-            "cpu": (said["cpu"] / lines * 1e6, report["cpu"] / max(1, len(got)) * 1e6,
+            "cpu": (sum(said["cpu"]) / lines * 1e6, sum(report["cpu"]) / max(1, len(got)) * 1e6,
                     redis_cpu / lines * 1e6),
-            "share": (said["cpu"] / max(1e-9, t0[-1] - t0[0]) * 100,
-                      report["cpu"] / span * 100),
+            "system": (said["cpu"][1] / max(1e-9, sum(said["cpu"])) * 100,
+                       report["cpu"][1] / max(1e-9, sum(report["cpu"])) * 100),
+            "share": (sum(said["cpu"]) / max(1e-9, t0[-1] - t0[0]) * 100,
+                      sum(report["cpu"]) / span * 100),
             "per_listener": report["bytes"][0] / max(1, len(got))}
 
 
@@ -336,7 +386,8 @@ def show(label: str, r: dict[str, Any]) -> None:
           f"speaker to south p50 {r['whole'][0]:.2f} ms p99 {r['whole'][1]:.2f} ms; "
           f"bus added p50 {r['added'][0]:.2f} ms p99 {r['added'][1]:.2f} ms "
           f"worst {r['added'][2]:.2f} ms, at the end {r['end_lag']:.2f} ms")
-    print(f"    CPU per line: north {r['cpu'][0]:.0f} us, south {r['cpu'][1]:.0f} us, "
+    print(f"    CPU per line: north {r['cpu'][0]:.0f} us ({r['system'][0]:.0f}% system), south "
+          f"{r['cpu'][1]:.0f} us ({r['system'][1]:.0f}% system), "
           f"redis {r['cpu'][2]:.1f} us (north {r['share'][0]:.0f}%, south "
           f"{r['share'][1]:.0f}% of a core); {r['per_listener']:.0f} bytes a line per south "
           "listener")
@@ -366,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
         args.listeners, args.lines = min(args.listeners, 20), min(args.lines, 200)
         args.runs, args.rates, args.pace = 1, "200", "50,100"
     pace = [float(x) for x in args.pace.split(",")]
-    plan = {"runs": args.runs, "latency": (int(pace[0]), pace[1]),
+    plan = {"latency": (int(pace[0]), pace[1]),
             "ramp": tuple(float(x) for x in args.rates.split(",") if x)}
     with tempfile.TemporaryDirectory() as tmp:
         redis = RedisServer(Path(tmp))
@@ -383,27 +434,29 @@ def main(argv: list[str] | None = None) -> None:
             style = "web" if args.web else "telnet"
             print(f"two daemons, {args.listeners} {style} listeners each on ooc (set up in "
                   f"{ready[0]['setup']:.1f} s and {ready[1]['setup']:.1f} s), linked by a "
-                  f"private redis-server; north's speaker says ooc lines")
+                  f"private redis-server; north's speaker says ooc lines; {busy()}")
+            def series(title: str, tag: str, lines: int, rate: float, best: Any) -> None:
+                print(title)
+                runs = [run(north, south, pid, f"{tag}{n}", lines, rate, args.listeners)
+                        for n in range(args.runs)]
+                for n, r in enumerate(runs):
+                    show(f"run {n + 1}", r)
+                show("best", best(runs))
+
             run(north, south, pid, "warm", 100, 200.0, args.listeners)
             count, pace = plan["latency"]
-            print(f"latency: {count} lines at {pace:,.0f}/s, best of {plan['runs']} (lowest "
-                  "bus added p99):")
-            runs = [run(north, south, pid, f"lat{n}", count, pace, args.listeners)
-                    for n in range(plan["runs"])]
-            for n, r in enumerate(runs):
-                show(f"run {n + 1}", r)
-            show("best", min(runs, key=lambda r: r["added"][1]))
-            print(f"ramp: {args.lines} lines at each offered rate:")
+            series(f"latency: {count} lines at {pace:,.0f}/s, best of {args.runs} (lowest bus "
+                   "added p99):", "lat", count, pace,
+                   lambda runs: min(runs, key=lambda r: r["added"][1]))
+            if plan["ramp"]:
+                print(f"ramp: {args.lines} lines at each offered rate:")
             for rate in plan["ramp"]:
                 show("", run(north, south, pid, f"ramp{rate:.0f}", args.lines, rate,
                              args.listeners))
-            print(f"flat out: {args.lines} lines, {BATCH} a reactor turn, best of "
-                  f"{plan['runs']} (south's delivered rate):")
-            runs = [run(north, south, pid, f"max{n}", args.lines, 0.0, args.listeners)
-                    for n in range(plan["runs"])]
-            for n, r in enumerate(runs):
-                show(f"run {n + 1}", r)
-            show("best", max(runs, key=lambda r: r["south_rate"]))
+            series(f"flat out: {args.lines} lines, {BATCH} a reactor turn, best of {args.runs}"
+                   " (south's delivered rate):", "max", args.lines, 0.0,
+                   lambda runs: max(runs, key=lambda r: r["south_rate"]))
+            print(f"at the end: {busy()}")
             for child in children:
                 child.ask({"do": "quit"})
         finally:
