@@ -170,7 +170,10 @@ class Daemon:
         if what == "ready":
             @defer.inlineCallbacks
             def ready() -> Any:
+                deadline = time.monotonic() + 30
                 while not self.link.up:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the link to Redis did not come up in 30 s")
                     yield task.deferLater(self.reactor, 0.01, lambda: None)
                 return {"setup": self.setup, "listeners": len(self.counters)}
             return ready()
