@@ -527,3 +527,34 @@ class RealRedis(unittest.TestCase):
         yield sleep(0.1)
         assert heard_north.messages == [] and south.up
         assert self.logged("closed") and not self.logged("lost (")
+
+
+def test_a_reader_far_behind_is_not_taken_for_a_dead_redis() -> None:
+    # bench/realms.py's finding: the PING's answer waits behind every message queued on
+    # the subscriber; a daemon more than the reply timeout behind cut its own connection
+    # (losing all of them) although Redis was answering all along.
+    from mud.cluster.redis_conn import Leg, Subscriber
+
+    class Transport:
+        aborted = False
+
+        def abortConnection(self) -> None:
+            self.aborted = True
+
+    class Proto:
+        transport = Transport()
+
+        def ping(self) -> defer.Deferred:
+            return defer.Deferred()  # answered only after the backlog: not within the test
+
+    clock = task.Clock()
+    link = type("L", (), {"reactor": clock, "reply_timeout": 5.0})()
+    leg = Leg(link, "subscriber", Subscriber)
+    leg.proto, leg.ready = Proto(), True
+    leg.ping()
+    for _ in range(12):             # 12 s of messages arriving, the PING unanswered
+        clock.advance(1)
+        leg.heard()
+    assert not leg.proto.transport.aborted and leg.deadline is not None
+    clock.advance(5.1)              # then nothing at all for longer than the timeout
+    assert leg.proto.transport.aborted and "no answer from Redis within 5 s" in leg.reason

@@ -43,6 +43,10 @@ def backoff(attempt: int, first: float = BACKOFF_FIRST, cap: float = BACKOFF_CAP
 class Publisher(txredisapi.RedisProtocol):
     """The publishing connection: tells its leg when it is lost."""
 
+    def dataReceived(self, data: bytes) -> None:
+        self.factory.leg.heard()
+        super().dataReceived(data)
+
     def connectionLost(self, why: Failure) -> None:
         try:
             super().connectionLost(why)
@@ -53,6 +57,10 @@ class Publisher(txredisapi.RedisProtocol):
 class Subscriber(txredisapi.SubscriberProtocol):
     """The subscribed connection: hands each message to the link, tells its leg when it
     is lost."""
+
+    def dataReceived(self, data: bytes) -> None:
+        self.factory.leg.heard()
+        super().dataReceived(data)
 
     def messageReceived(self, pattern: Any, channel: Any, message: Any) -> None:
         self.factory.leg.link.received_raw(message)
@@ -94,6 +102,12 @@ class Leg:
         self.connecting: defer.Deferred | None = None
         self.retry: Any = None
         self.deadline: Any = None
+        # When this connection last brought anything from Redis (reactor time).
+        self.last_heard = float("-inf")
+
+    def heard(self) -> None:
+        """Bytes came from Redis: it is alive, whatever PING waits behind them."""
+        self.last_heard = self.link.reactor.seconds()
 
     def attempt(self) -> None:
         self.retry = None
@@ -145,6 +159,14 @@ class Leg:
 
     def too_slow(self, proto: Any) -> None:
         self.deadline = None
+        # A daemon far behind in reading (a burst of messages queued before the PING's
+        # answer) is no dead Redis: as long as bytes keep coming, wait on. Cutting the
+        # connection would lose every message queued on it.
+        quiet = self.link.reactor.seconds() - self.last_heard
+        if proto is self.proto and self.ready and quiet < self.link.reply_timeout:
+            self.deadline = self.link.reactor.callLater(
+                self.link.reply_timeout - quiet, self.too_slow, proto)
+            return
         if proto is self.proto and proto.transport is not None:
             self.reason = f"no answer from Redis within {self.link.reply_timeout:g} s"
             proto.transport.abortConnection()
