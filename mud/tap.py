@@ -34,6 +34,7 @@ from mud.protocols.metrics_web import make_metrics_site
 from mud.protocols.origins import OriginPolicy
 from mud.protocols.peer_limits import PeerLimits, http_refusal, telnet_refusal
 from mud.protocols.telnet import TelnetFactory
+from mud.protocols.turn_flush import TurnFlusher
 from mud.protocols.web import make_site
 from mud.service import MudService
 from mud.systems.building import saving as building_saving
@@ -94,6 +95,9 @@ class Options(usage.Options):
                                       "(default: 604800, 7 days)."],
         ["hashing-threads", None, None, "Threads that hash passwords at logins; each "
                                         "works in 16 MiB while it runs (default: 2)."],
+        ["hashing-queue", None, None, "Password checks that may wait for a hashing thread; "
+                                      "past it a login is told the server is busy "
+                                      "(default: 4000)."],
         ["stop-timeout", None, None, "Seconds a stop (SIGTERM, SIGINT, SIGHUP) may take in "
                                      "all; then connections are cut and the process exits "
                                      "(default: 10)."],
@@ -221,7 +225,8 @@ def build_service(settings: Settings, reactor: Any = None,
     if run_in_thread is None:
         # Hashing in threads of its own, its memory given back after use (mud/hashing.py).
         release_large_allocations()
-        run_in_thread = HashingPool(reactor, settings.hashing_threads)
+        run_in_thread = HashingPool(reactor, settings.hashing_threads,
+                                    max_waiting=settings.hashing_queue)
     accounts = Accounts(store, run_in_thread=run_in_thread, cost=password_cost,
                         clock_seconds=reactor.seconds)
     game = Game(world, store, accounts, settings.command_rate, settings.command_burst,
@@ -235,13 +240,16 @@ def build_service(settings: Settings, reactor: Any = None,
     keepalive = Keepalive(settings.ping_interval, settings.ping_timeout)
     listing = Listing(game, dict(settings.mssp), reactor.seconds(), service.ports)
     service.peer_limits = limits
-    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, keepalive, listing)
+    # Each connection's output of one reactor turn leaves in one write (turn_flush.py).
+    flusher = TurnFlusher(reactor)
+    factory = TelnetFactory(game, settings.max_line, settings.output_buffer, keepalive, listing,
+                            flusher)
     for endpoint in settings.telnet:
         service.listen(limits.reactor(reactor, telnet_refusal), endpoint, factory, "telnet")
     signer = TokenSigner(load_or_create_secret(settings.data), max_age=settings.token_max_age)
     game.tokens = ResumeTokens(signer, store, reactor.seconds)
     site = make_site(game, keepalive, settings.output_buffer,
-                     OriginPolicy(settings.allowed_origins))
+                     OriginPolicy(settings.allowed_origins), flusher)
     for endpoint in settings.web:
         service.listen(limits.reactor(reactor, http_refusal), endpoint, site, "web")
     service.closers.append(site.presence.close_all)

@@ -4,7 +4,10 @@ handshake, keepalive, and output through a bounded per-connection buffer.
 Frames are built by us (``text_frame``) and written past Autobahn's ``sendMessage``, whose
 per-call overhead was most of a broadcast's cost and which queues without limit for a
 reader that stopped reading. Here a broadcast's frame is built once and shared, and a
-connection that lets more than its cap pile up is dropped (see output_buffer.py).
+connection that lets more than its cap pile up is dropped (see output_buffer.py). With a
+``TurnFlusher`` a connection's frames of one reactor turn leave in one write; Autobahn's own
+frames (close, ping, pong) go straight to the transport, so what is pending is written
+first (``sendData``): a goodbye always comes before the close frame.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from twisted.logger import Logger
 
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.origins import OriginPolicy
-from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
+from mud.protocols.output_buffer import DEFAULT_CAP, Flusher, OutputBuffer
 
 log = Logger()
 
@@ -41,10 +44,13 @@ class BufferedWebSocketFactory(WebSocketServerFactory):
 
     def __init__(self, keepalive: Keepalive = DEFAULT_KEEPALIVE,
                  output_cap: int = DEFAULT_CAP, origins: OriginPolicy | None = None,
-                 max_payload: int = 64 * 1024) -> None:
+                 max_payload: int = 64 * 1024, flusher: Flusher | None = None) -> None:
         super().__init__()
         self.keepalive = keepalive
         self.output_cap = output_cap
+        # Coalesces each connection's frames per reactor turn (turn_flush.py); None: each
+        # frame is written at once.
+        self.flusher = flusher
         self.origins = origins or OriginPolicy()
         self.setProtocolOptions(maxMessagePayloadSize=max_payload,
                                 maxFramePayloadSize=max_payload,
@@ -74,12 +80,22 @@ class BufferedWebSocket(WebSocketServerProtocol):
         self.transport.unregisterProducer()
         self.factory.keepalive.tune(self.transport)
         self.output = OutputBuffer(self.transport, self._sink, self.factory.output_cap,
-                                   peer=str(self.transport.getPeer()))
+                                   peer=str(self.transport.getPeer()),
+                                   flusher=self.factory.flusher)
 
     def send_frame(self, frame: bytes) -> None:
         """Queue one whole frame built by ``text_frame``."""
         if self.output is not None:
             self.output.write(frame)
+
+    def sendData(self, data: bytes, sync: bool = False, chopsize: int | None = None) -> None:
+        # Every frame of Autobahn's own (the handshake's answer, close, ping, pong) passes
+        # here on its way to the transport: our frames pending this turn go first, while
+        # the connection is still open (sendCloseFrame marks it closing only afterwards).
+        output = self.output
+        if output is not None and output.pending:
+            output.flush()
+        super().sendData(data, sync, chopsize)
 
     def _sink(self, data: bytes) -> None:
         # No data frames once the closing handshake began.

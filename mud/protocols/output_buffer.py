@@ -6,13 +6,21 @@ writing; when it has drained, it resumes us and we flush. Queued bytes are count
 peer that lets more than ``cap`` bytes pile up is cut off at once (abortConnection: a
 graceful close would wait forever on a reader that has stopped). So a stalled reader costs
 at most ``cap`` + Twisted's 64 KiB + one message, and nobody else waits for it.
+
+Given a ``TurnFlusher`` (turn_flush.py), writes are also coalesced: what arrives during
+one reactor turn is kept (``pending``) and leaves in one write when the turn ends, encoded
+then in one piece (MCCP: one compression flush a turn instead of one a line). The cap keeps
+its meaning: pending output never grows past ``FLUSH_AT`` before it is written early (so the
+transport pauses us as it would have), and while we are paused nothing is held back as
+pending: it is queued and counted against the cap at once, as without coalescing. An
+encoding switch, ``flush`` and ``close`` write what is pending first, so order is kept.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from twisted.internet.interfaces import IPushProducer
 from twisted.logger import Logger
@@ -21,17 +29,26 @@ from zope.interface import implementer
 log = Logger()
 
 DEFAULT_CAP = 256 * 1024
+# Pending output past this is written at once rather than at the turn's end: the size at
+# which Twisted's transport pauses its producer, so a big turn meets backpressure as before.
+FLUSH_AT = 64 * 1024
+
+
+class Flusher(Protocol):
+    """What a buffer needs of turn_flush.TurnFlusher."""
+
+    def mark(self, buffer: OutputBuffer) -> None: ...
 
 
 @implementer(IPushProducer)
 class OutputBuffer:
-    __slots__ = ("_closing", "_queue", "cap", "closed", "encode", "paused", "peer", "queued",
-                 "sink", "transport")
+    __slots__ = ("_closing", "_encode", "_flusher", "_pending", "_pending_size", "_queue", "cap",
+                 "closed", "paused", "peer", "queued", "sink", "transport")
     # Connections cut off for passing their cap, in this process (the metrics' drops).
     overflows: ClassVar[int] = 0
 
     def __init__(self, transport: Any, sink: Callable[[bytes], object],
-                 cap: int = DEFAULT_CAP, peer: str = "") -> None:
+                 cap: int = DEFAULT_CAP, peer: str = "", flusher: Flusher | None = None) -> None:
         self.transport = transport
         self.sink = sink
         self.cap = cap
@@ -42,8 +59,30 @@ class OutputBuffer:
         self._closing = False
         self._queue: deque[bytes] = deque()
         # Applied to every write, in order (MCCP compression); None for none.
-        self.encode: Callable[[bytes], bytes] | None = None
+        self._encode: Callable[[bytes], bytes] | None = None
+        # Coalescing (None: every write goes straight through): this turn's writes so far.
+        self._flusher = flusher
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         transport.registerProducer(self, True)
+
+    @property
+    def encode(self) -> Callable[[bytes], bytes] | None:
+        """Applied to every write, in order (MCCP compression); None for none."""
+        return self._encode
+
+    @encode.setter
+    def encode(self, encode: Callable[[bytes], bytes] | None) -> None:
+        # What was written before the switch leaves under the old encoding: MCCP's plain
+        # start marker before the compressed stream, the stream's last bytes before its end.
+        if self._pending:
+            self.flush()
+        self._encode = encode
+
+    @property
+    def pending(self) -> int:
+        """Bytes written this turn and not yet sent on (before encoding)."""
+        return self._pending_size
 
     def close(self) -> None:
         """Close once everything queued is written. The producer is unregistered first:
@@ -51,6 +90,8 @@ class OutputBuffer:
         if self.closed:
             return
         self._closing = True
+        if self._pending:
+            self.flush()
         if not self._queue:
             self._release()
 
@@ -62,8 +103,18 @@ class OutputBuffer:
     def write(self, data: bytes) -> None:
         if self.closed:
             return
-        if self.encode is not None:
-            data = self.encode(data)
+        flusher = self._flusher
+        if flusher is not None and not self.paused:
+            pending = self._pending
+            if not pending:
+                flusher.mark(self)
+            pending.append(data)
+            self._pending_size += len(data)
+            if self._pending_size >= FLUSH_AT:
+                self.flush()
+            return
+        if self._encode is not None:
+            data = self._encode(data)
         if not self.paused:
             self.sink(data)
             return
@@ -71,6 +122,30 @@ class OutputBuffer:
         self.queued += len(data)
         if self.queued > self.cap:
             self._overflow()
+
+    def flush(self) -> None:
+        """Send what this turn wrote, as one piece (the turn's end, or before something
+        that must follow it)."""
+        pending = self._pending
+        if not pending or self.closed:
+            return
+        data = self._take_pending()
+        if self.paused:
+            self._queue.append(data)
+            self.queued += len(data)
+            if self.queued > self.cap:
+                self._overflow()
+            return
+        self.sink(data)
+
+    def _take_pending(self) -> bytes:
+        pending = self._pending
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        self._pending = []
+        self._pending_size = 0
+        if self._encode is not None:
+            data = self._encode(data)
+        return data
 
     def _overflow(self) -> None:
         OutputBuffer.overflows += 1
@@ -83,6 +158,10 @@ class OutputBuffer:
 
     def pauseProducing(self) -> None:
         self.paused = True
+        if self._pending:
+            # Paused by a write of someone else's (a WebSocket pong) with our turn pending:
+            # it is queued now, in order, and counts against the cap like the rest.
+            self.flush()
 
     def resumeProducing(self) -> None:
         self.paused = False
@@ -97,3 +176,5 @@ class OutputBuffer:
         self.closed = True
         self._queue.clear()
         self.queued = 0
+        self._pending = []
+        self._pending_size = 0

@@ -27,7 +27,7 @@ from mud.protocols.buffered_websocket import (
 )
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.origins import OriginPolicy
-from mud.protocols.output_buffer import DEFAULT_CAP
+from mud.protocols.output_buffer import DEFAULT_CAP, Flusher
 from mud.render.json_events import who_players
 
 if TYPE_CHECKING:
@@ -75,8 +75,9 @@ class PresenceFactory(BufferedWebSocketFactory):
     protocol = PresenceProtocol
 
     def __init__(self, game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
-                 output_cap: int = DEFAULT_CAP, origins: OriginPolicy | None = None) -> None:
-        super().__init__(keepalive, output_cap, origins, MAX_INCOMING)
+                 output_cap: int = DEFAULT_CAP, origins: OriginPolicy | None = None,
+                 flusher: Flusher | None = None) -> None:
+        super().__init__(keepalive, output_cap, origins, MAX_INCOMING, flusher)
         self.game = game
         self.listeners: set[PresenceProtocol] = set()
         game.presence.append(self.changed)

@@ -28,7 +28,7 @@ from mud.protocols.addresses import peer_key
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
 from mud.protocols.options import gmcp, mssp
 from mud.protocols.options.negotiator import TelnetOptions
-from mud.protocols.output_buffer import DEFAULT_CAP
+from mud.protocols.output_buffer import DEFAULT_CAP, Flusher
 from mud.protocols.telnet_transport import FastTelnetTransport
 from mud.render.text import ANSI, TextStyle, ascii_safe, render
 from mud.session import Session
@@ -295,16 +295,21 @@ class TelnetFactory(ServerFactory):
     def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
                  output_cap: int = DEFAULT_CAP,
                  keepalive: Keepalive | None = DEFAULT_KEEPALIVE,
-                 listing: Callable[[], mssp.Variables] | None = None) -> None:
+                 listing: Callable[[], mssp.Variables] | None = None,
+                 flusher: Flusher | None = None) -> None:
         self.game = game
         self.max_line = max_line
         self.output_cap = output_cap
         self.keepalive = keepalive
         self.listing = listing
+        # Coalesces each connection's output per reactor turn (mud/protocols/turn_flush.py);
+        # None writes every line through at once (tests reading a StringTransport).
+        self.flusher = flusher
 
     def buildProtocol(self, addr: object) -> Protocol:
         transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line,
                                         self.keepalive, self.listing)
         transport.factory = self
         transport.output_cap = self.output_cap
+        transport.output_flusher = self.flusher
         return transport

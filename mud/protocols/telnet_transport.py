@@ -9,10 +9,13 @@ issue 5381). This subclass keeps Twisted's option negotiation (RFC 1143 state ma
 - leaves CR handling to the line protocol, which accepts CR LF, LF, CR and CR NUL;
 - ignores unknown IAC commands;
 - bounds a subnegotiation at ``_MAX_SUBNEGOTIATION_LENGTH`` bytes and drops the peer past it;
-- sends everything through a bounded OutputBuffer (see output_buffer.py).
+- sends everything through a bounded OutputBuffer (see output_buffer.py), coalesced per
+  reactor turn when the factory gives it a ``TurnFlusher`` (turn_flush.py).
 """
 
 from __future__ import annotations
+
+import socket
 
 from twisted.conch.telnet import (
     AO,
@@ -36,7 +39,8 @@ from twisted.conch.telnet import (
 )
 from twisted.logger import Logger
 
-from mud.protocols.output_buffer import DEFAULT_CAP, OutputBuffer
+from mud.protocols.keepalive import socket_of
+from mud.protocols.output_buffer import DEFAULT_CAP, Flusher, OutputBuffer
 
 log = Logger()
 
@@ -44,15 +48,34 @@ _SIMPLE_COMMANDS = frozenset((EOR, NOP, DM, BRK, IP, AO, AYT, EC, EL, GA))
 _OPTION_COMMANDS = frozenset((WILL, WONT, DO, DONT))
 
 
+def _no_delay(transport: object) -> None:
+    """Turn Nagle's algorithm off. Coalesced output leaves once a turn, so there are no
+    tinygrams to save; with Nagle on, a turn's write waits behind the last one's ACK, which
+    a client reading a busy room delays up to 40 ms (measured: a crowded room's echo p50
+    went from 3 ms to 44 ms). Web sockets have it off already (Autobahn's tcpNoDelay)."""
+    sock = socket_of(transport)
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError as exc:
+        log.debug("could not set TCP_NODELAY on {sock}: {exc}", sock=sock, exc=exc)
+
+
 class FastTelnetTransport(TelnetTransport):
     _sb: bytearray | None = None
     output_cap = DEFAULT_CAP
+    # Set by the factory to coalesce each turn's output into one write (None: write through).
+    output_flusher: Flusher | None = None
     output: OutputBuffer
 
     def connectionMade(self) -> None:
         # Everything we send, option negotiation included, goes through one bounded buffer.
         self.output = OutputBuffer(self.transport, self.transport.write, self.output_cap,
-                                   peer=str(self.transport.getPeer()))
+                                   peer=str(self.transport.getPeer()),
+                                   flusher=self.output_flusher)
+        if self.output_flusher is not None:
+            _no_delay(self.transport)
         super().connectionMade()
 
     def _write(self, data: bytes) -> None:

@@ -29,6 +29,7 @@ from mud.protocols.http_guard import (
 )
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.origins import OriginPolicy
+from mud.protocols.output_buffer import Flusher
 from mud.protocols.presence import PresenceFactory, encode, who_online
 from mud.protocols.websocket import GameWebSocketFactory
 
@@ -85,18 +86,19 @@ class GameSite(Site):
 
 
 def make_site(game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
-              output_cap: int = 256 * 1024, origins: OriginPolicy | None = None) -> GameSite:
+              output_cap: int = 256 * 1024, origins: OriginPolicy | None = None,
+              flusher: Flusher | None = None) -> GameSite:
     origins = origins or OriginPolicy()
     root = StaticClient(str(STATIC))
     root.indexNames = ["index.html"]
-    game_ws = GameWebSocketFactory(game, keepalive, output_cap, origins)
+    game_ws = GameWebSocketFactory(game, keepalive, output_cap, origins, flusher)
     root.putChild(b"ws", WebSocketResource(game_ws))
     api = Resource()
     api.putChild(b"who", WhoResource(game))
     admin_api = AdminApi(game)
     api.putChild(b"admin", admin_api)
     root.putChild(b"api", api)
-    presence = PresenceFactory(game, keepalive, output_cap, origins)
+    presence = PresenceFactory(game, keepalive, output_cap, origins, flusher)
     root.putChild(b"presence", WebSocketResource(presence))
     site = GameSite(root)
     site.presence = presence

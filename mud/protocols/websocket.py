@@ -49,7 +49,7 @@ from mud.protocols.buffered_websocket import (
 from mud.protocols.command_ids import MAX_ID, CommandIds
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.origins import OriginPolicy
-from mud.protocols.output_buffer import DEFAULT_CAP
+from mud.protocols.output_buffer import DEFAULT_CAP, Flusher
 from mud.render.json_events import error_frame, frame, render_json
 from mud.render.wrapping import unwrap
 from mud.session import Session, failure_notice
@@ -292,8 +292,9 @@ class GameWebSocketFactory(BufferedWebSocketFactory):
     protocol = GameWebSocket
 
     def __init__(self, game: Game, keepalive: Keepalive = DEFAULT_KEEPALIVE,
-                 output_cap: int = DEFAULT_CAP, origins: OriginPolicy | None = None) -> None:
-        super().__init__(keepalive, output_cap, origins, MAX_FRAME)
+                 output_cap: int = DEFAULT_CAP, origins: OriginPolicy | None = None,
+                 flusher: Flusher | None = None) -> None:
+        super().__init__(keepalive, output_cap, origins, MAX_FRAME, flusher)
         if game.tokens is None:
             raise ValueError("the game WebSocket needs game.tokens to issue resume tokens")
         self.game = game

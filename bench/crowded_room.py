@@ -1,0 +1,196 @@
+"""A crowded room in a closed loop of ``say``, over real sockets to a real twistd.
+
+Issue 15's fan-out targets are server CPU per delivery (one line reaching one player):
+every player in one room says a line, waits for its own echo ("You say") and says the
+next, so the room runs as fast as the server (or this load generator) allows. The server
+and this process are pinned to different cores when there are two. Over the window:
+commands a second, deliveries a second (commands x players: each say reaches everyone in
+the room, the speaker included), the server's CPU (``/proc/<pid>/stat``) per delivery, and
+the echo's p50 and p99 as the players saw them.
+
+``--echo`` measures instead one player alone on an idle server: ``say`` one at a time,
+a pause between them, the echo's p50 and p99 (the issue: p50 under 1 ms).
+
+``--code DIR`` runs the server from another checkout (``git archive`` of an older commit),
+so an old and a new server can be run side by side on the same machine state.
+
+    .venv/bin/python -m bench.crowded_room [--players 50] [--seconds 20]
+    .venv/bin/python -m bench.crowded_room --players 200
+    .venv/bin/python -m bench.crowded_room --echo [--commands 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from twisted.internet import defer, task
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.protocol import Protocol
+
+from bench import combat_world
+from bench.crowded_combat import IAC_DO_NAWS, cpu_seconds, name, percentile
+from tests.e2e.processes import Server
+
+ECHO = b"You say"
+
+
+class Talker(Protocol):
+    """A telnet player that counts its own echoes and, in the loop, says the next line
+    as soon as the last one came back."""
+
+    def __init__(self) -> None:
+        self.tail = b""
+        self.looping = False
+        self.sent_at = 0.0
+        self.waits: list[float] = []  # echo times, while recording
+        self.recording = False
+        self.done = 0  # echoes seen while recording
+        self._waiting: tuple[bytes, defer.Deferred[None]] | None = None
+
+    def dataReceived(self, data: bytes) -> None:
+        seen = self.tail + data
+        if IAC_DO_NAWS in seen and not getattr(self, "_naws", False):
+            self._naws = True
+            self.transport.write(b"\xff\xfc\x1f")  # WONT NAWS: no window size to give
+        if self._waiting is not None:
+            if self._waiting[0] in seen:
+                _, d = self._waiting
+                self._waiting = None
+                self.tail = b""
+                d.callback(None)
+                return
+        elif self.looping and ECHO in seen:
+            now = time.perf_counter()
+            if self.recording:
+                self.waits.append(now - self.sent_at)
+                self.done += 1
+            self.tail = b""
+            self.say()
+            return
+        self.tail = seen[-16:]
+
+    def say(self) -> None:
+        self.sent_at = time.perf_counter()
+        self.transport.write(b"say hello everyone\r\n")
+
+    def ask(self, line: str, expect: bytes) -> defer.Deferred[None]:
+        d: defer.Deferred[None] = defer.Deferred()
+        self.tail = b""
+        self._waiting = (expect, d)
+        self.transport.write(line.encode() + b"\r\n")
+        return d
+
+
+def pause(reactor, seconds: float) -> defer.Deferred[None]:
+    return task.deferLater(reactor, seconds, lambda: None)
+
+
+@defer.inlineCallbacks
+def crowd(reactor, server: Server, args: argparse.Namespace):
+    port = server.port("telnet")
+    talkers: list[Talker] = []
+    for _ in range(args.players):
+        talker = Talker()
+        yield connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", port), talker)
+        talkers.append(talker)
+    for start in range(0, len(talkers), 50):
+        yield defer.gatherResults([t.ask(f"create {name(i)} secret1", b"Fighting Pit")
+                                   for i, t in enumerate(talkers[start:start + 50], start)])
+    yield pause(reactor, 1.0)
+    for talker in talkers:
+        talker.looping = True
+        talker.say()
+    yield pause(reactor, args.warmup)
+    for talker in talkers:
+        talker.recording = True
+    cpu, began = cpu_seconds(server.proc.pid), time.perf_counter()
+    client = time.process_time()
+    yield pause(reactor, args.seconds)
+    cpu, wall = cpu_seconds(server.proc.pid) - cpu, time.perf_counter() - began
+    client = time.process_time() - client
+    for talker in talkers:
+        talker.recording = False
+        talker.looping = False
+    commands = sum(t.done for t in talkers)
+    waits = [w for t in talkers for w in t.waits]
+    deliveries = commands * args.players
+    print(f"{args.players} telnet players in one room, each saying a line as soon as its "
+          f"last came back, {wall:.0f} s on a real twistd ({os.cpu_count()} cores"
+          f"{', server and load generator pinned apart' if args.pinned else ''})")
+    print(f"  {commands / wall:,.0f} commands/s, {deliveries / wall / 1e6:.2f} M deliveries/s; "
+          f"server CPU {100 * cpu / wall:.0f}% of a core, load generator "
+          f"{100 * client / wall:.0f}%")
+    print(f"  server CPU per delivery {1e6 * cpu / deliveries:.3f} µs "
+          f"({deliveries / cpu / 1e6:.2f} M deliveries per CPU-second)")
+    print(f"  echo p50 {1000 * percentile(waits, 0.5):.2f} ms, p99 "
+          f"{1000 * percentile(waits, 0.99):.2f} ms, worst {1000 * max(waits):.1f} ms")
+    for talker in talkers:
+        talker.transport.loseConnection()
+    yield pause(reactor, 0.5)
+
+
+@defer.inlineCallbacks
+def echo(reactor, server: Server, args: argparse.Namespace):
+    talker = Talker()
+    yield connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", server.port("telnet")),
+                          talker)
+    yield talker.ask(f"create {name(0)} secret1", b"Fighting Pit")
+    yield pause(reactor, 1.0)
+    waits = []
+    for _ in range(args.commands):
+        began = time.perf_counter()
+        yield talker.ask("say hello", ECHO)
+        waits.append(time.perf_counter() - began)
+        yield pause(reactor, 0.002)  # the server goes idle between commands
+    print(f"one player alone on an idle twistd, {args.commands} `say`s one at a time: echo "
+          f"p50 {1000 * percentile(waits, 0.5):.3f} ms, p99 {1000 * percentile(waits, 0.99):.3f}"
+          f" ms")
+    talker.transport.loseConnection()
+    yield pause(reactor, 0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--players", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--echo", action="store_true", help="one player's echo, idle server")
+    parser.add_argument("--commands", type=int, default=2000)
+    parser.add_argument("--code", help="run the server from this checkout instead")
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 4 * args.players + 100:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4 * args.players + 100), hard))
+    env = {"PYTHONPATH": str(Path(args.code).resolve())} if args.code else None
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        world = root / "world"
+        world.mkdir()
+        combat_world.write(world, 0, 0, crowd=1)
+        server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1",
+                         "--world", str(world), "--data", str(root / "var"),
+                         "--connections-per-ip", "100000",
+                         "--new-connections-per-minute", "100000",
+                         "--registrations-per-hour", "100000",
+                         "--command-rate", "1000000", "--command-burst", "1000000"],
+                        root, env=env)
+        try:
+            server.port("telnet")
+            args.pinned = (os.cpu_count() or 1) >= 2
+            if args.pinned:
+                # The server on one core, this load generator on the other.
+                os.sched_setaffinity(server.proc.pid, {0})
+                os.sched_setaffinity(0, {1})
+            task.react(lambda reactor: echo(reactor, server, args) if args.echo
+                       else crowd(reactor, server, args))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

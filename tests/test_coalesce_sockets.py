@@ -1,0 +1,65 @@
+"""Coalesced output over real sockets: a server built as twistd builds it (mud/tap.py) sends
+a burst of events to a player, made in one reactor turn, in one write, and the player reads
+every line in order; a web player's goodbye still comes before the close frame."""
+
+from __future__ import annotations
+
+from twisted.internet.defer import inlineCallbacks
+
+from mud.engine.events import Say
+from tests.e2e.client import connect
+from tests.e2e.server import ServerTestCase, eventually
+from tests.e2e.wsclient import registered_web
+
+
+def count_writes(output) -> list[bytes]:
+    """What the connection's output buffer hands its transport, one entry a write."""
+    writes: list[bytes] = []
+    sink = output.sink
+
+    def counted(data: bytes) -> None:
+        writes.append(data)
+        sink(data)
+
+    output.sink = counted
+    return writes
+
+
+class CoalescedOverSockets(ServerTestCase):
+    @inlineCallbacks
+    def test_a_burst_to_a_telnet_player_leaves_in_one_write_in_order(self):
+        service = self.start()
+        player = yield connect(self.telnet_port)
+        yield player.ask("create Ann secret1", "Village Square")
+        world = service.game.world
+        ann = world.online["ann"]
+        writes = count_writes(ann.link.connection.transport.output)
+        # Twenty lines for Ann in one turn (this code runs inside one reactor callback).
+        for n in range(20):
+            world.tell_room(ann.room, Say("Cid", f"burst line {n:02d}", False))
+        text = yield player.wait_for("burst line 19")
+        at = [text.index(f"burst line {n:02d}") for n in range(20)]
+        self.assertEqual(at, sorted(at))
+        self.assertEqual(len(writes), 1, f"{len(writes)} writes for one turn's output")
+        player.send("quit")
+        yield player.closed
+        yield eventually(lambda: not world.online)
+
+    @inlineCallbacks
+    def test_a_burst_to_a_web_player_leaves_in_one_write_and_goodbye_precedes_close(self):
+        service = self.start()
+        web = yield registered_web(self.web_port, "Bea")
+        world = service.game.world
+        bea = world.online["bea"]
+        writes = count_writes(bea.link.connection.output)
+        for n in range(10):
+            world.tell_room(bea.room, Say("Cid", f"burst {n}", False))
+        yield web.wait("say", message="burst 9")
+        said = [f["message"] for f in web.frames if f.get("type") == "say"]
+        self.assertEqual(said[-10:], [f"burst {n}" for n in range(10)])
+        self.assertEqual(len(writes), 1, f"{len(writes)} writes for one turn's frames")
+        web.command("quit")
+        code = yield web.closed
+        self.assertEqual(code, 1000)
+        self.assertEqual(web.frames[-1]["type"], "goodbye")
+        yield eventually(lambda: not world.online)
