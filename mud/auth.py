@@ -25,10 +25,13 @@ from mud.accounts import (
     password_problem,
 )
 from mud.engine.world import World
+from mud.hashing import HashingBusy
 from mud.login_throttle import (
+    Busy,
     LoginThrottle,
     RegistrationLimit,
     Throttled,
+    busy_message,
     too_many_registrations,
 )
 from mud.persistence.store import AccountRow
@@ -121,10 +124,13 @@ class Authenticator:
             return key
 
         def trouble(failure: Failure) -> Failure:
-            # The store failed, not the password: the attempt is not charged.
+            # The store failed, or the hashing queue was full, not the password: the
+            # attempt is not charged.
             if reserved:
                 throttle.settle(address, name)
                 throttle.release(address, name)
+            if failure.check(HashingBusy):
+                raise Busy(failure.value.seconds)
             return failure
         return checked.addCallbacks(done, trouble)
 
@@ -152,6 +158,8 @@ class Authenticator:
 
         def not_created(failure: Failure) -> Failure:
             limit.release(address)
+            if failure.check(HashingBusy):
+                raise Refused("throttled", busy_message(failure.value.seconds))
             return failure
         return self.accounts.create(name, password, self.world.start.id, address) \
             .addCallback(created).addErrback(not_created)

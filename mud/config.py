@@ -82,6 +82,9 @@ class Settings:
     fallback_dir: str = ""
     # Threads that hash passwords (each scrypt hash works in 16 MiB while it runs).
     hashing_threads: int = 2
+    # Password checks that may wait for a hashing thread; past it a login is refused as
+    # busy (mud/hashing.py).
+    hashing_queue: int = 4000
     # A file the audit log (mud/audit.py) is also written to as JSON lines ("": none).
     audit_file: str = ""
     # Seconds between saves of the areas builders changed to their YAML files (0: only by
@@ -117,6 +120,7 @@ NUMBERS = {"registrations_per_hour": 1,
            "connections_per_ip": 1, "new_connections_per_minute": 1,
            "ping_interval": 1, "ping_timeout": 1, "login_timeout": 0, "idle_timeout": 0,
            "token_max_age": 60, "stop_timeout": 1, "save_grace": 0, "hashing_threads": 1,
+           "hashing_queue": 1,
            "area_autosave": 0}
 FRACTIONAL = {"autosave", "command_rate", "linkdead", "ping_interval", "ping_timeout",
               "login_timeout", "idle_timeout", "token_max_age", "stop_timeout", "save_grace",

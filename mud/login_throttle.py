@@ -173,6 +173,22 @@ class Throttled(Exception):
                 f"{seconds} second{'s' if seconds != 1 else ''} and try again.")
 
 
+class Busy(Throttled):
+    """Too many password checks already waiting (a login storm, mud/hashing.py): not the
+    player's fault, nothing is counted against them; they may try again in ``seconds``."""
+
+    @property
+    def message(self) -> str:
+        return busy_message(self.seconds)
+
+
+def busy_message(seconds: float) -> str:
+    """What a player whose login the hashing queue had no room for is told."""
+    seconds = max(5, round(seconds))
+    return (f"The server is busy checking other players' logins. Please try again in "
+            f"{seconds} seconds.")
+
+
 class RegistrationLimit:
     """At most ``per_hour`` new characters from one address in any hour. Like the login
     throttle, a creation is counted when it starts (``reserve``) and given back if no

@@ -129,6 +129,17 @@ def test_hashing_threads_match_the_default():
     assert f"| `{threads}` |" in line
 
 
+def test_hashing_queue_matches_the_default():
+    from mud import hashing
+    waiting = Settings().hashing_queue
+    assert waiting == hashing.DEFAULT_MAX_WAITING
+    assert f"| {waiting} | `--hashing-queue` |" in row("password checks waiting")
+    assert f"(nice +{hashing.NICENESS})" in row("password checks waiting")
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [row for row in readme.splitlines() if row.startswith("| `--hashing-queue ")]
+    assert f"| `{waiting}` |" in line
+
+
 def test_telnet_option_limits_match_the_code():
     from mud.protocols.options import gmcp, mccp, naws, ttype
     assert f"| {ttype.MAX_ROUNDS} |" in row("terminal type answers")

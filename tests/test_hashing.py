@@ -11,9 +11,12 @@ import threading
 import time
 
 import pytest
+from twisted.internet.defer import fail
 
-from mud.hashing import HashingPool
-from tests.support import ROOT
+from mud.accounts import Refused
+from mud.hashing import NICENESS, HashingBusy, HashingPool
+from mud.login_throttle import Busy
+from tests.support import ROOT, WirePlayer, make_game, run_now
 
 
 class Reactor:
@@ -118,3 +121,103 @@ def test_scrypt_buffers_are_given_back_once_large_allocations_are_released():
     # What the server did before: each thread's arena keeps its 16 MiB buffer.
     assert grown("keep") >= 32
     assert grown("release") < 8
+
+
+def test_work_runs_in_the_order_it_came():
+    reactor = Reactor()
+    pool = HashingPool(reactor, threads=1)
+    gate = threading.Event()
+    done: list[int] = []
+
+    def work(i: int) -> None:
+        gate.wait(10)
+        done.append(i)
+    for i in range(30):
+        pool(work, i)
+    gate.set()
+    reactor.run(30)
+    assert done == list(range(30))
+
+
+def test_past_the_bound_a_check_is_refused_at_once_as_busy():
+    reactor = Reactor()
+    pool = HashingPool(reactor, threads=1, max_waiting=3)
+    gate = threading.Event()
+    first = pool(gate.wait, 10)
+    until(lambda: pool.waiting == 0)  # the first is running: none waits
+    waiting = [pool(lambda i=i: i) for i in range(3)]
+    refused = pool(lambda: "never")
+    failures = []
+    refused.addErrback(failures.append)
+    assert failures and failures[0].check(HashingBusy)
+    assert failures[0].value.waiting == 3 and failures[0].value.seconds > 0
+    assert (pool.waiting, pool.refused, pool.longest_queue) == (3, 1, 3)
+    gate.set()
+    reactor.run(4)
+    assert first.result is True and [d.result for d in waiting] == [0, 1, 2]
+    # Room again once the queue drains.
+    again = pool(lambda: "yes")
+    reactor.run(1)
+    assert again.result == "yes" and pool.waiting == 0
+
+
+def test_the_bound_on_waiting_is_at_least_one():
+    with pytest.raises(ValueError):
+        HashingPool(Reactor(), max_waiting=0)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+def test_hashing_threads_run_at_a_lower_cpu_priority_than_the_reactor():
+    reactor = Reactor()
+    pool = HashingPool(reactor, threads=1)
+    d = pool(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    reactor.run(1)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert d.result == min(19, mine + NICENESS)
+    # The calling thread (the reactor's) keeps its own.
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def busy_game():
+    game = make_game()
+    made = game.register("Ann", "secret1", "10.1.1.1")
+    assert made.result == "ann"
+    game.registrations.recent.clear()
+    game.accounts.run_in_thread = lambda fn, *args: fail(HashingBusy(120, 7.4))
+    return game
+
+
+def test_a_login_the_queue_has_no_room_for_is_told_so_and_not_counted():
+    game = busy_game()
+    for address in ("10.1.1.1", "10.9.9.9"):  # a known address and a new one
+        failures = []
+        game.authenticate(address, "Ann", "secret1").addErrback(failures.append)
+        assert failures[0].check(Busy)
+        assert failures[0].value.message == ("The server is busy checking other players' "
+                                             "logins. Please try again in 7 seconds.")
+    throttle = game.throttle
+    assert not throttle.failures and not throttle.checking
+
+
+def test_a_new_character_the_queue_has_no_room_for_is_told_so_and_not_counted():
+    game = busy_game()
+    failures = []
+    game.register("Brannoc", "secret1", "10.2.2.2").addErrback(failures.append)
+    assert failures[0].check(Refused)
+    assert failures[0].value.code == "throttled"
+    assert "The server is busy checking other players' logins" in failures[0].value.message
+    assert not game.registrations.recent
+
+
+def test_a_telnet_player_refused_as_busy_hears_why_and_may_try_again():
+    game = busy_game()
+    player = WirePlayer(game)
+    player.read()
+    said = player.type("connect Ann secret1")
+    assert "The server is busy checking other players' logins. Please try again in 7 " \
+        "seconds." in " ".join(said.split())
+    assert "What name do you go by?" in said.rsplit("busy", 1)[1]
+    assert not player.closed
+    # Room again: the same player gets in at once, nothing held against them.
+    game.accounts.run_in_thread = run_now
+    assert "[Exits:" in player.type("connect Ann secret1")
