@@ -9,6 +9,7 @@ is bench/login_storm.py."""
 from __future__ import annotations
 
 import os
+import re
 import select
 import socket
 import sqlite3
@@ -48,9 +49,9 @@ class Crowd:
     """Raw telnet sockets, one loopback address each (the login throttle rightly holds back
     many logins in flight from one address), read together with select."""
 
-    def __init__(self, port: int, count: int) -> None:
+    def __init__(self, port: int, count: int, at: int = 9) -> None:
         self.socks = [socket.create_connection(("127.0.0.1", port), timeout=10,
-                                               source_address=(f"127.0.9.{1 + i}", 0))
+                                               source_address=(f"127.0.{at}.{1 + i}", 0))
                       for i in range(count)]
         self.got = [b""] * count
 
@@ -117,20 +118,30 @@ def test_a_storm_past_the_hashing_queue_is_told_the_server_is_busy(tmp_path, ser
 
 def test_a_storm_is_let_in_first_come_first_served(tmp_path, servers):
     count = 12
-    make_accounts(tmp_path / "var", count)
+    make_accounts(tmp_path / "var", count + 1)
     server = telnet_server(tmp_path, servers, "--hashing-threads", "1",
                            "--connections-per-ip", "100", "--login-timeout", "0")
+    # Someone in game already hears each arrival in the order the game let them in.
+    watcher = Crowd(server.port(), 1, at=8)
     crowd = Crowd(server.port(), count)
     try:
+        watcher.read_until(lambda i: "What name do you go by?" in watcher.text(i))
+        watcher.send(0, f"connect {name(count)} secret1")
+        watcher.read_until(lambda i: "[Exits:" in watcher.text(i))
+        watcher.got[0] = b""
         crowd.read_until(lambda i: "What name do you go by?" in crowd.text(i))
         # A queue builds (each check takes 40 ms and more), in this order: last to first.
         arrival = list(reversed(range(count)))
         for i in arrival:
             crowd.send(i, f"connect {name(i)} secret1")
             time.sleep(0.01)
-        assert crowd.read_until(lambda i: "[Exits:" in crowd.text(i)) == arrival
+        crowd.read_until(lambda i: "[Exits:" in crowd.text(i))
+        heard = re.compile(r"(Storm[a-j]{3}) has entered the game")
+        watcher.read_until(lambda i: len(heard.findall(watcher.text(i))) == count)
+        assert heard.findall(watcher.text(0)) == [name(i) for i in arrival]
     finally:
         crowd.close()
+        watcher.close()
 
 
 class ResumeDuringAStormTests(ServerTestCase):
