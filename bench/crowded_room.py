@@ -17,6 +17,7 @@ so an old and a new server can be run side by side on the same machine state.
     .venv/bin/python -m bench.crowded_room [--players 50] [--seconds 20]
     .venv/bin/python -m bench.crowded_room --players 200
     .venv/bin/python -m bench.crowded_room --echo [--commands 2000]
+    .venv/bin/python -m bench.crowded_room --profile /tmp/room.prof   # the server's cProfile
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ def main() -> None:
     parser.add_argument("--echo", action="store_true", help="one player's echo, idle server")
     parser.add_argument("--commands", type=int, default=2000)
     parser.add_argument("--code", help="run the server from this checkout instead")
+    parser.add_argument("--profile", help="write the server's cProfile stats to this file")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 4 * args.players + 100:
@@ -172,7 +174,11 @@ def main() -> None:
         world = root / "world"
         world.mkdir()
         combat_world.write(world, 0, 0, crowd=1)
-        server = Server(["mud", "--telnet", "tcp:0:interface=127.0.0.1",
+        # --profile: twistd's own cProfile of the server, written when it stops (SIGTERM).
+        profile = (["--profile", str(Path(args.profile).resolve()), "--profiler", "cprofile",
+                    "--savestats"] if args.profile else [])
+        server = Server([*profile, "mud", "--telnet", "tcp:0:interface=127.0.0.1",
+                         "--web", "tcp:0:interface=127.0.0.1",
                          "--world", str(world), "--data", str(root / "var"),
                          "--connections-per-ip", "100000",
                          "--new-connections-per-minute", "100000",
@@ -189,6 +195,9 @@ def main() -> None:
             task.react(lambda reactor: echo(reactor, server, args) if args.echo
                        else crowd(reactor, server, args))
         finally:
+            if args.profile and server.proc.poll() is None:
+                server.proc.terminate()
+                server.finish(60)
             server.stop()
 
 
