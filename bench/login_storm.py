@@ -196,6 +196,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds by thread name (hashing threads summed as one name)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        label = text[text.index("(") + 1:text.rindex(")")]
+        label = "reactor" if tid == str(pid) else re.sub(r"-\d+$", "", label)
+        fields = text.rsplit(")", 1)[1].split()
+        out[label] = out.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -240,6 +257,7 @@ def run(reactor, args, pid: int, port: int):
     peak = Peak(pid)
     peak.start()
     cpu_before = cpu_seconds(pid)
+    threads_before = thread_cpu(pid)
     started = time.perf_counter()
     bots = [Reconnecting(reactor, name(i)) for i in range(args.players)]
     for i, bot in enumerate(bots):
@@ -248,6 +266,8 @@ def run(reactor, args, pid: int, port: int):
     results = yield defer.DeferredList([bot.entered for bot in bots], consumeErrors=True)
     seconds = time.perf_counter() - started
     cpu = cpu_seconds(pid) - cpu_before
+    threads_after = thread_cpu(pid)
+    by_thread = {k: v - threads_before.get(k, 0.0) for k, v in threads_after.items()}
     for bot in residents:
         bot.running = False
     peak.running = False
@@ -263,6 +283,8 @@ def run(reactor, args, pid: int, port: int):
     print(f"  all in game after {seconds:.1f} s ({len(entered)} in, {len(lost)} lost); "
           f"{len(entered) / seconds:.1f} logins/s")
     print(f"  server CPU {cpu:.1f} s over {seconds:.1f} s: {cpu / seconds:.2f} cores")
+    print("  of which " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(
+        by_thread.items(), key=lambda kv: -kv[1]) if v >= 0.05))
     spread = max(b.sent for b in entered) - min(b.sent for b in entered)
     print(f"  passwords sent over {spread:.2f} s")
     print(f"  wait from password to room: p50 {percentile(waits, 50):.1f} s, "

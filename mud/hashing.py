@@ -27,10 +27,16 @@ told to try again shortly) rather than waiting minutes. scrypt releases the GIL 
 calls OpenSSL with it released), so the threads hash on every core at once; they run at a
 lower CPU priority than the reactor (``nice``, where the system allows it per thread), so
 the players already in game are served first and the hashing gets the rest of the CPU.
+While checks queue up, each thread keeps its 16 MiB buffer from one check to the next
+(glibc's thresholds raised for the time being: ``keep_buffers``), which saves the fresh
+pages' 9 ms a check (a quarter of it) when it counts; once the queue is empty the thresholds
+are back and the buffers are given back (``trim_own_arena``, ``give_back``), so an idle
+server holds no more than before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import queue
@@ -53,7 +59,56 @@ IDLE_SECONDS = 30.0
 # From this size up, allocations get their own mapping, returned to the system when freed.
 LARGE_ALLOCATION = 4 * 1024 * 1024
 _M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
+_M_TRIM_THRESHOLD = -1
+# glibc's default trim threshold, and the thresholds while checks queue up (a storm): the
+# largest mmap threshold glibc takes (half its 64 MiB thread heaps), so a 16 MiB scrypt
+# buffer comes from the thread's own arena, and a trim threshold above it, so freeing it
+# keeps it for the next check.
+_TRIM_DEFAULT = 128 * 1024
+_STORM_MMAP = 32 * 1024 * 1024
+_STORM_TRIM = 24 * 1024 * 1024
+# Allocated and freed by a thread to make glibc trim its arena (over glibc's 64 KiB
+# consolidation threshold, under LARGE_ALLOCATION so it comes from that arena).
+_TRIM_PROBE = 256 * 1024
 _released = False
+
+def _mallopt(*settings: tuple[int, int]) -> None:
+    libc = ctypes.CDLL(None)
+    for option, value in settings:
+        libc.mallopt(option, value)
+
+
+def keep_buffers(keep: bool) -> None:
+    """While checks queue up, let each hashing thread keep its scrypt buffer for the next
+    check (a fresh 16 MiB mapping costs the kernel about 9 ms of page faults a check, a
+    quarter of the check); once the queue is empty, give large allocations back on free
+    again. Process-wide (glibc's thresholds are), and only once release_large_allocations
+    has taken effect."""
+    if not _released:
+        return
+    if keep:
+        _mallopt((_M_MMAP_THRESHOLD, _STORM_MMAP), (_M_TRIM_THRESHOLD, _STORM_TRIM))
+    else:
+        _mallopt((_M_MMAP_THRESHOLD, LARGE_ALLOCATION), (_M_TRIM_THRESHOLD, _TRIM_DEFAULT))
+
+
+def trim_own_arena() -> None:
+    """Make glibc give back the free top of the calling thread's arena, where a kept
+    buffer usually ends up once freed (malloc_trim leaves the top of thread arenas alone):
+    freeing a block of 64 KiB and more trims a thread's heap down to what is in use, now
+    that the trim threshold is the default again."""
+    if _released:
+        probe = bytearray(_TRIM_PROBE)
+        del probe
+
+
+def give_back() -> None:
+    """Once a storm is over and no check runs: ``malloc_trim(0)`` releases the pages of
+    every free block in the arenas' bins (a kept buffer that did not end at the top of its
+    heap). Once per storm: it walks every arena."""
+    if _released:
+        ctypes.CDLL(None).malloc_trim(0)
+
 
 class HashingBusy(Exception):
     """Too many checks waiting already: ``waiting`` of them, about ``seconds`` of work."""
@@ -73,6 +128,13 @@ def lower_priority(niceness: int = NICENESS) -> bool:
     except (AttributeError, OSError):
         return False
     return True
+
+
+def name_thread(name: bytes) -> None:
+    """Give the calling thread ``name`` in the system's own tables (Linux: ``top -H``,
+    /proc/PID/task/TID/comm), so an admin sees where the CPU goes in a login storm."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name[:15]), 0, 0, 0)  # PR_SET_NAME
 
 
 Work = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], Deferred[Any]]
@@ -129,6 +191,10 @@ class HashingPool:
         self._busy = 0
         self._started = 0
         self._lock = threading.Lock()
+        # Whether the threads keep their buffers between checks now (keep_buffers), and
+        # whether some may be kept still (given back when the last check is done).
+        self.keeping = False
+        self._kept = False
         self._work: queue.SimpleQueue[Work] = queue.SimpleQueue()
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Deferred[Any]:
@@ -153,6 +219,7 @@ class HashingPool:
         return d
 
     def _worker(self) -> None:
+        name_thread(b"mud-hashing")
         if self.niceness:
             lower_priority(self.niceness)
         while True:
@@ -172,6 +239,10 @@ class HashingPool:
                 self.waiting -= 1
                 self._busy += 1
                 self.busiest = max(self.busiest, self._busy)
+                if self.waiting and not self.keeping:
+                    # A queue: keep buffers from one check to the next until it is gone.
+                    self.keeping = self._kept = True
+                    keep_buffers(True)
             began = time.monotonic()
             try:
                 result: Any = fn(*args, **kwargs)
@@ -182,6 +253,19 @@ class HashingPool:
                 with self._lock:
                     self._busy -= 1
                     self.last_seconds = time.monotonic() - began
+                    calm = not self.waiting
+                    if calm and self.keeping:
+                        self.keeping = False
+                        keep_buffers(False)
+                    trim = calm and self._kept and not self._busy
+                    if trim:
+                        self._kept = False
             self.reactor.callFromThread(deliver, result)
             # Hold nothing (a password among the arguments) while waiting for more work.
             del fn, args, kwargs, d, result, deliver
+            if calm:
+                # Nothing queued: the buffer this thread may have kept goes back, and once
+                # no check runs, whatever else a storm left free.
+                trim_own_arena()
+                if trim:
+                    give_back()
