@@ -97,10 +97,11 @@ def test_a_storm_past_the_hashing_queue_is_told_the_server_is_busy(tmp_path, ser
         entered_or_busy = crowd.read_until(
             lambda i: "[Exits:" in crowd.text(i) or BUSY in crowd.text(i))
         busy = [i for i in entered_or_busy if BUSY in crowd.text(i)]
-        # One check running and four waiting when the rest came (each takes 40 ms and
-        # more): most of the 24 are told, at once, to come back later.
+        # Four waiting (and one running, if the thread took it before the fifth came)
+        # when the rest came, each check taking 40 ms and more: most of the 24 are told,
+        # at once, to come back later.
         assert len(busy) >= 10, [crowd.text(i)[-200:] for i in range(count)]
-        assert count - len(busy) >= 5
+        assert count - len(busy) >= 4
         # They try again, a few at a time, and get in: nothing was held against them.
         while busy:
             for i in busy[:4]:
