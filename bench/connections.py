@@ -31,7 +31,11 @@ from mud.passwords import Cost, hash_password
 from mud.persistence.store import Store
 from mud.world_loader import load_world
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+
+def players_wanted(argv: list[str]) -> int:
+    """N from the command line (default 1000): read in main, not at import, so other
+    benches may import this module's bots."""
+    return int(argv[1]) if len(argv) > 1 else 1000
 TWISTD = str(Path(sys.executable).parent / "twistd")
 LISTENING = re.compile(r"(telnet|web) listening on 127\.0\.0\.1:(\d+)")
 
@@ -103,36 +107,37 @@ def rss_kib(pid: int) -> int:
 
 
 @defer.inlineCallbacks
-def run(reactor, server: subprocess.Popen, ports: dict[str, int]):
+def run(reactor, server: subprocess.Popen, ports: dict[str, int], n: int):
     yield task.deferLater(reactor, 1.0, lambda: None)
     base = rss_kib(server.pid)
     players = []
-    for i in range(N):
+    for i in range(n):
         bot = TelnetBot(name(i))
         yield connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", ports["telnet"]), bot)
         players.append(bot.entered)
     yield defer.gatherResults(players)
     yield task.deferLater(reactor, 1.0, lambda: None)
     after_telnet = rss_kib(server.pid)
-    for first in range(N, 2 * N, 100):  # in batches: the listen backlog is 50
+    for first in range(n, 2 * n, 100):  # in batches: the listen backlog is 50
         yield defer.gatherResults([web_bot(reactor, ports["web"], name(i))
-                                   for i in range(first, min(first + 100, 2 * N))])
+                                   for i in range(first, min(first + 100, 2 * n))])
     yield task.deferLater(reactor, 1.0, lambda: None)
     after_web = rss_kib(server.pid)
     print(f"server RSS: {base / 1024:.1f} MiB idle")
-    print(f"  {N} logged-in telnet players: {(after_telnet - base) / N:.1f} KiB each")
-    print(f"  {N} logged-in web players:    {(after_web - after_telnet) / N:.1f} KiB each")
+    print(f"  {n} logged-in telnet players: {(after_telnet - base) / n:.1f} KiB each")
+    print(f"  {n} logged-in web players:    {(after_web - after_telnet) / n:.1f} KiB each")
     print("  budget: 40 KB (39 KiB) per connection")
 
 
 def main() -> None:
+    n = players_wanted(sys.argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    need = 2 * N + 200
+    need = 2 * n + 200
     if soft < need:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(need, soft)), hard))
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "var")
-        make_accounts(data, 2 * N)
+        make_accounts(data, 2 * n)
         log = Path(tmp) / "twistd.log"
         with open(log, "wb") as out:
             server = subprocess.Popen(
@@ -149,7 +154,7 @@ def main() -> None:
                     raise SystemExit(f"twistd did not start:\n{log.read_text()}")
                 ports = {m[1]: int(m[2]) for m in LISTENING.finditer(log.read_text())}
                 time.sleep(0.05)
-            task.react(lambda reactor: run(reactor, server, ports))
+            task.react(lambda reactor: run(reactor, server, ports, n))
         finally:
             server.kill()
             server.wait()

@@ -30,8 +30,10 @@ from bench.connections import TelnetBot
 from mud.passwords import hash_password
 from mud.persistence.store import Store
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-AT_ONCE = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+# Players, and how many log in at once: set from the command line in main (not at import,
+# so other benches may import this module's helpers).
+N = 1000
+AT_ONCE = 50
 TWISTD = os.environ.get("BENCH_TWISTD") or str(Path(sys.executable).parent / "twistd")
 LISTENING = re.compile(r"telnet listening on 127\.0\.0\.1:(\d+)")
 
@@ -117,6 +119,9 @@ def run(reactor, pid: int, port: int):
 
 
 def main() -> None:
+    global N, AT_ONCE
+    N = int(sys.argv[1]) if len(sys.argv) > 1 else N
+    AT_ONCE = int(sys.argv[2]) if len(sys.argv) > 2 else AT_ONCE
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < N + 200:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, N + 200), hard))

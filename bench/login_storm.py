@@ -28,7 +28,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from twisted.internet import defer, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.protocol import Protocol
 
+from bench.login_memory import Peak, mib, status
 from mud.config import bundled_world
 from mud.passwords import hash_password
 from mud.persistence.store import Store
@@ -47,37 +47,6 @@ ENTERED = b"[Exits:"
 BUSY = b"busy"
 RESIDENT_ROOM = "village:square"
 TWISTD = os.environ.get("BENCH_TWISTD") or str(Path(sys.executable).parent / "twistd")
-
-
-def status(pid: int) -> tuple[int, int]:
-    """(VmRSS in KiB, threads) of the process."""
-    fields = {}
-    with open(f"/proc/{pid}/status") as lines:
-        for line in lines:
-            key, _, value = line.partition(":")
-            fields[key] = value.split()
-    return int(fields["VmRSS"][0]), int(fields["Threads"][0])
-
-
-class Peak(threading.Thread):
-    """The server's highest RSS and thread count, sampled every 20 ms."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.rss, self.threads, self.running = pid, 0, 0, True
-
-    def run(self) -> None:
-        while self.running:
-            try:
-                rss, threads = status(self.pid)
-            except (OSError, KeyError):
-                return
-            self.rss, self.threads = max(self.rss, rss), max(self.threads, threads)
-            time.sleep(0.02)
-
-
-def mib(kib: int) -> str:
-    return f"{kib / 1024:.1f} MiB"
 
 
 def name(i: int) -> str:
