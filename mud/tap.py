@@ -108,7 +108,8 @@ class Options(usage.Options):
                                      "as JSON (default: the data directory, else the "
                                      "working directory, else the temporary directory)."],
         ["realm", None, None, "This daemon's realm name, shown beside its players in "
-                                "other realms' who (needed with --redis)."],
+                                "other realms' who (needed with --redis or a "
+                                "PostgreSQL --store)."],
         ["redis", None, None, "Redis URL (redis://host:port/db) carrying channels, tells, "
                               "who and admin actions between realms (default: none)."],
         ["store", None, None, "PostgreSQL URL (postgresql://user:password@host/db) keeping "

@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -88,9 +88,8 @@ class RealmClaims(Service):
 
     def startService(self) -> None:
         super().startService()
-        d: Deferred[Any] = self.store.release_realm(self.realm)
-        d.addErrback(lambda f: log.warn("could not give back realm {realm}'s old claims: {why}",
-                                        realm=self.realm, why=f.getErrorMessage()))
+        # What a crash left: the claims of this realm's previous run.
+        self.give_back_all()
         loop = self._loop = LoopingCall(self._beat)
         loop.clock = self.clock
         loop.start(self.beat_every, now=False)
@@ -137,7 +136,8 @@ class RealmClaims(Service):
             self._loop.stop()
 
     def give_back_all(self) -> Deferred[None]:
-        """Give back every claim of this realm (a clean stop, once everything is saved)."""
+        """Give back every claim of this realm (at start, a crash's leftovers; at a clean
+        stop, once everything is saved)."""
         d: Deferred[Any] = self.store.release_realm(self.realm)
         d.addErrback(lambda f: log.warn("could not give back realm {realm}'s claims: {why}",
                                         realm=self.realm, why=f.getErrorMessage()))
@@ -153,8 +153,3 @@ def attach(game: Any, realm: str, clock: Any) -> RealmClaims:
     claims.held = game.world.online.keys
     claims.lost = game.connections.claim_lost
     return claims
-
-
-def no_claims() -> Deferred[str | None]:
-    """A lone daemon's claim: always granted."""
-    return succeed(None)
