@@ -146,9 +146,7 @@ class Connections:
         self.cancel_linkdead(character.key)
         actions.announce_departure(self.world, character)
         snapshot = self.world.snapshot_character(character)
-        self.world.leave(character)
-        character.link = NOBODY
-        self.announce("leave", character)
+        self._out(character)
         saved = self.saves.save(snapshot)
         if self.claims is not None:
             saved.addCallback(self._give_back, character.key)
@@ -186,9 +184,7 @@ class Connections:
         audit("logout", character.name, getattr(session, "peer", ""), character.via,
               reason="claim_lost")
         actions.announce_departure(self.world, character)
-        self.world.leave(character)
-        character.link = NOBODY
-        self.announce("leave", character)
+        self._out(character)
         if isinstance(session, Session):
             session.character = None
             session.close(Goodbye(CLAIM_LOST, "claim_lost"))
@@ -218,9 +214,13 @@ class Connections:
         """Take every character, connected or link-dead, out of the world without saving
         each on its own (the caller saves them all at once)."""
         for character in list(self.world.online.values()):
-            self.world.leave(character)
-            character.link = NOBODY
-            self.announce("leave", character)
+            self._out(character)
+
+    def _out(self, character: Character) -> None:
+        """Take ``character`` out of the world, its body no one's, the observers told."""
+        self.world.leave(character)
+        character.link = NOBODY
+        self.announce("leave", character)
 
     def close_all(self, in_game: str, at_login: str, reason: str) -> None:
         """Close every connection with a goodbye: ``in_game`` for those that had a
