@@ -20,7 +20,7 @@ from mud.protocols.telnet import TelnetFactory
 from mud.protocols.turn_flush import TurnFlusher
 from mud.protocols.websocket import GameWebSocketFactory
 from tests.support import make_game, plain
-from tests.test_websocket import HANDSHAKE, send_json
+from tests.test_websocket import open_protocol, send_json
 
 IAC, WONT, DO, DONT, SB, SE = b"\xff", b"\xfc", b"\xfd", b"\xfe", b"\xfa", b"\xf0"
 
@@ -248,16 +248,6 @@ def autobahn_clock():
     txaio.config.loop = saved
 
 
-def web_player(factory):
-    protocol = factory.buildProtocol(None)
-    wire = CountingTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 50000))
-    wire.registerProducer(object(), True)
-    protocol.makeConnection(wire)
-    protocol.dataReceived(HANDSHAKE)
-    assert wire.value().startswith(b"HTTP/1.1 101")
-    return protocol, wire
-
-
 def frames(data: bytes) -> list[tuple[int, bytes]]:
     """(opcode, payload) of each unmasked server frame in ``data``."""
     found = []
@@ -276,7 +266,7 @@ def test_web_frames_of_one_turn_leave_in_one_write(autobahn_clock):
     game = make_game()
     clock = game.world.clock
     factory = GameWebSocketFactory(game, flusher=TurnFlusher(clock))
-    protocol, wire = web_player(factory)
+    protocol, wire = open_protocol(factory, CountingTransport)
     send_json(protocol, type="register", name="Ann", password="secret1")
     clock.advance(0)
     wire.clear()
@@ -293,7 +283,7 @@ def test_a_web_goodbye_pending_in_the_turn_leaves_before_the_close_frame(autobah
     game = make_game()
     clock = game.world.clock
     factory = GameWebSocketFactory(game, flusher=TurnFlusher(clock))
-    protocol, wire = web_player(factory)
+    protocol, wire = open_protocol(factory, CountingTransport)
     send_json(protocol, type="register", name="Ann", password="secret1")
     clock.advance(0)
     wire.clear()
@@ -309,7 +299,7 @@ def test_a_pong_written_by_autobahn_keeps_its_place_after_pending_frames(autobah
     game = make_game()
     clock = game.world.clock
     factory = GameWebSocketFactory(game, flusher=TurnFlusher(clock))
-    protocol, wire = web_player(factory)
+    protocol, wire = open_protocol(factory, CountingTransport)
     clock.advance(0)
     wire.clear()
     protocol.send_frame(b"\x81\x05first")

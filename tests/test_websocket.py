@@ -31,9 +31,9 @@ def _autobahn_timers_on_a_test_clock():
     txaio.config.loop = saved
 
 
-def open_protocol(factory):
+def open_protocol(factory, transport_class=StringTransport):
     protocol = factory.buildProtocol(None)
-    transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 50000))
+    transport = transport_class(peerAddress=IPv4Address("TCP", "127.0.0.1", 50000))
     # As under twisted.web, whose HTTPChannel is the producer until the game's replaces it.
     transport.registerProducer(object(), True)
     protocol.makeConnection(transport)
