@@ -24,14 +24,6 @@ def add_data_options(parser: argparse.ArgumentParser,
         sub.add_argument("--config", dest="sub_config", help=argparse.SUPPRESS)
 
 
-def data_dir(args: argparse.Namespace) -> str:
-    """The data directory the options name, as the server would find it. Raises
-    StartupError (a config file that cannot be read, say)."""
-    config = getattr(args, "sub_config", None) or args.config
-    data = getattr(args, "sub_data", None) or args.data
-    return load_settings(config, command_line={"data": data}).data
-
-
 def data_and_store(args: argparse.Namespace) -> tuple[str, str]:
     """The data directory and the store URL ("" for SQLite in that directory) the options
     name, as the server would find them. Raises StartupError (a bad URL, say)."""
