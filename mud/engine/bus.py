@@ -33,13 +33,13 @@ MAX_REALM = 24
 _REALM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 Handler = Callable[[dict[str, Any], str], None]
+Watcher = Callable[[bool], None]
 
 
 def realm_name_ok(realm: object) -> bool:
     """Whether ``realm`` is a realm's name: 1 to MAX_REALM of a-z, 0-9, - and _."""
     return isinstance(realm, str) and 0 < len(realm) <= MAX_REALM and \
         _REALM_CHARS.issuperset(realm)
-Watcher = Callable[[bool], None]
 
 
 class Link(Protocol):
