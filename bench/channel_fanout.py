@@ -20,6 +20,7 @@ from typing import Any
 from bench.say_fanout import CountingTransport as TelnetCounter
 from bench.web_fanout import HANDSHAKE
 from bench.web_fanout import CountingTransport as WebCounter
+from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Keepalive
 from mud.protocols.websocket import GameWebSocketFactory
 from mud.systems.channels import hub
 from tests.support import WirePlayer, make_game
@@ -44,8 +45,9 @@ def telnet_listeners(game: Any, count: int) -> list[TelnetCounter]:
     return counters
 
 
-def web_listeners(game: Any, count: int) -> list[WebCounter]:
-    factory = GameWebSocketFactory(game)
+def web_listeners(game: Any, count: int,
+                  keepalive: Keepalive = DEFAULT_KEEPALIVE) -> list[WebCounter]:
+    factory = GameWebSocketFactory(game, keepalive=keepalive)
     counters = []
     for i in range(count):
         web = factory.buildProtocol(None)
@@ -54,7 +56,8 @@ def web_listeners(game: Any, count: int) -> list[WebCounter]:
         web.dataReceived(HANDSHAKE)
         web.onMessage(json.dumps({"type": "register", "name": _name("W", i),
                                   "password": "secret1"}).encode(), False)
-        assert web.session.character is not None, "a web player did not get in"
+        if web.session.character is None:
+            raise SystemExit("a web player did not get in")
         counters.append(counter)
     return counters
 

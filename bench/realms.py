@@ -80,25 +80,10 @@ def web_listeners(game: Any, count: int) -> list[Any]:
     """``count`` web players as bench/channel_fanout.py logs them in, but on a factory
     without Autobahn's pings: a counting transport never answers one, and the real reactor
     would drop it 50 s on (the ping's interval and timeout)."""
-    from bench.channel_fanout import _name
-    from bench.web_fanout import HANDSHAKE
-    from bench.web_fanout import CountingTransport as WebCounter
+    from bench import channel_fanout
     from mud.protocols.keepalive import Keepalive
-    from mud.protocols.websocket import GameWebSocketFactory
 
-    factory = GameWebSocketFactory(game, keepalive=Keepalive(interval=0, timeout=0))
-    counters = []
-    for i in range(count):
-        web = factory.buildProtocol(None)
-        counter = WebCounter(f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}")
-        web.makeConnection(counter)
-        web.dataReceived(HANDSHAKE)
-        web.onMessage(json.dumps({"type": "register", "name": _name("W", i),
-                                  "password": "secret1"}).encode(), False)
-        if web.session.character is None:
-            raise SystemExit("a web player did not get in")
-        counters.append(counter)
-    return counters
+    return channel_fanout.web_listeners(game, count, Keepalive(interval=0, timeout=0))
 
 
 class Daemon:
