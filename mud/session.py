@@ -112,10 +112,9 @@ class Session:
         # When the connection opened (for the admin's ``users``).
         self.opened: float = self._last_input
         self._idle_call: Any = None
-        # When the character's state was last sent again on request, and the pending
-        # answer to a request made sooner than REFRESH_GAP after it.
-        self._refreshed = float("-inf")
-        self._refresh_call: Any = None
+        # Asking for the character's state again, throttled as requests by name are but
+        # on its own, so invented names filling those cannot hold it back.
+        self._refreshes = ClientRequests(self._clock, REFRESH_GAP, self._refresh_now)
         # What the client asks systems for by name (mud/client_requests.py).
         self._requests = ClientRequests(self._clock, REFRESH_GAP, self._request_now)
         # A command reading the lines that follow it (a builder's multi-line rdesc): each
@@ -161,18 +160,9 @@ class Session:
         send theirs. At once, but at most once every ``REFRESH_GAP`` seconds: asking again
         sooner is answered once, when the gap is over (a client cannot make the server
         build and send its whole state thousands of times a second)."""
-        if self._refresh_call is not None:
-            return
-        now = self._clock.seconds()
-        wait = self._refreshed + REFRESH_GAP - now
-        if wait > 0:
-            self._refresh_call = self._clock.callLater(wait, self._refresh_now)
-            return
-        self._refresh_now()
+        self._refreshes.ask("refresh")
 
-    def _refresh_now(self) -> None:
-        self._refresh_call = None
-        self._refreshed = self._clock.seconds()
+    def _refresh_now(self, _what: str, _data: Any) -> None:
         character = self.character
         if self.connected and character is not None and character.room is not None:
             self.game.world.hooks.emit(hooks.REFRESH, who=character, room=character.room)
@@ -291,10 +281,11 @@ class Session:
     def connection_lost(self) -> None:
         self.connected = False
         self._queue.clear()
-        for call in (self._later, self._idle_call, self._refresh_call):
+        for call in (self._later, self._idle_call):
             if call is not None and call.active():
                 call.cancel()
-        self._later = self._idle_call = self._refresh_call = None
+        self._later = self._idle_call = None
+        self._refreshes.cancel()
         self._requests.cancel()
         self.game.disconnect(self)
 
