@@ -49,14 +49,10 @@ DOWN_NOTICE = ("Only players on this realm heard you: the link to the other real
                "down.")
 
 
-def role_of(character: Character) -> str:
-    """A character's role, as its granted command sets say (admin implies builder)."""
-    sets = character.command_sets
-    return "admin" if "admin" in sets else "builder" if "builder" in sets else "player"
-
-
 def may(character: Character, role: str) -> bool:
-    return role_rank(role_of(character)) >= role_rank(role)
+    """Whether ``character`` has ``role`` or one above it: a role grants the sets of those
+    below it too (commands.registry.ROLE_SETS), so its own set is there."""
+    return role in character.command_sets
 
 
 def choices(character: Character) -> dict[str, bool]:
