@@ -52,6 +52,26 @@ def make_accounts(data: str, count: int) -> None:
                        [(name(i).lower(),) for i in range(count)])
 
 
+def start_twistd(tmp: str, args: list[str]) -> tuple[subprocess.Popen, int]:
+    """``twistd mud *args`` run in ``tmp`` (its log in tmp/twistd.log), once its telnet
+    port listens: the process and that port. Killed if it does not start within 30 s."""
+    log = Path(tmp) / "twistd.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen([TWISTD, "--nodaemon", "--pidfile=", "mud", *args],
+                                  stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
+    try:
+        deadline = time.monotonic() + 30
+        while not (found := LISTENING.search(log.read_text())):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit(f"twistd did not start:\n{log.read_text()}")
+            time.sleep(0.05)
+    except BaseException:
+        server.kill()
+        server.wait()
+        raise
+    return server, int(found[1])
+
+
 def status(pid: int) -> tuple[int, int]:
     """(VmRSS in KiB, threads) of the process."""
     fields = {}
@@ -128,22 +148,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "var")
         make_accounts(data, N)
-        log = Path(tmp) / "twistd.log"
-        with open(log, "wb") as out:
-            server = subprocess.Popen(
-                [TWISTD, "--nodaemon", "--pidfile=", "mud", "--data", data,
-                 "--telnet", "tcp:0:interface=127.0.0.1", "--web", "tcp:0:interface=127.0.0.1",
-                 "--autosave", "3600", "--connections-per-ip", "100000",
-                 "--new-connections-per-minute", "1000000", "--login-timeout", "0"],
-                stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
+        server, port = start_twistd(tmp, [
+            "--data", data, "--telnet", "tcp:0:interface=127.0.0.1",
+            "--web", "tcp:0:interface=127.0.0.1", "--autosave", "3600",
+            "--connections-per-ip", "100000", "--new-connections-per-minute", "1000000",
+            "--login-timeout", "0"])
         try:
-            deadline = time.monotonic() + 30
-            while not (found := LISTENING.search(log.read_text())):
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"twistd did not start:\n{log.read_text()}")
-                time.sleep(0.05)
             def measured(reactor):
-                d = run(reactor, server.pid, int(found[1]))
+                d = run(reactor, server.pid, port)
                 return d.addErrback(lambda failure: print(failure.getTraceback()))
             task.react(measured)
         finally:

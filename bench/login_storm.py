@@ -25,28 +25,23 @@ import random
 import re
 import resource
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 from twisted.internet import defer, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.protocol import Protocol
 
-from bench.login_memory import Peak, mib, status
+from bench.login_memory import Peak, mib, start_twistd, status
 from mud.config import bundled_world
 from mud.passwords import hash_password
 from mud.persistence.store import Store
 from mud.world_loader import load_world
 
-LISTENING = re.compile(r"telnet listening on 127\.0\.0\.1:(\d+)")
 PROMPT = b"What name do you go by?"
 ENTERED = b"[Exits:"
 BUSY = b"busy"
 RESIDENT_ROOM = "village:square"
-TWISTD = os.environ.get("BENCH_TWISTD") or str(Path(sys.executable).parent / "twistd")
 
 
 def name(i: int) -> str:
@@ -293,24 +288,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "var")
         make_accounts(data, args.players, args.residents)
-        log = Path(tmp) / "twistd.log"
-        with open(log, "wb") as out:
-            server = subprocess.Popen(
-                [TWISTD, "--nodaemon", "--pidfile=", "mud", "--data", data,
-                 "--telnet", f"tcp:0:interface=127.0.0.1:backlog={args.backlog}",
-                 "--web", "tcp:0:interface=127.0.0.1", "--metrics", "none",
-                 "--autosave", "3600", "--connections-per-ip", "100000",
-                 "--new-connections-per-minute", "1000000", "--login-timeout", "0", *extra],
-                stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
+        server, port = start_twistd(tmp, [
+            "--data", data, "--telnet", f"tcp:0:interface=127.0.0.1:backlog={args.backlog}",
+            "--web", "tcp:0:interface=127.0.0.1", "--metrics", "none", "--autosave", "3600",
+            "--connections-per-ip", "100000", "--new-connections-per-minute", "1000000",
+            "--login-timeout", "0", *extra])
         try:
-            deadline = time.monotonic() + 30
-            while not (found := LISTENING.search(log.read_text())):
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"twistd did not start:\n{log.read_text()}")
-                time.sleep(0.05)
-
             def measured(reactor):
-                d = run(reactor, args, server.pid, int(found[1]))
+                d = run(reactor, args, server.pid, port)
                 return d.addErrback(lambda failure: print(failure.getTraceback()))
             task.react(measured)
         finally:
