@@ -32,6 +32,7 @@ from twisted.internet import defer, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.protocol import Protocol
 
+from bench.crowded_combat import cpu_seconds, percentile
 from bench.login_memory import Peak, mib, start_twistd, status
 from mud.config import bundled_world
 from mud.passwords import hash_password
@@ -154,12 +155,6 @@ class Resident(Protocol):
             self.reactor.callLater(random.uniform(0.15, 0.35), self.say)
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def thread_cpu(pid: int) -> dict[str, float]:
     """CPU seconds by thread name (hashing threads summed as one name)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -175,11 +170,6 @@ def thread_cpu(pid: int) -> dict[str, float]:
         fields = text.rsplit(")", 1)[1].split()
         out[label] = out.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return out
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def order_figures(bots: list[Reconnecting], margin: float = 0.05) -> tuple[int, float]:
@@ -251,16 +241,16 @@ def run(reactor, args, pid: int, port: int):
         by_thread.items(), key=lambda kv: -kv[1]) if v >= 0.05))
     spread = max(b.sent for b in entered) - min(b.sent for b in entered)
     print(f"  passwords sent over {spread:.2f} s")
-    print(f"  wait from password to room: p50 {percentile(waits, 50):.1f} s, "
+    print(f"  wait from password to room: p50 {percentile(waits, 0.5):.1f} s, "
           f"max {max(waits):.1f} s")
     print(f"  order: at most {overtaken} players overtook anyone by 50 ms and more; rank "
           f"correlation of arrival and entry {rho:.4f} (1: first come, first served)")
     print(f"  refused as busy: {sum(bot.refusals for bot in bots)} times "
           f"({sum(1 for bot in bots if bot.refusals)} players)")
-    print(f"  residents' echo, quiet: p50 {1000 * percentile(quiet, 50):.1f} ms, "
-          f"p99 {1000 * percentile(quiet, 99):.1f} ms ({len(quiet)} says)")
-    print(f"  residents' echo during the storm: p50 {1000 * percentile(storm, 50):.1f} ms, "
-          f"p99 {1000 * percentile(storm, 99):.1f} ms, max {1000 * max(storm):.1f} ms "
+    print(f"  residents' echo, quiet: p50 {1000 * percentile(quiet, 0.5):.1f} ms, "
+          f"p99 {1000 * percentile(quiet, 0.99):.1f} ms ({len(quiet)} says)")
+    print(f"  residents' echo during the storm: p50 {1000 * percentile(storm, 0.5):.1f} ms, "
+          f"p99 {1000 * percentile(storm, 0.99):.1f} ms, max {1000 * max(storm):.1f} ms "
           f"({len(storm)} says)")
     print(f"  server RSS {mib(before_rss)} before, {mib(peak.rss)} at the busiest, "
           f"{mib(idle_rss)} all in and idle 2 s; at most {peak.threads} threads")
