@@ -147,34 +147,25 @@ class MudTelnetProtocol(TelnetProtocol):
                 text = render(event, style)
                 data = wire[style] = encode(text if type(event) is Prompt else text + "\n",
                                             style)
-        if data is _SILENT:
-            # Data only: no line of text, but GMCP clients that asked still get it.
-            self._send_gmcp(event)
-            return
-        secret = type(event) is Prompt and event.secret  # type: ignore[attr-defined]
-        if self._echo_release_pending and not secret:
-            self._show_input()
-        if self._at_prompt and type(event) is not Prompt:
-            self._raw.write(b"\r\n")
-        self._raw.write(data)
-        if type(event) is Prompt:
-            self._at_prompt = True
-            end = self.options.prompt_end()
-            if end:
-                self._raw.write(end)
-            if secret:
-                self._hide_input()
-        else:
+        # A silent event is data only: no line of text, but GMCP clients that asked still
+        # get it, as they get every line's (written out here, not a method call: this runs
+        # once per recipient of every line).
+        if data is not _SILENT:
+            secret = type(event) is Prompt and event.secret  # type: ignore[attr-defined]
+            if self._echo_release_pending and not secret:
+                self._show_input()
+            if self._at_prompt and type(event) is not Prompt:
+                self._raw.write(b"\r\n")
+            self._raw.write(data)
+            if type(event) is Prompt:
+                self._at_prompt = True
+                end = self.options.prompt_end()
+                if end:
+                    self._raw.write(end)
+                if secret:
+                    self._hide_input()
+                return
             self._at_prompt = False
-            # As _send_gmcp, written out: this runs once per recipient of every line.
-            supports = self.options.gmcp
-            if supports is not None:
-                wants = supports.wants
-                for package, message in gmcp.for_event(event):
-                    if wants(package):
-                        self._raw.write(message)
-
-    def _send_gmcp(self, event: Event) -> None:
         supports = self.options.gmcp
         if supports is not None:
             wants = supports.wants
