@@ -113,6 +113,22 @@ class OutputBuffer:
             if self._pending_size >= FLUSH_AT:
                 self.flush()
             return
+        self._send(data)
+
+    def flush(self) -> None:
+        """Send what this turn wrote, as one piece (the turn's end, or before something
+        that must follow it)."""
+        pending = self._pending
+        if not pending or self.closed:
+            return
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        self._pending = []
+        self._pending_size = 0
+        self._send(data)
+
+    def _send(self, data: bytes) -> None:
+        """Encode ``data`` and write it on, or queue it (counted against the cap) while
+        paused."""
         if self._encode is not None:
             data = self._encode(data)
         if not self.paused:
@@ -122,30 +138,6 @@ class OutputBuffer:
         self.queued += len(data)
         if self.queued > self.cap:
             self._overflow()
-
-    def flush(self) -> None:
-        """Send what this turn wrote, as one piece (the turn's end, or before something
-        that must follow it)."""
-        pending = self._pending
-        if not pending or self.closed:
-            return
-        data = self._take_pending()
-        if self.paused:
-            self._queue.append(data)
-            self.queued += len(data)
-            if self.queued > self.cap:
-                self._overflow()
-            return
-        self.sink(data)
-
-    def _take_pending(self) -> bytes:
-        pending = self._pending
-        data = pending[0] if len(pending) == 1 else b"".join(pending)
-        self._pending = []
-        self._pending_size = 0
-        if self._encode is not None:
-            data = self._encode(data)
-        return data
 
     def _overflow(self) -> None:
         OutputBuffer.overflows += 1
