@@ -130,12 +130,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-class Fighter(Protocol):
-    """A telnet player that waits for text and times its commands' replies."""
+class TelnetClient(Protocol):
+    """A telnet player that refuses NAWS and waits for text (``ask``); ``unasked`` sees
+    what arrives while nothing is awaited (the last ``KEEP`` bytes kept between reads)."""
+
+    KEEP = 64
 
     def __init__(self) -> None:
         self.tail = b""
-        self.blows = 0  # lines about a brute hitting or missing, seen so far
         self._waiting: tuple[bytes, defer.Deferred[None]] | None = None
 
     def dataReceived(self, data: bytes) -> None:
@@ -143,14 +145,21 @@ class Fighter(Protocol):
         if IAC_DO_NAWS in seen and not getattr(self, "_naws", False):
             self._naws = True
             self.transport.write(b"\xff\xfc\x1f")  # WONT NAWS: no window size to give
-        self.blows += data.count(b"brute")
-        if self._waiting is not None and self._waiting[0] in seen:
-            _, d = self._waiting
-            self._waiting = None
+        if self._waiting is not None:
+            if self._waiting[0] in seen:
+                _, d = self._waiting
+                self._waiting = None
+                self.tail = b""
+                d.callback(None)
+                return
+        elif self.unasked(seen):
             self.tail = b""
-            d.callback(None)
             return
-        self.tail = seen[-64:]
+        self.tail = seen[-self.KEEP:]
+
+    def unasked(self, seen: bytes) -> bool:
+        """Whether ``seen`` (nothing awaited) was used up; if so the kept tail is dropped."""
+        return False
 
     def ask(self, line: str, expect: bytes) -> defer.Deferred[None]:
         """Send ``line``; fires once ``expect`` arrives after it."""
@@ -159,6 +168,29 @@ class Fighter(Protocol):
         self._waiting = (expect, d)
         self.transport.write(line.encode() + b"\r\n")
         return d
+
+
+class Fighter(TelnetClient):
+    """A telnet player that times its commands' replies and counts the brutes' blows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blows = 0  # lines about a brute hitting or missing, seen so far
+
+    def dataReceived(self, data: bytes) -> None:
+        self.blows += data.count(b"brute")
+        super().dataReceived(data)
+
+
+@defer.inlineCallbacks
+def log_in(reactor, port: int, players: list[TelnetClient], at_once: int):
+    """Connect ``players`` to the telnet ``port`` and create their characters (``name(i)``
+    for the i-th), ``at_once`` at a time."""
+    for player in players:
+        yield connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", port), player)
+    for start in range(0, len(players), at_once):
+        yield defer.gatherResults([p.ask(f"create {name(i)} secret1", b"Fighting Pit")
+                                   for i, p in enumerate(players[start:start + at_once], start)])
 
 
 @defer.inlineCallbacks
@@ -196,14 +228,8 @@ def line(label: str, waits: list[float]) -> str:
 
 @defer.inlineCallbacks
 def run(reactor, server: Server, args: argparse.Namespace):
-    port = server.port("telnet")
-    fighters: list[Fighter] = []
-    for _ in range(args.players):
-        fighter = Fighter()
-        yield connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", port), fighter)
-        fighters.append(fighter)
-    yield defer.gatherResults([f.ask(f"create {name(i)} secret1", b"Fighting Pit")
-                               for i, f in enumerate(fighters)])
+    fighters = [Fighter() for _ in range(args.players)]
+    yield log_in(reactor, server.port("telnet"), fighters, len(fighters))
     quiet = yield window(reactor, fighters, args.quiet, 1)
     for i, fighter in enumerate(fighters):
         yield fighter.ask(f"kill {i % args.npcs + 1}.brute", b"brute")

@@ -30,61 +30,40 @@ import time
 from pathlib import Path
 
 from twisted.internet import defer, task
-from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.internet.protocol import Protocol
 
 from bench import combat_world
-from bench.crowded_combat import IAC_DO_NAWS, cpu_seconds, name, percentile
+from bench.crowded_combat import TelnetClient, cpu_seconds, log_in, percentile
 from tests.e2e.processes import Server
 
 ECHO = b"You say"
 
 
-class Talker(Protocol):
+class Talker(TelnetClient):
     """A telnet player that counts its own echoes and, in the loop, says the next line
     as soon as the last one came back."""
 
+    KEEP = 16
+
     def __init__(self) -> None:
-        self.tail = b""
+        super().__init__()
         self.looping = False
         self.sent_at = 0.0
         self.waits: list[float] = []  # echo times, while recording
         self.recording = False
         self.done = 0  # echoes seen while recording
-        self._waiting: tuple[bytes, defer.Deferred[None]] | None = None
 
-    def dataReceived(self, data: bytes) -> None:
-        seen = self.tail + data
-        if IAC_DO_NAWS in seen and not getattr(self, "_naws", False):
-            self._naws = True
-            self.transport.write(b"\xff\xfc\x1f")  # WONT NAWS: no window size to give
-        if self._waiting is not None:
-            if self._waiting[0] in seen:
-                _, d = self._waiting
-                self._waiting = None
-                self.tail = b""
-                d.callback(None)
-                return
-        elif self.looping and ECHO in seen:
-            now = time.perf_counter()
-            if self.recording:
-                self.waits.append(now - self.sent_at)
-                self.done += 1
-            self.tail = b""
-            self.say()
-            return
-        self.tail = seen[-16:]
+    def unasked(self, seen: bytes) -> bool:
+        if not (self.looping and ECHO in seen):
+            return False
+        if self.recording:
+            self.waits.append(time.perf_counter() - self.sent_at)
+            self.done += 1
+        self.say()
+        return True
 
     def say(self) -> None:
         self.sent_at = time.perf_counter()
         self.transport.write(b"say hello everyone\r\n")
-
-    def ask(self, line: str, expect: bytes) -> defer.Deferred[None]:
-        d: defer.Deferred[None] = defer.Deferred()
-        self.tail = b""
-        self._waiting = (expect, d)
-        self.transport.write(line.encode() + b"\r\n")
-        return d
 
 
 def pause(reactor, seconds: float) -> defer.Deferred[None]:
@@ -93,15 +72,8 @@ def pause(reactor, seconds: float) -> defer.Deferred[None]:
 
 @defer.inlineCallbacks
 def crowd(reactor, server: Server, args: argparse.Namespace):
-    port = server.port("telnet")
-    talkers: list[Talker] = []
-    for _ in range(args.players):
-        talker = Talker()
-        yield connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", port), talker)
-        talkers.append(talker)
-    for start in range(0, len(talkers), 50):
-        yield defer.gatherResults([t.ask(f"create {name(i)} secret1", b"Fighting Pit")
-                                   for i, t in enumerate(talkers[start:start + 50], start)])
+    talkers = [Talker() for _ in range(args.players)]
+    yield log_in(reactor, server.port("telnet"), talkers, 50)
     yield pause(reactor, 1.0)
     for talker in talkers:
         talker.looping = True
@@ -138,9 +110,7 @@ def crowd(reactor, server: Server, args: argparse.Namespace):
 @defer.inlineCallbacks
 def echo(reactor, server: Server, args: argparse.Namespace):
     talker = Talker()
-    yield connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", server.port("telnet")),
-                          talker)
-    yield talker.ask(f"create {name(0)} secret1", b"Fighting Pit")
+    yield log_in(reactor, server.port("telnet"), [talker], 1)
     yield pause(reactor, 1.0)
     waits = []
     for _ in range(args.commands):
