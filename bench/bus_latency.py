@@ -36,16 +36,12 @@ from typing import Any
 import txredisapi
 from twisted.internet import defer, reactor, task
 
+from bench.realms import percentile
 from mud.cluster.redis_link import RedisLink
 from mud.engine.bus import Bus
 from tests.redis_service import RedisServer
 
 TEXT = "Has anyone seen the ferryman? He owes me three silver and a story."
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def sleep(seconds: float) -> defer.Deferred:
