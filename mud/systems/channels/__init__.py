@@ -27,14 +27,19 @@ from mud.systems.channels.definitions import Channel
 KEY = "channels"
 
 
+def _command_words() -> dict[str, Any]:
+    """Every command word of every command set (a channel's words may take none)."""
+    from mud.commands.registry import SETS
+
+    return {word: cmd for table in SETS.values() for word, cmd in table.by_word.items()}
+
+
 def check_key(ctx: Any, value: Any, line: int | None, lookup: Any) -> tuple[Channel, ...]:
     """world.yaml's ``channels:``: each channel checked, and none of its words may be a
     command's or a direction's."""
-    from mud.commands.registry import SETS
     from mud.systems.channels.definitions import check
 
-    words = {word: cmd for table in SETS.values() for word, cmd in table.by_word.items()}
-    return check(ctx, value, line, lookup, words)
+    return check(ctx, value, line, lookup, _command_words())
 
 
 def attach_key(world: Any, entity: Any, channels: tuple[Channel, ...]) -> None:
@@ -49,13 +54,12 @@ def configure(world: Any, channels: tuple[Channel, ...]) -> None:
     of a world channel it does not replace (a config channel named as a world channel
     replaces it, words and all), and when there would be more than MAX_CHANNELS in all."""
     from mud import systems
-    from mud.commands.registry import SETS
     from mud.systems.channels.definitions import MAX_CHANNELS, clashes, merged
     from mud.systems.channels.hub import channels_of
 
     systems.install_all()
     hub = channels_of(world)
-    words = {word: cmd for table in SETS.values() for word, cmd in table.by_word.items()}
+    words = _command_words()
     problems = [f"the config file's channels: channel {channel.name!r}: {problem}: pick "
                 "another word for the channel"
                 for channel in channels for problem in clashes(channel, words)]
