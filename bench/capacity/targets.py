@@ -78,6 +78,18 @@ class Target:
         """Markdown: how it was set up, throttles raised and why."""
         return ""
 
+    # Optional (the runner works without it): accounts made before `start`, so that a
+    # workload of hundreds of players does not spend its budget creating them over telnet
+    # one password hash at a time. `real_hash`: the server's own default password cost (the
+    # login storm measures it); otherwise the cheapest the server accepts, since only the
+    # workload after login is measured. Return True if the accounts exist once `start`
+    # returns (the runner then logs in with login_steps), False to have the runner create
+    # them over telnet with create_steps. Accounts are `names`, each with `password`; with a
+    # spread, player i later goes to room i % rooms by goto_steps.
+    def seed_accounts(self, work: Path, names: list[str], password: str,
+                      real_hash: bool) -> bool:
+        return False
+
 
 # Helpers the targets share (blocking; used outside any reactor).
 
