@@ -2,6 +2,10 @@
 
 Like ``strports.service`` but it remembers the listening port (tests and logs want the
 real port number when asked for port 0) and turns a bind failure into a StartupError.
+
+A TCP or TLS listener given no backlog gets ``LISTEN_BACKLOG`` instead of Twisted's 50:
+after a restart thousands of clients reconnect at once, and past the backlog the kernel
+leaves their connections hanging unanswered in its accept queue.
 """
 
 from __future__ import annotations
@@ -20,6 +24,43 @@ from mud.errors import StartupError
 
 log = Logger()
 
+# The kernel caps it at net.core.somaxconn (4096 on current Linux kernels).
+LISTEN_BACKLOG = 1024
+_STREAM_TYPES = frozenset({"tcp", "tcp6", "ssl"})
+
+
+def with_backlog(description: str, backlog: int = LISTEN_BACKLOG) -> str:
+    """The endpoint description with ``backlog=`` added when it is a TCP or TLS listener
+    that names none (neither as ``backlog=`` nor as tcp's second positional argument)."""
+    parts = _fields(description)
+    if parts[0].strip().lower() not in _STREAM_TYPES:
+        return description
+    if any(part.startswith("backlog=") for part in parts[1:]):
+        return description
+    positional = [part for part in parts[1:] if "=" not in part]
+    if parts[0].strip().lower() != "ssl" and len(positional) > 1:
+        return description  # tcp:PORT:BACKLOG
+    return f"{description}:backlog={backlog}"
+
+
+def _fields(description: str) -> list[str]:
+    """Split on the colons Twisted splits on (a backslash escapes the next character)."""
+    fields, current, escaped = [], [], False
+    for char in description:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            current.append(char)
+            escaped = True
+        elif char == ":":
+            fields.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    fields.append("".join(current))
+    return fields
+
 
 class ListenerService(Service):
     def __init__(self, reactor: Any, description: str, factory: Factory, what: str) -> None:
@@ -28,7 +69,7 @@ class ListenerService(Service):
         self.factory = factory
         self.port: IListeningPort | None = None
         try:
-            self.endpoint = endpoints.serverFromString(reactor, description)
+            self.endpoint = endpoints.serverFromString(reactor, with_backlog(description))
         except (ValueError, TypeError, KeyError, OSError) as exc:
             raise StartupError(f"--{what} {description!r}: not a usable endpoint ({exc}); "
                                "write it like tcp:4000 or tcp:4000:interface=127.0.0.1") from None

@@ -140,6 +140,15 @@ def test_hashing_queue_matches_the_default():
     assert f"| `{waiting}` |" in line
 
 
+def test_listen_backlog_matches_the_code():
+    from mud.listener import LISTEN_BACKLOG
+    assert row("connections waiting to be accepted").startswith(
+        f"| connections waiting to be accepted (a listener's backlog) | {LISTEN_BACKLOG} ")
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [row for row in readme.splitlines() if row.startswith("| `--telnet ")]
+    assert f"gets {LISTEN_BACKLOG} (a login storm" in line
+
+
 def test_telnet_option_limits_match_the_code():
     from mud.protocols.options import gmcp, mccp, naws, ttype
     assert f"| {ttype.MAX_ROUNDS} |" in row("terminal type answers")
