@@ -101,7 +101,10 @@ class Session:
         self.character: Character | None = None
         self.connected = True
         self.login = LoginFlow(self, game)
-        self._queue: deque[str] = deque()
+        # Lines waiting their turn (a login check running, the command rate): None until
+        # one has to wait, and again once they are all taken. A deque preallocates ~760
+        # bytes, and most connections never have a line wait.
+        self._queue: deque[str] | None = None
         self._busy = False
         self._started: Deferred[Any] | None = None
         self._clock: Any = game.world.clock
@@ -191,7 +194,10 @@ class Session:
         if not self.connected:
             return
         self._last_input = self._clock.seconds()
-        if len(self._queue) >= MAX_QUEUED_LINES:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        elif len(queue) >= MAX_QUEUED_LINES:
             # One notice per flood, not one per dropped line.
             if not self._dropping:
                 self._dropping = True
@@ -201,7 +207,7 @@ class Session:
         # Every transport's input passes here: what reaches other players' screens is
         # cleaned of escape sequences and control characters before the engine sees it
         # (telnet lines come already cleaned, with backspace editing, and pass at once).
-        self._queue.append(clean(line))
+        queue.append(clean(line))
         self._pump()
 
     def _pump(self) -> None:
@@ -212,8 +218,9 @@ class Session:
                 if self._later is None:
                     self._later = self._clock.callLater(self._bucket.wait(now), self._tick)
                 return
-            line = self._queue.popleft()
+            line = self._queue.popleft()  # type: ignore[union-attr]
             if not self._queue:
+                self._queue = None
                 self._dropping = False
             # A player's command is counted and timed when the metrics are on (mud/metrics.py).
             metrics = self.game.metrics if self.character is not None else None
@@ -280,7 +287,7 @@ class Session:
 
     def connection_lost(self) -> None:
         self.connected = False
-        self._queue.clear()
+        self._queue = None
         for call in (self._later, self._idle_call):
             if call is not None and call.active():
                 call.cancel()

@@ -59,3 +59,19 @@ def test_close_with_nothing_queued_closes_at_once():
     transport, buffer = make()
     buffer.close()
     assert transport.producer is None and transport.disconnecting
+
+
+def test_the_paused_queue_exists_only_while_output_waits():
+    # A deque preallocates ~760 bytes: a connection that never paused must not keep one.
+    transport, buffer = make()
+    buffer.write(b"through")
+    assert buffer._queue is None
+    buffer.pauseProducing()
+    buffer.write(b"held")
+    assert list(buffer._queue) == [b"held"]
+    buffer.resumeProducing()
+    assert transport.value() == b"throughheld" and buffer._queue is None
+    buffer.pauseProducing()
+    buffer.write(b"again")
+    buffer.stopProducing()
+    assert buffer._queue is None and buffer.queued == 0

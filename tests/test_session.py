@@ -100,3 +100,28 @@ def test_timers_are_cancelled_when_the_connection_ends():
     assert session._idle_call is None
     game.world.clock.advance(120)
     assert "ann" in game.world.online  # link-dead, waiting for its player: not idled out
+
+
+def test_the_line_queue_exists_only_while_lines_wait():
+    # A deque preallocates ~760 bytes: an idle connection must not keep one.
+    from twisted.internet.defer import Deferred
+
+    game = make_game()
+    player = WirePlayer(game)
+    session = player.protocol.session
+    assert session._queue is None
+    player.create("Ann")
+    assert 'You say, "hi"' in player.type("say hi")
+    assert session._queue is None  # every line taken: given back
+    game.leave(session)
+    pending = Deferred()
+    game.accounts.authenticate = lambda name, password: pending
+    later = WirePlayer(game)
+    later.read()
+    later.send_bytes(b"connect Ann secret1\r\nsay one\r\nsay two\r\n")
+    waiting = later.protocol.session
+    assert list(waiting._queue) == ["say one", "say two"]  # held while the check runs
+    pending.callback("ann")
+    out = later.read()
+    assert out.index('You say, "one"') < out.index('You say, "two"')
+    assert waiting._queue is None
