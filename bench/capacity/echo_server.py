@@ -1,0 +1,105 @@
+"""The ceiling for `make bench`: the least a Twisted server can do to run a chat room.
+
+A line-based server on plain Twisted (no telnet options, no accounts, no password hashing,
+no world): ``create NAME PW`` / ``connect NAME PW`` enters the hall, ``go N`` moves to room N,
+``say TEXT`` writes ``You say "TEXT"`` to the speaker and ``NAME says "TEXT"`` to everyone
+else in the room, one ``transport.write`` each. Whatever Emberfall spends beyond this per
+delivery is its own work (parsing, the engine, rendering, buffering, the telnet layer).
+
+    python -m bench.capacity.echo_server [--port 0] [--interface 127.0.0.1]
+
+prints ``echo listening on HOST:PORT`` once it listens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from twisted.internet import protocol
+from twisted.protocols.basic import LineReceiver
+
+GREETING = b"Name?"
+ENTERED = b"You are in the hall."
+ECHO = b"You say"
+HEARD = b" says \""
+
+
+class Room:
+    """The players in one room, in arrival order."""
+
+    __slots__ = ("players",)
+
+    def __init__(self) -> None:
+        self.players: dict[ChatPlayer, None] = {}
+
+
+class ChatPlayer(LineReceiver):
+    delimiter = b"\n"
+    MAX_LENGTH = 4096
+
+    def __init__(self, rooms: dict[int, Room]) -> None:
+        self.rooms = rooms
+        self.name = b""
+        self.room: Room | None = None
+
+    def connectionMade(self) -> None:
+        self.transport.setTcpNoDelay(True)  # as Emberfall's telnet does: no Nagle delay
+        self.transport.write(GREETING + b"\r\n")
+
+    def connectionLost(self, reason: object = None) -> None:
+        if self.room is not None:
+            self.room.players.pop(self, None)
+            self.room = None
+
+    def move(self, number: int) -> None:
+        if self.room is not None:
+            self.room.players.pop(self, None)
+        self.room = self.rooms.setdefault(number, Room())
+        self.room.players[self] = None
+
+    def lineReceived(self, line: bytes) -> None:
+        verb, _, rest = line.rstrip(b"\r").partition(b" ")
+        if self.room is None:
+            if verb in (b"create", b"connect") and rest:
+                self.name = rest.split(b" ", 1)[0]
+                self.move(0)
+                self.transport.write(ENTERED + b"\r\n")
+            else:
+                self.transport.write(GREETING + b"\r\n")
+        elif verb == b"say":
+            heard = self.name + HEARD + rest + b"\"\r\n"
+            for other in self.room.players:
+                if other is not self:
+                    other.transport.write(heard)
+            self.transport.write(ECHO + b" \"" + rest + b"\"\r\n")
+        elif verb == b"go" and rest.isdigit():
+            self.move(int(rest))
+            self.transport.write(b"You are in room " + rest + b".\r\n")
+        else:
+            self.transport.write(b"What?\r\n")
+
+
+class ChatFactory(protocol.Factory):
+    def __init__(self) -> None:
+        self.rooms: dict[int, Room] = {}
+
+    def buildProtocol(self, addr: object) -> ChatPlayer:
+        return ChatPlayer(self.rooms)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--interface", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    from twisted.internet import reactor
+    port = reactor.listenTCP(args.port, ChatFactory(), backlog=4096, interface=args.interface)
+    address = port.getHost()
+    print(f"echo listening on {address.host}:{address.port}", flush=True)
+    reactor.run()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
