@@ -4,6 +4,8 @@ every line in order; a web player's goodbye still comes before the close frame."
 
 from __future__ import annotations
 
+import socket
+
 from twisted.internet.defer import inlineCallbacks
 
 from mud.engine.events import Say
@@ -41,6 +43,46 @@ class CoalescedOverSockets(ServerTestCase):
         at = [text.index(f"burst line {n:02d}") for n in range(20)]
         self.assertEqual(at, sorted(at))
         self.assertEqual(len(writes), 1, f"{len(writes)} writes for one turn's output")
+        player.send("quit")
+        yield player.closed
+        yield eventually(lambda: not world.online)
+
+    @inlineCallbacks
+    def test_a_turns_output_is_sent_when_the_turn_ends_not_a_reactor_pass_later(self):
+        # The turn's one write goes straight to the socket (output_buffer.direct_sink): it
+        # is in the player's receive queue as soon as the turn's flush has run, without
+        # the reactor's next pass (epoll registration, doWrite) that Twisted's write needs.
+        service = self.start()
+        player = yield connect(self.telnet_port)
+        yield player.ask("create Ann secret1", "Village Square")
+        world = service.game.world
+        ann = world.online["ann"]
+        output = ann.link.connection.transport.output
+        for n in range(5):
+            world.tell_room(ann.room, Say("Cid", f"direct line {n}", False))
+        output._flusher.flush()  # the turn's end, within this same callback
+        peer = player.transport.getHandle()
+        seen = peer.recv(65536, socket.MSG_PEEK)  # raises BlockingIOError if nothing came
+        self.assertIn(b"direct line 4", seen)
+        yield player.wait_for("direct line 4")
+        player.send("quit")
+        yield player.closed
+        yield eventually(lambda: not world.online)
+
+    @inlineCallbacks
+    def test_bytes_twisted_still_holds_leave_before_a_later_turns_output(self):
+        # While Twisted's own buffer holds bytes, a turn's output queues behind them.
+        service = self.start()
+        player = yield connect(self.telnet_port)
+        yield player.ask("create Ann secret1", "Village Square")
+        world = service.game.world
+        ann = world.online["ann"]
+        telnet = ann.link.connection.transport
+        telnet.transport.write(b"held by twisted\r\n")  # buffered until the reactor's pass
+        world.tell_room(ann.room, Say("Cid", "after the held line", False))
+        telnet.output._flusher.flush()
+        text = yield player.wait_for("after the held line")
+        self.assertLess(text.index("held by twisted"), text.index("after the held line"))
         player.send("quit")
         yield player.closed
         yield eventually(lambda: not world.online)

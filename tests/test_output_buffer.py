@@ -75,3 +75,10 @@ def test_the_paused_queue_exists_only_while_output_waits():
     buffer.write(b"again")
     buffer.stopProducing()
     assert buffer._queue is None and buffer.queued == 0
+
+
+def test_direct_sink_keeps_the_write_of_anything_but_a_plain_tcp_connection():
+    from mud.protocols.output_buffer import direct_sink
+
+    transport = StringTransport()
+    assert direct_sink(transport) == transport.write

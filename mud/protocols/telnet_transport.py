@@ -40,7 +40,7 @@ from twisted.conch.telnet import (
 from twisted.logger import Logger
 
 from mud.protocols.keepalive import socket_of
-from mud.protocols.output_buffer import DEFAULT_CAP, Flusher, OutputBuffer
+from mud.protocols.output_buffer import DEFAULT_CAP, Flusher, OutputBuffer, direct_sink
 
 log = Logger()
 
@@ -71,7 +71,11 @@ class FastTelnetTransport(TelnetTransport):
 
     def connectionMade(self) -> None:
         # Everything we send, option negotiation included, goes through one bounded buffer.
-        self.output = OutputBuffer(self.transport, self.transport.write, self.output_cap,
+        # Coalesced, a turn's output is one write: sent at once when the socket has room
+        # (direct_sink), not left to the reactor's next pass.
+        sink = direct_sink(self.transport) if self.output_flusher is not None \
+            else self.transport.write
+        self.output = OutputBuffer(self.transport, sink, self.output_cap,
                                    peer=str(self.transport.getPeer()),
                                    flusher=self.output_flusher)
         if self.output_flusher is not None:
