@@ -1,0 +1,518 @@
+"""Evennia 5.0.1 from PyPI as a `make bench` target (the Target interface in targets.py).
+
+Evennia is only driven, never copied or imported here: it lives in its own virtual
+environment under the bench cache (`<cache>/evennia-5.0.1/venv`, made with `python3 -m venv`
+and `pip install evennia==5.0.1`, reused when the version is right). `setup` also makes one
+template game dir there (`evennia --init`, then `evennia migrate`), so each `start` only copies
+it (a fresh SQLite database every run, without paying for the migrations again), writes
+settings.py with free loopback ports and every throttle that would cut a benchmark short
+raised (see THROTTLES; `notes()` prints them), and runs `evennia start` (portal + server, each
+a twistd process) pinned to one core.
+
+Rooms for the spread workload, and accounts seeded by `seed_accounts`, are made inside the
+server through Evennia's own API by the game dir's `at_initial_setup` hook (SETUP_HOOK), which
+Evennia runs once on the first start of a new database, after it has made the superuser and
+Limbo; the hook writes a marker file that `start` waits for. Spread room i is reached from
+Limbo (where new characters start) by the exit `r<i>`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.capacity.targets import BenchFailed, Step, Target, free_port, pin, tail, wait_for_port
+
+VERSION = "5.0.1"
+HOST = "127.0.0.1"
+ADMIN = ("benchadmin", "benchadmin-pass-1")  # account #1; Evennia's first start requires one
+START_TIMEOUT = 300.0  # first start: initial setup plus the seeded accounts
+
+# Settings raised for the benchmark: (name, value as Python source, Evennia's default, why).
+THROTTLES: list[tuple[str, str, str, str]] = [
+    ("MAX_CONNECTION_RATE", "100000", "2",
+     "new connections are queued to 2 per second: 200 players would need 100 s to get in"),
+    ("MAX_COMMAND_RATE", "1000000000", "80",
+     "commands over 80/s per session are dropped with a warning (0 cannot switch it off in "
+     "5.0.1: the portal divides by it)"),
+    ("MAX_CHAR_LIMIT", "1000000", "6000", "longest input line accepted"),
+    ("CREATION_THROTTLE_LIMIT", "None", "2 per 10 min per IP",
+     "every bench player connects from 127.0.0.1"),
+    ("LOGIN_THROTTLE_LIMIT", "None", "5 per 5 min per IP", "the same, for the login storm"),
+    ("IDLE_TIMEOUT", "-1", "-1", "kept off: idle players must stay connected"),
+    ("AUTH_PASSWORD_VALIDATORS", "[]", "length >= 8, not common, not numeric",
+     "the runner's passwords are short; hashing cost is unchanged"),
+    ("WEBSERVER_ENABLED", "False", "True", "telnet only: no web server or webclient in the way"),
+    ("WEBSOCKET_CLIENT_ENABLED", "False", "True", "the same"),
+    ("IDMAPPER_CACHE_MAXSIZE", "None", "400 MB",
+     "no cache flush in the middle of a run"),
+    ("IN_GAME_ERRORS", "False", "True", "tracebacks go to the log, not to every player"),
+]
+
+SETTINGS = '''\
+"""Written by Emberfall's bench/capacity/evennia.py for one benchmark run."""
+from evennia.settings_default import *  # noqa
+
+SERVERNAME = "bench"
+TELNET_PORTS = [{telnet}]
+TELNET_INTERFACES = ["127.0.0.1"]
+AMP_PORT = {amp}
+AMP_INTERFACE = "127.0.0.1"
+WEBSERVER_PORTS = [({web}, {web_internal})]
+WEBSERVER_INTERFACES = ["127.0.0.1"]
+WEBSOCKET_CLIENT_PORT = {websocket}
+WEBSOCKET_CLIENT_INTERFACE = "127.0.0.1"
+{throttles}
+{hashers}
+'''
+
+# Cheap hashing for seeded accounts when the workload does not measure logins (real_hash
+# False): MD5 first, so a login neither pays PBKDF2 nor re-hashes the password.
+CHEAP_HASHERS = 'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]'
+
+SETUP_HOOK = '''\
+"""Written by Emberfall's bench/capacity/evennia.py: rooms and accounts for a benchmark run."""
+import json
+import os
+import time
+from pathlib import Path
+
+
+def at_initial_setup():
+    plan = json.loads((Path(__file__).parent / "bench_plan.json").read_text())
+    marker = Path(plan["marker"])
+    try:
+        _build(plan)
+    except Exception as error:  # the hook's errors are otherwise silently dropped
+        marker.write_text(json.dumps({"error": repr(error)}))
+        raise
+
+
+def _build(plan):
+    from django.contrib.auth.hashers import make_password
+    from django.test.utils import override_settings
+    from evennia import create_object, search_object
+    from evennia.utils import create
+    from typeclasses.accounts import Account
+
+    began = time.monotonic()
+    limbo = search_object("#2")[0]
+    for i in range(plan["rooms"]):
+        room = create_object("typeclasses.rooms.Room", key="Spread%04d" % i)
+        create_object("typeclasses.exits.Exit", key="r%d" % i, location=limbo,
+                      destination=room)
+    rooms_done = time.monotonic()
+    names = plan["names"]
+    if names:
+        # One hash for all: the same password, so every login verifies the same cost.
+        stored = make_password(plan["password"])
+        with override_settings(PASSWORD_HASHERS=[
+                "django.contrib.auth.hashers.MD5PasswordHasher"]):
+            for name in names:
+                account, errors = Account.create(username=name, password=plan["password"])
+                if account is None:
+                    raise RuntimeError("account %s: %s" % (name, errors))
+                account.password = stored
+                account.save(update_fields=["password"])
+    plan_done = time.monotonic()
+    Path(plan["marker"]).write_text(json.dumps({
+        "rooms_s": rooms_done - began, "accounts_s": plan_done - rooms_done,
+        "accounts": len(names), "pid": os.getpid()}))
+'''
+
+# Evennia restarts its server process once after the initial setup: each server process
+# appends its pid here when it has started, so `start` can wait for the one after the setup.
+STARTED_HOOK = '''\
+"""Written by Emberfall's bench/capacity/evennia.py: tell the bench each server start."""
+import os
+from pathlib import Path
+
+
+def at_server_start():
+    with open(Path(__file__).parent.parent / "bench_started", "a") as started:
+        started.write("%d\\n" % os.getpid())
+'''
+
+
+class EvenniaTarget(Target):
+    """Evennia 5.0.1 (portal + server) in its own venv, throttles raised."""
+
+    key = "evennia"
+    label = f"Evennia {VERSION}"
+    echo = b'You say, "'
+    heard = b' says, "'
+
+    def __init__(self) -> None:
+        self.home: Path | None = None  # <cache>/evennia-5.0.1
+        self.game: Path | None = None
+        self._pids: list[int] = []
+        self._seed: dict | None = None
+        self.timings: dict[str, float] = {}  # step -> seconds, for the report and notes
+
+    # -- setup ------------------------------------------------------------------------------
+
+    def version(self) -> str:
+        return VERSION
+
+    def _bin(self, program: str) -> Path:
+        assert self.home is not None
+        return self.home / "venv" / "bin" / program
+
+    def _run(self, args: list[str], cwd: Path, what: str, timeout: float = 600.0,
+             env: dict[str, str] | None = None, cpu: int | None = None) -> str:
+        """Run an Evennia command to completion; BenchFailed with its output if it fails."""
+        affinity = None
+        if cpu is not None and hasattr(os, "sched_setaffinity") \
+                and cpu in os.sched_getaffinity(0):
+            # the launcher's children (portal, then server) inherit the pinning
+            def affinity() -> None:
+                os.sched_setaffinity(0, {cpu})
+        try:
+            done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                                  env=env or self._env(), preexec_fn=affinity)
+        except subprocess.TimeoutExpired as error:
+            raise BenchFailed(f"Evennia: {what} took over {timeout:.0f} s: "
+                              f"{(error.stdout or '')[-2000:]}") from error
+        except OSError as error:
+            raise BenchFailed(f"Evennia: {what} could not run {args[0]}: {error}") from error
+        if done.returncode != 0:
+            raise BenchFailed(f"Evennia: {what} failed (exit {done.returncode}):\n"
+                              f"{(done.stdout + done.stderr)[-3000:]}")
+        return done.stdout
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PATH"] = f"{self._bin('python').parent}{os.pathsep}{env.get('PATH', '')}"
+        for leak in ("PYTHONPATH", "VIRTUAL_ENV", "DJANGO_SETTINGS_MODULE"):
+            env.pop(leak, None)  # our own venv's must not reach Evennia's
+        env["EVENNIA_SUPERUSER_USERNAME"], env["EVENNIA_SUPERUSER_PASSWORD"] = ADMIN
+        env["EVENNIA_SUPERUSER_EMAIL"] = ""
+        return env
+
+    def _installed(self) -> bool:
+        python = self._bin("python")
+        if not python.exists():
+            return False
+        check = subprocess.run(
+            [str(python), "-c", "import importlib.metadata as m; print(m.version('evennia'))"],
+            capture_output=True, text=True)
+        return check.returncode == 0 and check.stdout.strip() == VERSION
+
+    def setup(self, cache: Path) -> None:
+        """Venv with evennia==5.0.1 and a migrated template game dir, both reused."""
+        self.home = Path(cache).resolve() / f"evennia-{VERSION}"
+        self.home.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        if not self._installed():
+            shutil.rmtree(self.home / "venv", ignore_errors=True)
+            shutil.rmtree(self.home / "template", ignore_errors=True)
+            # Evennia 5 needs Python >= 3.11; the bench's own interpreter is what we have
+            self._run([sys.executable, "-m", "venv", str(self.home / "venv")], self.home,
+                      "python -m venv")
+            self._run([str(self._bin("pip")), "install", "--quiet", "--disable-pip-version-check",
+                       f"evennia=={VERSION}"], self.home, f"pip install evennia=={VERSION}")
+            if not self._installed():
+                raise BenchFailed(f"Evennia: pip installed something other than {VERSION}")
+        self.timings["install"] = time.monotonic() - began
+        template = self.home / "template"
+        if not (template / "game" / "server" / "evennia.db3").exists():
+            shutil.rmtree(template, ignore_errors=True)
+            template.mkdir()
+            began = time.monotonic()
+            self._run([str(self._bin("evennia")), "--init", "game"], template, "evennia --init")
+            self.timings["init"] = time.monotonic() - began
+            game = template / "game"
+            self._write_settings(game, {"telnet": 4000, "amp": 4006, "web": 4001,
+                                        "web_internal": 4005, "websocket": 4002}, cheap=False)
+            began = time.monotonic()
+            self._run([str(self._bin("evennia")), "migrate"], game, "evennia migrate")
+            self.timings["migrate"] = time.monotonic() - began
+
+    def _write_settings(self, game: Path, ports: dict[str, int], cheap: bool) -> None:
+        throttles = "\n".join(f"{name} = {value}" for name, value, _, _ in THROTTLES)
+        text = SETTINGS.format(throttles=throttles, hashers=CHEAP_HASHERS if cheap else "",
+                               **ports)
+        (game / "server" / "conf" / "settings.py").write_text(text)
+
+    # -- accounts made before start ---------------------------------------------------------
+
+    def seed_accounts(self, work: Path, names: list[str], password: str,
+                      real_hash: bool) -> bool:
+        """Made by the first start's at_initial_setup hook, through Evennia's own
+        Account.create (so each gets its character in Limbo). One password hash is made and
+        stored in all of them (the same password): with real_hash it is Django's default
+        PBKDF2 (what a login then verifies), otherwise MD5 and the server prefers MD5."""
+        self._seed = {"names": list(names), "password": password, "real_hash": real_hash}
+        return True
+
+    # -- start / stop -----------------------------------------------------------------------
+
+    def start(self, work: Path, cpu: int | None, rooms: int) -> tuple[str, int]:
+        if self.home is None:
+            raise BenchFailed("Evennia: start before setup")
+        work = Path(work).resolve()
+        self.game = work / "evennia-game"
+        began = time.monotonic()
+        shutil.rmtree(self.game, ignore_errors=True)
+        shutil.copytree(self.home / "template" / "game", self.game,
+                        ignore=shutil.ignore_patterns("*.pid", "logs", "__pycache__"))
+        (self.game / "server" / "logs").mkdir(exist_ok=True)
+        ports = {"telnet": free_port(), "amp": free_port(), "web": free_port(),
+                 "web_internal": free_port(), "websocket": free_port()}
+        seed = self._seed or {"names": [], "password": "", "real_hash": True}
+        self._seed = None  # used by this start only
+        self._write_settings(self.game, ports, cheap=not seed["real_hash"])
+        marker = self.game / "server" / "bench_ready.json"
+        conf = self.game / "server" / "conf"
+        (conf / "at_initial_setup.py").write_text(SETUP_HOOK)
+        (conf / "at_server_startstop.py").write_text(STARTED_HOOK)
+        started = self.game / "server" / "bench_started"
+        (conf / "bench_plan.json").write_text(json.dumps(
+            {"rooms": rooms, "names": seed["names"], "password": seed["password"],
+             "marker": str(marker)}))
+        self.timings["copy"] = time.monotonic() - began
+
+        began = time.monotonic()
+        self._run([str(self._bin("evennia")), "start"], self.game, "evennia start",
+                  timeout=START_TIMEOUT, cpu=cpu)
+        self._pids = self._read_pids()
+        for pid in self._pids:
+            pin(pid, cpu)  # already inherited; again in case the launcher reset it
+        self.timings["start"] = time.monotonic() - began
+        deadline = time.monotonic() + START_TIMEOUT
+        while not marker.exists():
+            if time.monotonic() > deadline or not self._alive():
+                self.stop()
+                raise BenchFailed("Evennia: the server did not finish its first start "
+                                  f"(rooms, accounts):\n{self._log_tail()}")
+            time.sleep(0.1)
+        ready = json.loads(marker.read_text())
+        if "error" in ready:
+            self.stop()
+            raise BenchFailed(f"Evennia: setting up rooms/accounts failed: {ready['error']}\n"
+                              f"{self._log_tail()}")
+        self.timings["rooms"] = ready["rooms_s"]
+        self.timings["seed"] = ready["accounts_s"]
+        self.timings["seeded"] = ready["accounts"]
+        while not _restarted(started, ready["pid"]):
+            if time.monotonic() > deadline or not self._alive():
+                self.stop()
+                raise BenchFailed("Evennia: the server did not come back after its initial "
+                                  f"setup:\n{self._log_tail()}")
+            time.sleep(0.05)
+        self._pids = self._read_pids()
+        for pid in self._pids:
+            pin(pid, cpu)
+        if not wait_for_port(HOST, ports["telnet"], 60.0, self._alive):
+            self.stop()
+            raise BenchFailed(f"Evennia: telnet port {ports['telnet']} never accepted:\n"
+                              f"{self._log_tail()}")
+        self.timings["ready"] = time.monotonic() - began
+        return HOST, ports["telnet"]
+
+    def _read_pids(self) -> list[int]:
+        found = []
+        for which in ("portal", "server"):
+            with contextlib.suppress(OSError, ValueError):
+                found.append(int((self.game / "server" / f"{which}.pid").read_text().strip()))
+        return found
+
+    def _alive(self) -> bool:
+        return any(_running(pid) for pid in self._pids) if self._pids else True
+
+    def _log_tail(self) -> str:
+        logs = self.game / "server" / "logs" if self.game else Path(".")
+        return "\n".join(f"--- {name}\n{tail(logs / name)}"
+                         for name in ("portal.log", "server.log"))
+
+    def pids(self) -> list[int]:
+        # the server's pid file is rewritten if the portal ever restarts it
+        current = self._read_pids() if self.game else []
+        return current or list(self._pids)
+
+    def stop(self) -> None:
+        """`evennia stop`, then SIGKILL whatever of our two processes is left."""
+        if self.game is None:
+            return
+        ours = set(self._pids) | set(self._read_pids())
+        if any(_running(pid) for pid in ours):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                subprocess.run([str(self._bin("evennia")), "stop"], cwd=self.game,
+                               env=self._env(), capture_output=True, timeout=30)
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in ours) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in ours:
+            if _running(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        self._pids = []
+
+    # -- what players type ------------------------------------------------------------------
+
+    def create_steps(self, name: str, password: str) -> list[Step]:
+        return [(b"", b"connect"),  # the connection screen
+                # Evennia asks to confirm the name and password before creating
+                (f"create {name} {password}\r\n".encode(), b"[Y]/N?"),
+                (b"Y\r\n", b"was created"),
+                *self.login_steps(name, password)[1:]]
+
+    def login_steps(self, name: str, password: str) -> list[Step]:
+        # "You become <name>." then the look at Limbo, whose exits line ends the login
+        return [(b"", b"connect"), (f"connect {name} {password}\r\n".encode(), b"You become")]
+
+    def goto_steps(self, room: int) -> list[Step]:
+        # from Limbo, where every character starts; the room's name closes its look
+        return [(f"r{room}\r\n".encode(), f"Spread{room:04d}".encode())]
+
+    def say(self, text: str) -> bytes:
+        return f"say {text}\r\n".encode()
+
+    def notes(self) -> str:
+        rows = "\n".join(f"| `{name}` | {default} | `{value}` | {why} |"
+                         for name, value, default, why in THROTTLES)
+        return f"""\
+Evennia {VERSION} from PyPI in its own virtual environment (`.bench` cache), game dir made by
+`evennia --init` and `evennia migrate` once, copied fresh for every run (SQLite, Evennia's
+default database), started with `evennia start` (portal and server: two twistd processes,
+both pinned to the server core; CPU and RSS figures add the two). Telnet only, on a free
+loopback port. Settings changed from Evennia's defaults so that no throttle cuts a run short:
+
+| setting | Evennia default | bench | why |
+| --- | --- | --- | --- |
+{rows}
+
+Password hashing is Django's default (PBKDF2-SHA256) wherever logins are measured. Accounts
+for the larger workloads are made before the run by Evennia's own `Account.create` in the
+game dir's `at_initial_setup` hook (with its character in Limbo), one hash computed once
+and stored in all of them (the same password); where logins are not measured, that hash is
+MD5 and MD5 is the preferred hasher, so logging in costs no PBKDF2. Spread rooms are
+made in the same hook, each reached from Limbo by an exit `r<i>`.
+"""
+
+
+def _restarted(started: Path, setup_pid: int) -> bool:
+    """Whether a server process other than the one that ran the initial setup has started."""
+    try:
+        pids = started.read_text().split()
+    except OSError:
+        return False
+    return any(pid != str(setup_pid) for pid in pids)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie (exited, not yet reaped) counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+# -- a smoke run: python -m bench.capacity.evennia [--cache DIR] ----------------------------
+
+class _Player:
+    """A blocking telnet player for the smoke run (answers no telnet negotiation)."""
+
+    def __init__(self, port: int) -> None:
+        import socket
+        self.sock = socket.create_connection((HOST, port), timeout=30)
+        self.seen = b""
+
+    def step(self, line: bytes, expect: bytes, timeout: float = 30.0) -> float:
+        began = time.monotonic()
+        self.seen = b""
+        if line:
+            self.sock.sendall(line)
+        self.wait(expect, timeout)
+        return time.monotonic() - began
+
+    def wait(self, expect: bytes, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while expect not in self.seen:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                data = self.sock.recv(65536)
+            except TimeoutError:
+                data = None
+            if not data:
+                raise BenchFailed(f"smoke: waited for {expect!r}, saw {self.seen[-300:]!r}")
+            self.seen += data
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def smoke(cache: Path, players: int = 5, rooms: int = 3) -> dict[str, float]:
+    """Start, `players` create and log in over telnet, each says a line that every other
+    hears, each goes to a spread room, log out and in again, stop. Returns the timings."""
+    import tempfile
+    target = EvenniaTarget()
+    timings: dict[str, float] = {}
+    began = time.monotonic()
+    target.setup(cache)
+    timings["setup"] = time.monotonic() - began
+    with tempfile.TemporaryDirectory(prefix="evennia-smoke-") as work:
+        _host, port = target.start(Path(work), 0 if os.cpu_count() and os.cpu_count() > 1
+                                  else None, rooms)
+        try:
+            timings.update({f"start.{k}": v for k, v in target.timings.items()})
+            names = [f"smoke{i}" for i in range(players)]
+            crowd, create_s, login_s = [], [], []
+            for name in names:
+                player = _Player(port)
+                took = [player.step(line, expect)
+                        for line, expect in target.create_steps(name, "pw1")]
+                create_s.append(sum(took[1:]))  # after the greeting
+                crowd.append(player)
+            for i, speaker in enumerate(crowd):
+                speaker.seen = b""
+                for other in crowd:
+                    other.seen = b""
+                speaker.step(target.say(f"hello from {i}"), target.echo)
+                for other in crowd:
+                    if other is not speaker:
+                        other.wait(target.heard + f"hello from {i}".encode())
+            for i, player in enumerate(crowd):
+                for line, expect in target.goto_steps(i % rooms):
+                    player.step(line, expect)
+                player.step(b"quit\r\n", b"")
+                player.close()
+            for name in names:
+                player = _Player(port)
+                took = [player.step(line, expect)
+                        for line, expect in target.login_steps(name, "pw1")]
+                login_s.append(sum(took[1:]))
+                player.step(b"look\r\n", b"Spread")  # back where it left
+                player.close()
+            timings["create per account"] = sum(create_s) / len(create_s)
+            timings["login per account"] = sum(login_s) / len(login_s)
+            timings["pids"] = len(target.pids())
+        finally:
+            began = time.monotonic()
+            target.stop()
+            timings["stop"] = time.monotonic() - began
+    return timings
+
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser(description=smoke.__doc__)
+    parser.add_argument("--cache", type=Path, default=Path(".bench"))
+    parser.add_argument("--players", type=int, default=5)
+    args = parser.parse_args()
+    for step, seconds in smoke(args.cache, args.players).items():
+        print(f"{step:24s} {seconds:8.3f}")
