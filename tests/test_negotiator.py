@@ -23,7 +23,7 @@ from mud.protocols.options.codes import (
     SE,
     TTYPE,
 )
-from mud.protocols.options.negotiator import SIZE_WAIT, TTYPE_WAIT
+from mud.protocols.options.negotiator import OFFER_WAIT, SIZE_WAIT, TTYPE_WAIT
 from mud.protocols.telnet import TelnetFactory
 from mud.render.wrapping import visible_width
 from tests.support import WirePlayer, gmcp_messages, make_game, plain
@@ -436,3 +436,79 @@ def test_a_flood_of_state_requests_is_answered_once_a_second():
     ann.drop()
     game.world.clock.advance(5)
     assert heard == ["Ann", "Ann"]
+
+
+# -- offers nobody answers: given up, and their state forgotten (issue 15, memory) ----------
+
+
+def pending(player: WirePlayer) -> dict[bytes, str]:
+    """Each option the transport still keeps state for, as 'us/him' with * if negotiating."""
+    return {option: f"{state.us}/{state.him}"
+            for option, state in player.telnet.options.items()}
+
+
+def waiting_deferreds(player: WirePlayer) -> int:
+    return sum(side.onResult is not None for state in player.telnet.options.values()
+               for side in (state.us, state.him))
+
+
+def test_offers_a_silent_client_never_answers_are_given_up_and_forgotten():
+    game = make_game()
+    player = WirePlayer(game)
+    assert waiting_deferreds(player) >= 7  # SGA, EOR, GMCP, MSSP, MCCP2, TTYPE, CHARSET
+    game.world.clock.advance(OFFER_WAIT * 0.9)
+    assert waiting_deferreds(player) >= 7  # not before the wait is over
+    game.world.clock.advance(OFFER_WAIT * 0.2)
+    assert waiting_deferreds(player) == 0
+    # NAWS was refused (WirePlayer says WONT): off, so forgotten with the rest.
+    assert pending(player) == {}
+    # Still no prompt marks for a client that never spoke telnet, and play goes on.
+    player.read_bytes()
+    player.send_bytes(b"create Ann secret1\r\n")
+    data = player.read_bytes()
+    assert IAC + GA not in data and IAC + EOR_MARK not in data
+    assert "Village Square" in plain(data)
+
+
+def test_a_late_answer_after_giving_up_is_still_honoured():
+    game = make_game()
+    player = WirePlayer(game, refuse_naws=False)
+    game.world.clock.advance(OFFER_WAIT + 1)
+    player.read_bytes()
+    player.send_bytes(IAC + DO + EOR)
+    assert IAC + WILL + EOR in player.read_bytes()  # a fresh request, accepted
+    player.send_bytes(IAC + WILL + NAWS + sb(NAWS, b"\x00\x64\x00\x28"))
+    assert IAC + DO + NAWS in player.read_bytes()
+    assert player.protocol.options.width == 100
+    player.send_bytes(b"create Ann secret1\r\n")
+    assert IAC + EOR_MARK in player.read_bytes()  # prompts marked, as EOR is on now
+
+
+def test_answered_options_are_kept_and_only_the_unanswered_dropped():
+    game = make_game()
+    player = WirePlayer(game)
+    player.send_bytes(IAC + DO + EOR + IAC + DO + GMCP)
+    game.world.clock.advance(OFFER_WAIT + 1)
+    assert pending(player) == {EOR: "yes/no", GMCP: "yes/no"}
+    assert waiting_deferreds(player) == 0
+    player.read_bytes()
+    player.send_bytes(b"create Ann secret1\r\n")
+    assert IAC + EOR_MARK in player.read_bytes()
+
+
+def test_the_password_prompts_echo_offer_is_not_given_up():
+    # Settling it would offer WILL ECHO again at the next password prompt.
+    game = make_game()
+    player = WirePlayer(game)
+    player.type("Ann")
+    assert "password" in player.type("yes").lower()  # a new name: the prompt hides input
+    game.world.clock.advance(OFFER_WAIT + 1)
+    assert pending(player) == {bytes([1]): "no*/no"}
+
+
+def test_a_connection_closed_before_the_wait_leaves_no_timer():
+    game = make_game()
+    player = WirePlayer(game)
+    player.drop()
+    assert not [call for call in game.world.clock.getDelayedCalls()
+                if "_give_up" in repr(call)]

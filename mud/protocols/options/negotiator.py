@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.conch.telnet import OptionRefused
+from twisted.conch.telnet import ECHO, OptionRefused
 from twisted.python.failure import Failure
 
 from mud.protocols.options import charset, gmcp, mssp
@@ -37,6 +37,8 @@ from mud.render.text import TRUECOLOR, TextStyle, text_style
 
 # Seconds to wait for the terminal type before starting compression anyway.
 TTYPE_WAIT = 5.0
+# Seconds after connect when offers still unanswered are given up (see _give_up).
+OFFER_WAIT = 10.0
 # How long the greeting waits for the client's window size. Clients answer DO NAWS at
 # once; this is for netcat and crawlers, which never do.
 SIZE_WAIT = 0.5
@@ -48,7 +50,8 @@ REMOTE = (NAWS, TTYPE, CHARSET)      # options we ask the client to do (DO)
 
 
 class TelnetOptions:
-    __slots__ = ("_mccp", "_mccp_wanted", "_size_timer", "_sized", "_ttype_timer", "character",
+    __slots__ = ("_mccp", "_mccp_wanted", "_settle_timer", "_size_timer", "_sized",
+                 "_ttype_timer", "character",
                  "client", "clock", "colour_preference", "eor", "ga", "gmcp", "height",
                  "listing", "refresh", "request", "restyle",
                  "transport", "ttype", "utf8", "width")
@@ -61,9 +64,10 @@ class TelnetOptions:
         self.listing = listing
         # Called when the client turns GMCP ``Char`` on after logging in: the game sends
         # the character's state (vitals, status, items) again (the session's ``refresh``).
-        self.refresh: Callable[[], None] = lambda: None
+        # (Module functions, not lambdas: a function object each would be made per connection.)
+        self.refresh: Callable[[], None] = _no_refresh
         # Called with a system's request (``gmcp.ANSWERED``: Comm.Channel.List) and its data.
-        self.request: Callable[[str, Any], None] = lambda what, data: None
+        self.request: Callable[[str, Any], None] = _no_request
         self.width = 80
         self.height = 24
         self.ttype = TerminalType()
@@ -80,6 +84,8 @@ class TelnetOptions:
         # Told once the window size is known (or will not be): see when_sized.
         self._sized: Callable[[], None] | None = None
         self._size_timer: Any = None
+        # Ends the offers made at connect that the client never answered (see _give_up).
+        self._settle_timer: Any = None
 
     # -- connect -------------------------------------------------------------------------------
 
@@ -97,6 +103,7 @@ class TelnetOptions:
         t.do(CHARSET).addCallbacks(lambda _: self._send(CHARSET, charset.OFFER), _ignore)
         self._ttype_timer = self.clock.callLater(TTYPE_WAIT, self._ttype_settled)
         self._size_timer = self.clock.callLater(SIZE_WAIT, self.size_settled)
+        self._settle_timer = self.clock.callLater(OFFER_WAIT, self._give_up)
 
     def when_sized(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the client has said its window size, refused to, or not
@@ -110,7 +117,40 @@ class TelnetOptions:
         """The connection is gone: no more timers, and no greeting."""
         self._stop_ttype_timer()
         self._stop_size_timer()
+        if self._settle_timer is not None and self._settle_timer.active():
+            self._settle_timer.cancel()
+        self._settle_timer = None
         self._sized = None
+
+    def _give_up(self) -> None:
+        """OFFER_WAIT after connect: what the client has not answered it never will (netcat,
+        a crawler, a bot), so stop waiting, and forget every option that ended up off.
+
+        Twisted keeps an ``_OptionState`` (three objects) for every option ever named and,
+        while an offer is unanswered, its Deferred with our callbacks: about 4 KB a
+        connection that never answers, kept for the connection's life. An unanswered offer
+        is settled as "off, not negotiating" (what a refusal leaves, but without running
+        the refusal's callbacks: a silent client must not start getting IAC GA) and its
+        Deferred dropped; then every option off on both sides, not negotiating, is removed
+        from ``transport.options``: ``getOptionState`` makes the same state again if it is
+        ever asked. A late answer is then a fresh request, answered as RFC 1143 says
+        (an offer we want is accepted, a refusal of what is off is ignored). The echo
+        option is left alone: it is offered for a password prompt, not at connect, and
+        settling it would offer it again at the next prompt."""
+        self._settle_timer = None
+        options = getattr(self.transport, "options", None)
+        if not isinstance(options, dict):
+            return
+        for option, state in list(options.items()):
+            if option == ECHO:
+                continue
+            for side in (state.us, state.him):
+                if side.negotiating and side.state == "no":
+                    side.negotiating = False
+                    side.onResult = None
+            if not (state.us.negotiating or state.him.negotiating
+                    or state.us.state == "yes" or state.him.state == "yes"):
+                del options[option]
 
     def _stop_ttype_timer(self) -> None:
         if self._ttype_timer is not None and self._ttype_timer.active():
@@ -295,6 +335,14 @@ REQUESTS = frozenset(("char.items.inv", "char.vitals.get", "char.status.get"))
 
 def _char_packages(supports: gmcp.Supports) -> set[str]:
     return {name for name in supports.modules if name == "char" or name.startswith("char.")}
+
+
+def _no_refresh() -> None:
+    """``refresh`` until the line protocol sets its own."""
+
+
+def _no_request(what: str, data: Any) -> None:
+    """``request`` until the line protocol sets its own."""
 
 
 def _ignore(failure: Failure) -> None:

@@ -1,0 +1,40 @@
+"""What an idle connection keeps, over real sockets (issue 15, leaner connections): telnet
+offers a client never answers are given up and their state dropped; a web connection
+keeps none of its opening handshake."""
+
+from __future__ import annotations
+
+from twisted.internet.defer import inlineCallbacks
+
+from mud.protocols.options import negotiator
+from tests.e2e.client import connect
+from tests.e2e.server import ServerTestCase, eventually
+
+
+def telnet_transports(service):
+    """The server side of every telnet connection (the FastTelnetTransport)."""
+    return [session.connection.transport for session in service.game.sessions
+            if session.connection.via == "telnet"]
+
+
+def unanswered(transport) -> int:
+    return sum(side.onResult is not None for state in transport.options.values()
+               for side in (state.us, state.him))
+
+
+class SilentTelnetClients(ServerTestCase):
+    @inlineCallbacks
+    def test_a_client_that_answers_no_offer_keeps_no_negotiation_state(self):
+        self.patch(negotiator, "OFFER_WAIT", 0.3)
+        service = self.start()
+        player = yield connect(self.telnet_port, silent=True)
+        yield player.ask("create Quiet secret1", "Village Square")
+        [transport] = telnet_transports(service)
+        assert unanswered(transport) >= 7
+        yield eventually(lambda: unanswered(transport) == 0)
+        assert transport.options == {}
+        # Play goes on as before: no prompt marks for a client that never spoke telnet.
+        before = len(player.received)
+        yield player.ask("look", "Village Square")
+        assert b"\xff" not in player.received[before:]
+        player.transport.loseConnection()
