@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Root installs system packages directly; anyone else goes through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint clean system-packages
+.PHONY: run test lint clean system-packages bench
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ system-packages:
 test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# Emberfall, Evennia (its own venv under .bench/) and a bare-Twisted echo server under the
+# same load; writes docs/capacity.md. Not part of `make test` (it takes minutes).
+bench: $(STAMP)
+	$(BIN)/python -m bench.capacity
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
