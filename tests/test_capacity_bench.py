@@ -1,0 +1,190 @@
+"""`make bench`'s harness (bench/capacity) with tiny numbers: the report writer, the echo
+ceiling over a real socket, the bots' pattern counting, and one tiny workload end to end
+against a real Emberfall twistd and the echo server through the runner."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.capacity import report
+from bench.capacity.load import count, percentile
+from bench.capacity.servers import EchoTarget, EmberfallTarget, write_world
+from bench.capacity.targets import BenchFailed, Target
+from bench.capacity.workloads import WORKLOADS, parameters, rooms_needed
+
+ROOT = Path(__file__).resolve().parents[1]
+
+INFO = {"CPU": "Test CPU", "cores": "2", "kernel": "k", "Python": "3", "Twisted": "t",
+        "commit": "abc", "date": "2026-11-30"}
+TARGETS = [{"key": "emberfall", "label": "Emberfall 0.1", "version": "0.1",
+            "notes": "ours", "setup_s": 0.1},
+           {"key": "evennia", "label": "Evennia 5.0.1", "version": "5.0.1",
+            "notes": "Raised `COMMAND_RATE_WARNING`.", "setup_s": 2.0},
+           {"key": "echo", "label": "echo", "version": "t", "notes": "ceiling"}]
+
+
+def ok(**figures) -> dict:
+    return {"ok": True, "figures": figures, "params": {"players": 3}}
+
+
+def test_report_puts_figures_side_by_side_with_ratios() -> None:
+    results = {("emberfall", "crowd50"): ok(commands_per_s=1500.0, cpu_us_per_delivery=1.0),
+               ("evennia", "crowd50"): ok(commands_per_s=10.0, cpu_us_per_delivery=200.0),
+               ("echo", "crowd50"): ok(commands_per_s=3000.0, cpu_us_per_delivery=0.5)}
+    text = report.render(INFO, TARGETS, ["crowd50"], results, ["make bench"], "complete")
+    row = next(line for line in text.splitlines() if line.startswith("| commands/s"))
+    assert row == "| commands/s | 1,500 | 10 | 3,000 | 150\u00d7 better | 2.0\u00d7 worse |"
+    cpu = next(line for line in text.splitlines() if line.startswith("| server CPU per"))
+    # Lower is better for CPU: Evennia's 200 against our 1.0 is 200x better for us.
+    assert cpu.endswith("| 200\u00d7 better | 2.0\u00d7 worse |")
+    assert "| CPU | Test CPU |" in text and "| Evennia 5.0.1 | 5.0.1 |" in text
+    assert "Raised `COMMAND_RATE_WARNING`." in text  # the set-up notes, throttles and all
+    assert "```\nmake bench\n```" in text
+    assert "**Status: complete**" in text
+
+
+def test_report_marks_failed_and_missing_cells_instead_of_leaving_them_out() -> None:
+    results = {("emberfall", "crowd50"): ok(commands_per_s=1500.0),
+               ("evennia", "crowd50"): {"ok": False, "error": "start: portal never listened\n"
+                                                               "log tail..."}}
+    text = report.render(INFO, TARGETS, ["crowd50", "storm"], results, [], "INCOMPLETE")
+    row = next(line for line in text.splitlines() if line.startswith("| commands/s"))
+    assert row == "| commands/s | 1,500 | **failed** | not run | \u2013 | \u2013 |"
+    assert "**Evennia 5.0.1 failed**: start: portal never listened" in text
+    assert "## Login storm" in text and "| (no figures) | not run | not run | not run |" in text
+
+
+def test_report_says_when_a_server_ran_with_other_parameters() -> None:
+    small = {**ok(logins_per_s=2.0), "params": {"players": 100}}
+    results = {("emberfall", "storm"): {**ok(logins_per_s=30.0), "params": {"players": 2000}},
+               ("evennia", "storm"): small}
+    text = report.render(INFO, TARGETS[:2], ["storm"], results, [], "complete")
+    assert "Parameters for Emberfall 0.1: `players` 2000." in text
+    assert "Parameters for Evennia 5.0.1: `players` 100." in text
+
+
+def test_report_write_replaces_the_file_whole(tmp_path: Path) -> None:
+    out = tmp_path / "docs" / "capacity.md"
+    report.write(out, INFO, TARGETS, ["crowd50"], {}, [], "running")
+    assert out.read_text().startswith("# Capacity")
+    assert not list(out.parent.glob("*.tmp"))
+
+
+def test_count_finds_patterns_split_across_reads() -> None:
+    found, tail = count(b"", b"xx You s", b"You say")
+    assert found == 0 and tail == b" You s"  # len("You say") - 1 bytes kept
+    found, tail = count(tail, b"ay hi You say yo", b"You say")
+    assert found == 2 and b"You say" not in tail
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0 and percentile([], 0.99) == 0.0
+
+
+def test_parameters_take_per_server_and_quick_changes() -> None:
+    assert parameters("storm", "emberfall")["players"] == 2000
+    assert parameters("storm", "evennia")["players"] < 2000
+    assert parameters("crowd50", "echo", quick=True)["players"] == 5
+    assert rooms_needed("spread", parameters("spread", "echo")) == 20
+    assert set(WORKLOADS) == {"crowd50", "crowd200", "spread", "openloop", "stalled",
+                              "memory", "startup", "storm"}
+
+
+def test_echo_server_broadcasts_a_say_to_the_room_only(tmp_path: Path) -> None:
+    target = EchoTarget()
+    host, port = target.start(tmp_path, None, 2)
+    try:
+        def player(name: str) -> socket.socket:
+            sock = socket.create_connection((host, port), timeout=5)
+            for send, expect in target.create_steps(name, "pw"):
+                sock.sendall(send)
+                assert expect in read_until(sock, expect)
+            return sock
+
+        alice, bob, carol = player("Alice"), player("Bob"), player("Carol")
+        for send, expect in target.goto_steps(1):
+            carol.sendall(send)
+            read_until(carol, expect)
+        alice.sendall(target.say("hello"))
+        assert target.echo in read_until(alice, target.echo)
+        heard = read_until(bob, b"\n")
+        assert heard == b'Alice says "hello"\r\n' and target.heard in heard
+        carol.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            carol.recv(100)  # another room hears nothing
+        assert target.pids() and target.pids()[0] > 0
+    finally:
+        target.stop()
+    assert target.proc.poll() is not None
+
+
+def read_until(sock: socket.socket, pattern: bytes, timeout: float = 5.0) -> bytes:
+    seen, deadline = b"", time.monotonic() + timeout
+    while pattern not in seen and time.monotonic() < deadline:
+        seen += sock.recv(4096)
+    return seen
+
+
+def test_emberfall_world_has_a_named_exit_to_each_spread_room(tmp_path: Path) -> None:
+    write_world(tmp_path / "world", 3)
+    rooms = (tmp_path / "world" / "hall" / "rooms.yaml").read_text()
+    assert "hall2: r2" in rooms and "Spread Hall 002" in rooms
+    assert EmberfallTarget().goto_steps(2) == [(b"go hall2\r\n", b"Spread Hall 002")]
+
+
+def test_run_one_says_which_step_failed_and_why(tmp_path: Path, monkeypatch,
+                                              capsys) -> None:
+    """A server whose adapter cannot even be imported: exit 1, a FAILED line naming the
+    server, the JSON saying the step and the reason."""
+    from bench.capacity import run_one
+    monkeypatch.setitem(run_one.MODULES, "evennia", "bench.capacity.no_such_adapter")
+    out = tmp_path / "out.json"
+    status = run_one.main(["--target", "evennia", "--setup", "--json", str(out),
+                           "--cache", str(tmp_path / "cache")])
+    result = json.loads(out.read_text())
+    assert status == 1 and result["ok"] is False
+    assert result["error"].startswith("import: cannot import bench.capacity.no_such_adapter")
+    assert "run_one evennia/setup FAILED at import" in capsys.readouterr().err
+
+
+def test_target_defaults_seed_nothing() -> None:
+    assert Target().seed_accounts(Path("."), ["a"], "pw", False) is False
+    assert issubclass(BenchFailed, Exception)
+
+
+def test_runner_end_to_end_tiny_against_emberfall_and_echo(tmp_path: Path) -> None:
+    """One tiny workload through `python -m bench.capacity`, a real twistd and the echo
+    server: the document has both columns filled and the runner exits 0."""
+    out = tmp_path / "capacity.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.capacity", "--targets", "emberfall,echo",
+         "--workloads", "crowd50", "--quick", "--out", str(out),
+         "--cache", str(tmp_path / "cache")],
+        cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| commands/s"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1][0].isdigit() and cells[2][0].isdigit(), row
+    per_command = next(line for line in text.splitlines() if "deliveries per command" in line)
+    # 5 players: each say reaches all five (the speaker's echo and four who hear it).
+    assert "| 5.0 | 5.0 |" in per_command
+
+
+def test_runner_fails_loudly_and_marks_the_cell(tmp_path: Path) -> None:
+    """A server that cannot be run: non-zero exit, a FAILED line naming it, the doc still
+    written with its cells marked failed."""
+    out = tmp_path / "capacity.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.capacity", "--targets", "echo", "--workloads",
+         "startup", "--quick", "--out", str(out), "--cache", str(tmp_path / "cache"),
+         "--timeout", "0.01"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "FAILED: echo / startup: timed out" in done.stderr
+    text = out.read_text()
+    assert "INCOMPLETE" in text and "**failed**" in text
