@@ -3,8 +3,11 @@
 A line-based server on plain Twisted (no telnet options, no accounts, no password hashing,
 no world): ``create NAME PW`` / ``connect NAME PW`` enters the hall, ``go N`` moves to room N,
 ``say TEXT`` writes ``You say "TEXT"`` to the speaker and ``NAME says "TEXT"`` to everyone
-else in the room, one ``transport.write`` each. Whatever Emberfall spends beyond this per
-delivery is its own work (parsing, the engine, rendering, buffering, the telnet layer).
+else in the room. A delivery is one list append: each connection's lines of a reactor turn
+leave in one ``transport.write`` when the turn ends (as Emberfall coalesces them; a write per
+line per recipient costs more than all of Emberfall's own work, so it would be no ceiling).
+Whatever Emberfall spends beyond this per delivery is its own work (parsing, the engine,
+rendering, the output buffer, the telnet layer).
 
     python -m bench.capacity.echo_server [--port 0] [--interface 127.0.0.1]
 
@@ -34,12 +37,36 @@ class Room:
         self.players: dict[ChatPlayer, None] = {}
 
 
+class Outbox:
+    """Lines per connection until the end of the reactor turn, then one write each."""
+
+    def __init__(self, clock) -> None:
+        self.clock = clock
+        self.pending: dict[ChatPlayer, list[bytes]] = {}
+
+    def add(self, player: ChatPlayer, line: bytes) -> None:
+        lines = self.pending.get(player)
+        if lines is None:
+            if not self.pending:
+                self.clock.callLater(0, self.flush)
+            self.pending[player] = [line]
+        else:
+            lines.append(line)
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, {}
+        for player, lines in pending.items():
+            if player.transport is not None and player.connected:
+                player.transport.write(b"".join(lines))
+
+
 class ChatPlayer(LineReceiver):
     delimiter = b"\n"
     MAX_LENGTH = 4096
 
-    def __init__(self, rooms: dict[int, Room]) -> None:
+    def __init__(self, rooms: dict[int, Room], outbox: Outbox) -> None:
         self.rooms = rooms
+        self.outbox = outbox
         self.name = b""
         self.room: Room | None = None
 
@@ -69,10 +96,11 @@ class ChatPlayer(LineReceiver):
                 self.transport.write(GREETING + b"\r\n")
         elif verb == b"say":
             heard = self.name + HEARD + rest + b"\"\r\n"
+            add = self.outbox.add
             for other in self.room.players:
                 if other is not self:
-                    other.transport.write(heard)
-            self.transport.write(ECHO + b" \"" + rest + b"\"\r\n")
+                    add(other, heard)
+            add(self, ECHO + b" \"" + rest + b"\"\r\n")
         elif verb == b"go" and rest.isdigit():
             self.move(int(rest))
             self.transport.write(b"You are in room " + rest + b".\r\n")
@@ -81,11 +109,12 @@ class ChatPlayer(LineReceiver):
 
 
 class ChatFactory(protocol.Factory):
-    def __init__(self) -> None:
+    def __init__(self, clock) -> None:
         self.rooms: dict[int, Room] = {}
+        self.outbox = Outbox(clock)
 
     def buildProtocol(self, addr: object) -> ChatPlayer:
-        return ChatPlayer(self.rooms)
+        return ChatPlayer(self.rooms, self.outbox)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,7 +123,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--interface", default="127.0.0.1")
     args = parser.parse_args(argv)
     from twisted.internet import reactor
-    port = reactor.listenTCP(args.port, ChatFactory(), backlog=4096, interface=args.interface)
+    port = reactor.listenTCP(args.port, ChatFactory(reactor), backlog=4096,
+                             interface=args.interface)
     address = port.getHost()
     print(f"echo listening on {address.host}:{address.port}", flush=True)
     reactor.run()
