@@ -75,8 +75,7 @@ def main() -> None:
             assert p.telnet.output.encode is not None, "MCCP2 did not start"
             p.telnet.output.sink = counter.write  # bytes out of the (compressing) buffer
         else:
-            p.telnet.transport = counter  # swap the StringTransport for a counter
-            p.protocol._raw = counter
+            p.telnet.output.sink = counter.write  # bytes out of the buffer, counted
         counters.append(counter)
     speaker = players[0]
     line = b"say The lamps of Emberfall burn late tonight, friends.\r\n"

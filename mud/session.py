@@ -100,6 +100,10 @@ class Session:
         self.peer: str = getattr(connection, "peer", "")
         self.character: Character | None = None
         self.connected = True
+        # While connected, ``send`` is the connection's own: a room's line reaches each
+        # player in one call instead of two (this runs once per recipient of every line).
+        # Set back to the method, which drops events, once the connection is closing.
+        self.send: Callable[[Event], None] = connection.send
         self.login = LoginFlow(self, game)
         # Lines waiting their turn (a login check running, the command rate): None until
         # one has to wait, and again once they are all taken. A deque preallocates ~760
@@ -138,9 +142,15 @@ class Session:
 
     # -- output ---------------------------------------------------------------------------------
 
-    def send(self, event: Event) -> None:
+    def send(self, event: Event) -> None:  # type: ignore[no-redef]
+        """Events for a session that is no longer connected go nowhere (while connected,
+        the instance's ``send`` is the connection's: see __init__)."""
         if self.connected:
             self.connection.send(event)
+
+    def _disconnected(self) -> None:
+        self.connected = False
+        self.__dict__.pop("send", None)
 
     def close(self, goodbye: Event | None = None) -> None:
         """Say ``goodbye`` and close; the character is dealt with when the connection ends."""
@@ -148,7 +158,7 @@ class Session:
             return
         if goodbye is not None:
             self.connection.send(goodbye)
-        self.connected = False
+        self._disconnected()
         self.connection.close()
 
     def entered(self, character: Character) -> None:
@@ -286,7 +296,7 @@ class Session:
         self._pump()
 
     def connection_lost(self) -> None:
-        self.connected = False
+        self._disconnected()
         self._queue = None
         for call in (self._later, self._idle_call):
             if call is not None and call.active():

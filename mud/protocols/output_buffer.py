@@ -84,8 +84,8 @@ class Flusher(Protocol):
 
 @implementer(IPushProducer)
 class OutputBuffer:
-    __slots__ = ("_closing", "_encode", "_flusher", "_pending", "_pending_size", "_queue", "cap",
-                 "closed", "paused", "peer", "queued", "sink", "transport")
+    __slots__ = ("_closing", "_encode", "_flusher", "_queue", "cap", "closed", "paused", "peer",
+                 "pending", "queued", "sink", "transport", "turn")
     # Connections cut off for passing their cap, in this process (the metrics' drops).
     overflows: ClassVar[int] = 0
 
@@ -104,10 +104,15 @@ class OutputBuffer:
         self._queue: deque[bytes] | None = None
         # Applied to every write, in order (MCCP compression); None for none.
         self._encode: Callable[[bytes], bytes] | None = None
-        # Coalescing (None: every write goes straight through): this turn's writes so far.
+        # Coalescing (None: every write goes straight through).
         self._flusher = flusher
-        self._pending: list[bytes] = []
-        self._pending_size = 0
+        # This turn's writes so far.
+        # A non-empty ``turn`` means: coalescing, marked with the flusher, neither paused nor
+        # closed. MudTelnetProtocol.send relies on that to append a line to it directly
+        # (adding its length to ``pending``, and flushing at FLUSH_AT) without a call here.
+        self.turn: list[bytes] = []
+        # Bytes in ``turn``, before encoding.
+        self.pending = 0
         transport.registerProducer(self, True)
 
     @property
@@ -119,14 +124,9 @@ class OutputBuffer:
     def encode(self, encode: Callable[[bytes], bytes] | None) -> None:
         # What was written before the switch leaves under the old encoding: MCCP's plain
         # start marker before the compressed stream, the stream's last bytes before its end.
-        if self._pending:
+        if self.turn:
             self.flush()
         self._encode = encode
-
-    @property
-    def pending(self) -> int:
-        """Bytes written this turn and not yet sent on (before encoding)."""
-        return self._pending_size
 
     def close(self) -> None:
         """Close once everything queued is written. The producer is unregistered first:
@@ -134,7 +134,7 @@ class OutputBuffer:
         if self.closed:
             return
         self._closing = True
-        if self._pending:
+        if self.turn:
             self.flush()
         if not self._queue:
             self._release()
@@ -149,12 +149,12 @@ class OutputBuffer:
             return
         flusher = self._flusher
         if flusher is not None and not self.paused:
-            pending = self._pending
+            pending = self.turn
             if not pending:
                 flusher.mark(self)
             pending.append(data)
-            self._pending_size += len(data)
-            if self._pending_size >= FLUSH_AT:
+            self.pending += len(data)
+            if self.pending >= FLUSH_AT:
                 self.flush()
             return
         self._send(data)
@@ -162,12 +162,12 @@ class OutputBuffer:
     def flush(self) -> None:
         """Send what this turn wrote, as one piece (the turn's end, or before something
         that must follow it)."""
-        pending = self._pending
+        pending = self.turn
         if not pending or self.closed:
             return
         data = pending[0] if len(pending) == 1 else b"".join(pending)
-        self._pending = []
-        self._pending_size = 0
+        self.turn = []
+        self.pending = 0
         self._send(data)
 
     def _send(self, data: bytes) -> None:
@@ -197,7 +197,7 @@ class OutputBuffer:
 
     def pauseProducing(self) -> None:
         self.paused = True
-        if self._pending:
+        if self.turn:
             # Paused by a write of someone else's (a WebSocket pong) with our turn pending:
             # it is queued now, in order, and counts against the cap like the rest.
             self.flush()
@@ -218,5 +218,5 @@ class OutputBuffer:
         self.closed = True
         self._queue = None
         self.queued = 0
-        self._pending = []
-        self._pending_size = 0
+        self.turn = []
+        self.pending = 0

@@ -28,7 +28,7 @@ from mud.protocols.addresses import peer_key
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
 from mud.protocols.options import gmcp, mssp
 from mud.protocols.options.negotiator import TelnetOptions
-from mud.protocols.output_buffer import DEFAULT_CAP, Flusher
+from mud.protocols.output_buffer import DEFAULT_CAP, FLUSH_AT, Flusher
 from mud.protocols.telnet_transport import FastTelnetTransport
 from mud.render.text import ANSI, TextStyle, ascii_safe, render
 from mud.session import Session
@@ -133,23 +133,49 @@ class MudTelnetProtocol(TelnetProtocol):
     # -- Connection interface for the Session ---------------------------------------------------
 
     def send(self, event: Event) -> None:
+        # Runs once per recipient of every line (a room's say, a fight's blows): the common
+        # case (a line, no prompt or hidden input to sort out first, coalescing on) is
+        # written out here with as few lookups as can be; the rest is in _send_special.
         wire = event.wire
         if wire is None:
             wire = event.wire = {}
-        style = self.style
-        data = wire.get(style)
+        data = wire.get(self.style)
         if data is None:
-            if event.silent:
-                # Asked once per event and style, not once per recipient: the mark is
-                # cached where the rendering would be.
-                data = wire[style] = _SILENT
-            else:
-                text = render(event, style)
-                data = wire[style] = encode(text if type(event) is Prompt else text + "\n",
-                                            style)
-        # A silent event is data only: no line of text, but GMCP clients that asked still
-        # get it, as they get every line's (written out here, not a method call: this runs
-        # once per recipient of every line).
+            data = self._render(event, wire)
+        if type(event) is Prompt or self._at_prompt or self._echo_release_pending \
+                or data is _SILENT:
+            self._send_special(event, data)
+            return
+        out = self._raw
+        pending = out.turn
+        if pending:
+            # This turn's output so far: append, as OutputBuffer.write would (a non-empty
+            # turn means coalescing, marked, not paused, not closed), without the call.
+            pending.append(data)
+            out.pending += len(data)
+            if out.pending >= FLUSH_AT:
+                out.flush()
+        else:
+            out.write(data)
+        if self.options.gmcp is not None:
+            self._send_gmcp(event)
+
+    def _render(self, event: Event, wire: dict[TextStyle, Any]) -> Any:
+        """The event's bytes in this connection's style, cached on the event for every
+        other recipient with the same style."""
+        style = self.style
+        if event.silent:
+            # Asked once per event and style, not once per recipient: the mark is cached
+            # where the rendering would be.
+            data = wire[style] = _SILENT
+            return data
+        text = render(event, style)
+        data = wire[style] = encode(text if type(event) is Prompt else text + "\n", style)
+        return data
+
+    def _send_special(self, event: Event, data: Any) -> None:
+        """``send`` for a prompt, the first line after one, the first output after a
+        hidden password, or a silent event (data for GMCP clients only)."""
         if data is not _SILENT:
             secret = type(event) is Prompt and event.secret  # type: ignore[attr-defined]
             if self._echo_release_pending and not secret:
@@ -166,12 +192,15 @@ class MudTelnetProtocol(TelnetProtocol):
                     self._hide_input()
                 return
             self._at_prompt = False
-        supports = self.options.gmcp
-        if supports is not None:
-            wants = supports.wants
-            for package, message in gmcp.for_event(event):
-                if wants(package):
-                    self._raw.write(message)
+        if self.options.gmcp is not None:
+            self._send_gmcp(event)
+
+    def _send_gmcp(self, event: Event) -> None:
+        # A line's data, and a silent event's, for GMCP clients that asked for its package.
+        wants = self.options.gmcp.wants  # type: ignore[union-attr]
+        for package, message in gmcp.for_event(event):
+            if wants(package):
+                self._raw.write(message)
 
     def _refresh(self) -> None:
         if self.session is not None:
