@@ -202,6 +202,46 @@ def test_a_telnet_burst_of_events_in_one_turn_is_one_write_in_order():
         sorted(text.index(f"line {n}") for n in range(10))
 
 
+def test_a_big_telnet_turn_of_lines_is_written_early_as_the_buffer_would():
+    # Lines after the turn's first are appended by the telnet send itself (no call into
+    # the buffer): the FLUSH_AT bound must hold there too.
+    game = make_game()
+    clock = game.world.clock
+    telnet, wire = telnet_player(game, TurnFlusher(clock))
+    telnet.dataReceived(b"create Ann secret1\r\n")
+    clock.advance(0)
+    wire.clear()
+    wire.writes.clear()
+    ann = game.world.online["ann"]
+    output = telnet.output
+    words = "x" * 1000
+    lines = FLUSH_AT // 1000 + 10
+    for n in range(lines):
+        game.world.tell_room(ann.room, Say("Cid", f"m{n:03d}m {words}", False))
+        assert output.pending < FLUSH_AT
+    assert len(wire.writes) == 1 and len(wire.writes[0]) >= FLUSH_AT
+    clock.advance(0)
+    text = plain(wire.value())
+    assert [text.index(f"m{n:03d}m") for n in range(lines)] == \
+        sorted(text.index(f"m{n:03d}m") for n in range(lines))
+
+
+def test_a_closed_session_drops_what_it_is_sent():
+    game = make_game()
+    clock = game.world.clock
+    telnet, wire = telnet_player(game, TurnFlusher(clock))
+    telnet.dataReceived(b"create Ann secret1\r\n")
+    clock.advance(0)
+    session = telnet.protocol.session
+    assert session.send == telnet.protocol.send  # one call per recipient while connected
+    session.close()
+    clock.advance(0)
+    wire.clear()
+    session.send(Say("Cid", "too late", False))
+    clock.advance(0)
+    assert b"too late" not in wire.value()
+
+
 def test_mccp_starts_mid_turn_and_the_stream_still_decompresses():
     game = make_game()
     clock = game.world.clock
