@@ -47,6 +47,15 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
+def cpu_pressure() -> float | None:
+    """Seconds so far in which some runnable task waited for a CPU (Linux PSI), or None."""
+    try:
+        with open("/proc/pressure/cpu") as pressure:
+            return float(pressure.readline().rsplit("total=", 1)[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile (0.0 for no values: the caller reports the count too)."""
     if not values:

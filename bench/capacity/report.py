@@ -24,6 +24,8 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "echo_p99_ms": ("echo p99, ms", "lower", "{:.2f}"),
     "server_cores": ("server CPU, cores busy", "", "{:.2f}"),
     "loadgen_cores": ("load generator CPU, cores busy", "", "{:.2f}"),
+    "cpu_pressure": ("the machine: share of the window some task waited for a CPU (PSI)",
+                     "", "{:.0%}"),
     "deliveries_per_command": ("deliveries per command (seen by the players)", "", "{:.1f}"),
     "offered_per_s": ("says offered/s", "", "{:.1f}"),
     "answered_per_s": ("says answered/s", "higher", "{:.1f}"),

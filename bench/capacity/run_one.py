@@ -96,9 +96,14 @@ def run(args: argparse.Namespace, out: dict) -> None:
         finally:
             out["step"] = "stop"
             target.stop()
+        timings = dict(getattr(target, "timings", {}) or {})
+        out["timings"] = timings
         if args.workload == "startup":
-            figures["listening_s"] = listening
-            figures["start_to_login_s"] = listening + figures["first_login_s"]
+            # A target that seeds its accounts inside start (Evennia: `evennia shell`) says
+            # how long that took; it is set-up for the bench, not the server starting.
+            seeding = float(timings.get("seed shell", 0.0))
+            figures["listening_s"] = listening - seeding
+            figures["start_to_login_s"] = figures["listening_s"] + figures["first_login_s"]
         out["figures"] = figures
         out["step"] = "done"
     finally:

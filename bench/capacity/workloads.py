@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from twisted.internet import defer, task
 
-from bench.capacity.load import Bot, connect, cpu_seconds, percentile, rss_bytes
+from bench.capacity.load import Bot, connect, cpu_pressure, cpu_seconds, percentile, rss_bytes
 from bench.capacity.targets import Target
 
 PASSWORD = "benchpass1"
@@ -90,6 +90,7 @@ def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
     for bot in talkers:
         bot.recording = True
     rss = [rss_bytes(pids)]
+    waited = cpu_pressure()
     cpu, began, client = cpu_seconds(pids), time.perf_counter(), time.process_time()
     if rss_every:
         steps = int(seconds / rss_every)
@@ -100,6 +101,8 @@ def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
         yield pause(reactor, seconds)
     cpu, wall = cpu_seconds(pids) - cpu, time.perf_counter() - began
     client = time.process_time() - client
+    if waited is not None:
+        waited = (cpu_pressure() - waited) / wall
     for bot in talkers:
         bot.recording = False
         bot.mode = ""
@@ -118,6 +121,7 @@ def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
         "echo_p50_ms": 1000 * percentile(waits, 0.5),
         "echo_p99_ms": 1000 * percentile(waits, 0.99),
         "window_s": wall,
+        "cpu_pressure": waited,
     }
     if rss_every:
         figures["rss_start_mib"] = rss[0] / 2**20
