@@ -66,6 +66,14 @@ class Talker(TelnetClient):
         self.transport.write(b"say hello everyone\r\n")
 
 
+def kernel_seconds(pid: int) -> float:
+    """stime of process ``pid`` so far: its system calls (and, on loopback, the receiving
+    side's TCP work the kernel does in the sender's call)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[12]) / os.sysconf("SC_CLK_TCK")
+
+
 def pause(reactor, seconds: float) -> defer.Deferred[None]:
     return task.deferLater(reactor, seconds, lambda: None)
 
@@ -82,9 +90,11 @@ def crowd(reactor, server: Server, args: argparse.Namespace):
     for talker in talkers:
         talker.recording = True
     cpu, began = cpu_seconds(server.proc.pid), time.perf_counter()
+    kernel = kernel_seconds(server.proc.pid)
     client = time.process_time()
     yield pause(reactor, args.seconds)
     cpu, wall = cpu_seconds(server.proc.pid) - cpu, time.perf_counter() - began
+    kernel = kernel_seconds(server.proc.pid) - kernel
     client = time.process_time() - client
     for talker in talkers:
         talker.recording = False
@@ -99,7 +109,8 @@ def crowd(reactor, server: Server, args: argparse.Namespace):
           f"server CPU {100 * cpu / wall:.0f}% of a core, load generator "
           f"{100 * client / wall:.0f}%")
     print(f"  server CPU per delivery {1e6 * cpu / deliveries:.3f} µs "
-          f"({deliveries / cpu / 1e6:.2f} M deliveries per CPU-second)")
+          f"({deliveries / cpu / 1e6:.2f} M deliveries per CPU-second; "
+          f"{100 * kernel / cpu:.0f}% of it in the kernel)")
     print(f"  echo p50 {1000 * percentile(waits, 0.5):.2f} ms, p99 "
           f"{1000 * percentile(waits, 0.99):.2f} ms, worst {1000 * max(waits):.1f} ms")
     for talker in talkers:
