@@ -10,7 +10,7 @@ hash names its own cost), so logging in thousands of players takes seconds.
     .venv/bin/python -m bench.connections --telnet 0 --web 5000     # one server each
     .venv/bin/python -m bench.connections --telnet 2000 --web 0 --trace   # + tracemalloc
 
-Players log in, then sit idle; RSS is read before and after (2 s after the last login),
+Players log in, then sit idle; RSS is read before and after (12 s after the last login),
 and the difference is given per connection in KiB and bytes. RLIMIT_NOFILE is raised for
 this process and the server (which inherits it). ``--trace`` runs twistd under tracemalloc
 and prints the lines that grew most, per connection.
@@ -115,8 +115,9 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def settle(reactor, seconds: float = 2.0) -> defer.Deferred[None]:
-    """Let the server finish what the logins started (greetings, saves) before reading RSS."""
+def settle(reactor, seconds: float = 12.0) -> defer.Deferred[None]:
+    """Let the server finish what the logins started (greetings, saves, and the telnet
+    offers these silent bots never answer, given up after OFFER_WAIT) before reading RSS."""
     return task.deferLater(reactor, seconds, lambda: None)
 
 

@@ -91,6 +91,8 @@ class GameWebSocket(BufferedWebSocket):
     resumable = True
     factory: GameWebSocketFactory
     session: Session | None = None
+    # Made at the first ``request`` frame: most connections never send one.
+    _asks: ClientRequests | None = None
 
     def onOpen(self) -> None:
         super().onOpen()
@@ -107,7 +109,6 @@ class GameWebSocket(BufferedWebSocket):
         self.game = self.factory.game
         self.session = Session(self.game, self)
         self.session.watch_idle()
-        self._asks = ClientRequests(self.game.world.clock, REQUEST_GAP, self._answer)
         self._checking = False
         world = self.game.world
         # The banner as paragraphs, not lines cut for an 80-column terminal: the
@@ -120,7 +121,8 @@ class GameWebSocket(BufferedWebSocket):
         session = self.session
         if session is not None:
             self.session = None  # type: ignore[assignment]
-            self._asks.cancel()
+            if self._asks is not None:
+                self._asks.cancel()
             session.connection_lost()
 
     # -- Connection interface for the Session --------------------------------------------------
@@ -224,6 +226,8 @@ class GameWebSocket(BufferedWebSocket):
         name = _text_field(message, "channel", 40).lower()
         if self.session.character is None:
             raise BadFrame("not_logged_in", "Log in (or register) before sending requests.")
+        if self._asks is None:
+            self._asks = ClientRequests(self.game.world.clock, REQUEST_GAP, self._answer)
         self._asks.ask(name)
 
     def _answer(self, name: str, _: Any) -> None:

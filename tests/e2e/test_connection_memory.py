@@ -6,15 +6,22 @@ from __future__ import annotations
 
 from twisted.internet.defer import inlineCallbacks
 
+from mud.protocols.buffered_websocket import HANDSHAKE_LEFTOVERS
 from mud.protocols.options import negotiator
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
+from tests.e2e.wsclient import registered_web
 
 
 def telnet_transports(service):
     """The server side of every telnet connection (the FastTelnetTransport)."""
     return [session.connection.transport for session in service.game.sessions
             if session.connection.via == "telnet"]
+
+
+def web_protocols(service):
+    return [session.connection for session in service.game.sessions
+            if session.connection.via == "web"]
 
 
 def unanswered(transport) -> int:
@@ -38,3 +45,26 @@ class SilentTelnetClients(ServerTestCase):
         yield player.ask("look", "Village Square")
         assert b"\xff" not in player.received[before:]
         player.transport.loseConnection()
+
+
+class OpenWebSockets(ServerTestCase):
+    @inlineCallbacks
+    def test_an_open_web_socket_keeps_nothing_of_its_handshake_and_still_pings(self):
+        service = self.start(ping_interval=1, ping_timeout=3)
+        web = yield registered_web(self.web_port, "Wisp")
+        [protocol] = web_protocols(service)
+        kept = {name: getattr(protocol, name) for name in HANDSHAKE_LEFTOVERS}
+        assert kept == dict.fromkeys(HANDSHAKE_LEFTOVERS), kept
+        # No deque made for a queue nothing has used (Autobahn's send_queue).
+        assert protocol._send_queue is None
+        assert len(protocol.send_queue) == 0
+        # Autobahn's own frames still flow: the server pings, and plays on.
+        pinged = []
+        original = web.onPing
+        web.onPing = lambda payload: (pinged.append(payload), original(payload))
+        yield eventually(lambda: pinged, timeout=3)
+        web.command("look")
+        yield web.wait("room", name="Village Square")
+        assert protocol._send_queue is None
+        web.sendClose()
+        yield eventually(lambda: not web_protocols(service))
