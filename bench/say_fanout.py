@@ -17,6 +17,10 @@ MCCP = "--mccp" in sys.argv[1:]
 RESPOND = "--respond" in sys.argv[1:]
 # --metrics: the Prometheus metrics are on (mud/metrics.py): each say is counted and timed.
 METRICS = "--metrics" in sys.argv[1:]
+# --turn: output coalesced as twistd does it (mud/protocols/turn_flush.py), the reactor turn
+# ending every TURN says (a busy room: several commands read in one poll).
+COALESCE = "--turn" in sys.argv[1:]
+TURN = 10
 
 ROOM_SIZE = 50
 SAYS = 5000
@@ -77,13 +81,25 @@ def main() -> None:
         else:
             p.telnet.output.sink = counter.write  # bytes out of the buffer, counted
         counters.append(counter)
+    flusher = None
+    if COALESCE:
+        from mud.protocols.turn_flush import TurnFlusher
+        flusher = TurnFlusher(game.world.clock)
+        for p in players:
+            p.telnet.output._flusher = flusher
     speaker = players[0]
     line = b"say The lamps of Emberfall burn late tonight, friends.\r\n"
     for _ in range(200):  # warm up
         speaker.send_bytes(line)
+    if flusher is not None:
+        flusher.flush()
     start = time.perf_counter()
-    for _ in range(SAYS):
+    for n in range(SAYS):
         speaker.send_bytes(line)
+        if flusher is not None and n % TURN == TURN - 1:
+            flusher.flush()
+    if flusher is not None:
+        flusher.flush()
     elapsed = time.perf_counter() - start
     per_say = elapsed / SAYS
     per_recipient = per_say / (ROOM_SIZE - 1)
@@ -94,7 +110,8 @@ def main() -> None:
     if METRICS and game.metrics is not None and game.metrics.commands["telnet"] != SAYS + 200:
         raise SystemExit("the metrics did not count every say")
     extra = (" (MCCP2 on)" if MCCP else "") + (" (+50 NPCs with respond)" if RESPOND else "") \
-        + (" (metrics on)" if METRICS else "")
+        + (" (metrics on)" if METRICS else "") \
+        + (f" (coalesced, a turn every {TURN} says)" if COALESCE else "")
     print(f"room of {ROOM_SIZE}{extra}: {SAYS} says in {elapsed:.3f}s")
     print(f"  {1 / per_say:,.0f} says/s  ({per_say * 1e6:.1f} us per say, "
           f"{per_recipient * 1e6:.2f} us per recipient)")
