@@ -9,7 +9,9 @@ busy room's chatter between two reads, is one write per player instead of one pe
 The turn ends with ``callLater(0)``: the reactor runs it once the I/O events of the current
 poll have all been handled (or, for writes made by a timer, before it next waits), so a
 lone player's echo waits only for the rest of the turn, never for a timer. One call is
-scheduled per turn for every connection together, not one per connection.
+scheduled per turn for every connection together, not one per connection. A telnet
+connection's flush then sends straight to its socket when Twisted holds nothing for it
+(output_buffer.direct_sink), so the turn's end is one ``send`` a connection.
 """
 
 from __future__ import annotations
