@@ -86,8 +86,8 @@ def test_count_finds_patterns_split_across_reads() -> None:
 
 
 def test_parameters_take_per_server_and_quick_changes() -> None:
-    assert parameters("storm", "emberfall")["players"] == 2000
-    assert parameters("storm", "evennia")["players"] < 2000
+    assert parameters("storm", "emberfall")["players"] == 500
+    assert parameters("storm", "evennia")["players"] < 500
     assert parameters("crowd50", "echo", quick=True)["players"] == 5
     assert rooms_needed("spread", parameters("spread", "echo")) == 20
     assert set(WORKLOADS) == {"crowd50", "crowd200", "spread", "openloop", "stalled",
@@ -188,3 +188,20 @@ def test_runner_fails_loudly_and_marks_the_cell(tmp_path: Path) -> None:
     assert "FAILED: echo / startup: timed out" in done.stderr
     text = out.read_text()
     assert "INCOMPLETE" in text and "**failed**" in text
+
+
+def test_runner_timeout_stops_the_server_it_started(tmp_path: Path) -> None:
+    """A run past its time is ended by the runner: its server does not outlive it (it
+    would load the core the next run measures), and the failure says where it was."""
+    out = tmp_path / "capacity.md"
+    cache = tmp_path / "cache"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.capacity", "--targets", "echo", "--workloads",
+         "memory", "--quick", "--out", str(out), "--cache", str(cache), "--timeout", "4"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "FAILED: echo / memory: timed out after 4 s, at workload" in done.stderr
+    result = json.loads((cache / "results" / "echo-memory.json").read_text())
+    (pid,) = result["pids"]
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(
+        f"/proc/{pid}/status").read_text()

@@ -12,9 +12,11 @@ dir) happens first and once; a server that cannot be set up fails all its worklo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -29,24 +31,37 @@ RUN_TIMEOUT = 300.0
 
 
 def run_one(argv: list[str], out: Path, timeout: float) -> dict:
-    """One `run_one` process; its JSON, or a failure saying why there is none."""
+    """One `run_one` process; its JSON, or a failure saying why there is none. Past
+    `timeout` it is sent SIGTERM (it then stops its server and writes where it was), and
+    its whole process group is killed if it is still there 60 s later."""
     command = [sys.executable, "-m", "bench.capacity.run_one", *argv, "--json", str(out)]
     out.unlink(missing_ok=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    timed_out = False
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as expired:
-        result = {"ok": False, "error": f"timed out after {timeout:.0f} s"}
-        stderr = (expired.stderr or b"")
-        stderr = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
-        result["stderr"] = stderr[-2000:]
-        return result
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        proc.terminate()
+        try:
+            _, stderr = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            _, stderr = proc.communicate()
     try:
         result = json.loads(out.read_text())
     except (OSError, ValueError):
-        result = {"ok": False, "error": f"run_one exited {done.returncode} without a "
-                                        f"result: {done.stderr.strip()[-500:]}"}
-    if done.returncode and result.get("ok"):
-        result = {**result, "ok": False, "error": f"run_one exited {done.returncode}"}
+        result = {"ok": False, "error": f"run_one exited {proc.returncode} without a "
+                                        f"result: {stderr.strip()[-500:]}"}
+    if timed_out:
+        result = {**result, "ok": False,
+                  "error": f"timed out after {timeout:.0f} s, at {result.get('step', '?')}"}
+    elif proc.returncode and result.get("ok"):
+        result = {**result, "ok": False, "error": f"run_one exited {proc.returncode}"}
+    if not result.get("ok"):
+        result["stderr"] = stderr[-3000:]
     return result
 
 

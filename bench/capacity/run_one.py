@@ -13,11 +13,13 @@ workload ran; a failure's JSON says which step failed and why.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -48,12 +50,34 @@ def describe(target: Target) -> dict:
     return {"label": target.label, "version": target.version(), "notes": target.notes()}
 
 
-def run(args: argparse.Namespace, out: dict) -> None:
+def progress(out: dict, step: str) -> None:
+    """The step now running, in the JSON and on stderr (the runner shows the last one if
+    this process has to be ended)."""
+    out["step"] = step
+    print(f"run_one {out['target']}/{out['workload']}: {step}", file=sys.stderr, flush=True)
+
+
+def on_sigterm(args: argparse.Namespace, out: dict, running: list[Target]):
+    """The runner's timeout: stop the server we started (its processes must not outlive
+    us and load the next run's core), say where we were, and exit."""
+    def handler(signum, frame) -> None:
+        out["error"] = f"{out.get('step')}: ended by the runner (took too long)"
+        with contextlib.suppress(OSError):
+            Path(args.json).write_text(json.dumps(out, indent=1))
+        for target in running:
+            with contextlib.suppress(Exception):
+                target.stop()
+        os._exit(2)
+    return handler
+
+
+def run(args: argparse.Namespace, out: dict, running: list[Target]) -> None:
     cache = Path(args.cache).resolve()
     cache.mkdir(parents=True, exist_ok=True)
-    out["step"] = "import"
+    progress(out, "import")
     target = make_target(args.target)
-    out["step"] = "setup"
+    running.append(target)
+    progress(out, "setup")
     began = time.perf_counter()
     target.setup(cache)
     out["setup_s"] = time.perf_counter() - began
@@ -71,17 +95,18 @@ def run(args: argparse.Namespace, out: dict) -> None:
     (cache / "work").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{args.target}-{args.workload}-", dir=cache / "work"))
     try:
-        out["step"] = "seed accounts"
+        progress(out, "seed accounts")
         seeded = getattr(target, "seed_accounts", lambda *a: False)(
             work, [name(i) for i in range(players)], "benchpass1", real_hash)
         out["seeded"] = bool(seeded)
-        out["step"] = "start"
+        progress(out, "start")
         began = time.perf_counter()
         host, port = target.start(work, args.server_cpu, rooms)
         listening = time.perf_counter() - began
+        out["pids"] = target.pids()
         if args.load_cpu is not None and args.load_cpu in os.sched_getaffinity(0):
             os.sched_setaffinity(0, {args.load_cpu})
-        out["step"] = "workload"
+        progress(out, "workload")
         from twisted.internet import reactor
         figures: dict = {}
 
@@ -94,7 +119,7 @@ def run(args: argparse.Namespace, out: dict) -> None:
         try:
             _react(go, reactor)
         finally:
-            out["step"] = "stop"
+            progress(out, "stop")
             target.stop()
         timings = dict(getattr(target, "timings", {}) or {})
         out["timings"] = timings
@@ -144,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workload or --setup")
     out: dict = {"target": args.target, "workload": args.workload or "setup", "ok": False}
     status = 1
+    running: list[Target] = []
+    signal.signal(signal.SIGTERM, on_sigterm(args, out, running))
     try:
-        run(args, out)
+        run(args, out, running)
         out["ok"] = True
         status = 0
     except BenchFailed as error:

@@ -275,12 +275,14 @@ WORKLOADS: dict[str, tuple] = {
                 1, False),
     "memory": (memory, {"players": 1000}, 1, False),
     "startup": (first_login, {"players": 1}, 1, False),
-    "storm": (storm, {"players": 2000, "timeout": 300.0}, 1, True),
+    "storm": (storm, {"players": 500, "timeout": 240.0}, 1, True),
 }
 
 # Per-target parameter changes, each said in docs/capacity.md beside the figures.
-# Evennia's login verifies a PBKDF2 hash of Django's default cost; its storm is smaller so
-# that `make bench` keeps within its 15 minutes (the per-login rate is what compares).
+# The storm is 500, not issue 15's 2,000: with the server pinned to one core a default-cost
+# scrypt check takes ~33 ms (2,000 would be over a minute of the 15; bench.login_storm runs
+# the 2,000 with hashing on both cores). Evennia's login verifies a PBKDF2 hash of Django's
+# default cost, ~0.7 s on one core: its storm is 100 (the per-login rate is what compares).
 SMALLER: dict[str, dict[str, dict]] = {
     "evennia": {"storm": {"players": 100}},
 }
