@@ -7,10 +7,11 @@ template game dir there once: `evennia --init`, settings.py, `evennia migrate`, 
 and stop (the first start of a new database makes the superuser and Limbo, then restarts its
 server). Each `start` copies the template (a fresh SQLite database per run), writes settings.py
 with free loopback ports and every throttle that would cut a benchmark short raised
-(THROTTLES; `notes()` lists them), makes the spread rooms and any seeded accounts in
-`evennia shell` through Evennia's own API (SEED), and runs `evennia start` (portal + server,
-two twistd processes) pinned to one core. Spread room i is reached from Limbo, where every
-character starts, by the exit `r<i>`.
+(THROTTLES; `notes()` lists them), and runs `evennia start` (portal + server, two twistd
+processes) pinned to one core. The spread rooms and any seeded accounts are made in `evennia
+shell` through Evennia's own API (SEED) on a copy of the template that is kept in the cache
+under a hash of what it holds, so only the first run with those accounts pays for them.
+Spread room i is reached from Limbo, where every character starts, by the exit `r<i>`.
 
     .venv/bin/python -m bench.capacity.evennia [--cache .bench]   # a 5-player smoke run
 """
@@ -18,6 +19,7 @@ character starts, by the exit `r<i>`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -84,6 +86,7 @@ import time
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
+from django.db import transaction
 from django.test.utils import override_settings
 from evennia import create_object, search_object
 from typeclasses.accounts import Account
@@ -99,7 +102,9 @@ if plan["names"]:
     # One hash for all (the same password), made with the preferred hasher of these
     # settings: every login then verifies exactly what a normal account would need.
     stored = make_password(plan["password"])
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+    # One transaction: SQLite would otherwise sync to disk for every row of every account.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]), \
+            transaction.atomic():
         for name in plan["names"]:
             account, errors = Account.create(username=name, password=plan["password"])
             if account is None:
@@ -275,31 +280,19 @@ class EvenniaTarget(Target):
         if self.home is None:
             raise BenchFailed("Evennia: start before setup")
         work = Path(work).resolve()
+        seed = self._seed or {"names": [], "password": "", "real_hash": True}
+        self._seed = None  # for this start only
+        source = self.home / "template" / "game"
+        if rooms or seed["names"]:
+            source = self._seeded(rooms, seed)
         self.game = work / "evennia-game"
         began = time.monotonic()
         shutil.rmtree(self.game, ignore_errors=True)
-        shutil.copytree(self.home / "template" / "game", self.game,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source, self.game, ignore=shutil.ignore_patterns("__pycache__"))
         (self.game / "server" / "logs").mkdir(exist_ok=True)
         ports = _free_ports()
-        seed = self._seed or {"names": [], "password": "", "real_hash": True}
-        self._seed = None  # for this start only
         self._write_settings(self.game, ports, cheap=not seed["real_hash"])
         self.timings["copy"] = time.monotonic() - began
-        if rooms or seed["names"]:
-            began = time.monotonic()
-            conf = self.game / "server" / "conf"
-            (conf / "bench_seed.py").write_text(SEED)
-            (conf / "bench_plan.json").write_text(json.dumps(
-                {"rooms": rooms, "names": seed["names"], "password": seed["password"]}))
-            self._run([str(self._bin("evennia")), "shell", "-c",
-                       "import runpy; runpy.run_path('server/conf/bench_seed.py')"],
-                      self.game, "evennia shell (rooms, accounts)", timeout=START_TIMEOUT)
-            done = json.loads((self.game / "server" / "bench_seeded.json").read_text())
-            self.timings["seed shell"] = time.monotonic() - began
-            self.timings["seed rooms"] = done["rooms_s"]
-            self.timings["seed accounts"] = done["accounts_s"]
-            self.timings["seeded"] = len(seed["names"])
 
         began = time.monotonic()
         self._run([str(self._bin("evennia")), "start"], self.game, "evennia start",
@@ -316,6 +309,41 @@ class EvenniaTarget(Target):
                               f"{self._log_tail()}")
         self.timings["start"] = time.monotonic() - began
         return HOST, ports["telnet"]
+
+    def _seeded(self, rooms: int, seed: dict) -> Path:
+        """A copy of the template with the spread rooms and the seeded accounts, made in
+        `evennia shell` (Evennia's own API, server not running) and kept in the cache under
+        a hash of the plan: Account.create costs Evennia tens of ms per account (1,000 take
+        over a minute), so only the first `make bench` pays it."""
+        plan = {"rooms": rooms, "names": seed["names"], "password": seed["password"],
+                "real_hash": seed["real_hash"]}
+        key = hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:16]
+        home = self.home / "seeded" / key
+        if (home / "ready").exists():
+            self.timings["seed cached"] = 1
+            return home / "game"
+        began = time.monotonic()
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        game = home / "game"
+        shutil.copytree(self.home / "template" / "game", game,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        (game / "server" / "logs").mkdir(exist_ok=True)
+        self._write_settings(game, _free_ports(), cheap=not seed["real_hash"])
+        conf = game / "server" / "conf"
+        (conf / "bench_seed.py").write_text(SEED)
+        (conf / "bench_plan.json").write_text(json.dumps(plan))
+        self._run([str(self._bin("evennia")), "shell", "-c",
+                   "import runpy; runpy.run_path('server/conf/bench_seed.py')"],
+                  game, "evennia shell (rooms, accounts)", timeout=START_TIMEOUT)
+        done = json.loads((game / "server" / "bench_seeded.json").read_text())
+        shutil.rmtree(game / "server" / "logs", ignore_errors=True)
+        self.timings["seed shell"] = time.monotonic() - began
+        self.timings["seed rooms"] = done["rooms_s"]
+        self.timings["seed accounts"] = done["accounts_s"]
+        self.timings["seeded"] = len(seed["names"])
+        (home / "ready").write_text(key)
+        return game
 
     def _read_pids(self) -> list[int]:
         found = []
@@ -392,11 +420,12 @@ defaults so that no throttle cuts a run short:
 
 Password hashing is Django's default (PBKDF2-SHA256) wherever logins are measured. Accounts
 for the larger workloads are made before the server starts, in `evennia shell`, by Evennia's
-own `Account.create` (each with its character in Limbo), one hash computed once and stored
-in all of them (the same password); where logins are not measured, that hash is MD5 and MD5
-is the preferred hasher, so logging in costs no PBKDF2. A new account made over telnet
-(`create`, then `Y` to Evennia's confirmation, then `connect`) hashes twice. Spread rooms
-are made in the same `evennia shell` run, each reached from Limbo by an exit `r<i>`.
+own `Account.create` (each with its character in Limbo; the database is cached between runs),
+one hash computed once and stored in all of them (the same password); where logins are not
+measured, that hash is MD5 and MD5 is the preferred hasher, so logging in costs no PBKDF2.
+A new account made over telnet (`create`, then `Y` to Evennia's confirmation, then
+`connect`) hashes twice. Spread rooms are made in the same `evennia shell` run, each
+reached from Limbo by an exit `r<i>`.
 """
 
 
