@@ -27,7 +27,7 @@ from bench.capacity.workloads import WORKLOADS
 
 TARGETS = ["emberfall", "evennia", "echo"]
 SETUP_TIMEOUT = 600.0  # Evennia's first install from PyPI
-RUN_TIMEOUT = 300.0
+RUN_TIMEOUT = 240.0
 
 
 def run_one(argv: list[str], out: Path, timeout: float) -> dict:
