@@ -40,7 +40,7 @@ def telnet_listeners(game: Any, count: int) -> list[TelnetCounter]:
         player.create(_name("T", i))
         counter = TelnetCounter()
         player.telnet.transport = counter  # the StringTransport swapped for a counter
-        player.protocol._raw = counter
+        player.telnet.output.sink = counter.write  # and the output buffer writes to it
         counters.append(counter)
     return counters
 

@@ -100,7 +100,7 @@ def count_bytes(players: list[WirePlayer]) -> list[CountingTransport]:
     for player in players:
         counter = CountingTransport()
         player.telnet.transport = counter
-        player.protocol._raw = counter
+        player.telnet.output.sink = counter.write  # bytes out of the output buffer, counted
         counters.append(counter)
     return counters
 

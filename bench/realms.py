@@ -113,7 +113,7 @@ class Daemon:
             self.speaker.create("Speaker")
             self.stamp = Stamp()
             self.speaker.telnet.transport = self.stamp
-            self.speaker.protocol._raw = self.stamp
+            self.speaker.telnet.output.sink = self.stamp.write
         # Subscribed after the channels system's own handler: it runs once every local
         # listener has been handed the line.
         game.world.bus.subscribe("channel", self._heard)
