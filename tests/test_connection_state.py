@@ -5,8 +5,10 @@ first request."""
 from __future__ import annotations
 
 import json
+import sys
 from collections import deque
 
+import pytest
 import txaio
 
 from mud.protocols.buffered_websocket import HANDSHAKE_LEFTOVERS
@@ -24,8 +26,23 @@ def opened():
 
 def test_the_handshake_leftovers_are_let_go_once_open():
     protocol, _ = opened()
+    assert not set(HANDSHAKE_LEFTOVERS) & set(vars(protocol))
+    # Still there to anything that looks: None.
     assert {name: getattr(protocol, name) for name in HANDSHAKE_LEFTOVERS} == \
         dict.fromkeys(HANDSHAKE_LEFTOVERS)
+
+
+def test_the_factorys_settings_are_read_from_the_factory_not_copied_per_connection():
+    protocol, _ = opened()
+    factory = protocol.factory
+    assert not set(protocol.CONFIG_ATTRS) & set(vars(protocol))
+    for name in protocol.CONFIG_ATTRS:
+        assert getattr(protocol, name) == getattr(factory, name), name
+    assert protocol.maxMessagePayloadSize == 64 * 1024
+    # The instance dict was built again at its new size (a dict never shrinks).
+    assert sys.getsizeof(vars(protocol)) < 2000
+    with pytest.raises(AttributeError):
+        protocol.no_such_thing  # noqa: B018
 
 
 def test_autobahns_send_queue_is_no_deque_until_something_is_queued():

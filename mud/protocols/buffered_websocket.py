@@ -44,11 +44,17 @@ def text_frame(payload: bytes) -> bytes:
 # What Autobahn's server protocol keeps of the opening handshake once it is done: the
 # request's bytes, its parsed headers and parts, our response's text (about 2 KB a
 # connection, for its own test suite). After the handshake only processHandshake and the
-# client protocol read these, so an open connection lets them go (see _drop_handshake).
+# client protocol read these, so an open connection lets them go (see _slim); read
+# afterwards, they are None.
 HANDSHAKE_LEFTOVERS = ("http_request_data", "http_response_data", "http_headers",
                        "http_status_line", "http_request_uri", "http_request_path",
                        "http_request_params", "http_request_host", "_wskey",
                        "websocket_extensions")
+
+
+_LEFTOVERS = frozenset(HANDSHAKE_LEFTOVERS)
+_FACTORY_SETTINGS = frozenset(WebSocketServerProtocol.CONFIG_ATTRS)
+_MISSING = object()
 
 
 class _NothingQueued:
@@ -109,7 +115,18 @@ class BufferedWebSocket(WebSocketServerProtocol):
 
     @send_queue.setter
     def send_queue(self, queue: deque[Any]) -> None:
-        self._send_queue = queue if len(queue) else None
+        if len(queue):
+            self._send_queue = queue
+        else:
+            vars(self).pop("_send_queue", None)  # the class's None: no key in the dict
+
+    def __getattr__(self, name: str) -> Any:
+        # Only asked for what the instance does not have: what _slim took out of it.
+        if name in _FACTORY_SETTINGS:
+            return getattr(self.factory, name)
+        if name in _LEFTOVERS:
+            return None
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def onConnect(self, request: ConnectionRequest) -> None:
         origin = request.headers.get("origin")
@@ -121,21 +138,33 @@ class BufferedWebSocket(WebSocketServerProtocol):
                                       "not allowed (see allowed_origins).")
 
     def onOpen(self) -> None:
-        self._drop_handshake()
         # twisted.web's HTTPChannel is still the transport's producer: replace it with ours.
         self.transport.unregisterProducer()
         self.factory.keepalive.tune(self.transport)
         self.output = OutputBuffer(self.transport, self._sink, self.factory.output_cap,
                                    peer=str(self.transport.getPeer()),
                                    flusher=self.factory.flusher)
+        # A subclass that sets attributes of its own after this calls it again when done.
+        self._slim()
 
-    def _drop_handshake(self) -> None:
-        """Let go of what the opening handshake kept (HANDSHAKE_LEFTOVERS), now it is over.
-        Set to None rather than deleted, so anything that still looks finds the attribute."""
+    def _slim(self) -> None:
+        """The connection is open: keep only what an open connection needs. Autobahn's
+        protocol holds about 90 attributes in its instance dict (3.3 KB): the opening
+        handshake's leftovers (HANDSHAKE_LEFTOVERS) and a copy of each of the factory's
+        settings (``CONFIG_ATTRS``: payload limits, ping timing, ...; the same for every
+        connection). Both go; ``__getattr__`` answers for them from then on (the factory's
+        setting, or None), and the dict is built again at its new size (about 1.6 KB):
+        a dict never shrinks when keys are deleted. Autobahn reads those settings on a
+        client's frames and its own pings only: our frames do not pass through them.
+        Called at the end of onOpen (again by a subclass after setting its own)."""
         state = vars(self)
+        factory = self.factory
+        for name in self.CONFIG_ATTRS:
+            if name in state and state[name] is getattr(factory, name, _MISSING):
+                del state[name]
         for name in HANDSHAKE_LEFTOVERS:
-            if name in state:
-                state[name] = None
+            state.pop(name, None)
+        self.__dict__ = dict(state)
 
     def send_frame(self, frame: bytes) -> None:
         """Queue one whole frame built by ``text_frame``."""

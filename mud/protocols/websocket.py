@@ -115,6 +115,7 @@ class GameWebSocket(BufferedWebSocket):
         # browser wraps it to its own width (art and verse keep their lines).
         self._send_raw(frame("hello", world=world.name, welcome=unwrap(world.welcome),
                              text=f"Welcome to {world.name}. Log in or create a character."))
+        self._slim()  # again, now this protocol's own attributes are set
 
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
         super().onClose(wasClean, code, reason)
