@@ -29,105 +29,13 @@ import sys
 import time
 from pathlib import Path
 
+from bench.capacity.evennia_settings import CHEAP_HASHERS, SEED, SETTINGS, STARTED_HOOK, THROTTLES
 from bench.capacity.targets import BenchFailed, Step, Target, free_port, pin, tail, wait_for_port
 
 VERSION = "5.0.1"
 HOST = "127.0.0.1"
 ADMIN = ("benchadmin", "benchadmin-pass-1")  # account #1; Evennia's first start requires one
 START_TIMEOUT = 300.0  # first start: initial setup plus the seeded accounts
-
-# Settings raised for the benchmark: (name, value as Python source, Evennia's default, why).
-THROTTLES: list[tuple[str, str, str, str]] = [
-    ("MAX_CONNECTION_RATE", "100000", "2",
-     "new connections are queued to 2 per second: 200 players would need 100 s to get in"),
-    ("MAX_COMMAND_RATE", "1000000000", "80",
-     "commands over 80/s per session are dropped with a warning (0 cannot switch it off in "
-     "5.0.1: the portal divides by it)"),
-    ("MAX_CHAR_LIMIT", "1000000", "6000", "longest input line accepted"),
-    ("CREATION_THROTTLE_LIMIT", "None", "2 per 10 min per IP",
-     "every bench player connects from 127.0.0.1"),
-    ("LOGIN_THROTTLE_LIMIT", "None", "5 per 5 min per IP", "the same, for the login storm"),
-    ("IDLE_TIMEOUT", "-1", "-1", "kept off: idle players must stay connected"),
-    ("AUTH_PASSWORD_VALIDATORS", "[]", "length >= 8, not common, not numeric",
-     "the runner's passwords are short; hashing cost is unchanged"),
-    ("WEBSERVER_ENABLED", "False", "True", "telnet only: no web server or webclient in the way"),
-    ("WEBSOCKET_CLIENT_ENABLED", "False", "True", "the same"),
-    ("IDMAPPER_CACHE_MAXSIZE", "None", "400 MB",
-     "no cache flush in the middle of a run"),
-    ("IN_GAME_ERRORS", "False", "True", "tracebacks go to the log, not to every player"),
-]
-
-SETTINGS = '''\
-"""Written by Emberfall's bench/capacity/evennia.py for one benchmark run."""
-from evennia.settings_default import *  # noqa
-
-SERVERNAME = "bench"
-TELNET_PORTS = [{telnet}]
-TELNET_INTERFACES = ["127.0.0.1"]
-AMP_PORT = {amp}
-AMP_INTERFACE = "127.0.0.1"
-WEBSERVER_PORTS = [({web}, {web_internal})]
-WEBSERVER_INTERFACES = ["127.0.0.1"]
-WEBSOCKET_CLIENT_PORT = {websocket}
-WEBSOCKET_CLIENT_INTERFACE = "127.0.0.1"
-{throttles}
-{hashers}
-'''
-
-# Cheap hashing for seeded accounts when the workload does not measure logins (real_hash
-# False): MD5 first, so a login neither pays PBKDF2 nor re-hashes the password.
-CHEAP_HASHERS = 'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]'
-
-SEED = '''\
-"""Written by Emberfall's bench/capacity/evennia.py: rooms and accounts for a benchmark run.
-Run by `evennia shell` before the server starts, through Evennia's own API."""
-import json
-import time
-from pathlib import Path
-
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.test.utils import override_settings
-from evennia import create_object, search_object
-from typeclasses.accounts import Account
-
-plan = json.loads(Path("server/conf/bench_plan.json").read_text())
-began = time.monotonic()
-limbo = search_object("#2")[0]
-for i in range(plan["rooms"]):
-    room = create_object("typeclasses.rooms.Room", key="Spread%04d" % i)
-    create_object("typeclasses.exits.Exit", key="r%d" % i, location=limbo, destination=room)
-rooms_done = time.monotonic()
-if plan["names"]:
-    # One hash for all (the same password), made with the preferred hasher of these
-    # settings: every login then verifies exactly what a normal account would need.
-    stored = make_password(plan["password"])
-    # One transaction: SQLite would otherwise sync to disk for every row of every account.
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]), \
-            transaction.atomic():
-        for name in plan["names"]:
-            account, errors = Account.create(username=name, password=plan["password"])
-            if account is None:
-                raise SystemExit("account %s: %s" % (name, errors))
-            account.password = stored
-            account.save(update_fields=["password"])
-Path("server/bench_seeded.json").write_text(json.dumps(
-    {"rooms_s": rooms_done - began, "accounts_s": time.monotonic() - rooms_done}))
-'''
-
-# Each server process appends its pid here once it has started (Evennia's first start of a
-# new database restarts its server process once, after the initial setup).
-STARTED_HOOK = '''\
-"""Written by Emberfall's bench/capacity/evennia.py: tell the bench each server start."""
-import os
-from pathlib import Path
-
-
-def at_server_start():
-    with open(Path(__file__).parent.parent / "bench_started", "a") as started:
-        started.write("%d\\n" % os.getpid())
-'''
-
 
 class EvenniaTarget(Target):
     """Evennia 5.0.1 (portal + server) in its own venv, throttles raised."""
@@ -360,6 +268,14 @@ class EvenniaTarget(Target):
         return "\n".join(f"--- {name}\n{tail(logs / name)}"
                          for name in ("portal.log", "server.log"))
 
+    def _launched(self, pid: int) -> bool:
+        """Whether `pid` is still a process of this game dir (its twistd command line names
+        the game's pid file), not some later process that reused the number."""
+        try:
+            return str(self.game).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
     def pids(self) -> list[int]:
         # the server's pid file is rewritten if the portal ever restarts it
         current = self._read_pids() if self.game else []
@@ -369,6 +285,7 @@ class EvenniaTarget(Target):
         """`evennia stop`, then SIGKILL whatever of our two processes is left."""
         if self.game is None:
             return
+        began = time.monotonic()
         ours = set(self._pids) | set(self._read_pids())
         if any(_running(pid) for pid in ours):
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -378,10 +295,11 @@ class EvenniaTarget(Target):
         while any(_running(pid) for pid in ours) and time.monotonic() < deadline:
             time.sleep(0.1)
         for pid in ours:
-            if _running(pid):
+            if _running(pid) and self._launched(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         self._pids = []
+        self.timings["stop"] = time.monotonic() - began
 
     # -- what players type ------------------------------------------------------------------
 
@@ -499,39 +417,32 @@ def smoke(cache: Path, players: int = 5, rooms: int = 3) -> dict[str, float]:
         try:
             timings.update({f"start.{k}": v for k, v in target.timings.items()})
             names = [f"smoke{i}" for i in range(players)]
-            crowd, create_s, login_s = [], [], []
+            crowd, greet_s, create_s, login_s = [], [], [], []
             for name in names:
-                player = _Player(port)
-                took = [player.step(line, expect)
-                        for line, expect in target.create_steps(name, "pw1")]
-                create_s.append(sum(took[1:]))  # after the greeting
-                crowd.append(player)
+                crowd.append(_Player(port))
+                took = [crowd[-1].step(*step) for step in target.create_steps(name, "pw1")]
+                greet_s.append(took[0])  # connect to the connection screen
+                create_s.append(sum(took[1:]))
             for i, speaker in enumerate(crowd):
-                speaker.seen = b""
-                for other in crowd:
-                    other.seen = b""
+                for player in crowd:
+                    player.seen = b""
                 speaker.step(target.say(f"hello from {i}"), target.echo)
                 for other in crowd:
                     if other is not speaker:
                         other.wait(target.heard + f"hello from {i}".encode())
             for i, player in enumerate(crowd):
-                for line, expect in target.goto_steps(i % rooms):
-                    player.step(line, expect)
+                for step in target.goto_steps(i % rooms):
+                    player.step(*step)
                 player.step(b"quit\r\n", b"")
                 player.close()
-            for name in names:
+            for name in [*names, "seeded0", "seeded1"]:
                 player = _Player(port)
-                took = [player.step(line, expect)
-                        for line, expect in target.login_steps(name, "pw1")]
+                took = [player.step(*step) for step in target.login_steps(name, "pw1")]
                 login_s.append(sum(took[1:]))
-                player.step(b"look\r\n", b"Spread")  # back where it left
+                if name in names:
+                    player.step(b"look\r\n", b"Spread")  # back in the room it left
                 player.close()
-            for name in ("seeded0", "seeded1"):
-                player = _Player(port)
-                took = [player.step(line, expect)
-                        for line, expect in target.login_steps(name, "pw1")]
-                login_s.append(sum(took[1:]))
-                player.close()
+            timings["greeting"] = sum(greet_s) / len(greet_s)
             timings["create per account"] = sum(create_s) / len(create_s)
             timings["login per account"] = sum(login_s) / len(login_s)
             timings["pids"] = len(target.pids())
