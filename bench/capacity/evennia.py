@@ -344,6 +344,15 @@ measured, that hash is MD5 and MD5 is the preferred hasher, so logging in costs 
 A new account made over telnet (`create`, then `Y` to Evennia's confirmation, then
 `connect`) hashes twice. Spread rooms are made in the same `evennia shell` run, each
 reached from Limbo by an exit `r<i>`.
+
+Kept as Evennia ships them: the password cost (Django 5.2's PBKDF2-SHA256 at 1,000,000
+iterations, about 0.22 CPU-seconds per login check on this machine, done by the server
+process in its own reactor thread), and `DELAY_CMD_LOGINSTART` (the connection screen
+comes 0.3 s after connecting, to let telnet negotiation settle). Seen once in testing:
+with 1,000 players logging in 100 at a time, Evennia's server dropped its AMP link to the
+portal ("HTTP received (the AMP port should not receive http, only AMP!)" in server.log:
+its framing check took a TCP read that began inside a message for HTTP) and logins
+stopped; the same run again passed. No setting changes that check.
 """
 
 
