@@ -205,3 +205,10 @@ def test_runner_timeout_stops_the_server_it_started(tmp_path: Path) -> None:
     (pid,) = result["pids"]
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(
         f"/proc/{pid}/status").read_text()
+
+
+def test_report_keeps_figures_whose_stop_hung_with_a_warning() -> None:
+    results = {("evennia", "memory"): {**ok(kib_per_connection=200.0),
+                                       "warning": "its stop took over the 240 s"}}
+    text = report.render(INFO, TARGETS[1:2], ["memory"], results, [], "complete")
+    assert "| 200.0 |" in text and "**Evennia 5.0.1**: its stop took over the 240 s" in text

@@ -186,7 +186,13 @@ def render(info: dict[str, str], targets: list[dict], workloads: list[str],
                   if (k, workload) in results and not results[(k, workload)].get("ok")]
         for k, r in failed:
             reason = (r.get("error") or "no reason given").strip().splitlines()
-            out += ["", f"**{labels[k]} failed**: {reason[0] if reason else ''}"]
+            first = reason[0] if reason else ""
+            first = first if len(first) <= 400 else first[:400] + " ..."
+            out += ["", f"**{labels[k]} failed**: {first}"]
+        for k in keys:
+            warning = (results.get((k, workload)) or {}).get("warning")
+            if warning:
+                out += ["", f"**{labels[k]}**: {warning}"]
         out.append("")
     out += ["## The exact commands", "", "```", *commands, "```", "",
             "## How each server was set up", ""]

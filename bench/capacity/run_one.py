@@ -109,6 +109,7 @@ def run(args: argparse.Namespace, out: dict, running: list[Target]) -> None:
         progress(out, "workload")
         from twisted.internet import reactor
         figures: dict = {}
+        out["figures"] = figures  # filled in as soon as the workload ends, before the stop
 
         def go(reactor):
             job = Run(reactor, target, host, port, params, bool(seeded), rooms)
@@ -118,9 +119,15 @@ def run(args: argparse.Namespace, out: dict, running: list[Target]) -> None:
 
         try:
             _react(go, reactor)
-        finally:
-            progress(out, "stop")
-            target.stop()
+        except BaseException:
+            failed_at = out["step"]  # the stop below must not take the blame
+            with contextlib.suppress(Exception):
+                progress(out, "stop")
+                target.stop()
+            out["step"] = failed_at
+            raise
+        progress(out, "stop")
+        target.stop()
         timings = dict(getattr(target, "timings", {}) or {})
         out["timings"] = timings
         if args.workload == "startup":
