@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
         twistd_args = ["--nodaemon", "--pidfile=", "mud",
                        "--telnet", "tcp:0:interface=127.0.0.1:backlog=1024",
                        "--web", "tcp:0:interface=127.0.0.1:backlog=1024",
-                       "--data", data, "--autosave", "3600",
+                       "--data", data, "--autosave", "3600", "--metrics", "none",
                        "--connections-per-ip", "100000",
                        "--new-connections-per-minute", "1000000", "--login-timeout", "0"]
         command = ([sys.executable, "-m", "bench.connections", "--serve-traced", tmp,
@@ -277,6 +277,9 @@ def main(argv: list[str] | None = None) -> None:
             if done.code not in (0, None):
                 raise
         finally:
+            if server.poll() is not None:
+                print(f"twistd exited ({server.returncode}); its log ends:\n"
+                      + log.read_text()[-3000:], file=sys.stderr)
             server.kill()
             server.wait()
             if snapshots is not None:

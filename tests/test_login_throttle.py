@@ -3,6 +3,8 @@ reserved up front; known addresses) and the per-address limit on new characters.
 
 from __future__ import annotations
 
+import sys
+
 from twisted.internet.task import Clock
 
 from mud.login_throttle import (
@@ -125,6 +127,20 @@ def test_registration_memory_follows_the_last_hour():
         limit.reserve(f"10.1.{i // 256}.{i % 256}")
     assert len(limit.recent) <= 5000 + 1024
     assert not any(key.startswith("10.0.") for key in limit.recent)
+
+
+def test_an_addresss_registrations_are_kept_small():
+    # One record per address that made a character, kept an hour: no 760-byte deque each.
+    clock = Clock()
+    limit = RegistrationLimit(clock, per_hour=5)
+    limit.reserve("1.1.1.1")
+    assert sys.getsizeof(limit.recent["1.1.1.1"]) < 200
+    for _ in range(4):
+        clock.advance(1500)
+        limit.reserve("1.1.1.1")
+    assert limit.recent["1.1.1.1"] == [3000.0, 4500.0, 6000.0]  # over an hour old: dropped
+    limit.release("1.1.1.1")
+    assert limit.recent["1.1.1.1"] == [3000.0, 4500.0]
 
 
 def test_waiting_for_checks_fires_when_one_ends_or_at_once_when_none_runs():

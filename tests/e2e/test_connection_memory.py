@@ -4,6 +4,8 @@ keeps none of its opening handshake."""
 
 from __future__ import annotations
 
+import sys
+
 from twisted.internet.defer import inlineCallbacks
 
 from mud.protocols.buffered_websocket import HANDSHAKE_LEFTOVERS
@@ -44,6 +46,15 @@ class SilentTelnetClients(ServerTestCase):
         before = len(player.received)
         yield player.ask("look", "Village Square")
         assert b"\xff" not in player.received[before:]
+        player.transport.loseConnection()
+
+    @inlineCallbacks
+    def test_an_address_that_made_a_character_keeps_a_small_record(self):
+        service = self.start()
+        player = yield connect(self.telnet_port)
+        yield player.ask("create Maker secret1", "Village Square")
+        [times] = service.game.auth.registrations.recent.values()
+        assert len(times) == 1 and sys.getsizeof(times) < 200
         player.transport.loseConnection()
 
 
