@@ -212,3 +212,13 @@ def test_report_keeps_figures_whose_stop_hung_with_a_warning() -> None:
                                        "warning": "its stop took over the 240 s"}}
     text = report.render(INFO, TARGETS[1:2], ["memory"], results, [], "complete")
     assert "| 200.0 |" in text and "**Evennia 5.0.1**: its stop took over the 240 s" in text
+
+
+def test_report_compares_only_per_unit_figures_across_different_sizes() -> None:
+    results = {("emberfall", "storm"): {**ok(logins_per_s=20.0, all_in_s=25.0),
+                                        "params": {"players": 500}},
+               ("evennia", "storm"): {**ok(logins_per_s=2.0, all_in_s=50.0),
+                                      "params": {"players": 100}}}
+    text = report.render(INFO, TARGETS[:2], ["storm"], results, [], "complete")
+    assert "| logins/s | 20.0 | 2.0 | 10.0\u00d7 better |" in text
+    assert "| time until all are in game, s | 25.0 | 50.0 | \u2013 (other size) |" in text

@@ -116,6 +116,12 @@ def ratio(key: str, ours, theirs) -> str:
     return f"{1 / r:,.1f}{TIMES} worse"
 
 
+# Figures that compare across runs of different sizes (per login, per connection, per
+# delivery); the others (times until all are in, totals) only when the parameters match.
+PER_UNIT = {"logins_per_s", "kib_per_connection", "cpu_us_per_delivery", "first_login_s",
+            "listening_s", "start_to_login_s"}
+
+
 def cell(result: dict | None, key: str) -> str:
     if result is None:
         return "not run"
@@ -180,7 +186,12 @@ def render(info: dict[str, str], targets: list[dict], workloads: list[str],
                 ours = ((results.get(("emberfall", workload)) or {}).get("figures") or {})
                 for k in others:
                     theirs = (results.get((k, workload)) or {}).get("figures") or {}
-                    row.append(ratio(m, ours.get(m), theirs.get(m)))
+                    if params.get(k) and params.get("emberfall") \
+                            and params[k] != params["emberfall"] and m not in PER_UNIT \
+                            and METRICS.get(m, ("", ""))[1]:
+                        row.append(f"{NONE} (other size)")
+                    else:
+                        row.append(ratio(m, ours.get(m), theirs.get(m)))
             out.append("| " + " | ".join(row) + " |")
         failed = [(k, results[(k, workload)]) for k in keys
                   if (k, workload) in results and not results[(k, workload)].get("ok")]
