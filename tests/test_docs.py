@@ -152,6 +152,8 @@ def test_listen_backlog_matches_the_code():
 def test_telnet_option_limits_match_the_code():
     from mud.protocols.options import gmcp, mccp, naws, ttype
     assert f"| {ttype.MAX_ROUNDS} |" in row("terminal type answers")
+    from mud.protocols.options.negotiator import OFFER_WAIT
+    assert f"| {OFFER_WAIT:g} s after connect |" in row("telnet offers a client leaves")
     assert f"| {gmcp.MAX_PACKAGES} |" in row("GMCP packages")
     assert f"{naws.MIN_WIDTH} to {naws.MAX_WIDTH} columns" in row("window width")
     assert f"window 2^{mccp.WINDOW_BITS}, memLevel {mccp.MEM_LEVEL}" in row("MCCP2")
