@@ -59,8 +59,10 @@ def _run_in_tmp(tmp_path, monkeypatch) -> None:
 
 
 # Caches that tools rebuild on their own (twistd rewrites Twisted's plugin cache each time it
-# looks for plugins): not test output.
-_NOT_OUTPUT = {".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache", "dropin.cache"}
+# looks for plugins): not test output. .bench is `make bench`'s cache (Evennia's venv), which
+# a bench running beside the tests fills, and which is too big to walk around every test.
+_NOT_OUTPUT = {".git", ".venv", ".bench", "__pycache__", ".ruff_cache", ".pytest_cache",
+               "dropin.cache"}
 
 
 def _checkout_entries() -> set[str]:
