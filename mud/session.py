@@ -148,9 +148,17 @@ class Session:
         if self.connected:
             self.connection.send(event)
 
+    @property
+    def batch(self) -> Any:
+        """The connection's batch for a crowded room's lines (mud/engine/fanout.py), while
+        connected; None otherwise."""
+        return getattr(self.connection, "batch", None) if self.connected else None
+
     def _disconnected(self) -> None:
         self.connected = False
         self.__dict__.pop("send", None)
+        if getattr(self.connection, "batch", None) is not None:
+            self.game.world.regroup()
 
     def close(self, goodbye: Event | None = None) -> None:
         """Say ``goodbye`` and close; the character is dealt with when the connection ends."""

@@ -15,6 +15,7 @@ from mud.engine import hooks
 from mud.engine.activity import QuietAreas
 from mud.engine.bus import Bus
 from mud.engine.events import Event
+from mud.engine.fanout import FANOUT_MIN, Audience, link_of
 from mud.engine.hooks import Hooks
 from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
 from mud.engine.placing import CARRIED, GONE, IN_ROOM, INSIDE, PLACE_KINDS, ItemPlaces
@@ -113,6 +114,8 @@ class World(ItemPlaces):
         # is set) and the happenings systems subscribe to; an area's timers sleep while
         # no player is in it.
         self.scheduler = Scheduler(clock)  # type: ignore[arg-type]
+        # Crowded rooms' audiences for tell_room, grouped by the links' batches (fanout.py).
+        self._audiences: dict[Room, Audience] = {}
         self.hooks = Hooks()
         self.quiet = QuietAreas(self.scheduler, self.hooks, {r.area for r in rooms.values()})
         self.templates = templates or {}
@@ -279,10 +282,28 @@ class World(ItemPlaces):
     # -- events ---------------------------------------------------------------------------
 
     def tell_room(self, room: Room, event: Event, exclude: Character | None = None) -> None:
-        """Hand one event object to everyone in ``room`` except ``exclude``."""
-        for character in room.characters:
+        """Hand one event object to everyone in ``room`` except ``exclude``: in a crowded
+        room, links with a batch get it through their batch in one call (fanout.py)."""
+        characters = room.characters
+        if len(characters) < FANOUT_MIN:
+            for character in characters:
+                if character is not exclude:
+                    character.link.send(event)
+            return
+        links = list(map(link_of, characters))
+        audience = self._audiences.get(room)
+        if audience is None or audience.links != links:
+            audience = self._audiences[room] = Audience(characters, links)
+        skip = exclude.link if exclude is not None else None
+        for group in audience.groups:
+            group.key.deliver(event, group, skip)
+        for character in audience.others:
             if character is not exclude:
                 character.link.send(event)
+
+    def regroup(self) -> None:
+        """A link's batch changed (fanout.py): every room's audience is built again."""
+        self._audiences.clear()
 
     def touch(self, character: Character, word: str = "") -> None:
         """Note that the player did something (for idle times): typed the command

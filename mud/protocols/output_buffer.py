@@ -84,8 +84,8 @@ class Flusher(Protocol):
 
 @implementer(IPushProducer)
 class OutputBuffer:
-    __slots__ = ("_closing", "_encode", "_flusher", "_queue", "cap", "closed", "paused", "peer",
-                 "pending", "queued", "sink", "transport", "turn")
+    __slots__ = ("_closing", "_encode", "_flusher", "_queue", "cap", "changed", "closed",
+                 "paused", "peer", "pending", "prompt_at", "queued", "sink", "transport", "turn")
     # Connections cut off for passing their cap, in this process (the metrics' drops).
     overflows: ClassVar[int] = 0
 
@@ -111,8 +111,17 @@ class OutputBuffer:
         # closed. MudTelnetProtocol.send relies on that to append a line to it directly
         # (adding its length to ``pending``, and flushing at FLUSH_AT) without a call here.
         self.turn: list[bytes] = []
-        # Bytes in ``turn``, before encoding.
+        # Bytes in ``turn``, before encoding (a room's batch, mud/protocols/fanout.py, adds
+        # its lines without counting them here: it bounds them itself).
         self.pending = 0
+        # The connection is at a prompt: the index in ``turn`` where the next line must be
+        # preceded by a line break (the prompt, and anything written since that is not a line,
+        # came before it); -1 when not at a prompt. Lines a room's batch appended after the
+        # prompt get their line break at the flush (``settle``), not one check per line.
+        self.prompt_at = -1
+        # Called when whether a room's batch may append to ``turn`` changes (paused, resumed,
+        # closed): the protocol's regrouping. None: nobody to tell.
+        self.changed: Callable[[], object] | None = None
         transport.registerProducer(self, True)
 
     @property
@@ -127,6 +136,15 @@ class OutputBuffer:
         if self.turn:
             self.flush()
         self._encode = encode
+
+    def settle(self) -> None:
+        """At a prompt, lines a room's batch appended after it get their line break now;
+        call before writing anything else (order is kept: the break goes where it belongs)."""
+        at = self.prompt_at
+        if at >= 0 and len(self.turn) > at:
+            self.turn.insert(at, b"\r\n")
+            self.pending += 2
+            self.prompt_at = -1
 
     def close(self) -> None:
         """Close once everything queued is written. The producer is unregistered first:
@@ -145,15 +163,21 @@ class OutputBuffer:
         self.transport.loseConnection()
 
     def write(self, data: bytes) -> None:
+        """Write bytes that are not a line (a line's writer settles the prompt itself): at
+        a prompt, they keep the prompt's place (the next line still gets its break)."""
         if self.closed:
             return
         flusher = self._flusher
         if flusher is not None and not self.paused:
             pending = self.turn
+            if self.prompt_at >= 0:
+                self.settle()
             if not pending:
                 flusher.mark(self)
             pending.append(data)
             self.pending += len(data)
+            if self.prompt_at >= 0:
+                self.prompt_at = len(pending)
             if self.pending >= FLUSH_AT:
                 self.flush()
             return
@@ -165,8 +189,14 @@ class OutputBuffer:
         pending = self.turn
         if not pending or self.closed:
             return
+        if self.prompt_at >= 0:
+            self.settle()
+            if self.prompt_at >= 0:
+                # Still at the prompt: the next turn's first line needs the break.
+                self.prompt_at = 0
         data = pending[0] if len(pending) == 1 else b"".join(pending)
-        self.turn = []
+        # Emptied in place: a room's batch (fanout.py) keeps a reference to this list.
+        pending.clear()
         self.pending = 0
         self._send(data)
 
@@ -201,6 +231,8 @@ class OutputBuffer:
             # Paused by a write of someone else's (a WebSocket pong) with our turn pending:
             # it is queued now, in order, and counts against the cap like the rest.
             self.flush()
+        if self.changed is not None:
+            self.changed()
 
     def resumeProducing(self) -> None:
         self.paused = False
@@ -213,10 +245,14 @@ class OutputBuffer:
             self._queue = None
         if self._closing and not self._queue and not self.closed:
             self._release()
+        if self.changed is not None:
+            self.changed()
 
     def stopProducing(self) -> None:
         self.closed = True
         self._queue = None
         self.queued = 0
-        self.turn = []
+        self.turn.clear()
         self.pending = 0
+        if self.changed is not None:
+            self.changed()

@@ -25,6 +25,7 @@ from mud.bans import address_ban, refusal
 from mud.engine.events import Error, Event, Prompt
 from mud.player_text import clean
 from mud.protocols.addresses import peer_key
+from mud.protocols.fanout import TelnetBatch, telnet_batch
 from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
 from mud.protocols.options import gmcp, mssp
 from mud.protocols.options.negotiator import TelnetOptions
@@ -75,7 +76,7 @@ class MudTelnetProtocol(TelnetProtocol):
         self._partial = b""
         self._overflow = False
         self._after_cr = False
-        self._at_prompt = False
+        # (Whether the cursor is at a prompt is the output buffer's ``prompt_at``.)
         self._hiding_input = False
         # Echo goes back on with the next output that is not another secret prompt, so
         # "password" then "again" stays hidden throughout.
@@ -95,6 +96,8 @@ class MudTelnetProtocol(TelnetProtocol):
             return
         # Writes go through the transport's bounded, backpressure-aware output buffer.
         self._raw = self.transport.output
+        # Paused, resumed or cut off: this connection's batch (fanout.py) changes.
+        self._raw.changed = self._regroup
         if self.keepalive is not None:
             self.keepalive.tune(self.transport)
             self._heartbeat = Heartbeat(self.game.world.clock, self.keepalive.interval,
@@ -119,6 +122,7 @@ class MudTelnetProtocol(TelnetProtocol):
         if self._heartbeat is not None:
             self._heartbeat.stop()
         self.options.stop()
+        self._regroup()
         if self.session is not None:
             session, self.session = self.session, None
             session.connection_lost()
@@ -142,11 +146,11 @@ class MudTelnetProtocol(TelnetProtocol):
         data = wire.get(self.style)
         if data is None:
             data = self._render(event, wire)
-        if type(event) is Prompt or self._at_prompt or self._echo_release_pending \
+        out = self._raw
+        if type(event) is Prompt or out.prompt_at >= 0 or self._echo_release_pending \
                 or data is _SILENT:
             self._send_special(event, data)
             return
-        out = self._raw
         pending = out.turn
         if pending:
             # This turn's output so far: append, as OutputBuffer.write would (a non-empty
@@ -177,21 +181,25 @@ class MudTelnetProtocol(TelnetProtocol):
         """``send`` for a prompt, the first line after one, the first output after a
         hidden password, or a silent event (data for GMCP clients only)."""
         if data is not _SILENT:
+            out = self._raw
             secret = type(event) is Prompt and event.secret  # type: ignore[attr-defined]
             if self._echo_release_pending and not secret:
                 self._show_input()
-            if self._at_prompt and type(event) is not Prompt:
-                self._raw.write(b"\r\n")
-            self._raw.write(data)
+            # Lines a room's batch appended after the prompt get their break first.
+            out.settle()
+            if out.prompt_at >= 0 and type(event) is not Prompt:
+                out.write(b"\r\n")
+            out.write(data)
             if type(event) is Prompt:
-                self._at_prompt = True
                 end = self.options.prompt_end()
                 if end:
-                    self._raw.write(end)
+                    out.write(end)
+                # The next line goes after all this, on a line of its own.
+                out.prompt_at = len(out.turn)
                 if secret:
                     self._hide_input()
                 return
-            self._at_prompt = False
+            out.prompt_at = -1
         if self.options.gmcp is not None:
             self._send_gmcp(event)
 
@@ -213,6 +221,23 @@ class MudTelnetProtocol(TelnetProtocol):
     def close(self) -> None:
         self.options.end_compression()
         self.transport.loseConnection()
+        self._regroup()
+
+    @property
+    def batch(self) -> TelnetBatch | None:
+        """What delivers a room's lines to this connection together with others
+        (fanout.py), while a line needs nothing special here; None otherwise."""
+        out = self._raw
+        flusher = out._flusher
+        if (flusher is None or out.paused or out.closed or out._closing or self.session is None
+                or self.options.gmcp is not None or self._hiding_input
+                or self._echo_release_pending):
+            return None
+        return telnet_batch(self.style, flusher)
+
+    def _regroup(self) -> None:
+        # The batch may have changed: rooms group their links again at their next line.
+        self.game.world.regroup()
 
     def entered(self, name: str) -> None:
         """Tell a GMCP client who it is; the room view follows."""
@@ -225,11 +250,13 @@ class MudTelnetProtocol(TelnetProtocol):
 
     def _restyle(self) -> None:
         self.style = self.options.style()
+        self._regroup()
 
     # -- echo (hidden passwords) ----------------------------------------------------------------
 
     def _hide_input(self) -> None:
         self._hiding_input = True
+        self._regroup()
         if self._echo_release_pending:
             self._echo_release_pending = False
             return
@@ -240,12 +267,14 @@ class MudTelnetProtocol(TelnetProtocol):
     def _secret_line_done(self) -> None:
         self._hiding_input = False
         self._echo_release_pending = True
+        self._regroup()
         if self.transport.getOptionState(ECHO).us.state == "yes":
             # The client echoed nothing, not even the newline.
             self._raw.write(b"\r\n")
 
     def _show_input(self) -> None:
         self._echo_release_pending = False
+        self._regroup()
         state = self.transport.getOptionState(ECHO)
         if state.us.state == "yes" and not state.us.negotiating:
             self.transport.wont(ECHO).addErrback(lambda _: None)
@@ -253,15 +282,20 @@ class MudTelnetProtocol(TelnetProtocol):
     def enableLocal(self, option: bytes) -> bool:
         if option == SGA or (option == ECHO and self._hiding_input):
             return True
+        # (GMCP on changes the batch.)
+        self._regroup()
         return self.options.enable_local(option)
 
     def enableRemote(self, option: bytes) -> bool:
+        self._regroup()
         return self.options.enable_remote(option)
 
     def disableLocal(self, option: bytes) -> None:
+        self._regroup()
         self.options.disable_local(option)
 
     def disableRemote(self, option: bytes) -> None:
+        self._regroup()
         self.options.disable_remote(option)
 
     # -- input ------------------------------------------------------------------------------------
@@ -291,7 +325,11 @@ class MudTelnetProtocol(TelnetProtocol):
         self.options.size_settled()
         raw, self._partial = self._partial + tail, b""
         overflow, self._overflow = self._overflow, False
-        self._at_prompt = False
+        # The player's Enter ends the prompt's line (lines a room's batch appended after
+        # the prompt, before this line came, get their break first).
+        out = self._raw
+        out.settle()
+        out.prompt_at = -1
         if self._hiding_input:
             self._secret_line_done()
         if overflow or len(raw) > self.max_line:

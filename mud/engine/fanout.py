@@ -1,0 +1,59 @@
+"""A room's audience for ``World.tell_room``, grouped so a crowded room's line costs the
+links little more than one append per listener.
+
+A link may offer a ``batch``: an object, chosen by its protocol, that can deliver one event
+to many links at once (``deliver(event, group, skip)``), for links it knows need nothing
+special (telnet: coalescing on, no GMCP, not paused). Links with the same batch form a
+``Group``; the rest are told one by one, as before. The engine never learns what a batch
+does: it only groups by it and keeps the groups while nothing changed.
+
+An audience is kept per room and checked on every use against the room's links (one list
+built and compared in C: a character came, left, or its link was replaced, and the audience
+is built again). A protocol whose link's batch changes (paused, closed, GMCP turned on)
+calls ``World.regroup``, which forgets every audience. Rooms with fewer than ``FANOUT_MIN``
+characters are told one by one: grouping would not pay.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Any
+
+from mud.engine.model import Character
+
+FANOUT_MIN = 8
+
+link_of = attrgetter("link")
+
+
+class Group:
+    """Links with one batch; ``prepared`` is the batch's own (what it needs to deliver to
+    them quickly), made at its first delivery and forgotten with the group."""
+
+    __slots__ = ("key", "links", "prepared")
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+        self.links: list[Any] = []
+        self.prepared: Any = None
+
+
+class Audience:
+    """A room's characters' links, grouped by batch, and the characters told one by one."""
+
+    __slots__ = ("groups", "links", "others")
+
+    def __init__(self, characters: dict[Character, None], links: list[Any]) -> None:
+        self.links = links
+        groups: dict[Any, Group] = {}
+        self.others: list[Character] = []
+        for character, link in zip(characters, links, strict=True):
+            key = getattr(link, "batch", None)
+            if key is None:
+                self.others.append(character)
+                continue
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = Group(key)
+            group.links.append(link)
+        self.groups = list(groups.values())
