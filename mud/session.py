@@ -157,8 +157,10 @@ class Session:
     def _disconnected(self) -> None:
         self.connected = False
         self.__dict__.pop("send", None)
-        if getattr(self.connection, "batch", None) is not None:
-            self.game.world.regroup()
+        character = self.character
+        if character is not None and character.room is not None:
+            # No batch from now on (mud/engine/fanout.py).
+            self.game.world.regroup(character.room)
 
     def close(self, goodbye: Event | None = None) -> None:
         """Say ``goodbye`` and close; the character is dealt with when the connection ends."""

@@ -29,6 +29,8 @@ from tests.test_websocket import open_protocol, send_json
 IAC, WILL, DO, WONT, SB, SE = b"\xff", b"\xfb", b"\xfd", b"\xfc", b"\xfa", b"\xf0"
 NAWS, GMCP = b"\x1f", b"\xc9"
 NAMES = [f"P{chr(97 + n)}one" for n in range(12)]
+# A GMCP client asking for the room's talk (Comm.Channel.Text).
+SUPPORTS = IAC + SB + GMCP + b'Core.Supports.Set ["Comm.Channel 1"]' + IAC + SE
 
 
 def telnet(game, flusher, n, *greeting: bytes):
@@ -58,7 +60,7 @@ def play(batched: bool, monkeypatch) -> dict[str, bytes]:
     for n, name in enumerate(NAMES):
         greeting: tuple[bytes, ...] = ()
         if n == 1:
-            greeting = (IAC + DO + GMCP,)
+            greeting = (IAC + DO + GMCP, SUPPORTS)
         elif n == 2:
             greeting = (IAC + DO + MCCP2, IAC + WONT + TTYPE)
         protocol, wire = telnet(game, None if n == 3 else flusher, n, *greeting)
@@ -86,6 +88,8 @@ def play(batched: bool, monkeypatch) -> dict[str, bytes]:
         players[9][1].dataReceived(b"look\r\n")
         if turn == 1:
             paused.resumeProducing()
+            # GMCP turned on in the room, after its audience was grouped.
+            players[10][1].dataReceived(IAC + DO + GMCP + SUPPORTS)
         world.tell_room(room, Say("Dee", f"five {turn}", False), exclude=speaker)
         clock.advance(0)
     # A turn that grows past FLUSH_AT in room lines alone.
@@ -112,5 +116,9 @@ def test_a_mixed_crowded_room_gets_the_same_bytes_batched_as_one_by_one(monkeypa
     assert b"five 2" in one_by_one[NAMES[0]] and b"big 079" in one_by_one[NAMES[0]]
     assert b"five 2" in one_by_one[NAMES[2]]  # (the MCCP stream decompressed)
     assert b"one 0" not in one_by_one[NAMES[5]]  # the speaker left out
+    assert b"Comm.Channel.Text" in one_by_one[NAMES[1]]
+    late = one_by_one[NAMES[10]]
+    assert b"Comm.Channel.Text" not in late[:late.index(b"five 1")]
+    assert b"Comm.Channel.Text" in late[late.index(b"five 1"):]
     for name in one_by_one:
         assert batched[name] == one_by_one[name], name

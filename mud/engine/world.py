@@ -301,9 +301,13 @@ class World(ItemPlaces):
             if character is not exclude:
                 character.link.send(event)
 
-    def regroup(self) -> None:
-        """A link's batch changed (fanout.py): every room's audience is built again."""
-        self._audiences.clear()
+    def regroup(self, room: Room | None = None) -> None:
+        """A link's batch changed (fanout.py): ``room``'s audience (every room's, for None)
+        is built again at its next line."""
+        if room is None:
+            self._audiences.clear()
+        else:
+            self._audiences.pop(room, None)
 
     def touch(self, character: Character, word: str = "") -> None:
         """Note that the player did something (for idle times): typed the command

@@ -236,8 +236,13 @@ class MudTelnetProtocol(TelnetProtocol):
         return telnet_batch(self.style, flusher)
 
     def _regroup(self) -> None:
-        # The batch may have changed: rooms group their links again at their next line.
-        self.game.world.regroup()
+        # The batch may have changed: the character's room groups its links again at its
+        # next line. (A connection with no character in a room is in no room's audience;
+        # a character that enters one changes the room's links, which the room notices.)
+        session = self.session
+        character = session.character if session is not None else None
+        if character is not None and character.room is not None:
+            self.game.world.regroup(character.room)
 
     def entered(self, name: str) -> None:
         """Tell a GMCP client who it is; the room view follows."""
