@@ -105,3 +105,38 @@ class CoalescedOverSockets(ServerTestCase):
         self.assertEqual(code, 1000)
         self.assertEqual(web.frames[-1]["type"], "goodbye")
         yield eventually(lambda: not world.online)
+
+    @inlineCallbacks
+    def test_a_crowded_rooms_say_reaches_everyone_once_on_a_line_of_its_own(self):
+        # Nine players in the square: a crowded room, whose lines go through the telnet
+        # batch (mud/protocols/fanout.py). Each listener sat at its prompt: the line must
+        # start on a line of its own, and arrive once; the speaker gets its own echo only.
+        from mud.engine.fanout import FANOUT_MIN
+        service = self.start(registrations_per_hour=100)
+        names = [f"Crowd{chr(97 + n)}" for n in range(max(FANOUT_MIN, 9))]
+        players = []
+        for name in names:
+            player = yield connect(self.telnet_port)
+            yield player.ask(f"create {name} secret1", "Village Square")
+            players.append(player)
+        world = service.game.world
+        yield eventually(lambda: len(world.online) == len(names))
+        for player in players:
+            yield player.wait_for("> ")
+        room = world.online[names[0].lower()].room
+        yield players[0].ask("say hello crowd", "You say")
+        for player in players[1:]:
+            yield player.wait_for("hello crowd")
+        yield players[1].ask("say and again", "You say")
+        for player in players[2:]:
+            yield player.wait_for("and again")
+        groups = world._audiences[room].groups
+        self.assertGreaterEqual(max(len(group.links) for group in groups), len(names) - 1)
+        for player in players[1:]:
+            lines = player.text().splitlines()
+            said = [line for line in lines if "hello crowd" in line]
+            self.assertEqual(said, [f'{names[0]} says, "hello crowd"'], player.text()[-300:])
+        for player in players:
+            player.send("quit")
+            yield player.closed
+        yield eventually(lambda: not world.online)
