@@ -87,6 +87,8 @@ def main() -> None:
         flusher = TurnFlusher(game.world.clock)
         for p in players:
             p.telnet.output._flusher = flusher
+        # The room's audience was grouped before coalescing was on (no batch then).
+        game.world.regroup()
     speaker = players[0]
     line = b"say The lamps of Emberfall burn late tonight, friends.\r\n"
     for _ in range(200):  # warm up

@@ -174,6 +174,10 @@ class Session:
     def entered(self, character: Character) -> None:
         self.connection.entered(character.name)
         self.connection.set_colour(character.colour)
+        if character.room is not None:
+            # A body taken back keeps its place in the room: the room groups its links
+            # again, so this connection's batch is used (mud/engine/fanout.py).
+            self.game.world.regroup(character.room)
         # From the login screen's timeout to the game's.
         self.watch_idle()
 

@@ -254,3 +254,110 @@ def test_a_world_played_in_is_freed_once_nothing_holds_it():
     del game, ann, body
     gc.collect()
     assert ref() is None
+
+
+class Batch:
+    """A protocol's batch (mud/engine/fanout.py) that notes what it delivered to whom."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def deliver(self, event, group, skip):
+        self.calls += 1
+        for link in group.links:
+            if link is not skip:
+                link.events.append(event)
+
+
+class BatchedProbe:
+    """A link that offers a batch (None: told one by one, through ``send``)."""
+
+    def __init__(self, batch) -> None:
+        self.batch = batch
+        self.events: list = []
+        self.sent: list = []
+
+    def send(self, event) -> None:
+        self.sent.append(event)
+        self.events.append(event)
+
+
+def crowd(world, batch, count):
+    from mud.engine.fanout import FANOUT_MIN
+    people = []
+    for n in range(max(count, FANOUT_MIN)):
+        character = join(world, f"C{chr(97 + n)}{chr(97 + n)}")
+        character.link = BatchedProbe(batch)
+        people.append(character)
+    return people
+
+
+def test_a_crowded_room_tells_batched_links_through_their_batch_and_the_rest_one_by_one(world):
+    batch = Batch()
+    people = crowd(world, batch, 10)
+    plain = join(world, "Plain")  # a Probe: no batch
+    event = Message("hello")
+    world.tell_room(world.start, event, exclude=people[0])
+    assert batch.calls == 1
+    assert people[0].link.events == []
+    assert all(p.link.events == [event] and p.link.sent == [] for p in people[1:])
+    assert plain.link.events[-1] is event
+    # The speaker left out when it is not in a group, too.
+    world.tell_room(world.start, Message("again"), exclude=plain)
+    assert plain.link.events[-1] is event and len(people[1].link.events) == 2
+
+
+def test_a_crowded_rooms_audience_follows_comings_and_goings(world):
+    batch = Batch()
+    people = crowd(world, batch, 10)
+    world.tell_room(world.start, Message("one"))
+    # One moves out and one moves in: the room's size is kept.
+    world.move(people[2], world.rooms["home:kitchen"])
+    newcomer = join(world, "Newcomer", "home:kitchen")
+    newcomer.link = BatchedProbe(batch)
+    world.move(newcomer, world.start)
+    world.tell_room(world.start, Message("two"))
+    assert [e.text for e in people[2].link.events] == ["one"]
+    assert [e.text for e in newcomer.link.events] == ["two"]
+    assert [e.text for e in people[4].link.events] == ["one", "two"]
+    world.leave(people[1])
+    world.tell_room(world.start, Message("three"))
+    assert [e.text for e in people[1].link.events] == ["one", "two"]
+    assert [e.text for e in people[4].link.events] == ["one", "two", "three"]
+
+
+def test_a_crowded_room_tells_a_grouped_character_through_its_new_link(world):
+    # A link replaced (a reconnect, a link-dead body) without anyone calling regroup.
+    batch = Batch()
+    people = crowd(world, batch, 10)
+    world.tell_room(world.start, Message("one"))
+    old = people[3].link
+    people[3].link = BatchedProbe(batch)
+    world.tell_room(world.start, Message("two"))
+    assert [e.text for e in old.events] == ["one"]
+    assert [e.text for e in people[3].link.events] == ["two"]
+
+
+def test_a_link_whose_batch_changed_is_told_one_by_one_after_regroup(world):
+    batch = Batch()
+    people = crowd(world, batch, 10)
+    world.tell_room(world.start, Message("one"))
+    people[5].link.batch = None
+    world.regroup(world.start)
+    world.tell_room(world.start, Message("two"))
+    assert [e.text for e in people[5].link.sent] == ["two"]
+    assert [e.text for e in people[5].link.events] == ["one", "two"]
+    assert people[6].link.sent == []
+
+
+def test_a_crowded_room_without_batches_follows_comings_and_goings(world):
+    # No link offers a batch: the audience is only characters told one by one, and a
+    # character moving out while another moves in keeps the room's size.
+    people = crowd(world, None, 10)
+    world.tell_room(world.start, Message("one"))
+    world.move(people[2], world.rooms["home:kitchen"])
+    newcomer = join(world, "Newcomer", "home:kitchen")
+    world.move(newcomer, world.start)
+    world.tell_room(world.start, Message("two"))
+    assert [e.text for e in people[2].link.events] == ["one"]
+    assert [e.text for e in newcomer.link.events][-1:] == ["two"]

@@ -7,23 +7,22 @@ special (telnet: coalescing on, no GMCP, not paused). Links with the same batch 
 ``Group``; the rest are told one by one, as before. The engine never learns what a batch
 does: it only groups by it and keeps the groups while nothing changed.
 
-An audience is kept per room and checked on every use against the room's links (one list
-built and compared in C: a character came, left, or its link was replaced, and the audience
-is built again). A protocol whose link's batch changes (paused, closed, GMCP turned on)
-calls ``World.regroup``, which forgets every audience. Rooms with fewer than ``FANOUT_MIN``
-characters are told one by one: grouping would not pay.
+An audience is kept per room until a character enters or leaves it (World drops it then,
+and checks its size besides) and, while it has groups, checked on every use against the
+room's links (one list built and compared: a link was replaced, and the audience is built
+again; the characters told one by one are told through their link of the moment). A
+protocol whose link's batch changes (paused, closed, GMCP turned on) calls
+``World.regroup`` with its character's room, which forgets that room's audience. Rooms
+with fewer than ``FANOUT_MIN`` characters are told one by one: grouping would not pay.
 """
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import Any
 
 from mud.engine.model import Character
 
 FANOUT_MIN = 8
-
-link_of = attrgetter("link")
 
 
 class Group:
@@ -41,10 +40,11 @@ class Group:
 class Audience:
     """A room's characters' links, grouped by batch, and the characters told one by one."""
 
-    __slots__ = ("groups", "links", "others")
+    __slots__ = ("groups", "links", "others", "size")
 
-    def __init__(self, characters: dict[Character, None], links: list[Any]) -> None:
-        self.links = links
+    def __init__(self, characters: dict[Character, None]) -> None:
+        self.size = len(characters)
+        links = self.links = [character.link for character in characters]
         groups: dict[Any, Group] = {}
         self.others: list[Character] = []
         for character, link in zip(characters, links, strict=True):

@@ -15,7 +15,7 @@ from mud.engine import hooks
 from mud.engine.activity import QuietAreas
 from mud.engine.bus import Bus
 from mud.engine.events import Event
-from mud.engine.fanout import FANOUT_MIN, Audience, link_of
+from mud.engine.fanout import FANOUT_MIN, Audience
 from mud.engine.hooks import Hooks
 from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
 from mud.engine.placing import CARRIED, GONE, IN_ROOM, INSIDE, PLACE_KINDS, ItemPlaces
@@ -234,6 +234,7 @@ class World(ItemPlaces):
             item.location = character
             character.inventory.append(item)
         room.characters[character] = None
+        self._audiences.pop(room, None)
         self.hooks.emit(hooks.LOGIN, who=character, room=room)
 
     def leave(self, character: Character) -> None:
@@ -244,6 +245,7 @@ class World(ItemPlaces):
                 self.hooks.emit(hooks.LOGOUT, who=character, room=character.room)
         if character.room is not None:
             character.room.characters.pop(character, None)
+            self._audiences.pop(character.room, None)
         if character.inventory:
             self.stored[character.key] = list(character.inventory)
             for item in character.inventory:
@@ -255,8 +257,10 @@ class World(ItemPlaces):
         """Move a character to another room (no messages; see actions.go)."""
         if character.room is not None:
             character.room.characters.pop(character, None)
+            self._audiences.pop(character.room, None)
         character.room = destination
         destination.characters[character] = None
+        self._audiences.pop(destination, None)
         self._dirty_characters.add(character)
 
     def changed(self, character: Character) -> None:
@@ -290,10 +294,13 @@ class World(ItemPlaces):
                 if character is not exclude:
                     character.link.send(event)
             return
-        links = list(map(link_of, characters))
         audience = self._audiences.get(room)
-        if audience is None or audience.links != links:
-            audience = self._audiences[room] = Audience(characters, links)
+        if audience is None or audience.size != len(characters) or (
+                audience.groups and audience.links != [c.link for c in characters]):
+            # (Characters come and go through enter, leave and move, which drop the room's
+            # audience; the size is checked besides. Only groups hold links, so only they
+            # need each link checked: one replaced, the audience is built again.)
+            audience = self._audiences[room] = Audience(characters)
         skip = exclude.link if exclude is not None else None
         for group in audience.groups:
             group.key.deliver(event, group, skip)
