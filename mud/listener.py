@@ -26,20 +26,23 @@ log = Logger()
 
 # The kernel caps it at net.core.somaxconn (4096 on current Linux kernels).
 LISTEN_BACKLOG = 1024
-_STREAM_TYPES = frozenset({"tcp", "tcp6", "ssl"})
+# Where each kind's parser takes the backlog among its positional arguments (the port is 0):
+# tcp:PORT:INTERFACE:BACKLOG, tcp6:PORT:BACKLOG:INTERFACE, ssl:PORT:KEY:CERT:METHOD:IFACE:BACKLOG.
+_BACKLOG_AT = {"tcp": 2, "tcp6": 1, "ssl": 5}
 
 
 def with_backlog(description: str, backlog: int = LISTEN_BACKLOG) -> str:
     """The endpoint description with ``backlog=`` added when it is a TCP or TLS listener
-    that names none (neither as ``backlog=`` nor as tcp's second positional argument)."""
+    that names none (neither as ``backlog=`` nor in its parser's backlog position)."""
     parts = _fields(description)
-    if parts[0].strip().lower() not in _STREAM_TYPES:
+    at = _BACKLOG_AT.get(parts[0].strip().lower())
+    if at is None:
         return description
     if any(part.startswith("backlog=") for part in parts[1:]):
         return description
     positional = [part for part in parts[1:] if "=" not in part]
-    if parts[0].strip().lower() != "ssl" and len(positional) > 1:
-        return description  # tcp:PORT:BACKLOG
+    if len(positional) > at:
+        return description
     return f"{description}:backlog={backlog}"
 
 
