@@ -111,7 +111,7 @@ class CoalescedOverSockets(ServerTestCase):
         # Nine players in the square: a crowded room, whose lines go through the telnet
         # batch (mud/protocols/fanout.py). Each listener sat at its prompt: the line must
         # start on a line of its own, and arrive once; the speaker gets its own echo only.
-        from mud.engine.fanout import FANOUT_MIN
+        from mud.engine.fanout import FANOUT_MIN, SETTLE
         service = self.start(registrations_per_hour=100)
         names = [f"Crowd{chr(97 + n)}" for n in range(max(FANOUT_MIN, 9))]
         players = []
@@ -124,6 +124,15 @@ class CoalescedOverSockets(ServerTestCase):
         for player in players:
             yield player.wait_for("> ")
         room = world.online[names[0].lower()].room
+        # The first lines after the last arrival go one by one (fanout.SETTLE).
+        for n in range(SETTLE):
+            yield players[0].ask(f"say warming up {n}", "You say")
+            for player in players[1:]:
+                yield player.wait_for(f"warming up {n}")
+        for player in players[1:]:
+            # Each listener types something and sits at its prompt again.
+            yield player.ask("look", "Village Square")
+            yield player.wait_for("> ")
         yield players[0].ask("say hello crowd", "You say")
         for player in players[1:]:
             yield player.wait_for("hello crowd")

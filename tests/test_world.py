@@ -282,6 +282,13 @@ class BatchedProbe:
         self.events.append(event)
 
 
+@pytest.fixture
+def eager(monkeypatch):
+    """Audiences built at a crowded room's first line (no SETTLE lines one by one)."""
+    import mud.engine.world as world_module
+    monkeypatch.setattr(world_module, "SETTLE", 0)
+
+
 def crowd(world, batch, count):
     from mud.engine.fanout import FANOUT_MIN
     people = []
@@ -292,6 +299,7 @@ def crowd(world, batch, count):
     return people
 
 
+@pytest.mark.usefixtures("eager")
 def test_a_crowded_room_tells_batched_links_through_their_batch_and_the_rest_one_by_one(world):
     batch = Batch()
     people = crowd(world, batch, 10)
@@ -307,6 +315,7 @@ def test_a_crowded_room_tells_batched_links_through_their_batch_and_the_rest_one
     assert plain.link.events[-1] is event and len(people[1].link.events) == 2
 
 
+@pytest.mark.usefixtures("eager")
 def test_a_crowded_rooms_audience_follows_comings_and_goings(world):
     batch = Batch()
     people = crowd(world, batch, 10)
@@ -326,6 +335,7 @@ def test_a_crowded_rooms_audience_follows_comings_and_goings(world):
     assert [e.text for e in people[4].link.events] == ["one", "two", "three"]
 
 
+@pytest.mark.usefixtures("eager")
 def test_a_crowded_room_tells_a_grouped_character_through_its_new_link(world):
     # A link replaced (a reconnect, a link-dead body) without anyone calling regroup.
     batch = Batch()
@@ -338,6 +348,7 @@ def test_a_crowded_room_tells_a_grouped_character_through_its_new_link(world):
     assert [e.text for e in people[3].link.events] == ["two"]
 
 
+@pytest.mark.usefixtures("eager")
 def test_a_link_whose_batch_changed_is_told_one_by_one_after_regroup(world):
     batch = Batch()
     people = crowd(world, batch, 10)
@@ -350,6 +361,7 @@ def test_a_link_whose_batch_changed_is_told_one_by_one_after_regroup(world):
     assert people[6].link.sent == []
 
 
+@pytest.mark.usefixtures("eager")
 def test_a_crowded_room_without_batches_follows_comings_and_goings(world):
     # No link offers a batch: the audience is only characters told one by one, and a
     # character moving out while another moves in keeps the room's size.
@@ -361,3 +373,19 @@ def test_a_crowded_room_without_batches_follows_comings_and_goings(world):
     world.tell_room(world.start, Message("two"))
     assert [e.text for e in people[2].link.events] == ["one"]
     assert [e.text for e in newcomer.link.events][-1:] == ["two"]
+
+
+def test_a_crowded_room_is_told_one_by_one_until_its_company_settles(world):
+    from mud.engine.fanout import SETTLE
+    batch = Batch()
+    people = crowd(world, batch, 10)
+    for n in range(SETTLE):
+        world.tell_room(world.start, Message(f"settling {n}"))
+    assert batch.calls == 0 and len(people[1].link.sent) == SETTLE
+    world.tell_room(world.start, Message("settled"))
+    assert batch.calls == 1 and len(people[1].link.sent) == SETTLE
+    # Someone arrives: one by one again for SETTLE lines.
+    join(world, "Late")
+    world.tell_room(world.start, Message("after"))
+    assert batch.calls == 1 and people[1].link.sent[-1].text == "after"
+    assert [e.text for e in people[1].link.events][-2:] == ["settled", "after"]

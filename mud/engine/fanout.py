@@ -13,7 +13,9 @@ room's links (one list built and compared: a link was replaced, and the audience
 again; the characters told one by one are told through their link of the moment). A
 protocol whose link's batch changes (paused, closed, GMCP turned on) calls
 ``World.regroup`` with its character's room, which forgets that room's audience. Rooms
-with fewer than ``FANOUT_MIN`` characters are told one by one: grouping would not pay.
+with fewer than ``FANOUT_MIN`` characters are told one by one: grouping would not pay; so
+are the first ``SETTLE`` lines after someone came or went (a room filling up, one arrival
+after another, would otherwise build its audience for every arrival's line).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 from mud.engine.model import Character
 
 FANOUT_MIN = 8
+# Lines told one by one after someone came or went before the audience is built.
+SETTLE = 2
 
 
 class Group:

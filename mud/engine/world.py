@@ -15,7 +15,7 @@ from mud.engine import hooks
 from mud.engine.activity import QuietAreas
 from mud.engine.bus import Bus
 from mud.engine.events import Event
-from mud.engine.fanout import FANOUT_MIN, Audience
+from mud.engine.fanout import FANOUT_MIN, SETTLE, Audience
 from mud.engine.hooks import Hooks
 from mud.engine.model import NPC, Character, Item, ItemTemplate, Room
 from mud.engine.placing import CARRIED, GONE, IN_ROOM, INSIDE, PLACE_KINDS, ItemPlaces
@@ -115,7 +115,8 @@ class World(ItemPlaces):
         # no player is in it.
         self.scheduler = Scheduler(clock)  # type: ignore[arg-type]
         # Crowded rooms' audiences for tell_room, grouped by the links' batches (fanout.py).
-        self._audiences: dict[Room, Audience] = {}
+        # (Or, until it is built, how many lines went out since someone came or went.)
+        self._audiences: dict[Room, Audience | int] = {}
         self.hooks = Hooks()
         self.quiet = QuietAreas(self.scheduler, self.hooks, {r.area for r in rooms.values()})
         self.templates = templates or {}
@@ -295,11 +296,21 @@ class World(ItemPlaces):
                     character.link.send(event)
             return
         audience = self._audiences.get(room)
-        if audience is None or audience.size != len(characters) or (
+        if type(audience) is not Audience or audience.size != len(characters) or (
                 audience.groups and audience.links != [c.link for c in characters]):
             # (Characters come and go through enter, leave and move, which drop the room's
             # audience; the size is checked besides. Only groups hold links, so only they
-            # need each link checked: one replaced, the audience is built again.)
+            # need each link checked: one replaced, the audience is built again.) While
+            # the room's company keeps changing (a login storm into one room), building it
+            # for each line would cost more than telling everyone one by one: it is built
+            # once SETTLE lines went out with nobody coming or going.
+            quiet = audience if type(audience) is int else 0
+            if quiet < SETTLE:
+                self._audiences[room] = quiet + 1
+                for character in characters:
+                    if character is not exclude:
+                        character.link.send(event)
+                return
             audience = self._audiences[room] = Audience(characters)
         skip = exclude.link if exclude is not None else None
         for group in audience.groups:
