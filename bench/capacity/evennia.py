@@ -13,7 +13,7 @@ shell` through Evennia's own API (SEED) on a copy of the template that is kept i
 under a hash of what it holds, so only the first run with those accounts pays for them.
 Spread room i is reached from Limbo, where every character starts, by the exit `r<i>`.
 
-    .venv/bin/python -m bench.capacity.evennia [--cache .bench]   # a 5-player smoke run
+A smoke run of this target alone: `.venv/bin/python -m bench.capacity.evennia_smoke`.
 """
 
 from __future__ import annotations
@@ -374,101 +374,3 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-# -- a smoke run: python -m bench.capacity.evennia [--cache DIR] ----------------------------
-
-class _Player:
-    """A blocking telnet player for the smoke run (answers no telnet negotiation)."""
-
-    def __init__(self, port: int) -> None:
-        import socket
-        self.sock = socket.create_connection((HOST, port), timeout=30)
-        self.seen = b""
-
-    def step(self, line: bytes, expect: bytes, timeout: float = 30.0) -> float:
-        began = time.monotonic()
-        self.seen = b""
-        if line:
-            self.sock.sendall(line)
-        self.wait(expect, timeout)
-        return time.monotonic() - began
-
-    def wait(self, expect: bytes, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while expect not in self.seen:
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                data = self.sock.recv(65536)
-            except TimeoutError:
-                data = None
-            if not data:
-                raise BenchFailed(f"smoke: waited for {expect!r}, saw {self.seen[-300:]!r}")
-            self.seen += data
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def smoke(cache: Path, players: int = 5, rooms: int = 3) -> dict[str, float]:
-    """Start, `players` create and log in over telnet, each says a line that every other
-    hears, each goes to a spread room, log out and in again, stop. Returns the timings."""
-    import tempfile
-    target = EvenniaTarget()
-    timings: dict[str, float] = {}
-    began = time.monotonic()
-    target.setup(cache)
-    timings["setup"] = time.monotonic() - began
-    with tempfile.TemporaryDirectory(prefix="evennia-smoke-") as work:
-        target.seed_accounts(Path(work), ["seeded0", "seeded1"], "pw1", real_hash=True)
-        _host, port = target.start(Path(work), 0 if os.cpu_count() and os.cpu_count() > 1
-                                  else None, rooms)
-        try:
-            timings.update({f"start.{k}": v for k, v in target.timings.items()})
-            names = [f"smoke{i}" for i in range(players)]
-            crowd, greet_s, create_s, login_s = [], [], [], []
-            for name in names:
-                crowd.append(_Player(port))
-                took = [crowd[-1].step(*step) for step in target.create_steps(name, "pw1")]
-                greet_s.append(took[0])  # connect to the connection screen
-                create_s.append(sum(took[1:]))
-            for i, speaker in enumerate(crowd):
-                for player in crowd:
-                    player.seen = b""
-                speaker.step(target.say(f"hello from {i}"), target.echo)
-                for other in crowd:
-                    if other is not speaker:
-                        other.wait(target.heard + f"hello from {i}".encode())
-            for i, player in enumerate(crowd):
-                for step in target.goto_steps(i % rooms):
-                    player.step(*step)
-                player.step(b"quit\r\n", b"")
-                player.close()
-            for name in [*names, "seeded0", "seeded1"]:
-                player = _Player(port)
-                took = [player.step(*step) for step in target.login_steps(name, "pw1")]
-                login_s.append(sum(took[1:]))
-                if name in names:
-                    player.step(b"look\r\n", b"Spread")  # back in the room it left
-                player.close()
-            timings["greeting"] = sum(greet_s) / len(greet_s)
-            timings["create per account"] = sum(create_s) / len(create_s)
-            timings["login per account"] = sum(login_s) / len(login_s)
-            timings["pids"] = len(target.pids())
-        finally:
-            began = time.monotonic()
-            target.stop()
-            if os.environ.get("EVENNIA_SMOKE_KEEP"):  # keep the game dir to read its logs
-                shutil.copytree(work, os.environ["EVENNIA_SMOKE_KEEP"], dirs_exist_ok=True)
-            timings["stop"] = time.monotonic() - began
-    return timings
-
-
-if __name__ == "__main__":
-    import argparse
-    parser = argparse.ArgumentParser(description=smoke.__doc__)
-    parser.add_argument("--cache", type=Path, default=Path(".bench"))
-    parser.add_argument("--players", type=int, default=5)
-    args = parser.parse_args()
-    for step, seconds in smoke(args.cache, args.players).items():
-        print(f"{step:24s} {seconds:8.3f}")
