@@ -20,6 +20,7 @@ import argparse
 import sys
 
 from twisted.internet import protocol
+from twisted.internet.interfaces import IReactorTime
 from twisted.protocols.basic import LineReceiver
 
 GREETING = b"Name?"
@@ -40,11 +41,12 @@ class Room:
 class Outbox:
     """Lines per connection until the end of the reactor turn, then one write each."""
 
-    def __init__(self, clock) -> None:
+    def __init__(self, clock: IReactorTime) -> None:
         self.clock = clock
         self.pending: dict[ChatPlayer, list[bytes]] = {}
 
     def add(self, player: ChatPlayer, line: bytes) -> None:
+        """Queue ``line`` for ``player``; the first line of a turn schedules the flush."""
         lines = self.pending.get(player)
         if lines is None:
             if not self.pending:
@@ -54,6 +56,7 @@ class Outbox:
             lines.append(line)
 
     def flush(self) -> None:
+        """One write per connection with lines queued this turn."""
         pending, self.pending = self.pending, {}
         for player, lines in pending.items():
             if player.transport is not None and player.connected:
@@ -61,6 +64,8 @@ class Outbox:
 
 
 class ChatPlayer(LineReceiver):
+    """One connection: entered by create/connect, then `say` and `go N`."""
+
     delimiter = b"\n"
     MAX_LENGTH = 4096
 
@@ -80,6 +85,7 @@ class ChatPlayer(LineReceiver):
             self.room = None
 
     def move(self, number: int) -> None:
+        """Leave the current room (if any) for room ``number``."""
         if self.room is not None:
             self.room.players.pop(self, None)
         self.room = self.rooms.setdefault(number, Room())
@@ -109,7 +115,9 @@ class ChatPlayer(LineReceiver):
 
 
 class ChatFactory(protocol.Factory):
-    def __init__(self, clock) -> None:
+    """The rooms and the outbox every connection shares."""
+
+    def __init__(self, clock: IReactorTime) -> None:
         self.rooms: dict[int, Room] = {}
         self.outbox = Outbox(clock)
 
@@ -118,6 +126,7 @@ class ChatFactory(protocol.Factory):
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Listen on --interface:--port and run the reactor until stopped."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--interface", default="127.0.0.1")

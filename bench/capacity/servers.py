@@ -36,12 +36,16 @@ UP_WITHIN = 60.0
 
 
 def _child_env() -> dict[str, str]:
+    """This environment without MUD_* settings, with the checkout importable."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MUD_")}
     environ["PYTHONPATH"] = str(ROOT)
     return environ
 
 
 class EchoTarget(Target):
+    """The bare-Twisted echo ceiling (echo_server.py) in a process of its own: no accounts,
+    no world, so setup does nothing and create/login is one line each."""
+
     key = "echo"
     label = "bare Twisted echo"
     echo = echo_server.ECHO
@@ -102,6 +106,7 @@ class EchoTarget(Target):
 
 
 def room_name(room: int) -> str:
+    """Spread room ``room``'s name, which closes the look a player gets on arrival."""
     return f"Spread Hall {room:03d}"
 
 
@@ -126,6 +131,9 @@ def write_world(root: Path, rooms: int) -> None:
 
 
 class EmberfallTarget(Target):
+    """A real `twistd mud` from this checkout on write_world's generated world, throttles
+    raised for the bench (notes() lists them), accounts seeded into its SQLite store."""
+
     key = "emberfall"
     echo = b"You say"
     heard = b" says, "
