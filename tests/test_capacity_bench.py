@@ -5,6 +5,7 @@ against a real Emberfall twistd and the echo server through the runner."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -222,3 +223,164 @@ def test_report_compares_only_per_unit_figures_across_different_sizes() -> None:
     text = report.render(INFO, TARGETS[:2], ["storm"], results, [], "complete")
     assert "| logins/s | 20.0 | 2.0 | 10.0\u00d7 better |" in text
     assert "| time until all are in game, s | 25.0 | 50.0 | \u2013 (other size) |" in text
+
+
+def servers_under(directory: Path) -> list[int]:
+    """Processes whose working directory is under `directory` (the bench's servers run in
+    their work dirs there)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = (entry / "cwd").resolve()
+            state = (entry / "status").read_text()
+        except OSError:
+            continue
+        if "zombie" not in state and str(cwd).startswith(str(directory.resolve())):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_runner_stops_its_server_and_marks_the_document(
+        tmp_path: Path, signum: int) -> None:
+    """Ctrl-C (SIGINT) or a CI cancel (SIGTERM) while a server runs, with nobody reading
+    the runner's output any more: the server is stopped, the runner exits non-zero and the
+    document says INTERRUPTED (it used to stay "running" with the server left for good)."""
+    out, cache = tmp_path / "capacity.md", tmp_path / "cache"
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "bench.capacity", "--targets", "echo", "--workloads",
+         "crowd50", "--out", str(out), "--cache", str(cache)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not servers_under(cache / "work"):
+            assert runner.poll() is None and time.monotonic() < deadline, "no server started"
+            time.sleep(0.05)
+        (server,) = servers_under(cache / "work")
+        runner.stdout.close()  # the terminal / CI log reader is gone: EPIPE from here on
+        runner.stderr.close()
+        runner.send_signal(signum)
+        status = runner.wait(90)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert status == 128 + signum
+    assert not servers_under(cache / "work"), "a server outlived the interrupted bench"
+    assert not Path(f"/proc/{server}").exists() or "zombie" in Path(
+        f"/proc/{server}/status").read_text()
+    text = out.read_text()
+    assert "**Status: PARTIAL" in text and f"INTERRUPTED by {signal.Signals(signum).name}" \
+        in text, text[:600]
+    assert "interrupted by" in text and "its server was stopped" in text
+
+
+def test_a_quick_run_goes_elsewhere_and_says_quick_with_the_exact_commands(
+        tmp_path: Path) -> None:
+    """--quick writes <cache>/capacity-quick.md (not docs/capacity.md) and its status and
+    headings say QUICK; the commands shown are the ones run: this interpreter, the real
+    --cache, the set-up commands."""
+    cache = tmp_path / "cache"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.capacity", "--targets", "echo", "--workloads",
+         "startup", "--quick", "--cache", str(cache)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = (cache / "capacity-quick.md").read_text()
+    assert "**Status: QUICK" in text and "**Status: complete**" not in text
+    assert "## Start-up time (QUICK" in text
+    python = str(Path(sys.executable).relative_to(ROOT)) if Path(
+        sys.executable).is_relative_to(ROOT) else sys.executable
+    assert (f"{python} -m bench.capacity.run_one --target echo --setup --cache {cache} "
+            f"--json {cache}/results/echo-setup.json") in text
+    assert f"--json {cache}/results/echo-startup.json" in text
+    assert ".bench/results" not in text
+
+
+def test_past_the_deadline_the_rest_is_marked_not_run_loudly(tmp_path: Path) -> None:
+    out = tmp_path / "capacity.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.capacity", "--targets", "echo", "--workloads",
+         "startup,memory", "--quick", "--out", str(out), "--cache", str(tmp_path / "c"),
+         "--deadline", "0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "NOT RUN: echo / startup: past the 0-minute deadline" in done.stderr
+    text = out.read_text()
+    assert "INCOMPLETE: 2 not run: past the 0-minute deadline" in text
+    assert "**bare Twisted echo not run**: not run: past the run's 0-minute deadline" in text
+    assert "## How long each part took" in text and "| echo set-up |" in text
+
+
+def test_no_ratio_against_a_noise_level_figure_and_worse_like_better() -> None:
+    assert report.ratio("rss_growth_mib", 2.2, 0.0039) == "\u2013 (noise level)"
+    assert report.ratio("rss_growth_mib", 266.0, 1.0) == "266\u00d7 worse"
+    assert report.ratio("commands_per_s", 1.0, 150.0) == "150\u00d7 worse"
+    assert report.ratio("commands_per_s", 1.0, 2.0) == "2.0\u00d7 worse"
+
+
+def test_every_stalled_and_open_loop_figure_is_labelled_with_its_grace() -> None:
+    results = {("emberfall", "stalled"): ok(rss_peak_growth_mib=2.17, rss_growth_mib=2.2),
+               ("emberfall", "openloop"): {**ok(unanswered=0),
+                                           "params": {"players": 3, "grace": 3.0}}}
+    text = report.render(INFO, TARGETS[:1], ["stalled", "openloop"], results, [], "complete")
+    assert "| server RSS peak over the start, MiB | 2.2 |" in text
+    assert "rss_peak_growth_mib" not in text
+    assert "| says not answered within 3 s after the window | 0 |" in text
+
+
+def test_commit_says_dirty_and_what_changed(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+    git("init", "-q")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    git("add", "a.py")
+    git("commit", "-q", "-m", "a")
+    clean = report.commit(tmp_path)
+    assert clean and "dirty" not in clean
+    (tmp_path / "a.py").write_text("x = 2\n")
+    assert report.commit(tmp_path) == f"{clean}-dirty (local edits to a.py)"
+
+
+def test_failure_keeps_the_whole_reason_without_a_doubled_setup() -> None:
+    from bench.capacity.__main__ import summary
+    pip = ("Evennia: pip install evennia==5.0.1 failed (exit 1):\n"
+           "WARNING: Location 'file:///opt/pypi/simple/evennia/' is ignored\n"
+           "ERROR: Could not find a version that satisfies the requirement evennia==5.0.1\n"
+           "ERROR: No matching distribution found for evennia==5.0.1")
+    line = summary(pip)
+    assert line.startswith("Evennia: pip install evennia==5.0.1 failed (exit 1): | ")
+    assert line.endswith("ERROR: No matching distribution found for evennia==5.0.1")
+    targets = [{**TARGETS[1], "setup_error": pip, "setup_s": None}]
+    text = report.render(INFO, targets, ["crowd50"],
+                         {("evennia", "crowd50"): {"ok": False, "error": "not run: its "
+                                                   "set-up failed (see FAILED ... / setup)"}},
+                         [], "INCOMPLETE")
+    assert "**Setup failed**: Evennia: pip install evennia==5.0.1 failed (exit 1):" in text
+    assert "    ERROR: No matching distribution found for evennia==5.0.1" in text
+    assert "setup: setup" not in text and "setup failed: setup" not in text
+
+
+def test_a_server_in_its_own_venv_reports_its_own_twisted_and_django(tmp_path: Path) -> None:
+    import twisted
+    from bench.capacity.run_one import own_stack, setup_state
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    python = tmp_path / "venv" / "bin" / "python"  # stands for Evennia's venv: ours
+    python.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    python.chmod(0o755)
+
+    class Fake(Target):
+        home = tmp_path
+    stack = own_stack(Fake())
+    assert stack is not None and stack.startswith(f"Twisted {twisted.__version__}, Django ")
+    assert own_stack(EchoTarget()) is None
+    assert setup_state("evennia", "5.0.1", tmp_path) == "cold"
+    (tmp_path / "evennia-5.0.1" / "template").mkdir(parents=True)
+    (tmp_path / "evennia-5.0.1" / "template" / "ready").write_text("")
+    assert setup_state("evennia", "5.0.1", tmp_path) == "cached"
+    text = report.render(INFO, [{**TARGETS[1], "stack": stack, "setup_state": "cached"}],
+                         [], {}, [], "complete")
+    assert f"| Evennia 5.0.1 | 5.0.1 (its own venv: {stack}) |" in text
+    assert "Set-up in this run: cached, 2.0 s." in text

@@ -29,9 +29,11 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "deliveries_per_command": ("deliveries per command (seen by the players)", "", "{:.1f}"),
     "offered_per_s": ("says offered/s", "", "{:.1f}"),
     "answered_per_s": ("says answered/s", "higher", "{:.1f}"),
-    "unanswered": ("says not answered within 10 s", "lower", "{:,.0f}"),
+    "unanswered": ("says not answered within {grace} s after the window", "lower",
+                   "{:,.0f}"),
     "rss_start_mib": ("server RSS at the start, MiB", "", "{:.1f}"),
     "rss_growth_mib": ("server RSS growth over the window, MiB", "lower", "{:.1f}"),
+    "rss_peak_growth_mib": ("server RSS peak over the start, MiB", "lower", "{:.1f}"),
     "rss_late_growth_mib": ("of which in its last third, MiB", "lower", "{:.1f}"),
     "stalled_still_connected": ("stalled players still connected at the end", "", "{:,.0f}"),
     "rss_before_mib": ("server RSS before the players, MiB", "", "{:.1f}"),
@@ -76,7 +78,16 @@ TITLES: dict[str, tuple[str, str]] = {
 }
 
 
+# Below these, a figure is noise (RSS moves by a page or an allocator arena on its own): no
+# ratio is drawn when either side is under it, since 2.2 MiB against 0.004 MiB is no "564x".
+NOISE: dict[str, float] = {"rss_growth_mib": 1.0, "rss_peak_growth_mib": 1.0,
+                           "rss_late_growth_mib": 1.0}
+
+
 def machine() -> dict[str, str]:
+    """The machine and the checkout the run measured: CPU, cores, kernel, Python, our
+    Twisted, the commit (with "-dirty" and the changed files when the tree has local edits:
+    the figures are then not the commit's), the date."""
     model = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -86,18 +97,34 @@ def machine() -> dict[str, str]:
     except OSError:
         pass
     import twisted
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=False).stdout.strip()
-    except OSError:
-        commit = ""
     return {"CPU": model, "cores": str(os.cpu_count()), "kernel": platform.release(),
-            "Python": platform.python_version(), "Twisted": twisted.__version__,
-            "commit": commit or "unknown",
+            "Python": platform.python_version(),
+            "Twisted (Emberfall and the echo server)": twisted.__version__,
+            "commit": commit(),
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def commit(cwd: Path | None = None) -> str:
+    """HEAD's short hash; "-dirty" and up to 8 changed tracked files when there are local
+    edits (untracked files are not the code measured unless imported, so not counted)."""
+    def git(*args: str) -> str:
+        try:
+            # not strip(): a porcelain line starts with a space (" M a.py")
+            return subprocess.run(["git", *args], capture_output=True, text=True,
+                                  check=False, cwd=cwd).stdout.rstrip("\n")
+        except OSError:
+            return ""
+    head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    changed = [line[3:] for line in git("status", "--porcelain",
+                                        "--untracked-files=no").splitlines() if line]
+    if not changed:
+        return head
+    more = f" and {len(changed) - 8} more" if len(changed) > 8 else ""
+    return f"{head}-dirty (local edits to {', '.join(changed[:8])}{more})"
+
+
 def fmt(key: str, value) -> str:
+    """One figure as the document shows it."""
     if value is None:
         return NONE
     spec = METRICS.get(key, (key, "", "{}"))[2]
@@ -110,10 +137,14 @@ def ratio(key: str, ours, theirs) -> str:
     better = METRICS.get(key, ("", "", ""))[1]
     if not better or ours is None or theirs is None or not ours or not theirs:
         return NONE
+    floor = NOISE.get(key)
+    if floor is not None and (abs(ours) < floor or abs(theirs) < floor):
+        return f"{NONE} (noise level)"
     r = ours / theirs if better == "higher" else theirs / ours
-    if r >= 1:
-        return f"{r:,.1f}{TIMES} better" if r < 100 else f"{r:,.0f}{TIMES} better"
-    return f"{1 / r:,.1f}{TIMES} worse"
+    if r < 0:
+        return NONE
+    word, r = ("better", r) if r >= 1 else ("worse", 1 / r)
+    return f"{r:,.1f}{TIMES} {word}" if r < 100 else f"{r:,.0f}{TIMES} {word}"
 
 
 # Figures that compare across runs of different sizes (per login, per connection, per
@@ -123,18 +154,36 @@ PER_UNIT = {"logins_per_s", "kib_per_connection", "cpu_us_per_delivery", "first_
 
 
 def cell(result: dict | None, key: str) -> str:
-    if result is None:
+    """One server's figure in a table, or why there is none."""
+    if result is None or result.get("skipped"):
         return "not run"
     if not result.get("ok"):
         return "**failed**"
     return fmt(key, result.get("figures", {}).get(key))
 
 
+def label(key: str, params: dict | None) -> str:
+    """A metric's row label; the open loop's grace is the run's own."""
+    text = METRICS.get(key, (key,))[0]
+    grace = next((p["grace"] for p in (params or {}).values() if p and "grace" in p), 10.0)
+    return text.replace("{grace}", f"{grace:g}")
+
+
+def reason(error: str | None, lines: int = 12) -> list[str]:
+    """A failure's whole reason as the document shows it: the first line, then the last
+    `lines` lines (pip's ERROR lines, the server's log tail) indented as a block."""
+    text = (error or "no reason given").strip().splitlines() or ["no reason given"]
+    first, rest = text[0][:400], text[1:]
+    block = (["    ..."] if len(rest) > lines else []) + [f"    {x}" for x in rest[-lines:]]
+    return [first, *(["", *block] if block else [])]
+
+
 def render(info: dict[str, str], targets: list[dict], workloads: list[str],
            results: dict[tuple[str, str], dict], commands: list[str],
-           status: str) -> str:
-    """The whole document. `targets`: [{"key", "label", "version", "notes", "setup"}];
-    `results[(target, workload)]`: run_one's JSON."""
+           status: str, took: dict[str, float] | None = None) -> str:
+    """The whole document. `targets`: [{"key", "label", "version", "notes", "setup_s",
+    "setup_state", "stack", "setup_error"}]; `results[(target, workload)]`: run_one's JSON;
+    `took`: seconds each part (a set-up, a (server, workload) run) took."""
     keys = [t["key"] for t in targets]
     labels = {t["key"]: t.get("label") or t["key"] for t in targets}
     out = ["# Capacity: Emberfall side by side with Evennia and a bare-Twisted echo server",
@@ -146,15 +195,18 @@ def render(info: dict[str, str], targets: list[dict], workloads: list[str],
     for what, value in info.items():
         out.append(f"| {what} | {value} |")
     for t in targets:
-        out.append(f"| {labels[t['key']]} | {t.get('version') or '?'} |")
+        stack = f" (its own venv: {t['stack']})" if t.get("stack") else ""
+        out.append(f"| {labels[t['key']]} | {t.get('version') or '?'}{stack} |")
     out += ["", "A delivery is one line reaching one player. CPU is the server's own "
             "(user + system time of all its processes from /proc, over the measured "
             "window), not wall time, so it holds whatever the load generator can take. "
             "Ratios are Emberfall's figure against the other server's, in the direction "
             "that is better (more commands, less CPU or latency).", ""]
+    quick = status.startswith("QUICK")
     for workload in workloads:
         title, about = TITLES.get(workload, (workload, ""))
-        out += [f"## {title}", "", about, ""]
+        out += [f"## {title}" + (" (QUICK: tiny numbers, not comparable)" if quick else ""),
+                "", about, ""]
         params = {k: (results.get((k, workload)) or {}).get("params") for k in keys}
         shown = {k: p for k, p in params.items() if p}
         if shown:
@@ -180,7 +232,7 @@ def render(info: dict[str, str], targets: list[dict], workloads: list[str],
         if not metrics:
             metrics = ["(no figures)"]
         for m in metrics:
-            row = [METRICS.get(m, (m,))[0], *(cell(results.get((k, workload)), m)
+            row = [label(m, params), *(cell(results.get((k, workload)), m)
                                               for k in keys)]
             if "emberfall" in keys:
                 ours = ((results.get(("emberfall", workload)) or {}).get("figures") or {})
@@ -196,10 +248,9 @@ def render(info: dict[str, str], targets: list[dict], workloads: list[str],
         failed = [(k, results[(k, workload)]) for k in keys
                   if (k, workload) in results and not results[(k, workload)].get("ok")]
         for k, r in failed:
-            reason = (r.get("error") or "no reason given").strip().splitlines()
-            first = reason[0] if reason else ""
-            first = first if len(first) <= 400 else first[:400] + " ..."
-            out += ["", f"**{labels[k]} failed**: {first}"]
+            why = reason(r.get("error"))
+            verb = "not run" if r.get("skipped") else "failed"
+            out += ["", f"**{labels[k]} {verb}**: {why[0]}", *why[1:]]
         for k in keys:
             warning = (results.get((k, workload)) or {}).get("warning")
             if warning:
@@ -210,10 +261,16 @@ def render(info: dict[str, str], targets: list[dict], workloads: list[str],
     for t in targets:
         out += [f"### {labels[t['key']]}", ""]
         if t.get("setup_error"):
-            out += [f"**Setup failed**: {t['setup_error']}", ""]
+            why = reason(t["setup_error"])
+            out += [f"**Setup failed**: {why[0]}", *why[1:], ""]
         if t.get("setup_s") is not None:
-            out += [f"Set-up in this run took {t['setup_s']:.1f} s.", ""]
+            state = t.get("setup_state") or "?"
+            out += [f"Set-up in this run: {state}, {t['setup_s']:.1f} s.", ""]
         out += [t.get("notes") or "(no notes)", ""]
+    if took:
+        out += ["## How long each part took", "", "| part | s |", "|---|---|",
+                *(f"| {part} | {seconds:.1f} |" for part, seconds in took.items()),
+                f"| all parts | {sum(took.values()):.1f} |", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -20,13 +20,16 @@ import os
 import resource
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
-from bench.capacity.targets import BenchFailed, Target
+from bench.capacity.targets import BenchFailed, Target, tail
 from bench.capacity.workloads import WORKLOADS, Run, first_error, name, parameters, rooms_needed
 
 MODULES = {"echo": "bench.capacity.servers", "emberfall": "bench.capacity.servers",
@@ -47,37 +50,102 @@ def make_target(key: str) -> Target:
 
 
 def describe(target: Target) -> dict:
-    return {"label": target.label, "version": target.version(), "notes": target.notes()}
+    """What the report says about the target: its label, version, set-up notes and, for a
+    server in a venv of its own, the Twisted and Django that venv really has."""
+    return {"label": target.label, "version": target.version(), "notes": target.notes(),
+            "stack": own_stack(target)}
+
+
+def own_stack(target: Target) -> str | None:
+    """"Twisted X, Django Y" as the target's own venv reports them (Evennia's is not ours),
+    or None for a target that runs on this checkout's interpreter."""
+    home = getattr(target, "home", None)
+    python = Path(home) / "venv" / "bin" / "python" if home else None
+    if python is None or not python.exists():
+        return None
+    try:
+        done = subprocess.run(
+            [str(python), "-c", "import importlib.metadata as m\n"
+             "for p in ('Twisted', 'Django'):\n"
+             "    try: print(p, m.version(p))\n"
+             "    except m.PackageNotFoundError: print(p, 'not installed')"],
+            capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"(could not ask its venv: {error})"
+    return ", ".join(done.stdout.split("\n")[:2]).strip(", ") or None
+
+
+# A file that exists once a target's set-up is complete (relative to the cache): its
+# set-up was then cached, not cold. Targets not listed run on this checkout's .venv.
+SETUP_STAMPS = {"evennia": "evennia-{version}/template/ready"}
+
+
+def setup_state(key: str, version: str, cache: Path) -> str:
+    """"cold" / "cached" / "nothing to set up", as found before the set-up runs."""
+    stamp = SETUP_STAMPS.get(key)
+    if stamp is None:
+        return "nothing to set up (runs on this checkout's .venv)"
+    return "cached" if (cache / stamp.format(version=version)).exists() else "cold"
+
+
+def log_tail(target: Target, lines: int = 15) -> str:
+    """The last lines of the server's log, for a run that had to be ended."""
+    if hasattr(target, "_log_tail"):
+        return "\n".join(str(target._log_tail()).splitlines()[-lines:])
+    log = getattr(target, "log", None)
+    return tail(Path(log), lines) if log else ""
 
 
 def progress(out: dict, step: str) -> None:
     """The step now running, in the JSON and on stderr (the runner shows the last one if
     this process has to be ended)."""
     out["step"] = step
-    print(f"run_one {out['target']}/{out['workload']}: {step}", file=sys.stderr, flush=True)
+    say(f"run_one {out['target']}/{out['workload']}: {step}")
 
 
-def on_sigterm(args: argparse.Namespace, out: dict, running: list[Target]):
-    """The runner's timeout: stop the server we started (its processes must not outlive
-    us and load the next run's core), say where we were, and exit."""
-    def handler(signum, frame) -> None:
-        out["error"] = f"{out.get('step')}: ended by the runner (took too long)"
+def say(line: str) -> None:
+    """A line on stderr, if anyone still reads it: the runner may be gone (Ctrl-C, a CI
+    cancel), and a write to its dead pipe (EPIPE) must not stop us from stopping the
+    server."""
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
+
+
+def on_signal(args: argparse.Namespace, out: dict, running: list[Target],
+              work: list[Path]) -> Callable[[int, FrameType | None], None]:
+    """SIGTERM (the runner's timeout or its own interruption) or SIGINT: stop the server we
+    started (its processes must not outlive us and load the next run's core, or run on for
+    good), say where we were, remove its work dir once it is stopped, and exit 2."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop, not one per signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        out["error"] = f"{out.get('step')}: ended by {signal.Signals(signum).name}"
+        for target in running:
+            with contextlib.suppress(Exception):
+                out["log_tail"] = log_tail(target)
         with contextlib.suppress(OSError):
             Path(args.json).write_text(json.dumps(out, indent=1))
         for target in running:
             with contextlib.suppress(Exception):
                 target.stop()
+        if not args.keep:
+            for path in work:
+                shutil.rmtree(path, ignore_errors=True)
         os._exit(2)
     return handler
 
 
-def run(args: argparse.Namespace, out: dict, running: list[Target]) -> None:
+def run(args: argparse.Namespace, out: dict, running: list[Target],
+        workdirs: list[Path]) -> None:
+    """Set the target up, then (unless --setup) start it, run the workload and stop it;
+    fills `out`. The server is stopped on every way out, before its work dir goes."""
     cache = Path(args.cache).resolve()
     cache.mkdir(parents=True, exist_ok=True)
     progress(out, "import")
     target = make_target(args.target)
     running.append(target)
     progress(out, "setup")
+    out["setup_state"] = setup_state(args.target, target.version(), cache)
     began = time.perf_counter()
     target.setup(cache)
     out["setup_s"] = time.perf_counter() - began
@@ -94,6 +162,8 @@ def run(args: argparse.Namespace, out: dict, running: list[Target]) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 2 * players + 200), hard))
     (cache / "work").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{args.target}-{args.workload}-", dir=cache / "work"))
+    workdirs.append(work)
+    stopped = False
     try:
         progress(out, "seed accounts")
         seeded = getattr(target, "seed_accounts", lambda *a: False)(
@@ -121,12 +191,13 @@ def run(args: argparse.Namespace, out: dict, running: list[Target]) -> None:
             _react(go, reactor)
         except BaseException:
             failed_at = out["step"]  # the stop below must not take the blame
+            stopped = True
             with contextlib.suppress(Exception):
-                progress(out, "stop")
                 target.stop()
             out["step"] = failed_at
             raise
         progress(out, "stop")
+        stopped = True
         target.stop()
         timings = dict(getattr(target, "timings", {}) or {})
         out["timings"] = timings
@@ -139,6 +210,11 @@ def run(args: argparse.Namespace, out: dict, running: list[Target]) -> None:
         out["figures"] = figures
         out["step"] = "done"
     finally:
+        # Whatever happened (a failed start, an error reading stderr, ...), the server we
+        # may have started stops before its work dir is removed under it.
+        if not stopped:
+            with contextlib.suppress(Exception):
+                target.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -177,9 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"target": args.target, "workload": args.workload or "setup", "ok": False}
     status = 1
     running: list[Target] = []
-    signal.signal(signal.SIGTERM, on_sigterm(args, out, running))
+    workdirs: list[Path] = []
+    handler = on_signal(args, out, running, workdirs)
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
     try:
-        run(args, out, running)
+        run(args, out, running, workdirs)
         out["ok"] = True
         status = 0
     except BenchFailed as error:
@@ -189,8 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         out["traceback"] = traceback.format_exc()[-3000:]
     Path(args.json).write_text(json.dumps(out, indent=1))
     if not out["ok"]:
-        print(f"run_one {args.target}/{out['workload']} FAILED at {out['error']}",
-              file=sys.stderr)
+        say(f"run_one {args.target}/{out['workload']} FAILED at {out['error']}")
     return status
 
 
