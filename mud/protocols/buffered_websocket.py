@@ -7,7 +7,10 @@ reader that stopped reading. Here a broadcast's frame is built once and shared, 
 connection that lets more than its cap pile up is dropped (see output_buffer.py). With a
 ``TurnFlusher`` a connection's frames of one reactor turn leave in one write; Autobahn's own
 frames (close, ping, pong) go straight to the transport, so what is pending is written
-first (``sendData``): a goodbye always comes before the close frame.
+first (``sendData``): a goodbye always comes before the close frame. A close of ours
+(``sendClose``: quit, shutdown, takeover, idle timeout, a ban) while frames are still queued
+behind a paused transport waits for them: the close frame follows the last of them, as
+telnet's close waits for its queue (see sendClose for what bounds the wait).
 """
 
 from __future__ import annotations
@@ -91,6 +94,12 @@ class BufferedWebSocketFactory(WebSocketServerFactory):
                                 maxFramePayloadSize=max_payload,
                                 autoPingInterval=keepalive.interval,
                                 autoPingTimeout=keepalive.timeout,
+                                # The time a peer has to answer our close frame, from when
+                                # it is written; Autobahn's 1 s default cut a slow link off
+                                # (abort: the buffered goodbye lost) before it had even
+                                # read what came before the close. A peer that stopped
+                                # reading is ended by TCP_USER_TIMEOUT as soon.
+                                closeHandshakeTimeout=keepalive.timeout,
                                 # Frames are pre-built uncompressed and shared.
                                 perMessageCompressionAccept=lambda offers: None)
 
@@ -101,6 +110,9 @@ class BufferedWebSocket(WebSocketServerProtocol):
     factory: BufferedWebSocketFactory
     output: OutputBuffer | None = None
     _send_queue: deque[Any] | None = None
+    # The close we were asked for (code, reason) once frames were queued ahead of it; from
+    # then on no frame of ours is added (see sendClose). None: not asked to close.
+    _close_after: tuple[int | None, str | None] | None = None
 
     # Autobahn gives every protocol an empty deque, ``send_queue``, for writes it delays
     # (``sendData`` with ``sync`` or ``chopsize``, which nothing of ours asks for): a deque
@@ -167,9 +179,29 @@ class BufferedWebSocket(WebSocketServerProtocol):
         self.__dict__ = dict(state)
 
     def send_frame(self, frame: bytes) -> None:
-        """Queue one whole frame built by ``text_frame``."""
-        if self.output is not None:
+        """Queue one whole frame built by ``text_frame`` (none once a close was asked for:
+        nothing may follow the close frame)."""
+        if self.output is not None and self._close_after is None:
             self.output.write(frame)
+
+    def sendClose(self, code: int | None = None, reason: str | None = None) -> None:
+        """Close the connection, after every frame already written to it.
+
+        Autobahn writes the close frame at once, straight to the transport: while our
+        output is paused (a slow reader) its queued frames, the goodbye among them, would
+        be left behind it, then dropped (no data frames after a close). So while frames are
+        queued the close is kept and sent by ``_sink`` right after the last of them; nothing
+        new is queued meanwhile, so the queue stays within the output cap. A reader that
+        never drains it is still let go: Autobahn's pings go straight out and their timeout
+        drops it, and TCP_USER_TIMEOUT (keepalive.py) ends a zero window sooner. A close the
+        peer starts, and Autobahn's own on a protocol error, are not delayed (sendCloseFrame)."""
+        output = self.output
+        if (output is not None and output.queued and not output.closed
+                and self.state == WebSocketProtocol.STATE_OPEN):
+            if self._close_after is None:
+                self._close_after = (code, reason)
+            return
+        super().sendClose(code, reason)
 
     def sendData(self, data: bytes, sync: bool = False, chopsize: int | None = None) -> None:
         # Every frame of Autobahn's own (the handshake's answer, close, ping, pong) passes
@@ -184,6 +216,10 @@ class BufferedWebSocket(WebSocketServerProtocol):
         # No data frames once the closing handshake began.
         if self.state == WebSocketProtocol.STATE_OPEN:
             self.transport.write(data)
+            close = self._close_after
+            if close is not None and not self.output.queued:  # type: ignore[union-attr]
+                # The last frame queued ahead of a close of ours is written: now the close.
+                super().sendClose(*close)
 
     def _closeConnection(self, abort: bool = False) -> None:
         # Our producer must go before a TLS transport will finish closing. (Autobahn's
