@@ -29,6 +29,7 @@ from mud.render.wrapping import visible_width
 from tests.support import WirePlayer, gmcp_messages, make_game, plain
 
 WILL, WONT, DO, DONT = bytes([251]), bytes([252]), bytes([253]), bytes([254])
+SGA = bytes([3])
 _SUB = re.compile(rb"\xff\xfa(.)(.*?)\xff\xf0", re.S)
 
 
@@ -470,18 +471,114 @@ def test_offers_a_silent_client_never_answers_are_given_up_and_forgotten():
     assert "Village Square" in plain(data)
 
 
-def test_a_late_answer_after_giving_up_is_still_honoured():
+def given_up(refuse_naws: bool = False) -> WirePlayer:
+    """A player whose client has answered nothing for longer than OFFER_WAIT."""
     game = make_game()
-    player = WirePlayer(game, refuse_naws=False)
+    player = WirePlayer(game, refuse_naws=refuse_naws)
     game.world.clock.advance(OFFER_WAIT + 1)
+    assert pending(player) == {}
     player.read_bytes()
-    player.send_bytes(IAC + DO + EOR)
-    assert IAC + WILL + EOR in player.read_bytes()  # a fresh request, accepted
+    return player
+
+
+# A late answer is the answer to our offer, as a timely one is: no second WILL/DO in reply
+# (our offer is already on the wire), and the offer's follow-ups still go.
+
+def test_a_late_answer_after_giving_up_is_still_honoured():
+    player = given_up()
+    player.send_bytes(IAC + DO + EOR + IAC + DO + GMCP + IAC + DO + SGA)
+    assert player.read_bytes() == b""  # no second WILL EOR / GMCP / SGA
     player.send_bytes(IAC + WILL + NAWS + sb(NAWS, b"\x00\x64\x00\x28"))
-    assert IAC + DO + NAWS in player.read_bytes()
+    assert player.read_bytes() == b""  # no second DO NAWS
     assert player.protocol.options.width == 100
+    assert player.protocol.options.gmcp is not None
+    assert pending(player) == {EOR: "yes/no", GMCP: "yes/no", SGA: "yes/no", NAWS: "no/yes"}
     player.send_bytes(b"create Ann secret1\r\n")
     assert IAC + EOR_MARK in player.read_bytes()  # prompts marked, as EOR is on now
+
+
+def test_a_late_will_charset_gets_the_utf8_request_and_utf8_is_negotiated():
+    player = given_up()
+    player.send_bytes(IAC + WILL + CHARSET)
+    data = player.read_bytes()
+    assert IAC + DO + CHARSET not in data
+    assert subs(data, CHARSET) == [b"\x01;UTF-8"]
+    player.send_bytes(sb(CHARSET, b"\x02UTF-8"))  # ACCEPTED
+    assert player.protocol.options.utf8 is True
+
+
+def test_a_late_will_ttype_gets_asked_the_terminal_type_and_it_counts():
+    player = given_up()
+    player.send_bytes(IAC + WILL + TTYPE)
+    data = player.read_bytes()
+    assert IAC + DO + TTYPE not in data
+    assert subs(data, TTYPE) == [b"\x01"]  # SB TTYPE SEND
+    for answer in (b"MUDLET", b"ANSI-256COLOR"):
+        player.send_bytes(sb(TTYPE, b"\x00" + answer))
+        assert subs(player.read_bytes(), TTYPE) == [b"\x01"]  # the cycle goes on
+    player.send_bytes(sb(TTYPE, b"\x00MTTS 13"))
+    assert player.protocol.options.client == "MUDLET"
+    player.create("Ann")
+    player.read_bytes()
+    player.send_bytes(b"look\r\n")
+    assert b"\x1b[38;5;51mVillage Square" in player.read_bytes()  # 256 colours, as told
+
+
+def test_a_late_do_mccp2_starts_the_stream_without_a_second_will():
+    player = given_up()
+    player.send_bytes(IAC + DO + MCCP2)
+    data = player.read_bytes()
+    head, marker, stream = data.partition(sb(MCCP2, b""))
+    assert marker and IAC + WILL + MCCP2 not in head
+    inflate = zlib.decompressobj()
+    inner = inflate.decompress(stream)
+    assert IAC + WILL + MCCP2 not in inner
+    player.send_bytes(b"create Ann secret1\r\n")
+    assert "Village Square" in plain(inner + inflate.decompress(player.read_bytes()))
+
+
+def test_a_late_ttype_nobody_answers_still_lets_mccp2_start_after_the_wait():
+    player = given_up()
+    player.send_bytes(IAC + WILL + TTYPE + IAC + DO + MCCP2)
+    assert subs(player.read_bytes(), MCCP2) == []  # waiting for the terminal type
+    player.game.world.clock.advance(TTYPE_WAIT)
+    assert sb(MCCP2, b"") in player.read_bytes()
+    calls = player.game.world.clock.getDelayedCalls()
+    assert all("_ttype_settled" not in repr(call) for call in calls)  # no timer left behind
+
+
+def test_a_late_refusal_does_what_a_timely_one_does():
+    player = given_up()
+    player.send_bytes(IAC + DONT + EOR + IAC + WONT + TTYPE)
+    assert player.read_bytes() == b""
+    player.send_bytes(b"create Ann secret1\r\n")
+    assert player.read_bytes().endswith(IAC + GA)  # EOR refused: prompts end with GA
+
+
+def test_only_the_late_answer_brings_its_option_state_back():
+    player = given_up()
+    player.send_bytes(IAC + WILL + TTYPE)
+    assert pending(player) == {TTYPE: "no/yes"}
+    assert waiting_deferreds(player) == 0
+    # Answered now: a second WILL is a repeat, ignored; WILL of what we never offered is
+    # a fresh request, refused.
+    player.read_bytes()
+    player.send_bytes(IAC + WILL + TTYPE + IAC + WILL + bytes([99]))
+    assert player.read_bytes() == IAC + DONT + bytes([99])
+
+
+def test_mccp2_asked_for_again_after_dont_starts_after_our_will():
+    # A fresh request (not an answer): Twisted enables before replying WILL; the start
+    # marker and the stream must still come after that WILL, not before it.
+    player = WirePlayer(make_game())
+    player.send_bytes(IAC + DO + MCCP2 + IAC + WONT + TTYPE)
+    player.read_bytes()
+    player.send_bytes(IAC + DONT + MCCP2)
+    player.read_bytes()
+    player.send_bytes(IAC + DO + MCCP2)
+    data = player.read_bytes()
+    assert data.startswith(IAC + WILL + MCCP2 + sb(MCCP2, b""))
+    zlib.decompressobj().decompress(data[len(IAC + WILL + MCCP2 + sb(MCCP2, b"")):])
 
 
 def test_answered_options_are_kept_and_only_the_unanswered_dropped():

@@ -5,14 +5,19 @@ keeps none of its opening handshake."""
 from __future__ import annotations
 
 import sys
+import zlib
 
 from twisted.internet.defer import inlineCallbacks
 
 from mud.protocols.buffered_websocket import HANDSHAKE_LEFTOVERS
 from mud.protocols.options import negotiator
+from mud.protocols.options.codes import CHARSET, EOR, IAC, MCCP2, SB, SE, TTYPE
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
 from tests.e2e.wsclient import registered_web
+from tests.support import plain
+
+WILL, DO = bytes([251]), bytes([253])
 
 
 def telnet_transports(service):
@@ -46,6 +51,48 @@ class SilentTelnetClients(ServerTestCase):
         before = len(player.received)
         yield player.ask("look", "Village Square")
         assert b"\xff" not in player.received[before:]
+        player.transport.loseConnection()
+
+    @inlineCallbacks
+    def test_a_client_that_answers_after_the_wait_gets_what_a_timely_one_gets(self):
+        # Offers given up, then answered: the answers are still to our offers (no second
+        # WILL/DO), their follow-ups go (the charset REQUEST, SB TTYPE SEND), and MCCP2's
+        # stream starts after the WILL exchange with nothing of it inside the stream.
+        self.patch(negotiator, "OFFER_WAIT", 0.3)
+        self.patch(negotiator, "TTYPE_WAIT", 0.2)
+        service = self.start()
+        player = yield connect(self.telnet_port, silent=True)
+        yield player.ask("create Late secret1", "Village Square")
+        [transport] = telnet_transports(service)
+        yield eventually(lambda: transport.options == {})
+        mark = len(player.received)
+        player.transport.write(IAC + WILL + CHARSET + IAC + WILL + TTYPE + IAC + DO + EOR)
+        request = IAC + SB + CHARSET + b"\x01;UTF-8" + IAC + SE
+        send = IAC + SB + TTYPE + b"\x01" + IAC + SE
+        yield eventually(lambda: request in player.received[mark:]
+                         and send in player.received[mark:])
+        player.transport.write(IAC + DO + MCCP2)
+        start = IAC + SB + MCCP2 + IAC + SE
+        yield eventually(lambda: start in player.received[mark:])
+        head, _, stream = player.received[mark:].partition(start)
+        for second in (DO + CHARSET, DO + TTYPE, WILL + EOR, WILL + MCCP2):
+            assert IAC + second not in head, second
+        inflate = zlib.decompressobj()
+        inner = inflate.decompress(stream)
+        assert IAC + WILL + MCCP2 not in inner
+        player.transport.write(b"\xff\xfa\x2a\x02UTF-8\xff\xf0look\r\n")  # ACCEPTED UTF-8
+        seen = len(inner)
+
+        def unpacked() -> str:
+            after = player.received[mark:].partition(start)[2]
+            return plain(zlib.decompressobj().decompress(after)[seen:])
+
+        yield eventually(lambda: "Village Square" in unpacked())
+        [session] = service.game.sessions
+        assert session.connection.options.utf8 is True
+        # Only what was answered is kept, settled: nothing waits on a Deferred.
+        assert set(transport.options) == {CHARSET, TTYPE, EOR, MCCP2}
+        assert unanswered(transport) == 0
         player.transport.loseConnection()
 
     @inlineCallbacks

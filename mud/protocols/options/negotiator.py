@@ -2,9 +2,11 @@
 
 Everything is offered at once and nothing waits for an answer, so netcat (which answers
 nothing) logs in as before. Twisted's RFC 1143 state machine (``will``/``do``) keeps a
-repeated request from starting another exchange. What the client says (window size,
-terminal type, MTTS, charset, GMCP packages) ends up in ``style()`` and ``gmcp``; the
-line protocol asks for them when it renders.
+repeated request from starting another exchange. Offers still unanswered after OFFER_WAIT
+are given up (their state dropped, to keep a silent connection small), yet an answer that
+comes later is still taken as the answer it is (see _give_up and _answer). What the
+client says (window size, terminal type, MTTS, charset, GMCP packages) ends up in
+``style()`` and ``gmcp``; the line protocol asks for them when it renders.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.conch.telnet import ECHO, OptionRefused
+from twisted.conch.telnet import DO, DONT, ECHO, SGA, WILL, WONT, OptionRefused
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from mud.protocols.options import charset, gmcp, mssp
@@ -47,10 +50,15 @@ COLOUR_PREFERENCES = {"off": 0, "on": 16, "256": 256, "truecolor": TRUECOLOR}
 
 LOCAL = (EOR, GMCP, MSSP, MCCP2)     # options we offer to do (WILL)
 REMOTE = (NAWS, TTYPE, CHARSET)      # options we ask the client to do (DO)
+# One bit per offer made at connect ((ours?, option): SGA is the line protocol's), for the
+# offers given up unanswered: 8 bits, so the mask is always one of Python's shared small
+# ints and a silent connection pays nothing for remembering them.
+_LATE_BIT = {(True, EOR): 1, (True, GMCP): 2, (True, MSSP): 4, (True, MCCP2): 8,
+             (True, SGA): 16, (False, NAWS): 32, (False, TTYPE): 64, (False, CHARSET): 128}
 
 
 class TelnetOptions:
-    __slots__ = ("_mccp", "_mccp_wanted", "_settle_timer", "_size_timer", "_sized",
+    __slots__ = ("_late", "_mccp", "_mccp_wanted", "_settle_timer", "_size_timer", "_sized",
                  "_ttype_timer", "character",
                  "client", "clock", "colour_preference", "eor", "ga", "gmcp", "height",
                  "listing", "refresh", "request", "restyle",
@@ -86,6 +94,8 @@ class TelnetOptions:
         self._size_timer: Any = None
         # Ends the offers made at connect that the client never answered (see _give_up).
         self._settle_timer: Any = None
+        # The offers given up unanswered, as _LATE_BIT bits: a late answer is still theirs.
+        self._late = 0
 
     # -- connect -------------------------------------------------------------------------------
 
@@ -95,12 +105,16 @@ class TelnetOptions:
         t.negotiationMap[TTYPE] = self._on_ttype
         t.negotiationMap[CHARSET] = self._on_charset
         t.negotiationMap[GMCP] = self._on_gmcp
-        t.will(EOR).addErrback(self._refused_eor)
-        for option in (GMCP, MSSP, MCCP2):
-            t.will(option).addErrback(_ignore)
-        t.do(NAWS).addErrback(self._naws_refused)
-        t.do(TTYPE).addCallbacks(lambda _: self._send_ttype(), self._ttype_refused)
-        t.do(CHARSET).addCallbacks(lambda _: self._send(CHARSET, charset.OFFER), _ignore)
+        # Every WILL/WONT/DO/DONT passes through _answer on its way to Twisted's state
+        # machine. (These four bound methods replace Twisted's own four: no bytes added.)
+        t.commandMap[WILL] = self._on_will
+        t.commandMap[WONT] = self._on_wont
+        t.commandMap[DO] = self._on_do
+        t.commandMap[DONT] = self._on_dont
+        for option in LOCAL:
+            self._follow(option, t.will(option))
+        for option in REMOTE:
+            self._follow(option, t.do(option))
         self._ttype_timer = self.clock.callLater(TTYPE_WAIT, self._ttype_settled)
         self._size_timer = self.clock.callLater(SIZE_WAIT, self.size_settled)
         self._settle_timer = self.clock.callLater(OFFER_WAIT, self._give_up)
@@ -133,24 +147,97 @@ class TelnetOptions:
         the refusal's callbacks: a silent client must not start getting IAC GA) and its
         Deferred dropped; then every option off on both sides, not negotiating, is removed
         from ``transport.options``: ``getOptionState`` makes the same state again if it is
-        ever asked. A late answer is then a fresh request, answered as RFC 1143 says
-        (an offer we want is accepted, a refusal of what is off is ignored). The echo
-        option is left alone: it is offered for a password prompt, not at connect, and
-        settling it would offer it again at the next prompt."""
+        ever asked. The echo option is left alone: it is offered for a password prompt,
+        not at connect, and settling it would offer it again at the next prompt.
+
+        A late answer must still be the answer to our offer, not a fresh request: Twisted
+        would reply to it with a second WILL/DO (for MCCP2, inside the compressed stream)
+        and our offer's follow-ups (SB TTYPE SEND, the charset REQUEST) would never go.
+        So each offer given up sets its bit in ``_late`` (a small int, shared), and
+        _answer puts the offer back as pending just before Twisted reads the answer."""
         self._settle_timer = None
         options = getattr(self.transport, "options", None)
         if not isinstance(options, dict):
             return
+        late = self._late
         for option, state in list(options.items()):
             if option == ECHO:
                 continue
-            for side in (state.us, state.him):
+            for ours, side in ((True, state.us), (False, state.him)):
                 if side.negotiating and side.state == "no":
                     side.negotiating = False
                     side.onResult = None
+                    late |= _LATE_BIT.get((ours, option), 0)
             if not (state.us.negotiating or state.him.negotiating
                     or state.us.state == "yes" or state.him.state == "yes"):
                 del options[option]
+        self._late = late
+
+    # -- answers: WILL/WONT/DO/DONT before and after Twisted's state machine -------------------
+
+    def _on_will(self, option: bytes) -> None:
+        self._answer(False, option, self.transport.telnet_WILL)
+
+    def _on_wont(self, option: bytes) -> None:
+        self._answer(False, option, self.transport.telnet_WONT)
+
+    def _on_do(self, option: bytes) -> None:
+        self._answer(True, option, self.transport.telnet_DO)
+
+    def _on_dont(self, option: bytes) -> None:
+        self._answer(True, option, self.transport.telnet_DONT)
+
+    def _answer(self, ours: bool, option: bytes, handle: Callable[[bytes], None]) -> None:
+        """Let Twisted's RFC 1143 state machine take a WILL/WONT (about the client's side:
+        ``ours`` False) or DO/DONT (about ours), with an offer given up put back first, and
+        act on an option that has just come on once its WILL/DO exchange is complete: the
+        follow-up requests, MSSP's table, MCCP2's start marker. (Twisted enables an option
+        the client asks for before it sends its own WILL/DO reply: what is written from
+        there would go before that reply, and compressed if MCCP2 started.)"""
+        t = self.transport
+        bit = _LATE_BIT.get((ours, option), 0)
+        if self._late & bit:
+            self._late &= ~bit
+            state = t.getOptionState(option)
+            side = state.us if ours else state.him
+            if side.state == "no" and not side.negotiating:
+                # The offer as it was before _give_up: the answer settles it as in time.
+                side.negotiating = True
+                side.onResult = pending = Deferred()
+                self._follow(option, pending)
+        state = t.options.get(option)
+        was_on = state is not None and (state.us if ours else state.him).state == "yes"
+        handle(option)
+        state = t.options.get(option)
+        if was_on or state is None or (state.us if ours else state.him).state != "yes":
+            return
+        if ours:
+            if option == MSSP and self.listing is not None:
+                t.output.write(mssp.telnet(self.listing()))
+            elif option == MCCP2:
+                self._start_mccp()
+        elif option == TTYPE:
+            if self.ttype.done and not self.ttype.names and self.ttype.mtts is None:
+                # Stopped waiting (TTYPE_WAIT, a refusal) before any answer: the cycle
+                # starts now, and its answers count as they would have in time; what waits
+                # for them (MCCP2) waits TTYPE_WAIT at most again.
+                self.ttype = TerminalType()
+                self._stop_ttype_timer()
+                self._ttype_timer = self.clock.callLater(TTYPE_WAIT, self._ttype_settled)
+            self._send_ttype()
+        elif option == CHARSET:
+            self._send(CHARSET, charset.OFFER)
+
+    def _follow(self, option: bytes, offer: Deferred) -> None:
+        """What a refusal of our offer of ``option`` does (its acceptance: _answer)."""
+        if option == EOR:
+            offer.addErrback(self._refused_eor)
+        elif option == NAWS:
+            offer.addErrback(self._naws_refused)
+        elif option == TTYPE:
+            offer.addErrback(self._ttype_refused)
+        else:
+            offer.addErrback(_ignore)
 
     def _stop_ttype_timer(self) -> None:
         if self._ttype_timer is not None and self._ttype_timer.active():
@@ -197,11 +284,9 @@ class TelnetOptions:
             self.eor, self.ga = True, False
         elif option == GMCP and self.gmcp is None:
             self.gmcp = gmcp.Supports()
-        elif option == MSSP and self.listing is not None:
-            self.transport.output.write(mssp.telnet(self.listing()))
         elif option == MCCP2:
+            # Started by _answer once our WILL is out (and after TTYPE: _start_mccp).
             self._mccp_wanted = True
-            self._start_mccp()
         return True
 
     def disable_local(self, option: bytes) -> None:
