@@ -318,11 +318,12 @@ def test_no_ratio_against_a_noise_level_figure_and_worse_like_better() -> None:
     assert report.ratio("rss_growth_mib", 266.0, 1.0) == "266\u00d7 worse"
     assert report.ratio("commands_per_s", 1.0, 150.0) == "150\u00d7 worse"
     assert report.ratio("commands_per_s", 1.0, 2.0) == "2.0\u00d7 worse"
+    assert report.ratio("answered_per_s", 19.49, 19.5) == "1.0\u00d7 (the same)"
 
 
 def test_every_stalled_and_open_loop_figure_is_labelled_with_its_grace() -> None:
     results = {("emberfall", "stalled"): ok(rss_peak_growth_mib=2.17, rss_growth_mib=2.2),
-               ("emberfall", "openloop"): {**ok(unanswered=0),
+               ("emberfall", "openloop"): {**ok(unanswered=0, grace_s=3.0),
                                            "params": {"players": 3, "grace": 3.0}}}
     text = report.render(INFO, TARGETS[:1], ["stalled", "openloop"], results, [], "complete")
     assert "| server RSS peak over the start, MiB | 2.2 |" in text

@@ -3,6 +3,13 @@ docs/capacity.md and exits non-zero, naming the server and workload, if any fail
 
     .venv/bin/python -m bench.capacity [--targets echo,emberfall,evennia]
         [--workloads crowd50,...] [--out docs/capacity.md] [--cache .bench] [--quick]
+        [--timeout 240] [--deadline 14]
+
+A --quick run (tiny numbers) writes <cache>/capacity-quick.md unless --out says otherwise,
+and its status and headings say QUICK; a subset of servers or workloads says PARTIAL. Past
+--deadline minutes the runs left are not started, marked "not run" and the exit status is 1.
+SIGINT (Ctrl-C) or SIGTERM (a CI cancel) stops the running server, marks the document
+INTERRUPTED and exits 128 + the signal.
 
 The servers run on core 0 and this runner's load generator (run_one) on core 1; with one
 core nothing is pinned and the document says so. Set-up (Evennia's venv under the cache
@@ -109,6 +116,7 @@ def run_one(argv: list[str], out: Path, timeout: float) -> dict:
 
 
 def loadavg() -> str:
+    """The load averages, so that a reader can tell a busy machine's figures."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min)"
 
 
@@ -138,6 +146,9 @@ def shown_python() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Set every target up, run every (workload, target) in turn, write the document after
+    each; 0 only when everything ran, 1 if anything failed or was not run, 128+signal if
+    interrupted (the running server stopped first)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default=",".join(TARGETS))
     parser.add_argument("--workloads", default=",".join(WORKLOADS))

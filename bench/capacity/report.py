@@ -12,6 +12,7 @@ import platform
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 TIMES, NONE = "\u00d7", "\u2013"  # the multiplication sign, an en dash (no figure)
 
@@ -22,6 +23,9 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "cpu_us_per_delivery": ("server CPU per delivery, µs", "lower", "{:.3f}"),
     "echo_p50_ms": ("echo p50, ms", "lower", "{:.2f}"),
     "echo_p99_ms": ("echo p99, ms", "lower", "{:.2f}"),
+    "warmup_s": ("warm-up before the measured window, s", "", "{:.1f}"),
+    "slowest_talker_commands": ("commands by the slowest player in the window", "",
+                                "{:,.0f}"),
     "server_cores": ("server CPU, cores busy", "", "{:.2f}"),
     "loadgen_cores": ("load generator CPU, cores busy", "", "{:.2f}"),
     "cpu_pressure": ("the machine: share of the window some task waited for a CPU (PSI)",
@@ -29,13 +33,19 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "deliveries_per_command": ("deliveries per command (seen by the players)", "", "{:.1f}"),
     "offered_per_s": ("says offered/s", "", "{:.1f}"),
     "answered_per_s": ("says answered/s", "higher", "{:.1f}"),
+    "answered_after_window": ("says answered after the window, within the grace", "",
+                              "{:,.0f}"),
     "unanswered": ("says not answered within {grace} s after the window", "lower",
                    "{:,.0f}"),
+    "grace_s": ("grace after the window for the last answers, s", "", "{:g}"),
     "rss_start_mib": ("server RSS at the start, MiB", "", "{:.1f}"),
     "rss_growth_mib": ("server RSS growth over the window, MiB", "lower", "{:.1f}"),
     "rss_peak_growth_mib": ("server RSS peak over the start, MiB", "lower", "{:.1f}"),
     "rss_late_growth_mib": ("of which in its last third, MiB", "lower", "{:.1f}"),
     "stalled_still_connected": ("stalled players still connected at the end", "", "{:,.0f}"),
+    "stalled_sent_kib": ("say output meant for each stalled player, KiB", "", "{:,.0f}"),
+    "stalled_kernel_kib": ("of which held in the kernel's socket buffers, KiB (mean)", "",
+                           "{:,.0f}"),
     "rss_before_mib": ("server RSS before the players, MiB", "", "{:.1f}"),
     "rss_after_mib": ("server RSS with them idle, MiB", "", "{:.1f}"),
     "kib_per_connection": ("RSS per idle logged-in connection, KiB", "lower", "{:.1f}"),
@@ -123,7 +133,7 @@ def commit(cwd: Path | None = None) -> str:
     return f"{head}-dirty (local edits to {', '.join(changed[:8])}{more})"
 
 
-def fmt(key: str, value) -> str:
+def fmt(key: str, value: float | None) -> str:
     """One figure as the document shows it."""
     if value is None:
         return NONE
@@ -131,7 +141,7 @@ def fmt(key: str, value) -> str:
     return spec.format(value)
 
 
-def ratio(key: str, ours, theirs) -> str:
+def ratio(key: str, ours: float | None, theirs: float | None) -> str:
     """How Emberfall compares with another server on one metric: "161x better" (with the
     multiplication sign), "2.0x worse"."""
     better = METRICS.get(key, ("", "", ""))[1]
@@ -144,6 +154,8 @@ def ratio(key: str, ours, theirs) -> str:
     if r < 0:
         return NONE
     word, r = ("better", r) if r >= 1 else ("worse", 1 / r)
+    if r < 1.05:
+        return f"1.0{TIMES} (the same)"  # "1.0x worse" would claim a difference
     return f"{r:,.1f}{TIMES} {word}" if r < 100 else f"{r:,.0f}{TIMES} {word}"
 
 
@@ -162,11 +174,13 @@ def cell(result: dict | None, key: str) -> str:
     return fmt(key, result.get("figures", {}).get(key))
 
 
-def label(key: str, params: dict | None) -> str:
-    """A metric's row label; the open loop's grace is the run's own."""
+def label(key: str, params: dict | None, figures: list[dict] | None = None) -> str:
+    """A metric's row label; the open loop's grace is the run's own (its grace_s figure,
+    else its `grace` parameter)."""
     text = METRICS.get(key, (key,))[0]
-    grace = next((p["grace"] for p in (params or {}).values() if p and "grace" in p), 10.0)
-    return text.replace("{grace}", f"{grace:g}")
+    graces = [f["grace_s"] for f in figures or [] if f.get("grace_s") is not None]
+    graces += [p["grace"] for p in (params or {}).values() if p and "grace" in p]
+    return text.replace("{grace}", f"{graces[0]:g}" if graces else "the grace")
 
 
 def reason(error: str | None, lines: int = 12) -> list[str]:
@@ -232,7 +246,9 @@ def render(info: dict[str, str], targets: list[dict], workloads: list[str],
         if not metrics:
             metrics = ["(no figures)"]
         for m in metrics:
-            row = [label(m, params), *(cell(results.get((k, workload)), m)
+            row = [label(m, params, [(results.get((k, workload)) or {}).get("figures") or {}
+                                     for k in keys]),
+                   *(cell(results.get((k, workload)), m)
                                               for k in keys)]
             if "emberfall" in keys:
                 ours = ((results.get(("emberfall", workload)) or {}).get("figures") or {})
@@ -274,7 +290,8 @@ def render(info: dict[str, str], targets: list[dict], workloads: list[str],
     return "\n".join(out).rstrip() + "\n"
 
 
-def write(path: Path, *args, **kwargs) -> None:
+def write(path: Path, *args: Any, **kwargs: Any) -> None:
+    """render()'s document into `path`, replaced whole (a reader never sees half of it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(render(*args, **kwargs))

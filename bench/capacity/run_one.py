@@ -28,6 +28,9 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
+
+from twisted.internet.defer import Deferred
 
 from bench.capacity.targets import BenchFailed, Target, tail
 from bench.capacity.workloads import WORKLOADS, Run, first_error, name, parameters, rooms_needed
@@ -219,7 +222,7 @@ def run(args: argparse.Namespace, out: dict, running: list[Target],
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _react(go, reactor) -> None:
+def _react(go: Callable[[Any], Deferred], reactor: Any) -> None:
     """Run `go(reactor)` to its end on the reactor; re-raise its failure here."""
     failures = []
 
@@ -237,6 +240,8 @@ def _react(go, reactor) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments, run, write the JSON; 0 only when the workload (or set-up) ran.
+    SIGTERM/SIGINT stop the server first (see on_signal)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", required=True, choices=sorted(MODULES))
     parser.add_argument("--workload", choices=sorted(WORKLOADS))
