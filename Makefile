@@ -45,9 +45,11 @@ test: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q
 
 # Emberfall, Evennia (its own venv under .bench/) and a bare-Twisted echo server under the
-# same load; writes docs/capacity.md. Not part of `make test` (it takes minutes).
+# same load; writes docs/capacity.md. Not part of `make test` (held to 14 minutes).
+# BENCH_ARGS="--quick" is a smoke run into .bench/capacity-quick.md.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python -m bench.capacity
+	$(BIN)/python -m bench.capacity $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
