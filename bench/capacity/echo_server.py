@@ -3,9 +3,12 @@
 A line-based server on plain Twisted (no telnet options, no accounts, no password hashing,
 no world): ``create NAME PW`` / ``connect NAME PW`` enters the hall, ``go N`` moves to room N,
 ``say TEXT`` writes ``You say "TEXT"`` to the speaker and ``NAME says "TEXT"`` to everyone
-else in the room. A delivery is one list append: each connection's lines of a reactor turn
-leave in one ``transport.write`` when the turn ends (as Emberfall coalesces them; a write per
-line per recipient costs more than all of Emberfall's own work, so it would be no ceiling).
+else in the room. A connection that stops reading is dropped once CAP bytes wait for it
+beyond Twisted's own 64 KiB buffer (as Emberfall's default `--output-buffer` does: a
+server with no cap grows by the whole of every stalled player's output). A delivery is one
+list append: each connection's lines of a reactor turn leave in one ``transport.write`` when
+the turn ends (as Emberfall coalesces them; a write per line per recipient costs more than all
+of Emberfall's own work, so it would be no ceiling).
 Whatever Emberfall spends beyond this per delivery is its own work (parsing, the engine,
 rendering, the output buffer, the telnet layer).
 
@@ -27,6 +30,7 @@ GREETING = b"Name?"
 ENTERED = b"You are in the hall."
 ECHO = b"You say"
 HEARD = b" says \""
+CAP = 256 * 1024  # unread output held while Twisted's buffer is full, then the drop
 
 
 class Room:
@@ -60,7 +64,39 @@ class Outbox:
         pending, self.pending = self.pending, {}
         for player, lines in pending.items():
             if player.transport is not None and player.connected:
-                player.transport.write(b"".join(lines))
+                data = b"".join(lines)
+                if player.stall.paused:
+                    player.stall.held += len(data)
+                    if player.stall.held > CAP:
+                        player.transport.abortConnection()
+                        continue
+                player.transport.write(data)
+
+
+class Stall:
+    """A connection's output as a streaming producer: Twisted pauses it when the write
+    buffer passes 64 KiB (the client has stopped reading and the kernel's buffers are full
+    too) and resumes it when the buffer drains. Not the LineReceiver itself: its own
+    pause/resume stop reading input, which is another matter."""
+
+    __slots__ = ("held", "paused")
+
+    def __init__(self) -> None:
+        self.paused = False
+        self.held = 0  # bytes written since the pause
+
+    def pauseProducing(self) -> None:
+        """Twisted's buffer for this connection is full (called again at every write while
+        it stays full: only the first starts the count)."""
+        if not self.paused:
+            self.paused, self.held = True, 0
+
+    def resumeProducing(self) -> None:
+        """It drained again."""
+        self.paused, self.held = False, 0
+
+    def stopProducing(self) -> None:
+        """The connection is going: nothing to stop."""
 
 
 class ChatPlayer(LineReceiver):
@@ -74,9 +110,13 @@ class ChatPlayer(LineReceiver):
         self.outbox = outbox
         self.name = b""
         self.room: Room | None = None
+        self.stall = Stall()
 
     def connectionMade(self) -> None:
         self.transport.setTcpNoDelay(True)  # as Emberfall's telnet does: no Nagle delay
+        # Twisted pauses its producer when its write buffer passes 64 KiB: the signal that
+        # this client has stopped reading (the kernel's buffers are full too).
+        self.transport.registerProducer(self.stall, True)
         self.transport.write(GREETING + b"\r\n")
 
     def connectionLost(self, reason: object = None) -> None:

@@ -98,8 +98,10 @@ class EchoTarget(Target):
         return ("bench/capacity/echo_server.py: a line-based chat room on plain Twisted "
                 "(`LineReceiver`; a delivery is a list append, each connection's lines of a "
                 "reactor turn leaving in one `transport.write`, as Emberfall's do; no telnet "
-                "options, no accounts or password hashing, no world). The ceiling: what any "
-                "Twisted MUD pays for the sockets alone. (A first version wrote each line to "
+                "options, no accounts or password hashing, no world; a client that stops "
+                "reading is dropped past 256 KiB of unread output beyond Twisted's 64 KiB, as "
+                "Emberfall's default cap does). The ceiling: what any Twisted MUD pays for "
+                "the sockets alone. (A first version wrote each line to "
                 "each recipient at once and was slower per delivery than Emberfall: a "
                 "`transport.write` per line per recipient is the cost Emberfall's coalescing "
                 "removed.)")
