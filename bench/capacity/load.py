@@ -8,16 +8,27 @@ arrives, the patterns found across reads too. Also: the server's CPU and RSS fro
 
 from __future__ import annotations
 
-import os
+import contextlib
+import math
+import socket
+import struct
 import time
 from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass
 
 from twisted.internet import defer
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.interfaces import IReactorTCP, IReactorTime
 from twisted.internet.protocol import Protocol
 
+# One implementation each across bench/: the per-process CPU time and CPU pressure of
+# bench.crowded_combat, and bench.login_storm's own loopback address per player.
+from bench.crowded_combat import cpu_pressure as pressure_us
+from bench.crowded_combat import cpu_seconds as one_cpu_seconds
+from bench.login_storm import source
+
 IAC, DONT, DO, WONT, WILL = 255, 254, 253, 252, 251
-TICKS = os.sysconf("SC_CLK_TCK")
 KEEP = 65536  # bytes of unmatched text kept while waiting for a step's answer
 
 
@@ -25,16 +36,13 @@ def cpu_seconds(pids: list[int]) -> float:
     """utime + stime so far, summed over the processes (dead ones count 0)."""
     total = 0.0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS
+        with contextlib.suppress(OSError):
+            total += one_cpu_seconds(pid)
     return total
 
 
 def rss_bytes(pids: list[int]) -> int:
+    """VmRSS summed over the processes (dead ones count 0)."""
     total = 0
     for pid in pids:
         try:
@@ -49,19 +57,50 @@ def rss_bytes(pids: list[int]) -> int:
 
 def cpu_pressure() -> float | None:
     """Seconds so far in which some runnable task waited for a CPU (Linux PSI), or None."""
-    try:
-        with open("/proc/pressure/cpu") as pressure:
-            return float(pressure.readline().rsplit("total=", 1)[1]) / 1e6
-    except (OSError, IndexError, ValueError):
-        return None
+    waited = pressure_us()
+    return None if waited is None else waited / 1e6
 
 
 def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (0.0 for no values: the caller reports the count too)."""
+    """Nearest rank: the ceil(share * n)-th smallest value (p99 of 1..100 is 99, p50 of
+    1..4 is 2); 0.0 for no values (the caller reports the count too)."""
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    rank = math.ceil(share * len(ordered) - 1e-9)  # 0.29 * 100 is 28.999..., rank 29
+    return ordered[min(len(ordered), max(1, rank)) - 1]
+
+
+@dataclass
+class Queue:
+    """One TCP socket's kernel queues, from /proc/net/tcp."""
+    state: int  # 1 ESTABLISHED, 8 CLOSE_WAIT...: tcp_states.h
+    tx: int  # bytes written and not yet acknowledged by the peer
+    rx: int  # bytes received and not yet read by the application
+
+
+def _address(field: str) -> tuple[str, int]:
+    host, port = field.split(":")
+    # the kernel prints the IPv4 address as a native-endian 32-bit number
+    return socket.inet_ntoa(struct.pack("=I", int(host, 16))), int(port, 16)
+
+
+def tcp_queues(path: str = "/proc/net/tcp") -> dict[tuple[tuple[str, int], tuple[str, int]],
+                                                       Queue]:
+    """Every IPv4 TCP socket of this network namespace: (local, remote) -> its queues. The
+    load generator reads what the kernel holds for a player that never reads (its own
+    receive queue, the server's send queue), and whether the server has closed on it:
+    a paused client never reads, so Twisted never tells it the connection was lost."""
+    found = {}
+    with contextlib.suppress(OSError), open(path) as table:
+        next(table, None)  # the header
+        for line in table:
+            fields = line.split()
+            if len(fields) < 5:
+                continue
+            tx, rx = (int(n, 16) for n in fields[4].split(":"))
+            found[_address(fields[1]), _address(fields[2])] = Queue(int(fields[3], 16), tx, rx)
+    return found
 
 
 def count(tail: bytes, data: bytes, pattern: bytes) -> tuple[int, bytes]:
@@ -74,13 +113,11 @@ def count(tail: bytes, data: bytes, pattern: bytes) -> tuple[int, bytes]:
     return found, seen[-(len(pattern) - 1):] if len(pattern) > 1 else b""
 
 
-def source(i: int) -> tuple[str, int]:
-    """A loopback address of its own for the i-th player, as players come from their own
-    homes (per-address throttles then see one player each)."""
-    return f"127.{1 + i // 62500}.{1 + i // 250 % 250}.{1 + i % 250}", 0
-
-
 class Bot(Protocol):
+    """One player of the load: logs in by a target's steps, then says ``say`` and counts
+    ``echo`` (its own say back: one answer, timed from the oldest say in flight) and
+    ``heard`` (another's say) in what arrives."""
+
     def __init__(self, echo: bytes, heard: bytes, say: bytes) -> None:
         self.echo, self.heard, self.line = echo, heard, say
         self.buffer = b""
@@ -90,7 +127,9 @@ class Bot(Protocol):
         self.recording = False
         self.sent: deque[float] = deque()  # when each say in flight was sent
         self.waits: list[float] = []
-        self.echoes = self.heards = 0
+        self.echoes = self.heards = 0  # while recording
+        self.answers = 0  # every echo since start_loop, recorded or not (the warm-up's)
+        self.answered_at: list[float] = []  # perf_counter of each recorded echo
         self._echo_tail = self._heard_tail = b""
         self.lost = False
 
@@ -136,6 +175,7 @@ class Bot(Protocol):
             d.callback(None)
 
     def expect(self, pattern: bytes) -> defer.Deferred[None]:
+        """Fires once ``pattern`` has arrived (since the last pattern waited for)."""
         if pattern in self.buffer:
             self.buffer = self.buffer[self.buffer.index(pattern) + len(pattern):]
             return defer.succeed(None)
@@ -144,7 +184,10 @@ class Bot(Protocol):
         return d
 
     @defer.inlineCallbacks
-    def steps(self, reactor, steps: list[tuple[bytes, bytes]], timeout: float):
+    def steps(self, reactor: IReactorTime, steps: list[tuple[bytes, bytes]],
+              timeout: float) -> Generator[defer.Deferred, object, None]:
+        """Send each step's line and wait for its pattern; TimeoutError naming the step and
+        the last text seen when one does not come within ``timeout`` s."""
         for send, pattern in steps:
             d = self.expect(pattern)
             if send:
@@ -156,24 +199,33 @@ class Bot(Protocol):
                                    f"{send!r}; last text: {self.buffer[-300:]!r}") from None
 
     def start_loop(self, mode: str) -> None:
+        """From the steps to counting: "loop" says again at each echo, "open" is timed by
+        the caller."""
         self.mode = mode
         self.buffer = b""
         if mode == "loop":
             self.say()
 
     def say(self) -> None:
+        """Say the line now (its time kept until its echo)."""
         self.sent.append(time.perf_counter())
         self.transport.write(self.line)
 
     def answered(self) -> None:
+        """One echo came: time it against the oldest say in flight; in a loop, say again."""
         began = self.sent.popleft() if self.sent else None
+        self.answers += 1
         if self.recording and began is not None:
-            self.waits.append(time.perf_counter() - began)
+            now = time.perf_counter()
+            self.waits.append(now - began)
+            self.answered_at.append(now)
             self.echoes += 1
         if self.mode == "loop":
             self.say()
 
 
-def connect(reactor, host: str, port: int, bot: Bot, i: int) -> defer.Deferred:
+def connect(reactor: IReactorTCP, host: str, port: int, bot: Bot,
+            i: int) -> defer.Deferred[Bot]:
+    """Connect ``bot`` to (host, port) from the i-th player's own loopback address."""
     return connectProtocol(TCP4ClientEndpoint(reactor, host, port, timeout=120,
                                               bindAddress=source(i)), bot)

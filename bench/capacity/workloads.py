@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 from twisted.internet import defer, task
+from twisted.internet.interfaces import IReactorTime
+from twisted.python.failure import Failure
 
-from bench.capacity.load import Bot, connect, cpu_pressure, cpu_seconds, percentile, rss_bytes
+from bench.capacity.load import (
+    Bot,
+    connect,
+    cpu_pressure,
+    cpu_seconds,
+    percentile,
+    rss_bytes,
+    tcp_queues,
+)
 from bench.capacity.targets import Target
 
 PASSWORD = "benchpass1"
 STEP_TIMEOUT = 120.0
+WARMUP_LIMIT = 120.0  # a closed loop's warm-up waits this long at most for every first echo
+ESTABLISHED = 1  # /proc/net/tcp's state number
 
 
 def name(i: int) -> str:
@@ -39,20 +52,32 @@ class Run:
     notes: list[str] = field(default_factory=list)
 
     def pids(self) -> list[int]:
+        """The server's processes (for CPU time and RSS)."""
         return self.target.pids()
 
 
-def pause(reactor, seconds: float) -> defer.Deferred[None]:
+def pause(reactor: IReactorTime, seconds: float) -> defer.Deferred[None]:
+    """Fires after ``seconds`` on the reactor."""
     return task.deferLater(reactor, seconds, lambda: None)
 
 
-def bots_for(run: Run, count: int) -> list[Bot]:
-    line = run.target.say("hello everyone")
+def text_of(size: int) -> str:
+    """A say of about ``size`` characters (at least "hello everyone")."""
+    text = "hello everyone"
+    while len(text) < size:
+        text += " and hello again"
+    return text
+
+
+def bots_for(run: Run, count: int, text: str = "hello everyone") -> list[Bot]:
+    """``count`` bots for the run's target, each saying ``text``."""
+    line = run.target.say(text)
     return [Bot(run.target.echo, run.target.heard, line) for _ in range(count)]
 
 
 @defer.inlineCallbacks
-def enter(run: Run, bots: list[Bot], first: int = 0, at_once: int = 50, room_of=None):
+def enter(run: Run, bots: list[Bot], first: int = 0, at_once: int = 50,
+          room_of: Callable[[int], int] | None = None) -> Generator[defer.Deferred, object, None]:
     """Connect and log in ``bots`` (the i-th as name(first + i)), ``at_once`` at a time;
     then, with ``room_of``, move each to its room."""
     target, reactor = run.target, run.reactor
@@ -73,20 +98,39 @@ def enter(run: Run, bots: list[Bot], first: int = 0, at_once: int = 50, room_of=
                                   consumeErrors=True)
 
 
-def first_error(failure):
+def first_error(failure: Failure) -> str:
     """gatherResults wraps the first failure: unwrap it for a readable message."""
     value = failure.value
     return getattr(value, "subFailure", failure).getErrorMessage()
 
 
 @defer.inlineCallbacks
+def warm_up(reactor: IReactorTime, talkers: list[Bot], least: float,
+            most: float = WARMUP_LIMIT) -> Generator[defer.Deferred, object, float]:
+    """Wait ``least`` seconds and then until every talker has had an echo (at most ``most``
+    seconds in all): a slow server's first round, everyone's first say queued at once, is no
+    steady state. Returns the seconds waited."""
+    began = time.perf_counter()
+    yield pause(reactor, least)
+    while (any(b.answers < 1 and not b.lost for b in talkers)
+           and time.perf_counter() - began < most):
+        yield pause(reactor, 0.1)
+    return time.perf_counter() - began
+
+
+@defer.inlineCallbacks
 def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
-                rss_every: float = 0.0):
-    """Every talker says a line as soon as its last came back; figures over the window."""
+                rss_every: float = 0.0,
+                stalled: int = 0) -> Generator[defer.Deferred, object, dict]:
+    """Every talker says a line as soon as its last came back; figures over the window,
+    which starts once every talker has had an echo (warm_up). ``stalled``: players in the
+    room who never read; each command is a delivery to each of them too (the server renders
+    and queues it, or drops it past its cap), counted in the CPU per delivery."""
     reactor, pids = run.reactor, run.pids()
     for bot in talkers:
         bot.start_loop("loop")
-    yield pause(reactor, warmup)
+    warmed = yield warm_up(reactor, talkers, warmup, run.params.get("warmup_limit",
+                                                                    WARMUP_LIMIT))
     for bot in talkers:
         bot.recording = True
     rss = [rss_bytes(pids)]
@@ -107,15 +151,18 @@ def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
         bot.recording = False
         bot.mode = ""
     commands = sum(b.echoes for b in talkers)
-    deliveries = commands + sum(b.heards for b in talkers)
+    seen = commands + sum(b.heards for b in talkers)
+    deliveries = seen + commands * stalled
     waits = [w for b in talkers for w in b.waits]
     if not commands:
         raise RuntimeError(f"no say came back in {wall:.0f} s")
     figures = {
         "commands_per_s": commands / wall,
-        "deliveries_per_s": deliveries / wall,
-        "deliveries_per_command": deliveries / commands,
+        "deliveries_per_s": seen / wall,
+        "deliveries_per_command": seen / commands,
         "cpu_us_per_delivery": 1e6 * cpu / deliveries if deliveries else None,
+        "warmup_s": warmed,
+        "slowest_talker_commands": min(b.echoes for b in talkers),
         "server_cores": cpu / wall,
         "loadgen_cores": client / wall,
         "echo_p50_ms": 1000 * percentile(waits, 0.5),
@@ -134,7 +181,8 @@ def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
 
 
 @defer.inlineCallbacks
-def crowd(run: Run):
+def crowd(run: Run) -> Generator[defer.Deferred, object, dict]:
+    """`players` in one room in a closed loop of says (closed_loop's figures)."""
     p = run.params
     talkers = bots_for(run, p["players"])
     yield enter(run, talkers)
@@ -144,7 +192,8 @@ def crowd(run: Run):
 
 
 @defer.inlineCallbacks
-def spread(run: Run):
+def spread(run: Run) -> Generator[defer.Deferred, object, dict]:
+    """`players` in rooms of `per_room`, each room its own closed loop of says."""
     p = run.params
     rooms = run.rooms
     talkers = bots_for(run, p["players"])
@@ -155,7 +204,7 @@ def spread(run: Run):
 
 
 @defer.inlineCallbacks
-def open_loop(run: Run):
+def open_loop(run: Run) -> Generator[defer.Deferred, object, dict]:
     """Each player says a line every 1/rate s (its own phase, jittered), whatever the
     server's answers; latency of each say to its echo."""
     p, reactor, pids = run.params, run.reactor, run.pids()
@@ -184,38 +233,80 @@ def open_loop(run: Run):
         reactor.callLater(rng.uniform(0, every), speaker, bot)
     yield pause(reactor, p["seconds"])
     cpu, wall = cpu_seconds(pids) - cpu, time.perf_counter() - began
-    grace = time.perf_counter() + p.get("grace", 10.0)
+    closed = time.perf_counter()
+    # The says still in flight when the window closes get `grace` seconds to come back:
+    # their latency counts, but the rate answered is of the answers inside the window.
+    grace = closed + p["grace"]
     while any(b.sent for b in bots) and time.perf_counter() < grace:
         yield pause(reactor, 0.2)
+    in_window = sum(1 for b in bots for at in b.answered_at if at <= closed)
     answered = sum(b.echoes for b in bots)
     waits = [w for b in bots for w in b.waits]
     return {
         "offered_per_s": sent / wall,
-        "answered_per_s": answered / wall,
+        "answered_per_s": in_window / wall,
+        "answered_after_window": answered - in_window,
         "unanswered": sent - answered,
+        "grace_s": p["grace"],
         "echo_p50_ms": 1000 * percentile(waits, 0.5),
         "echo_p99_ms": 1000 * percentile(waits, 0.99),
         "server_cores": cpu / wall,
     }
 
 
+def kernel_held(run: Run, sleepers: list[Bot]) -> tuple[int, list[int]]:
+    """How many stalled players the server still holds a connection to, and for each of
+    them the bytes the kernel holds on the way (the server's send queue plus the player's
+    unread receive queue). A paused client never reads, so it never learns of a close:
+    /proc/net/tcp says whether the server's side is still there."""
+    queues = tcp_queues()
+    server = (run.host, run.port)
+    connected, held = 0, []
+    for bot in sleepers:
+        mine = bot.transport.getHost()
+        me = (mine.host, mine.port)
+        theirs = queues.get((server, me))
+        if theirs is None or theirs.state != ESTABLISHED:
+            continue
+        connected += 1
+        own = queues.get((me, server))
+        held.append(theirs.tx + (own.rx if own is not None else 0))
+    return connected, held
+
+
 @defer.inlineCallbacks
-def stalled(run: Run):
-    """`stalled` players stop reading their sockets while `players` talk in the same room."""
+def stalled(run: Run) -> Generator[defer.Deferred, object, dict]:
+    """`stalled` players stop reading their sockets while `players` talk in the same room,
+    saying lines of `text` characters so that the stalled players' output outgrows the
+    kernel's socket buffers and lands in the server's own (what is held in the kernel is
+    measured; `stalled_sent_kib` above `stalled_kernel_kib` means the server holds or
+    dropped the rest)."""
     p = run.params
-    talkers = bots_for(run, p["players"])
-    sleepers = bots_for(run, p["stalled"])
+    text = text_of(p["text"])
+    talkers = bots_for(run, p["players"], text)
+    sleepers = bots_for(run, p["stalled"], text)
     yield enter(run, talkers + sleepers)
     for bot in sleepers:
         bot.transport.pauseProducing()  # never read again: the server's output piles up
     yield pause(run.reactor, 1.0)
-    figures = yield closed_loop(run, talkers, p["seconds"], p["warmup"], rss_every=1.0)
-    figures["stalled_still_connected"] = sum(1 for b in sleepers if not b.lost)
+    figures = yield closed_loop(run, talkers, p["seconds"], p["warmup"], rss_every=1.0,
+                                stalled=len(sleepers))
+    connected, held = kernel_held(run, sleepers)
+    sent = sum(b.answers for b in talkers) * len(run.target.say(text))
+    figures["stalled_still_connected"] = connected
+    figures["stalled_sent_kib"] = sent / 1024  # toward each stalled player, say lines only
+    figures["stalled_kernel_kib"] = (sum(held) / len(held) / 1024) if held else None
+    # Really stalled: the server dropped it, or more went its way than the kernel holds
+    # (64 KiB of slack: names, quotes, wrapping are not in `sent`). A server too slow to
+    # outgrow the kernel's buffers (Linux lets a socket queue MiBs) shows 0 here.
+    figures["stalled_filled"] = (len(sleepers) - connected
+                                 + sum(1 for h in held if sent > h + 65536))
     return figures
 
 
 @defer.inlineCallbacks
-def memory(run: Run):
+def memory(run: Run) -> Generator[defer.Deferred, object, dict]:
+    """Server RSS before any player and with `players` logged in and idle 3 s."""
     p, reactor, pids = run.params, run.reactor, run.pids()
     yield pause(reactor, 2.0)
     before = rss_bytes(pids)
@@ -228,7 +319,7 @@ def memory(run: Run):
 
 
 @defer.inlineCallbacks
-def first_login(run: Run):
+def first_login(run: Run) -> Generator[defer.Deferred, object, dict]:
     """The time to the first player in game (run_one adds the start itself)."""
     began = time.perf_counter()
     bot = bots_for(run, 1)[0]
@@ -237,7 +328,7 @@ def first_login(run: Run):
 
 
 @defer.inlineCallbacks
-def storm(run: Run):
+def storm(run: Run) -> Generator[defer.Deferred, object, dict]:
     """Every player connects at once and logs in (accounts with the server's real password
     cost): time until all are in."""
     p, reactor, pids = run.params, run.reactor, run.pids()
@@ -269,10 +360,10 @@ WORKLOADS: dict[str, tuple] = {
     "crowd200": (crowd, {"players": 200, "seconds": 10.0, "warmup": 2.0}, 1, False),
     "spread": (spread, {"players": 200, "per_room": 10, "seconds": 10.0, "warmup": 2.0},
                20, False),
-    "openloop": (open_loop, {"players": 500, "per_room": 10, "rate": 0.2, "seconds": 20.0},
-                 50, False),
-    "stalled": (stalled, {"players": 20, "stalled": 20, "seconds": 15.0, "warmup": 2.0},
-                1, False),
+    "openloop": (open_loop, {"players": 500, "per_room": 10, "rate": 0.2, "seconds": 20.0,
+                             "grace": 10.0}, 50, False),
+    "stalled": (stalled, {"players": 20, "stalled": 20, "text": 1800, "seconds": 15.0,
+                          "warmup": 2.0}, 1, False),
     "memory": (memory, {"players": 1000}, 1, False),
     "startup": (first_login, {"players": 1}, 1, False),
     "storm": (storm, {"players": 500, "timeout": 240.0}, 1, True),
@@ -294,7 +385,7 @@ QUICK: dict[str, dict] = {  # `--quick`: tiny numbers (tests, a smoke run)
     "crowd200": {"players": 8, "seconds": 1.0, "warmup": 0.5},
     "spread": {"players": 8, "per_room": 2, "seconds": 1.0, "warmup": 0.5},
     "openloop": {"players": 10, "per_room": 2, "rate": 2.0, "seconds": 2.0, "grace": 3.0},
-    "stalled": {"players": 3, "stalled": 2, "seconds": 2.0, "warmup": 0.5},
+    "stalled": {"players": 3, "stalled": 2, "text": 200, "seconds": 2.0, "warmup": 0.5},
     "memory": {"players": 20},
     "startup": {},
     "storm": {"players": 10, "timeout": 60.0},
@@ -302,6 +393,7 @@ QUICK: dict[str, dict] = {  # `--quick`: tiny numbers (tests, a smoke run)
 
 
 def parameters(workload: str, target: str, quick: bool = False) -> dict:
+    """The workload's parameters for this target (SMALLER), tiny with ``quick``."""
     params = dict(WORKLOADS[workload][1])
     params.update(SMALLER.get(target, {}).get(workload, {}))
     if quick:
@@ -310,6 +402,7 @@ def parameters(workload: str, target: str, quick: bool = False) -> dict:
 
 
 def rooms_needed(workload: str, params: dict) -> int:
+    """Spread rooms the target must have for this workload."""
     if "per_room" in params:
         return max(1, params["players"] // params["per_room"])
     return WORKLOADS[workload][2]
