@@ -198,3 +198,48 @@ class EchoCapTests(unittest.TestCase):
         self.assertEqual(kernel_held(run, [sleeper])[0], 0,
                          f"still connected after {sent} bytes toward it")
         self.assertFalse(talker.lost)  # the reading player stays
+
+
+class OpenLoopTests(unittest.TestCase):
+    """The open loop's answered/s is of the answers inside the window: says answered only
+    in the grace after it are counted apart (they used to swell the rate past the offered)."""
+
+    @defer.inlineCallbacks
+    def test_answers_after_the_window_are_not_in_the_rate(self):
+        from bench.capacity import echo_server
+        from bench.capacity.servers import EchoTarget
+        from bench.capacity.workloads import open_loop
+
+        class Late(echo_server.ChatPlayer):
+            def lineReceived(self, line: bytes) -> None:
+                if line.startswith(b"say "):  # every say answered 0.4 s late
+                    reactor.callLater(0.4, echo_server.ChatPlayer.lineReceived, self, line)
+                else:
+                    super().lineReceived(line)
+
+        factory = echo_server.ChatFactory(reactor)
+        players: list[Late] = []
+
+        def build(addr: object) -> Late:
+            players.append(Late(factory.rooms, factory.outbox))
+            return players[-1]
+
+        factory.buildProtocol = build
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+
+        def hang_up() -> defer.Deferred:
+            for player in players:
+                player.transport.abortConnection()
+            return task.deferLater(reactor, 0.2, lambda: None)  # the clients see it
+
+        self.addCleanup(hang_up)
+        target = EchoTarget()
+        target.pids = lambda: [os.getpid()]
+        params = {"players": 4, "per_room": 4, "rate": 5.0, "seconds": 1.0, "grace": 3.0}
+        run = Run(reactor, target, "127.0.0.1", port.getHost().port, params, False)
+        figures = yield open_loop(run)
+        self.assertGreater(figures["answered_after_window"], 0)
+        self.assertEqual(figures["unanswered"], 0)
+        self.assertLess(figures["answered_per_s"], figures["offered_per_s"])
+        self.assertEqual(figures["grace_s"], 3.0)
