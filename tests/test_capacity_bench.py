@@ -4,7 +4,9 @@ against a real Emberfall twistd and the echo server through the runner."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -225,6 +227,16 @@ def test_report_compares_only_per_unit_figures_across_different_sizes() -> None:
     assert "| time until all are in game, s | 25.0 | 50.0 | \u2013 (other size) |" in text
 
 
+def end_leftovers(directory: Path) -> list[int]:
+    """SIGKILL what this test's bench left running under its own tmp dir (only when the
+    fix is broken), so that a failing test does not leave servers loading the machine."""
+    left = servers_under(directory)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return left
+
+
 def servers_under(directory: Path) -> list[int]:
     """Processes whose working directory is under `directory` (the bench's servers run in
     their work dirs there)."""
@@ -263,11 +275,15 @@ def test_interrupted_runner_stops_its_server_and_marks_the_document(
         runner.stderr.close()
         runner.send_signal(signum)
         status = runner.wait(90)
+        left = end_leftovers(cache / "work")
+    except BaseException:
+        end_leftovers(cache / "work")
+        raise
     finally:
         if runner.poll() is None:
             runner.kill()
+    assert not left, "a server outlived the interrupted bench"
     assert status == 128 + signum
-    assert not servers_under(cache / "work"), "a server outlived the interrupted bench"
     assert not Path(f"/proc/{server}").exists() or "zombie" in Path(
         f"/proc/{server}/status").read_text()
     text = out.read_text()
@@ -385,3 +401,49 @@ def test_a_server_in_its_own_venv_reports_its_own_twisted_and_django(tmp_path: P
                          [], {}, [], "complete")
     assert f"| Evennia 5.0.1 | 5.0.1 (its own venv: {stack}) |" in text
     assert "Set-up in this run: cached, 2.0 s." in text
+
+
+def test_run_one_whose_reader_is_gone_still_stops_its_server(tmp_path: Path) -> None:
+    """The runner killed outright (SIGKILL: it cannot pass anything on): run_one's progress
+    lines then meet a dead pipe (EPIPE), which used to fail it before its server's stop and
+    leave the server running on a deleted work dir."""
+    cache, result = tmp_path / "cache", tmp_path / "echo.json"
+    one = subprocess.Popen(
+        [sys.executable, "-m", "bench.capacity.run_one", "--target", "echo", "--workload",
+         "crowd50", "--quick", "--cache", str(cache), "--json", str(result)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not servers_under(cache / "work"):
+            assert one.poll() is None and time.monotonic() < deadline, "no server started"
+            time.sleep(0.05)
+        (server,) = servers_under(cache / "work")
+        one.stderr.close()
+        status = one.wait(90)
+        left = end_leftovers(cache / "work")
+    except BaseException:
+        end_leftovers(cache / "work")
+        raise
+    finally:
+        if one.poll() is None:
+            one.kill()
+    assert not left, "its server outlived it"
+    assert not Path(f"/proc/{server}").exists() or "zombie" in Path(
+        f"/proc/{server}/status").read_text()
+    assert status == 0 and json.loads(result.read_text())["ok"]
+
+
+def test_a_run_past_its_time_fails_with_the_servers_log_tail(tmp_path: Path) -> None:
+    """A timeout's FAILED line and the document carry the last lines of the server's log
+    (what it was doing), not only "timed out at workload"."""
+    out = tmp_path / "capacity.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.capacity", "--targets", "emberfall", "--workloads",
+         "crowd50", "--out", str(out), "--cache", str(tmp_path / "cache"), "--timeout", "8"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 1
+    line = next(x for x in done.stderr.splitlines() if x.startswith("FAILED: emberfall"))
+    assert "timed out after 8 s, at " in line and "the server's log ends:" in line, line
+    text = out.read_text()
+    block = text[text.index("**Emberfall"):]
+    assert "the server's log ends:" in block and "\n    " in block, block[:800]
