@@ -447,3 +447,18 @@ def test_a_run_past_its_time_fails_with_the_servers_log_tail(tmp_path: Path) -> 
     text = out.read_text()
     block = text[text.index("**Emberfall"):]
     assert "the server's log ends:" in block and "\n    " in block, block[:800]
+
+
+def test_interrupted_during_a_set_up_says_so(tmp_path: Path, monkeypatch) -> None:
+    from bench.capacity import __main__ as runner
+
+    def interrupted(argv: list[str], out: Path, timeout: float) -> dict:
+        raise runner.Interrupted(signal.SIGINT)
+    monkeypatch.setattr(runner, "run_one", interrupted)
+    out = tmp_path / "capacity.md"
+    status = runner.main(["--targets", "echo", "--workloads", "startup", "--out", str(out),
+                          "--cache", str(tmp_path / "cache")])
+    assert status == 128 + signal.SIGINT
+    text = out.read_text()
+    assert "INTERRUPTED by SIGINT" in text and "interrupted by SIGINT during its set-up" in text
+    assert signal.getsignal(signal.SIGINT) is not runner.on_signal  # handlers given back

@@ -86,11 +86,14 @@ def run_one(argv: list[str], out: Path, timeout: float) -> dict:
                             text=True, start_new_session=True)
     timed_out = False
     try:
-        _, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        stderr = end(proc)
+        try:
+            _, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            stderr = end(proc)
     except BaseException:
+        # Interrupted, maybe halfway through ending a timed-out run: end it (again; the
+        # signals are ignored from here on, so this one finishes).
         end(proc)
         raise
     try:
@@ -271,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
                     say(failures[-1], err=True)
                 write("running")
     except Interrupted as stop:
-        if current is not None:
+        if current is not None and current[1] == "setup":
+            targets.append({"key": current[0], "label": current[0],
+                            "setup_error": f"interrupted by {stop} during its set-up"})
+        elif current is not None:
             results[current] = {"ok": False, "error": f"interrupted by {stop}: its server "
                                                       "was stopped"}
         total = time.monotonic() - began
