@@ -30,7 +30,7 @@ from bench.capacity.targets import Target
 
 PASSWORD = "benchpass1"
 STEP_TIMEOUT = 120.0
-WARMUP_LIMIT = 120.0  # a closed loop's warm-up waits this long at most for every first echo
+WARMUP_LIMIT = 60.0  # a closed loop's warm-up waits this long at most for every first echo
 ESTABLISHED = 1  # /proc/net/tcp's state number
 
 
@@ -155,7 +155,10 @@ def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
     deliveries = seen + commands * stalled
     waits = [w for b in talkers for w in b.waits]
     if not commands:
-        raise RuntimeError(f"no say came back in {wall:.0f} s")
+        answered = sum(1 for b in talkers if b.answers)
+        raise RuntimeError(f"no say came back in the {wall:.0f} s window (after a warm-up of "
+                           f"{warmed:.0f} s in which {answered} of {len(talkers)} talkers had "
+                           f"an echo, {sum(b.answers for b in talkers)} in all)")
     figures = {
         "commands_per_s": commands / wall,
         "deliveries_per_s": seen / wall,
