@@ -43,6 +43,8 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "rss_peak_growth_mib": ("server RSS peak over the start, MiB", "lower", "{:.1f}"),
     "rss_late_growth_mib": ("of which in its last third, MiB", "lower", "{:.1f}"),
     "stalled_still_connected": ("stalled players still connected at the end", "", "{:,.0f}"),
+    "stalled_filled": ("stalled players whose kernel buffers filled (or were dropped)", "",
+                       "{:,.0f}"),
     "stalled_sent_kib": ("say output meant for each stalled player, KiB", "", "{:,.0f}"),
     "stalled_kernel_kib": ("of which held in the kernel's socket buffers, KiB (mean)", "",
                            "{:,.0f}"),
