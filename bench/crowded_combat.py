@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import math
 import os
 import random
 import re
@@ -51,8 +52,14 @@ def name(i: int) -> str:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """Nearest rank: the ceil(share * n)-th smallest value (p99 of 1..100 is 99, p50 of
+    1..4 is 2); 0.0 for no values (the caller reports the count too). Every bench's
+    percentiles come from here."""
+    if not values:
+        return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    rank = math.ceil(share * len(ordered) - 1e-9)  # 0.29 * 100 is 28.999..., rank 29
+    return ordered[min(len(ordered), max(1, rank)) - 1]
 
 
 SAMPLE = re.compile(r'^(\w+?)(?:_bucket\{(?:.*,)?le="([^"]+)"[^}]*\}|\{[^}]*\})? (\S+)$')

@@ -41,6 +41,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.crowded_combat import percentile
+
 LINE = "The lamps of Emberfall burn late tonight, friends."
 BATCH = 10   # lines said in one reactor turn when flat out
 
@@ -285,11 +287,6 @@ class Child:
     def ask(self, order: dict[str, Any]) -> Any:
         self.send(order)
         return self.answer()
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def busy() -> str:

@@ -9,7 +9,6 @@ arrives, the patterns found across reads too. Also: the server's CPU and RSS fro
 from __future__ import annotations
 
 import contextlib
-import math
 import socket
 import struct
 import time
@@ -22,10 +21,11 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.interfaces import IReactorTCP, IReactorTime
 from twisted.internet.protocol import Protocol
 
-# One implementation each across bench/: the per-process CPU time and CPU pressure of
+# One implementation each across bench/: the per-process CPU time, CPU pressure and percentile of
 # bench.crowded_combat, and bench.login_storm's own loopback address per player.
 from bench.crowded_combat import cpu_pressure as pressure_us
 from bench.crowded_combat import cpu_seconds as one_cpu_seconds
+from bench.crowded_combat import percentile  # noqa: F401 (the workloads import it from here)
 from bench.login_storm import source
 
 IAC, DONT, DO, WONT, WILL = 255, 254, 253, 252, 251
@@ -59,16 +59,6 @@ def cpu_pressure() -> float | None:
     """Seconds so far in which some runnable task waited for a CPU (Linux PSI), or None."""
     waited = pressure_us()
     return None if waited is None else waited / 1e6
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest rank: the ceil(share * n)-th smallest value (p99 of 1..100 is 99, p50 of
-    1..4 is 2); 0.0 for no values (the caller reports the count too)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = math.ceil(share * len(ordered) - 1e-9)  # 0.29 * 100 is 28.999..., rank 29
-    return ordered[min(len(ordered), max(1, rank)) - 1]
 
 
 @dataclass
