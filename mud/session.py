@@ -120,10 +120,11 @@ class Session:
         self.opened: float = self._last_input
         self._idle_call: Any = None
         # Asking for the character's state again, throttled as requests by name are but
-        # on its own, so invented names filling those cannot hold it back.
-        self._refreshes = ClientRequests(self._clock, REFRESH_GAP, self._refresh_now)
+        # on its own, so invented names filling those cannot hold it back. Both are made at
+        # the first request (about 550 bytes a connection that most never use).
+        self._refreshes: ClientRequests | None = None
         # What the client asks systems for by name (mud/client_requests.py).
-        self._requests = ClientRequests(self._clock, REFRESH_GAP, self._request_now)
+        self._requests: ClientRequests | None = None
         # A command reading the lines that follow it (a builder's multi-line rdesc): each
         # line goes to it, not to the command table, until it lets go (read_lines(None)).
         self.reader: Callable[[str], Any] | None = None
@@ -187,6 +188,8 @@ class Session:
         send theirs. At once, but at most once every ``REFRESH_GAP`` seconds: asking again
         sooner is answered once, when the gap is over (a client cannot make the server
         build and send its whole state thousands of times a second)."""
+        if self._refreshes is None:
+            self._refreshes = ClientRequests(self._clock, REFRESH_GAP, self._refresh_now)
         self._refreshes.ask("refresh")
 
     def _refresh_now(self, _what: str, _data: Any) -> None:
@@ -199,6 +202,8 @@ class Session:
         hear ``request`` and the system that knows the name answers (throttled per name
         like ``refresh``)."""
         if self.character is not None:
+            if self._requests is None:
+                self._requests = ClientRequests(self._clock, REFRESH_GAP, self._request_now)
             self._requests.ask(what, data)
 
     def _request_now(self, what: str, data: Any) -> None:
@@ -316,8 +321,9 @@ class Session:
             if call is not None and call.active():
                 call.cancel()
         self._later = self._idle_call = None
-        self._refreshes.cancel()
-        self._requests.cancel()
+        for requests in (self._refreshes, self._requests):
+            if requests is not None:
+                requests.cancel()
         self.game.disconnect(self)
 
     # -- idle timeouts --------------------------------------------------------------------------

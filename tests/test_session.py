@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from twisted.internet.task import Clock
+
 from tests.support import WirePlayer, make_game
 
 
@@ -125,3 +127,24 @@ def test_the_line_queue_exists_only_while_lines_wait():
     out = later.read()
     assert out.index('You say, "one"') < out.index('You say, "two"')
     assert waiting._queue is None
+
+
+def test_the_request_throttles_exist_only_once_a_client_asks():
+    # Two ClientRequests with their dicts are about 550 bytes: made at the first request,
+    # and their waiting answers still cancelled when the connection goes.
+    clock = Clock()
+    game = make_game(clock=clock)
+    player = WirePlayer(game)
+    session = player.protocol.session
+    player.create("Ann")
+    assert session._refreshes is None and session._requests is None
+    session.refresh()
+    session.refresh()          # within the gap: answered once, later
+    session.request("comm.channel.list")
+    session.request("comm.channel.list")
+    assert session._refreshes is not None and session._requests is not None
+    waiting = [call for requests in (session._refreshes, session._requests)
+               for call, _ in requests._waiting.values()]
+    assert len(waiting) == 2 and all(call.active() for call in waiting)
+    session.connection_lost()
+    assert not any(call.active() for call in waiting)
