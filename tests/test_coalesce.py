@@ -182,15 +182,20 @@ def telnet_player(game, flusher, host="10.0.0.1"):
     return telnet, wire
 
 
+def telnet_in_game(game, flusher):
+    """A telnet player who has made Ann and stands in the game, what that wrote cleared."""
+    telnet, wire = telnet_player(game, flusher)
+    telnet.dataReceived(b"create Ann secret1\r\n")
+    game.world.clock.advance(0)
+    wire.clear()
+    wire.writes.clear()
+    return telnet, wire
+
+
 def test_a_telnet_burst_of_events_in_one_turn_is_one_write_in_order():
     game = make_game()
     clock = game.world.clock
-    flusher = TurnFlusher(clock)
-    telnet, wire = telnet_player(game, flusher)
-    telnet.dataReceived(b"create Ann secret1\r\n")
-    clock.advance(0)
-    wire.clear()
-    wire.writes.clear()
+    _, wire = telnet_in_game(game, TurnFlusher(clock))
     ann = game.world.online["ann"]
     for n in range(10):
         game.world.tell_room(ann.room, Say("Cid", f"line {n}", False))
@@ -207,11 +212,7 @@ def test_a_big_telnet_turn_of_lines_is_written_early_as_the_buffer_would():
     # the buffer): the FLUSH_AT bound must hold there too.
     game = make_game()
     clock = game.world.clock
-    telnet, wire = telnet_player(game, TurnFlusher(clock))
-    telnet.dataReceived(b"create Ann secret1\r\n")
-    clock.advance(0)
-    wire.clear()
-    wire.writes.clear()
+    telnet, wire = telnet_in_game(game, TurnFlusher(clock))
     ann = game.world.online["ann"]
     output = telnet.output
     words = "x" * 1000
@@ -268,10 +269,7 @@ def test_mccp_starts_mid_turn_and_the_stream_still_decompresses():
 def test_a_telnet_quit_sends_its_goodbye_before_closing():
     game = make_game()
     clock = game.world.clock
-    telnet, wire = telnet_player(game, TurnFlusher(clock))
-    telnet.dataReceived(b"create Ann secret1\r\n")
-    clock.advance(0)
-    wire.clear()
+    telnet, wire = telnet_in_game(game, TurnFlusher(clock))
     telnet.dataReceived(b"quit\r\n")
     clock.advance(0)
     assert wire.disconnecting
