@@ -50,6 +50,22 @@ def test_several_lines_in_one_packet_and_one_line_over_many_packets():
     assert out.index('"one"') < out.index('"two"') < out.index('"three"')
 
 
+def test_reads_of_one_whole_line_split_as_the_general_path_does():
+    # A read holding one whole line goes a short way (MudTelnetProtocol.dataReceived); a
+    # stray CR inside it, a pending partial line, a lone LF after a CR, an empty read and an
+    # over-long line must come out as the regex loop makes them.
+    player = logged_in(make_game())
+    lines: list[str] = []
+    player.protocol.session.line_received = lines.append
+    limit = player.protocol.max_line
+    for read in (b"one\r\n", b"two\n", b"\n", b"thr", b"ee\r\n", b"a\rb\n", b"c\r",
+                 b"\n", b"d\r", b"e\n", b"", b"\r\n", b"x" * (limit + 1) + b"\r\n",
+                 b"f\r\x00g\n", b"\r", b"\x00h\r\n"):
+        player.send_bytes(read)
+    assert lines == ["one", "two", "", "three", "a", "b", "c", "d", "e", "", "f", "g", "", "h"]
+    assert "too long" in player.read()
+
+
 def test_utf8_in_and_out_and_invalid_bytes_replaced():
     game = make_game()
     ann, bob = logged_in(game, "Ann"), logged_in(game, "Bob")

@@ -219,7 +219,9 @@ class CommandTable:
         except Refusal as refusal:
             ctx.send(Error(refusal.message))
             return None
-        if isinstance(result, Deferred):
+        # (None first: most commands return it, and Deferred's isinstance goes through
+        # an ABC's check.)
+        if result is not None and isinstance(result, Deferred):
             def refused(failure: Failure) -> None:
                 failure.trap(Refusal)
                 ctx.send(Error(failure.value.message))

@@ -310,6 +310,12 @@ class MudTelnetProtocol(TelnetProtocol):
             self._after_cr = False
             if data[:1] in (b"\n", b"\x00"):
                 data = data[1:]
+        # The usual read: one whole line, ending in LF or CR LF, no other CR or LF in it
+        # (what the loop below would do with it, without the regex's matches and slices).
+        end = data.find(b"\n")
+        if end >= 0 and end == len(data) - 1 and data.find(b"\r", 0, end - 1) < 0:
+            self._line_end(data[:end - 1] if data[end - 1:end] == b"\r" else data[:end])
+            return
         pos = 0
         for match in _LINE_END.finditer(data):
             self._line_end(data[pos:match.start()])

@@ -80,6 +80,11 @@ class _Painter:
         return reflow(text, self.width, sentences=sentences)
 
 
+# One painter per style, made once: it only reads the style (every render used to build one).
+# Bounded like text_style's own cache, which hands out the styles.
+_painter = functools.lru_cache(maxsize=4096)(_Painter)
+
+
 def _join(names: tuple[str, ...]) -> str:
     if len(names) <= 1:
         return "".join(names)
@@ -251,7 +256,7 @@ def render(event: ev.Event, style: TextStyle) -> str:
     if fn is None:
         text = getattr(event, "text", None)
         return str(text) if text is not None else ""
-    painter = _Painter(style)
+    painter = _painter(style)
     text = fn(event, painter)
     if style.ascii:
         # Before fitting: spelling "…" as "..." makes a line wider.
