@@ -462,3 +462,29 @@ def test_interrupted_during_a_set_up_says_so(tmp_path: Path, monkeypatch) -> Non
     text = out.read_text()
     assert "INTERRUPTED by SIGINT" in text and "interrupted by SIGINT during its set-up" in text
     assert signal.getsignal(signal.SIGINT) is not runner.on_signal  # handlers given back
+
+
+def test_a_run_that_fails_once_is_run_again_and_the_doc_says_so(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    from bench.capacity import __main__ as runner
+    tries: list[list[str]] = []
+
+    def flaky(argv: list[str], out: Path, timeout: float) -> dict:
+        if "--setup" in argv:
+            return {"ok": True, "label": "echo", "version": "1"}
+        tries.append(argv)
+        if len(tries) == 1:
+            return {"ok": False, "error": "workload: Server restarted.\nmore"}
+        return {"ok": True, "figures": {"listening_s": 0.25}}
+    monkeypatch.setattr(runner, "run_one", flaky)
+    out = tmp_path / "capacity.md"
+    status = runner.main(["--targets", "echo", "--workloads", "startup", "--out", str(out),
+                          "--cache", str(tmp_path / "cache")])
+    assert status == 0 and len(tries) == 2
+    text = out.read_text()
+    assert "the first try failed (workload: Server restarted." in text and "0.25" in text
+    # --retries 0: a failure stands.
+    tries.clear()
+    status = runner.main(["--targets", "echo", "--workloads", "startup", "--out", str(out),
+                          "--cache", str(tmp_path / "cache"), "--retries", "0"])
+    assert status == 1 and len(tries) == 1 and "**failed**" in out.read_text()
