@@ -77,7 +77,7 @@ TITLES: dict[str, tuple[str, str]] = {
                 "third of the window adds nothing much)."),
     "memory": ("Memory per idle connection",
                "Server RSS (all its processes) before any player and with `players` "
-               "logged in and idle 3 s, divided by `players`."),
+               "logged in and idle `idle` s, divided by `players`."),
     "startup": ("Start-up time", "From starting the server process to the first player "
                 "logged in and in game (accounts already made)."),
     "storm": ("Login storm",
