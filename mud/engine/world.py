@@ -290,34 +290,38 @@ class World(ItemPlaces):
         """Hand one event object to everyone in ``room`` except ``exclude``: in a crowded
         room, links with a batch get it through their batch in one call (fanout.py)."""
         characters = room.characters
-        if len(characters) < FANOUT_MIN:
+        audience = self._audience(room) if len(characters) >= FANOUT_MIN else None
+        if audience is None:
             for character in characters:
                 if character is not exclude:
                     character.link.send(event)
             return
-        audience = self._audiences.get(room)
-        if type(audience) is not Audience or audience.size != len(characters) or (
-                audience.groups and audience.links != [c.link for c in characters]):
-            # (Characters come and go through enter, leave and move, which drop the room's
-            # audience; the size is checked besides. Only groups hold links, so only they
-            # need each link checked: one replaced, the audience is built again.) While
-            # the room's company keeps changing (a login storm into one room), building it
-            # for each line would cost more than telling everyone one by one: it is built
-            # once SETTLE lines went out with nobody coming or going.
-            quiet = audience if type(audience) is int else 0
-            if quiet < SETTLE:
-                self._audiences[room] = quiet + 1
-                for character in characters:
-                    if character is not exclude:
-                        character.link.send(event)
-                return
-            audience = self._audiences[room] = Audience(characters)
         skip = exclude.link if exclude is not None else None
         for group in audience.groups:
             group.key.deliver(event, group, skip)
         for character in audience.others:
             if character is not exclude:
                 character.link.send(event)
+
+    def _audience(self, room: Room) -> Audience | None:
+        """The crowded ``room``'s audience, or None while it should be told one by one."""
+        characters = room.characters
+        audience = self._audiences.get(room)
+        if type(audience) is Audience and audience.size == len(characters) and (
+                not audience.groups or audience.links == [c.link for c in characters]):
+            return audience
+        # (Characters come and go through enter, leave and move, which drop the room's
+        # audience; the size is checked besides. Only groups hold links, so only they
+        # need each link checked: one replaced, the audience is built again.) While the
+        # room's company keeps changing (a login storm into one room), building it for
+        # each line would cost more than telling everyone one by one: it is built once
+        # SETTLE lines went out with nobody coming or going.
+        quiet = audience if type(audience) is int else 0
+        if quiet < SETTLE:
+            self._audiences[room] = quiet + 1
+            return None
+        audience = self._audiences[room] = Audience(characters)
+        return audience
 
     def regroup(self, room: Room | None = None) -> None:
         """A link's batch changed (fanout.py): ``room``'s audience (every room's, for None)
