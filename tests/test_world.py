@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from mud.engine.events import Message
-from mud.engine.model import NOBODY, Character
+from mud.engine.model import NOBODY, Character, Room
 from mud.engine.world import CharacterRecord, Snapshot
 from tests.support import join
 
@@ -346,6 +346,18 @@ def test_a_crowded_room_tells_a_grouped_character_through_its_new_link(world):
     world.tell_room(world.start, Message("two"))
     assert [e.text for e in old.events] == ["one"]
     assert [e.text for e in people[3].link.events] == ["two"]
+
+
+def test_a_replaced_link_is_counted_in_its_characters_room_only():
+    # What a crowded room's audience checks its links by (mud/engine/fanout.py).
+    here, there = Room("t:here", "t", "Here", ""), Room("t:there", "t", "There", "")
+    someone = Character("Ann", here)
+    counted = here.relinks
+    someone.link = BatchedProbe(Batch())
+    assert (here.relinks, there.relinks) == (counted + 1, 0)
+    nowhere = Character("Bo")
+    nowhere.link = BatchedProbe(Batch())
+    assert nowhere.link.events == [] and here.relinks == counted + 1
 
 
 @pytest.mark.usefixtures("eager")

@@ -8,9 +8,9 @@ special (telnet: coalescing on, no GMCP, not paused). Links with the same batch 
 does: it only groups by it and keeps the groups while nothing changed.
 
 An audience is kept per room until a character enters or leaves it (World drops it then,
-and checks its size besides) and, while it has groups, checked on every use against the
-room's links (one list built and compared: a link was replaced, and the audience is built
-again; the characters told one by one are told through their link of the moment). A
+and checks its size besides) or one of its characters' link is replaced (``Room.relinks``
+moved: it is built again; the characters told one by one are told through their link of
+the moment). A
 protocol whose link's batch changes (paused, closed, GMCP turned on) calls
 ``World.regroup`` with its character's room, which forgets that room's audience. Rooms
 with fewer than ``FANOUT_MIN`` characters are told one by one: grouping would not pay; so
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mud.engine.model import Character
+from mud.engine.model import Character, Room
 
 FANOUT_MIN = 8
 # Lines told one by one after someone came or went before the audience is built.
@@ -44,11 +44,14 @@ class Group:
 class Audience:
     """A room's characters' links, grouped by batch, and the characters told one by one."""
 
-    __slots__ = ("groups", "links", "others", "size")
+    __slots__ = ("groups", "others", "relinks", "size")
 
-    def __init__(self, characters: dict[Character, None]) -> None:
+    def __init__(self, room: Room) -> None:
+        characters: dict[Character, None] = room.characters
         self.size = len(characters)
-        links = self.links = [character.link for character in characters]
+        # The links below are the characters' own until one is replaced.
+        self.relinks = room.relinks
+        links = [character.link for character in characters]
         groups: dict[Any, Group] = {}
         self.others: list[Character] = []
         for character, link in zip(characters, links, strict=True):

@@ -6,6 +6,7 @@ characters must fit in a modest memory budget.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, Protocol
 
 from mud.engine.events import Event
@@ -54,7 +55,7 @@ class Room:
 
     __slots__ = (
         "area", "characters", "description", "environment", "exits", "id", "items", "name", "npcs",
-        "num",
+        "num", "relinks",
     )
 
     def __init__(self, room_id: str, area: str, name: str, description: str,
@@ -70,6 +71,9 @@ class Room:
         self.items: list[Item] = []
         self.npcs: list[NPC] = []
         self.characters: dict[Character, None] = {}
+        # Times a character here had its link replaced (Character.link): what a crowded
+        # room's audience checks its links by.
+        self.relinks = 0
 
     def __repr__(self) -> str:
         return f"<Room {self.id}>"
@@ -167,13 +171,13 @@ class Character:
 
     __slots__ = (
         "__weakref__",
+        "_link",
         "colour",
         "command_sets",
         "description",
         "inventory",
         "key",
         "last_active",
-        "link",
         "name",
         "room",
         "state",
@@ -185,7 +189,7 @@ class Character:
         self.key = name.lower()
         self.room = room
         self.inventory: list[Item] = []
-        self.link: Listener = NOBODY
+        self.link = NOBODY
         self.last_active = 0.0
         self.description = ""
         self.colour = "auto"
@@ -197,12 +201,24 @@ class Character:
         # Systems' saved state by declared name (mud/engine/state.py); filled at login.
         self.state: dict[str, Any] = {}
 
+    def _relink(self, link: Listener) -> None:
+        self._link = link
+        room = self.room
+        if room is not None:
+            room.relinks += 1
+
+    # Read through a C getter (a few nanoseconds more than a plain attribute); every
+    # replacement is counted in the room, whoever makes it, so no crowded room's audience
+    # (mud/engine/fanout.py) keeps a stale link.
+    link = property(attrgetter("_link"), _relink,
+                    doc="The listener currently driving this body (NOBODY: link-dead).")
+
     @property
     def keywords(self) -> tuple[str, ...]:
         return (self.key,)
 
     def send(self, event: Event) -> None:
-        self.link.send(event)
+        self._link.send(event)
 
     def __repr__(self) -> str:
         return f"<Character {self.name}>"

@@ -307,12 +307,12 @@ class World(ItemPlaces):
         """The crowded ``room``'s audience, or None while it should be told one by one."""
         characters = room.characters
         audience = self._audiences.get(room)
-        if type(audience) is Audience and audience.size == len(characters) and (
-                not audience.groups or audience.links == [c.link for c in characters]):
+        if type(audience) is Audience and audience.size == len(characters) and \
+                audience.relinks == room.relinks:
             return audience
         # (Characters come and go through enter, leave and move, which drop the room's
-        # audience; the size is checked besides. Only groups hold links, so only they
-        # need each link checked: one replaced, the audience is built again.) While the
+        # audience; the size is checked besides. A link replaced, and the audience is
+        # built again: its groups hold links.) While the
         # room's company keeps changing (a login storm into one room), building it for
         # each line would cost more than telling everyone one by one: it is built once
         # SETTLE lines went out with nobody coming or going.
@@ -320,7 +320,7 @@ class World(ItemPlaces):
         if quiet < SETTLE:
             self._audiences[room] = quiet + 1
             return None
-        audience = self._audiences[room] = Audience(characters)
+        audience = self._audiences[room] = Audience(room)
         return audience
 
     def regroup(self, room: Room | None = None) -> None:
