@@ -80,14 +80,14 @@ class TelnetBatch:
         prepared = group.prepared
         if prepared is None:
             prepared = group.prepared = Prepared(group.links)
-        skipped = prepared.turn_of.get(id(skip)) if skip is not None else None
-        if skipped is None:
-            for turn in prepared.turns:
-                turn.append(data)
-        else:
-            for turn in prepared.turns:
-                if turn is not skipped:
-                    turn.append(data)
+        for turn in prepared.turns:
+            turn.append(data)
+        if skip is not None:
+            # The speaker's line comes off again: one pop is cheaper than a check per member
+            # (it is the last thing in its turn, appended just now).
+            skipped = prepared.turn_of.get(id(skip))
+            if skipped is not None:
+                skipped.pop()
         if not prepared.marked:
             prepared.marked = True
             self.flusher.mark(prepared)  # type: ignore[arg-type]
