@@ -155,7 +155,11 @@ class Metrics(Service):
 
     def command_done(self, via: str, began: float) -> None:
         """A player's command, begun at ``began`` (on ``timer``), has finished."""
-        self.command_seconds.observe(self.timer() - began)
+        # Tally.observe, written out: this runs once for every command the game takes.
+        seconds = self.timer() - began
+        tally = self.command_seconds
+        tally.counts[bisect_left(tally.bounds, seconds)] += 1
+        tally.total += seconds
         commands = self.commands
         commands[via] = commands.get(via, 0) + 1
 

@@ -318,9 +318,12 @@ def needed_role(word: str) -> str | None:
 def owner_role(cmd: Command) -> str | None:
     """The role whose own set this very command comes from (a builder's ``save``, not the
     player's one it hides), or None for everyone's commands."""
-    for role in ("builder", "admin"):
-        if SETS[role].commands.get(cmd.name) is cmd:
-            return role
+    # (BUILDER and ADMIN are SETS["builder"] and SETS["admin"]: sets are never replaced.)
+    name = cmd.name
+    if BUILDER.commands.get(name) is cmd:
+        return "builder"
+    if ADMIN.commands.get(name) is cmd:
+        return "admin"
     return None
 
 

@@ -333,14 +333,17 @@ class MudTelnetProtocol(TelnetProtocol):
 
     def _line_end(self, tail: bytes) -> None:
         # A line typed before the window size came: greet first, so the reply follows it.
-        self.options.size_settled()
+        options = self.options
+        if options.greeting is not None:
+            options.size_settled()
         raw, self._partial = self._partial + tail, b""
         overflow, self._overflow = self._overflow, False
         # The player's Enter ends the prompt's line (lines a room's batch appended after
         # the prompt, before this line came, get their break first).
         out = self._raw
-        out.settle()
-        out.prompt_at = -1
+        if out.prompt_at >= 0:
+            out.settle()
+            out.prompt_at = -1
         if self._hiding_input:
             self._secret_line_done()
         if overflow or len(raw) > self.max_line:

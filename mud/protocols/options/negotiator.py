@@ -58,10 +58,9 @@ _LATE_BIT = {(True, EOR): 1, (True, GMCP): 2, (True, MSSP): 4, (True, MCCP2): 8,
 
 
 class TelnetOptions:
-    __slots__ = ("_late", "_mccp", "_mccp_wanted", "_settle_timer", "_size_timer", "_sized",
-                 "_ttype_timer", "character",
-                 "client", "clock", "colour_preference", "eor", "ga", "gmcp", "height",
-                 "listing", "refresh", "request", "restyle",
+    __slots__ = ("_late", "_mccp", "_mccp_wanted", "_settle_timer", "_size_timer",
+                 "_ttype_timer", "character", "client", "clock", "colour_preference", "eor",
+                 "ga", "gmcp", "greeting", "height", "listing", "refresh", "request", "restyle",
                  "transport", "ttype", "utf8", "width")
 
     def __init__(self, transport: Any, clock: Any, restyle: Callable[[], None],
@@ -89,8 +88,10 @@ class TelnetOptions:
         self._mccp: Compressor | None = None
         self._mccp_wanted = False
         self._ttype_timer: Any = None
-        # Told once the window size is known (or will not be): see when_sized.
-        self._sized: Callable[[], None] | None = None
+        # Told once the window size is known (or will not be): see when_sized. None once
+        # that is settled (the size timer is then stopped too), so a reader of lines need
+        # not call size_settled for each.
+        self.greeting: Callable[[], None] | None = None
         self._size_timer: Any = None
         # Ends the offers made at connect that the client never answered (see _give_up).
         self._settle_timer: Any = None
@@ -125,7 +126,7 @@ class TelnetOptions:
         if self._size_timer is None:
             callback()
         else:
-            self._sized = callback
+            self.greeting = callback
 
     def stop(self) -> None:
         """The connection is gone: no more timers, and no greeting."""
@@ -134,7 +135,7 @@ class TelnetOptions:
         if self._settle_timer is not None and self._settle_timer.active():
             self._settle_timer.cancel()
         self._settle_timer = None
-        self._sized = None
+        self.greeting = None
 
     def _give_up(self) -> None:
         """OFFER_WAIT after connect: what the client has not answered it never will (netcat,
@@ -329,7 +330,7 @@ class TelnetOptions:
         """Stop waiting for the window size (known, refused, timed out, or the client has
         already typed a line): greet now if the greeting is waiting."""
         self._stop_size_timer()
-        callback, self._sized = self._sized, None
+        callback, self.greeting = self.greeting, None
         if callback is not None:
             callback()
 
