@@ -154,8 +154,48 @@ def test_run_one_says_which_step_failed_and_why(tmp_path: Path, monkeypatch,
     assert "run_one evennia/setup FAILED at import" in capsys.readouterr().err
 
 
+def test_evennias_troubles_are_the_lines_of_its_logs_that_say_something_broke(
+        tmp_path: Path) -> None:
+    from bench.capacity.evennia import EvenniaTarget
+    target = EvenniaTarget()
+    assert target.troubles() == ""  # not started
+    target.game = tmp_path
+    logs = tmp_path / "server" / "logs"
+    logs.mkdir(parents=True)
+    assert target.troubles() == ""  # no logs yet: nothing broke (not "no log" taken as one)
+    (logs / "portal.log").write_text("2026 [..] Portal started.\n2026 [..] Server "
+                                     "disconnected from the portal.\n")
+    (logs / "server.log").write_text("2026 [..] Loaded.\nHTTP received (the AMP port should "
+                                     "not receive http, only AMP!) b'x'\n2026 [..] ok\n")
+    said = target.troubles()
+    assert said == ("portal.log: 2026 [..] Server disconnected from the portal. | server.log: "
+                    "HTTP received (the AMP port should not receive http, only AMP!) b'x'")
+
+
+def test_a_failed_workload_says_what_the_servers_logs_said(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    from bench.capacity import run_one
+    from bench.capacity import workloads as loads
+
+    def stops_answering(run):
+        from twisted.internet import defer
+        return defer.fail(RuntimeError("the server stopped answering"))
+    monkeypatch.setitem(loads.WORKLOADS, "startup",
+                        (stops_answering, *loads.WORKLOADS["startup"][1:]))
+    monkeypatch.setattr(EchoTarget, "troubles", lambda self: "echo.log: it fell over",
+                        raising=False)
+    out = tmp_path / "out.json"
+    status = run_one.main(["--target", "echo", "--workload", "startup", "--quick", "--json",
+                           str(out), "--cache", str(tmp_path / "cache")])
+    result = json.loads(out.read_text())
+    assert status == 1 and result["step"] == "workload"
+    assert result["error"].startswith("workload: the server stopped answering; the server's "
+                                      "logs say: echo.log: it fell over"), result["error"]
+
+
 def test_target_defaults_seed_nothing() -> None:
     assert Target().seed_accounts(Path("."), ["a"], "pw", False) is False
+    assert Target().troubles() == ""
     assert issubclass(BenchFailed, Exception)
 
 
@@ -488,3 +528,37 @@ def test_a_run_that_fails_once_is_run_again_and_the_doc_says_so(tmp_path: Path,
     status = runner.main(["--targets", "echo", "--workloads", "startup", "--out", str(out),
                           "--cache", str(tmp_path / "cache"), "--retries", "0"])
     assert status == 1 and len(tries) == 1 and "**failed**" in out.read_text()
+
+
+def test_a_run_is_tried_at_most_three_times_and_the_doc_says_each_failure(
+        tmp_path: Path, monkeypatch) -> None:
+    from bench.capacity import __main__ as runner
+    tries: list[list[str]] = []
+    good_at = [3]
+
+    def flaky(argv: list[str], out: Path, timeout: float) -> dict:
+        if "--setup" in argv:
+            return {"ok": True, "label": "echo", "version": "1"}
+        tries.append(argv)
+        if len(tries) < good_at[0]:
+            return {"ok": False, "error": f"workload: the server stopped answering ({len(tries)})"}
+        return {"ok": True, "figures": {"listening_s": 0.25}}
+    monkeypatch.setattr(runner, "run_one", flaky)
+    out = tmp_path / "capacity.md"
+    argv = ["--targets", "echo", "--workloads", "startup", "--out", str(out),
+            "--cache", str(tmp_path / "cache")]
+    assert runner.main(argv) == 0 and len(tries) == 3
+    text = out.read_text()
+    assert ("the first 2 tries failed (workload: the server stopped answering (1); "
+            "workload: the server stopped answering (2)); these figures are the third's") \
+        in text and "0.25" in text
+    # Failing every try: a failure, with every earlier reason.
+    tries.clear()
+    good_at[0] = 99
+    assert runner.main(argv) == 1 and len(tries) == 3
+    text = out.read_text()
+    assert "**failed**" in text and "it failed all 3 tries (before: workload: the server " \
+        "stopped answering (1); workload: the server stopped answering (2))" in text
+    # --retries 1: two tries at most.
+    tries.clear()
+    assert runner.main([*argv, "--retries", "1"]) == 1 and len(tries) == 2

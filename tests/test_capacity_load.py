@@ -1,8 +1,9 @@
-"""`make bench`'s load generator (bench/capacity/load.py, workloads.py) over real loopback
-sockets: the nearest-rank percentile, the closed loop's warm-up (the window opens only once
-every talker has had an echo), deliveries to stalled players counted in the CPU per delivery,
-and what the kernel holds for a player that never reads (and whether the server closed on it,
-which a paused client never learns by itself)."""
+"""`make bench`'s load generator (bench/capacity/load.py, closed_loop.py, workloads.py) over
+real loopback sockets: the nearest-rank percentile, the closed loop's warm-up (the window
+opens only once every talker has had an echo; a server that stops answering fails it),
+deliveries to stalled players counted in the CPU per delivery, and what the kernel holds for
+a player that never reads (and whether the server closed on it, which a paused client never
+learns by itself)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ class Speaker(LineReceiver):
             if other is not self:
                 other.transport.write(b"%d%s%s\r\n" % (self.number, HEARD, text))
         echo = ECHO + b" " + text + b"\r\n"
+        self.factory.echoes += 1
+        if self.factory.echoes > self.factory.answers:
+            return  # the server has stopped answering anyone
         if self.number == self.factory.slow and self.said == 1:
             reactor.callLater(self.factory.delay, self.transport.write, echo)
         else:
@@ -64,9 +68,12 @@ class Speaker(LineReceiver):
 class SpeakerFactory(protocol.Factory):
     protocol = Speaker
 
-    def __init__(self, slow: int = -1, delay: float = 0.0) -> None:
+    def __init__(self, slow: int = -1, delay: float = 0.0, answers: float = float("inf")
+                 ) -> None:
         self.players: list[Speaker] = []
         self.slow, self.delay = slow, delay
+        # Echoes the server sends in all before it stops answering (a stalled server).
+        self.answers, self.echoes = answers, 0
 
 
 class Target:
@@ -105,6 +112,20 @@ class ClosedLoopTests(unittest.TestCase):
         self.assertLess(max(waits), 0.5, "the first round's late echo was in the window")
         self.assertGreaterEqual(figures["warmup_s"], 0.6)
         self.assertGreaterEqual(figures["slowest_talker_commands"], 1)
+
+    @defer.inlineCallbacks
+    def test_a_server_that_stops_answering_fails_the_warm_up_at_once(self):
+        # Two echoes, then nothing for anyone: the third talker would wait out the whole
+        # warm-up limit (10 s here) for nothing; the stall fails it after 0.5 s.
+        talkers, _ = yield self.start(SpeakerFactory(answers=2), 3)
+        self.run_.params["warmup_stall"] = 0.5
+        began = time.perf_counter()
+        with self.assertRaises(RuntimeError) as raised:
+            yield closed_loop(self.run_, talkers, seconds=0.5, warmup=0.1)
+        self.assertLess(time.perf_counter() - began, 3.0)
+        message = str(raised.exception)
+        self.assertIn("the server stopped answering: no say came back for 0.5 s", message)
+        self.assertIn("1 of 3 talkers still without an echo (2 echoes in all", message)
 
     @defer.inlineCallbacks
     def test_cpu_per_delivery_counts_the_stalled_players_deliveries(self):

@@ -268,6 +268,21 @@ class EvenniaTarget(Target):
         return "\n".join(f"--- {name}\n{tail(logs / name)}"
                          for name in ("portal.log", "server.log"))
 
+    def troubles(self) -> str:
+        """The last lines of its portal's and server's logs that say something broke: the
+        AMP link between them dropped ("HTTP received ..."), a restart, a traceback."""
+        if self.game is None:
+            return ""
+        found = []
+        for log in ("portal.log", "server.log"):
+            path = self.game / "server" / "logs" / log
+            if not path.exists():
+                continue
+            for line in tail(path, 400).splitlines():
+                if any(mark in line.lower() for mark in TROUBLE_MARKS):
+                    found.append(f"{log}: {line.strip()[:160]}")
+        return " | ".join(found[-4:])
+
     def _launched(self, pid: int) -> bool:
         """Whether `pid` is still a process of this game dir (its twistd command line names
         the game's pid file), not some later process that reused the number."""
@@ -354,6 +369,10 @@ portal ("HTTP received (the AMP port should not receive http, only AMP!)" in ser
 its framing check took a TCP read that began inside a message for HTTP) and logins
 stopped; the same run again passed. No setting changes that check.
 """
+
+
+# What, in its logs, says Evennia's portal or server broke (see troubles).
+TROUBLE_MARKS = ("http received", "restart", "disconnect", "traceback", "error", "lost")
 
 
 def _free_ports() -> dict[str, int]:

@@ -192,12 +192,18 @@ def run(args: argparse.Namespace, out: dict, running: list[Target],
 
         try:
             _react(go, reactor)
-        except BaseException:
+        except BaseException as error:
             failed_at = out["step"]  # the stop below must not take the blame
+            said = ""
+            with contextlib.suppress(Exception):
+                said = target.troubles()
             stopped = True
             with contextlib.suppress(Exception):
                 target.stop()
             out["step"] = failed_at
+            if said and isinstance(error, Exception):
+                first, _, rest = str(error).partition("\n")
+                raise RuntimeError(f"{first}; the server's logs say: {said}\n{rest}") from error
             raise
         progress(out, "stop")
         stopped = True

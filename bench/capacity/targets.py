@@ -78,6 +78,11 @@ class Target:
         """Markdown: how it was set up, throttles raised and why."""
         return ""
 
+    def troubles(self) -> str:
+        """What the running server's own logs say went wrong, in a line ("" for nothing):
+        added to a failed workload's reason, read before the server is stopped."""
+        return ""
+
     # Optional (the runner works without it): accounts made before `start`, so that a
     # workload of hundreds of players does not spend its budget creating them over telnet
     # one password hash at a time. `real_hash`: the server's own default password cost (the

@@ -13,14 +13,13 @@ import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
-from twisted.internet import defer, task
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet import defer
 from twisted.python.failure import Failure
 
+from bench.capacity.closed_loop import closed_loop, pause
 from bench.capacity.load import (
     Bot,
     connect,
-    cpu_pressure,
     cpu_seconds,
     percentile,
     rss_bytes,
@@ -30,7 +29,6 @@ from bench.capacity.targets import Target
 
 PASSWORD = "benchpass1"
 STEP_TIMEOUT = 120.0
-WARMUP_LIMIT = 60.0  # a closed loop's warm-up waits this long at most for every first echo
 ESTABLISHED = 1  # /proc/net/tcp's state number
 
 
@@ -54,11 +52,6 @@ class Run:
     def pids(self) -> list[int]:
         """The server's processes (for CPU time and RSS)."""
         return self.target.pids()
-
-
-def pause(reactor: IReactorTime, seconds: float) -> defer.Deferred[None]:
-    """Fires after ``seconds`` on the reactor."""
-    return task.deferLater(reactor, seconds, lambda: None)
 
 
 def text_of(size: int) -> str:
@@ -102,85 +95,6 @@ def first_error(failure: Failure) -> str:
     """gatherResults wraps the first failure: unwrap it for a readable message."""
     value = failure.value
     return getattr(value, "subFailure", failure).getErrorMessage()
-
-
-@defer.inlineCallbacks
-def warm_up(reactor: IReactorTime, talkers: list[Bot], least: float,
-            most: float = WARMUP_LIMIT) -> Generator[defer.Deferred, object, float]:
-    """Wait ``least`` seconds and then until every talker has had an echo (at most ``most``
-    seconds in all): a slow server's first round, everyone's first say queued at once, is no
-    steady state. Returns the seconds waited."""
-    began = time.perf_counter()
-    yield pause(reactor, least)
-    while (any(b.answers < 1 and not b.lost for b in talkers)
-           and time.perf_counter() - began < most):
-        yield pause(reactor, 0.1)
-    return time.perf_counter() - began
-
-
-@defer.inlineCallbacks
-def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
-                rss_every: float = 0.0,
-                stalled: int = 0) -> Generator[defer.Deferred, object, dict]:
-    """Every talker says a line as soon as its last came back; figures over the window,
-    which starts once every talker has had an echo (warm_up). ``stalled``: players in the
-    room who never read; each command is a delivery to each of them too (the server renders
-    and queues it, or drops it past its cap), counted in the CPU per delivery."""
-    reactor, pids = run.reactor, run.pids()
-    for bot in talkers:
-        bot.start_loop("loop")
-    warmed = yield warm_up(reactor, talkers, warmup, run.params.get("warmup_limit",
-                                                                    WARMUP_LIMIT))
-    for bot in talkers:
-        bot.recording = True
-    rss = [rss_bytes(pids)]
-    waited = cpu_pressure()
-    cpu, began, client = cpu_seconds(pids), time.perf_counter(), time.process_time()
-    if rss_every:
-        steps = int(seconds / rss_every)
-        for _ in range(steps):
-            yield pause(reactor, rss_every)
-            rss.append(rss_bytes(pids))
-    else:
-        yield pause(reactor, seconds)
-    cpu, wall = cpu_seconds(pids) - cpu, time.perf_counter() - began
-    client = time.process_time() - client
-    if waited is not None:
-        waited = (cpu_pressure() - waited) / wall
-    for bot in talkers:
-        bot.recording = False
-        bot.mode = ""
-    commands = sum(b.echoes for b in talkers)
-    seen = commands + sum(b.heards for b in talkers)
-    deliveries = seen + commands * stalled
-    waits = [w for b in talkers for w in b.waits]
-    if not commands:
-        answered = sum(1 for b in talkers if b.answers)
-        raise RuntimeError(f"no say came back in the {wall:.0f} s window (after a warm-up of "
-                           f"{warmed:.0f} s in which {answered} of {len(talkers)} talkers had "
-                           f"an echo, {sum(b.answers for b in talkers)} in all)")
-    figures = {
-        "commands_per_s": commands / wall,
-        "deliveries_per_s": seen / wall,
-        "deliveries_per_command": seen / commands,
-        "cpu_us_per_delivery": 1e6 * cpu / deliveries if deliveries else None,
-        "warmup_s": warmed,
-        "slowest_talker_commands": min(b.echoes for b in talkers),
-        "server_cores": cpu / wall,
-        "loadgen_cores": client / wall,
-        "echo_p50_ms": 1000 * percentile(waits, 0.5),
-        "echo_p99_ms": 1000 * percentile(waits, 0.99),
-        "window_s": wall,
-        "cpu_pressure": waited,
-    }
-    if rss_every:
-        figures["rss_start_mib"] = rss[0] / 2**20
-        figures["rss_growth_mib"] = (rss[-1] - rss[0]) / 2**20
-        figures["rss_peak_growth_mib"] = (max(rss) - rss[0]) / 2**20
-        # Bounded: the last third of the window grew by at most a tenth of the whole.
-        third = rss[len(rss) * 2 // 3]
-        figures["rss_late_growth_mib"] = (rss[-1] - third) / 2**20
-    return figures
 
 
 @defer.inlineCallbacks
@@ -383,7 +297,8 @@ WORKLOADS: dict[str, tuple] = {
 # memory figure is taken at 300 players (a per-connection figure; 1,000 would take minutes).
 # Evennia's server now and then loses its AMP link to the portal while players log in
 # ("Server restarted"); logging them in 20 at a time instead of 50 did not help (a run with
-# it lost crowd50 twice), so a failed run is tried once more instead (bench.capacity).
+# it lost crowd50 twice), so a failed run is tried again instead, twice at most
+# (bench.capacity), and a warm-up in which nothing comes back fails early (closed_loop.py).
 SMALLER: dict[str, dict[str, dict]] = {
     "evennia": {"storm": {"players": 100}, "memory": {"players": 300}},
 }
