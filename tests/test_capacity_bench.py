@@ -170,32 +170,56 @@ def test_evennias_troubles_are_the_lines_of_its_logs_that_say_something_broke(
     said = target.troubles()
     assert said == ("portal.log: 2026 [..] Server disconnected from the portal. | server.log: "
                     "HTTP received (the AMP port should not receive http, only AMP!) b'x'")
+    # Broken (the run fails at once): the AMP link dropped; a restart alone is not that.
+    assert target.broken() == said
+    (logs / "portal.log").write_text("2026 [..] Server restarted.\n")
+    (logs / "server.log").write_text("2026 [..] Loaded.\n")
+    assert target.broken() == "" and "Server restarted" in target.troubles()
 
 
-def test_a_failed_workload_says_what_the_servers_logs_said(tmp_path: Path,
-                                                             monkeypatch) -> None:
-    from bench.capacity import run_one
-    from bench.capacity import workloads as loads
+def test_a_failed_workload_says_what_the_servers_logs_said() -> None:
+    from bench.capacity.run_one import with_logs
+    error = with_logs(RuntimeError("the server stopped answering\nTraceback ..."),
+                      "server.log: HTTP received")
+    assert str(error) == ("the server stopped answering; the server's logs say: server.log: "
+                          "HTTP received\nTraceback ...")
+    assert str(with_logs(RuntimeError("no echo"), "x")) == "no echo; the server's logs say: x"
 
-    def stops_answering(run):
-        from twisted.internet import defer
-        return defer.fail(RuntimeError("the server stopped answering"))
-    monkeypatch.setitem(loads.WORKLOADS, "startup",
-                        (stops_answering, *loads.WORKLOADS["startup"][1:]))
-    monkeypatch.setattr(EchoTarget, "troubles", lambda self: "echo.log: it fell over",
-                        raising=False)
-    out = tmp_path / "out.json"
-    status = run_one.main(["--target", "echo", "--workload", "startup", "--quick", "--json",
-                           str(out), "--cache", str(tmp_path / "cache")])
-    result = json.loads(out.read_text())
-    assert status == 1 and result["step"] == "workload"
-    assert result["error"].startswith("workload: the server stopped answering; the server's "
-                                      "logs say: echo.log: it fell over"), result["error"]
+
+def test_a_server_that_says_it_broke_fails_the_run_at_once() -> None:
+    from twisted.internet import defer, task
+
+    from bench.capacity.run_one import watched
+
+    class Breaks(Target):
+        said = ""
+
+        def broken(self) -> str:
+            return self.said
+    clock, target = task.Clock(), Breaks()
+    work: defer.Deferred = defer.Deferred()
+    done = watched(clock, work, target)
+    failures: list = []
+    done.addErrback(failures.append)
+    clock.advance(5)
+    assert not done.called  # nothing said: it waits for the work
+    target.said = "server.log: HTTP received"
+    clock.advance(1)
+    assert failures and "the server broke mid-run: its logs say: server.log: HTTP received" \
+        in failures[0].getErrorMessage()
+    work.callback({"late": 1})  # the abandoned work ending later changes nothing
+    assert clock.getDelayedCalls() == []
+    # A run that ends well is its result, and the watch stops.
+    work2: defer.Deferred = defer.Deferred()
+    results: list = []
+    watched(clock, work2, Breaks()).addCallback(results.append)
+    work2.callback({"ok": 1})
+    assert results == [{"ok": 1}] and clock.getDelayedCalls() == []
 
 
 def test_target_defaults_seed_nothing() -> None:
     assert Target().seed_accounts(Path("."), ["a"], "pw", False) is False
-    assert Target().troubles() == ""
+    assert Target().troubles() == "" and Target().broken() == ""
     assert issubclass(BenchFailed, Exception)
 
 

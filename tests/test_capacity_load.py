@@ -118,7 +118,7 @@ class ClosedLoopTests(unittest.TestCase):
         # Two echoes, then nothing for anyone: the third talker would wait out the whole
         # warm-up limit (10 s here) for nothing; the stall fails it after 0.5 s.
         talkers, _ = yield self.start(SpeakerFactory(answers=2), 3)
-        self.run_.params["warmup_stall"] = 0.5
+        self.run_.params.update(warmup_stall=0.5, stagger=0.0)
         began = time.perf_counter()
         with self.assertRaises(RuntimeError) as raised:
             yield closed_loop(self.run_, talkers, seconds=0.5, warmup=0.1)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 WARMUP_LIMIT = 60.0  # a closed loop's warm-up waits this long at most for every first echo
 # A warm-up in which no talker's say came back for this long has stalled: the server stopped.
 STALL_S = 20.0
+# The talkers' first says are spread over this long, not all sent at once.
+STAGGER_S = 2.0
 
 
 def pause(reactor: IReactorTime, seconds: float) -> defer.Deferred[None]:
@@ -62,16 +64,24 @@ def warm_up(reactor: IReactorTime, talkers: list[Bot], least: float,
 def closed_loop(run: Run, talkers: list[Bot], seconds: float, warmup: float,
                 rss_every: float = 0.0,
                 stalled: int = 0) -> Generator[defer.Deferred, object, dict]:
-    """Every talker says a line as soon as its last came back; figures over the window,
-    which starts once every talker has had an echo (warm_up). ``stalled``: players in the
+    """Every talker says a line as soon as its last came back (their first says spread
+    over ``STAGGER_S``: the window is steady state either way, and a server is not handed
+    them all in one read); figures over the window, which starts once every talker has had
+    an echo (warm_up). ``stalled``: players in the
     room who never read; each command is a delivery to each of them too (the server renders
     and queues it, or drops it past its cap), counted in the CPU per delivery."""
     reactor, pids = run.reactor, run.pids()
-    for bot in talkers:
-        bot.start_loop("loop")
-    warmed = yield warm_up(reactor, talkers, warmup,
-                           run.params.get("warmup_limit", WARMUP_LIMIT),
-                           run.params.get("warmup_stall", STALL_S))
+    spread = run.params.get("stagger", STAGGER_S) / max(1, len(talkers))
+    starts = [reactor.callLater(i * spread, bot.start_loop, "loop")
+              for i, bot in enumerate(talkers)]
+    try:
+        warmed = yield warm_up(reactor, talkers, warmup,
+                               run.params.get("warmup_limit", WARMUP_LIMIT),
+                               run.params.get("warmup_stall", STALL_S))
+    finally:
+        for call in starts:
+            if call.active():
+                call.cancel()
     for bot in talkers:
         bot.recording = True
     rss = [rss_bytes(pids)]

@@ -271,6 +271,15 @@ class EvenniaTarget(Target):
     def troubles(self) -> str:
         """The last lines of its portal's and server's logs that say something broke: the
         AMP link between them dropped ("HTTP received ..."), a restart, a traceback."""
+        return self._logged(TROUBLE_MARKS)
+
+    def broken(self) -> str:
+        """Its server dropped the AMP link to the portal: players' input no longer reaches
+        the game (in testing nothing came back after it; see notes)."""
+        return self._logged(BROKEN_MARKS)
+
+    def _logged(self, marks: tuple[str, ...]) -> str:
+        """The last four lines of the portal's and server's logs holding one of ``marks``."""
         if self.game is None:
             return ""
         found = []
@@ -279,7 +288,7 @@ class EvenniaTarget(Target):
             if not path.exists():
                 continue
             for line in tail(path, 400).splitlines():
-                if any(mark in line.lower() for mark in TROUBLE_MARKS):
+                if any(mark in line.lower() for mark in marks):
                     found.append(f"{log}: {line.strip()[:160]}")
         return " | ".join(found[-4:])
 
@@ -373,6 +382,8 @@ stopped; the same run again passed. No setting changes that check.
 
 # What, in its logs, says Evennia's portal or server broke (see troubles).
 TROUBLE_MARKS = ("http received", "restart", "disconnect", "traceback", "error", "lost")
+# What says its server lost the AMP link to the portal (see broken).
+BROKEN_MARKS = ("http received", "server disconnected from the portal")
 
 
 def _free_ports() -> dict[str, int]:

@@ -30,7 +30,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from twisted.internet import task
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from bench.capacity.targets import BenchFailed, Target, tail
 from bench.capacity.workloads import WORKLOADS, Run, first_error, name, parameters, rooms_needed
@@ -188,7 +190,7 @@ def run(args: argparse.Namespace, out: dict, running: list[Target],
             job = Run(reactor, target, host, port, params, bool(seeded), rooms)
             d = function(job)
             d.addCallback(figures.update)
-            return d
+            return watched(reactor, d, target)
 
         try:
             _react(go, reactor)
@@ -201,9 +203,8 @@ def run(args: argparse.Namespace, out: dict, running: list[Target],
             with contextlib.suppress(Exception):
                 target.stop()
             out["step"] = failed_at
-            if said and isinstance(error, Exception):
-                first, _, rest = str(error).partition("\n")
-                raise RuntimeError(f"{first}; the server's logs say: {said}\n{rest}") from error
+            if said and isinstance(error, Exception) and BROKE not in str(error):
+                raise with_logs(error, said) from error
             raise
         progress(out, "stop")
         stopped = True
@@ -226,6 +227,45 @@ def run(args: argparse.Namespace, out: dict, running: list[Target],
                 target.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+BROKE = "the server broke mid-run"
+
+
+def with_logs(error: Exception, said: str) -> RuntimeError:
+    """``error`` with what the server's logs said after its first line (the one the
+    runner's FAILED line and the document show)."""
+    first, _, rest = str(error).partition("\n")
+    return RuntimeError(f"{first}; the server's logs say: {said}" + (f"\n{rest}" if rest else ""))
+
+
+def watched(reactor: Any, work: Deferred, target: Target, every: float = 1.0) -> Deferred:
+    """``work``'s result, or a failure as soon as the target says it broke (Target.broken,
+    checked every ``every`` seconds): a run whose server can no longer answer fails now,
+    not when a step's or the warm-up's time runs out."""
+    done: Deferred = Deferred()
+
+    def check() -> None:
+        said = target.broken()
+        if said and not done.called:
+            loop.stop()
+            done.errback(RuntimeError(f"{BROKE}: its logs say: {said}"))
+
+    def finish(result: object) -> None:
+        if loop.running:
+            loop.stop()
+        if done.called:
+            return  # already failed by check (the rest of the work is abandoned)
+        if isinstance(result, Failure):
+            done.errback(result)
+        else:
+            done.callback(result)
+
+    loop = task.LoopingCall(check)
+    loop.clock = reactor
+    loop.start(every, now=False)
+    work.addBoth(finish)
+    return done
 
 
 def _react(go: Callable[[Any], Deferred], reactor: Any) -> None:

@@ -78,6 +78,12 @@ class Target:
         """Markdown: how it was set up, throttles raised and why."""
         return ""
 
+    def broken(self) -> str:
+        """What in the running server's logs says it can no longer answer (a line; "" while
+        it can): the run fails at once, not when its steps time out. Checked every second,
+        so it must be cheap."""
+        return ""
+
     def troubles(self) -> str:
         """What the running server's own logs say went wrong, in a line ("" for nothing):
         added to a failed workload's reason, read before the server is stopped."""
