@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import socket
+from itertools import pairwise
 
 import pytest
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
-from mud.protocols.keepalive import KEEPALIVE_PROBES, Heartbeat, Keepalive, socket_of
+from mud.protocols.keepalive import KEEPALIVE_PROBES, Heartbeats, Keepalive, socket_of
 
 
 class Wrapper:
@@ -76,25 +77,92 @@ def test_tune_on_a_closed_socket_reports_failure_instead_of_raising():
     assert not Keepalive().tune(TCP(sock))
 
 
-def test_heartbeat_beats_every_interval_until_stopped():
+def test_heartbeats_beat_each_member_every_interval_until_it_leaves():
     clock, beats = Clock(), []
-    heart = Heartbeat(clock, 30, lambda: beats.append(clock.seconds()))
-    heart.start()
-    heart.start()  # a second start does not double the beat
-    clock.pump([10] * 9)
+    wheel = Heartbeats(clock, 30, slots=3)
+    first = wheel.join(lambda: beats.append(("a", clock.seconds())))
+    clock.advance(4)
+
+    def b() -> None:
+        beats.append(("b", clock.seconds()))
+    second = wheel.join(b)
+    assert wheel.join(b) == second and wheel.size == 2  # joining twice: one beat
+    clock.pump([1] * 95)
+    # a joined an idle wheel: exactly 30 s apart from its join; b joined at 4 s, between
+    # ticks (every 10 s): its first beat within one tick of 30 s later, then 30 s apart.
+    assert [t for who, t in beats if who == "a"] == [30, 60, 90]
+    assert [t for who, t in beats if who == "b"] == [30, 60, 90]
+    wheel.leave(b, second)
+    wheel.leave(b, second)  # leaving twice is nothing
+    clock.pump([1] * 30)
+    assert [t for who, t in beats if who == "b"] == [30, 60, 90] and wheel.size == 1
+    assert beats[-1] == ("a", 120)
+    wheel.leave(beats.append, first)  # not a member: nothing
+    assert wheel.size == 1 and len(clock.getDelayedCalls()) == 1
+
+
+def test_heartbeats_keep_to_their_times_when_the_clock_jumps():
+    # A late tick (a busy or stopped process) does not push every later beat back.
+    clock, beats = Clock(), []
+    wheel = Heartbeats(clock, 30, slots=30)
+    wheel.join(lambda: beats.append(clock.seconds()))
+    clock.advance(29.5)
+    assert beats == []
+    clock.pump([0.5] * 121)
     assert beats == [30, 60, 90]
-    heart.stop()
-    clock.advance(300)
-    assert beats == [30, 60, 90] and not heart.running
-    assert clock.getDelayedCalls() == []
+    # Over a whole turn late: no burst of the beats missed, and a beat every interval
+    # again within one turn.
+    clock.advance(100)
+    assert beats == [30, 60, 90]
+    clock.pump([1] * 60)
+    assert len(beats) == 5 and beats[4] - beats[3] == 30 and beats[3] <= 190 + 30
 
 
-def test_a_failing_beat_stops_the_heartbeat_instead_of_raising():
+def test_a_beat_joining_between_ticks_is_never_beaten_late():
+    clock, beats = Clock(), []
+    wheel = Heartbeats(clock, 30, slots=30)
+    wheel.join(lambda: None)
+    clock.advance(7.5)
+    wheel.join(lambda: beats.append(clock.seconds()))
+    clock.pump([0.5] * 200)
+    assert 29 < beats[0] - 7.5 <= 30 and all(b - a == 30 for a, b in pairwise(beats))
+
+
+def test_an_empty_wheel_does_not_tick():
     clock = Clock()
+    wheel = Heartbeats(clock, 30)
+
+    def beat() -> None:
+        pass
+    slot = wheel.join(beat)
+    assert len(clock.getDelayedCalls()) == 1
+    wheel.leave(beat, slot)
+    assert clock.getDelayedCalls() == [] and wheel.size == 0
+
+
+def test_a_failing_beat_leaves_and_the_others_keep_beating():
+    clock, beats = Clock(), []
 
     def broken() -> None:
         raise RuntimeError("boom")
-    heart = Heartbeat(clock, 1, broken)
-    heart.start()
+    wheel = Heartbeats(clock, 1, slots=1)
+    wheel.join(broken)
+    wheel.join(lambda: beats.append(clock.seconds()))
+    clock.pump([1] * 3)
+    assert beats == [1, 2, 3] and wheel.size == 1
+
+
+def test_a_beat_that_ends_another_in_its_slot_spares_it_the_beat():
+    clock, beats = Clock(), []
+    wheel = Heartbeats(clock, 1, slots=1)
+
+    def second() -> None:
+        beats.append("second")
+
+    def first() -> None:
+        beats.append("first")
+        wheel.leave(second, slot)
+    slot = wheel.join(first)
+    wheel.join(second)
     clock.advance(1)
-    assert not heart.running and clock.getDelayedCalls() == []
+    assert beats == ["first"] and wheel.size == 1

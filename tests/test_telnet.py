@@ -255,11 +255,12 @@ def test_iac_nop_every_ping_interval_and_none_after_the_connection_ends():
     assert player.read_bytes() == IAC + NOP
     game.world.clock.pump([interval] * 3)
     assert player.read_bytes() == (IAC + NOP) * 3
-    heartbeat = player.protocol._heartbeat
+    wheel = player.protocol.heartbeats
+    assert wheel.size == 1
     player.drop()
     game.world.clock.advance(interval * 3)
     assert player.read_bytes() == b""
-    assert not heartbeat.running
+    assert wheel.size == 0
 
 
 def test_no_heartbeat_when_keepalive_is_off():

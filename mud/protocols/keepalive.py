@@ -8,7 +8,7 @@ idle connection only after 2 hours). ``Keepalive`` tunes each accepted socket so
   (``TCP_USER_TIMEOUT``; this also covers a peer that keeps a zero window that long);
 - a quiet connection is probed after ``interval`` seconds (``SO_KEEPALIVE``).
 
-Telnet also sends ``IAC NOP`` every ``interval`` seconds (``Heartbeat``), so there is always
+Telnet also sends ``IAC NOP`` every ``interval`` seconds (``Heartbeats``), so there is always
 data in flight to be acknowledged; the WebSocket uses Autobahn's ping with the same
 numbers. Either way a vanished peer is noticed within ``interval + timeout`` seconds.
 """
@@ -75,37 +75,75 @@ class Keepalive:
         return True
 
 
-class Heartbeat:
-    """Calls ``beat`` every ``interval`` seconds of ``clock`` until stopped."""
+class Heartbeats:
+    """One timer for every connection's heartbeat: each ``beat`` that joined is called every
+    ``interval`` seconds until it leaves.
 
-    __slots__ = ("_beat", "_call", "_clock", "_interval")
+    A timer of its own per connection (a DelayedCall with its kwargs dict and three bound
+    methods, and what held it) cost about 700 bytes of every idle connection; here a
+    connection is one dict entry. The wheel ticks every ``interval / slots`` seconds and
+    beats one slot. A beat joins the slot beaten last, so its first beat comes between one
+    tick and ``interval`` seconds after it joined (exactly ``interval`` when the wheel was
+    idle), and every one after ``interval`` apart. With nobody in it the wheel does not tick.
+    """
 
-    def __init__(self, clock: Any, interval: float, beat: Callable[[], None]) -> None:
+    __slots__ = ("_call", "_clock", "_due", "_next", "_slots", "_step", "size")
+
+    def __init__(self, clock: Any, interval: float, slots: int = 30) -> None:
         self._clock = clock
-        self._interval = interval
-        self._beat = beat
+        self._slots: list[dict[Callable[[], None], None]] = [{} for _ in range(max(1, slots))]
+        self._step = interval / len(self._slots)
+        # The slot the next tick beats.
+        self._next = 0
+        # When the next tick is due: ticks keep to their times, not to when the last ran.
+        self._due = 0.0
         self._call: Any = None
+        self.size = 0
 
-    def start(self) -> None:
+    def join(self, beat: Callable[[], None]) -> int:
+        """Call ``beat`` every interval from now on; returns what ``leave`` needs."""
         if self._call is None:
-            self._call = self._clock.callLater(self._interval, self._fire)
+            # Idle until now: the ticks start from now, so the first beat is interval away.
+            self._next = 0
+            self._due = self._clock.seconds() + self._step
+            self._call = self._clock.callLater(self._step, self._tick)
+        slot = (self._next - 1) % len(self._slots)
+        if beat not in self._slots[slot]:
+            self._slots[slot][beat] = None
+            self.size += 1
+        return slot
 
-    def _fire(self) -> None:
-        self._call = self._clock.callLater(self._interval, self._fire)
-        try:
-            self._beat()
-        except Exception:
-            log.failure("heartbeat failed")
-            self.stop()
+    def leave(self, beat: Callable[[], None], slot: int) -> None:
+        """No more beats for ``beat`` (joined in ``slot``); nothing if it had left."""
+        if self._slots[slot].pop(beat, False) is None:
+            self.size -= 1
+            if not self.size and self._call is not None:
+                if self._call.active():
+                    self._call.cancel()
+                self._call = None
 
-    def stop(self) -> None:
-        call, self._call = self._call, None
-        if call is not None and call.active():
-            call.cancel()
-
-    @property
-    def running(self) -> bool:
-        return self._call is not None
+    def _tick(self) -> None:
+        slot = self._slots[self._next]
+        self._next = (self._next + 1) % len(self._slots)
+        now = self._clock.seconds()
+        self._due += self._step
+        if self._due < now - self._step * len(self._slots):
+            # Over a whole turn late (the process was stopped): no burst of catching up.
+            self._due = now
+        self._call = self._clock.callLater(max(0.0, self._due - now), self._tick)
+        for beat in list(slot):
+            if beat not in slot:
+                continue  # left meanwhile (an earlier beat closed its connection)
+            try:
+                beat()
+            except Exception:
+                # One broken beat leaves; the others keep theirs.
+                log.failure("heartbeat failed")
+                if slot.pop(beat, False) is None:
+                    self.size -= 1
+        if not self.size and self._call is not None:
+            self._call.cancel()
+            self._call = None
 
 
 DEFAULT_KEEPALIVE = Keepalive()

@@ -26,7 +26,7 @@ from mud.engine.events import Error, Event, Prompt
 from mud.player_text import clean
 from mud.protocols.addresses import peer_key
 from mud.protocols.fanout import TelnetBatch, telnet_batch
-from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeat, Keepalive
+from mud.protocols.keepalive import DEFAULT_KEEPALIVE, Heartbeats, Keepalive
 from mud.protocols.options import gmcp, mssp
 from mud.protocols.options.negotiator import TelnetOptions
 from mud.protocols.output_buffer import DEFAULT_CAP, FLUSH_AT, Flusher
@@ -63,14 +63,21 @@ class MudTelnetProtocol(TelnetProtocol):
 
     def __init__(self, game: Game, max_line: int = DEFAULT_MAX_LINE,
                  keepalive: Keepalive | None = None,
-                 listing: Callable[[], mssp.Variables] | None = None) -> None:
+                 listing: Callable[[], mssp.Variables] | None = None,
+                 heartbeats: Heartbeats | None = None) -> None:
         self.game = game
         self.max_line = max_line
         self.keepalive = keepalive
         self.listing = listing
+        # The IAC NOP every keepalive interval: the factory's wheel, shared by every
+        # connection (one of its own when built alone).
+        if heartbeats is None and keepalive is not None:
+            heartbeats = Heartbeats(game.world.clock, keepalive.interval)
+        self.heartbeats = heartbeats
         # Made in connectionMade (it needs the transport), before anything can use it.
         self.options: TelnetOptions
-        self._heartbeat: Heartbeat | None = None
+        # The heartbeat wheel's slot this connection's NOP is in (-1: none).
+        self._beat_slot = -1
         self.style: TextStyle = ANSI
         self.session: Session | None = None
         self._partial = b""
@@ -98,11 +105,9 @@ class MudTelnetProtocol(TelnetProtocol):
         self._raw = self.transport.output
         # Paused, resumed or cut off: this connection's batch (fanout.py) changes.
         self._raw.changed = self._regroup
-        if self.keepalive is not None:
+        if self.keepalive is not None and self.heartbeats is not None:
             self.keepalive.tune(self.transport)
-            self._heartbeat = Heartbeat(self.game.world.clock, self.keepalive.interval,
-                                        self._nop)
-            self._heartbeat.start()
+            self._beat_slot = self.heartbeats.join(self._nop)
         self.options = TelnetOptions(self.transport, self.game.world.clock, self._restyle,
                                      self.listing)
         self.options.refresh = self._refresh
@@ -119,8 +124,9 @@ class MudTelnetProtocol(TelnetProtocol):
     def connectionLost(self, reason: Failure) -> None:
         if getattr(self, "_refused", False):
             return
-        if self._heartbeat is not None:
-            self._heartbeat.stop()
+        if self._beat_slot >= 0 and self.heartbeats is not None:
+            self.heartbeats.leave(self._nop, self._beat_slot)
+            self._beat_slot = -1
         self.options.stop()
         self._regroup()
         if self.session is not None:
@@ -377,10 +383,13 @@ class TelnetFactory(ServerFactory):
         # Coalesces each connection's output per reactor turn (mud/protocols/turn_flush.py);
         # None writes every line through at once (tests reading a StringTransport).
         self.flusher = flusher
+        # One heartbeat wheel for every connection (mud/protocols/keepalive.py).
+        self.heartbeats = Heartbeats(game.world.clock, keepalive.interval) \
+            if keepalive is not None else None
 
     def buildProtocol(self, addr: object) -> Protocol:
         transport = FastTelnetTransport(MudTelnetProtocol, self.game, self.max_line,
-                                        self.keepalive, self.listing)
+                                        self.keepalive, self.listing, self.heartbeats)
         transport.factory = self
         transport.output_cap = self.output_cap
         transport.output_flusher = self.flusher
