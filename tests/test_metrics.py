@@ -238,6 +238,22 @@ def test_tally_puts_a_value_on_a_bound_in_that_bucket():
     assert tally.counts == [1, 2, 1] and tally.count == 4
 
 
+def test_a_command_done_lands_in_the_bucket_tally_observe_would_put_it(clock):
+    # command_done adds to its tally without calling observe: the two must agree, bounds
+    # ("le") included.
+    from mud.metrics import COMMAND_BUCKETS
+    game = make_game(clock=clock)
+    taken = [*COMMAND_BUCKETS[:3], 0.0003, 99.0]
+    readings = iter(x for seconds in taken for x in (0.0, seconds))
+    metrics = Metrics(game, clock, timer=lambda: next(readings), process=False)
+    tally = Tally(COMMAND_BUCKETS)
+    for seconds in taken:
+        metrics.command_done("telnet", metrics.timer())
+        tally.observe(seconds)
+    assert metrics.command_seconds.snapshot() == tally.snapshot()
+    assert metrics.commands["telnet"] == len(taken)
+
+
 def test_the_metrics_setting():
     assert Settings().metrics == ("tcp:4090:interface=127.0.0.1",)
     assert load_settings(environ={"MUD_METRICS": "none"}).metrics == ()

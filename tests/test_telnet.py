@@ -263,6 +263,24 @@ def test_iac_nop_every_ping_interval_and_none_after_the_connection_ends():
     assert wheel.size == 0
 
 
+def test_one_factorys_connections_share_one_heartbeat_wheel():
+    game = make_game()
+    game.world.scheduler.stop()
+    factory = TelnetFactory(game)
+    wires, protocols = [], []
+    for _ in range(3):
+        wire, telnet = StringTransport(), factory.buildProtocol(None)
+        telnet.makeConnection(wire)
+        wires.append(wire)
+        protocols.append(telnet.protocol)
+    assert all(p.heartbeats is factory.heartbeats for p in protocols)
+    assert factory.heartbeats.size == 3
+    for wire in wires:
+        wire.clear()
+    game.world.clock.pump([1.0] * int(factory.keepalive.interval))
+    assert all(wire.value().count(IAC + NOP) == 1 for wire in wires)
+
+
 def test_no_heartbeat_when_keepalive_is_off():
     game = make_game()
     wire = StringTransport()

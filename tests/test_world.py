@@ -355,9 +355,26 @@ def test_a_replaced_link_is_counted_in_its_characters_room_only():
     counted = here.relinks
     someone.link = BatchedProbe(Batch())
     assert (here.relinks, there.relinks) == (counted + 1, 0)
-    nowhere = Character("Bo")
-    nowhere.link = BatchedProbe(Batch())
-    assert nowhere.link.events == [] and here.relinks == counted + 1
+    Character("Bo").link = BatchedProbe(Batch())  # in no room: counted nowhere, no error
+    assert (here.relinks, there.relinks) == (counted + 1, 0)
+
+
+@pytest.mark.usefixtures("eager")
+def test_a_link_replaced_in_one_crowded_room_leaves_the_others_grouping_alone(world):
+    batch = Batch()
+    elsewhere = next(room for room in world.rooms.values() if room is not world.start)
+    crowd(world, batch, 10)
+    others = [join(world, f"O{chr(97 + n)}{chr(97 + n)}", elsewhere.id) for n in range(10)]
+    for character in others:
+        character.link = BatchedProbe(batch)
+    world.tell_room(world.start, Message("one"))
+    world.tell_room(elsewhere, Message("one"))
+    kept, rebuilt = world._audiences[elsewhere], world._audiences[world.start]
+    next(iter(world.start.characters)).link = BatchedProbe(batch)
+    world.tell_room(world.start, Message("two"))
+    world.tell_room(elsewhere, Message("two"))
+    assert world._audiences[elsewhere] is kept
+    assert world._audiences[world.start] is not rebuilt and batch.calls == 4
 
 
 @pytest.mark.usefixtures("eager")

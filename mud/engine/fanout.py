@@ -10,8 +10,7 @@ does: it only groups by it and keeps the groups while nothing changed.
 An audience is kept per room until a character enters or leaves it (World drops it then,
 and checks its size besides) or one of its characters' link is replaced (``Room.relinks``
 moved: it is built again; the characters told one by one are told through their link of
-the moment). A
-protocol whose link's batch changes (paused, closed, GMCP turned on) calls
+the moment). A protocol whose link's batch changes (paused, closed, GMCP turned on) calls
 ``World.regroup`` with its character's room, which forgets that room's audience. Rooms
 with fewer than ``FANOUT_MIN`` characters are told one by one: grouping would not pay; so
 are the first ``SETTLE`` lines after someone came or went (a room filling up, one arrival

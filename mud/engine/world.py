@@ -312,10 +312,10 @@ class World(ItemPlaces):
             return audience
         # (Characters come and go through enter, leave and move, which drop the room's
         # audience; the size is checked besides. A link replaced, and the audience is
-        # built again: its groups hold links.) While the
-        # room's company keeps changing (a login storm into one room), building it for
-        # each line would cost more than telling everyone one by one: it is built once
-        # SETTLE lines went out with nobody coming or going.
+        # built again: its groups hold links.) While the room's company keeps changing
+        # (a login storm into one room), building it for each line would cost more than
+        # telling everyone one by one: it is built once SETTLE lines went out with nobody
+        # coming or going.
         quiet = audience if type(audience) is int else 0
         if quiet < SETTLE:
             self._audiences[room] = quiet + 1

@@ -81,17 +81,21 @@ class Heartbeats:
 
     A timer of its own per connection (a DelayedCall with its kwargs dict and three bound
     methods, and what held it) cost about 700 bytes of every idle connection; here a
-    connection is one dict entry. The wheel ticks every ``interval / slots`` seconds and
-    beats one slot. A beat joins the slot beaten last, so its first beat comes between one
-    tick and ``interval`` seconds after it joined (exactly ``interval`` when the wheel was
-    idle), and every one after ``interval`` apart. With nobody in it the wheel does not tick.
+    connection is one dict entry (and the bound method that is its key). The wheel ticks
+    every ``interval / slots`` seconds (one second at the least: ``slots`` is at most the
+    interval's whole seconds) and beats one slot. A beat joins the slot beaten last, so its
+    first beat comes between ``interval`` less one tick and ``interval`` seconds after it
+    joined (exactly ``interval`` when the wheel was idle; earlier while the reactor catches
+    up on late ticks), and every one after ``interval`` apart. With nobody in it the wheel
+    does not tick.
     """
 
     __slots__ = ("_call", "_clock", "_due", "_next", "_slots", "_step", "size")
 
     def __init__(self, clock: Any, interval: float, slots: int = 30) -> None:
         self._clock = clock
-        self._slots: list[dict[Callable[[], None], None]] = [{} for _ in range(max(1, slots))]
+        slots = max(1, min(slots, int(interval)))
+        self._slots: list[dict[Callable[[], None], None]] = [{} for _ in range(slots)]
         self._step = interval / len(self._slots)
         # The slot the next tick beats.
         self._next = 0

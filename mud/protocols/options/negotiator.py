@@ -90,7 +90,9 @@ class TelnetOptions:
         self._ttype_timer: Any = None
         # Told once the window size is known (or will not be): see when_sized. None once
         # that is settled (the size timer is then stopped too), so a reader of lines need
-        # not call size_settled for each.
+        # not call size_settled for each. (Between start and when_sized it is None too with
+        # the timer running: MudTelnetProtocol.connectionMade calls one right after the
+        # other, before any line can be read.)
         self.greeting: Callable[[], None] | None = None
         self._size_timer: Any = None
         # Ends the offers made at connect that the client never answered (see _give_up).
