@@ -170,11 +170,27 @@ def test_evennias_troubles_are_the_lines_of_its_logs_that_say_something_broke(
     said = target.troubles()
     assert said == ("portal.log: 2026 [..] Server disconnected from the portal. | server.log: "
                     "HTTP received (the AMP port should not receive http, only AMP!) b'x'")
-    # Broken (the run fails at once): the AMP link dropped; a restart alone is not that.
+    # Broken (the run fails at once): the AMP link dropped.
     assert target.broken() == said
-    (logs / "portal.log").write_text("2026 [..] Server restarted.\n")
-    (logs / "server.log").write_text("2026 [..] Loaded.\n")
-    assert target.broken() == "" and "Server restarted" in target.troubles()
+
+
+def test_evennias_logs_are_read_as_they_grow_and_a_restart_alone_is_not_broken(
+        tmp_path: Path) -> None:
+    from bench.capacity.evennia import EvenniaTarget
+    target = EvenniaTarget()
+    target.game = tmp_path
+    logs = tmp_path / "server" / "logs"
+    logs.mkdir(parents=True)
+    log = logs / "portal.log"
+    log.write_text("2026 [..] Portal started.\n2026 [..] Server restar")
+    assert target.troubles() == ""  # half a line: read once it is whole
+    with log.open("a") as more:
+        more.write("ted.\n2026 [..] a client disconnected\n")
+    assert target.troubles() == "portal.log: 2026 [..] Server restarted."
+    assert target.broken() == ""  # a restart alone: its link may still be up
+    with log.open("a") as more:
+        more.write("2026 [..] Server disconnected from the portal.\n")
+    assert target.broken() == "portal.log: 2026 [..] Server disconnected from the portal."
 
 
 def test_a_failed_workload_says_what_the_servers_logs_said() -> None:

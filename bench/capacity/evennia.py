@@ -51,6 +51,10 @@ class EvenniaTarget(Target):
         self._pids: list[int] = []
         self._seed: dict | None = None
         self.timings: dict[str, float] = {}  # step -> seconds, for the report and notes
+        # The game's logs read so far (bytes, by log), and the lines of them that held one
+        # of TROUBLE_MARKS: broken() is asked every second, so each read takes what is new.
+        self._log_read: dict[str, int] = {}
+        self._log_noted: list[str] = []
 
     # -- setup ------------------------------------------------------------------------------
 
@@ -194,6 +198,7 @@ class EvenniaTarget(Target):
         if rooms or seed["names"]:
             source = self._seeded(rooms, seed)
         self.game = work / "evennia-game"
+        self._log_read, self._log_noted = {}, []
         began = time.monotonic()
         shutil.rmtree(self.game, ignore_errors=True)
         shutil.copytree(source, self.game, ignore=shutil.ignore_patterns("__pycache__"))
@@ -279,17 +284,24 @@ class EvenniaTarget(Target):
         return self._logged(BROKEN_MARKS)
 
     def _logged(self, marks: tuple[str, ...]) -> str:
-        """The last four lines of the portal's and server's logs holding one of ``marks``."""
+        """The last four lines of the portal's and server's logs holding one of ``marks``
+        (a subset of TROUBLE_MARKS)."""
         if self.game is None:
             return ""
-        found = []
         for log in ("portal.log", "server.log"):
-            path = self.game / "server" / "logs" / log
-            if not path.exists():
-                continue
-            for line in tail(path, 400).splitlines():
-                if any(mark in line.lower() for mark in marks):
-                    found.append(f"{log}: {line.strip()[:160]}")
+            start = self._log_read.get(log, 0)
+            try:
+                with (self.game / "server" / "logs" / log).open("rb") as file:
+                    file.seek(start)
+                    data = file.read()
+            except OSError:
+                continue  # not written yet
+            whole = data.rfind(b"\n") + 1  # a line still being written is read next time
+            self._log_read[log] = start + whole
+            for line in data[:whole].decode(errors="replace").splitlines():
+                if any(mark in line.lower() for mark in TROUBLE_MARKS):
+                    self._log_noted.append(f"{log}: {line.strip()[:160]}")
+        found = [line for line in self._log_noted if any(m in line.lower() for m in marks)]
         return " | ".join(found[-4:])
 
     def _launched(self, pid: int) -> bool:
@@ -381,7 +393,7 @@ stopped; the same run again passed. No setting changes that check.
 
 
 # What, in its logs, says Evennia's portal or server broke (see troubles).
-TROUBLE_MARKS = ("http received", "restart", "disconnect", "traceback", "error", "lost")
+TROUBLE_MARKS = ("http received", "server disconnected", "restart", "traceback", "error")
 # What says its server lost the AMP link to the portal (see broken).
 BROKEN_MARKS = ("http received", "server disconnected from the portal")
 

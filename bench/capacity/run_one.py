@@ -246,7 +246,12 @@ def watched(reactor: Any, work: Deferred, target: Target, every: float = 1.0) ->
     done: Deferred = Deferred()
 
     def check() -> None:
-        said = target.broken()
+        try:
+            said = target.broken()
+        except Exception as error:
+            # Reading the logs failed: keep watching (the run itself says how it went).
+            said = ""
+            say(f"run_one: could not read the server's logs: {error}")
         if said and not done.called:
             loop.stop()
             done.errback(RuntimeError(f"{BROKE}: its logs say: {said}"))
