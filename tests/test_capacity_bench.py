@@ -12,7 +12,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -317,6 +319,32 @@ def end_leftovers(directory: Path) -> list[int]:
     return left
 
 
+@contextlib.contextmanager
+def bench_process(argv: list[str], work: Path,
+                  **popen: Any) -> Iterator[tuple[subprocess.Popen, int]]:
+    """Run ``argv`` (a bench process) from the checkout; yield it and the pid of the one
+    server it started under ``work``, once there is one (60 s at most). Whatever happens,
+    what is left running under ``work`` is killed, and the process too."""
+    proc = subprocess.Popen(argv, cwd=ROOT, **popen)
+    try:
+        deadline = time.monotonic() + 60
+        while not servers_under(work):
+            assert proc.poll() is None and time.monotonic() < deadline, "no server started"
+            time.sleep(0.05)
+        (server,) = servers_under(work)
+        yield proc, server
+    finally:
+        end_leftovers(work)
+        if proc.poll() is None:
+            proc.kill()
+
+
+def gone(pid: int) -> bool:
+    """The process ``pid`` has ended (or is a zombie nobody reaped yet)."""
+    status = Path(f"/proc/{pid}/status")
+    return not status.exists() or "zombie" in status.read_text()
+
+
 def servers_under(directory: Path) -> list[int]:
     """Processes whose working directory is under `directory` (the bench's servers run in
     their work dirs there)."""
@@ -341,31 +369,18 @@ def test_interrupted_runner_stops_its_server_and_marks_the_document(
     the runner's output any more: the server is stopped, the runner exits non-zero and the
     document says INTERRUPTED (it used to stay "running" with the server left for good)."""
     out, cache = tmp_path / "capacity.md", tmp_path / "cache"
-    runner = subprocess.Popen(
-        [sys.executable, "-m", "bench.capacity", "--targets", "echo", "--workloads",
-         "crowd50", "--out", str(out), "--cache", str(cache)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while not servers_under(cache / "work"):
-            assert runner.poll() is None and time.monotonic() < deadline, "no server started"
-            time.sleep(0.05)
-        (server,) = servers_under(cache / "work")
+    with bench_process([sys.executable, "-m", "bench.capacity", "--targets", "echo",
+                        "--workloads", "crowd50", "--out", str(out), "--cache", str(cache)],
+                       cache / "work", stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE) as (runner, server):
         runner.stdout.close()  # the terminal / CI log reader is gone: EPIPE from here on
         runner.stderr.close()
         runner.send_signal(signum)
         status = runner.wait(90)
         left = end_leftovers(cache / "work")
-    except BaseException:
-        end_leftovers(cache / "work")
-        raise
-    finally:
-        if runner.poll() is None:
-            runner.kill()
     assert not left, "a server outlived the interrupted bench"
     assert status == 128 + signum
-    assert not Path(f"/proc/{server}").exists() or "zombie" in Path(
-        f"/proc/{server}/status").read_text()
+    assert gone(server)
     text = out.read_text()
     assert "**Status: PARTIAL" in text and f"INTERRUPTED by {signal.Signals(signum).name}" \
         in text, text[:600]
@@ -488,28 +503,15 @@ def test_run_one_whose_reader_is_gone_still_stops_its_server(tmp_path: Path) -> 
     lines then meet a dead pipe (EPIPE), which used to fail it before its server's stop and
     leave the server running on a deleted work dir."""
     cache, result = tmp_path / "cache", tmp_path / "echo.json"
-    one = subprocess.Popen(
-        [sys.executable, "-m", "bench.capacity.run_one", "--target", "echo", "--workload",
-         "crowd50", "--quick", "--cache", str(cache), "--json", str(result)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while not servers_under(cache / "work"):
-            assert one.poll() is None and time.monotonic() < deadline, "no server started"
-            time.sleep(0.05)
-        (server,) = servers_under(cache / "work")
+    with bench_process([sys.executable, "-m", "bench.capacity.run_one", "--target", "echo",
+                        "--workload", "crowd50", "--quick", "--cache", str(cache), "--json",
+                        str(result)], cache / "work", stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE) as (one, server):
         one.stderr.close()
         status = one.wait(90)
         left = end_leftovers(cache / "work")
-    except BaseException:
-        end_leftovers(cache / "work")
-        raise
-    finally:
-        if one.poll() is None:
-            one.kill()
     assert not left, "its server outlived it"
-    assert not Path(f"/proc/{server}").exists() or "zombie" in Path(
-        f"/proc/{server}/status").read_text()
+    assert gone(server)
     assert status == 0 and json.loads(result.read_text())["ok"]
 
 
