@@ -61,14 +61,11 @@ class SlowReaderTests(ServerTestCase):
 
     @inlineCallbacks
     def test_a_stalled_web_reader_is_dropped_at_the_cap_too(self):
-        from tests.e2e.wsclient import connect_web
+        from tests.e2e.wsclient import registered_web
 
         service = self.start(**STORM)
         game = service.game
-        slow = yield connect_web(self.web_port)
-        slow.transport.getHandle().setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        slow.send(type="register", name="Webby", password="secret1")
-        yield slow.wait("room")
+        slow = yield registered_web(self.web_port, "Webby", rcvbuf=4096)
         ann = yield connect(self.telnet_port)
         yield ann.ask("create Ann secret1", "Webby is here.")
         buffer = game.world.online["webby"].link.connection.output

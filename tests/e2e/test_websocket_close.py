@@ -10,7 +10,7 @@ from twisted.internet.defer import inlineCallbacks
 
 from tests.e2e.client import connect
 from tests.e2e.server import ServerTestCase, eventually
-from tests.e2e.wsclient import connect_web
+from tests.e2e.wsclient import registered_web
 
 SPEECH = "the lamps burn late" * 50  # 1,000 characters a say (no trailing space)
 # The talk comes from one player, so lift the per-connection command rate for it.
@@ -23,10 +23,7 @@ class PausedWebCloseTests(ServerTestCase):
         """A web player (Webby) that stopped reading while Ann talked, until the server
         queued some of its output (paused, well below the cap); and Ann's says so far."""
         game = service.game
-        slow = yield connect_web(self.web_port)
-        slow.transport.getHandle().setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        slow.send(type="register", name="Webby", password="secret1")
-        yield slow.wait("room")
+        slow = yield registered_web(self.web_port, "Webby", rcvbuf=4096)
         ann = yield connect(self.telnet_port)
         yield ann.ask("create Ann secret1", "Webby is here.")
         session = game.world.online["webby"].link

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -105,9 +106,14 @@ def connect_web(port: int, path: str = "/ws", tls: bool = False,
 
 
 @inlineCallbacks
-def registered_web(port: int, name: str, password: str = "secret1") -> Any:
-    """A web player who registered ``name`` and has seen the first room (a WebPlayer)."""
+def registered_web(port: int, name: str, password: str = "secret1",
+                   rcvbuf: int | None = None) -> Any:
+    """A web player who registered ``name`` and has seen the first room (a WebPlayer);
+    with ``rcvbuf``, its socket's receive buffer cut to that many bytes first (a reader
+    that stops reading then holds the server's output back soon)."""
     web = yield connect_web(port)
+    if rcvbuf is not None:
+        web.transport.getHandle().setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     yield web.wait("hello")
     web.send(type="register", name=name, password=password)
     yield web.wait("login_ok", name=name)
